@@ -1,0 +1,49 @@
+"""Feedback Loop: live feedback from SEND families, tied to the measures of a local area's plan."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader
+
+from . import config
+from .extensions import csrf, db, login_manager, migrate, wtforms_helpers
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        static_url_path="/assets",
+        template_folder=str(ROOT / "templates"),
+    )
+    app.config.from_object(config.Defaults)
+    app.config.update(config.from_environment(Path(app.instance_path), given=overrides or {}))
+    app.config.update(overrides or {})
+
+    app.jinja_loader = ChoiceLoader([
+        FileSystemLoader(str(ROOT / "templates")),
+        PackageLoader("govuk_frontend_jinja"),
+        PackageLoader("govuk_frontend_wtf"),
+    ])
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True,
+                     render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    wtforms_helpers.init_app(app)
+
+    from . import database, views
+    from .cli import register_commands
+
+    database.init_app(app)
+    views.register(app)
+    register_commands(app)
+    return app

@@ -1,0 +1,72 @@
+"""Configuration read from the environment.
+
+Every setting a deployment changes is an environment variable prefixed ``FEEDBACK_``; nothing secret lives
+in the repository. Without ``FEEDBACK_SECRET_KEY`` a random key is made once and kept in ``instance/``, so a
+single machine works out of the box; several machines behind a balancer must share one key.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+
+def _instance_secret_key(instance_path: Path) -> str:
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return key_file.read_text().strip()
+
+
+def _database_url(instance_path: Path) -> str:
+    url = os.environ.get("FEEDBACK_DATABASE_URL")
+    if url:
+        # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants the driver named.
+        for prefix in ("postgres://", "postgresql://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix) :]
+        return url
+    instance_path.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{instance_path / 'feedback.sqlite3'}"
+
+
+def from_environment(instance_path: Path, given: dict | None = None) -> dict:
+    """The settings of a running deployment; those already ``given`` are not looked up at all."""
+    given = given or {}
+    settings = {
+        # Secure cookies also work on http://localhost in current browsers; the switch is for odd set-ups.
+        "FEEDBACK_ANALYSIS_CRON": os.environ.get("FEEDBACK_ANALYSIS_CRON", "0 * * * *"),
+        "SESSION_COOKIE_SECURE": os.environ.get("FEEDBACK_INSECURE_COOKIES") != "1",
+        "REMEMBER_COOKIE_SECURE": os.environ.get("FEEDBACK_INSECURE_COOKIES") != "1",
+    }
+    if "SECRET_KEY" not in given:
+        settings["SECRET_KEY"] = os.environ.get("FEEDBACK_SECRET_KEY") or _instance_secret_key(instance_path)
+    if "SQLALCHEMY_DATABASE_URI" not in given:
+        settings["SQLALCHEMY_DATABASE_URI"] = _database_url(instance_path)
+    return settings
+
+
+class Defaults:
+    """Settings every deployment shares unless it overrides them."""
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = "feedback_session"
+    # A staff session ends after a working day; there is no long-lived remember-me cookie at all.
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
+    REMEMBER_COOKIE_DURATION = timedelta(hours=8)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = True
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_RECORD_QUERIES = False
+    WTF_CSRF_TIME_LIMIT = None  # the session's own lifetime bounds the token
+    MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+    FEEDBACK_ANALYSIS_CRON = "0 * * * *"
+    SERVICE_NAME = "Feedback Loop"

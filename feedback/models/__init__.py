@@ -1,0 +1,82 @@
+"""Typed SQLAlchemy models, one module per part of the domain."""
+
+from .audit import AuditEvent
+from .case import OUTCOMES_BY_KIND, Case, CaseContact, CaseKind, CaseOutcome
+from .plan import (
+    Action,
+    Area,
+    DataSource,
+    Direction,
+    ImpactStatus,
+    IStatement,
+    Measure,
+    Milestone,
+    Plan,
+    PlanKind,
+    ProgressStatus,
+    Reading,
+    ReadingSource,
+    Unit,
+)
+from .publication import EntryKind, EntryQuote, EntryRevision, EntryStatus, YouSaidWeDid
+from .response import Agreement, Answer, Channel, CommentAnalysis, RespondentRole, Response, ResponseContact
+from .survey import (
+    Audience,
+    Question,
+    QuestionKind,
+    QuestionWording,
+    Survey,
+    SurveyStateError,
+    SurveyStatus,
+    SurveyVariant,
+    VariantKind,
+)
+from .theme import Theme
+from .user import Role, User
+
+__all__ = [
+    "Action",
+    "Agreement",
+    "Answer",
+    "Area",
+    "Audience",
+    "AuditEvent",
+    "Case",
+    "CaseContact",
+    "CaseKind",
+    "CaseOutcome",
+    "Channel",
+    "CommentAnalysis",
+    "DataSource",
+    "Direction",
+    "EntryKind",
+    "EntryQuote",
+    "EntryRevision",
+    "EntryStatus",
+    "IStatement",
+    "ImpactStatus",
+    "Measure",
+    "Milestone",
+    "OUTCOMES_BY_KIND",
+    "Plan",
+    "PlanKind",
+    "ProgressStatus",
+    "Question",
+    "QuestionKind",
+    "QuestionWording",
+    "Reading",
+    "ReadingSource",
+    "RespondentRole",
+    "Response",
+    "ResponseContact",
+    "Role",
+    "Survey",
+    "SurveyStateError",
+    "SurveyStatus",
+    "SurveyVariant",
+    "Theme",
+    "Unit",
+    "User",
+    "VariantKind",
+    "YouSaidWeDid",
+]

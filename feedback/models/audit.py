@@ -1,0 +1,31 @@
+"""The audit trail: who changed what, when, before and after."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .types import UTCDateTime, utcnow
+
+
+class AuditEvent(db.Model):
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # Kept as text as well as an id so the trail still reads after a user is deleted.
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    actor: Mapped[str] = mapped_column(sa.String(254))
+    operation: Mapped[str] = mapped_column(sa.String(10))
+    entity_type: Mapped[str] = mapped_column(sa.String(60))
+    entity_id: Mapped[int]
+    before: Mapped[dict | None] = mapped_column(sa.JSON)
+    after: Mapped[dict | None] = mapped_column(sa.JSON)
+
+    __table_args__ = (
+        sa.CheckConstraint("operation IN ('insert', 'update', 'delete')", name="operation"),
+        sa.Index("ix_audit_event_entity", "entity_type", "entity_id"),
+    )

@@ -1,0 +1,146 @@
+"""Responses and answers, the contact details kept apart from them, and what the analyser found in text."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .survey import Question, Survey, SurveyVariant
+from .theme import Theme
+from .types import UTCDateTime, checked_enum, utcnow
+
+
+class Agreement(enum.Enum):
+    STRONGLY_AGREE = "strongly_agree"
+    AGREE = "agree"
+    NEITHER = "neither"
+    DISAGREE = "disagree"
+    STRONGLY_DISAGREE = "strongly_disagree"
+    DONT_KNOW = "dont_know"
+
+    @property
+    def label(self) -> str:
+        return {
+            "strongly_agree": "Strongly agree",
+            "agree": "Agree",
+            "neither": "Neither agree nor disagree",
+            "disagree": "Disagree",
+            "strongly_disagree": "Strongly disagree",
+            "dont_know": "Don't know or not applicable",
+        }[self.value]
+
+
+class RespondentRole(enum.Enum):
+    PARENT_CARER = "parent_carer"
+    YOUNG_PERSON = "young_person"
+    PROFESSIONAL = "professional"
+    OTHER = "other"
+
+
+class Channel(enum.Enum):
+    WEB = "web"
+    QR = "qr"
+    WIDGET = "widget"
+    PAPER = "paper"
+    IMPORT = "import"
+
+
+class Response(db.Model):
+    __tablename__ = "response"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(sa.ForeignKey("survey.id", ondelete="CASCADE"))
+    variant_id: Mapped[int | None] = mapped_column(sa.ForeignKey("survey_variant.id", ondelete="SET NULL"))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    respondent_role: Mapped[RespondentRole] = mapped_column(checked_enum(RespondentRole, "respondent_role"))
+    channel: Mapped[Channel] = mapped_column(checked_enum(Channel, "channel"), default=Channel.WEB)
+    # Optional profile, in the bands the area reports on; never enough to identify a child.
+    area_of_need: Mapped[str | None] = mapped_column(sa.String(60))
+    age_band: Mapped[str | None] = mapped_column(sa.String(20))
+    school_phase: Mapped[str | None] = mapped_column(sa.String(30))
+    district: Mapped[str | None] = mapped_column(sa.String(60))
+    # Made by the client (or issued by the server with the form) so that a retried submit stores once.
+    idempotency_key: Mapped[str] = mapped_column(sa.String(64))
+
+    survey: Mapped[Survey] = relationship()
+    variant: Mapped[SurveyVariant | None] = relationship()
+    answers: Mapped[list[Answer]] = relationship(back_populates="response", cascade="all, delete-orphan")
+
+    __table_args__ = (
+        sa.UniqueConstraint("survey_id", "idempotency_key"),
+        sa.Index("ix_response_survey_id_submitted_at", "survey_id", "submitted_at"),
+    )
+
+
+class Answer(db.Model):
+    """One answer; exactly one of its value columns is filled, by the question's kind."""
+
+    __tablename__ = "answer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(sa.ForeignKey("response.id", ondelete="CASCADE"))
+    question_id: Mapped[int] = mapped_column(sa.ForeignKey("question.id", ondelete="CASCADE"), index=True)
+    agreement: Mapped[Agreement | None] = mapped_column(checked_enum(Agreement, "agreement"))
+    number: Mapped[float | None]
+    text: Mapped[str | None] = mapped_column(sa.Text)
+    choices: Mapped[list | None] = mapped_column(sa.JSON)
+
+    response: Mapped[Response] = relationship(back_populates="answers")
+    question: Mapped[Question] = relationship()
+
+    __table_args__ = (
+        sa.UniqueConstraint("response_id", "question_id"),
+        sa.CheckConstraint(
+            "(CASE WHEN agreement IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN number IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN text IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN choices IS NULL THEN 0 ELSE 1 END) = 1",
+            name="one_value",
+        ),
+    )
+
+
+class ResponseContact(db.Model):
+    """Contact details a respondent gave because they asked for a reply; kept apart so they can be erased
+    without touching the answers."""
+
+    __tablename__ = "response_contact"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("response.id", ondelete="CASCADE"), unique=True
+    )
+    name: Mapped[str] = mapped_column(sa.String(200), default="")
+    email: Mapped[str] = mapped_column(sa.String(254), default="")
+    phone: Mapped[str] = mapped_column(sa.String(40), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+comment_theme = sa.Table(
+    "comment_theme",
+    db.metadata,
+    sa.Column("answer_id", sa.ForeignKey("comment_analysis.answer_id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("theme_id", sa.ForeignKey("theme.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class CommentAnalysis(db.Model):
+    """Themes and sentiment of one free-text answer, computed once by the analyser."""
+
+    __tablename__ = "comment_analysis"
+
+    answer_id: Mapped[int] = mapped_column(sa.ForeignKey("answer.id", ondelete="CASCADE"), primary_key=True)
+    polarity: Mapped[float]
+    subjectivity: Mapped[float]
+    analysed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    themes: Mapped[list[Theme]] = relationship(secondary=comment_theme)
+
+    __table_args__ = (
+        sa.CheckConstraint("polarity BETWEEN -1 AND 1", name="polarity_range"),
+        sa.CheckConstraint("subjectivity BETWEEN 0 AND 1", name="subjectivity_range"),
+    )

@@ -1,0 +1,173 @@
+"""Surveys, their variants and questions, and the tags that tie questions to the plan."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .plan import Area, IStatement, Measure
+from .types import UTCDateTime, checked_enum, utcnow
+
+
+class Audience(enum.Enum):
+    PARENT_CARER = "parent_carer"
+    YOUNG_PERSON = "young_person"
+    PROFESSIONAL = "professional"
+
+    @property
+    def label(self) -> str:
+        return {
+            "parent_carer": "Parents and carers",
+            "young_person": "Children and young people",
+            "professional": "Professionals",
+        }[self.value]
+
+
+class SurveyStatus(enum.Enum):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class VariantKind(enum.Enum):
+    STANDARD = "standard"
+    YOUNG_PERSON = "young_person"
+    EASY_READ = "easy_read"
+    LANGUAGE = "language"
+
+
+class QuestionKind(enum.Enum):
+    AGREEMENT = "agreement"
+    YES_NO = "yes_no"
+    SINGLE_CHOICE = "single_choice"
+    MULTIPLE_CHOICE = "multiple_choice"
+    RATING = "rating"
+    NUMBER = "number"
+    FREE_TEXT = "free_text"
+
+
+class SurveyStateError(Exception):
+    """A survey was asked to move to a state it cannot reach from where it is."""
+
+
+question_measure = sa.Table(
+    "question_measure",
+    db.metadata,
+    sa.Column("question_id", sa.ForeignKey("question.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("measure_id", sa.ForeignKey("measure.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+question_area = sa.Table(
+    "question_area",
+    db.metadata,
+    sa.Column("question_id", sa.ForeignKey("question.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("area_id", sa.ForeignKey("area.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Survey(db.Model):
+    __tablename__ = "survey"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    audience: Mapped[Audience] = mapped_column(checked_enum(Audience, "audience"))
+    status: Mapped[SurveyStatus] = mapped_column(
+        checked_enum(SurveyStatus, "survey_status"), default=SurveyStatus.DRAFT
+    )
+    opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    anonymous: Mapped[bool] = mapped_column(default=True)
+    consent_text: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    variants: Mapped[list[SurveyVariant]] = relationship(
+        back_populates="survey", order_by="SurveyVariant.id", cascade="all, delete-orphan"
+    )
+    questions: Mapped[list[Question]] = relationship(
+        back_populates="survey", order_by="Question.position", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        sa.CheckConstraint("closes_at IS NULL OR opens_at IS NULL OR closes_at > opens_at",
+                           name="close_after_open"),
+    )
+
+    def open(self) -> None:
+        if self.status is SurveyStatus.OPEN:
+            raise SurveyStateError("This survey is already open.")
+        if not self.questions:
+            raise SurveyStateError("Add at least one question before opening the survey.")
+        self.status = SurveyStatus.OPEN
+
+    def close(self) -> None:
+        if self.status is not SurveyStatus.OPEN:
+            raise SurveyStateError("Only an open survey can be closed.")
+        self.status = SurveyStatus.CLOSED
+
+    def __repr__(self) -> str:
+        return f"<Survey {self.slug}>"
+
+
+class SurveyVariant(db.Model):
+    """A version of a survey's wording for an audience or language: standard, young person, easy read."""
+
+    __tablename__ = "survey_variant"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(sa.ForeignKey("survey.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[VariantKind] = mapped_column(checked_enum(VariantKind, "variant_kind"))
+    language: Mapped[str] = mapped_column(sa.String(10), default="en")
+    title: Mapped[str] = mapped_column(sa.String(200))
+
+    survey: Mapped[Survey] = relationship(back_populates="variants")
+
+    __table_args__ = (sa.UniqueConstraint("survey_id", "kind", "language"),)
+
+
+class Question(db.Model):
+    __tablename__ = "question"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(sa.ForeignKey("survey.id", ondelete="CASCADE"), index=True)
+    # A stable code that names the question in imports, exports and analysis ("heard").
+    key: Mapped[str] = mapped_column(sa.String(60))
+    position: Mapped[int] = mapped_column(default=0)
+    kind: Mapped[QuestionKind] = mapped_column(checked_enum(QuestionKind, "question_kind"))
+    required: Mapped[bool] = mapped_column(default=False)
+    # Choices for single and multiple choice questions, as [{"value": ..., "label": ...}].
+    choices: Mapped[list | None] = mapped_column(sa.JSON)
+    i_statement_id: Mapped[int | None] = mapped_column(sa.ForeignKey("i_statement.id", ondelete="SET NULL"))
+
+    survey: Mapped[Survey] = relationship(back_populates="questions")
+    wordings: Mapped[list[QuestionWording]] = relationship(
+        back_populates="question", cascade="all, delete-orphan"
+    )
+    i_statement: Mapped[IStatement | None] = relationship()
+    measures: Mapped[list[Measure]] = relationship(secondary=question_measure)
+    areas: Mapped[list[Area]] = relationship(secondary=question_area)
+
+    __table_args__ = (sa.UniqueConstraint("survey_id", "key"),)
+
+    def wording_for(self, variant: SurveyVariant) -> QuestionWording | None:
+        by_variant = {w.variant_id: w for w in self.wordings}
+        return by_variant.get(variant.id)
+
+
+class QuestionWording(db.Model):
+    __tablename__ = "question_wording"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(sa.ForeignKey("question.id", ondelete="CASCADE"), index=True)
+    variant_id: Mapped[int] = mapped_column(sa.ForeignKey("survey_variant.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(sa.Text)
+    hint: Mapped[str] = mapped_column(sa.Text, default="")
+
+    question: Mapped[Question] = relationship(back_populates="wordings")
+    variant: Mapped[SurveyVariant] = relationship()
+
+    __table_args__ = (sa.UniqueConstraint("question_id", "variant_id"),)

@@ -1,0 +1,52 @@
+"""Column types shared by the models."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timezone
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+
+
+def checked_enum(enum_class: type[enum.Enum], name: str) -> sa.Enum:
+    """A string column holding an enum's values, with a CHECK constraint on every database.
+
+    Values rather than member names are stored so that the database, CSV files and URLs all say "amber".
+    """
+    return sa.Enum(
+        enum_class,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        validate_strings=True,
+        length=max(len(member.value) for member in enum_class),
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
+class UTCDateTime(TypeDecorator):
+    """Timestamps stored as naive UTC and always handed back timezone-aware.
+
+    SQLite drops the offset of an aware datetime; storing UTC everywhere keeps both databases alike.
+    """
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use datetime.now(timezone.utc)")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)

@@ -1,0 +1,54 @@
+from pathlib import Path
+
+from feedback import config, create_app
+from feedback.extensions import csrf, db, login_manager, migrate
+
+
+def test_create_app_takes_overrides_and_wires_everything(app):
+    assert app.config["TESTING"] is True
+    for extension in ("sqlalchemy", "migrate", "csrf"):
+        assert extension in app.extensions
+    assert app.login_manager is login_manager
+    assert {"main", "auth", "plans"} <= set(app.blueprints)
+    assert {"users", "plans", "demo", "db"} <= set(app.cli.commands)
+    assert db is app.extensions["sqlalchemy"]
+    assert app.extensions["migrate"].migrate is migrate
+    assert csrf is app.extensions["csrf"]
+
+
+def test_healthz_answers_with_the_database_up(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok"}
+
+
+def test_configuration_comes_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("FEEDBACK_DATABASE_URL", "postgres://user:pw@db.internal/feedback")
+    monkeypatch.setenv("FEEDBACK_SECRET_KEY", "from-the-environment")
+    monkeypatch.setenv("FEEDBACK_ANALYSIS_CRON", "*/15 * * * *")
+    settings = config.from_environment(tmp_path)
+    assert settings["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://user:pw@db.internal/feedback"
+    assert settings["SECRET_KEY"] == "from-the-environment"
+    assert settings["FEEDBACK_ANALYSIS_CRON"] == "*/15 * * * *"
+
+
+def test_without_a_secret_key_one_is_made_once_and_kept_private(monkeypatch, tmp_path):
+    monkeypatch.delenv("FEEDBACK_SECRET_KEY", raising=False)
+    monkeypatch.delenv("FEEDBACK_DATABASE_URL", raising=False)
+    first = config.from_environment(tmp_path)
+    second = config.from_environment(tmp_path)
+    assert first["SECRET_KEY"] == second["SECRET_KEY"] and len(first["SECRET_KEY"]) >= 64
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+    assert first["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'feedback.sqlite3'}"
+
+
+def test_wsgi_module_builds_the_app(monkeypatch, tmp_path):
+    monkeypatch.setenv("FEEDBACK_DATABASE_URL", f"sqlite:///{tmp_path / 'w.sqlite3'}")
+    monkeypatch.setenv("FEEDBACK_SECRET_KEY", "x" * 32)
+    import importlib
+
+    import wsgi
+
+    importlib.reload(wsgi)
+    assert wsgi.app.name == "feedback"
+    assert Path(wsgi.__file__).read_text().count("\n") <= 4
