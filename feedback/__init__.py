@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
 from . import config
 from .extensions import csrf, db, login_manager, migrate, wtforms_helpers
@@ -27,8 +27,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     app.jinja_loader = ChoiceLoader([
         FileSystemLoader(str(ROOT / "templates")),
-        PackageLoader("govuk_frontend_jinja"),
-        PackageLoader("govuk_frontend_wtf"),
+        PrefixLoader({
+            "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+            "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+        }),
     ])
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -1,0 +1,1 @@
+"""Flask-WTF forms, one module per feature, rendered with GOV.UK Frontend widgets."""

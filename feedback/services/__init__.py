@@ -1,0 +1,1 @@
+"""The rules and write operations of each feature. They flush; the request (or command) commits."""

@@ -1,0 +1,142 @@
+"""An audit event for every change to the plan, cases, publications and users, whoever makes it.
+
+The trail is written by a session hook rather than by each service, so that a change made through a form,
+the command line or an import is recorded alike and no new code path can forget it. Rows are inserted on
+the flush's own connection, so they commit or roll back with the change they describe.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session
+
+from ..models import (
+    Action,
+    Area,
+    Case,
+    CaseContact,
+    IStatement,
+    Measure,
+    Milestone,
+    Plan,
+    Reading,
+    Survey,
+    User,
+    YouSaidWeDid,
+)
+from ..models.audit import AuditEvent
+from ..models.types import utcnow
+
+AUDITED = (Plan, Area, IStatement, Action, Measure, Milestone, Reading, Survey, Case, CaseContact,
+           YouSaidWeDid, User)
+# Never copied into the trail: a hash is a secret, and contact details would outlive their erasure.
+REDACTED_ATTRIBUTES = {"password_hash", "name", "email", "phone", "child_name"}
+REDACTED_BY_TYPE = {User: {"password_hash"}}
+
+_PENDING = "feedback_audit_pending"
+SYSTEM_ACTOR = "system"
+
+
+def set_actor(session: Session, user: User | None, label: str | None = None) -> None:
+    """Name who is making the changes in this session (a request's user, or a command)."""
+    session.info["audit_actor"] = (user.id if user else None, label or (user.email if user else SYSTEM_ACTOR))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, float | int | str | bool) or value is None:
+        return value
+    return str(value)
+
+
+def _redacted(obj: Any) -> set[str]:
+    if isinstance(obj, CaseContact):
+        return REDACTED_ATTRIBUTES
+    return REDACTED_BY_TYPE.get(type(obj), set())
+
+
+def _column_values(obj: Any) -> dict[str, Any]:
+    state = inspect(obj)
+    hidden = _redacted(obj)
+    return {
+        attr.key: ("[redacted]" if attr.key in hidden else _plain(getattr(obj, attr.key)))
+        for attr in state.mapper.column_attrs
+    }
+
+
+def _changes(obj: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    state = inspect(obj)
+    hidden = _redacted(obj)
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    for attr in state.mapper.column_attrs:
+        history = state.attrs[attr.key].history
+        if not history.has_changes():
+            continue
+        old = history.deleted[0] if history.deleted else None
+        new = history.added[0] if history.added else None
+        if old == new:
+            continue
+        before[attr.key] = "[redacted]" if attr.key in hidden else _plain(old)
+        after[attr.key] = "[redacted]" if attr.key in hidden else _plain(new)
+    return before, after
+
+
+@event.listens_for(Session, "before_flush")
+def _collect(session: Session, flush_context: Any, instances: Any) -> None:
+    pending = session.info.setdefault(_PENDING, [])
+    for obj in session.new:
+        if isinstance(obj, AUDITED):
+            pending.append(("insert", obj, None))
+    for obj in session.dirty:
+        if isinstance(obj, AUDITED) and session.is_modified(obj, include_collections=False):
+            before, after = _changes(obj)
+            if after:
+                pending.append(("update", obj, (before, after)))
+    for obj in session.deleted:
+        if isinstance(obj, AUDITED):
+            pending.append(("delete", obj, (_column_values(obj), None)))
+
+
+@event.listens_for(Session, "after_flush")
+def _write(session: Session, flush_context: Any) -> None:
+    pending = session.info.pop(_PENDING, [])
+    if not pending:
+        return
+    actor_id, actor = session.info.get("audit_actor", (None, SYSTEM_ACTOR))
+    now = utcnow()
+    rows = []
+    for operation, obj, change in pending:
+        if operation == "insert":
+            before, after = None, _column_values(obj)
+        else:
+            before, after = change
+        rows.append({
+            "at": now, "actor_id": actor_id, "actor": actor, "operation": operation,
+            "entity_type": type(obj).__name__, "entity_id": inspect(obj).mapper.primary_key_from_instance(obj)[0],
+            "before": before, "after": after,
+        })
+    session.connection().execute(sa.insert(AuditEvent.__table__), rows)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def history_of(session: Session, entity: Any, limit: int = 50) -> list[AuditEvent]:
+    return list(session.scalars(
+        sa.select(AuditEvent)
+        .where(AuditEvent.entity_type == type(entity).__name__, AuditEvent.entity_id == entity.id)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(limit)
+    ))
+

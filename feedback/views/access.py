@@ -1,0 +1,57 @@
+"""Who may see what: every view is either marked public or requires a role."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import abort, request
+from flask_login import current_user
+
+from ..extensions import db, login_manager
+from ..models import Role, User
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def public(view: F) -> F:
+    """Mark a view as open to anyone; the access test refuses any view that is neither this nor role-bound."""
+    view.access = "public"  # type: ignore[attr-defined]
+    return view
+
+
+def require_role(role: Role | str) -> Callable[[F], F]:
+    needed = Role(role)
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not current_user.has_role(needed):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.access = needed  # type: ignore[attr-defined]
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    if not user_id.isdigit():
+        return None
+    return db.session.get(User, int(user_id))
+
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Sign in to see that page."
+login_manager.login_message_category = "info"
+# A stolen session cookie used from a different browser is refused.
+login_manager.session_protection = "strong"
+
+
+def wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"

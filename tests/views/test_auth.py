@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from argon2 import PasswordHasher, Type
+from argon2 import extract_parameters
+
+from feedback import create_app
+from feedback.extensions import db
+from feedback.models import Role, User
+from tests.conftest import PASSWORD, csrf_token_from
+
+
+def test_sign_in_with_the_right_password(client, make_user):
+    _, email = make_user(Role.COORDINATOR)
+    response = client.post("/login", data={"email": email.upper(), "password": PASSWORD})
+    assert response.status_code == 302
+    assert response.location == "/plans"
+    assert client.get("/plans").status_code == 200
+
+
+def test_a_wrong_password_or_unknown_email_gets_one_message_and_no_session(client, make_user):
+    _, email = make_user()
+    for data in ({"email": email, "password": "wrong password here"},
+                 {"email": "nobody@example.org", "password": PASSWORD}):
+        response = client.post("/login", data=data)
+        assert response.status_code == 400
+        assert "Enter a correct email address and password" in response.text
+        assert "govuk-error-summary" in response.text
+        assert client.get("/plans").status_code == 302
+
+
+def test_empty_fields_are_named_in_the_error_summary(client):
+    response = client.post("/login", data={})
+    assert response.status_code == 400
+    assert "Enter your email address" in response.text and "Enter your password" in response.text
+    assert '<title>Error: Sign in' in response.text
+
+
+def test_next_only_redirects_within_the_site(client, make_user):
+    _, email = make_user()
+    for target, expected in (("/plans/1", "/plans/1"), ("https://evil.example/", "/plans"),
+                             ("//evil.example/x", "/plans"), ("javascript:alert(1)", "/plans")):
+        client.post("/logout")
+        response = client.post(f"/login?next={target}", data={"email": email, "password": PASSWORD})
+        assert response.location == expected, target
+
+
+def test_session_cookie_is_secure_httponly_and_lax_and_not_long_lived(tmp_path, make_user):
+    app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'c.sqlite3'}",
+                      "WTF_CSRF_ENABLED": False})
+    with app.app_context():
+        db.create_all()
+        user = User(email="a@example.org", role=Role.STAFF)
+        user.set_password(PASSWORD)
+        db.session.add(user)
+        db.session.commit()
+    client = app.test_client()
+    response = client.post("/login", data={"email": "a@example.org", "password": PASSWORD},
+                           base_url="https://localhost")
+    cookie = response.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert app.permanent_session_lifetime.total_seconds() <= 12 * 3600
+    assert "remember_token" not in " ".join(response.headers.getlist("Set-Cookie"))
+
+
+def test_sign_out_needs_a_post_with_a_csrf_token(tmp_path, make_user):
+    app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'c.sqlite3'}",
+                      "SESSION_COOKIE_SECURE": False})
+    with app.app_context():
+        db.create_all()
+        user = User(email="a@example.org", role=Role.STAFF)
+        user.set_password(PASSWORD)
+        db.session.add(user)
+        db.session.commit()
+    client = app.test_client()
+    token = csrf_token_from(client.get("/login").text)
+    client.post("/login", data={"email": "a@example.org", "password": PASSWORD, "csrf_token": token})
+    assert client.get("/plans").status_code == 200
+    assert client.get("/logout").status_code == 405
+    refused = client.post("/logout")
+    assert refused.status_code == 400 and "timed out" in refused.text
+    assert client.get("/plans").status_code == 200
+    page = client.get("/plans").text
+    client.post("/logout", data={"csrf_token": csrf_token_from(page)})
+    assert client.get("/plans").status_code == 302
+
+
+def test_passwords_are_hashed_with_argon2id_above_owasp_minimums(app):
+    with app.app_context():
+        user = User(email="b@example.org", role=Role.STAFF)
+        user.set_password(PASSWORD)
+        parameters = extract_parameters(user.password_hash)
+    assert parameters.type is Type.ID
+    assert parameters.memory_cost >= 19 * 1024 and parameters.time_cost >= 2 and parameters.parallelism >= 1
+    assert PASSWORD not in user.password_hash
+    assert PasswordHasher().verify(user.password_hash, PASSWORD)
