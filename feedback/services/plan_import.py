@@ -1,0 +1,377 @@
+"""Importing a plan from the documented CSV or XLSX template: everything or nothing.
+
+One row per measure, carrying its area, I statement and action (see examples/plan-template.csv and
+docs in the README). Every bad row is reported with its row number, column and reason before anything is
+written; importing the same file again updates the plan in place, matched by plan title and references.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import (
+    Action,
+    Area,
+    DataSource,
+    Direction,
+    ImpactStatus,
+    IStatement,
+    Measure,
+    Milestone,
+    Plan,
+    PlanKind,
+    ProgressStatus,
+    Unit,
+)
+
+COLUMNS = [
+    "plan", "plan_kind", "local_area",
+    "area_ref", "area_title", "area_sro", "area_outcomes",
+    "i_statement",
+    "action_ref", "action_description", "action_lead", "action_completion_date", "action_progress_status",
+    "measure_ref", "measure_text", "measure_unit", "measure_direction",
+    "baseline_value", "baseline_date", "target_value", "target_date", "milestones",
+    "measure_data_source", "measure_reported_status", "measure_status_reason",
+]
+REQUIRED = ["plan", "plan_kind", "area_ref", "area_title", "action_ref", "action_description"]
+MEASURE_REQUIRED = ["measure_text", "measure_direction"]
+REFERENCE = re.compile(r"^[0-9A-Za-z]+(\.[0-9A-Za-z]+)*$")
+MAX_ROWS = 5000
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}, column {self.column}: {self.reason}" if self.row else f"{self.column}: {self.reason}"
+
+
+class ImportFailed(Exception):
+    def __init__(self, errors: list[RowError]):
+        super().__init__(f"{len(errors)} problem(s); nothing was imported")
+        self.errors = errors
+
+
+@dataclass
+class ImportResult:
+    plan: Plan
+    created: dict[str, int] = field(default_factory=lambda: {"areas": 0, "actions": 0, "measures": 0})
+    updated: dict[str, int] = field(default_factory=lambda: {"areas": 0, "actions": 0, "measures": 0})
+
+
+@dataclass
+class MeasureRow:
+    ref: str
+    text: str
+    unit: Unit
+    direction: Direction
+    baseline_value: float | None
+    baseline_date: date | None
+    target_value: float | None
+    target_date: date | None
+    milestones: list[tuple[date, float]]
+    data_source: DataSource
+    reported_status: ImpactStatus | None
+    status_reason: str
+
+
+@dataclass
+class ActionRow:
+    ref: str
+    description: str
+    lead: str
+    completion_date: date | None
+    progress_status: ProgressStatus
+    i_statement: str
+    measures: list[MeasureRow] = field(default_factory=list)
+
+
+@dataclass
+class AreaRow:
+    ref: str
+    title: str
+    sro: str
+    outcomes: str
+    i_statements: list[str] = field(default_factory=list)
+    actions: dict[str, ActionRow] = field(default_factory=dict)
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        elif suffix in (".xlsx", ".xlsm"):
+            frame = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
+        else:
+            raise ImportFailed([RowError(0, "file", "must be a .csv or .xlsx file")])
+    except ImportFailed:
+        raise
+    except FileNotFoundError:
+        raise ImportFailed([RowError(0, "file", f"{path} does not exist")]) from None
+    except (UnicodeDecodeError, ValueError, OSError, pd.errors.ParserError) as error:
+        raise ImportFailed([RowError(0, "file", f"could not be read as {suffix[1:].upper()}: {error}")]) from None
+    frame.columns = [str(column).strip().lower() for column in frame.columns]
+    return frame.map(lambda value: value.strip() if isinstance(value, str) else value)
+
+
+def _parse_date(text: str) -> date:
+    text = text.removesuffix(" 00:00:00")
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise ValueError("must be a date like 2024-03-31 or 31/03/2024")
+
+
+def _parse_number(text: str) -> float:
+    try:
+        value = float(text.replace(",", "").removesuffix("%"))
+    except ValueError:
+        raise ValueError("must be a number, like 35 or 12.5") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError("must be a number, like 35 or 12.5")
+    return value
+
+
+def _parse_enum(enum_class, text: str, column: str):
+    try:
+        return enum_class(text.lower().replace(" ", "_"))
+    except ValueError:
+        allowed = ", ".join(member.value for member in enum_class)
+        raise ValueError(f"must be one of: {allowed}") from None
+
+
+def parse(frame: pd.DataFrame) -> tuple[dict, dict[str, AreaRow]]:
+    """Check every row and build the plan's tree, or raise with every problem found."""
+    errors: list[RowError] = []
+    missing = [column for column in REQUIRED if column not in frame.columns]
+    if missing:
+        raise ImportFailed([RowError(1, column, "this column is missing from the header row") for column in missing])
+    unknown = [column for column in frame.columns if column not in COLUMNS]
+    if unknown:
+        raise ImportFailed([RowError(1, column, "is not a column of the template") for column in unknown])
+    if frame.empty:
+        raise ImportFailed([RowError(0, "file", "has no rows under the header")])
+    if len(frame) > MAX_ROWS:
+        raise ImportFailed([RowError(0, "file", f"has more than {MAX_ROWS} rows")])
+    for column in COLUMNS:
+        if column not in frame.columns:
+            frame[column] = ""
+
+    plan_info: dict = {}
+    areas: dict[str, AreaRow] = {}
+    seen_measures: dict[tuple[str, str], int] = {}
+
+    for index, record in enumerate(frame.to_dict("records")):
+        row = index + 2  # the header is row 1, as a spreadsheet shows it
+        row_errors: list[RowError] = []
+
+        def get(column: str, parser=None, required: bool = False):
+            text = record[column]
+            if not text:
+                if required:
+                    row_errors.append(RowError(row, column, "is empty"))
+                return None
+            if parser is None:
+                return text
+            try:
+                return parser(text)
+            except ValueError as error:
+                row_errors.append(RowError(row, column, str(error)))
+                return None
+
+        plan_title = get("plan", required=True)
+        plan_kind = get("plan_kind", lambda t: _parse_enum(PlanKind, t, "plan_kind"), required=True)
+        local_area = get("local_area") or ""
+        area_ref = get("area_ref", required=True)
+        area_title = get("area_title", required=True)
+        action_ref = get("action_ref", required=True)
+        description = get("action_description", required=True)
+        completion = get("action_completion_date", _parse_date)
+        progress = get("action_progress_status", lambda t: _parse_enum(ProgressStatus, t, ""))
+
+        for column, value in (("area_ref", area_ref), ("action_ref", action_ref)):
+            if value and not REFERENCE.match(value):
+                row_errors.append(RowError(row, column, "must be a reference like 2 or 2.1.1"))
+        if area_ref and action_ref and REFERENCE.match(action_ref) and not action_ref.startswith(area_ref + "."):
+            row_errors.append(RowError(row, "action_ref", f"must start with its area's reference {area_ref}."))
+        if plan_title and plan_info and plan_title != plan_info["title"]:
+            row_errors.append(RowError(row, "plan", f"differs from row 2 ({plan_info['title']}); one plan per file"))
+        for column, limit in (("plan", 200), ("area_title", 300), ("area_sro", 200), ("action_lead", 200),
+                              ("i_statement", 500), ("local_area", 120)):
+            if len(record[column]) > limit:
+                row_errors.append(RowError(row, column, f"must be {limit} characters or fewer"))
+
+        measure = None
+        has_measure = any(record[c] for c in ("measure_ref", "measure_text", "baseline_value", "target_value"))
+        if has_measure:
+            measure_ref = get("measure_ref", required=True)
+            if measure_ref and not REFERENCE.match(measure_ref):
+                row_errors.append(RowError(row, "measure_ref", "must be a reference like 1 or 1a"))
+            text = get("measure_text", required=True)
+            unit = get("measure_unit", lambda t: _parse_enum(Unit, t, "")) or Unit.PERCENT
+            direction = get("measure_direction", lambda t: _parse_enum(Direction, t, ""), required=True)
+            baseline_value = get("baseline_value", _parse_number)
+            baseline_date = get("baseline_date", _parse_date)
+            target_value = get("target_value", _parse_number)
+            target_date = get("target_date", _parse_date)
+            milestones = get("milestones", _parse_milestones) or []
+            source = get("measure_data_source", lambda t: _parse_enum(DataSource, t, "")) or DataSource.MANUAL
+            reported = get("measure_reported_status", lambda t: _parse_enum(ImpactStatus, t, ""))
+            if unit is Unit.PERCENT:
+                for column, value in (("baseline_value", baseline_value), ("target_value", target_value)):
+                    if value is not None and not 0 <= value <= 100:
+                        row_errors.append(RowError(row, column, "must be between 0 and 100 for a percentage"))
+            if baseline_date and target_date and target_date < baseline_date:
+                row_errors.append(RowError(row, "target_date", "must not be before baseline_date"))
+            key = (action_ref or "", measure_ref or "")
+            if measure_ref and key in seen_measures:
+                row_errors.append(RowError(row, "measure_ref",
+                                           f"measure {measure_ref} of action {action_ref} is already on row {seen_measures[key]}"))
+            seen_measures.setdefault(key, row)
+            if text and len(text) > 2000:
+                row_errors.append(RowError(row, "measure_text", "must be 2,000 characters or fewer"))
+            if not row_errors:
+                measure = MeasureRow(measure_ref, text, unit, direction, baseline_value, baseline_date,
+                                     target_value, target_date, milestones, source, reported,
+                                     record["measure_status_reason"])
+
+        if row_errors:
+            errors.extend(row_errors)
+            continue
+        if not plan_info:
+            plan_info = {"title": plan_title, "kind": plan_kind, "local_area": local_area}
+
+        area = areas.get(area_ref)
+        if area is None:
+            area = areas[area_ref] = AreaRow(area_ref, area_title, record["area_sro"], record["area_outcomes"])
+        elif area.title != area_title:
+            errors.append(RowError(row, "area_title", f"differs from an earlier row for area {area_ref}"))
+            continue
+        statement = record["i_statement"]
+        if statement and statement not in area.i_statements:
+            area.i_statements.append(statement)
+
+        action = area.actions.get(action_ref)
+        if action is None:
+            action = area.actions[action_ref] = ActionRow(
+                action_ref, description, record["action_lead"], completion, progress or ProgressStatus.GREY, statement
+            )
+        elif action.description != description:
+            errors.append(RowError(row, "action_description", f"differs from an earlier row for action {action_ref}"))
+            continue
+        if measure:
+            action.measures.append(measure)
+
+    if errors:
+        raise ImportFailed(errors)
+    return plan_info, areas
+
+
+def _parse_milestones(text: str) -> list[tuple[date, float]]:
+    """``2022-09-30=177; 2023-06-30=125``"""
+    milestones = []
+    for part in filter(None, (p.strip() for p in text.split(";"))):
+        when, sep, value = part.partition("=")
+        if not sep:
+            raise ValueError("must be like 2022-09-30=177; 2023-06-30=125")
+        milestones.append((_parse_date(when.strip()), _parse_number(value.strip())))
+    if len({when for when, _ in milestones}) != len(milestones):
+        raise ValueError("has two milestones on the same date")
+    return sorted(milestones)
+
+
+def import_plan(session: Session, path: Path) -> ImportResult:
+    plan_info, areas = parse(read_table(path))
+    return apply(session, plan_info, areas)
+
+
+def apply(session: Session, plan_info: dict, areas: dict[str, AreaRow]) -> ImportResult:
+    plan = session.scalar(select(Plan).where(Plan.title == plan_info["title"]))
+    if plan is None:
+        plan = Plan(title=plan_info["title"], kind=plan_info["kind"], local_area=plan_info["local_area"])
+        session.add(plan)
+    else:
+        plan.kind = plan_info["kind"]
+        plan.local_area = plan_info["local_area"] or plan.local_area
+    result = ImportResult(plan)
+
+    existing_areas = {area.reference: area for area in plan.areas}
+    for area_position, area_row in enumerate(areas.values()):
+        area = existing_areas.get(area_row.ref)
+        _count(result, "areas", area is None)
+        if area is None:
+            area = Area(plan=plan, reference=area_row.ref)
+            session.add(area)
+        area.position = area_position
+        area.title = area_row.title
+        area.senior_responsible_officer = area_row.sro or area.senior_responsible_officer or ""
+        area.outcomes = area_row.outcomes or area.outcomes or ""
+        statements = {statement.text: statement for statement in area.i_statements}
+        for text in area_row.i_statements:
+            if text not in statements:
+                statements[text] = IStatement(area=area, text=text)
+                session.add(statements[text])
+
+        existing_actions = {action.reference: action for action in area.actions}
+        for action_position, action_row in enumerate(area_row.actions.values()):
+            action = existing_actions.get(action_row.ref)
+            _count(result, "actions", action is None)
+            if action is None:
+                action = Action(area=area, reference=action_row.ref)
+                session.add(action)
+            action.position = action_position
+            action.description = action_row.description
+            action.lead = action_row.lead
+            action.completion_date = action_row.completion_date
+            action.progress_status = action_row.progress_status
+            action.i_statement = statements.get(action_row.i_statement)
+
+            existing_measures = {measure.reference: measure for measure in action.measures}
+            for measure_position, row in enumerate(action_row.measures):
+                measure = existing_measures.get(row.ref)
+                _count(result, "measures", measure is None)
+                if measure is None:
+                    measure = Measure(action=action, reference=row.ref)
+                    session.add(measure)
+                measure.position = measure_position
+                measure.text = row.text
+                measure.unit = row.unit
+                measure.direction = row.direction
+                measure.baseline_value = row.baseline_value
+                measure.baseline_date = row.baseline_date
+                measure.target_value = row.target_value
+                measure.target_date = row.target_date
+                measure.data_source = row.data_source
+                measure.reported_status = row.reported_status
+                measure.reported_status_reason = row.status_reason
+                _sync_milestones(session, measure, row.milestones)
+    session.flush()
+    return result
+
+
+def _sync_milestones(session: Session, measure: Measure, milestones: list[tuple[date, float]]) -> None:
+    wanted = dict(milestones)
+    for milestone in list(measure.milestones):
+        if milestone.due_date not in wanted:
+            measure.milestones.remove(milestone)
+        else:
+            milestone.value = wanted.pop(milestone.due_date)
+    for due_date, value in wanted.items():
+        measure.milestones.append(Milestone(due_date=due_date, value=value))
+
+
+def _count(result: ImportResult, kind: str, created: bool) -> None:
+    (result.created if created else result.updated)[kind] += 1

@@ -1,0 +1,192 @@
+"""Plan import: all or nothing, every bad row named, the same file twice changes nothing."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from feedback.extensions import db
+from feedback.models import Action, Area, AuditEvent, IStatement, Measure, Milestone, Plan, ProgressStatus
+from feedback.services.plan_import import ImportFailed, import_plan
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLE_CSV = EXAMPLES / "warwickshire-wsoa-2022.csv"
+EXAMPLE_XLSX = EXAMPLES / "warwickshire-wsoa-2022.xlsx"
+
+
+def counts() -> dict[str, int]:
+    return {model.__name__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
+            for model in (Plan, Area, IStatement, Action, Measure, Milestone)}
+
+
+def _rows(path: Path = EXAMPLE_CSV) -> list[dict]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _write(path: Path, rows: list[dict]) -> Path:
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def test_the_warwickshire_example_imports_its_five_areas(app):
+    with app.app_context():
+        result = import_plan(db.session, EXAMPLE_CSV)
+        db.session.commit()
+        assert counts() == {"Plan": 1, "Area": 5, "IStatement": 8, "Action": 19, "Measure": 51, "Milestone": 16}
+        assert result.created == {"areas": 5, "actions": 19, "measures": 51}
+        wait = db.session.scalar(sa.select(Measure).where(Measure.text.startswith("Longest wait")))
+        assert (wait.baseline_value, wait.target_value, wait.unit.value, wait.direction.value) == (242, 13, "weeks", "decrease")
+        assert [(m.due_date.isoformat(), m.value) for m in wait.milestones] == [("2022-09-30", 177), ("2023-06-30", 125)]
+        assert wait.action.i_statement.text.startswith("I can access specialist support")
+
+
+def test_importing_the_same_file_twice_gives_the_same_counts(app):
+    with app.app_context():
+        import_plan(db.session, EXAMPLE_CSV)
+        db.session.commit()
+        first = counts()
+        result = import_plan(db.session, EXAMPLE_CSV)
+        db.session.commit()
+        assert counts() == first
+        assert result.created == {"areas": 0, "actions": 0, "measures": 0}
+        assert result.updated == {"areas": 5, "actions": 19, "measures": 51}
+
+
+def test_xlsx_and_csv_give_the_same_plan(app):
+    with app.app_context():
+        import_plan(db.session, EXAMPLE_XLSX)
+        db.session.commit()
+        from_xlsx = counts()
+        measures = {(m.action.reference, m.reference): (m.baseline_value, m.baseline_date, m.target_date)
+                    for m in db.session.scalars(sa.select(Measure))}
+        import_plan(db.session, EXAMPLE_CSV)
+        db.session.commit()
+        assert counts() == from_xlsx
+        assert measures == {(m.action.reference, m.reference): (m.baseline_value, m.baseline_date, m.target_date)
+                            for m in db.session.scalars(sa.select(Measure))}
+
+
+def test_a_changed_file_updates_in_place_and_is_audited(app, tmp_path):
+    rows = _rows()
+    with app.app_context():
+        import_plan(db.session, EXAMPLE_CSV)
+        db.session.commit()
+        ids = {m.id for m in db.session.scalars(sa.select(Measure))}
+        rows[0]["target_value"] = "20"
+        rows[0]["milestones"] = "2022-09-30=170"
+        rows[0]["action_progress_status"] = "pink"
+        import_plan(db.session, _write(tmp_path / "changed.csv", rows))
+        db.session.commit()
+        assert {m.id for m in db.session.scalars(sa.select(Measure))} == ids
+        wait = db.session.scalar(sa.select(Measure).where(Measure.text.startswith("Longest wait")))
+        assert wait.target_value == 20
+        assert [(m.due_date.isoformat(), m.value) for m in wait.milestones] == [("2022-09-30", 170)]
+        assert wait.action.progress_status is ProgressStatus.PINK
+        assert wait.action.progress_status.colour == "grey"
+        change = db.session.scalar(sa.select(AuditEvent).where(
+            AuditEvent.entity_type == "Measure", AuditEvent.entity_id == wait.id, AuditEvent.operation == "update"))
+        assert change.before == {"target_value": 13.0} and change.after == {"target_value": 20.0}
+
+
+def test_a_malformed_file_names_every_bad_row_and_imports_nothing(app, tmp_path):
+    rows = _rows()
+    rows[0]["baseline_value"] = "about forty"  # row 2
+    rows[1]["action_ref"] = "9.9.9"  # row 3: not in its area
+    rows[2]["target_date"] = "31st of never"  # row 4
+    rows[3]["measure_direction"] = "sideways"  # row 5
+    rows[4]["plan_kind"] = ""  # row 6
+    rows[5]["target_value"] = "140"  # row 7: a percentage over 100
+    rows[6]["milestones"] = "2022-13-01=4"  # row 8
+    rows[8]["measure_ref"] = rows[7]["measure_ref"]  # row 10 repeats row 9's measure
+    rows[8]["action_ref"] = rows[7]["action_ref"]
+    rows[8]["action_description"] = rows[7]["action_description"]
+    path = _write(tmp_path / "bad.csv", rows)
+    with app.app_context():
+        with pytest.raises(ImportFailed) as failure:
+            import_plan(db.session, path)
+        db.session.rollback()
+        assert counts() == {"Plan": 0, "Area": 0, "IStatement": 0, "Action": 0, "Measure": 0, "Milestone": 0}
+    found = {(error.row, error.column) for error in failure.value.errors}
+    assert found == {(2, "baseline_value"), (3, "action_ref"), (4, "target_date"), (5, "measure_direction"),
+                     (6, "plan_kind"), (7, "target_value"), (8, "milestones"), (10, "measure_ref")}
+    reasons = {error.row: error.reason for error in failure.value.errors}
+    assert reasons[2] == "must be a number, like 35 or 12.5"
+    assert reasons[3] == "must start with its area's reference 1."
+    assert "increase, decrease" in reasons[5]
+    assert "already on row 9" in reasons[10]
+
+
+def test_an_existing_plan_is_untouched_by_a_failed_import(app, tmp_path):
+    rows = _rows()
+    with app.app_context():
+        import_plan(db.session, EXAMPLE_CSV)
+        db.session.commit()
+        before = counts()
+        rows[0]["target_value"] = "20"
+        rows[-1]["baseline_date"] = "yesterday"
+        with pytest.raises(ImportFailed):
+            import_plan(db.session, _write(tmp_path / "half.csv", rows))
+        db.session.rollback()
+        assert counts() == before
+        wait = db.session.scalar(sa.select(Measure).where(Measure.text.startswith("Longest wait")))
+        assert wait.target_value == 13
+
+
+@pytest.mark.parametrize("content, expected", [
+    ("", "could not be read"),
+    ("plan,plan_kind\n", "this column is missing"),
+    ("\x00\x01binary", "this column is missing"),
+])
+def test_files_that_are_not_the_template_are_refused_clearly(app, tmp_path, content, expected):
+    path = tmp_path / "odd.csv"
+    path.write_text(content)
+    with app.app_context():
+        with pytest.raises(ImportFailed) as failure:
+            import_plan(db.session, path)
+    assert expected in str(failure.value.errors[0])
+
+
+def test_unknown_columns_and_wrong_extensions_are_refused(app, tmp_path):
+    rows = _rows()
+    for row in rows:
+        row["colour"] = "blue"
+    with app.app_context():
+        with pytest.raises(ImportFailed) as failure:
+            import_plan(db.session, _write(tmp_path / "extra.csv", rows))
+        assert str(failure.value.errors[0]) == "row 1, column colour: is not a column of the template"
+        shutil.copy(EXAMPLE_CSV, tmp_path / "plan.txt")
+        with pytest.raises(ImportFailed) as failure:
+            import_plan(db.session, tmp_path / "plan.txt")
+        assert "must be a .csv or .xlsx file" in str(failure.value.errors[0])
+
+
+def test_the_command_reports_counts_and_every_bad_row(app, runner, tmp_path):
+    result = runner.invoke(args=["plans", "import", str(EXAMPLE_CSV)])
+    assert result.exit_code == 0, result.output
+    assert "measures: 51 new, 0 updated" in result.output
+    result = runner.invoke(args=["plans", "import", str(EXAMPLE_CSV)])
+    assert "measures: 0 new, 51 updated" in result.output
+
+    rows = _rows()
+    rows[3]["baseline_date"] = "2022-02-30"
+    rows[20]["action_progress_status"] = "purple"
+    result = runner.invoke(args=["plans", "import", str(_write(tmp_path / "bad.csv", rows))])
+    assert result.exit_code == 1
+    assert "row 5, column baseline_date: must be a date like 2024-03-31 or 31/03/2024" in result.output
+    assert "row 22, column action_progress_status: must be one of: blue, green, amber, red, grey, pink" in result.output
+    assert "2 problem(s) found" in result.output and "nothing was imported" in result.output
+
+
+def test_the_template_has_the_documented_columns():
+    from feedback.services.plan_import import COLUMNS
+
+    with open(EXAMPLES / "plan-template.csv", newline="") as handle:
+        assert next(csv.reader(handle)) == COLUMNS
