@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -19,6 +21,7 @@ from feedback import create_app
 from feedback.extensions import db
 from feedback.models import Role
 from feedback.services import users
+from feedback.services.audit import set_actor
 
 POSTGRES_URL = os.environ.get("FEEDBACK_TEST_DATABASE_URL")
 PASSWORD = "correct horse battery staple"
@@ -26,6 +29,14 @@ PASSWORD = "correct horse battery staple"
 
 def pytest_report_header(config) -> str:
     return f"database: {'PostgreSQL ' + POSTGRES_URL if POSTGRES_URL else 'SQLite (a file per test)'}"
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch):
+    """Argon2 at production cost takes a quarter of a second a hash; tests hash hundreds of times."""
+    from argon2 import PasswordHasher
+
+    monkeypatch.setattr("feedback.models.user.password_hasher", PasswordHasher(time_cost=1, memory_cost=256, parallelism=1))
 
 
 @pytest.fixture
@@ -91,13 +102,43 @@ def login(client: FlaskClient, make_user) -> Callable[[Role | str], str]:
     return sign_in
 
 
-@pytest.fixture
-def demo(app: Flask) -> dict[str, int]:
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory) -> tuple[Path, dict[str, int]] | None:
+    """On SQLite the demo is loaded once and its file copied for each test that wants it."""
+    if POSTGRES_URL:
+        return None
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    with app.app_context():
+        db.create_all()
+        summary = _load_demo()
+        db.session.remove()
+        db.engine.dispose()
+    return path, summary
+
+
+def _load_demo() -> dict[str, int]:
     from feedback.services import demo as demo_service
 
+    set_actor(db.session, None, "demo")
+    summary, _ = demo_service.load(db.session)
+    db.session.commit()
+    return summary
+
+
+@pytest.fixture
+def demo(app: Flask, database_url: str, demo_template) -> dict[str, int]:
+    """The demo local area in this test's database."""
     with app.app_context():
-        summary, _ = demo_service.load(db.session)
-        db.session.commit()
+        if demo_template is None:
+            return _load_demo()
+        db.session.remove()
+        db.engine.dispose()
+    template, summary = demo_template
+    target = Path(sa.engine.make_url(database_url).database)
+    for suffix in ("-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(template, target)
     return summary
 
 

@@ -7,11 +7,10 @@ from sqlalchemy.orm import Session
 
 from ..models import Role, User
 from ..models.types import utcnow
-from ..models.user import password_hasher
+from ..models.user import hasher
 
 MIN_PASSWORD_LENGTH = 12
-# Verifying against a real hash when the email is unknown keeps the response time the same either way.
-_DUMMY_HASH = password_hasher.hash("not-a-real-password")
+_DUMMY_PASSWORD = "not-a-real-password"
 
 
 class UserError(ValueError):
@@ -53,7 +52,8 @@ def create_user(session: Session, email: str, role: Role | str, password: str, n
 def authenticate(session: Session, email: str, password: str) -> User | None:
     user = find_by_email(session, email)
     if user is None or not user.active:
-        password_hasher.verify(_DUMMY_HASH, "not-a-real-password")
+        # Hashing anyway keeps the response time the same whether or not the account exists.
+        hasher().hash(_DUMMY_PASSWORD)
         return None
     if not user.check_password(password):
         return None

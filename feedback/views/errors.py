@@ -38,6 +38,8 @@ def register(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
         db.session.rollback()
+        if app.testing:
+            raise error  # a test should fail on the real exception, not on a polite page
         app.logger.exception("Unhandled error")
         title, message = MESSAGES[500]
         return render_template("errors/error.html", title=title, message=message), 500

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from argon2 import PasswordHasher, Type
-from argon2 import extract_parameters
+import sqlalchemy as sa
+from argon2 import PasswordHasher, Type, extract_parameters
 
 from feedback import create_app
 from feedback.extensions import db
 from feedback.models import Role, User
+from feedback.models.user import make_password_hasher
 from tests.conftest import PASSWORD, csrf_token_from
 
 
@@ -84,12 +85,22 @@ def test_sign_out_needs_a_post_with_a_csrf_token(tmp_path, make_user):
     assert client.get("/plans").status_code == 302
 
 
-def test_passwords_are_hashed_with_argon2id_above_owasp_minimums(app):
-    with app.app_context():
-        user = User(email="b@example.org", role=Role.STAFF)
-        user.set_password(PASSWORD)
-        parameters = extract_parameters(user.password_hash)
+def test_passwords_are_hashed_with_argon2id_above_owasp_minimums():
+    production_hash = make_password_hasher().hash(PASSWORD)
+    parameters = extract_parameters(production_hash)
     assert parameters.type is Type.ID
     assert parameters.memory_cost >= 19 * 1024 and parameters.time_cost >= 2 and parameters.parallelism >= 1
-    assert PASSWORD not in user.password_hash
-    assert PasswordHasher().verify(user.password_hash, PASSWORD)
+    assert PASSWORD not in production_hash
+
+
+def test_a_hash_made_with_older_parameters_is_upgraded_at_sign_in(app, client):
+    with app.app_context():
+        user = User(email="old@example.org", role=Role.STAFF,
+                    password_hash=PasswordHasher(time_cost=1, memory_cost=128, parallelism=1).hash(PASSWORD))
+        db.session.add(user)
+        db.session.commit()
+        old_hash = user.password_hash
+    assert client.post("/login", data={"email": "old@example.org", "password": PASSWORD}).status_code == 302
+    with app.app_context():
+        new_hash = db.session.scalar(sa.select(User.password_hash).where(User.email == "old@example.org"))
+    assert new_hash != old_hash and extract_parameters(new_hash).memory_cost == 256

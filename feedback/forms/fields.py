@@ -1,0 +1,62 @@
+"""Fields whose parse errors read as a person would write them, not "Not a valid float value"."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+from wtforms import DateField, FloatField, IntegerField
+
+
+class _Friendly:
+    def __init__(self, *args, invalid_message: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.invalid_message = invalid_message
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)  # type: ignore[misc]
+        except ValueError:
+            self.data = None
+            raise ValueError(self.invalid_message) from None
+
+
+class NumberField(_Friendly, FloatField):
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and not math.isfinite(self.data):
+            self.data = None
+            raise ValueError(self.invalid_message)
+
+
+class WholeNumberField(_Friendly, IntegerField):
+    pass
+
+
+class DayMonthYearField(DateField):
+    """A GOV.UK date input: three boxes sharing one name, day, month and year.
+
+    Parsed here rather than with ``Optional``/``InputRequired``, which look only at the day box and would
+    take "  3 2024" for an empty date.
+    """
+
+    def __init__(self, *args, invalid_message: str, required_message: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.invalid_message = invalid_message
+        self.required_message = required_message
+
+    def process_formdata(self, valuelist):
+        parts = [str(value).strip() for value in (list(valuelist) + ["", "", ""])[:3]]
+        self.raw_data = parts
+        self.data = None
+        if not any(parts):
+            if self.required_message:
+                raise ValueError(self.required_message)
+            return
+        try:
+            day, month, year = (int(part) for part in parts)
+            if not 1900 <= year <= 2100:
+                raise ValueError
+            self.data = date(year, month, day)
+        except ValueError:
+            raise ValueError(self.invalid_message) from None

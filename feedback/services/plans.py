@@ -1,0 +1,108 @@
+"""Keeping the plan: edits coordinators make through forms, readings they enter, and the page queries."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from ..models import (
+    Action,
+    Area,
+    Direction,
+    ImpactStatus,
+    Measure,
+    Plan,
+    ProgressStatus,
+    Reading,
+    ReadingSource,
+    Unit,
+    User,
+)
+
+
+class PlanError(ValueError):
+    """A change that breaks a rule of the plan; the message is for the person who made it."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def list_plans(session: Session) -> list[Plan]:
+    return list(session.scalars(select(Plan).order_by(Plan.title)))
+
+
+def load_plan(session: Session, plan_id: int) -> Plan | None:
+    """A plan with everything its page shows, in a handful of queries whatever its size."""
+    return session.scalar(
+        select(Plan)
+        .where(Plan.id == plan_id)
+        .options(
+            selectinload(Plan.areas).selectinload(Area.i_statements),
+            selectinload(Plan.areas)
+            .selectinload(Area.actions)
+            .selectinload(Action.measures)
+            .selectinload(Measure.readings),
+        )
+    )
+
+
+def update_area(session: Session, area: Area, *, title: str, senior_responsible_officer: str,
+                outcomes: str) -> Area:
+    area.title = title.strip()
+    area.senior_responsible_officer = senior_responsible_officer.strip()
+    area.outcomes = outcomes.strip()
+    session.flush()
+    return area
+
+
+def update_action(session: Session, action: Action, *, description: str, lead: str,
+                  completion_date: date | None, progress_status: str, progress_narrative: str) -> Action:
+    action.description = description.strip()
+    action.lead = lead.strip()
+    action.completion_date = completion_date
+    action.progress_status = ProgressStatus(progress_status)
+    action.progress_narrative = progress_narrative.strip()
+    session.flush()
+    return action
+
+
+def update_measure(session: Session, measure: Measure, *, text: str, unit: str, direction: str,
+                   baseline_value: float | None, baseline_date: date | None, target_value: float | None,
+                   target_date: date | None, reported_status: str | None,
+                   reported_status_reason: str) -> Measure:
+    if target_date and baseline_date and target_date < baseline_date:
+        raise PlanError("Target date must be the same as or after the baseline date", "target_date")
+    measure.text = text.strip()
+    measure.unit = Unit(unit)
+    measure.direction = Direction(direction)
+    measure.baseline_value = baseline_value
+    measure.baseline_date = baseline_date
+    measure.target_value = target_value
+    measure.target_date = target_date
+    measure.reported_status = ImpactStatus(reported_status) if reported_status else None
+    measure.reported_status_reason = reported_status_reason.strip()
+    session.flush()
+    return measure
+
+
+def add_reading(session: Session, measure: Measure, *, period_end: date, value: float, n: int | None,
+                note: str, entered_by: User | None) -> Reading:
+    duplicate = session.scalar(
+        select(Reading.id).where(
+            Reading.measure_id == measure.id,
+            Reading.period_end == period_end,
+            Reading.source == ReadingSource.MANUAL,
+        )
+    )
+    if duplicate:
+        raise PlanError("There is already a reading for the period ending on this date", "period_end")
+    reading = Reading(
+        measure=measure, period_end=period_end, value=value, n=n, note=note.strip(),
+        source=ReadingSource.MANUAL, entered_by_id=entered_by.id if entered_by else None,
+    )
+    session.add(reading)
+    session.flush()
+    return reading

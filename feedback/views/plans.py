@@ -1,0 +1,112 @@
+"""Staff pages for the plan: areas, actions, measures, readings and their history."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from ..extensions import db
+from ..forms.plans import ActionForm, AreaForm, MeasureForm, ReadingForm
+from ..models import Action, Area, Measure, Role
+from ..services import plans
+from ..services.audit import history_of
+from .access import require_role
+
+bp = Blueprint("plans", __name__)
+
+
+def _get_or_404(model, object_id: int):
+    obj = db.session.get(model, object_id)
+    if obj is None:
+        abort(404)
+    return obj
+
+
+@bp.get("/plans")
+@require_role(Role.STAFF)
+def index():
+    return render_template("plans/index.html", plans=plans.list_plans(db.session))
+
+
+@bp.get("/plans/<int:plan_id>")
+@require_role(Role.STAFF)
+def show(plan_id: int):
+    plan = plans.load_plan(db.session, plan_id)
+    if plan is None:
+        abort(404)
+    return render_template("plans/show.html", plan=plan)
+
+
+@bp.get("/measures/<int:measure_id>")
+@require_role(Role.STAFF)
+def measure(measure_id: int):
+    measure = _get_or_404(Measure, measure_id)
+    return render_template("plans/measure.html", measure=measure, history=history_of(db.session, measure))
+
+
+@bp.route("/areas/<int:area_id>/edit", methods=["GET", "POST"])
+@require_role(Role.COORDINATOR)
+def edit_area(area_id: int):
+    area = _get_or_404(Area, area_id)
+    form = AreaForm(obj=area)
+    if form.validate_on_submit():
+        plans.update_area(db.session, area, title=form.title.data,
+                          senior_responsible_officer=form.senior_responsible_officer.data or "",
+                          outcomes=form.outcomes.data or "")
+        flash(f"Area {area.reference} saved.", "success")
+        return redirect(url_for(".show", plan_id=area.plan_id, _anchor=f"area-{area.reference}"))
+    return render_template("plans/edit_area.html", form=form, area=area), 400 if form.errors else 200
+
+
+@bp.route("/actions/<int:action_id>/edit", methods=["GET", "POST"])
+@require_role(Role.COORDINATOR)
+def edit_action(action_id: int):
+    action = _get_or_404(Action, action_id)
+    form = ActionForm(obj=action)
+    if form.validate_on_submit():
+        plans.update_action(db.session, action, description=form.description.data, lead=form.lead.data or "",
+                            completion_date=form.completion_date.data,
+                            progress_status=form.progress_status.data,
+                            progress_narrative=form.progress_narrative.data or "")
+        flash(f"Action {action.reference} saved.", "success")
+        return redirect(url_for(".show", plan_id=action.area.plan_id, _anchor=f"action-{action.reference}"))
+    return render_template("plans/edit_action.html", form=form, action=action), 400 if form.errors else 200
+
+
+@bp.route("/measures/<int:measure_id>/edit", methods=["GET", "POST"])
+@require_role(Role.COORDINATOR)
+def edit_measure(measure_id: int):
+    measure = _get_or_404(Measure, measure_id)
+    form = MeasureForm(obj=measure, suggested_status=measure.suggested_status)
+    if form.validate_on_submit():
+        try:
+            plans.update_measure(
+                db.session, measure, text=form.text.data, unit=form.unit.data, direction=form.direction.data,
+                baseline_value=form.baseline_value.data, baseline_date=form.baseline_date.data,
+                target_value=form.target_value.data, target_date=form.target_date.data,
+                reported_status=form.reported_status.data or None,
+                reported_status_reason=form.reported_status_reason.data or "",
+            )
+        except plans.PlanError as error:
+            getattr(form, error.field or "text").errors.append(str(error))
+        else:
+            flash("Measure saved.", "success")
+            return redirect(url_for(".measure", measure_id=measure.id))
+    return render_template("plans/edit_measure.html", form=form, measure=measure), 400 if form.errors else 200
+
+
+@bp.route("/measures/<int:measure_id>/readings/new", methods=["GET", "POST"])
+@require_role(Role.COORDINATOR)
+def new_reading(measure_id: int):
+    measure = _get_or_404(Measure, measure_id)
+    form = ReadingForm(unit=measure.unit)
+    if form.validate_on_submit():
+        try:
+            plans.add_reading(db.session, measure, period_end=form.period_end.data, value=form.value.data,
+                              n=form.n.data, note=form.note.data or "", entered_by=current_user)
+        except plans.PlanError as error:
+            getattr(form, error.field or "value").errors.append(str(error))
+        else:
+            flash("Reading added.", "success")
+            return redirect(url_for(".measure", measure_id=measure.id))
+    return render_template("plans/new_reading.html", form=form, measure=measure), 400 if form.errors else 200
