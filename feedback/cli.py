@@ -1,0 +1,87 @@
+"""The ``flask --app feedback`` commands. They call the same services as the views and commit once."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup, with_appcontext
+
+from .extensions import db
+from .models import Role
+from .services import demo, plan_import, users
+from .services.audit import set_actor
+
+users_cli = AppGroup("users", help="Staff accounts.")
+plans_cli = AppGroup("plans", help="Improvement plans.")
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(plans_cli)
+    app.cli.add_command(demo_command)
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice([role.value for role in Role]), required=True,
+              help="staff, coordinator or admin")
+@click.option("--name", default="", help="The person's name, as shown in the audit trail.")
+def create_user(email: str, role: str, name: str) -> None:
+    """Create a staff account. The password comes from FEEDBACK_NEW_PASSWORD or a prompt."""
+    password = os.environ.get("FEEDBACK_NEW_PASSWORD")
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    set_actor(db.session, None, "command line")
+    try:
+        user = users.create_user(db.session, email, role, password, name=name)
+    except users.UserError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"Created {user.email} with role {user.role.value}.")
+
+
+@plans_cli.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+def import_plan(file: Path) -> None:
+    """Import or update a plan from a CSV or XLSX file in the template's columns."""
+    set_actor(db.session, None, f"import of {file.name}")
+    try:
+        result = plan_import.import_plan(db.session, file)
+    except plan_import.ImportFailed as failure:
+        db.session.rollback()
+        for error in failure.errors:
+            click.echo(f"  {error}", err=True)
+        raise click.ClickException(f"{len(failure.errors)} problem(s) found in {file}; nothing was imported.") from None
+    db.session.commit()
+    click.echo(f"Imported {result.plan.title}.")
+    for kind in ("areas", "actions", "measures"):
+        click.echo(f"  {kind}: {result.created[kind]} new, {result.updated[kind]} updated")
+
+
+@click.command("demo")
+@with_appcontext
+@click.option("--responses", "extra", type=click.IntRange(min=0), default=0,
+              help="Add this many synthetic responses (fast; for benchmarks).")
+@click.option("--seed", type=int, default=2022, show_default=True, help="Seed for reproducible data.")
+def demo_command(extra: int, seed: int) -> None:
+    """Load the demo local area into an empty database, and optionally add synthetic responses."""
+    set_actor(db.session, None, "demo")
+    if demo.is_loaded(db.session):
+        if not extra:
+            raise click.ClickException("The demo is already loaded. Use --responses N to add responses.")
+    elif not demo.is_empty(db.session):
+        raise click.ClickException("The database already holds data; the demo loads only into an empty one.")
+    else:
+        summary, password = demo.load(db.session, seed=seed)
+        db.session.commit()
+        click.echo("Loaded the demo local area: " + ", ".join(f"{n} {what}" for what, n in summary.items()) + ".")
+        click.echo("Sign in at /login as " + ", ".join(email for email, _ in demo.DEMO_USERS)
+                   + f" with the password {password}")
+    if extra:
+        added, seconds = demo.add_synthetic_responses(db.session, extra, seed=seed)
+        db.session.commit()
+        click.echo(f"Added {added} synthetic responses in {seconds:.1f} s ({added / max(seconds, 1e-9):,.0f}/s).")
