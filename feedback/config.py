@@ -44,11 +44,23 @@ def from_environment(instance_path: Path, given: dict | None = None) -> dict:
         "SESSION_COOKIE_SECURE": os.environ.get("FEEDBACK_INSECURE_COOKIES") != "1",
         "REMEMBER_COOKIE_SECURE": os.environ.get("FEEDBACK_INSECURE_COOKIES") != "1",
     }
+    limit = os.environ.get("FEEDBACK_PUBLIC_POST_LIMIT")
+    if limit:
+        settings["FEEDBACK_PUBLIC_POST_LIMIT"] = _parse_limit(limit)
     if "SECRET_KEY" not in given:
         settings["SECRET_KEY"] = os.environ.get("FEEDBACK_SECRET_KEY") or _instance_secret_key(instance_path)
     if "SQLALCHEMY_DATABASE_URI" not in given:
         settings["SQLALCHEMY_DATABASE_URI"] = _database_url(instance_path)
     return settings
+
+
+def _parse_limit(text: str) -> tuple[int, int]:
+    """``300/600``: 300 requests in each 600-second window."""
+    count, _, seconds = text.partition("/")
+    try:
+        return int(count), int(seconds or 60)
+    except ValueError:
+        raise ValueError(f"FEEDBACK_PUBLIC_POST_LIMIT must look like 300/600, not {text!r}") from None
 
 
 class Defaults:
@@ -70,3 +82,5 @@ class Defaults:
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
     FEEDBACK_ANALYSIS_CRON = "0 * * * *"
     SERVICE_NAME = "Feedback Loop"
+    # Public survey posts from one address: a school's tablets share one, so this is generous.
+    FEEDBACK_PUBLIC_POST_LIMIT = (300, 600)

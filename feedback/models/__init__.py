@@ -19,7 +19,17 @@ from .plan import (
     Unit,
 )
 from .publication import EntryKind, EntryQuote, EntryRevision, EntryStatus, YouSaidWeDid
-from .response import Agreement, Answer, Channel, CommentAnalysis, RespondentRole, Response, ResponseContact
+from .ratelimit import RateLimitHit
+from .response import (
+    Agreement,
+    Answer,
+    Channel,
+    CommentAnalysis,
+    RespondentRole,
+    Response,
+    ResponseContact,
+    SurveyDraft,
+)
 from .survey import (
     Audience,
     Question,
@@ -64,6 +74,7 @@ __all__ = [
     "Question",
     "QuestionKind",
     "QuestionWording",
+    "RateLimitHit",
     "Reading",
     "ReadingSource",
     "RespondentRole",
@@ -71,6 +82,7 @@ __all__ = [
     "ResponseContact",
     "Role",
     "Survey",
+    "SurveyDraft",
     "SurveyStateError",
     "SurveyStatus",
     "SurveyVariant",

@@ -144,3 +144,37 @@ class CommentAnalysis(db.Model):
         sa.CheckConstraint("polarity BETWEEN -1 AND 1", name="polarity_range"),
         sa.CheckConstraint("subjectivity BETWEEN 0 AND 1", name="subjectivity_range"),
     )
+
+
+class SurveyDraft(db.Model):
+    """A survey in progress, saved page by page so that nothing a family typed is lost.
+
+    The token is the resume link's secret and the submission's id: the response made from a draft takes
+    it as its idempotency key, so a double tap, a refresh or a retry after a dropped signal stores one
+    response. Once submitted, the answers are cleared from the draft; it only remembers which response it
+    became, to show the same confirmation again.
+    """
+
+    __tablename__ = "survey_draft"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    survey_id: Mapped[int] = mapped_column(sa.ForeignKey("survey.id", ondelete="CASCADE"), index=True)
+    variant_id: Mapped[int | None] = mapped_column(sa.ForeignKey("survey_variant.id", ondelete="SET NULL"))
+    channel: Mapped[Channel] = mapped_column(checked_enum(Channel, "draft_channel"), default=Channel.WEB)
+    answers: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    page: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    response_id: Mapped[int | None] = mapped_column(sa.ForeignKey("response.id", ondelete="SET NULL"))
+
+    survey: Mapped[Survey] = relationship()
+    variant: Mapped[SurveyVariant | None] = relationship()
+    response: Mapped[Response | None] = relationship()
+
+    __table_args__ = (sa.CheckConstraint("page >= 1", name="page_positive"),)
+
+    @property
+    def submitted(self) -> bool:
+        return self.response_id is not None

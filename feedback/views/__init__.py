@@ -8,11 +8,13 @@ from ..models import Role
 
 
 def register(app: Flask) -> None:
-    from . import auth, errors, main, plans
+    from . import auth, errors, main, plans, published, respond
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(plans.bp)
+    app.register_blueprint(respond.bp)
+    app.register_blueprint(published.bp)
     errors.register(app)
 
     @app.context_processor

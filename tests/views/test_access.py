@@ -6,7 +6,10 @@ import pytest
 
 from feedback.models import Role
 
-PUBLIC_ENDPOINTS = {"static", "main.index", "main.healthz", "auth.login", "auth.logout"}
+PUBLIC_ENDPOINTS = {
+    "static", "main.index", "main.healthz", "auth.login", "auth.logout",
+    "respond.start", "respond.begin", "respond.resume", "respond.page", "respond.done", "published.index",
+}
 
 
 def _routes(app):

@@ -1,0 +1,204 @@
+"""Answering a survey: pages, drafts saved page by page, and one response per submission.
+
+A family's answers are saved on the server after every page, under a token that is both the resume link
+and the submission's id. Nothing depends on a cookie: clearing cookies, a dropped signal or a phone that
+kills the browser loses at most the page being typed, and that page is kept in the browser too when
+JavaScript runs.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..models import (
+    Agreement,
+    Answer,
+    Audience,
+    Channel,
+    Question,
+    QuestionKind,
+    RespondentRole,
+    Response,
+    ResponseContact,
+    Survey,
+    SurveyDraft,
+    SurveyStatus,
+    SurveyVariant,
+    VariantKind,
+)
+from ..models.types import utcnow
+
+DRAFT_LIFETIME = timedelta(days=60)
+QUESTIONS_PER_PAGE = 3
+FREE_TEXT_LIMIT = 1200
+PROFILE_PAGE = "about-you"
+REPLY_PAGE = "reply"
+
+DISTRICTS = ["North Warwickshire", "Nuneaton and Bedworth", "Rugby", "Stratford-on-Avon", "Warwick",
+             "Outside the area"]
+AGE_BANDS = ["0-4", "5-10", "11-15", "16-18", "19-25"]
+NEEDS = ["Autism", "Social, emotional and mental health", "Speech, language and communication",
+         "Moderate learning difficulty", "Physical disability", "Sensory impairment", "Other", "Not sure"]
+VARIANT_SLUGS = {VariantKind.STANDARD: "standard", VariantKind.YOUNG_PERSON: "young-person",
+                 VariantKind.EASY_READ: "easy-read"}
+
+
+@dataclass(frozen=True)
+class Page:
+    number: int
+    questions: tuple[Question, ...] = ()
+    special: str | None = None  # PROFILE_PAGE or REPLY_PAGE
+
+
+@dataclass
+class SubmitResult:
+    response: Response
+    created: bool
+
+
+@dataclass
+class PagePlan:
+    pages: list[Page] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.pages)
+
+    def page(self, number: int) -> Page | None:
+        return self.pages[number - 1] if 1 <= number <= len(self.pages) else None
+
+
+def open_survey(session: Session, slug: str) -> Survey | None:
+    """The survey at ``slug`` if families can answer it now; None otherwise."""
+    survey = session.scalar(select(Survey).where(Survey.slug == slug))
+    if survey is None or survey.status is not SurveyStatus.OPEN:
+        return None
+    now = utcnow()
+    if (survey.opens_at and survey.opens_at > now) or (survey.closes_at and survey.closes_at <= now):
+        return None
+    return survey
+
+
+def variant_for(survey: Survey, slug: str | None) -> SurveyVariant:
+    by_slug = {VARIANT_SLUGS.get(v.kind, v.kind.value): v for v in survey.variants}
+    return by_slug.get(slug or "standard") or by_slug.get("standard") or survey.variants[0]
+
+
+def page_plan(survey: Survey) -> PagePlan:
+    """Short pages: agreement and choice questions three at a time, free text on a page of its own,
+    then an optional page about the respondent and one for those who want a reply."""
+    pages: list[Page] = []
+    batch: list[Question] = []
+
+    def flush() -> None:
+        if batch:
+            pages.append(Page(len(pages) + 1, tuple(batch)))
+            batch.clear()
+
+    for question in survey.questions:
+        if question.kind is QuestionKind.FREE_TEXT:
+            flush()
+            pages.append(Page(len(pages) + 1, (question,)))
+        else:
+            batch.append(question)
+            if len(batch) == QUESTIONS_PER_PAGE:
+                flush()
+    flush()
+    pages.append(Page(len(pages) + 1, special=PROFILE_PAGE))
+    if survey.anonymous:
+        pages.append(Page(len(pages) + 1, special=REPLY_PAGE))
+    return PagePlan(pages)
+
+
+def start_draft(session: Session, survey: Survey, variant: SurveyVariant, channel: Channel = Channel.WEB) -> SurveyDraft:
+    now = utcnow()
+    draft = SurveyDraft(token=secrets.token_urlsafe(24), survey=survey, variant=variant, channel=channel,
+                        answers={}, page=1, created_at=now, updated_at=now, expires_at=now + DRAFT_LIFETIME)
+    session.add(draft)
+    session.flush()
+    return draft
+
+
+def find_draft(session: Session, survey: Survey, token: str) -> SurveyDraft | None:
+    if not token or len(token) > 64:
+        return None
+    draft = session.scalar(select(SurveyDraft).where(SurveyDraft.token == token,
+                                                     SurveyDraft.survey_id == survey.id))
+    if draft is None or (draft.expires_at <= utcnow() and not draft.submitted):
+        return None
+    return draft
+
+
+def save_page(session: Session, draft: SurveyDraft, page: Page, values: dict, next_page: int) -> None:
+    """Keep this page's answers (replacing what the page said before) and where the family got to."""
+    answers = dict(draft.answers or {})
+    answers.update(values)
+    draft.answers = answers
+    draft.page = max(draft.page, next_page)
+    now = utcnow()
+    draft.updated_at = now
+    draft.expires_at = now + DRAFT_LIFETIME
+    session.flush()
+
+
+def submit(session: Session, draft: SurveyDraft, questions_by_key: dict[str, Question]) -> SubmitResult:
+    """Turn a draft into its one response. Safe to call twice, or twice at once."""
+    if draft.submitted:
+        return SubmitResult(draft.response, created=False)
+    answers = draft.answers or {}
+    profile = answers.get(PROFILE_PAGE, {})
+    response = Response(
+        survey_id=draft.survey_id, variant_id=draft.variant_id, submitted_at=utcnow(),
+        respondent_role=_role(draft), channel=draft.channel, idempotency_key=draft.token,
+        district=profile.get("district") or None, age_band=profile.get("age_band") or None,
+        area_of_need=profile.get("area_of_need") or None,
+    )
+    for key, value in answers.items():
+        question = questions_by_key.get(key)
+        if question is None or value in (None, "", []):
+            continue
+        response.answers.append(_answer(question, value))
+    contact = answers.get(REPLY_PAGE, {})
+    try:
+        with session.begin_nested():  # what was pending inside is expunged if it rolls back
+            session.add(response)
+            session.flush()
+    except IntegrityError:
+        # Another request submitted this draft a moment ago: its response is the one.
+        with session.no_autoflush:
+            existing = session.scalar(select(Response).where(Response.survey_id == draft.survey_id,
+                                                             Response.idempotency_key == draft.token))
+        if existing is None:
+            raise
+        return SubmitResult(existing, created=False)
+    if contact.get("wants_reply") == "yes":
+        session.add(ResponseContact(response_id=response.id, name=contact.get("name", ""),
+                                    email=contact.get("email", ""), phone=contact.get("phone", "")))
+    draft.response_id = response.id
+    draft.answers = {}  # the response holds them now; the draft keeps nothing personal
+    session.flush()
+    return SubmitResult(response, created=True)
+
+
+def _role(draft: SurveyDraft) -> RespondentRole:
+    if draft.variant and draft.variant.kind in (VariantKind.YOUNG_PERSON, VariantKind.EASY_READ):
+        return RespondentRole.YOUNG_PERSON
+    return {Audience.PARENT_CARER: RespondentRole.PARENT_CARER, Audience.YOUNG_PERSON: RespondentRole.YOUNG_PERSON,
+            Audience.PROFESSIONAL: RespondentRole.PROFESSIONAL}[draft.survey.audience]
+
+
+def _answer(question: Question, value) -> Answer:
+    kind = question.kind
+    if kind is QuestionKind.AGREEMENT:
+        return Answer(question=question, agreement=Agreement(value))
+    if kind in (QuestionKind.NUMBER, QuestionKind.RATING):
+        return Answer(question=question, number=float(value))
+    if kind is QuestionKind.MULTIPLE_CHOICE:
+        return Answer(question=question, choices=list(value))
+    return Answer(question=question, text=str(value))

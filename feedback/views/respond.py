@@ -1,0 +1,141 @@
+"""Public survey pages at /s/<slug>: a family answers on a phone and never loses an answer."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
+from wtforms import ValidationError
+
+from ..extensions import csrf, db
+from ..forms.respond import build_page_form, page_values, saved_data
+from ..models import Channel, Survey
+from ..services import ratelimit, respond
+from .access import public
+
+bp = Blueprint("respond", __name__)
+csrf.exempt(bp)  # checked by hand below: an expired token re-shows the page instead of failing
+
+TIMED_OUT = ("We could not save that page because it was open for a long time or your cookies were cleared. "
+             "Your answers are still here: check them and continue.")
+
+
+@bp.before_request
+def _limit_posts():
+    """Every public POST counts against the client's allowance, shared by all workers."""
+    if request.method != "POST":
+        return None
+    limit, window = current_app.config["FEEDBACK_PUBLIC_POST_LIMIT"]
+    key = ratelimit.bucket(current_app.secret_key, request.remote_addr or "", "respond")
+    if ratelimit.hit(db.engine, key, limit, window):
+        return None
+    return render_template("errors/error.html", title="Please wait a few minutes",
+                           message="We have had a lot of answers from your connection in a short time. "
+                                   "Wait 10 minutes, then go back and continue: the pages you finished are saved."), 429
+
+
+def _survey_or_404(slug: str) -> Survey:
+    survey = respond.open_survey(db.session, slug)
+    if survey is None:
+        exists = db.session.scalar(db.select(Survey.id).where(Survey.slug == slug))
+        abort(410 if exists else 404)
+    return survey
+
+
+def _draft_or_404(survey: Survey, token: str):
+    draft = respond.find_draft(db.session, survey, token)
+    if draft is None:
+        abort(404)
+    return draft
+
+
+def _csrf_ok() -> bool:
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return True
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except (ValidationError, CSRFError):
+        return False
+    return True
+
+
+@bp.get("/s/<slug>")
+@public
+def start(slug: str):
+    survey = _survey_or_404(slug)
+    variant = respond.variant_for(survey, request.args.get("version"))
+    plan = respond.page_plan(survey)
+    return render_template("respond/start.html", survey=survey, variant=variant, pages=plan.count,
+                           variants=respond.VARIANT_SLUGS, channel=request.args.get("from", ""))
+
+
+@bp.post("/s/<slug>")
+@public
+def begin(slug: str):
+    survey = _survey_or_404(slug)
+    variant = respond.variant_for(survey, request.form.get("version"))
+    channel = Channel.QR if request.form.get("from") == "qr" else Channel.WEB
+    draft = respond.start_draft(db.session, survey, variant, channel)
+    return redirect(url_for(".page", slug=slug, token=draft.token, number=1))
+
+
+@bp.get("/s/<slug>/<token>")
+@public
+def resume(slug: str, token: str):
+    """The resume link: back to the first page not yet answered."""
+    survey = _survey_or_404(slug)
+    draft = _draft_or_404(survey, token)
+    if draft.submitted:
+        return redirect(url_for(".done", slug=slug, token=token))
+    number = min(draft.page, respond.page_plan(survey).count)
+    return redirect(url_for(".page", slug=slug, token=token, number=number))
+
+
+@bp.route("/s/<slug>/<token>/<int:number>", methods=["GET", "POST"])
+@public
+def page(slug: str, token: str, number: int):
+    survey = _survey_or_404(slug)
+    draft = _draft_or_404(survey, token)
+    if draft.submitted:
+        return redirect(url_for(".done", slug=slug, token=token))
+    plan = respond.page_plan(survey)
+    current = plan.page(number)
+    if current is None:
+        abort(404)
+    last = number == plan.count
+    notice = None
+
+    if request.method == "POST":
+        form = build_page_form(current, draft.variant, formdata=request.form, last=last)
+        if not _csrf_ok():
+            notice = TIMED_OUT
+            form.validate()  # show what is wrong too, but save nothing
+        elif form.validate():
+            respond.save_page(db.session, draft, current, page_values(form, current), next_page=number + 1)
+            if not last:
+                return redirect(url_for(".page", slug=slug, token=token, number=number + 1))
+            questions = {q.key: q for q in survey.questions}
+            respond.submit(db.session, draft, questions)
+            return redirect(url_for(".done", slug=slug, token=token))
+        status = 400 if form.errors else 200
+    else:
+        form = build_page_form(current, draft.variant, data=saved_data(draft.answers or {}, current), last=last)
+        status = 200
+
+    return render_template(
+        "respond/page.html", survey=survey, draft=draft, form=form, page=current, pages=plan.count, last=last,
+        notice=notice, csrf_token_value=generate_csrf(),
+        resume_url=url_for(".resume", slug=slug, token=token, _external=True),
+        back_url=url_for(".page", slug=slug, token=token, number=number - 1) if number > 1 else url_for(".start", slug=slug),
+    ), status
+
+
+@bp.get("/s/<slug>/<token>/done")
+@public
+def done(slug: str, token: str):
+    survey = db.session.scalar(db.select(Survey).where(Survey.slug == slug))
+    if survey is None:
+        abort(404)
+    draft = respond.find_draft(db.session, survey, token)
+    if draft is None or not draft.submitted:
+        abort(404)
+    return render_template("respond/done.html", survey=survey, draft=draft)

@@ -1,0 +1,261 @@
+"""A family answers the live feedback survey on the server side: every page kept, one response each."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from feedback import create_app
+from feedback.extensions import db
+from feedback.models import (
+    Agreement,
+    Channel,
+    RespondentRole,
+    Response,
+    ResponseContact,
+    Survey,
+    SurveyDraft,
+    SurveyStatus,
+)
+from feedback.models.types import utcnow
+from feedback.services import respond
+from tests.conftest import csrf_token_from
+
+PAGES = [
+    {"q_heard": "agree", "q_valued": "strongly_agree", "q_involved": "dont_know"},
+    {"q_outcomes": "disagree", "q_schools": "neither", "q_optimism": "agree"},
+    {"q_comment": "The caseworker kept us informed."},
+    {"district": "Rugby", "age_band": "5-10", "area_of_need": "Autism"},
+    {"wants_reply": "no"},
+]
+
+
+def start(client, version: str | None = None) -> str:
+    data = {"version": version} if version else {}
+    response = client.post("/s/live-feedback", data=data)
+    assert response.status_code == 302
+    return response.location  # .../s/live-feedback/<token>/1
+
+
+def base_of(first_page: str) -> str:
+    return first_page.rsplit("/", 1)[0]
+
+
+def complete(client, version: str | None = None) -> str:
+    base = base_of(start(client, version))
+    for number, data in enumerate(PAGES, start=1):
+        response = client.post(f"{base}/{number}", data=data)
+        assert response.status_code == 302, response.text
+    assert response.location == f"{base}/done"
+    return base
+
+
+def count_new_responses(app) -> int:
+    """Responses made through the pages, not the demo's synthetic ones."""
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(Response).where(
+            Response.idempotency_key.not_like("synthetic-%")))
+
+
+def test_the_start_page_explains_privacy_and_offers_other_versions(client, demo):
+    page = client.get("/s/live-feedback").text
+    assert "Tell us how it feels" in page and "about 3 minutes" in page
+    assert "anonymous" in page
+    assert "/s/live-feedback?version=young-person" in page and "/s/live-feedback?version=easy-read" in page
+
+
+def test_a_family_completes_the_survey_and_one_response_is_stored(app, client, demo):
+    base = complete(client)
+    done = client.get(f"{base}/done")
+    assert done.status_code == 200 and "Thank you" in done.text and "/you-said-we-did" in done.text
+    with app.app_context():
+        response = db.session.scalar(sa.select(Response).where(Response.idempotency_key.not_like("synthetic-%")))
+        answers = {a.question.key: a for a in response.answers}
+        assert answers["heard"].agreement is Agreement.AGREE
+        assert answers["involved"].agreement is Agreement.DONT_KNOW
+        assert answers["comment"].text == "The caseworker kept us informed."
+        assert (response.district, response.age_band, response.area_of_need) == ("Rugby", "5-10", "Autism")
+        assert response.respondent_role is RespondentRole.PARENT_CARER
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ResponseContact)) == 0
+        draft = db.session.scalar(sa.select(SurveyDraft))
+        assert draft.answers == {} and draft.response_id == response.id
+
+
+def test_pages_can_be_skipped_and_answers_changed_going_back(app, client, demo):
+    base = base_of(start(client))
+    client.post(f"{base}/1", data={"q_heard": "disagree"})
+    client.post(f"{base}/1", data={"q_heard": "agree"})
+    page = client.get(f"{base}/1").text
+    assert re.search(r'name="q_heard" type="radio" value="agree" checked', page)
+    assert not re.search(r'value="disagree" checked', page)
+    for number in range(2, 6):
+        client.post(f"{base}/{number}", data={"wants_reply": "no"} if number == 5 else {})
+    assert count_new_responses(app) == 1
+
+
+@pytest.mark.parametrize("attempts", [2, 3])
+def test_double_taps_refreshes_and_back_and_resubmit_store_one_response(app, client, demo, attempts):
+    base = complete(client)
+    for _ in range(attempts):
+        again = client.post(f"{base}/5", data=PAGES[4])
+        assert again.location == f"{base}/done"
+        back = client.post(f"{base}/1", data=PAGES[0])
+        assert back.location == f"{base}/done"
+    assert count_new_responses(app) == 1
+
+
+def test_a_submission_raced_by_another_request_returns_the_first_response(app, demo):
+    with app.app_context():
+        survey = db.session.scalar(sa.select(Survey).where(Survey.slug == "live-feedback"))
+        draft = respond.start_draft(db.session, survey, survey.variants[0])
+        db.session.commit()
+        # another worker stored this draft's response a moment ago
+        winner = Response(survey_id=survey.id, respondent_role=RespondentRole.PARENT_CARER,
+                          idempotency_key=draft.token)
+        db.session.add(winner)
+        db.session.commit()
+        result = respond.submit(db.session, draft, {q.key: q for q in survey.questions})
+        db.session.commit()
+        assert result.created is False and result.response.id == winner.id
+        assert count_new_responses(app) == 1
+
+
+def test_cleared_cookies_lose_nothing_the_resume_link_goes_back_to_where_you_were(app, client, demo):
+    base = base_of(start(client))
+    client.post(f"{base}/1", data=PAGES[0])
+    client.post(f"{base}/2", data=PAGES[1])
+    fresh = app.test_client()  # another browser, or this one with its cookies cleared
+    resumed = fresh.get(base)
+    assert resumed.location == f"{base}/3"
+    first = fresh.get(f"{base}/1").text
+    assert re.search(r'name="q_valued" type="radio" value="strongly_agree" checked', first)
+    assert base in fresh.get(f"{base}/3").text  # the resume link is on the page
+
+
+def test_the_resume_link_lasts_at_least_30_days(app, client, demo):
+    base = base_of(start(client))
+    client.post(f"{base}/1", data=PAGES[0])
+    token = base.rsplit("/", 1)[1]
+    with app.app_context():
+        draft = db.session.scalar(sa.select(SurveyDraft).where(SurveyDraft.token == token))
+        assert draft.expires_at - utcnow() >= timedelta(days=30)
+        draft.expires_at = utcnow() - timedelta(seconds=1)
+        db.session.commit()
+    assert client.get(base).status_code == 404
+    assert client.get("/s/live-feedback/not-a-token").status_code == 404
+
+
+@pytest.mark.parametrize("number, data, message", [
+    (3, {"q_comment": "x" * 1201}, "must be 1,200 characters or fewer"),
+    (1, {"q_heard": "somewhat"}, "Not a valid choice"),
+    (5, {}, "Select yes if you would like a reply"),
+    (5, {"wants_reply": "yes"}, "Enter your name so we know who to reply to"),
+    (5, {"wants_reply": "yes", "name": "Sam"}, "Enter an email address or a phone number"),
+    (5, {"wants_reply": "yes", "name": "Sam", "email": "sam@"}, "Enter an email address in the correct format"),
+    (5, {"wants_reply": "yes", "name": "Sam", "phone": "call me"}, "Enter a phone number"),
+])
+def test_bad_answers_are_shown_beside_the_question_and_nothing_is_saved(app, client, demo, number, data, message):
+    base = base_of(start(client))
+    response = client.post(f"{base}/{number}", data=data)
+    assert response.status_code == 400
+    assert message in response.text and "govuk-error-summary" in response.text
+    with app.app_context():
+        draft = db.session.scalar(sa.select(SurveyDraft))
+        assert draft.answers == {} and draft.page == 1
+
+
+def test_a_reply_request_keeps_contact_details_apart_from_the_answers(app, client, demo):
+    base = base_of(start(client))
+    for number in range(1, 5):
+        client.post(f"{base}/{number}", data=PAGES[number - 1])
+    client.post(f"{base}/5", data={"wants_reply": "yes", "name": "Sam", "email": "sam@example.com"})
+    with app.app_context():
+        contact = db.session.scalar(sa.select(ResponseContact))
+        assert (contact.name, contact.email) == ("Sam", "sam@example.com")
+        response = db.session.get(Response, contact.response_id)
+        assert "sam@example.com" not in repr([(a.text, a.choices) for a in response.answers])
+        assert db.session.scalar(sa.select(SurveyDraft)).answers == {}
+
+
+def test_the_young_person_version_uses_its_own_words_and_records_the_role(app, client, demo):
+    first = start(client, "young-person")
+    assert "People listen to me and understand me." in client.get(first).text
+    base = base_of(first)
+    for number, data in enumerate(PAGES, start=1):
+        client.post(f"{base}/{number}", data=data)
+    with app.app_context():
+        response = db.session.scalar(sa.select(Response).where(Response.idempotency_key.not_like("synthetic-%")))
+        assert response.respondent_role is RespondentRole.YOUNG_PERSON
+        assert response.variant.kind.value == "young_person"
+
+
+def test_a_qr_start_is_recorded_as_the_qr_channel(app, client, demo):
+    assert 'name="from" value="qr"' in client.get("/s/live-feedback?from=qr").text
+    location = client.post("/s/live-feedback", data={"from": "qr"}).location
+    with app.app_context():
+        assert db.session.scalar(sa.select(SurveyDraft)).channel is Channel.QR
+    assert location.endswith("/1")
+
+
+def test_closed_and_unknown_surveys_say_so(app, client, demo):
+    assert client.get("/s/no-such-survey").status_code == 404
+    with app.app_context():
+        survey = db.session.scalar(sa.select(Survey).where(Survey.slug == "live-feedback"))
+        survey.status = SurveyStatus.CLOSED
+        db.session.commit()
+    closed = client.get("/s/live-feedback")
+    assert closed.status_code == 410 and "This survey is closed" in closed.text
+
+
+def test_unknown_pages_are_404(client, demo):
+    base = base_of(start(client))
+    assert client.get(f"{base}/0").status_code == 404
+    assert client.get(f"{base}/99").status_code == 404
+
+
+@pytest.fixture
+def csrf_app(database_url, demo_template, tmp_path):
+    """An app with CSRF protection on, as in production."""
+    import shutil
+
+    if demo_template is None:
+        pytest.skip("uses the SQLite demo copy")  # the CSRF behaviour does not depend on the database
+    path = tmp_path / "csrf.sqlite3"
+    shutil.copyfile(demo_template[0], path)
+    return create_app({"TESTING": True, "SECRET_KEY": "k", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+                       "SESSION_COOKIE_SECURE": False})
+
+
+def test_an_expired_form_token_reshows_the_page_with_every_answer_and_saves_nothing(csrf_app):
+    client = csrf_app.test_client()
+    start_page = client.get("/s/live-feedback").text
+    first = client.post("/s/live-feedback", data={"csrf_token": csrf_token_from(start_page)}).location
+    base = base_of(first)
+    page = client.get(first).text
+    client.delete_cookie("feedback_session")  # the session, and with it the token, is gone
+    response = client.post(first, data={**PAGES[0], "csrf_token": csrf_token_from(page)})
+    assert response.status_code == 200
+    assert "your cookies were cleared" in response.text
+    for name, value in PAGES[0].items():
+        assert re.search(rf'name="{name}" type="radio" value="{value}" checked', response.text)
+    with csrf_app.app_context():
+        assert db.session.scalar(sa.select(SurveyDraft)).answers == {}
+    again = client.post(first, data={**PAGES[0], "csrf_token": csrf_token_from(response.text)})
+    assert again.location == f"{base}/2"
+    missing = client.post(f"{base}/2", data=PAGES[1])  # no token at all
+    assert missing.status_code == 200 and "your cookies were cleared" in missing.text
+
+
+def test_public_posts_are_rate_limited_per_address(app, demo):
+    app.config["FEEDBACK_PUBLIC_POST_LIMIT"] = (3, 600)
+    client = app.test_client()
+    for _ in range(3):
+        assert client.post("/s/live-feedback").status_code == 302
+    refused = client.post("/s/live-feedback")
+    assert refused.status_code == 429 and "Please wait a few minutes" in refused.text
+    other = app.test_client()
+    assert other.post("/s/live-feedback", environ_base={"REMOTE_ADDR": "192.0.2.7"}).status_code == 302
+    assert client.get("/s/live-feedback").status_code == 200  # reading is never limited
