@@ -1,0 +1,158 @@
+"""The live feedback survey in a real browser on a phone-sized screen, with and without JavaScript."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from feedback.extensions import db
+from feedback.models import Response
+from tests.browser.conftest import axe_violations
+
+ANSWERS = [
+    {"q_heard": "agree", "q_valued": "neither", "q_involved": "dont_know"},
+    {"q_outcomes": "disagree", "q_schools": "agree", "q_optimism": "strongly_agree"},
+]
+
+
+def real_responses(app) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(Response).where(
+            Response.idempotency_key.not_like("synthetic-%")))
+
+
+def answer_radios(page, answers: dict) -> None:
+    for name, value in answers.items():
+        page.check(f"input[name={name}][value={value}]")
+
+
+def go_through(page, base: str) -> None:
+    page.goto(f"{base}/s/live-feedback")
+    page.get_by_role("button", name="Start now").click()
+    answer_radios(page, ANSWERS[0])
+    page.get_by_role("button", name="Continue").click()
+    answer_radios(page, ANSWERS[1])
+    page.get_by_role("button", name="Continue").click()
+    page.fill("textarea[name=q_comment]", "Our caseworker always calls back.")
+    page.get_by_role("button", name="Continue").click()
+    page.select_option("select[name=district]", "Warwick")
+    page.get_by_role("button", name="Continue").click()
+    page.check("input[name=wants_reply][value=no]")
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
+def test_a_parent_completes_live_feedback_on_a_phone(live_app, live_server, browser, javascript):
+    context = browser.new_context(viewport={"width": 360, "height": 740}, java_script_enabled=javascript)
+    page = context.new_page()
+    before = real_responses(live_app)
+    go_through(page, live_server)
+    page.get_by_role("button", name="Send your answers").click()
+    assert page.locator("h1").inner_text() == "Thank you"
+    assert real_responses(live_app) == before + 1
+    # nothing scrolls sideways on a 360 px screen
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    context.close()
+
+
+def test_a_double_tap_and_back_and_resubmit_store_one_response(live_app, live_server, phone_without_js):
+    page = phone_without_js.new_page()
+    before = real_responses(live_app)
+    go_through(page, live_server)
+    page.get_by_role("button", name="Send your answers").dblclick()
+    page.wait_for_url("**/done")
+    page.go_back()  # the browser may show its copy of the form, or ask again and be sent to the confirmation
+    if page.locator("input[name=wants_reply]").count():
+        page.check("input[name=wants_reply][value=no]")
+        page.get_by_role("button", name="Send your answers").click()
+    assert page.locator("h1").inner_text() == "Thank you"
+    assert real_responses(live_app) == before + 1
+
+
+def test_clearing_cookies_mid_survey_keeps_every_answer(live_app, live_server, phone):
+    page = phone.new_page()
+    page.goto(f"{live_server}/s/live-feedback")
+    page.get_by_role("button", name="Start now").click()
+    answer_radios(page, ANSWERS[0])
+    page.get_by_role("button", name="Continue").click()
+    answer_radios(page, ANSWERS[1])
+    phone.clear_cookies()
+    page.get_by_role("button", name="Continue").click()
+    assert "your cookies were cleared" in page.locator("#timed-out").inner_text()
+    for name, value in ANSWERS[1].items():
+        assert page.is_checked(f"input[name={name}][value={value}]")
+    page.get_by_role("button", name="Continue").click()
+    assert page.url.endswith("/3")
+    page.get_by_role("link", name="Back", exact=True).click()
+    page.get_by_role("link", name="Back", exact=True).click()
+    for name, value in ANSWERS[0].items():
+        assert page.is_checked(f"input[name={name}][value={value}]")
+
+
+def test_with_javascript_the_page_being_typed_survives_a_reload(live_server, phone):
+    page = phone.new_page()
+    page.goto(f"{live_server}/s/live-feedback")
+    page.get_by_role("button", name="Start now").click()
+    answer_radios(page, {"q_heard": "strongly_disagree"})
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("button", name="Continue").click()
+    page.fill("textarea[name=q_comment]", "Half a thought that must not be lost")
+    page.reload()
+    assert page.input_value("textarea[name=q_comment]") == "Half a thought that must not be lost"
+    page.go_back()
+    page.go_back()
+    page.reload()
+    assert page.is_checked("input[name=q_heard][value=strongly_disagree]")
+
+
+def test_the_error_summary_takes_focus(live_server, phone):
+    page = phone.new_page()
+    page.goto(f"{live_server}/s/live-feedback")
+    page.get_by_role("button", name="Start now").click()
+    for _ in range(4):
+        page.get_by_role("button", name="Continue").click()
+    page.get_by_role("button", name="Send your answers").click()
+    page.wait_for_function("document.activeElement.classList.contains('govuk-error-summary')", timeout=5000)
+    assert "Select yes if you would like a reply" in page.locator(".govuk-error-summary").inner_text()
+
+
+def test_axe_finds_no_violations_on_any_public_page(live_server, phone, axe_source):
+    page = phone.new_page()
+    seen: dict[str, list] = {}
+
+    def audit(name: str) -> None:
+        page.wait_for_load_state("load")
+        seen[name] = axe_violations(page, axe_source)
+
+    for path in ("/", "/s/live-feedback", "/s/live-feedback?version=young-person",
+                 "/s/live-feedback?version=easy-read", "/you-said-we-did", "/login", "/s/unknown"):
+        page.goto(live_server + path)
+        audit(path)
+    page.goto(f"{live_server}/s/live-feedback")
+    page.get_by_role("button", name="Start now").click()
+    audit("page 1")
+    page.get_by_role("button", name="Continue").click()
+    audit("page 2")
+    page.get_by_role("button", name="Continue").click()
+    page.fill("textarea[name=q_comment]", "x" * 1300)
+    audit("page 3 over the limit")
+    page.get_by_role("button", name="Continue").click()
+    audit("page 3 error")
+    page.fill("textarea[name=q_comment]", "Fine now.")
+    page.get_by_role("button", name="Continue").click()
+    audit("page 4")
+    page.get_by_role("button", name="Continue").click()
+    page.check("input[name=wants_reply][value=yes]")
+    audit("page 5 yes")
+    page.get_by_role("button", name="Send your answers").click()
+    audit("page 5 error")
+    page.context.clear_cookies()
+    page.check("input[name=wants_reply][value=no]")
+    page.get_by_role("button", name="Send your answers").click()
+    audit("timed out notice")
+    page.get_by_role("button", name="Send your answers").click()
+    audit("confirmation")
+    page.goto(f"{live_server}/login")
+    page.get_by_role("button", name="Sign in").click()
+    audit("login errors")
+    assert {name: found for name, found in seen.items() if found} == {}
+    assert len(seen) == 17
