@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
-from flask_login import current_user
+from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from .extensions import db
-from .services.audit import set_actor
 
 
 def _is_sqlite(dbapi_connection: Any) -> bool:
@@ -37,16 +35,15 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
 
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection: Any) -> None:
+    """A request that may write takes SQLite's write lock when its transaction starts, waiting its turn
+    (busy_timeout) behind other writers. With a plain deferred BEGIN, a request that had read before
+    another worker committed would be refused its first write at once with "database is locked"."""
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        writes = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 
 def init_app(app: Flask) -> None:
-    @app.before_request
-    def _name_the_actor() -> None:
-        if current_user.is_authenticated:
-            set_actor(db.session, current_user._get_current_object())
-
     @app.after_request
     def _commit(response: Any) -> Any:
         """One transaction per request: services flush, a successful request commits here."""

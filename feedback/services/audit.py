@@ -111,7 +111,7 @@ def _write(session: Session, flush_context: Any) -> None:
     pending = session.info.pop(_PENDING, [])
     if not pending:
         return
-    actor_id, actor = session.info.get("audit_actor", (None, SYSTEM_ACTOR))
+    actor_id, actor = session.info.get("audit_actor") or _request_actor()
     now = utcnow()
     rows = []
     for operation, obj, change in pending:
@@ -125,6 +125,16 @@ def _write(session: Session, flush_context: Any) -> None:
             "before": before, "after": after,
         })
     session.connection().execute(sa.insert(AuditEvent.__table__), rows)
+
+
+def _request_actor() -> tuple[int | None, str]:
+    """The signed-in user of the current request, looked up only when there is something to record."""
+    from flask import has_request_context
+    from flask_login import current_user
+
+    if has_request_context() and current_user.is_authenticated:
+        return current_user.id, current_user.email
+    return None, SYSTEM_ACTOR
 
 
 @event.listens_for(Session, "after_rollback")

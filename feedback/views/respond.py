@@ -9,7 +9,7 @@ from wtforms import ValidationError
 from ..extensions import csrf, db
 from ..forms.respond import build_page_form, page_values, saved_data
 from ..models import Channel, Survey
-from ..services import ratelimit, respond
+from ..services import respond
 from .access import public
 
 bp = Blueprint("respond", __name__)
@@ -17,20 +17,6 @@ csrf.exempt(bp)  # checked by hand below: an expired token re-shows the page ins
 
 TIMED_OUT = ("We could not save that page because it was open for a long time or your cookies were cleared. "
              "Your answers are still here: check them and continue.")
-
-
-@bp.before_request
-def _limit_posts():
-    """Every public POST counts against the client's allowance, shared by all workers."""
-    if request.method != "POST":
-        return None
-    limit, window = current_app.config["FEEDBACK_PUBLIC_POST_LIMIT"]
-    key = ratelimit.bucket(current_app.secret_key, request.remote_addr or "", "respond")
-    if ratelimit.hit(db.engine, key, limit, window):
-        return None
-    return render_template("errors/error.html", title="Please wait a few minutes",
-                           message="We have had a lot of answers from your connection in a short time. "
-                                   "Wait 10 minutes, then go back and continue: the pages you finished are saved."), 429
 
 
 def _survey_or_404(slug: str) -> Survey:

@@ -3,22 +3,30 @@
 from __future__ import annotations
 
 import pytest
+from werkzeug.routing import AnyConverter, IntegerConverter
 
 from feedback.models import Role
 
 PUBLIC_ENDPOINTS = {
     "static", "main.index", "main.healthz", "auth.login", "auth.logout",
-    "respond.start", "respond.begin", "respond.resume", "respond.page", "respond.done", "published.index",
+    "respond.start", "respond.begin", "respond.resume", "respond.page", "respond.done", "published.index", "widget.show",
 }
 
 
+def _example_value(converter):
+    if isinstance(converter, IntegerConverter):
+        return 1
+    if isinstance(converter, AnyConverter):
+        return sorted(converter.items)[0]
+    return "x"
+
+
 def _routes(app):
+    adapter = app.url_map.bind("localhost")
     for rule in app.url_map.iter_rules():
         view = app.view_functions[rule.endpoint]
-        url = rule.rule
-        for argument in rule.arguments:
-            url = url.replace(f"<int:{argument}>", "1").replace(f"<{argument}>", "x").replace(
-                f"<path:{argument}>", "x")
+        values = {name: _example_value(converter) for name, converter in rule._converters.items()}
+        url = adapter.build(rule.endpoint, values, method=sorted(rule.methods)[0])
         methods = sorted(rule.methods - {"HEAD", "OPTIONS"})
         yield rule.endpoint, view, url, methods
 

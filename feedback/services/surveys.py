@@ -1,0 +1,120 @@
+"""Building surveys, opening and closing them, and responses staff enter from paper."""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from ..models import (
+    Action,
+    Area,
+    Audience,
+    Channel,
+    Measure,
+    Plan,
+    Question,
+    QuestionKind,
+    QuestionWording,
+    Response,
+    Survey,
+    SurveyVariant,
+    VariantKind,
+)
+from . import respond
+
+
+def list_surveys(session: Session) -> list[Survey]:
+    return list(session.scalars(select(Survey).order_by(Survey.title)))
+
+
+def slug_taken(session: Session, slug: str, except_id: int | None = None) -> bool:
+    found = session.scalar(select(Survey.id).where(Survey.slug == slug))
+    return found is not None and found != except_id
+
+
+def measure_choices(session: Session) -> list[tuple[int, str]]:
+    rows = session.execute(
+        select(Measure.id, Action.reference, Measure.reference, Measure.text)
+        .join(Action).join(Area).join(Plan).order_by(Plan.title, Area.position, Action.position, Measure.position)
+    ).all()
+    return [(id_, f"{action_ref}/{measure_ref} {text}") for id_, action_ref, measure_ref, text in rows]
+
+
+def save_survey(session: Session, survey: Survey | None, *, title: str, slug: str, audience: str,
+                anonymous: bool, consent_text: str) -> Survey:
+    if survey is None:
+        survey = Survey()
+        survey.variants = [
+            SurveyVariant(kind=VariantKind.STANDARD, title=title.strip()),
+            SurveyVariant(kind=VariantKind.YOUNG_PERSON, title=f"{title.strip()}: young people's version"),
+            SurveyVariant(kind=VariantKind.EASY_READ, title=f"{title.strip()}: easy read"),
+        ]
+        session.add(survey)
+    survey.title = title.strip()
+    survey.slug = slug.strip()
+    survey.audience = Audience(audience)
+    survey.anonymous = anonymous
+    survey.consent_text = consent_text.strip()
+    session.flush()
+    return survey
+
+
+def save_question(session: Session, survey: Survey, question: Question | None, *, key: str, kind: str,
+                  required: bool, choices: list[str], measure_ids: list[int],
+                  wordings: dict[int, tuple[str, str]]) -> Question:
+    if question is None:
+        question = Question(survey=survey, position=len(survey.questions))
+        session.add(question)
+    question.key = key
+    question.kind = QuestionKind(kind)
+    question.required = required
+    question.choices = ([{"value": str(i + 1), "label": label} for i, label in enumerate(choices)]
+                        if question.kind in (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE) else None)
+    measures = list(session.scalars(select(Measure).where(Measure.id.in_(measure_ids)).options(
+        selectinload(Measure.action).selectinload(Action.area)))) if measure_ids else []
+    question.measures = measures
+    question.areas = list({m.action.area.id: m.action.area for m in measures}.values())
+    standard_text = next((text for variant_id, (text, _) in wordings.items()
+                          if _variant(survey, variant_id).kind is VariantKind.STANDARD), "")
+    existing = {w.variant_id: w for w in question.wordings}
+    for variant in survey.variants:
+        text, hint = wordings.get(variant.id, ("", ""))
+        text = text.strip() or standard_text.strip()
+        wording = existing.get(variant.id)
+        if wording is None:
+            wording = QuestionWording(variant=variant)
+            question.wordings.append(wording)
+        wording.text = text
+        wording.hint = hint.strip()
+    session.flush()
+    return question
+
+
+def _variant(survey: Survey, variant_id: int) -> SurveyVariant:
+    return next(v for v in survey.variants if v.id == variant_id)
+
+
+def record_paper_response(session: Session, survey: Survey, values: dict, entry_key: str) -> respond.SubmitResult:
+    """A response from a paper form, typed in by staff. The entry key is issued with the blank form, so
+    pressing save twice stores the response once."""
+    variant = next(v for v in survey.variants if v.kind is VariantKind.STANDARD)
+    draft = respond.find_draft(session, survey, entry_key)
+    if draft is None:
+        draft = respond.start_draft(session, survey, variant, Channel.PAPER)
+        draft.token = entry_key
+    if not draft.submitted:
+        draft.answers = values
+        session.flush()
+    return respond.submit(session, draft, {q.key: q for q in survey.questions})
+
+
+def new_entry_key() -> str:
+    return "paper-" + secrets.token_urlsafe(18)
+
+
+def response_count(session: Session, survey: Survey) -> int:
+    from sqlalchemy import func
+
+    return session.scalar(select(func.count()).select_from(Response).where(Response.survey_id == survey.id))

@@ -1,0 +1,27 @@
+"""The limit on public posts, checked before the request reads anything.
+
+It runs first so that its own short write transaction never interleaves with the request's: on SQLite a
+request that had already read would be refused its first write once another connection had committed.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, render_template, request
+
+from ..extensions import db
+from ..services import ratelimit
+
+LIMITED_BLUEPRINTS = {"respond", "widget"}
+
+
+def limit_public_posts():
+    if request.method != "POST" or request.blueprint not in LIMITED_BLUEPRINTS:
+        return None
+    limit, window = current_app.config["FEEDBACK_PUBLIC_POST_LIMIT"]
+    key = ratelimit.bucket(current_app.secret_key, request.remote_addr or "", request.blueprint)
+    if ratelimit.hit(db.engine, key, limit, window):
+        return None
+    return render_template(
+        "errors/error.html", title="Please wait a few minutes",
+        message="We have had a lot of answers from your connection in a short time. "
+                "Wait 10 minutes, then go back and continue: the pages you finished are saved."), 429

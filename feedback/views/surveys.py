@@ -1,0 +1,163 @@
+"""Staff pages for surveys: build, open and close, QR codes and the Local Offer widget, paper responses."""
+
+from __future__ import annotations
+
+import io
+
+import segno
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+
+from ..extensions import db
+from ..forms.respond import build_page_form, page_values
+from ..forms.surveys import SurveyForm, question_form
+from ..models import Question, Role, Survey, SurveyStateError
+from ..services import surveys
+from ..services.respond import Page
+from .access import require_role
+
+bp = Blueprint("surveys", __name__, url_prefix="/surveys")
+
+
+def _survey_or_404(survey_id: int) -> Survey:
+    survey = db.session.get(Survey, survey_id)
+    if survey is None:
+        abort(404)
+    return survey
+
+
+@bp.get("")
+@require_role(Role.STAFF)
+def index():
+    all_surveys = surveys.list_surveys(db.session)
+    counts = {s.id: surveys.response_count(db.session, s) for s in all_surveys}
+    return render_template("surveys/index.html", surveys=all_surveys, counts=counts)
+
+
+@bp.get("/<int:survey_id>")
+@require_role(Role.STAFF)
+def show(survey_id: int):
+    survey = _survey_or_404(survey_id)
+    public_url = url_for("respond.start", slug=survey.slug, _external=True)
+    widget_url = url_for("widget.show", slug=survey.slug, _external=True)
+    return render_template("surveys/show.html", survey=survey, public_url=public_url, widget_url=widget_url,
+                           responses=surveys.response_count(db.session, survey))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require_role(Role.COORDINATOR)
+def new():
+    form = SurveyForm(slug_taken=lambda slug: surveys.slug_taken(db.session, slug))
+    if form.validate_on_submit():
+        survey = surveys.save_survey(db.session, None, title=form.title.data, slug=form.slug.data,
+                                     audience=form.audience.data, anonymous=form.anonymous.data,
+                                     consent_text=form.consent_text.data or "")
+        flash("Survey created. Add its questions, then open it.", "success")
+        return redirect(url_for(".show", survey_id=survey.id))
+    return render_template("surveys/edit.html", form=form, survey=None), 400 if form.errors else 200
+
+
+@bp.route("/<int:survey_id>/edit", methods=["GET", "POST"])
+@require_role(Role.COORDINATOR)
+def edit(survey_id: int):
+    survey = _survey_or_404(survey_id)
+    form = SurveyForm(obj=survey, slug_taken=lambda slug: surveys.slug_taken(db.session, slug, survey.id))
+    if form.validate_on_submit():
+        surveys.save_survey(db.session, survey, title=form.title.data, slug=form.slug.data,
+                            audience=form.audience.data, anonymous=form.anonymous.data,
+                            consent_text=form.consent_text.data or "")
+        flash("Survey saved.", "success")
+        return redirect(url_for(".show", survey_id=survey.id))
+    return render_template("surveys/edit.html", form=form, survey=survey), 400 if form.errors else 200
+
+
+@bp.post("/<int:survey_id>/<any(open, close):transition>")
+@require_role(Role.COORDINATOR)
+def change_status(survey_id: int, transition: str):
+    survey = _survey_or_404(survey_id)
+    try:
+        survey.open() if transition == "open" else survey.close()
+    except SurveyStateError as error:
+        flash(str(error), "error")
+    else:
+        db.session.flush()
+        flash(f"The survey is now {survey.status.value}.", "success")
+    return redirect(url_for(".show", survey_id=survey.id))
+
+
+def _question_page(survey: Survey, question: Question | None):
+    def key_taken(key: str) -> bool:
+        return any(q.key == key and q is not question for q in survey.questions)
+
+    data = {}
+    if question is not None:
+        data = {"key": question.key, "kind": question.kind.value, "required": question.required,
+                "choices": "\n".join(c["label"] for c in question.choices or []),
+                "measures": [m.id for m in question.measures]}
+        for wording in question.wordings:
+            data[f"wording_{wording.variant_id}"] = wording.text
+            data[f"hint_{wording.variant_id}"] = wording.hint
+    form = question_form(survey.variants, data=data, measure_choices=surveys.measure_choices(db.session),
+                         key_taken=key_taken)
+    if form.validate_on_submit():
+        surveys.save_question(
+            db.session, survey, question, key=form.key.data, kind=form.kind.data, required=form.required.data,
+            choices=form.choice_list(), measure_ids=form.measures.data or [],
+            wordings={v.id: (form[f"wording_{v.id}"].data or "", form[f"hint_{v.id}"].data or "")
+                      for v in survey.variants},
+        )
+        flash("Question saved.", "success")
+        return redirect(url_for(".show", survey_id=survey.id, _anchor="questions"))
+    return render_template("surveys/question.html", form=form, survey=survey, question=question), \
+        400 if form.errors else 200
+
+
+@bp.route("/<int:survey_id>/questions/new", methods=["GET", "POST"])
+@require_role(Role.COORDINATOR)
+def new_question(survey_id: int):
+    return _question_page(_survey_or_404(survey_id), None)
+
+
+@bp.route("/<int:survey_id>/questions/<int:question_id>/edit", methods=["GET", "POST"])
+@require_role(Role.COORDINATOR)
+def edit_question(survey_id: int, question_id: int):
+    survey = _survey_or_404(survey_id)
+    question = db.session.get(Question, question_id)
+    if question is None or question.survey_id != survey.id:
+        abort(404)
+    return _question_page(survey, question)
+
+
+@bp.get("/<int:survey_id>/qr.<any(svg, png):fmt>")
+@require_role(Role.STAFF)
+def qr_code(survey_id: int, fmt: str):
+    """A QR code for posters, leading to the survey with the QR channel recorded."""
+    survey = _survey_or_404(survey_id)
+    qr = segno.make(url_for("respond.start", slug=survey.slug, _external=True, **{"from": "qr"}), error="m")
+    buffer = io.BytesIO()
+    if fmt == "svg":
+        qr.save(buffer, kind="svg", scale=10, border=4, title=f"QR code for {survey.title}")
+        mimetype = "image/svg+xml"
+    else:
+        qr.save(buffer, kind="png", scale=12, border=4)
+        mimetype = "image/png"
+    return Response(buffer.getvalue(), mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="{survey.slug}-qr.{fmt}"'})
+
+
+@bp.route("/<int:survey_id>/paper", methods=["GET", "POST"])
+@require_role(Role.STAFF)
+def paper(survey_id: int):
+    """Type in a response that came on paper, all questions on one page."""
+    survey = _survey_or_404(survey_id)
+    standard = next(v for v in survey.variants if v.kind.value == "standard")
+    page = Page(1, tuple(survey.questions))
+    entry_key = request.form.get("entry_key") or surveys.new_entry_key()
+    if not entry_key.startswith("paper-") or len(entry_key) > 64:
+        abort(400)
+    form = build_page_form(page, standard, formdata=request.form if request.method == "POST" else None, last=True)
+    if request.method == "POST" and form.validate():
+        result = surveys.record_paper_response(db.session, survey, page_values(form, page), entry_key)
+        flash("Paper response saved." if result.created else "That paper response was already saved.", "success")
+        return redirect(url_for(".paper", survey_id=survey.id))
+    return render_template("surveys/paper.html", survey=survey, form=form, page=page, entry_key=entry_key), \
+        400 if form.errors else 200

@@ -1,0 +1,159 @@
+"""Staff build surveys, open and close them, print QR codes, embed the widget and type in paper forms."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from feedback.extensions import db
+from feedback.models import (
+    Agreement,
+    Channel,
+    Measure,
+    Question,
+    QuestionKind,
+    Response,
+    Role,
+    Survey,
+    SurveyStatus,
+)
+
+
+def _survey_id(app, slug: str) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(Survey.id).where(Survey.slug == slug))
+
+
+def test_staff_see_surveys_with_response_counts(client, login, demo):
+    login(Role.STAFF)
+    page = client.get("/surveys").text
+    assert "Tell us how it feels" in page and "/s/live-feedback" in page
+    assert f"{demo['responses']:,}" in page
+    assert "Create a survey" not in page
+
+
+def test_a_coordinator_builds_a_survey_and_opens_it(app, client, login, demo):
+    login(Role.COORDINATOR)
+    created = client.post("/surveys/new", data={"title": "Annual review experience", "slug": "annual-review",
+                                                "audience": "parent_carer", "anonymous": "y",
+                                                "consent_text": "Anonymous."})
+    assert created.status_code == 302
+    survey_id = _survey_id(app, "annual-review")
+    refused = client.post(f"/surveys/{survey_id}/open", follow_redirects=True)
+    assert "Add at least one question before opening the survey." in refused.text
+    with app.app_context():
+        measure_id = db.session.scalar(sa.select(Measure.id).where(Measure.text.startswith("Parent carers who agree they are involved")))
+        variants = db.session.get(Survey, survey_id).variants
+    data = {"key": "involved", "kind": "agreement", "required": "y", "measures": [str(measure_id)]}
+    for variant in variants:
+        data[f"wording_{variant.id}"] = "I was involved in my child's annual review." if variant.kind.value == "standard" else ""
+    assert client.post(f"/surveys/{survey_id}/questions/new", data=data).status_code == 302
+    assert client.post(f"/surveys/{survey_id}/open").status_code == 302
+    with app.app_context():
+        survey = db.session.get(Survey, survey_id)
+        assert survey.status is SurveyStatus.OPEN
+        question = survey.questions[0]
+        assert question.kind is QuestionKind.AGREEMENT and [m.id for m in question.measures] == [measure_id]
+        assert question.areas[0].reference == "2"
+        assert {w.text for w in question.wordings} == {"I was involved in my child's annual review."}
+    assert "I was involved in my child" in client.get(client.post("/s/annual-review").location).text
+    client.post(f"/surveys/{survey_id}/close")
+    assert client.get("/s/annual-review").status_code == 410
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"title": "", "slug": "x", "audience": "parent_carer"}, "Enter the survey&#39;s title"),
+    ({"title": "T", "slug": "Not A Slug", "audience": "parent_carer"}, "lower case letters"),
+    ({"title": "T", "slug": "live-feedback", "audience": "parent_carer"}, "Another survey already uses"),
+    ({"title": "T", "slug": "ok", "audience": "martians"}, "Not a valid choice"),
+])
+def test_bad_survey_details_are_refused(app, client, login, demo, data, message):
+    login(Role.COORDINATOR)
+    response = client.post("/surveys/new", data=data)
+    assert response.status_code == 400 and message in response.text
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Survey)) == 2
+
+
+def test_question_rules(app, client, login, demo):
+    login(Role.COORDINATOR)
+    survey_id = _survey_id(app, "live-feedback")
+    with app.app_context():
+        variants = db.session.get(Survey, survey_id).variants
+    base = {f"wording_{v.id}": "Which services have you used?" for v in variants}
+    taken = client.post(f"/surveys/{survey_id}/questions/new", data={**base, "key": "heard", "kind": "free_text"})
+    assert taken.status_code == 400 and "Another question in this survey has this short name" in taken.text
+    few = client.post(f"/surveys/{survey_id}/questions/new", data={**base, "key": "used", "kind": "single_choice",
+                                                                   "choices": "Only one"})
+    assert "Enter at least two choices" in few.text
+    ok = client.post(f"/surveys/{survey_id}/questions/new", data={**base, "key": "used", "kind": "multiple_choice",
+                                                                  "choices": "Portage\nSpeech therapy\n\nShort breaks"})
+    assert ok.status_code == 302
+    with app.app_context():
+        question = db.session.scalar(sa.select(Question).where(Question.key == "used"))
+        assert [c["label"] for c in question.choices] == ["Portage", "Speech therapy", "Short breaks"]
+
+
+def test_qr_codes_come_as_svg_and_png_and_lead_to_the_survey(app, client, login, demo):
+    login(Role.STAFF)
+    survey_id = _survey_id(app, "live-feedback")
+    svg = client.get(f"/surveys/{survey_id}/qr.svg")
+    assert svg.status_code == 200 and svg.mimetype == "image/svg+xml" and b"<svg" in svg.data
+    png = client.get(f"/surveys/{survey_id}/qr.png")
+    assert png.mimetype == "image/png" and png.data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert client.get(f"/surveys/{survey_id}/qr.gif").status_code == 404
+
+
+def test_the_qr_code_encodes_the_survey_address(app, client, login, demo):
+    import segno
+
+    login(Role.STAFF)
+    survey_id = _survey_id(app, "live-feedback")
+    expected = segno.make("http://localhost/s/live-feedback?from=qr", error="m")
+    import io
+
+    buffer = io.BytesIO()
+    expected.save(buffer, kind="png", scale=12, border=4)
+    assert client.get(f"/surveys/{survey_id}/qr.png").data == buffer.getvalue()
+
+
+def test_the_local_offer_widget_feeds_its_measure_once_per_entry(app, client, demo):
+    page = client.get("/w/local-offer-feedback")
+    assert page.status_code == 200 and "Did you find what you were looking for?" in page.text
+    key = re.search(r'name="entry_key" value="([^"]+)"', page.text).group(1)
+    for _ in range(2):  # a double tap
+        thanks = client.post("/w/local-offer-feedback", data={"answer": "no", "entry_key": key})
+        assert thanks.status_code == 200 and "Thank you" in thanks.text
+    bad = client.post("/w/local-offer-feedback", data={"answer": "maybe", "entry_key": key})
+    assert bad.status_code == 400 and "Select yes or no" in bad.text
+    with app.app_context():
+        responses = db.session.scalars(sa.select(Response).where(Response.channel == Channel.WIDGET)).all()
+        assert len(responses) == 1 and responses[0].answers[0].text == "no"
+        assert responses[0].answers[0].question.measures[0].text.startswith("Users who can find what they are looking for")
+    assert client.get("/w/live-feedback").status_code == 404  # not a yes/no box
+
+
+def test_staff_type_in_a_paper_response_once(app, client, login, demo):
+    login(Role.STAFF)
+    survey_id = _survey_id(app, "live-feedback")
+    form = client.get(f"/surveys/{survey_id}/paper").text
+    key = re.search(r'name="entry_key" value="([^"]+)"', form).group(1)
+    data = {"entry_key": key, "q_heard": "agree", "q_comment": "Written on the back of the form."}
+    assert client.post(f"/surveys/{survey_id}/paper", data=data).status_code == 302
+    again = client.post(f"/surveys/{survey_id}/paper", data=data, follow_redirects=True)
+    assert "That paper response was already saved." in again.text
+    with app.app_context():
+        paper = db.session.scalars(sa.select(Response).where(Response.idempotency_key.like("paper-%"))).all()
+        assert len(paper) == 1
+        answers = {a.question.key: a for a in paper[0].answers}
+        assert answers["heard"].agreement is Agreement.AGREE
+    assert client.post(f"/surveys/{survey_id}/paper", data={"entry_key": "forged"}).status_code == 400
+
+
+def test_staff_cannot_change_surveys(app, client, login, demo):
+    login(Role.STAFF)
+    survey_id = _survey_id(app, "live-feedback")
+    assert client.post(f"/surveys/{survey_id}/close").status_code == 403
+    assert client.get("/surveys/new").status_code == 403
