@@ -10,17 +10,19 @@ from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
 from .extensions import db
-from .models import Role
-from .services import demo, plan_import, users
+from .models import Role, Survey
+from .services import demo, plan_import, response_import, users
 from .services.audit import set_actor
 
 users_cli = AppGroup("users", help="Staff accounts.")
 plans_cli = AppGroup("plans", help="Improvement plans.")
+responses_cli = AppGroup("responses", help="Survey responses.")
 
 
 def register_commands(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(plans_cli)
+    app.cli.add_command(responses_cli)
     app.cli.add_command(demo_command)
 
 
@@ -60,6 +62,29 @@ def import_plan(file: Path) -> None:
     click.echo(f"Imported {result.plan.title}.")
     for kind in ("areas", "actions", "measures"):
         click.echo(f"  {kind}: {result.created[kind]} new, {result.updated[kind]} updated")
+
+
+@responses_cli.command("import")
+@click.argument("survey_slug")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--map", "pairs", multiple=True, metavar='"COLUMN=KEY"',
+              help="Map a column heading to a question's short name; repeat for more.")
+def import_responses(survey_slug: str, file: Path, pairs: tuple[str, ...]) -> None:
+    """Import responses from a Microsoft Forms export (CSV or XLSX). All or nothing."""
+    survey = db.session.scalar(db.select(Survey).where(Survey.slug == survey_slug))
+    if survey is None:
+        raise click.ClickException(f"There is no survey with the web address /s/{survey_slug}.")
+    try:
+        result = response_import.import_responses(db.session, survey, file, response_import.read_mapping(list(pairs)))
+    except plan_import.ImportFailed as failure:
+        db.session.rollback()
+        for error in failure.errors:
+            click.echo(f"  {error}", err=True)
+        raise click.ClickException(f"{len(failure.errors)} problem(s) found in {file}; nothing was imported.") from None
+    db.session.commit()
+    for column, key in result.columns.items():
+        click.echo(f"  column {column!r} -> {key}")
+    click.echo(f"Imported {result.created} responses into {survey.title}; {result.already_imported} were already there.")
 
 
 @click.command("demo")

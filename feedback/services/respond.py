@@ -189,8 +189,12 @@ def submit(session: Session, draft: SurveyDraft, questions_by_key: dict[str, Que
 def _role(draft: SurveyDraft) -> RespondentRole:
     if draft.variant and draft.variant.kind in (VariantKind.YOUNG_PERSON, VariantKind.EASY_READ):
         return RespondentRole.YOUNG_PERSON
+    return role_for_audience(draft.survey.audience)
+
+
+def role_for_audience(audience: Audience) -> RespondentRole:
     return {Audience.PARENT_CARER: RespondentRole.PARENT_CARER, Audience.YOUNG_PERSON: RespondentRole.YOUNG_PERSON,
-            Audience.PROFESSIONAL: RespondentRole.PROFESSIONAL}[draft.survey.audience]
+            Audience.PROFESSIONAL: RespondentRole.PROFESSIONAL}[audience]
 
 
 def _answer(question: Question, value) -> Answer:

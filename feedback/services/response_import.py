@@ -1,0 +1,185 @@
+"""Importing responses from a Microsoft Forms export (CSV or XLSX): everything or nothing.
+
+Microsoft Forms exports one row per response: ID, Start time, Completion time, Email, Name, then a column
+per question headed with the question's text. Columns are matched to questions by that text (any
+variant's wording) or by the question's short name, and a mapping can name others. Email and Name are
+never imported: responses stay anonymous. The form's ID makes the import idempotent, so the same
+export imported twice stores each response once.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import Agreement, Answer, Channel, Question, QuestionKind, Response, Survey
+from .plan_import import ImportFailed, RowError, read_table
+from .respond import role_for_audience
+
+ID_COLUMN = "id"
+TIME_COLUMNS = ("completion time", "completion_time", "submitted at", "submitted_at")
+IGNORED = {"start time", "email", "name", "last modified time"}
+AGREEMENT_WORDS = {
+    "strongly agree": Agreement.STRONGLY_AGREE, "agree": Agreement.AGREE,
+    "neither agree nor disagree": Agreement.NEITHER, "neither": Agreement.NEITHER,
+    "neutral": Agreement.NEITHER, "disagree": Agreement.DISAGREE,
+    "strongly disagree": Agreement.STRONGLY_DISAGREE, "don't know": Agreement.DONT_KNOW,
+    "dont know": Agreement.DONT_KNOW, "don't know or not applicable": Agreement.DONT_KNOW,
+    "not applicable": Agreement.DONT_KNOW, "n/a": Agreement.DONT_KNOW,
+}
+
+
+@dataclass
+class ResponseImportResult:
+    created: int = 0
+    already_imported: int = 0
+    columns: dict[str, str] = field(default_factory=dict)
+
+
+def _normalise(text: str) -> str:
+    return re.sub(r"\s+", " ", str(text).strip().lower().replace("’", "'"))
+
+
+def match_columns(survey: Survey, headers: list[str], mapping: dict[str, str]) -> tuple[dict[str, Question], list[RowError]]:
+    by_key = {q.key: q for q in survey.questions}
+    by_text = {}
+    for question in survey.questions:
+        for wording in question.wordings:
+            by_text.setdefault(_normalise(wording.text), question)
+    errors = [RowError(1, column, f"is mapped to {key}, which is not a question of this survey")
+              for column, key in mapping.items() if key not in by_key]
+    errors += [RowError(1, column, "is in the mapping but not in the file")
+               for column in mapping if column not in headers]
+    matched: dict[str, Question] = {}
+    for header in headers:
+        normal = _normalise(header)
+        if header in mapping:
+            question = by_key.get(mapping[header])
+        else:
+            question = by_key.get(normal) or by_text.get(normal)
+        if question is not None:
+            if question in matched.values():
+                errors.append(RowError(1, header, f"is a second column for question {question.key}"))
+            matched[header] = question
+    if not matched and not errors:
+        errors.append(RowError(1, "header", "no column matches a question of this survey; give a mapping"))
+    return matched, errors
+
+
+def _value(question: Question, text: str):
+    kind = question.kind
+    if kind is QuestionKind.AGREEMENT:
+        value = AGREEMENT_WORDS.get(_normalise(text))
+        if value is None:
+            raise ValueError("must be Strongly agree, Agree, Neither agree nor disagree, Disagree, "
+                             "Strongly disagree or Don't know")
+        return {"agreement": value}
+    if kind is QuestionKind.YES_NO:
+        if _normalise(text) not in ("yes", "no"):
+            raise ValueError("must be Yes or No")
+        return {"text": _normalise(text)}
+    if kind in (QuestionKind.NUMBER, QuestionKind.RATING):
+        try:
+            number = float(text)
+        except ValueError:
+            raise ValueError("must be a number") from None
+        if kind is QuestionKind.RATING and not 1 <= number <= 5:
+            raise ValueError("must be a rating from 1 to 5")
+        return {"number": number}
+    if kind in (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE):
+        labels = {_normalise(c["label"]): c["value"] for c in question.choices or []}
+        picked = [part for part in (p.strip() for p in text.split(";")) if part]
+        unknown = [p for p in picked if _normalise(p) not in labels]
+        if unknown:
+            raise ValueError(f"{unknown[0]!r} is not one of the question's choices")
+        values = [labels[_normalise(p)] for p in picked]
+        if kind is QuestionKind.SINGLE_CHOICE:
+            if len(values) != 1:
+                raise ValueError("must be exactly one choice")
+            return {"text": values[0]}
+        return {"choices": values}
+    if len(text) > 5000:
+        raise ValueError("must be 5,000 characters or fewer")
+    return {"text": text}
+
+
+def _parse_time(text: str) -> datetime:
+    for pattern in ("%m/%d/%y %H:%M:%S", "%Y-%m-%d %H:%M:%S", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%Y-%m-%dT%H:%M:%S"):
+        try:
+            return datetime.strptime(text, pattern).replace(tzinfo=timezone.utc)
+        except ValueError:
+            continue
+    raise ValueError("must be a date and time like 2022-09-30 14:05:00")
+
+
+def import_responses(session: Session, survey: Survey, path: Path, mapping: dict[str, str] | None = None) -> ResponseImportResult:
+    frame = read_table(path)
+    headers = list(frame.columns)
+    mapping = {_normalise(k): v for k, v in (mapping or {}).items()}
+    matched, errors = match_columns(survey, headers, mapping)
+    if ID_COLUMN not in headers:
+        errors.append(RowError(1, "ID", "the export's ID column is missing; it keeps a second import from duplicating"))
+    if errors:
+        raise ImportFailed(errors)
+    time_column = next((c for c in TIME_COLUMNS if c in headers), None)
+    existing = set(session.scalars(select(Response.idempotency_key).where(
+        Response.survey_id == survey.id, Response.idempotency_key.like(f"import-{survey.slug}-%"))))
+    role = role_for_audience(survey.audience)
+
+    result = ResponseImportResult(columns={column: q.key for column, q in matched.items()})
+    pending: list[Response] = []
+    seen: dict[str, int] = {}
+    for index, record in enumerate(frame.to_dict("records")):
+        row = index + 2
+        source_id = str(record[ID_COLUMN]).strip()
+        if not source_id:
+            errors.append(RowError(row, "ID", "is empty"))
+            continue
+        if source_id in seen:
+            errors.append(RowError(row, "ID", f"repeats row {seen[source_id]}"))
+            continue
+        seen[source_id] = row
+        key = f"import-{survey.slug}-{source_id}"[:64]
+        submitted = datetime.now(timezone.utc)
+        if time_column and record[time_column]:
+            try:
+                submitted = _parse_time(str(record[time_column]))
+            except ValueError as error:
+                errors.append(RowError(row, time_column, str(error)))
+        answers = []
+        for column, question in matched.items():
+            text = str(record[column]).strip()
+            if not text:
+                continue
+            try:
+                answers.append(Answer(question=question, **_value(question, text)))
+            except ValueError as error:
+                errors.append(RowError(row, column, str(error)))
+        if key in existing:
+            result.already_imported += 1
+            continue
+        pending.append(Response(survey=survey, submitted_at=submitted, respondent_role=role, channel=Channel.IMPORT,
+                                idempotency_key=key, answers=answers))
+    if errors:
+        raise ImportFailed(errors)
+    session.add_all(pending)
+    session.flush()
+    result.created = len(pending)
+    return result
+
+
+def read_mapping(pairs: list[str]) -> dict[str, str]:
+    """``--map "Column heading=question_key"``, as many as needed."""
+    mapping = {}
+    for pair in pairs:
+        column, sep, key = pair.rpartition("=")
+        if not sep or not column.strip() or not key.strip():
+            raise ImportFailed([RowError(0, "--map", f"{pair!r} must look like \"Column heading=question_key\"")])
+        mapping[column.strip()] = key.strip()
+    return mapping
