@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ..models import (
     Agreement,
@@ -76,7 +76,12 @@ class PagePlan:
 
 def open_survey(session: Session, slug: str) -> Survey | None:
     """The survey at ``slug`` if families can answer it now; None otherwise."""
-    survey = session.scalar(select(Survey).where(Survey.slug == slug))
+    survey = session.scalar(
+        select(Survey).where(Survey.slug == slug).options(
+            selectinload(Survey.variants),
+            selectinload(Survey.questions).selectinload(Question.wordings),
+        )
+    )
     if survey is None or survey.status is not SurveyStatus.OPEN:
         return None
     now = utcnow()
@@ -151,45 +156,61 @@ def submit(session: Session, draft: SurveyDraft, questions_by_key: dict[str, Que
     """Turn a draft into its one response. Safe to call twice, or twice at once."""
     if draft.submitted:
         return SubmitResult(draft.response, created=False)
-    answers = draft.answers or {}
+    result = store_response(session, draft.survey_id, draft.variant_id, _role(draft), draft.channel, draft.token,
+                            draft.answers or {}, questions_by_key)
+    if result.created:
+        draft.response_id = result.response.id
+        draft.answers = {}  # the response holds them now; the draft keeps nothing personal
+        session.flush()
+    return result
+
+
+def store_response(session: Session, survey_id: int, variant_id: int | None, role: RespondentRole, channel: Channel,
+                   key: str, answers: dict, questions_by_key: dict[str, Question]) -> SubmitResult:
+    """Store one response under its idempotency key; a second call with the same key returns the first."""
     profile = answers.get(PROFILE_PAGE, {})
     response = Response(
-        survey_id=draft.survey_id, variant_id=draft.variant_id, submitted_at=utcnow(),
-        respondent_role=_role(draft), channel=draft.channel, idempotency_key=draft.token,
-        district=profile.get("district") or None, age_band=profile.get("age_band") or None,
+        survey_id=survey_id, variant_id=variant_id, submitted_at=utcnow(), respondent_role=role, channel=channel,
+        idempotency_key=key, district=profile.get("district") or None, age_band=profile.get("age_band") or None,
         area_of_need=profile.get("area_of_need") or None,
     )
-    for key, value in answers.items():
-        question = questions_by_key.get(key)
+    for question_key, value in answers.items():
+        question = questions_by_key.get(question_key)
         if question is None or value in (None, "", []):
             continue
         response.answers.append(_answer(question, value))
-    contact = answers.get(REPLY_PAGE, {})
     try:
         with session.begin_nested():  # what was pending inside is expunged if it rolls back
             session.add(response)
             session.flush()
     except IntegrityError:
-        # Another request submitted this draft a moment ago: its response is the one.
+        # The same submission arrived a moment ago (a double tap, a retry): its response is the one.
         with session.no_autoflush:
-            existing = session.scalar(select(Response).where(Response.survey_id == draft.survey_id,
-                                                             Response.idempotency_key == draft.token))
+            existing = session.scalar(select(Response).where(Response.survey_id == survey_id,
+                                                             Response.idempotency_key == key))
         if existing is None:
             raise
         return SubmitResult(existing, created=False)
+    contact = answers.get(REPLY_PAGE, {})
     if contact.get("wants_reply") == "yes":
         session.add(ResponseContact(response_id=response.id, name=contact.get("name", ""),
                                     email=contact.get("email", ""), phone=contact.get("phone", "")))
-    draft.response_id = response.id
-    draft.answers = {}  # the response holds them now; the draft keeps nothing personal
-    session.flush()
+        session.flush()
     return SubmitResult(response, created=True)
 
 
+def find_response(session: Session, survey: Survey, key: str) -> Response | None:
+    return session.scalar(select(Response).where(Response.survey_id == survey.id, Response.idempotency_key == key))
+
+
 def _role(draft: SurveyDraft) -> RespondentRole:
-    if draft.variant and draft.variant.kind in (VariantKind.YOUNG_PERSON, VariantKind.EASY_READ):
+    return role_for_variant(draft.survey, draft.variant)
+
+
+def role_for_variant(survey: Survey, variant: SurveyVariant | None) -> RespondentRole:
+    if variant and variant.kind in (VariantKind.YOUNG_PERSON, VariantKind.EASY_READ):
         return RespondentRole.YOUNG_PERSON
-    return role_for_audience(draft.survey.audience)
+    return role_for_audience(survey.audience)
 
 
 def role_for_audience(audience: Audience) -> RespondentRole:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
+from werkzeug.datastructures import MultiDict
 from wtforms import ValidationError
 
 from ..extensions import csrf, db
-from ..forms.respond import build_page_form, page_values, saved_data
+from ..forms.respond import build_page_form, field_name, page_values, saved_data
 from ..models import Channel, Survey
 from ..services import respond
 from .access import public
@@ -125,3 +128,44 @@ def done(slug: str, token: str):
     if draft is None or not draft.submitted:
         abort(404)
     return render_template("respond/done.html", survey=survey, draft=draft)
+
+
+CLIENT_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+@bp.post("/s/<slug>/responses")
+@public
+def submit_json(slug: str):
+    """A whole response in one JSON request, for a page that queued it offline and retries until it gets
+    an answer. The client makes the idempotency key; a repeat gets the first response back, not a second.
+
+    ``{"idempotency_key": "...", "version": "standard", "answers": {"heard": "agree", "comment": "..."}}``
+    """
+    survey = respond.open_survey(db.session, slug)
+    if survey is None:
+        return {"errors": {"survey": "This survey is not open."}}, 404
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("answers", {}), dict):
+        return {"errors": {"body": "Send a JSON object with idempotency_key and answers."}}, 400
+    key = body.get("idempotency_key")
+    if not isinstance(key, str) or not CLIENT_KEY.match(key):
+        return {"errors": {"idempotency_key": "Send 16 to 64 letters, digits, - or _."}}, 400
+    key = f"client-{key}"
+    existing = respond.find_response(db.session, survey, key)
+    if existing is not None:
+        return {"id": existing.id, "created": False}, 200
+    variant = respond.variant_for(survey, body.get("version") if isinstance(body.get("version"), str) else None)
+    questions = tuple(survey.questions)
+    formdata = MultiDict()
+    for question in questions:
+        value = body["answers"].get(question.key)
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str | int | float) and not isinstance(item, bool):
+                formdata.add(field_name(question), str(item))
+    form = build_page_form(respond.Page(1, questions), variant, formdata=formdata, last=True)
+    if not form.validate():
+        return {"errors": {name.removeprefix("q_"): messages[0] for name, messages in form.errors.items()}}, 400
+    role = respond.role_for_variant(survey, variant)
+    result = respond.store_response(db.session, survey.id, variant.id, role, Channel.WEB, key,
+                                    page_values(form, respond.Page(1, questions)), {q.key: q for q in questions})
+    return {"id": result.response.id, "created": result.created}, 201 if result.created else 200

@@ -9,7 +9,7 @@ from feedback.models import Role
 
 PUBLIC_ENDPOINTS = {
     "static", "main.index", "main.healthz", "auth.login", "auth.logout",
-    "respond.start", "respond.begin", "respond.resume", "respond.page", "respond.done", "published.index", "widget.show",
+    "respond.start", "respond.begin", "respond.resume", "respond.page", "respond.done", "respond.submit_json", "published.index", "widget.show",
 }
 
 

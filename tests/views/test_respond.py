@@ -259,3 +259,32 @@ def test_public_posts_are_rate_limited_per_address(app, demo):
     other = app.test_client()
     assert other.post("/s/live-feedback", environ_base={"REMOTE_ADDR": "192.0.2.7"}).status_code == 302
     assert client.get("/s/live-feedback").status_code == 200  # reading is never limited
+
+
+def test_a_whole_response_in_one_json_request_is_stored_once_however_often_it_is_retried(app, client, demo):
+    body = {"idempotency_key": "k" * 20, "version": "young-person",
+            "answers": {"heard": "agree", "comment": "Sent from the bus", "unknown": "ignored"}}
+    first = client.post("/s/live-feedback/responses", json=body)
+    assert first.status_code == 201 and first.json["created"] is True
+    for _ in range(3):
+        retry = client.post("/s/live-feedback/responses", json=body)
+        assert retry.status_code == 200 and retry.json == {"id": first.json["id"], "created": False}
+    with app.app_context():
+        response = db.session.get(Response, first.json["id"])
+        assert response.respondent_role is RespondentRole.YOUNG_PERSON
+        assert {a.question.key: (a.agreement or a.text) for a in response.answers} == {
+            "heard": Agreement.AGREE, "comment": "Sent from the bus"}
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"answers": {}}, "idempotency_key"),
+    ({"idempotency_key": "short", "answers": {}}, "idempotency_key"),
+    ({"idempotency_key": "k" * 20, "answers": {"heard": "sort of"}}, "heard"),
+    ({"idempotency_key": "k" * 20, "answers": {"comment": "x" * 1201}}, "comment"),
+    ({"idempotency_key": "k" * 20, "answers": ["not", "a", "dict"]}, "body"),
+    ("not an object", "body"),
+])
+def test_bad_json_responses_are_refused_with_a_message_and_store_nothing(app, client, demo, body, field):
+    response = client.post("/s/live-feedback/responses", json=body)
+    assert response.status_code == 400 and field in response.json["errors"]
+    assert count_new_responses(app) == 0
