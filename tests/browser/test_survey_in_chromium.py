@@ -154,5 +154,12 @@ def test_axe_finds_no_violations_on_any_public_page(live_server, phone, axe_sour
     page.goto(f"{live_server}/login")
     page.get_by_role("button", name="Sign in").click()
     audit("login errors")
+    page.goto(f"{live_server}/w/local-offer-feedback")
+    audit("widget")
+    page.get_by_role("button", name="Send").click()
+    audit("widget error")
+    page.check("input[name=answer][value=no]")
+    page.get_by_role("button", name="Send").click()
+    audit("widget thanks")
     assert {name: found for name, found in seen.items() if found} == {}
-    assert len(seen) == 17
+    assert len(seen) == 20
