@@ -25,19 +25,22 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config.update(config.from_environment(Path(app.instance_path), given=overrides or {}))
     app.config.update(overrides or {})
 
-    app.jinja_loader = ChoiceLoader([
-        FileSystemLoader(str(ROOT / "templates")),
-        PrefixLoader({
-            "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
-            "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
-        }),
-    ])
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(str(ROOT / "templates")),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True,
-                     render_as_batch=True)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True, render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
     wtforms_helpers.init_app(app)

@@ -28,8 +28,12 @@ def register_commands(app: Flask) -> None:
 
 @users_cli.command("create")
 @click.argument("email")
-@click.option("--role", type=click.Choice([role.value for role in Role]), required=True,
-              help="staff, coordinator or admin")
+@click.option(
+    "--role",
+    type=click.Choice([role.value for role in Role]),
+    required=True,
+    help="staff, coordinator or admin",
+)
 @click.option("--name", default="", help="The person's name, as shown in the audit trail.")
 def create_user(email: str, role: str, name: str) -> None:
     """Create a staff account. The password comes from FEEDBACK_NEW_PASSWORD or a prompt."""
@@ -57,7 +61,9 @@ def import_plan(file: Path) -> None:
         db.session.rollback()
         for error in failure.errors:
             click.echo(f"  {error}", err=True)
-        raise click.ClickException(f"{len(failure.errors)} problem(s) found in {file}; nothing was imported.") from None
+        raise click.ClickException(
+            f"{len(failure.errors)} problem(s) found in {file}; nothing was imported."
+        ) from None
     db.session.commit()
     click.echo(f"Imported {result.plan.title}.")
     for kind in ("areas", "actions", "measures"):
@@ -67,30 +73,47 @@ def import_plan(file: Path) -> None:
 @responses_cli.command("import")
 @click.argument("survey_slug")
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--map", "pairs", multiple=True, metavar='"COLUMN=KEY"',
-              help="Map a column heading to a question's short name; repeat for more.")
+@click.option(
+    "--map",
+    "pairs",
+    multiple=True,
+    metavar='"COLUMN=KEY"',
+    help="Map a column heading to a question's short name; repeat for more.",
+)
 def import_responses(survey_slug: str, file: Path, pairs: tuple[str, ...]) -> None:
     """Import responses from a Microsoft Forms export (CSV or XLSX). All or nothing."""
     survey = db.session.scalar(db.select(Survey).where(Survey.slug == survey_slug))
     if survey is None:
         raise click.ClickException(f"There is no survey with the web address /s/{survey_slug}.")
     try:
-        result = response_import.import_responses(db.session, survey, file, response_import.read_mapping(list(pairs)))
+        result = response_import.import_responses(
+            db.session, survey, file, response_import.read_mapping(list(pairs))
+        )
     except plan_import.ImportFailed as failure:
         db.session.rollback()
         for error in failure.errors:
             click.echo(f"  {error}", err=True)
-        raise click.ClickException(f"{len(failure.errors)} problem(s) found in {file}; nothing was imported.") from None
+        raise click.ClickException(
+            f"{len(failure.errors)} problem(s) found in {file}; nothing was imported."
+        ) from None
     db.session.commit()
     for column, key in result.columns.items():
         click.echo(f"  column {column!r} -> {key}")
-    click.echo(f"Imported {result.created} responses into {survey.title}; {result.already_imported} were already there.")
+    click.echo(
+        f"Imported {result.created} responses into {survey.title}; "
+        f"{result.already_imported} were already there."
+    )
 
 
 @click.command("demo")
 @with_appcontext
-@click.option("--responses", "extra", type=click.IntRange(min=0), default=0,
-              help="Add this many synthetic responses (fast; for benchmarks).")
+@click.option(
+    "--responses",
+    "extra",
+    type=click.IntRange(min=0),
+    default=0,
+    help="Add this many synthetic responses (fast; for benchmarks).",
+)
 @click.option("--seed", type=int, default=2022, show_default=True, help="Seed for reproducible data.")
 def demo_command(extra: int, seed: int) -> None:
     """Load the demo local area into an empty database, and optionally add synthetic responses."""
@@ -103,10 +126,17 @@ def demo_command(extra: int, seed: int) -> None:
     else:
         summary, password = demo.load(db.session, seed=seed)
         db.session.commit()
-        click.echo("Loaded the demo local area: " + ", ".join(f"{n} {what}" for what, n in summary.items()) + ".")
-        click.echo("Sign in at /login as " + ", ".join(email for email, _ in demo.DEMO_USERS)
-                   + f" with the password {password}")
+        click.echo(
+            "Loaded the demo local area: " + ", ".join(f"{n} {what}" for what, n in summary.items()) + "."
+        )
+        click.echo(
+            "Sign in at /login as "
+            + ", ".join(email for email, _ in demo.DEMO_USERS)
+            + f" with the password {password}"
+        )
     if extra:
         added, seconds = demo.add_synthetic_responses(db.session, extra, seed=seed)
         db.session.commit()
-        click.echo(f"Added {added} synthetic responses in {seconds:.1f} s ({added / max(seconds, 1e-9):,.0f}/s).")
+        click.echo(
+            f"Added {added} synthetic responses in {seconds:.1f} s ({added / max(seconds, 1e-9):,.0f}/s)."
+        )

@@ -36,7 +36,9 @@ def cheap_password_hashing(monkeypatch):
     """Argon2 at production cost takes a quarter of a second a hash; tests hash hundreds of times."""
     from argon2 import PasswordHasher
 
-    monkeypatch.setattr("feedback.models.user.password_hasher", PasswordHasher(time_cost=1, memory_cost=256, parallelism=1))
+    monkeypatch.setattr(
+        "feedback.models.user.password_hasher", PasswordHasher(time_cost=1, memory_cost=256, parallelism=1)
+    )
 
 
 @pytest.fixture
@@ -46,13 +48,15 @@ def database_url(tmp_path) -> str:
 
 @pytest.fixture
 def app(database_url: str) -> Iterator[Flask]:
-    app = create_app({
-        "TESTING": True,
-        "SECRET_KEY": "test-secret-key",
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "WTF_CSRF_ENABLED": False,
-        "SESSION_COOKIE_SECURE": False,
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret-key",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "WTF_CSRF_ENABLED": False,
+            "SESSION_COOKIE_SECURE": False,
+        }
+    )
     with app.app_context():
         db.create_all()
     yield app
@@ -80,7 +84,9 @@ def make_user(app: Flask) -> Callable[..., tuple[int, str]]:
     """Create a user; returns its id and email (not the object, which belongs to a closed session)."""
     counter = iter(range(1, 10_000))
 
-    def make(role: Role | str = Role.STAFF, email: str | None = None, password: str = PASSWORD) -> tuple[int, str]:
+    def make(
+        role: Role | str = Role.STAFF, email: str | None = None, password: str = PASSWORD
+    ) -> tuple[int, str]:
         with app.app_context():
             user = users.create_user(db.session, email or f"user{next(counter)}@example.org", role, password)
             db.session.commit()
@@ -144,6 +150,7 @@ def demo(app: Flask, database_url: str, demo_template) -> dict[str, int]:
 
 def csrf_token_from(html: str) -> str:
     match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
-        r'name="csrf_token" value="([^"]+)"', html)
+        r'name="csrf_token" value="([^"]+)"', html
+    )
     assert match, "no CSRF token on the page"
     return match.group(1)

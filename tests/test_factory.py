@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from feedback import config, create_app
+from feedback import config
 from feedback.extensions import csrf, db, login_manager, migrate
 
 

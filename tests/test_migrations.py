@@ -11,7 +11,6 @@ from flask_migrate import downgrade, upgrade
 
 from feedback import create_app
 from feedback.extensions import db
-
 from tests.conftest import POSTGRES_URL
 
 

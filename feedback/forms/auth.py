@@ -10,14 +10,18 @@ class LoginForm(FlaskForm):
     email = EmailField(
         "Email address",
         widget=GovTextInput(),
-        validators=[DataRequired(message="Enter your email address"),
-                    Email(message="Enter an email address in the correct format, like name@example.org"),
-                    Length(max=254, message="Email address must be 254 characters or fewer")],
+        validators=[
+            DataRequired(message="Enter your email address"),
+            Email(message="Enter an email address in the correct format, like name@example.org"),
+            Length(max=254, message="Email address must be 254 characters or fewer"),
+        ],
     )
     password = PasswordField(
         "Password",
         widget=GovPasswordInput(),
-        validators=[DataRequired(message="Enter your password"),
-                    Length(max=200, message="Password must be 200 characters or fewer")],
+        validators=[
+            DataRequired(message="Enter your password"),
+            Length(max=200, message="Password must be 200 characters or fewer"),
+        ],
     )
     submit = SubmitField("Sign in", widget=GovSubmitInput())

@@ -20,7 +20,6 @@ from ..models import Direction, ImpactStatus, ProgressStatus, Unit
 from .fields import DayMonthYearField, NumberField, WholeNumberField
 
 
-
 def enum_value(value) -> str:
     """Coerce a model's enum (or None) to the string a radio or select compares its choices with."""
     if value is None:
@@ -29,60 +28,133 @@ def enum_value(value) -> str:
 
 
 def _choices(enum_class) -> list[SelectChoice]:
-    return [SelectChoice(member.value, getattr(member, "label", member.value.capitalize())) for member in enum_class]
+    return [
+        SelectChoice(member.value, getattr(member, "label", member.value.capitalize()))
+        for member in enum_class
+    ]
 
 
 class AreaForm(FlaskForm):
-    title = StringField("Title", widget=GovTextInput(),
-                        validators=[DataRequired(message="Enter the area's title"),
-                                    Length(max=300, message="Title must be 300 characters or fewer")])
+    title = StringField(
+        "Title",
+        widget=GovTextInput(),
+        validators=[
+            DataRequired(message="Enter the area's title"),
+            Length(max=300, message="Title must be 300 characters or fewer"),
+        ],
+    )
     senior_responsible_officer = StringField(
-        "Senior responsible officer", widget=GovTextInput(),
-        validators=[Length(max=200, message="Name must be 200 characters or fewer")])
-    outcomes = TextAreaField("Outcomes we will strive for", widget=GovTextArea(),
-                             validators=[Length(max=5000, message="Outcomes must be 5,000 characters or fewer")])
+        "Senior responsible officer",
+        widget=GovTextInput(),
+        validators=[Length(max=200, message="Name must be 200 characters or fewer")],
+    )
+    outcomes = TextAreaField(
+        "Outcomes we will strive for",
+        widget=GovTextArea(),
+        validators=[Length(max=5000, message="Outcomes must be 5,000 characters or fewer")],
+    )
     submit = SubmitField("Save area", widget=GovSubmitInput())
 
 
 class ActionForm(FlaskForm):
-    description = TextAreaField("Description", widget=GovTextArea(),
-                                validators=[DataRequired(message="Enter what the action is"),
-                                            Length(max=5000, message="Description must be 5,000 characters or fewer")])
-    lead = StringField("Lead", widget=GovTextInput(),
-                       validators=[Length(max=200, message="Lead must be 200 characters or fewer")])
-    completion_date = DayMonthYearField("Completion date", widget=GovDateInput(), invalid_message="Completion date must be a real date, like 31 3 2024",
-                                description="For example, 31 3 2024")
-    progress_status = RadioField("Progress status", widget=GovRadioInput(), coerce=enum_value,
-                                 choices=_choices(ProgressStatus),
-                                 validators=[InputRequired(message="Select the progress status")])
+    description = TextAreaField(
+        "Description",
+        widget=GovTextArea(),
+        validators=[
+            DataRequired(message="Enter what the action is"),
+            Length(max=5000, message="Description must be 5,000 characters or fewer"),
+        ],
+    )
+    lead = StringField(
+        "Lead",
+        widget=GovTextInput(),
+        validators=[Length(max=200, message="Lead must be 200 characters or fewer")],
+    )
+    completion_date = DayMonthYearField(
+        "Completion date",
+        widget=GovDateInput(),
+        invalid_message="Completion date must be a real date, like 31 3 2024",
+        description="For example, 31 3 2024",
+    )
+    progress_status = RadioField(
+        "Progress status",
+        widget=GovRadioInput(),
+        coerce=enum_value,
+        choices=_choices(ProgressStatus),
+        validators=[InputRequired(message="Select the progress status")],
+    )
     progress_narrative = TextAreaField(
-        "Progress narrative", widget=GovTextArea(),
+        "Progress narrative",
+        widget=GovTextArea(),
         description="What has happened since the last report, and any risks",
-        validators=[Length(max=20000, message="Narrative must be 20,000 characters or fewer")])
+        validators=[Length(max=20000, message="Narrative must be 20,000 characters or fewer")],
+    )
     submit = SubmitField("Save action", widget=GovSubmitInput())
 
 
 class MeasureForm(FlaskForm):
-    text = TextAreaField("Measure", widget=GovTextArea(),
-                         validators=[DataRequired(message="Enter what the measure is"),
-                                     Length(max=2000, message="Measure must be 2,000 characters or fewer")])
-    unit = SelectField("Unit", widget=GovSelect(), choices=_choices(Unit), coerce=enum_value,
-                       validators=[InputRequired(message="Select a unit")])
-    direction = RadioField("Better is", widget=GovRadioInput(), coerce=enum_value,
-                           choices=[SelectChoice(Direction.INCREASE.value, "Higher"),
-                                    SelectChoice(Direction.DECREASE.value, "Lower")],
-                           validators=[InputRequired(message="Select whether higher or lower is better")])
-    baseline_value = NumberField("Baseline value", widget=GovTextInput(), invalid_message="Baseline value must be a number, like 35 or 12.5", validators=[Optional()])
-    baseline_date = DayMonthYearField("Baseline date", widget=GovDateInput(), invalid_message="Baseline date must be a real date, like 31 3 2024", description="For example, 31 12 2021")
-    target_value = NumberField("Target value", widget=GovTextInput(), invalid_message="Target value must be a number, like 35 or 12.5", validators=[Optional()])
-    target_date = DayMonthYearField("Target date", widget=GovDateInput(), invalid_message="Target date must be a real date, like 31 3 2024", description="For example, 31 3 2024")
+    text = TextAreaField(
+        "Measure",
+        widget=GovTextArea(),
+        validators=[
+            DataRequired(message="Enter what the measure is"),
+            Length(max=2000, message="Measure must be 2,000 characters or fewer"),
+        ],
+    )
+    unit = SelectField(
+        "Unit",
+        widget=GovSelect(),
+        choices=_choices(Unit),
+        coerce=enum_value,
+        validators=[InputRequired(message="Select a unit")],
+    )
+    direction = RadioField(
+        "Better is",
+        widget=GovRadioInput(),
+        coerce=enum_value,
+        choices=[
+            SelectChoice(Direction.INCREASE.value, "Higher"),
+            SelectChoice(Direction.DECREASE.value, "Lower"),
+        ],
+        validators=[InputRequired(message="Select whether higher or lower is better")],
+    )
+    baseline_value = NumberField(
+        "Baseline value",
+        widget=GovTextInput(),
+        invalid_message="Baseline value must be a number, like 35 or 12.5",
+        validators=[Optional()],
+    )
+    baseline_date = DayMonthYearField(
+        "Baseline date",
+        widget=GovDateInput(),
+        invalid_message="Baseline date must be a real date, like 31 3 2024",
+        description="For example, 31 12 2021",
+    )
+    target_value = NumberField(
+        "Target value",
+        widget=GovTextInput(),
+        invalid_message="Target value must be a number, like 35 or 12.5",
+        validators=[Optional()],
+    )
+    target_date = DayMonthYearField(
+        "Target date",
+        widget=GovDateInput(),
+        invalid_message="Target date must be a real date, like 31 3 2024",
+        description="For example, 31 3 2024",
+    )
     reported_status = RadioField(
-        "Impact status reported by the lead", widget=GovRadioInput(), coerce=enum_value,
-        choices=[SelectChoice("", "Not reported"), *_choices(ImpactStatus)], validators=[Optional()])
+        "Impact status reported by the lead",
+        widget=GovRadioInput(),
+        coerce=enum_value,
+        choices=[SelectChoice("", "Not reported"), *_choices(ImpactStatus)],
+        validators=[Optional()],
+    )
     reported_status_reason = TextAreaField(
-        "Reason for the reported status", widget=GovTextArea(),
+        "Reason for the reported status",
+        widget=GovTextArea(),
         description="Needed when it differs from the status suggested from the readings",
-        validators=[Length(max=5000, message="Reason must be 5,000 characters or fewer")])
+        validators=[Length(max=5000, message="Reason must be 5,000 characters or fewer")],
+    )
     submit = SubmitField("Save measure", widget=GovSubmitInput())
 
     def __init__(self, *args, suggested_status: ImpactStatus | None = None, **kwargs):
@@ -95,8 +167,12 @@ class MeasureForm(FlaskForm):
 
     def validate_reported_status_reason(self, field):
         reported = self.reported_status.data or None
-        if (reported and self.suggested_status and reported != self.suggested_status.value
-                and not (field.data or "").strip()):
+        if (
+            reported
+            and self.suggested_status
+            and reported != self.suggested_status.value
+            and not (field.data or "").strip()
+        ):
             raise ValidationError("Give a reason, because the reported status differs from the suggested one")
 
     def validate_baseline_value(self, field):
@@ -112,15 +188,30 @@ def _check_percent(form, field) -> None:
 
 
 class ReadingForm(FlaskForm):
-    period_end = DayMonthYearField("End of the period", widget=GovDateInput(), invalid_message="End of the period must be a real date, like 30 9 2022",
-                                   required_message="Enter the date the period ended",
-                           description="For example, 30 9 2022")
-    value = NumberField("Value", widget=GovTextInput(), invalid_message="Value must be a number, like 35 or 12.5",
-                       validators=[InputRequired(message="Enter the value as a number, like 35 or 12.5")])
-    n = WholeNumberField("Number of answers or cases behind it (n)", widget=GovTextInput(), invalid_message="n must be a whole number, like 86",
-                     validators=[Optional(), NumberRange(min=0, message="n must be 0 or more")])
-    note = TextAreaField("Note", widget=GovTextArea(),
-                         validators=[Length(max=2000, message="Note must be 2,000 characters or fewer")])
+    period_end = DayMonthYearField(
+        "End of the period",
+        widget=GovDateInput(),
+        invalid_message="End of the period must be a real date, like 30 9 2022",
+        required_message="Enter the date the period ended",
+        description="For example, 30 9 2022",
+    )
+    value = NumberField(
+        "Value",
+        widget=GovTextInput(),
+        invalid_message="Value must be a number, like 35 or 12.5",
+        validators=[InputRequired(message="Enter the value as a number, like 35 or 12.5")],
+    )
+    n = WholeNumberField(
+        "Number of answers or cases behind it (n)",
+        widget=GovTextInput(),
+        invalid_message="n must be a whole number, like 86",
+        validators=[Optional(), NumberRange(min=0, message="n must be 0 or more")],
+    )
+    note = TextAreaField(
+        "Note",
+        widget=GovTextArea(),
+        validators=[Length(max=2000, message="Note must be 2,000 characters or fewer")],
+    )
     submit = SubmitField("Add reading", widget=GovSubmitInput())
 
     def __init__(self, *args, unit: Unit, **kwargs):

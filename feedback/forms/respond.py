@@ -15,7 +15,16 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms import EmailField, RadioField, SelectChoice, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    EmailField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
 from ..models import Agreement, Question, QuestionKind, SurveyVariant
@@ -23,8 +32,16 @@ from ..services.respond import AGE_BANDS, DISTRICTS, FREE_TEXT_LIMIT, NEEDS, PRO
 from .fields import NumberField
 
 YES_NO = [SelectChoice("yes", "Yes"), SelectChoice("no", "No")]
-RATINGS = [SelectChoice(str(n), label) for n, label in
-           ((5, "5 – very good"), (4, "4 – good"), (3, "3 – okay"), (2, "2 – poor"), (1, "1 – very poor"))]
+RATINGS = [
+    SelectChoice(str(n), label)
+    for n, label in (
+        (5, "5 – very good"),
+        (4, "4 – good"),
+        (3, "3 – okay"),
+        (2, "2 – poor"),
+        (1, "1 – very poor"),
+    )
+]
 
 
 class AgreementRadios(GovRadioInput):
@@ -60,30 +77,59 @@ def _question_field(question: Question, variant: SurveyVariant):
     required = [InputRequired(message=f"Answer this question: {text}")] if question.required else [Optional()]
     kind = question.kind
     if kind is QuestionKind.AGREEMENT:
-        return RadioField(text, description=hint, widget=AgreementRadios(), validators=required,
-                          choices=[SelectChoice(a.value, a.label) for a in Agreement])
+        return RadioField(
+            text,
+            description=hint,
+            widget=AgreementRadios(),
+            validators=required,
+            choices=[SelectChoice(a.value, a.label) for a in Agreement],
+        )
     if kind is QuestionKind.YES_NO:
         return RadioField(text, description=hint, widget=GovRadioInput(), validators=required, choices=YES_NO)
     if kind is QuestionKind.RATING:
-        return RadioField(text, description=hint, widget=GovRadioInput(), validators=required, choices=RATINGS)
+        return RadioField(
+            text, description=hint, widget=GovRadioInput(), validators=required, choices=RATINGS
+        )
     if kind is QuestionKind.SINGLE_CHOICE:
-        return RadioField(text, description=hint, widget=GovRadioInput(), validators=required,
-                          choices=[SelectChoice(c["value"], c["label"]) for c in question.choices or []])
+        return RadioField(
+            text,
+            description=hint,
+            widget=GovRadioInput(),
+            validators=required,
+            choices=[SelectChoice(c["value"], c["label"]) for c in question.choices or []],
+        )
     if kind is QuestionKind.MULTIPLE_CHOICE:
-        return SelectMultipleField(text, description=hint, widget=GovCheckboxesInput(), validators=required,
-                                   choices=[SelectChoice(c["value"], c["label"]) for c in question.choices or []])
+        return SelectMultipleField(
+            text,
+            description=hint,
+            widget=GovCheckboxesInput(),
+            validators=required,
+            choices=[SelectChoice(c["value"], c["label"]) for c in question.choices or []],
+        )
     if kind is QuestionKind.NUMBER:
-        return NumberField(text, description=hint, widget=GovTextInput(), validators=required,
-                           invalid_message=f"Enter a number for: {text}")
+        return NumberField(
+            text,
+            description=hint,
+            widget=GovTextInput(),
+            validators=required,
+            invalid_message=f"Enter a number for: {text}",
+        )
     return TextAreaField(
-        text, description=hint, widget=GovCharacterCount(), validators=[
+        text,
+        description=hint,
+        widget=GovCharacterCount(),
+        validators=[
             *(required if question.required else []),
-            Length(max=FREE_TEXT_LIMIT, message=f"Your answer must be {FREE_TEXT_LIMIT:,} characters or fewer"),
-        ])
+            Length(
+                max=FREE_TEXT_LIMIT, message=f"Your answer must be {FREE_TEXT_LIMIT:,} characters or fewer"
+            ),
+        ],
+    )
 
 
-def build_page_form(page: Page, variant: SurveyVariant, formdata=None, data: dict | None = None,
-                    last: bool = False) -> SurveyPageForm:
+def build_page_form(
+    page: Page, variant: SurveyVariant, formdata=None, data: dict | None = None, last: bool = False
+) -> SurveyPageForm:
     """A form class made for this page of this survey, filled from ``formdata`` or saved ``data``."""
 
     class PageForm(SurveyPageForm):
@@ -104,12 +150,21 @@ def _add_profile_fields(form_class) -> None:
     def choices(values):
         return [SelectChoice("", "Prefer not to say"), *(SelectChoice(v, v) for v in values)]
 
-    form_class.district = SelectField("Where do you live?", widget=GovSelect(), choices=choices(DISTRICTS),
-                                      validators=[Optional()])
-    form_class.age_band = SelectField("How old is the child or young person?", widget=GovSelect(),
-                                      choices=choices(AGE_BANDS), validators=[Optional()])
-    form_class.area_of_need = SelectField("What is their main area of need?", widget=GovSelect(),
-                                          choices=choices(NEEDS), validators=[Optional()])
+    form_class.district = SelectField(
+        "Where do you live?", widget=GovSelect(), choices=choices(DISTRICTS), validators=[Optional()]
+    )
+    form_class.age_band = SelectField(
+        "How old is the child or young person?",
+        widget=GovSelect(),
+        choices=choices(AGE_BANDS),
+        validators=[Optional()],
+    )
+    form_class.area_of_need = SelectField(
+        "What is their main area of need?",
+        widget=GovSelect(),
+        choices=choices(NEEDS),
+        validators=[Optional()],
+    )
 
 
 class _ReplyRequired:
@@ -125,21 +180,42 @@ class _ReplyRequired:
 
 def _add_reply_fields(form_class) -> None:
     form_class.wants_reply = RadioField(
-        "Would you like someone to contact you about what you said?", widget=GovRadioInput(),
+        "Would you like someone to contact you about what you said?",
+        widget=GovRadioInput(),
         description="Your answers stay anonymous unless you ask for a reply.",
-        choices=YES_NO, validators=[InputRequired(message="Select yes if you would like a reply")])
-    form_class.name = StringField("Your name", widget=GovTextInput(), validators=[
-        _ReplyRequired("Enter your name so we know who to reply to"),
-        Length(max=200, message="Name must be 200 characters or fewer")])
-    form_class.email = EmailField("Email address", widget=GovTextInput(), validators=[
-        Optional(), Email(message="Enter an email address in the correct format, like name@example.com"),
-        Length(max=254, message="Email address must be 254 characters or fewer")])
+        choices=YES_NO,
+        validators=[InputRequired(message="Select yes if you would like a reply")],
+    )
+    form_class.name = StringField(
+        "Your name",
+        widget=GovTextInput(),
+        validators=[
+            _ReplyRequired("Enter your name so we know who to reply to"),
+            Length(max=200, message="Name must be 200 characters or fewer"),
+        ],
+    )
+    form_class.email = EmailField(
+        "Email address",
+        widget=GovTextInput(),
+        validators=[
+            Optional(),
+            Email(message="Enter an email address in the correct format, like name@example.com"),
+            Length(max=254, message="Email address must be 254 characters or fewer"),
+        ],
+    )
     # No Optional() here: it would stop validate_phone, which also asks for a way to reply.
-    form_class.phone = StringField("Phone number", widget=GovTextInput(), validators=[
-        Length(max=40, message="Phone number must be 40 characters or fewer")])
+    form_class.phone = StringField(
+        "Phone number",
+        widget=GovTextInput(),
+        validators=[Length(max=40, message="Phone number must be 40 characters or fewer")],
+    )
 
     def validate_phone(form, field):
-        if form.wants_reply.data == "yes" and not (form.email.data or "").strip() and not (field.data or "").strip():
+        if (
+            form.wants_reply.data == "yes"
+            and not (form.email.data or "").strip()
+            and not (field.data or "").strip()
+        ):
             raise ValidationError("Enter an email address or a phone number so we can reply")
         if field.data and not all(c.isdigit() or c in " +()-" for c in field.data):
             raise ValidationError("Enter a phone number, like 01632 960 001 or 07700 900 982")
@@ -150,10 +226,16 @@ def _add_reply_fields(form_class) -> None:
 def page_values(form: SurveyPageForm, page: Page) -> dict:
     """What to keep in the draft from a valid page."""
     if page.special == PROFILE_PAGE:
-        return {PROFILE_PAGE: {k: getattr(form, k).data or "" for k in ("district", "age_band", "area_of_need")}}
+        return {
+            PROFILE_PAGE: {k: getattr(form, k).data or "" for k in ("district", "age_band", "area_of_need")}
+        }
     if page.special == REPLY_PAGE:
         wants = form.wants_reply.data
-        details = {k: (getattr(form, k).data or "").strip() for k in ("name", "email", "phone")} if wants == "yes" else {}
+        details = (
+            {k: (getattr(form, k).data or "").strip() for k in ("name", "email", "phone")}
+            if wants == "yes"
+            else {}
+        )
         return {REPLY_PAGE: {"wants_reply": wants, **details}}
     values = {}
     for question in page.questions:
@@ -166,4 +248,8 @@ def saved_data(draft_answers: dict, page: Page) -> dict:
     """A page's saved answers, as form data."""
     if page.special in (PROFILE_PAGE, REPLY_PAGE):
         return dict(draft_answers.get(page.special, {}))
-    return {field_name(q): draft_answers.get(q.key) for q in page.questions if draft_answers.get(q.key) is not None}
+    return {
+        field_name(q): draft_answers.get(q.key)
+        for q in page.questions
+        if draft_answers.get(q.key) is not None
+    }

@@ -14,7 +14,16 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
-from wtforms import BooleanField, RadioField, SelectChoice, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from ..models import Audience, QuestionKind
@@ -34,18 +43,40 @@ KIND_LABELS = {
 
 
 class SurveyForm(FlaskForm):
-    title = StringField("Title", widget=GovTextInput(), validators=[
-        DataRequired(message="Enter the survey's title"), Length(max=200, message="Title must be 200 characters or fewer")])
-    slug = StringField("Web address", widget=GovTextInput(), description="Lower case letters, numbers and hyphens: /s/your-words",
-                       validators=[DataRequired(message="Enter the web address"),
-                                   Length(max=80, message="Web address must be 80 characters or fewer")])
-    audience = RadioField("Who is it for?", widget=GovRadioInput(), coerce=enum_value,
-                          choices=[SelectChoice(a.value, a.label) for a in Audience],
-                          validators=[InputRequired(message="Select who the survey is for")])
-    anonymous = BooleanField("Anonymous: ask for contact details only from people who want a reply",
-                             widget=GovCheckboxInput(), default=True)
-    consent_text = TextAreaField("Privacy and consent text", widget=GovTextArea(),
-                                 validators=[Length(max=3000, message="Text must be 3,000 characters or fewer")])
+    title = StringField(
+        "Title",
+        widget=GovTextInput(),
+        validators=[
+            DataRequired(message="Enter the survey's title"),
+            Length(max=200, message="Title must be 200 characters or fewer"),
+        ],
+    )
+    slug = StringField(
+        "Web address",
+        widget=GovTextInput(),
+        description="Lower case letters, numbers and hyphens: /s/your-words",
+        validators=[
+            DataRequired(message="Enter the web address"),
+            Length(max=80, message="Web address must be 80 characters or fewer"),
+        ],
+    )
+    audience = RadioField(
+        "Who is it for?",
+        widget=GovRadioInput(),
+        coerce=enum_value,
+        choices=[SelectChoice(a.value, a.label) for a in Audience],
+        validators=[InputRequired(message="Select who the survey is for")],
+    )
+    anonymous = BooleanField(
+        "Anonymous: ask for contact details only from people who want a reply",
+        widget=GovCheckboxInput(),
+        default=True,
+    )
+    consent_text = TextAreaField(
+        "Privacy and consent text",
+        widget=GovTextArea(),
+        validators=[Length(max=3000, message="Text must be 3,000 characters or fewer")],
+    )
     submit = SubmitField("Save survey", widget=GovSubmitInput())
 
     def __init__(self, *args, slug_taken=lambda slug: False, **kwargs):
@@ -54,22 +85,40 @@ class SurveyForm(FlaskForm):
 
     def validate_slug(self, field):
         if not SLUG.match(field.data or ""):
-            raise ValidationError("Web address must be lower case letters, numbers and single hyphens, like live-feedback")
+            raise ValidationError(
+                "Web address must be lower case letters, numbers and single hyphens, like live-feedback"
+            )
         if self.slug_taken(field.data):
             raise ValidationError("Another survey already uses this web address")
 
 
 class QuestionForm(FlaskForm):
-    key = StringField("Short name", widget=GovTextInput(), description="Used in exports and imports, like heard or comment",
-                      validators=[DataRequired(message="Enter a short name"), Length(max=60, message="Short name must be 60 characters or fewer")])
-    kind = SelectField("Kind of answer", widget=GovSelect(), coerce=enum_value,
-                       choices=[SelectChoice(k.value, label) for k, label in KIND_LABELS.items()],
-                       validators=[InputRequired(message="Select the kind of answer")])
+    key = StringField(
+        "Short name",
+        widget=GovTextInput(),
+        description="Used in exports and imports, like heard or comment",
+        validators=[
+            DataRequired(message="Enter a short name"),
+            Length(max=60, message="Short name must be 60 characters or fewer"),
+        ],
+    )
+    kind = SelectField(
+        "Kind of answer",
+        widget=GovSelect(),
+        coerce=enum_value,
+        choices=[SelectChoice(k.value, label) for k, label in KIND_LABELS.items()],
+        validators=[InputRequired(message="Select the kind of answer")],
+    )
     required = BooleanField("Required", widget=GovCheckboxInput())
-    choices = TextAreaField("Choices", widget=GovTextArea(), description="One a line, for questions with a list of choices",
-                            validators=[Length(max=3000, message="Choices must be 3,000 characters or fewer")])
-    measures = SelectMultipleField("Measures this question counts towards", widget=GovCheckboxesInput(), coerce=int,
-                                   choices=[])
+    choices = TextAreaField(
+        "Choices",
+        widget=GovTextArea(),
+        description="One a line, for questions with a list of choices",
+        validators=[Length(max=3000, message="Choices must be 3,000 characters or fewer")],
+    )
+    measures = SelectMultipleField(
+        "Measures this question counts towards", widget=GovCheckboxesInput(), coerce=int, choices=[]
+    )
     submit = SubmitField("Save question", widget=GovSubmitInput())
 
     def __init__(self, *args, measure_choices=(), key_taken=lambda key: False, **kwargs):
@@ -79,13 +128,18 @@ class QuestionForm(FlaskForm):
 
     def validate_key(self, field):
         if not KEY.match(field.data or ""):
-            raise ValidationError("Short name must start with a letter and use lower case letters, numbers and underscores")
+            raise ValidationError(
+                "Short name must start with a letter and use lower case letters, numbers and underscores"
+            )
         if self.key_taken(field.data):
             raise ValidationError("Another question in this survey has this short name")
 
     def validate_choices(self, field):
         kind = self.kind.data
-        if kind in (QuestionKind.SINGLE_CHOICE.value, QuestionKind.MULTIPLE_CHOICE.value) and len(self.choice_list()) < 2:
+        if (
+            kind in (QuestionKind.SINGLE_CHOICE.value, QuestionKind.MULTIPLE_CHOICE.value)
+            and len(self.choice_list()) < 2
+        ):
             raise ValidationError("Enter at least two choices, one a line")
 
     def choice_list(self) -> list[str]:
@@ -104,9 +158,18 @@ def question_form(variants, **kwargs) -> QuestionForm:
         validators = [Length(max=1000, message="Wording must be 1,000 characters or fewer")]
         if required:
             validators.insert(0, DataRequired(message="Enter the question as families will read it"))
-        setattr(WordedQuestionForm, f"wording_{variant.id}",
-                TextAreaField(f"Wording: {variant.title}", widget=GovTextArea(), validators=validators))
-        setattr(WordedQuestionForm, f"hint_{variant.id}",
-                StringField(f"Hint: {variant.title}", widget=GovTextInput(),
-                            validators=[Length(max=500, message="Hint must be 500 characters or fewer")]))
+        setattr(
+            WordedQuestionForm,
+            f"wording_{variant.id}",
+            TextAreaField(f"Wording: {variant.title}", widget=GovTextArea(), validators=validators),
+        )
+        setattr(
+            WordedQuestionForm,
+            f"hint_{variant.id}",
+            StringField(
+                f"Hint: {variant.title}",
+                widget=GovTextInput(),
+                validators=[Length(max=500, message="Hint must be 500 characters or fewer")],
+            ),
+        )
     return WordedQuestionForm(**kwargs)

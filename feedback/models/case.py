@@ -45,10 +45,12 @@ class CaseOutcome(enum.Enum):
 
 
 OUTCOMES_BY_KIND: dict[CaseKind, frozenset[CaseOutcome]] = {
-    CaseKind.COMPLAINT: frozenset({CaseOutcome.UPHELD, CaseOutcome.PARTLY_UPHELD, CaseOutcome.NOT_UPHELD,
-                                   CaseOutcome.WITHDRAWN}),
-    CaseKind.MEDIATION: frozenset({CaseOutcome.AGREEMENT_REACHED, CaseOutcome.NO_AGREEMENT,
-                                   CaseOutcome.WITHDRAWN}),
+    CaseKind.COMPLAINT: frozenset(
+        {CaseOutcome.UPHELD, CaseOutcome.PARTLY_UPHELD, CaseOutcome.NOT_UPHELD, CaseOutcome.WITHDRAWN}
+    ),
+    CaseKind.MEDIATION: frozenset(
+        {CaseOutcome.AGREEMENT_REACHED, CaseOutcome.NO_AGREEMENT, CaseOutcome.WITHDRAWN}
+    ),
     CaseKind.TRIBUNAL: frozenset({CaseOutcome.CONCEDED, CaseOutcome.WITHDRAWN, CaseOutcome.DECIDED}),
     CaseKind.COMPLIMENT: frozenset({CaseOutcome.RESPONDED}),
     CaseKind.ENQUIRY: frozenset({CaseOutcome.RESPONDED}),
@@ -57,7 +59,7 @@ OUTCOMES_BY_KIND: dict[CaseKind, frozenset[CaseOutcome]] = {
 
 def _outcome_fits_kind_sql() -> str:
     clauses = [
-        f"(kind = '{kind.value}' AND outcome IN ({', '.join(repr(o.value) for o in sorted(outcomes, key=lambda o: o.value))}))"
+        f"(kind = '{kind.value}' AND outcome IN ({', '.join(sorted(repr(o.value) for o in outcomes))}))"
         for kind, outcomes in OUTCOMES_BY_KIND.items()
     ]
     return "outcome IS NULL OR " + " OR ".join(clauses)

@@ -124,8 +124,9 @@ class Plan(db.Model):
     )
 
     __table_args__ = (
-        sa.CheckConstraint("period_end IS NULL OR period_start IS NULL OR period_end >= period_start",
-                           name="period_order"),
+        sa.CheckConstraint(
+            "period_end IS NULL OR period_start IS NULL OR period_end >= period_start", name="period_order"
+        ),
     )
 
     def __repr__(self) -> str:

@@ -1,4 +1,4 @@
-""""You said, we did" entries, their quotes and their published history."""
+""" "You said, we did" entries, their quotes and their published history."""
 
 from __future__ import annotations
 
@@ -75,11 +75,13 @@ class YouSaidWeDid(db.Model):
 
     __table_args__ = (
         sa.CheckConstraint("evidence_n IS NULL OR evidence_n >= 0", name="evidence_n_not_negative"),
-        sa.CheckConstraint("evidence_percent IS NULL OR evidence_percent BETWEEN 0 AND 100",
-                           name="evidence_percent_range"),
+        sa.CheckConstraint(
+            "evidence_percent IS NULL OR evidence_percent BETWEEN 0 AND 100", name="evidence_percent_range"
+        ),
         sa.CheckConstraint("status <> 'published' OR published_at IS NOT NULL", name="published_has_date"),
-        sa.CheckConstraint("approved_by_id IS NULL OR approved_by_id <> created_by_id",
-                           name="approver_is_second_person"),
+        sa.CheckConstraint(
+            "approved_by_id IS NULL OR approved_by_id <> created_by_id", name="approver_is_second_person"
+        ),
     )
 
 

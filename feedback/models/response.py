@@ -111,9 +111,7 @@ class ResponseContact(db.Model):
     __tablename__ = "response_contact"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    response_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("response.id", ondelete="CASCADE"), unique=True
-    )
+    response_id: Mapped[int] = mapped_column(sa.ForeignKey("response.id", ondelete="CASCADE"), unique=True)
     name: Mapped[str] = mapped_column(sa.String(200), default="")
     email: Mapped[str] = mapped_column(sa.String(254), default="")
     phone: Mapped[str] = mapped_column(sa.String(40), default="")

@@ -93,8 +93,9 @@ class Survey(db.Model):
     )
 
     __table_args__ = (
-        sa.CheckConstraint("closes_at IS NULL OR opens_at IS NULL OR closes_at > opens_at",
-                           name="close_after_open"),
+        sa.CheckConstraint(
+            "closes_at IS NULL OR opens_at IS NULL OR closes_at > opens_at", name="close_after_open"
+        ),
     )
 
     def open(self) -> None:
@@ -163,7 +164,9 @@ class QuestionWording(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     question_id: Mapped[int] = mapped_column(sa.ForeignKey("question.id", ondelete="CASCADE"), index=True)
-    variant_id: Mapped[int] = mapped_column(sa.ForeignKey("survey_variant.id", ondelete="CASCADE"), index=True)
+    variant_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("survey_variant.id", ondelete="CASCADE"), index=True
+    )
     text: Mapped[str] = mapped_column(sa.Text)
     hint: Mapped[str] = mapped_column(sa.Text, default="")
 

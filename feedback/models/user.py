@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..extensions import db
 from .types import UTCDateTime, checked_enum, utcnow
 
+
 def make_password_hasher() -> PasswordHasher:
     """Argon2id with argon2-cffi's RFC 9106 low-memory profile: 64 MiB, 3 passes, 4 lanes. OWASP's floor
     for Argon2id is 19 MiB with 2 passes and 1 lane; a test holds this above it."""

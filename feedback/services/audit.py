@@ -32,8 +32,20 @@ from ..models import (
 from ..models.audit import AuditEvent
 from ..models.types import utcnow
 
-AUDITED = (Plan, Area, IStatement, Action, Measure, Milestone, Reading, Survey, Case, CaseContact,
-           YouSaidWeDid, User)
+AUDITED = (
+    Plan,
+    Area,
+    IStatement,
+    Action,
+    Measure,
+    Milestone,
+    Reading,
+    Survey,
+    Case,
+    CaseContact,
+    YouSaidWeDid,
+    User,
+)
 # Never copied into the trail: a hash is a secret, and contact details would outlive their erasure.
 REDACTED_ATTRIBUTES = {"password_hash", "name", "email", "phone", "child_name"}
 REDACTED_BY_TYPE = {User: {"password_hash"}}
@@ -119,11 +131,18 @@ def _write(session: Session, flush_context: Any) -> None:
             before, after = None, _column_values(obj)
         else:
             before, after = change
-        rows.append({
-            "at": now, "actor_id": actor_id, "actor": actor, "operation": operation,
-            "entity_type": type(obj).__name__, "entity_id": inspect(obj).mapper.primary_key_from_instance(obj)[0],
-            "before": before, "after": after,
-        })
+        rows.append(
+            {
+                "at": now,
+                "actor_id": actor_id,
+                "actor": actor,
+                "operation": operation,
+                "entity_type": type(obj).__name__,
+                "entity_id": inspect(obj).mapper.primary_key_from_instance(obj)[0],
+                "before": before,
+                "after": after,
+            }
+        )
     session.connection().execute(sa.insert(AuditEvent.__table__), rows)
 
 
@@ -143,10 +162,11 @@ def _forget(session: Session) -> None:
 
 
 def history_of(session: Session, entity: Any, limit: int = 50) -> list[AuditEvent]:
-    return list(session.scalars(
-        sa.select(AuditEvent)
-        .where(AuditEvent.entity_type == type(entity).__name__, AuditEvent.entity_id == entity.id)
-        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-        .limit(limit)
-    ))
-
+    return list(
+        session.scalars(
+            sa.select(AuditEvent)
+            .where(AuditEvent.entity_type == type(entity).__name__, AuditEvent.entity_id == entity.id)
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+            .limit(limit)
+        )
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import secrets
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -35,7 +35,6 @@ from ..models import (
     SurveyStatus,
     SurveyVariant,
     Theme,
-    User,
     VariantKind,
 )
 from . import plan_import, users
@@ -46,13 +45,22 @@ PLAN_FILE = ROOT / "examples" / "warwickshire-wsoa-2022.csv"
 SURVEY_SLUG = "live-feedback"
 WIDGET_SLUG = "local-offer-feedback"
 # The live feedback form launched in April 2022; the demo gives it twelve months.
-WINDOW_START = datetime(2022, 4, 1, tzinfo=timezone.utc)
-WINDOW_END = datetime(2023, 4, 1, tzinfo=timezone.utc)
-DEMO_USERS = (("staff@demo.example", Role.STAFF), ("coordinator@demo.example", Role.COORDINATOR),
-              ("admin@demo.example", Role.ADMIN))
+WINDOW_START = datetime(2022, 4, 1, tzinfo=UTC)
+WINDOW_END = datetime(2023, 4, 1, tzinfo=UTC)
+DEMO_USERS = (
+    ("staff@demo.example", Role.STAFF),
+    ("coordinator@demo.example", Role.COORDINATOR),
+    ("admin@demo.example", Role.ADMIN),
+)
 DISTRICTS = ["North Warwickshire", "Nuneaton and Bedworth", "Rugby", "Stratford-on-Avon", "Warwick"]
-NEEDS = ["Autism", "Social, emotional and mental health", "Speech, language and communication",
-         "Moderate learning difficulty", "Physical disability", "Sensory impairment"]
+NEEDS = [
+    "Autism",
+    "Social, emotional and mental health",
+    "Speech, language and communication",
+    "Moderate learning difficulty",
+    "Physical disability",
+    "Sensory impairment",
+]
 AGE_BANDS = ["0-4", "5-10", "11-15", "16-18", "19-25"]
 PHASES = ["Early years", "Primary", "Secondary", "Post-16"]
 
@@ -60,24 +68,56 @@ PHASES = ["Early years", "Primary", "Secondary", "Post-16"]
 # for young people, and the share agreeing at launch, in September 2022 and at the end of the year. The
 # first two figures are the seed's (86 responses, April to September 2022).
 AGREEMENT_QUESTIONS = [
-    ("heard", ["2.1.1/2", "2.2.1/6"], "I feel heard and understood by the services supporting my family.",
-     "People listen to me and understand me.", (6, 35, 42)),
-    ("valued", ["2.1.1/3"], "I feel valued and respected by the services supporting my family.",
-     "People treat me with respect.", (6, 35, 40)),
-    ("involved", ["2.1.1/4"], "I feel involved in decisions about my child's support.",
-     "I get a say in decisions about me.", (20, 38, 44)),
-    ("outcomes", ["2.1.1/5"], "The support my child gets is helping them towards the outcomes we want.",
-     "The help I get is helping me do what I want to do.", (9, 34, 39)),
-    ("schools", ["2.2.1/5"], "I am confident that schools understand the range of services and support for families.",
-     "Staff at my school know how to help me.", (7, 19, 30)),
-    ("optimism", ["2.2.1/7"], "I feel optimistic about my child's future.",
-     "I feel hopeful about my future.", (13, 22, 28)),
+    (
+        "heard",
+        ["2.1.1/2", "2.2.1/6"],
+        "I feel heard and understood by the services supporting my family.",
+        "People listen to me and understand me.",
+        (6, 35, 42),
+    ),
+    (
+        "valued",
+        ["2.1.1/3"],
+        "I feel valued and respected by the services supporting my family.",
+        "People treat me with respect.",
+        (6, 35, 40),
+    ),
+    (
+        "involved",
+        ["2.1.1/4"],
+        "I feel involved in decisions about my child's support.",
+        "I get a say in decisions about me.",
+        (20, 38, 44),
+    ),
+    (
+        "outcomes",
+        ["2.1.1/5"],
+        "The support my child gets is helping them towards the outcomes we want.",
+        "The help I get is helping me do what I want to do.",
+        (9, 34, 39),
+    ),
+    (
+        "schools",
+        ["2.2.1/5"],
+        "I am confident that schools understand the range of services and support for families.",
+        "Staff at my school know how to help me.",
+        (7, 19, 30),
+    ),
+    (
+        "optimism",
+        ["2.2.1/7"],
+        "I feel optimistic about my child's future.",
+        "I feel hopeful about my future.",
+        (13, 22, 28),
+    ),
 ]
 COMMENT_KEY = "comment"
 
 
 def is_empty(session: Session) -> bool:
-    return not any(session.scalar(sa.select(sa.func.count()).select_from(model)) for model in (Plan, Survey, Case))
+    return not any(
+        session.scalar(sa.select(sa.func.count()).select_from(model)) for model in (Plan, Survey, Case)
+    )
 
 
 def is_loaded(session: Session) -> bool:
@@ -89,8 +129,12 @@ def load(session: Session, seed: int = 2022) -> tuple[dict[str, int], str]:
     rng = np.random.default_rng(seed)
     plan = plan_import.import_plan(session, PLAN_FILE).plan
     themes = load_themes(session)
-    measures = {f"{m.action.reference}/{m.reference}": m for area in plan.areas for action in area.actions
-                for m in action.measures}
+    measures = {
+        f"{m.action.reference}/{m.reference}": m
+        for area in plan.areas
+        for action in area.actions
+        for m in action.measures
+    }
     survey = _live_feedback_survey(session, measures)
     _local_offer_widget(session, measures)
     cases = _cases(session, rng, themes, measures, plan)
@@ -98,8 +142,13 @@ def load(session: Session, seed: int = 2022) -> tuple[dict[str, int], str]:
     session.flush()
     responses = _insert_responses(session, survey, _count_for_year(rng), rng)
     password = _demo_users(session)
-    summary = {"areas": len(plan.areas), "measures": len(measures), "cases": cases, "responses": responses,
-               "themes": len(themes)}
+    summary = {
+        "areas": len(plan.areas),
+        "measures": len(measures),
+        "cases": cases,
+        "responses": responses,
+        "themes": len(themes),
+    }
     return summary, password
 
 
@@ -117,30 +166,53 @@ def load_themes(session: Session) -> list[Theme]:
 
 def _live_feedback_survey(session: Session, measures: dict[str, Measure]) -> Survey:
     survey = Survey(
-        slug=SURVEY_SLUG, title="Tell us how it feels", audience=Audience.PARENT_CARER, status=SurveyStatus.OPEN,
-        opens_at=WINDOW_START, anonymous=True,
+        slug=SURVEY_SLUG,
+        title="Tell us how it feels",
+        audience=Audience.PARENT_CARER,
+        status=SurveyStatus.OPEN,
+        opens_at=WINDOW_START,
+        anonymous=True,
         consent_text="Your answers are anonymous unless you choose to give contact details. We use them to "
-                     "improve SEND services in Warwickshire and publish what we change.",
+        "improve SEND services in Warwickshire and publish what we change.",
     )
     standard = SurveyVariant(survey=survey, kind=VariantKind.STANDARD, title="Tell us how it feels")
     young = SurveyVariant(survey=survey, kind=VariantKind.YOUNG_PERSON, title="Tell us what you think")
-    easy = SurveyVariant(survey=survey, kind=VariantKind.EASY_READ, title="Tell us what you think (easy read)")
+    easy = SurveyVariant(
+        survey=survey, kind=VariantKind.EASY_READ, title="Tell us what you think (easy read)"
+    )
     session.add_all([survey, standard, young, easy])
     for position, (key, tags, parent_text, young_text, _) in enumerate(AGREEMENT_QUESTIONS):
         tagged = [measures[tag] for tag in tags]
-        question = Question(survey=survey, key=key, position=position, kind=QuestionKind.AGREEMENT, required=False,
-                            measures=tagged, areas=list({m.action.area for m in tagged}),
-                            i_statement=tagged[0].action.i_statement)
-        question.wordings = [QuestionWording(variant=standard, text=parent_text),
-                             QuestionWording(variant=young, text=young_text),
-                             QuestionWording(variant=easy, text=young_text)]
+        question = Question(
+            survey=survey,
+            key=key,
+            position=position,
+            kind=QuestionKind.AGREEMENT,
+            required=False,
+            measures=tagged,
+            areas=list({m.action.area for m in tagged}),
+            i_statement=tagged[0].action.i_statement,
+        )
+        question.wordings = [
+            QuestionWording(variant=standard, text=parent_text),
+            QuestionWording(variant=young, text=young_text),
+            QuestionWording(variant=easy, text=young_text),
+        ]
         session.add(question)
-    comment = Question(survey=survey, key=COMMENT_KEY, position=len(AGREEMENT_QUESTIONS), kind=QuestionKind.FREE_TEXT)
+    comment = Question(
+        survey=survey, key=COMMENT_KEY, position=len(AGREEMENT_QUESTIONS), kind=QuestionKind.FREE_TEXT
+    )
     comment.wordings = [
-        QuestionWording(variant=standard, text="Tell us more: what is going well, and what could be better?",
-                        hint="Do not include names or anything that could identify your child."),
-        QuestionWording(variant=young, text="Is there anything else you want to tell us?",
-                        hint="Do not write your name or your school's name."),
+        QuestionWording(
+            variant=standard,
+            text="Tell us more: what is going well, and what could be better?",
+            hint="Do not include names or anything that could identify your child.",
+        ),
+        QuestionWording(
+            variant=young,
+            text="Is there anything else you want to tell us?",
+            hint="Do not write your name or your school's name.",
+        ),
         QuestionWording(variant=easy, text="Tell us anything else.", hint="Do not write your name."),
     ]
     session.add(comment)
@@ -148,18 +220,31 @@ def _live_feedback_survey(session: Session, measures: dict[str, Measure]) -> Sur
 
 
 def _local_offer_widget(session: Session, measures: dict[str, Measure]) -> Survey:
-    survey = Survey(slug=WIDGET_SLUG, title="Did you find what you were looking for?",
-                    audience=Audience.PARENT_CARER, status=SurveyStatus.OPEN, opens_at=WINDOW_START)
+    survey = Survey(
+        slug=WIDGET_SLUG,
+        title="Did you find what you were looking for?",
+        audience=Audience.PARENT_CARER,
+        status=SurveyStatus.OPEN,
+        opens_at=WINDOW_START,
+    )
     variant = SurveyVariant(survey=survey, kind=VariantKind.STANDARD, title=survey.title)
-    found = Question(survey=survey, key="found", position=0, kind=QuestionKind.YES_NO, required=True,
-                     measures=[measures["5.1.3/1"]], areas=[measures["5.1.3/1"].action.area])
+    found = Question(
+        survey=survey,
+        key="found",
+        position=0,
+        kind=QuestionKind.YES_NO,
+        required=True,
+        measures=[measures["5.1.3/1"]],
+        areas=[measures["5.1.3/1"].action.area],
+    )
     found.wordings = [QuestionWording(variant=variant, text="Did you find what you were looking for?")]
     session.add_all([survey, variant, found])
     return survey
 
 
-def _cases(session: Session, rng: np.random.Generator, themes: list[Theme], measures: dict[str, Measure],
-           plan: Plan) -> int:
+def _cases(
+    session: Session, rng: np.random.Generator, themes: list[Theme], measures: dict[str, Measure], plan: Plan
+) -> int:
     """Cases across 2021 and 2022 at the seed's rates: 100 complaints, 231 mediations and 123 appeals in
     2021, with 2022 on its way to the 20% reductions."""
     yearly = {
@@ -169,14 +254,29 @@ def _cases(session: Session, rng: np.random.Generator, themes: list[Theme], meas
         CaseKind.COMPLIMENT: (30, 45, None),
     }
     outcomes = {
-        CaseKind.COMPLAINT: ([CaseOutcome.UPHELD, CaseOutcome.PARTLY_UPHELD, CaseOutcome.NOT_UPHELD], [0.3, 0.3, 0.4]),
+        CaseKind.COMPLAINT: (
+            [CaseOutcome.UPHELD, CaseOutcome.PARTLY_UPHELD, CaseOutcome.NOT_UPHELD],
+            [0.3, 0.3, 0.4],
+        ),
         CaseKind.MEDIATION: ([CaseOutcome.AGREEMENT_REACHED, CaseOutcome.NO_AGREEMENT], [0.7, 0.3]),
-        CaseKind.TRIBUNAL: ([CaseOutcome.CONCEDED, CaseOutcome.WITHDRAWN, CaseOutcome.DECIDED], [0.35, 0.25, 0.4]),
+        CaseKind.TRIBUNAL: (
+            [CaseOutcome.CONCEDED, CaseOutcome.WITHDRAWN, CaseOutcome.DECIDED],
+            [0.35, 0.25, 0.4],
+        ),
         CaseKind.COMPLIMENT: ([CaseOutcome.RESPONDED], [1.0]),
     }
-    stages = {CaseKind.COMPLAINT: "Stage 1 response", CaseKind.MEDIATION: "Mediation held",
-              CaseKind.TRIBUNAL: "Decision", CaseKind.COMPLIMENT: "Acknowledged"}
-    turnaround = {CaseKind.COMPLAINT: 20, CaseKind.MEDIATION: 30, CaseKind.TRIBUNAL: 150, CaseKind.COMPLIMENT: 5}
+    stages = {
+        CaseKind.COMPLAINT: "Stage 1 response",
+        CaseKind.MEDIATION: "Mediation held",
+        CaseKind.TRIBUNAL: "Decision",
+        CaseKind.COMPLIMENT: "Acknowledged",
+    }
+    turnaround = {
+        CaseKind.COMPLAINT: 20,
+        CaseKind.MEDIATION: 30,
+        CaseKind.TRIBUNAL: 150,
+        CaseKind.COMPLIMENT: 5,
+    }
     learning = [
         "Caseworkers now phone families after every panel decision.",
         "Draft plans are checked against the professional reports before they are sent.",
@@ -192,17 +292,26 @@ def _cases(session: Session, rng: np.random.Generator, themes: list[Theme], meas
             for day in days:
                 count += 1
                 received = date(year, 1, 1) + timedelta(days=int(day))
-                closed = received + timedelta(days=int(rng.integers(turnaround[kind] // 2, turnaround[kind] * 2)))
+                closed = received + timedelta(
+                    days=int(rng.integers(turnaround[kind] // 2, turnaround[kind] * 2))
+                )
                 still_open = closed > date(2022, 12, 31)
                 choices, weights = outcomes[kind]
                 case = Case(
-                    reference=f"{kind.value[:3].upper()}-{year}-{count:04d}", kind=kind, received_on=received,
+                    reference=f"{kind.value[:3].upper()}-{year}-{count:04d}",
+                    kind=kind,
+                    received_on=received,
                     stage="Open" if still_open else stages[kind],
                     due_on=received + timedelta(days=turnaround[kind] * 7 // 5),
                     closed_on=None if still_open else closed,
                     outcome=None if still_open else choices[int(rng.choice(len(choices), p=weights))],
-                    learning=learning[int(rng.integers(len(learning)))] if kind is not CaseKind.COMPLIMENT else "",
-                    themes=[themes[int(i)] for i in rng.choice(len(themes), size=int(rng.integers(1, 3)), replace=False)],
+                    learning=learning[int(rng.integers(len(learning)))]
+                    if kind is not CaseKind.COMPLIMENT
+                    else "",
+                    themes=[
+                        themes[int(i)]
+                        for i in rng.choice(len(themes), size=int(rng.integers(1, 3)), replace=False)
+                    ],
                     areas=[area_2],
                     measures=[measures[measure_key]] if measure_key else [],
                 )
@@ -223,8 +332,16 @@ def _seed_readings(session: Session, measures: dict[str, Measure]) -> None:
         ("4.2.1/2", date(2022, 1, 31), 32.9, 4868, "Statistical neighbours 41.4%, national 41.1%."),
     ]
     for key, period_end, value, n, note in readings:
-        session.add(Reading(measure=measures[key], period_end=period_end, value=value, n=n, note=note,
-                            source=ReadingSource.MANUAL))
+        session.add(
+            Reading(
+                measure=measures[key],
+                period_end=period_end,
+                value=value,
+                n=n,
+                note=note,
+                source=ReadingSource.MANUAL,
+            )
+        )
 
 
 def _demo_users(session: Session) -> str:
@@ -264,20 +381,34 @@ def _insert_responses(session: Session, survey: Survey, n: int, rng: np.random.G
     chunk = 50_000
     for offset in range(0, n, chunk):
         size = min(chunk, n - offset)
-        responses, answers = _generate(rng, size, next_response, next_answer, survey.id, variants, questions,
-                                       comments, postgres)
+        responses, answers = _generate(
+            rng, size, next_response, next_answer, survey.id, variants, questions, comments, postgres
+        )
         _write(connection, "response", RESPONSE_COLUMNS, responses)
         _write(connection, "answer", ANSWER_COLUMNS, answers)
         next_response += size
         next_answer += len(answers)
     if postgres:
         for table in ("response", "answer"):
-            connection.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table}"))
+            connection.execute(
+                sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table}")
+            )
     return n
 
 
-RESPONSE_COLUMNS = ("id", "survey_id", "variant_id", "submitted_at", "respondent_role", "channel", "area_of_need",
-                    "age_band", "school_phase", "district", "idempotency_key")
+RESPONSE_COLUMNS = (
+    "id",
+    "survey_id",
+    "variant_id",
+    "submitted_at",
+    "respondent_role",
+    "channel",
+    "area_of_need",
+    "age_band",
+    "school_phase",
+    "district",
+    "idempotency_key",
+)
 ANSWER_COLUMNS = ("id", "response_id", "question_id", "agreement", "text")
 AGREEMENT_VALUES = [a.value for a in Agreement]
 
@@ -309,11 +440,21 @@ def _generate(rng, size, first_response, first_answer, survey_id, variants, ques
         submitted = WINDOW_START + timedelta(seconds=float(offsets[i]))
         is_young = bool(young[i])
         age = AGE_BANDS[ages[i]] if not is_young else AGE_BANDS[2 + ages[i] % 3]
-        responses.append((
-            response_id, survey_id, variants[VariantKind.YOUNG_PERSON if is_young else VariantKind.STANDARD],
-            _timestamp(submitted, postgres), "young_person" if is_young else "parent_carer", str(channel[i]),
-            NEEDS[needs[i]], age, PHASES[min(ages[i], 3)], DISTRICTS[districts[i]], f"synthetic-{response_id}",
-        ))
+        responses.append(
+            (
+                response_id,
+                survey_id,
+                variants[VariantKind.YOUNG_PERSON if is_young else VariantKind.STANDARD],
+                _timestamp(submitted, postgres),
+                "young_person" if is_young else "parent_carer",
+                str(channel[i]),
+                NEEDS[needs[i]],
+                age,
+                PHASES[min(ages[i], 3)],
+                DISTRICTS[districts[i]],
+                f"synthetic-{response_id}",
+            )
+        )
         for q, (key, _, _, _, (start, middle, end)) in enumerate(AGREEMENT_QUESTIONS):
             agreement = _agreement(progress[i], start, middle, end, draws[i, q], tone[i, q])
             answers.append((answer_id, response_id, questions[key], agreement, None))

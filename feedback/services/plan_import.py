@@ -32,13 +32,31 @@ from ..models import (
 )
 
 COLUMNS = [
-    "plan", "plan_kind", "local_area",
-    "area_ref", "area_title", "area_sro", "area_outcomes",
+    "plan",
+    "plan_kind",
+    "local_area",
+    "area_ref",
+    "area_title",
+    "area_sro",
+    "area_outcomes",
     "i_statement",
-    "action_ref", "action_description", "action_lead", "action_completion_date", "action_progress_status",
-    "measure_ref", "measure_text", "measure_unit", "measure_direction",
-    "baseline_value", "baseline_date", "target_value", "target_date", "milestones",
-    "measure_data_source", "measure_reported_status", "measure_status_reason",
+    "action_ref",
+    "action_description",
+    "action_lead",
+    "action_completion_date",
+    "action_progress_status",
+    "measure_ref",
+    "measure_text",
+    "measure_unit",
+    "measure_direction",
+    "baseline_value",
+    "baseline_date",
+    "target_value",
+    "target_date",
+    "milestones",
+    "measure_data_source",
+    "measure_reported_status",
+    "measure_status_reason",
 ]
 REQUIRED = ["plan", "plan_kind", "area_ref", "area_title", "action_ref", "action_description"]
 MEASURE_REQUIRED = ["measure_text", "measure_direction"]
@@ -53,7 +71,11 @@ class RowError:
     reason: str
 
     def __str__(self) -> str:
-        return f"row {self.row}, column {self.column}: {self.reason}" if self.row else f"{self.column}: {self.reason}"
+        return (
+            f"row {self.row}, column {self.column}: {self.reason}"
+            if self.row
+            else f"{self.column}: {self.reason}"
+        )
 
 
 class ImportFailed(Exception):
@@ -120,7 +142,9 @@ def read_table(path: Path) -> pd.DataFrame:
     except FileNotFoundError:
         raise ImportFailed([RowError(0, "file", f"{path} does not exist")]) from None
     except (UnicodeDecodeError, ValueError, OSError, pd.errors.ParserError) as error:
-        raise ImportFailed([RowError(0, "file", f"could not be read as {suffix[1:].upper()}: {error}")]) from None
+        raise ImportFailed(
+            [RowError(0, "file", f"could not be read as {suffix[1:].upper()}: {error}")]
+        ) from None
     frame.columns = [str(column).strip().lower() for column in frame.columns]
     return frame.map(lambda value: value.strip() if isinstance(value, str) else value)
 
@@ -158,7 +182,9 @@ def parse(frame: pd.DataFrame) -> tuple[dict, dict[str, AreaRow]]:
     errors: list[RowError] = []
     missing = [column for column in REQUIRED if column not in frame.columns]
     if missing:
-        raise ImportFailed([RowError(1, column, "this column is missing from the header row") for column in missing])
+        raise ImportFailed(
+            [RowError(1, column, "this column is missing from the header row") for column in missing]
+        )
     unknown = [column for column in frame.columns if column not in COLUMNS]
     if unknown:
         raise ImportFailed([RowError(1, column, "is not a column of the template") for column in unknown])
@@ -176,21 +202,9 @@ def parse(frame: pd.DataFrame) -> tuple[dict, dict[str, AreaRow]]:
 
     for index, record in enumerate(frame.to_dict("records")):
         row = index + 2  # the header is row 1, as a spreadsheet shows it
-        row_errors: list[RowError] = []
-
-        def get(column: str, parser=None, required: bool = False):
-            text = record[column]
-            if not text:
-                if required:
-                    row_errors.append(RowError(row, column, "is empty"))
-                return None
-            if parser is None:
-                return text
-            try:
-                return parser(text)
-            except ValueError as error:
-                row_errors.append(RowError(row, column, str(error)))
-                return None
+        reader = _RowReader(record, row)
+        row_errors = reader.errors
+        get = reader.get
 
         plan_title = get("plan", required=True)
         plan_kind = get("plan_kind", lambda t: _parse_enum(PlanKind, t, "plan_kind"), required=True)
@@ -205,17 +219,34 @@ def parse(frame: pd.DataFrame) -> tuple[dict, dict[str, AreaRow]]:
         for column, value in (("area_ref", area_ref), ("action_ref", action_ref)):
             if value and not REFERENCE.match(value):
                 row_errors.append(RowError(row, column, "must be a reference like 2 or 2.1.1"))
-        if area_ref and action_ref and REFERENCE.match(action_ref) and not action_ref.startswith(area_ref + "."):
-            row_errors.append(RowError(row, "action_ref", f"must start with its area's reference {area_ref}."))
+        if (
+            area_ref
+            and action_ref
+            and REFERENCE.match(action_ref)
+            and not action_ref.startswith(area_ref + ".")
+        ):
+            row_errors.append(
+                RowError(row, "action_ref", f"must start with its area's reference {area_ref}.")
+            )
         if plan_title and plan_info and plan_title != plan_info["title"]:
-            row_errors.append(RowError(row, "plan", f"differs from row 2 ({plan_info['title']}); one plan per file"))
-        for column, limit in (("plan", 200), ("area_title", 300), ("area_sro", 200), ("action_lead", 200),
-                              ("i_statement", 500), ("local_area", 120)):
+            row_errors.append(
+                RowError(row, "plan", f"differs from row 2 ({plan_info['title']}); one plan per file")
+            )
+        for column, limit in (
+            ("plan", 200),
+            ("area_title", 300),
+            ("area_sro", 200),
+            ("action_lead", 200),
+            ("i_statement", 500),
+            ("local_area", 120),
+        ):
             if len(record[column]) > limit:
                 row_errors.append(RowError(row, column, f"must be {limit} characters or fewer"))
 
         measure = None
-        has_measure = any(record[c] for c in ("measure_ref", "measure_text", "baseline_value", "target_value"))
+        has_measure = any(
+            record[c] for c in ("measure_ref", "measure_text", "baseline_value", "target_value")
+        )
         if has_measure:
             measure_ref = get("measure_ref", required=True)
             if measure_ref and not REFERENCE.match(measure_ref):
@@ -238,15 +269,32 @@ def parse(frame: pd.DataFrame) -> tuple[dict, dict[str, AreaRow]]:
                 row_errors.append(RowError(row, "target_date", "must not be before baseline_date"))
             key = (action_ref or "", measure_ref or "")
             if measure_ref and key in seen_measures:
-                row_errors.append(RowError(row, "measure_ref",
-                                           f"measure {measure_ref} of action {action_ref} is already on row {seen_measures[key]}"))
+                row_errors.append(
+                    RowError(
+                        row,
+                        "measure_ref",
+                        f"measure {measure_ref} of action {action_ref} is already on row "
+                        f"{seen_measures[key]}",
+                    )
+                )
             seen_measures.setdefault(key, row)
             if text and len(text) > 2000:
                 row_errors.append(RowError(row, "measure_text", "must be 2,000 characters or fewer"))
             if not row_errors:
-                measure = MeasureRow(measure_ref, text, unit, direction, baseline_value, baseline_date,
-                                     target_value, target_date, milestones, source, reported,
-                                     record["measure_status_reason"])
+                measure = MeasureRow(
+                    measure_ref,
+                    text,
+                    unit,
+                    direction,
+                    baseline_value,
+                    baseline_date,
+                    target_value,
+                    target_date,
+                    milestones,
+                    source,
+                    reported,
+                    record["measure_status_reason"],
+                )
 
         if row_errors:
             errors.extend(row_errors)
@@ -256,7 +304,9 @@ def parse(frame: pd.DataFrame) -> tuple[dict, dict[str, AreaRow]]:
 
         area = areas.get(area_ref)
         if area is None:
-            area = areas[area_ref] = AreaRow(area_ref, area_title, record["area_sro"], record["area_outcomes"])
+            area = areas[area_ref] = AreaRow(
+                area_ref, area_title, record["area_sro"], record["area_outcomes"]
+            )
         elif area.title != area_title:
             errors.append(RowError(row, "area_title", f"differs from an earlier row for area {area_ref}"))
             continue
@@ -267,10 +317,17 @@ def parse(frame: pd.DataFrame) -> tuple[dict, dict[str, AreaRow]]:
         action = area.actions.get(action_ref)
         if action is None:
             action = area.actions[action_ref] = ActionRow(
-                action_ref, description, record["action_lead"], completion, progress or ProgressStatus.GREY, statement
+                action_ref,
+                description,
+                record["action_lead"],
+                completion,
+                progress or ProgressStatus.GREY,
+                statement,
             )
         elif action.description != description:
-            errors.append(RowError(row, "action_description", f"differs from an earlier row for action {action_ref}"))
+            errors.append(
+                RowError(row, "action_description", f"differs from an earlier row for action {action_ref}")
+            )
             continue
         if measure:
             action.measures.append(measure)
@@ -278,6 +335,29 @@ def parse(frame: pd.DataFrame) -> tuple[dict, dict[str, AreaRow]]:
     if errors:
         raise ImportFailed(errors)
     return plan_info, areas
+
+
+class _RowReader:
+    """Reads one row's cells, collecting a RowError for each empty required cell or unparseable value."""
+
+    def __init__(self, record: dict, row: int):
+        self.record = record
+        self.row = row
+        self.errors: list[RowError] = []
+
+    def get(self, column: str, parser=None, required: bool = False):
+        text = self.record[column]
+        if not text:
+            if required:
+                self.errors.append(RowError(self.row, column, "is empty"))
+            return None
+        if parser is None:
+            return text
+        try:
+            return parser(text)
+        except ValueError as error:
+            self.errors.append(RowError(self.row, column, str(error)))
+            return None
 
 
 def _parse_milestones(text: str) -> list[tuple[date, float]]:

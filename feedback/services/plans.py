@@ -49,8 +49,9 @@ def load_plan(session: Session, plan_id: int) -> Plan | None:
     )
 
 
-def update_area(session: Session, area: Area, *, title: str, senior_responsible_officer: str,
-                outcomes: str) -> Area:
+def update_area(
+    session: Session, area: Area, *, title: str, senior_responsible_officer: str, outcomes: str
+) -> Area:
     area.title = title.strip()
     area.senior_responsible_officer = senior_responsible_officer.strip()
     area.outcomes = outcomes.strip()
@@ -58,8 +59,16 @@ def update_area(session: Session, area: Area, *, title: str, senior_responsible_
     return area
 
 
-def update_action(session: Session, action: Action, *, description: str, lead: str,
-                  completion_date: date | None, progress_status: str, progress_narrative: str) -> Action:
+def update_action(
+    session: Session,
+    action: Action,
+    *,
+    description: str,
+    lead: str,
+    completion_date: date | None,
+    progress_status: str,
+    progress_narrative: str,
+) -> Action:
     action.description = description.strip()
     action.lead = lead.strip()
     action.completion_date = completion_date
@@ -69,10 +78,20 @@ def update_action(session: Session, action: Action, *, description: str, lead: s
     return action
 
 
-def update_measure(session: Session, measure: Measure, *, text: str, unit: str, direction: str,
-                   baseline_value: float | None, baseline_date: date | None, target_value: float | None,
-                   target_date: date | None, reported_status: str | None,
-                   reported_status_reason: str) -> Measure:
+def update_measure(
+    session: Session,
+    measure: Measure,
+    *,
+    text: str,
+    unit: str,
+    direction: str,
+    baseline_value: float | None,
+    baseline_date: date | None,
+    target_value: float | None,
+    target_date: date | None,
+    reported_status: str | None,
+    reported_status_reason: str,
+) -> Measure:
     if target_date and baseline_date and target_date < baseline_date:
         raise PlanError("Target date must be the same as or after the baseline date", "target_date")
     measure.text = text.strip()
@@ -88,8 +107,16 @@ def update_measure(session: Session, measure: Measure, *, text: str, unit: str, 
     return measure
 
 
-def add_reading(session: Session, measure: Measure, *, period_end: date, value: float, n: int | None,
-                note: str, entered_by: User | None) -> Reading:
+def add_reading(
+    session: Session,
+    measure: Measure,
+    *,
+    period_end: date,
+    value: float,
+    n: int | None,
+    note: str,
+    entered_by: User | None,
+) -> Reading:
     duplicate = session.scalar(
         select(Reading.id).where(
             Reading.measure_id == measure.id,
@@ -100,8 +127,13 @@ def add_reading(session: Session, measure: Measure, *, period_end: date, value: 
     if duplicate:
         raise PlanError("There is already a reading for the period ending on this date", "period_end")
     reading = Reading(
-        measure=measure, period_end=period_end, value=value, n=n, note=note.strip(),
-        source=ReadingSource.MANUAL, entered_by_id=entered_by.id if entered_by else None,
+        measure=measure,
+        period_end=period_end,
+        value=value,
+        n=n,
+        note=note.strip(),
+        source=ReadingSource.MANUAL,
+        entered_by_id=entered_by.id if entered_by else None,
     )
     session.add(reading)
     session.flush()

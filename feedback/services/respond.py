@@ -40,13 +40,30 @@ FREE_TEXT_LIMIT = 1200
 PROFILE_PAGE = "about-you"
 REPLY_PAGE = "reply"
 
-DISTRICTS = ["North Warwickshire", "Nuneaton and Bedworth", "Rugby", "Stratford-on-Avon", "Warwick",
-             "Outside the area"]
+DISTRICTS = [
+    "North Warwickshire",
+    "Nuneaton and Bedworth",
+    "Rugby",
+    "Stratford-on-Avon",
+    "Warwick",
+    "Outside the area",
+]
 AGE_BANDS = ["0-4", "5-10", "11-15", "16-18", "19-25"]
-NEEDS = ["Autism", "Social, emotional and mental health", "Speech, language and communication",
-         "Moderate learning difficulty", "Physical disability", "Sensory impairment", "Other", "Not sure"]
-VARIANT_SLUGS = {VariantKind.STANDARD: "standard", VariantKind.YOUNG_PERSON: "young-person",
-                 VariantKind.EASY_READ: "easy-read"}
+NEEDS = [
+    "Autism",
+    "Social, emotional and mental health",
+    "Speech, language and communication",
+    "Moderate learning difficulty",
+    "Physical disability",
+    "Sensory impairment",
+    "Other",
+    "Not sure",
+]
+VARIANT_SLUGS = {
+    VariantKind.STANDARD: "standard",
+    VariantKind.YOUNG_PERSON: "young-person",
+    VariantKind.EASY_READ: "easy-read",
+}
 
 
 @dataclass(frozen=True)
@@ -77,7 +94,9 @@ class PagePlan:
 def open_survey(session: Session, slug: str) -> Survey | None:
     """The survey at ``slug`` if families can answer it now; None otherwise."""
     survey = session.scalar(
-        select(Survey).where(Survey.slug == slug).options(
+        select(Survey)
+        .where(Survey.slug == slug)
+        .options(
             selectinload(Survey.variants),
             selectinload(Survey.questions).selectinload(Question.wordings),
         )
@@ -121,10 +140,21 @@ def page_plan(survey: Survey) -> PagePlan:
     return PagePlan(pages)
 
 
-def start_draft(session: Session, survey: Survey, variant: SurveyVariant, channel: Channel = Channel.WEB) -> SurveyDraft:
+def start_draft(
+    session: Session, survey: Survey, variant: SurveyVariant, channel: Channel = Channel.WEB
+) -> SurveyDraft:
     now = utcnow()
-    draft = SurveyDraft(token=secrets.token_urlsafe(24), survey=survey, variant=variant, channel=channel,
-                        answers={}, page=1, created_at=now, updated_at=now, expires_at=now + DRAFT_LIFETIME)
+    draft = SurveyDraft(
+        token=secrets.token_urlsafe(24),
+        survey=survey,
+        variant=variant,
+        channel=channel,
+        answers={},
+        page=1,
+        created_at=now,
+        updated_at=now,
+        expires_at=now + DRAFT_LIFETIME,
+    )
     session.add(draft)
     session.flush()
     return draft
@@ -133,8 +163,9 @@ def start_draft(session: Session, survey: Survey, variant: SurveyVariant, channe
 def find_draft(session: Session, survey: Survey, token: str) -> SurveyDraft | None:
     if not token or len(token) > 64:
         return None
-    draft = session.scalar(select(SurveyDraft).where(SurveyDraft.token == token,
-                                                     SurveyDraft.survey_id == survey.id))
+    draft = session.scalar(
+        select(SurveyDraft).where(SurveyDraft.token == token, SurveyDraft.survey_id == survey.id)
+    )
     if draft is None or (draft.expires_at <= utcnow() and not draft.submitted):
         return None
     return draft
@@ -156,8 +187,16 @@ def submit(session: Session, draft: SurveyDraft, questions_by_key: dict[str, Que
     """Turn a draft into its one response. Safe to call twice, or twice at once."""
     if draft.submitted:
         return SubmitResult(draft.response, created=False)
-    result = store_response(session, draft.survey_id, draft.variant_id, _role(draft), draft.channel, draft.token,
-                            draft.answers or {}, questions_by_key)
+    result = store_response(
+        session,
+        draft.survey_id,
+        draft.variant_id,
+        _role(draft),
+        draft.channel,
+        draft.token,
+        draft.answers or {},
+        questions_by_key,
+    )
     if result.created:
         draft.response_id = result.response.id
         draft.answers = {}  # the response holds them now; the draft keeps nothing personal
@@ -165,13 +204,27 @@ def submit(session: Session, draft: SurveyDraft, questions_by_key: dict[str, Que
     return result
 
 
-def store_response(session: Session, survey_id: int, variant_id: int | None, role: RespondentRole, channel: Channel,
-                   key: str, answers: dict, questions_by_key: dict[str, Question]) -> SubmitResult:
+def store_response(
+    session: Session,
+    survey_id: int,
+    variant_id: int | None,
+    role: RespondentRole,
+    channel: Channel,
+    key: str,
+    answers: dict,
+    questions_by_key: dict[str, Question],
+) -> SubmitResult:
     """Store one response under its idempotency key; a second call with the same key returns the first."""
     profile = answers.get(PROFILE_PAGE, {})
     response = Response(
-        survey_id=survey_id, variant_id=variant_id, submitted_at=utcnow(), respondent_role=role, channel=channel,
-        idempotency_key=key, district=profile.get("district") or None, age_band=profile.get("age_band") or None,
+        survey_id=survey_id,
+        variant_id=variant_id,
+        submitted_at=utcnow(),
+        respondent_role=role,
+        channel=channel,
+        idempotency_key=key,
+        district=profile.get("district") or None,
+        age_band=profile.get("age_band") or None,
         area_of_need=profile.get("area_of_need") or None,
     )
     for question_key, value in answers.items():
@@ -186,21 +239,30 @@ def store_response(session: Session, survey_id: int, variant_id: int | None, rol
     except IntegrityError:
         # The same submission arrived a moment ago (a double tap, a retry): its response is the one.
         with session.no_autoflush:
-            existing = session.scalar(select(Response).where(Response.survey_id == survey_id,
-                                                             Response.idempotency_key == key))
+            existing = session.scalar(
+                select(Response).where(Response.survey_id == survey_id, Response.idempotency_key == key)
+            )
         if existing is None:
             raise
         return SubmitResult(existing, created=False)
     contact = answers.get(REPLY_PAGE, {})
     if contact.get("wants_reply") == "yes":
-        session.add(ResponseContact(response_id=response.id, name=contact.get("name", ""),
-                                    email=contact.get("email", ""), phone=contact.get("phone", "")))
+        session.add(
+            ResponseContact(
+                response_id=response.id,
+                name=contact.get("name", ""),
+                email=contact.get("email", ""),
+                phone=contact.get("phone", ""),
+            )
+        )
         session.flush()
     return SubmitResult(response, created=True)
 
 
 def find_response(session: Session, survey: Survey, key: str) -> Response | None:
-    return session.scalar(select(Response).where(Response.survey_id == survey.id, Response.idempotency_key == key))
+    return session.scalar(
+        select(Response).where(Response.survey_id == survey.id, Response.idempotency_key == key)
+    )
 
 
 def _role(draft: SurveyDraft) -> RespondentRole:
@@ -214,8 +276,11 @@ def role_for_variant(survey: Survey, variant: SurveyVariant | None) -> Responden
 
 
 def role_for_audience(audience: Audience) -> RespondentRole:
-    return {Audience.PARENT_CARER: RespondentRole.PARENT_CARER, Audience.YOUNG_PERSON: RespondentRole.YOUNG_PERSON,
-            Audience.PROFESSIONAL: RespondentRole.PROFESSIONAL}[audience]
+    return {
+        Audience.PARENT_CARER: RespondentRole.PARENT_CARER,
+        Audience.YOUNG_PERSON: RespondentRole.YOUNG_PERSON,
+        Audience.PROFESSIONAL: RespondentRole.PROFESSIONAL,
+    }[audience]
 
 
 def _answer(question: Question, value) -> Answer:

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
-import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -26,12 +25,18 @@ ID_COLUMN = "id"
 TIME_COLUMNS = ("completion time", "completion_time", "submitted at", "submitted_at")
 IGNORED = {"start time", "email", "name", "last modified time"}
 AGREEMENT_WORDS = {
-    "strongly agree": Agreement.STRONGLY_AGREE, "agree": Agreement.AGREE,
-    "neither agree nor disagree": Agreement.NEITHER, "neither": Agreement.NEITHER,
-    "neutral": Agreement.NEITHER, "disagree": Agreement.DISAGREE,
-    "strongly disagree": Agreement.STRONGLY_DISAGREE, "don't know": Agreement.DONT_KNOW,
-    "dont know": Agreement.DONT_KNOW, "don't know or not applicable": Agreement.DONT_KNOW,
-    "not applicable": Agreement.DONT_KNOW, "n/a": Agreement.DONT_KNOW,
+    "strongly agree": Agreement.STRONGLY_AGREE,
+    "agree": Agreement.AGREE,
+    "neither agree nor disagree": Agreement.NEITHER,
+    "neither": Agreement.NEITHER,
+    "neutral": Agreement.NEITHER,
+    "disagree": Agreement.DISAGREE,
+    "strongly disagree": Agreement.STRONGLY_DISAGREE,
+    "don't know": Agreement.DONT_KNOW,
+    "dont know": Agreement.DONT_KNOW,
+    "don't know or not applicable": Agreement.DONT_KNOW,
+    "not applicable": Agreement.DONT_KNOW,
+    "n/a": Agreement.DONT_KNOW,
 }
 
 
@@ -46,16 +51,24 @@ def _normalise(text: str) -> str:
     return re.sub(r"\s+", " ", str(text).strip().lower().replace("’", "'"))
 
 
-def match_columns(survey: Survey, headers: list[str], mapping: dict[str, str]) -> tuple[dict[str, Question], list[RowError]]:
+def match_columns(
+    survey: Survey, headers: list[str], mapping: dict[str, str]
+) -> tuple[dict[str, Question], list[RowError]]:
     by_key = {q.key: q for q in survey.questions}
     by_text = {}
     for question in survey.questions:
         for wording in question.wordings:
             by_text.setdefault(_normalise(wording.text), question)
-    errors = [RowError(1, column, f"is mapped to {key}, which is not a question of this survey")
-              for column, key in mapping.items() if key not in by_key]
-    errors += [RowError(1, column, "is in the mapping but not in the file")
-               for column in mapping if column not in headers]
+    errors = [
+        RowError(1, column, f"is mapped to {key}, which is not a question of this survey")
+        for column, key in mapping.items()
+        if key not in by_key
+    ]
+    errors += [
+        RowError(1, column, "is in the mapping but not in the file")
+        for column in mapping
+        if column not in headers
+    ]
     matched: dict[str, Question] = {}
     for header in headers:
         normal = _normalise(header)
@@ -77,8 +90,10 @@ def _value(question: Question, text: str):
     if kind is QuestionKind.AGREEMENT:
         value = AGREEMENT_WORDS.get(_normalise(text))
         if value is None:
-            raise ValueError("must be Strongly agree, Agree, Neither agree nor disagree, Disagree, "
-                             "Strongly disagree or Don't know")
+            raise ValueError(
+                "must be Strongly agree, Agree, Neither agree nor disagree, Disagree, "
+                "Strongly disagree or Don't know"
+            )
         return {"agreement": value}
     if kind is QuestionKind.YES_NO:
         if _normalise(text) not in ("yes", "no"):
@@ -110,26 +125,41 @@ def _value(question: Question, text: str):
 
 
 def _parse_time(text: str) -> datetime:
-    for pattern in ("%m/%d/%y %H:%M:%S", "%Y-%m-%d %H:%M:%S", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%Y-%m-%dT%H:%M:%S"):
+    for pattern in (
+        "%m/%d/%y %H:%M:%S",
+        "%Y-%m-%d %H:%M:%S",
+        "%d/%m/%Y %H:%M:%S",
+        "%d/%m/%Y %H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+    ):
         try:
-            return datetime.strptime(text, pattern).replace(tzinfo=timezone.utc)
+            return datetime.strptime(text, pattern).replace(tzinfo=UTC)
         except ValueError:
             continue
     raise ValueError("must be a date and time like 2022-09-30 14:05:00")
 
 
-def import_responses(session: Session, survey: Survey, path: Path, mapping: dict[str, str] | None = None) -> ResponseImportResult:
+def import_responses(
+    session: Session, survey: Survey, path: Path, mapping: dict[str, str] | None = None
+) -> ResponseImportResult:
     frame = read_table(path)
     headers = list(frame.columns)
     mapping = {_normalise(k): v for k, v in (mapping or {}).items()}
     matched, errors = match_columns(survey, headers, mapping)
     if ID_COLUMN not in headers:
-        errors.append(RowError(1, "ID", "the export's ID column is missing; it keeps a second import from duplicating"))
+        errors.append(
+            RowError(1, "ID", "the export's ID column is missing; it keeps a second import from duplicating")
+        )
     if errors:
         raise ImportFailed(errors)
     time_column = next((c for c in TIME_COLUMNS if c in headers), None)
-    existing = set(session.scalars(select(Response.idempotency_key).where(
-        Response.survey_id == survey.id, Response.idempotency_key.like(f"import-{survey.slug}-%"))))
+    existing = set(
+        session.scalars(
+            select(Response.idempotency_key).where(
+                Response.survey_id == survey.id, Response.idempotency_key.like(f"import-{survey.slug}-%")
+            )
+        )
+    )
     role = role_for_audience(survey.audience)
 
     result = ResponseImportResult(columns={column: q.key for column, q in matched.items()})
@@ -146,7 +176,7 @@ def import_responses(session: Session, survey: Survey, path: Path, mapping: dict
             continue
         seen[source_id] = row
         key = f"import-{survey.slug}-{source_id}"[:64]
-        submitted = datetime.now(timezone.utc)
+        submitted = datetime.now(UTC)
         if time_column and record[time_column]:
             try:
                 submitted = _parse_time(str(record[time_column]))
@@ -164,8 +194,16 @@ def import_responses(session: Session, survey: Survey, path: Path, mapping: dict
         if key in existing:
             result.already_imported += 1
             continue
-        pending.append(Response(survey=survey, submitted_at=submitted, respondent_role=role, channel=Channel.IMPORT,
-                                idempotency_key=key, answers=answers))
+        pending.append(
+            Response(
+                survey=survey,
+                submitted_at=submitted,
+                respondent_role=role,
+                channel=Channel.IMPORT,
+                idempotency_key=key,
+                answers=answers,
+            )
+        )
     if errors:
         raise ImportFailed(errors)
     session.add_all(pending)
@@ -180,6 +218,8 @@ def read_mapping(pairs: list[str]) -> dict[str, str]:
     for pair in pairs:
         column, sep, key = pair.rpartition("=")
         if not sep or not column.strip() or not key.strip():
-            raise ImportFailed([RowError(0, "--map", f"{pair!r} must look like \"Column heading=question_key\"")])
+            raise ImportFailed(
+                [RowError(0, "--map", f'{pair!r} must look like "Column heading=question_key"')]
+            )
         mapping[column.strip()] = key.strip()
     return mapping

@@ -37,13 +37,24 @@ def slug_taken(session: Session, slug: str, except_id: int | None = None) -> boo
 def measure_choices(session: Session) -> list[tuple[int, str]]:
     rows = session.execute(
         select(Measure.id, Action.reference, Measure.reference, Measure.text)
-        .join(Action).join(Area).join(Plan).order_by(Plan.title, Area.position, Action.position, Measure.position)
+        .join(Action)
+        .join(Area)
+        .join(Plan)
+        .order_by(Plan.title, Area.position, Action.position, Measure.position)
     ).all()
     return [(id_, f"{action_ref}/{measure_ref} {text}") for id_, action_ref, measure_ref, text in rows]
 
 
-def save_survey(session: Session, survey: Survey | None, *, title: str, slug: str, audience: str,
-                anonymous: bool, consent_text: str) -> Survey:
+def save_survey(
+    session: Session,
+    survey: Survey | None,
+    *,
+    title: str,
+    slug: str,
+    audience: str,
+    anonymous: bool,
+    consent_text: str,
+) -> Survey:
     if survey is None:
         survey = Survey()
         survey.variants = [
@@ -61,23 +72,50 @@ def save_survey(session: Session, survey: Survey | None, *, title: str, slug: st
     return survey
 
 
-def save_question(session: Session, survey: Survey, question: Question | None, *, key: str, kind: str,
-                  required: bool, choices: list[str], measure_ids: list[int],
-                  wordings: dict[int, tuple[str, str]]) -> Question:
+def save_question(
+    session: Session,
+    survey: Survey,
+    question: Question | None,
+    *,
+    key: str,
+    kind: str,
+    required: bool,
+    choices: list[str],
+    measure_ids: list[int],
+    wordings: dict[int, tuple[str, str]],
+) -> Question:
     if question is None:
         question = Question(survey=survey, position=len(survey.questions))
         session.add(question)
     question.key = key
     question.kind = QuestionKind(kind)
     question.required = required
-    question.choices = ([{"value": str(i + 1), "label": label} for i, label in enumerate(choices)]
-                        if question.kind in (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE) else None)
-    measures = list(session.scalars(select(Measure).where(Measure.id.in_(measure_ids)).options(
-        selectinload(Measure.action).selectinload(Action.area)))) if measure_ids else []
+    question.choices = (
+        [{"value": str(i + 1), "label": label} for i, label in enumerate(choices)]
+        if question.kind in (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE)
+        else None
+    )
+    measures = (
+        list(
+            session.scalars(
+                select(Measure)
+                .where(Measure.id.in_(measure_ids))
+                .options(selectinload(Measure.action).selectinload(Action.area))
+            )
+        )
+        if measure_ids
+        else []
+    )
     question.measures = measures
     question.areas = list({m.action.area.id: m.action.area for m in measures}.values())
-    standard_text = next((text for variant_id, (text, _) in wordings.items()
-                          if _variant(survey, variant_id).kind is VariantKind.STANDARD), "")
+    standard_text = next(
+        (
+            text
+            for variant_id, (text, _) in wordings.items()
+            if _variant(survey, variant_id).kind is VariantKind.STANDARD
+        ),
+        "",
+    )
     existing = {w.variant_id: w for w in question.wordings}
     for variant in survey.variants:
         text, hint = wordings.get(variant.id, ("", ""))
@@ -96,7 +134,9 @@ def _variant(survey: Survey, variant_id: int) -> SurveyVariant:
     return next(v for v in survey.variants if v.id == variant_id)
 
 
-def record_paper_response(session: Session, survey: Survey, values: dict, entry_key: str) -> respond.SubmitResult:
+def record_paper_response(
+    session: Session, survey: Survey, values: dict, entry_key: str
+) -> respond.SubmitResult:
     """A response from a paper form, typed in by staff. The entry key is issued with the blank form, so
     pressing save twice stores the response once."""
     variant = next(v for v in survey.variants if v.kind is VariantKind.STANDARD)

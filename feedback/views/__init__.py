@@ -23,8 +23,11 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def _globals() -> dict:
-        return {"service_name": app.config["SERVICE_NAME"], "Role": Role,
-                "navigation_items": _navigation_items}
+        return {
+            "service_name": app.config["SERVICE_NAME"],
+            "Role": Role,
+            "navigation_items": _navigation_items,
+        }
 
 
 def _navigation_items() -> list[dict]:

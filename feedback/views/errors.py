@@ -10,12 +10,21 @@ from ..extensions import db
 
 MESSAGES = {
     400: ("Something was wrong with that request", "Go back, check what you entered and try again."),
-    403: ("You cannot see this page", "Your account does not have access to it. Ask an administrator if you need it."),
+    403: (
+        "You cannot see this page",
+        "Your account does not have access to it. Ask an administrator if you need it.",
+    ),
     404: ("Page not found", "If you typed the web address, check it is correct."),
     405: ("That cannot be done here", "Go back and try again from the page you were on."),
-    410: ("This survey is closed", "Thank you for wanting to help. Look out for our next survey on the Local Offer."),
+    410: (
+        "This survey is closed",
+        "Thank you for wanting to help. Look out for our next survey on the Local Offer.",
+    ),
     413: ("That file is too large", "Files must be smaller than 10 MB."),
-    429: ("Please wait a few minutes", "There have been a lot of requests from your connection. Try again in 10 minutes."),
+    429: (
+        "Please wait a few minutes",
+        "There have been a lot of requests from your connection. Try again in 10 minutes.",
+    ),
     500: ("Sorry, there is a problem with the service", "Try again later. Nothing you entered was saved."),
 }
 
@@ -27,7 +36,8 @@ def register(app: Flask) -> None:
         return render_template(
             "errors/error.html",
             title="Your page timed out",
-            message="For your security, forms expire. Go back, reload the page and try again. Nothing was saved.",
+            message="For your security, forms expire. Go back, reload the page and try again. "
+            "Nothing was saved.",
         ), 400
 
     @app.errorhandler(HTTPException)

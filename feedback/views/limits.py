@@ -22,6 +22,8 @@ def limit_public_posts():
     if ratelimit.hit(db.engine, key, limit, window):
         return None
     return render_template(
-        "errors/error.html", title="Please wait a few minutes",
+        "errors/error.html",
+        title="Please wait a few minutes",
         message="We have had a lot of answers from your connection in a short time. "
-                "Wait 10 minutes, then go back and continue: the pages you finished are saved."), 429
+        "Wait 10 minutes, then go back and continue: the pages you finished are saved.",
+    ), 429

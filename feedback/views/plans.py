@@ -50,9 +50,13 @@ def edit_area(area_id: int):
     area = _get_or_404(Area, area_id)
     form = AreaForm(obj=area)
     if form.validate_on_submit():
-        plans.update_area(db.session, area, title=form.title.data,
-                          senior_responsible_officer=form.senior_responsible_officer.data or "",
-                          outcomes=form.outcomes.data or "")
+        plans.update_area(
+            db.session,
+            area,
+            title=form.title.data,
+            senior_responsible_officer=form.senior_responsible_officer.data or "",
+            outcomes=form.outcomes.data or "",
+        )
         flash(f"Area {area.reference} saved.", "success")
         return redirect(url_for(".show", plan_id=area.plan_id, _anchor=f"area-{area.reference}"))
     return render_template("plans/edit_area.html", form=form, area=area), 400 if form.errors else 200
@@ -64,10 +68,15 @@ def edit_action(action_id: int):
     action = _get_or_404(Action, action_id)
     form = ActionForm(obj=action)
     if form.validate_on_submit():
-        plans.update_action(db.session, action, description=form.description.data, lead=form.lead.data or "",
-                            completion_date=form.completion_date.data,
-                            progress_status=form.progress_status.data,
-                            progress_narrative=form.progress_narrative.data or "")
+        plans.update_action(
+            db.session,
+            action,
+            description=form.description.data,
+            lead=form.lead.data or "",
+            completion_date=form.completion_date.data,
+            progress_status=form.progress_status.data,
+            progress_narrative=form.progress_narrative.data or "",
+        )
         flash(f"Action {action.reference} saved.", "success")
         return redirect(url_for(".show", plan_id=action.area.plan_id, _anchor=f"action-{action.reference}"))
     return render_template("plans/edit_action.html", form=form, action=action), 400 if form.errors else 200
@@ -81,9 +90,15 @@ def edit_measure(measure_id: int):
     if form.validate_on_submit():
         try:
             plans.update_measure(
-                db.session, measure, text=form.text.data, unit=form.unit.data, direction=form.direction.data,
-                baseline_value=form.baseline_value.data, baseline_date=form.baseline_date.data,
-                target_value=form.target_value.data, target_date=form.target_date.data,
+                db.session,
+                measure,
+                text=form.text.data,
+                unit=form.unit.data,
+                direction=form.direction.data,
+                baseline_value=form.baseline_value.data,
+                baseline_date=form.baseline_date.data,
+                target_value=form.target_value.data,
+                target_date=form.target_date.data,
                 reported_status=form.reported_status.data or None,
                 reported_status_reason=form.reported_status_reason.data or "",
             )
@@ -102,8 +117,15 @@ def new_reading(measure_id: int):
     form = ReadingForm(unit=measure.unit)
     if form.validate_on_submit():
         try:
-            plans.add_reading(db.session, measure, period_end=form.period_end.data, value=form.value.data,
-                              n=form.n.data, note=form.note.data or "", entered_by=current_user)
+            plans.add_reading(
+                db.session,
+                measure,
+                period_end=form.period_end.data,
+                value=form.value.data,
+                n=form.n.data,
+                note=form.note.data or "",
+                entered_by=current_user,
+            )
         except plans.PlanError as error:
             getattr(form, error.field or "value").errors.append(str(error))
         else:

@@ -16,7 +16,8 @@ bp = Blueprint("published", __name__)
 @public
 def index():
     entries = db.session.scalars(
-        select(YouSaidWeDid).where(YouSaidWeDid.status == EntryStatus.PUBLISHED)
+        select(YouSaidWeDid)
+        .where(YouSaidWeDid.status == EntryStatus.PUBLISHED)
         .order_by(YouSaidWeDid.published_at.desc())
     ).all()
     return render_template("published/index.html", entries=entries)

@@ -18,8 +18,10 @@ from .access import public
 bp = Blueprint("respond", __name__)
 csrf.exempt(bp)  # checked by hand below: an expired token re-shows the page instead of failing
 
-TIMED_OUT = ("We could not save that page because it was open for a long time or your cookies were cleared. "
-             "Your answers are still here: check them and continue.")
+TIMED_OUT = (
+    "We could not save that page because it was open for a long time or your cookies were cleared. "
+    "Your answers are still here: check them and continue."
+)
 
 
 def _survey_or_404(slug: str) -> Survey:
@@ -53,8 +55,14 @@ def start(slug: str):
     survey = _survey_or_404(slug)
     variant = respond.variant_for(survey, request.args.get("version"))
     plan = respond.page_plan(survey)
-    return render_template("respond/start.html", survey=survey, variant=variant, pages=plan.count,
-                           variants=respond.VARIANT_SLUGS, channel=request.args.get("from", ""))
+    return render_template(
+        "respond/start.html",
+        survey=survey,
+        variant=variant,
+        pages=plan.count,
+        variants=respond.VARIANT_SLUGS,
+        channel=request.args.get("from", ""),
+    )
 
 
 @bp.post("/s/<slug>")
@@ -107,14 +115,25 @@ def page(slug: str, token: str, number: int):
             return redirect(url_for(".done", slug=slug, token=token))
         status = 400 if form.errors else 200
     else:
-        form = build_page_form(current, draft.variant, data=saved_data(draft.answers or {}, current), last=last)
+        form = build_page_form(
+            current, draft.variant, data=saved_data(draft.answers or {}, current), last=last
+        )
         status = 200
 
     return render_template(
-        "respond/page.html", survey=survey, draft=draft, form=form, page=current, pages=plan.count, last=last,
-        notice=notice, csrf_token_value=generate_csrf(),
+        "respond/page.html",
+        survey=survey,
+        draft=draft,
+        form=form,
+        page=current,
+        pages=plan.count,
+        last=last,
+        notice=notice,
+        csrf_token_value=generate_csrf(),
         resume_url=url_for(".resume", slug=slug, token=token, _external=True),
-        back_url=url_for(".page", slug=slug, token=token, number=number - 1) if number > 1 else url_for(".start", slug=slug),
+        back_url=url_for(".page", slug=slug, token=token, number=number - 1)
+        if number > 1
+        else url_for(".start", slug=slug),
     ), status
 
 
@@ -154,7 +173,9 @@ def submit_json(slug: str):
     existing = respond.find_response(db.session, survey, key)
     if existing is not None:
         return {"id": existing.id, "created": False}, 200
-    variant = respond.variant_for(survey, body.get("version") if isinstance(body.get("version"), str) else None)
+    variant = respond.variant_for(
+        survey, body.get("version") if isinstance(body.get("version"), str) else None
+    )
     questions = tuple(survey.questions)
     formdata = MultiDict()
     for question in questions:
@@ -164,8 +185,18 @@ def submit_json(slug: str):
                 formdata.add(field_name(question), str(item))
     form = build_page_form(respond.Page(1, questions), variant, formdata=formdata, last=True)
     if not form.validate():
-        return {"errors": {name.removeprefix("q_"): messages[0] for name, messages in form.errors.items()}}, 400
+        return {
+            "errors": {name.removeprefix("q_"): messages[0] for name, messages in form.errors.items()}
+        }, 400
     role = respond.role_for_variant(survey, variant)
-    result = respond.store_response(db.session, survey.id, variant.id, role, Channel.WEB, key,
-                                    page_values(form, respond.Page(1, questions)), {q.key: q for q in questions})
+    result = respond.store_response(
+        db.session,
+        survey.id,
+        variant.id,
+        role,
+        Channel.WEB,
+        key,
+        page_values(form, respond.Page(1, questions)),
+        {q.key: q for q in questions},
+    )
     return {"id": result.response.id, "created": result.created}, 201 if result.created else 200

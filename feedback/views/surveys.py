@@ -39,8 +39,13 @@ def show(survey_id: int):
     survey = _survey_or_404(survey_id)
     public_url = url_for("respond.start", slug=survey.slug, _external=True)
     widget_url = url_for("widget.show", slug=survey.slug, _external=True)
-    return render_template("surveys/show.html", survey=survey, public_url=public_url, widget_url=widget_url,
-                           responses=surveys.response_count(db.session, survey))
+    return render_template(
+        "surveys/show.html",
+        survey=survey,
+        public_url=public_url,
+        widget_url=widget_url,
+        responses=surveys.response_count(db.session, survey),
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -48,9 +53,15 @@ def show(survey_id: int):
 def new():
     form = SurveyForm(slug_taken=lambda slug: surveys.slug_taken(db.session, slug))
     if form.validate_on_submit():
-        survey = surveys.save_survey(db.session, None, title=form.title.data, slug=form.slug.data,
-                                     audience=form.audience.data, anonymous=form.anonymous.data,
-                                     consent_text=form.consent_text.data or "")
+        survey = surveys.save_survey(
+            db.session,
+            None,
+            title=form.title.data,
+            slug=form.slug.data,
+            audience=form.audience.data,
+            anonymous=form.anonymous.data,
+            consent_text=form.consent_text.data or "",
+        )
         flash("Survey created. Add its questions, then open it.", "success")
         return redirect(url_for(".show", survey_id=survey.id))
     return render_template("surveys/edit.html", form=form, survey=None), 400 if form.errors else 200
@@ -62,9 +73,15 @@ def edit(survey_id: int):
     survey = _survey_or_404(survey_id)
     form = SurveyForm(obj=survey, slug_taken=lambda slug: surveys.slug_taken(db.session, slug, survey.id))
     if form.validate_on_submit():
-        surveys.save_survey(db.session, survey, title=form.title.data, slug=form.slug.data,
-                            audience=form.audience.data, anonymous=form.anonymous.data,
-                            consent_text=form.consent_text.data or "")
+        surveys.save_survey(
+            db.session,
+            survey,
+            title=form.title.data,
+            slug=form.slug.data,
+            audience=form.audience.data,
+            anonymous=form.anonymous.data,
+            consent_text=form.consent_text.data or "",
+        )
         flash("Survey saved.", "success")
         return redirect(url_for(".show", survey_id=survey.id))
     return render_template("surveys/edit.html", form=form, survey=survey), 400 if form.errors else 200
@@ -90,25 +107,39 @@ def _question_page(survey: Survey, question: Question | None):
 
     data = {}
     if question is not None:
-        data = {"key": question.key, "kind": question.kind.value, "required": question.required,
-                "choices": "\n".join(c["label"] for c in question.choices or []),
-                "measures": [m.id for m in question.measures]}
+        data = {
+            "key": question.key,
+            "kind": question.kind.value,
+            "required": question.required,
+            "choices": "\n".join(c["label"] for c in question.choices or []),
+            "measures": [m.id for m in question.measures],
+        }
         for wording in question.wordings:
             data[f"wording_{wording.variant_id}"] = wording.text
             data[f"hint_{wording.variant_id}"] = wording.hint
-    form = question_form(survey.variants, data=data, measure_choices=surveys.measure_choices(db.session),
-                         key_taken=key_taken)
+    form = question_form(
+        survey.variants, data=data, measure_choices=surveys.measure_choices(db.session), key_taken=key_taken
+    )
     if form.validate_on_submit():
         surveys.save_question(
-            db.session, survey, question, key=form.key.data, kind=form.kind.data, required=form.required.data,
-            choices=form.choice_list(), measure_ids=form.measures.data or [],
-            wordings={v.id: (form[f"wording_{v.id}"].data or "", form[f"hint_{v.id}"].data or "")
-                      for v in survey.variants},
+            db.session,
+            survey,
+            question,
+            key=form.key.data,
+            kind=form.kind.data,
+            required=form.required.data,
+            choices=form.choice_list(),
+            measure_ids=form.measures.data or [],
+            wordings={
+                v.id: (form[f"wording_{v.id}"].data or "", form[f"hint_{v.id}"].data or "")
+                for v in survey.variants
+            },
         )
         flash("Question saved.", "success")
         return redirect(url_for(".show", survey_id=survey.id, _anchor="questions"))
-    return render_template("surveys/question.html", form=form, survey=survey, question=question), \
-        400 if form.errors else 200
+    return render_template(
+        "surveys/question.html", form=form, survey=survey, question=question
+    ), 400 if form.errors else 200
 
 
 @bp.route("/<int:survey_id>/questions/new", methods=["GET", "POST"])
@@ -140,8 +171,11 @@ def qr_code(survey_id: int, fmt: str):
     else:
         qr.save(buffer, kind="png", scale=12, border=4)
         mimetype = "image/png"
-    return Response(buffer.getvalue(), mimetype=mimetype, headers={
-        "Content-Disposition": f'attachment; filename="{survey.slug}-qr.{fmt}"'})
+    return Response(
+        buffer.getvalue(),
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{survey.slug}-qr.{fmt}"'},
+    )
 
 
 @bp.route("/<int:survey_id>/paper", methods=["GET", "POST"])
@@ -154,10 +188,15 @@ def paper(survey_id: int):
     entry_key = request.form.get("entry_key") or surveys.new_entry_key()
     if not entry_key.startswith("paper-") or len(entry_key) > 64:
         abort(400)
-    form = build_page_form(page, standard, formdata=request.form if request.method == "POST" else None, last=True)
+    form = build_page_form(
+        page, standard, formdata=request.form if request.method == "POST" else None, last=True
+    )
     if request.method == "POST" and form.validate():
         result = surveys.record_paper_response(db.session, survey, page_values(form, page), entry_key)
-        flash("Paper response saved." if result.created else "That paper response was already saved.", "success")
+        flash(
+            "Paper response saved." if result.created else "That paper response was already saved.", "success"
+        )
         return redirect(url_for(".paper", survey_id=survey.id))
-    return render_template("surveys/paper.html", survey=survey, form=form, page=page, entry_key=entry_key), \
-        400 if form.errors else 200
+    return render_template(
+        "surveys/paper.html", survey=survey, form=form, page=page, entry_key=entry_key
+    ), 400 if form.errors else 200

@@ -35,8 +35,9 @@ def show(slug: str):
         answer = request.form.get("answer")
         key = request.form.get("entry_key", "")
         if answer not in ("yes", "no") or not key.startswith("widget-") or len(key) > 64:
-            return render_template("widget/show.html", survey=survey, wording=wording, entry_key=_key(),
-                                   error="Select yes or no"), 400
+            return render_template(
+                "widget/show.html", survey=survey, wording=wording, entry_key=_key(), error="Select yes or no"
+            ), 400
         draft = respond.find_draft(db.session, survey, key)
         if draft is None:
             draft = respond.start_draft(db.session, survey, variant, Channel.WIDGET)

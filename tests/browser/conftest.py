@@ -15,8 +15,14 @@ from feedback.extensions import db
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 PHONE = {"width": 360, "height": 740}
 
@@ -35,8 +41,13 @@ def live_app(tmp_path_factory, demo_template):
             db.engine.dispose()
     else:
         shutil.copyfile(demo_template[0], path)
-    return create_app({"SECRET_KEY": "browser-tests", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
-                       "SESSION_COOKIE_SECURE": False})
+    return create_app(
+        {
+            "SECRET_KEY": "browser-tests",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+            "SESSION_COOKIE_SECURE": False,
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -82,6 +93,10 @@ def axe_violations(page, axe_source: str) -> list[dict]:
     """WCAG 2.2 A and AA, and axe's best practices, on the page as it is now."""
     page.add_script_tag(content=axe_source)
     result = page.evaluate(
-        "axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']})")
-    return [{"id": v["id"], "impact": v["impact"], "nodes": [n["html"][:200] for n in v["nodes"]]}
-            for v in result["violations"]]
+        "axe.run(document, {runOnly: "
+        "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']})"
+    )
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["html"][:200] for n in v["nodes"]]}
+        for v in result["violations"]
+    ]

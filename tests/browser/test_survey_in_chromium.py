@@ -17,8 +17,11 @@ ANSWERS = [
 
 def real_responses(app) -> int:
     with app.app_context():
-        return db.session.scalar(sa.select(sa.func.count()).select_from(Response).where(
-            Response.idempotency_key.not_like("synthetic-%")))
+        return db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Response)
+            .where(Response.idempotency_key.not_like("synthetic-%"))
+        )
 
 
 def answer_radios(page, answers: dict) -> None:
@@ -123,8 +126,15 @@ def test_axe_finds_no_violations_on_any_public_page(live_server, phone, axe_sour
         page.wait_for_load_state("load")
         seen[name] = axe_violations(page, axe_source)
 
-    for path in ("/", "/s/live-feedback", "/s/live-feedback?version=young-person",
-                 "/s/live-feedback?version=easy-read", "/you-said-we-did", "/login", "/s/unknown"):
+    for path in (
+        "/",
+        "/s/live-feedback",
+        "/s/live-feedback?version=young-person",
+        "/s/live-feedback?version=easy-read",
+        "/you-said-we-did",
+        "/login",
+        "/s/unknown",
+    ):
         page.goto(live_server + path)
         audit(path)
     page.goto(f"{live_server}/s/live-feedback")

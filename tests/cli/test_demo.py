@@ -40,15 +40,24 @@ def test_the_demo_loads_a_whole_local_area_into_an_empty_database(app, runner):
         survey = db.session.scalar(sa.select(Survey).where(Survey.slug == "live-feedback"))
         assert {v.kind for v in survey.variants} >= {VariantKind.STANDARD, VariantKind.YOUNG_PERSON}
         agreement = [q for q in survey.questions if q.kind is QuestionKind.AGREEMENT]
-        assert [q.key for q in agreement] == ["heard", "valued", "involved", "outcomes", "schools", "optimism"]
+        assert [q.key for q in agreement] == [
+            "heard",
+            "valued",
+            "involved",
+            "outcomes",
+            "schools",
+            "optimism",
+        ]
         heard = agreement[0]
         assert {m.text for m in heard.measures} == {
             "Parent carers who agree they feel heard and understood",
-            "Families who consider they are heard and that services are better informed by feedback"}
+            "Families who consider they are heard and that services are better informed by feedback",
+        }
         assert all(len(q.wordings) == 3 for q in survey.questions)
 
-        first, last = db.session.execute(sa.select(sa.func.min(Response.submitted_at),
-                                                   sa.func.max(Response.submitted_at))).one()
+        first, last = db.session.execute(
+            sa.select(sa.func.min(Response.submitted_at), sa.func.max(Response.submitted_at))
+        ).one()
         assert (first.year, first.month) == (2022, 4) and (last.year, last.month) == (2023, 3)
         assert 500 <= _count(Response) <= 700
         assert _count(Answer, Answer.text.is_not(None)) > 200
@@ -61,13 +70,20 @@ def test_the_demo_loads_a_whole_local_area_into_an_empty_database(app, runner):
 
 def test_agreement_in_the_demo_rises_as_it_did_in_warwickshire(app, demo):
     with app.app_context():
+
         def percent_agree(start, end):
             rows = db.session.execute(
                 sa.select(Answer.agreement, sa.func.count())
-                .join(Response).join(Question)
-                .where(Question.key == "heard", Response.submitted_at >= start, Response.submitted_at < end,
-                       Answer.agreement != Agreement.DONT_KNOW)
-                .group_by(Answer.agreement)).all()
+                .join(Response)
+                .join(Question)
+                .where(
+                    Question.key == "heard",
+                    Response.submitted_at >= start,
+                    Response.submitted_at < end,
+                    Answer.agreement != Agreement.DONT_KNOW,
+                )
+                .group_by(Answer.agreement)
+            ).all()
             counts = dict(rows)
             agree = counts.get(Agreement.AGREE, 0) + counts.get(Agreement.STRONGLY_AGREE, 0)
             return 100 * agree / sum(counts.values())
@@ -95,9 +111,11 @@ def test_the_demo_refuses_a_database_with_a_plan_in_it(app, runner):
 
 
 def _fingerprint() -> str:
-    rows = db.session.execute(sa.select(Response.submitted_at, Response.district, Answer.question_id,
-                                        Answer.agreement, Answer.text)
-                              .join(Answer).order_by(Response.id, Answer.question_id)).all()
+    rows = db.session.execute(
+        sa.select(Response.submitted_at, Response.district, Answer.question_id, Answer.agreement, Answer.text)
+        .join(Answer)
+        .order_by(Response.id, Answer.question_id)
+    ).all()
     return hashlib.sha256(repr(rows).encode()).hexdigest()
 
 

@@ -25,8 +25,10 @@ def test_create_a_user_with_the_password_from_the_environment(app, runner, monke
 
 def test_create_a_user_with_the_password_from_a_prompt(app, runner, monkeypatch):
     monkeypatch.delenv("FEEDBACK_NEW_PASSWORD", raising=False)
-    result = runner.invoke(args=["users", "create", "a@example.org", "--role", "staff"],
-                           input="typed at the prompt\ntyped at the prompt\n")
+    result = runner.invoke(
+        args=["users", "create", "a@example.org", "--role", "staff"],
+        input="typed at the prompt\ntyped at the prompt\n",
+    )
     assert result.exit_code == 0, result.output
     assert "typed at the prompt" not in result.output
     assert _users(app) == {"a@example.org": Role.STAFF}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -60,9 +60,12 @@ def test_survey_slugs_are_unique(survey):
 def test_enum_columns_are_checked_by_the_database(survey):
     with pytest.raises(IntegrityError):
         with db.engine.begin() as connection:
-            connection.execute(sa.text(
-                "INSERT INTO plan (title, kind, local_area, created_at) VALUES ('P', 'purple', '', :now)"),
-                {"now": datetime(2024, 1, 1)})
+            connection.execute(
+                sa.text(
+                    "INSERT INTO plan (title, kind, local_area, created_at) VALUES ('P', 'purple', '', :now)"
+                ),
+                {"now": datetime(2024, 1, 1)},
+            )
 
 
 def test_enum_columns_refuse_unknown_values_before_the_database(survey):
@@ -74,8 +77,12 @@ def test_enum_columns_refuse_unknown_values_before_the_database(survey):
 def test_foreign_keys_are_enforced(survey):
     with pytest.raises(IntegrityError):
         with db.engine.begin() as connection:
-            connection.execute(sa.text(
-                "INSERT INTO survey_variant (survey_id, kind, language, title) VALUES (9999, 'standard', 'en', 'x')"))
+            connection.execute(
+                sa.text(
+                    "INSERT INTO survey_variant (survey_id, kind, language, title) "
+                    "VALUES (9999, 'standard', 'en', 'x')"
+                )
+            )
 
 
 def test_an_answer_holds_exactly_one_value(survey):
@@ -89,18 +96,38 @@ def test_an_answer_holds_exactly_one_value(survey):
 
 def test_a_case_outcome_must_fit_its_kind_and_dates_must_be_in_order(app):
     with app.app_context():
-        db.session.add(Case(reference="C1", kind=CaseKind.MEDIATION, received_on=date(2022, 5, 1),
-                            closed_on=date(2022, 6, 1), outcome=CaseOutcome.UPHELD))
+        db.session.add(
+            Case(
+                reference="C1",
+                kind=CaseKind.MEDIATION,
+                received_on=date(2022, 5, 1),
+                closed_on=date(2022, 6, 1),
+                outcome=CaseOutcome.UPHELD,
+            )
+        )
         with pytest.raises(IntegrityError):
             db.session.commit()
         db.session.rollback()
-        db.session.add(Case(reference="C2", kind=CaseKind.COMPLAINT, received_on=date(2022, 5, 1),
-                            closed_on=date(2022, 4, 1), outcome=CaseOutcome.UPHELD))
+        db.session.add(
+            Case(
+                reference="C2",
+                kind=CaseKind.COMPLAINT,
+                received_on=date(2022, 5, 1),
+                closed_on=date(2022, 4, 1),
+                outcome=CaseOutcome.UPHELD,
+            )
+        )
         with pytest.raises(IntegrityError):
             db.session.commit()
         db.session.rollback()
-        db.session.add(Case(reference="C3", kind=CaseKind.COMPLAINT, received_on=date(2022, 5, 1),
-                            closed_on=date(2022, 5, 20)))
+        db.session.add(
+            Case(
+                reference="C3",
+                kind=CaseKind.COMPLAINT,
+                received_on=date(2022, 5, 1),
+                closed_on=date(2022, 5, 20),
+            )
+        )
         with pytest.raises(IntegrityError):
             db.session.commit()
 
@@ -113,11 +140,11 @@ def test_naive_timestamps_are_refused_and_aware_ones_come_back_in_utc(survey):
         db.session.commit()
     db.session.rollback()
     response = _response(survey, "k2")
-    response.submitted_at = datetime(2022, 4, 1, 12, 0, tzinfo=timezone.utc)
+    response.submitted_at = datetime(2022, 4, 1, 12, 0, tzinfo=UTC)
     db.session.add(response)
     db.session.commit()
     db.session.expire_all()
-    assert db.session.get(Response, response.id).submitted_at == datetime(2022, 4, 1, 12, 0, tzinfo=timezone.utc)
+    assert db.session.get(Response, response.id).submitted_at == datetime(2022, 4, 1, 12, 0, tzinfo=UTC)
 
 
 def test_survey_state_transitions_are_guarded(app):

@@ -19,8 +19,10 @@ EXAMPLE_XLSX = EXAMPLES / "warwickshire-wsoa-2022.xlsx"
 
 
 def counts() -> dict[str, int]:
-    return {model.__name__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
-            for model in (Plan, Area, IStatement, Action, Measure, Milestone)}
+    return {
+        model.__name__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
+        for model in (Plan, Area, IStatement, Action, Measure, Milestone)
+    }
 
 
 def _rows(path: Path = EXAMPLE_CSV) -> list[dict]:
@@ -40,11 +42,26 @@ def test_the_warwickshire_example_imports_its_five_areas(app):
     with app.app_context():
         result = import_plan(db.session, EXAMPLE_CSV)
         db.session.commit()
-        assert counts() == {"Plan": 1, "Area": 5, "IStatement": 8, "Action": 19, "Measure": 51, "Milestone": 16}
+        assert counts() == {
+            "Plan": 1,
+            "Area": 5,
+            "IStatement": 8,
+            "Action": 19,
+            "Measure": 51,
+            "Milestone": 16,
+        }
         assert result.created == {"areas": 5, "actions": 19, "measures": 51}
         wait = db.session.scalar(sa.select(Measure).where(Measure.text.startswith("Longest wait")))
-        assert (wait.baseline_value, wait.target_value, wait.unit.value, wait.direction.value) == (242, 13, "weeks", "decrease")
-        assert [(m.due_date.isoformat(), m.value) for m in wait.milestones] == [("2022-09-30", 177), ("2023-06-30", 125)]
+        assert (wait.baseline_value, wait.target_value, wait.unit.value, wait.direction.value) == (
+            242,
+            13,
+            "weeks",
+            "decrease",
+        )
+        assert [(m.due_date.isoformat(), m.value) for m in wait.milestones] == [
+            ("2022-09-30", 177),
+            ("2023-06-30", 125),
+        ]
         assert wait.action.i_statement.text.startswith("I can access specialist support")
 
 
@@ -65,13 +82,17 @@ def test_xlsx_and_csv_give_the_same_plan(app):
         import_plan(db.session, EXAMPLE_XLSX)
         db.session.commit()
         from_xlsx = counts()
-        measures = {(m.action.reference, m.reference): (m.baseline_value, m.baseline_date, m.target_date)
-                    for m in db.session.scalars(sa.select(Measure))}
+        measures = {
+            (m.action.reference, m.reference): (m.baseline_value, m.baseline_date, m.target_date)
+            for m in db.session.scalars(sa.select(Measure))
+        }
         import_plan(db.session, EXAMPLE_CSV)
         db.session.commit()
         assert counts() == from_xlsx
-        assert measures == {(m.action.reference, m.reference): (m.baseline_value, m.baseline_date, m.target_date)
-                            for m in db.session.scalars(sa.select(Measure))}
+        assert measures == {
+            (m.action.reference, m.reference): (m.baseline_value, m.baseline_date, m.target_date)
+            for m in db.session.scalars(sa.select(Measure))
+        }
 
 
 def test_a_changed_file_updates_in_place_and_is_audited(app, tmp_path):
@@ -91,8 +112,13 @@ def test_a_changed_file_updates_in_place_and_is_audited(app, tmp_path):
         assert [(m.due_date.isoformat(), m.value) for m in wait.milestones] == [("2022-09-30", 170)]
         assert wait.action.progress_status is ProgressStatus.PINK
         assert wait.action.progress_status.colour == "grey"
-        change = db.session.scalar(sa.select(AuditEvent).where(
-            AuditEvent.entity_type == "Measure", AuditEvent.entity_id == wait.id, AuditEvent.operation == "update"))
+        change = db.session.scalar(
+            sa.select(AuditEvent).where(
+                AuditEvent.entity_type == "Measure",
+                AuditEvent.entity_id == wait.id,
+                AuditEvent.operation == "update",
+            )
+        )
         assert change.before == {"target_value": 13.0} and change.after == {"target_value": 20.0}
 
 
@@ -115,8 +141,16 @@ def test_a_malformed_file_names_every_bad_row_and_imports_nothing(app, tmp_path)
         db.session.rollback()
         assert counts() == {"Plan": 0, "Area": 0, "IStatement": 0, "Action": 0, "Measure": 0, "Milestone": 0}
     found = {(error.row, error.column) for error in failure.value.errors}
-    assert found == {(2, "baseline_value"), (3, "action_ref"), (4, "target_date"), (5, "measure_direction"),
-                     (6, "plan_kind"), (7, "target_value"), (8, "milestones"), (10, "measure_ref")}
+    assert found == {
+        (2, "baseline_value"),
+        (3, "action_ref"),
+        (4, "target_date"),
+        (5, "measure_direction"),
+        (6, "plan_kind"),
+        (7, "target_value"),
+        (8, "milestones"),
+        (10, "measure_ref"),
+    }
     reasons = {error.row: error.reason for error in failure.value.errors}
     assert reasons[2] == "must be a number, like 35 or 12.5"
     assert reasons[3] == "must start with its area's reference 1."
@@ -140,11 +174,14 @@ def test_an_existing_plan_is_untouched_by_a_failed_import(app, tmp_path):
         assert wait.target_value == 13
 
 
-@pytest.mark.parametrize("content, expected", [
-    ("", "could not be read"),
-    ("plan,plan_kind\n", "this column is missing"),
-    ("\x00\x01binary", "this column is missing"),
-])
+@pytest.mark.parametrize(
+    "content, expected",
+    [
+        ("", "could not be read"),
+        ("plan,plan_kind\n", "this column is missing"),
+        ("\x00\x01binary", "this column is missing"),
+    ],
+)
 def test_files_that_are_not_the_template_are_refused_clearly(app, tmp_path, content, expected):
     path = tmp_path / "odd.csv"
     path.write_text(content)
@@ -181,7 +218,10 @@ def test_the_command_reports_counts_and_every_bad_row(app, runner, tmp_path):
     result = runner.invoke(args=["plans", "import", str(_write(tmp_path / "bad.csv", rows))])
     assert result.exit_code == 1
     assert "row 5, column baseline_date: must be a date like 2024-03-31 or 31/03/2024" in result.output
-    assert "row 22, column action_progress_status: must be one of: blue, green, amber, red, grey, pink" in result.output
+    assert (
+        "row 22, column action_progress_status: must be one of: blue, green, amber, red, grey, pink"
+        in result.output
+    )
     assert "2 problem(s) found" in result.output and "nothing was imported" in result.output
 
 

@@ -11,15 +11,51 @@ import sqlalchemy as sa
 from feedback.extensions import db
 from feedback.models import Agreement, Channel, Response
 
-HEADER = ["ID", "Start time", "Completion time", "Email", "Name",
-          "I feel heard and understood by the services supporting my family.",
-          "People treat me with respect.",  # the young-person wording of "valued"
-          "Tell us more: what is going well, and what could be better?",
-          "Which school?"]
+HEADER = [
+    "ID",
+    "Start time",
+    "Completion time",
+    "Email",
+    "Name",
+    "I feel heard and understood by the services supporting my family.",
+    "People treat me with respect.",  # the young-person wording of "valued"
+    "Tell us more: what is going well, and what could be better?",
+    "Which school?",
+]
 ROWS = [
-    ["1", "9/30/22 14:01:00", "9/30/22 14:05:00", "anonymous", "", "Agree", "Strongly disagree", "Good support", "Oak"],
-    ["2", "9/30/22 15:00:00", "9/30/22 15:04:10", "parent@example.org", "A Parent", "Don't know", "", "", "Elm"],
-    ["3", "10/1/22 09:00:00", "10/1/22 09:02:00", "anonymous", "", "Neither agree nor disagree", "Agree", "", ""],
+    [
+        "1",
+        "9/30/22 14:01:00",
+        "9/30/22 14:05:00",
+        "anonymous",
+        "",
+        "Agree",
+        "Strongly disagree",
+        "Good support",
+        "Oak",
+    ],
+    [
+        "2",
+        "9/30/22 15:00:00",
+        "9/30/22 15:04:10",
+        "parent@example.org",
+        "A Parent",
+        "Don't know",
+        "",
+        "",
+        "Elm",
+    ],
+    [
+        "3",
+        "10/1/22 09:00:00",
+        "10/1/22 09:02:00",
+        "anonymous",
+        "",
+        "Neither agree nor disagree",
+        "Agree",
+        "",
+        "",
+    ],
 ]
 
 
@@ -33,23 +69,36 @@ def write_csv(path: Path, header=HEADER, rows=ROWS) -> Path:
 
 def imported(app) -> list[Response]:
     with app.app_context():
-        return list(db.session.scalars(sa.select(Response).where(Response.channel == Channel.IMPORT)
-                                       .order_by(Response.idempotency_key)))
+        return list(
+            db.session.scalars(
+                sa.select(Response)
+                .where(Response.channel == Channel.IMPORT)
+                .order_by(Response.idempotency_key)
+            )
+        )
 
 
 def test_an_export_imports_once_matched_by_wording(app, runner, demo, tmp_path):
     path = write_csv(tmp_path / "forms.csv")
     result = runner.invoke(args=["responses", "import", "live-feedback", str(path)])
     assert result.exit_code == 0, result.output
-    assert "Imported 3 responses" in result.output and "-> heard" in result.output and "-> valued" in result.output
+    assert (
+        "Imported 3 responses" in result.output
+        and "-> heard" in result.output
+        and "-> valued" in result.output
+    )
     again = runner.invoke(args=["responses", "import", "live-feedback", str(path)])
     assert "Imported 0 responses" in again.output and "3 were already there" in again.output
     with app.app_context():
-        rows = db.session.scalars(sa.select(Response).where(Response.channel == Channel.IMPORT)
-                                  .order_by(Response.idempotency_key)).all()
+        rows = db.session.scalars(
+            sa.select(Response).where(Response.channel == Channel.IMPORT).order_by(Response.idempotency_key)
+        ).all()
         assert len(rows) == 3
         first = {a.question.key: a for a in rows[0].answers}
-        assert first["heard"].agreement is Agreement.AGREE and first["valued"].agreement is Agreement.STRONGLY_DISAGREE
+        assert (
+            first["heard"].agreement is Agreement.AGREE
+            and first["valued"].agreement is Agreement.STRONGLY_DISAGREE
+        )
         assert first["comment"].text == "Good support"
         assert rows[0].submitted_at.isoformat() == "2022-09-30T14:05:00+00:00"
         everything = repr([(a.text, a.choices) for r in rows for a in r.answers])
@@ -59,8 +108,20 @@ def test_an_export_imports_once_matched_by_wording(app, runner, demo, tmp_path):
 def test_a_mapping_names_columns_the_wording_does_not_match(app, runner, demo, tmp_path):
     header = HEADER[:5] + ["Q1", "Q2", "Q3", "Which school?"]
     path = write_csv(tmp_path / "forms.csv", header=header)
-    result = runner.invoke(args=["responses", "import", "live-feedback", str(path),
-                                 "--map", "Q1=heard", "--map", "Q2=valued", "--map", "Q3=comment"])
+    result = runner.invoke(
+        args=[
+            "responses",
+            "import",
+            "live-feedback",
+            str(path),
+            "--map",
+            "Q1=heard",
+            "--map",
+            "Q2=valued",
+            "--map",
+            "Q3=comment",
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert len(imported(app)) == 3
 
@@ -74,7 +135,10 @@ def test_every_bad_row_is_named_and_nothing_is_imported(app, runner, demo, tmp_p
     result = runner.invoke(args=["responses", "import", "live-feedback", str(path)])
     assert result.exit_code == 1
     output = result.output
-    assert "row 2, column i feel heard and understood by the services supporting my family.: must be Strongly agree" in output
+    assert (
+        "row 2, column i feel heard and understood by the services supporting my family.: "
+        "must be Strongly agree" in output
+    )
     assert "row 3, column completion time: must be a date and time" in output
     assert "row 4, column ID: repeats row 2" in output
     assert "3 problem(s) found" in output
@@ -85,8 +149,16 @@ def test_the_file_and_the_survey_must_fit(app, runner, demo, tmp_path):
     no_id = write_csv(tmp_path / "no-id.csv", header=["Respondent"] + HEADER[1:])
     result = runner.invoke(args=["responses", "import", "live-feedback", str(no_id)])
     assert result.exit_code == 1 and "ID column is missing" in result.output
-    result = runner.invoke(args=["responses", "import", "live-feedback", str(write_csv(tmp_path / "f.csv")),
-                                 "--map", "Which school?=school"])
+    result = runner.invoke(
+        args=[
+            "responses",
+            "import",
+            "live-feedback",
+            str(write_csv(tmp_path / "f.csv")),
+            "--map",
+            "Which school?=school",
+        ]
+    )
     assert "which school?: is mapped to school, which is not a question of this survey" in result.output
     result = runner.invoke(args=["responses", "import", "no-such-survey", str(no_id)])
     assert result.exit_code == 1 and "no survey with the web address /s/no-such-survey" in result.output

@@ -8,8 +8,19 @@ from werkzeug.routing import AnyConverter, IntegerConverter
 from feedback.models import Role
 
 PUBLIC_ENDPOINTS = {
-    "static", "main.index", "main.healthz", "auth.login", "auth.logout",
-    "respond.start", "respond.begin", "respond.resume", "respond.page", "respond.done", "respond.submit_json", "published.index", "widget.show",
+    "static",
+    "main.index",
+    "main.healthz",
+    "auth.login",
+    "auth.logout",
+    "respond.start",
+    "respond.begin",
+    "respond.resume",
+    "respond.page",
+    "respond.done",
+    "respond.submit_json",
+    "published.index",
+    "widget.show",
 }
 
 
@@ -42,7 +53,7 @@ def test_every_route_is_public_on_purpose_or_needs_a_role(app):
 
 def test_anonymous_users_are_sent_to_sign_in_from_every_protected_route(app, client):
     checked = 0
-    for endpoint, view, url, methods in _routes(app):
+    for endpoint, _view, url, methods in _routes(app):
         if endpoint in PUBLIC_ENDPOINTS:
             continue
         for method in methods:

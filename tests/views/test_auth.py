@@ -20,8 +20,10 @@ def test_sign_in_with_the_right_password(client, make_user):
 
 def test_a_wrong_password_or_unknown_email_gets_one_message_and_no_session(client, make_user):
     _, email = make_user()
-    for data in ({"email": email, "password": "wrong password here"},
-                 {"email": "nobody@example.org", "password": PASSWORD}):
+    for data in (
+        {"email": email, "password": "wrong password here"},
+        {"email": "nobody@example.org", "password": PASSWORD},
+    ):
         response = client.post("/login", data=data)
         assert response.status_code == 400
         assert "Enter a correct email address and password" in response.text
@@ -33,21 +35,30 @@ def test_empty_fields_are_named_in_the_error_summary(client):
     response = client.post("/login", data={})
     assert response.status_code == 400
     assert "Enter your email address" in response.text and "Enter your password" in response.text
-    assert '<title>Error: Sign in' in response.text
+    assert "<title>Error: Sign in" in response.text
 
 
 def test_next_only_redirects_within_the_site(client, make_user):
     _, email = make_user()
-    for target, expected in (("/plans/1", "/plans/1"), ("https://evil.example/", "/plans"),
-                             ("//evil.example/x", "/plans"), ("javascript:alert(1)", "/plans")):
+    for target, expected in (
+        ("/plans/1", "/plans/1"),
+        ("https://evil.example/", "/plans"),
+        ("//evil.example/x", "/plans"),
+        ("javascript:alert(1)", "/plans"),
+    ):
         client.post("/logout")
         response = client.post(f"/login?next={target}", data={"email": email, "password": PASSWORD})
         assert response.location == expected, target
 
 
 def test_session_cookie_is_secure_httponly_and_lax_and_not_long_lived(tmp_path, make_user):
-    app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'c.sqlite3'}",
-                      "WTF_CSRF_ENABLED": False})
+    app = create_app(
+        {
+            "SECRET_KEY": "x",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'c.sqlite3'}",
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
     with app.app_context():
         db.create_all()
         user = User(email="a@example.org", role=Role.STAFF)
@@ -55,8 +66,9 @@ def test_session_cookie_is_secure_httponly_and_lax_and_not_long_lived(tmp_path, 
         db.session.add(user)
         db.session.commit()
     client = app.test_client()
-    response = client.post("/login", data={"email": "a@example.org", "password": PASSWORD},
-                           base_url="https://localhost")
+    response = client.post(
+        "/login", data={"email": "a@example.org", "password": PASSWORD}, base_url="https://localhost"
+    )
     cookie = response.headers["Set-Cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert app.permanent_session_lifetime.total_seconds() <= 12 * 3600
@@ -64,8 +76,13 @@ def test_session_cookie_is_secure_httponly_and_lax_and_not_long_lived(tmp_path, 
 
 
 def test_sign_out_needs_a_post_with_a_csrf_token(tmp_path, make_user):
-    app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'c.sqlite3'}",
-                      "SESSION_COOKIE_SECURE": False})
+    app = create_app(
+        {
+            "SECRET_KEY": "x",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'c.sqlite3'}",
+            "SESSION_COOKIE_SECURE": False,
+        }
+    )
     with app.app_context():
         db.create_all()
         user = User(email="a@example.org", role=Role.STAFF)
@@ -95,8 +112,11 @@ def test_passwords_are_hashed_with_argon2id_above_owasp_minimums():
 
 def test_a_hash_made_with_older_parameters_is_upgraded_at_sign_in(app, client):
     with app.app_context():
-        user = User(email="old@example.org", role=Role.STAFF,
-                    password_hash=PasswordHasher(time_cost=1, memory_cost=128, parallelism=1).hash(PASSWORD))
+        user = User(
+            email="old@example.org",
+            role=Role.STAFF,
+            password_hash=PasswordHasher(time_cost=1, memory_cost=128, parallelism=1).hash(PASSWORD),
+        )
         db.session.add(user)
         db.session.commit()
         old_hash = user.password_hash

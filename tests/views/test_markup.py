@@ -38,7 +38,9 @@ def frontend() -> tuple[str, str]:
     """GOV.UK Frontend's CSS, and its JavaScript with its own Nunjucks templates (some classes, such as
     govuk-template__header, are hooks its templates set without styling them)."""
     templates = "\n".join(path.read_text() for path in NUNJUCKS.rglob("*.njk"))
-    return (STATIC / "govuk-frontend.min.css").read_text(), (STATIC / "govuk-frontend.min.js").read_text() + templates
+    return (STATIC / "govuk-frontend.min.css").read_text(), (
+        STATIC / "govuk-frontend.min.js"
+    ).read_text() + templates
 
 
 def check_markup(html: str, frontend: tuple[str, str]) -> None:
@@ -50,7 +52,9 @@ def check_markup(html: str, frontend: tuple[str, str]) -> None:
         for cls in attrs.get("class", "").split():
             if cls.startswith("govuk-"):
                 in_css = re.escape(cls.replace("!", "\\!"))  # the CSS writes govuk-\!-font-weight-bold
-                assert re.search(rf"\.{in_css}(?![\w-])", css) or cls in js, f"{cls} is not in GOV.UK Frontend 6.3.0"
+                assert re.search(rf"\.{in_css}(?![\w-])", css) or cls in js, (
+                    f"{cls} is not in GOV.UK Frontend 6.3.0"
+                )
         module = attrs.get("data-module", "")
         if module.startswith("govuk-"):
             assert f'"{module}"' in js or f"'{module}'" in js, f"data-module {module} unknown"
@@ -88,10 +92,19 @@ def test_radios_are_a_fieldset_with_a_legend_and_an_inline_error(client, demo, f
 
 def test_staff_forms_and_pages(client, login, demo, frontend):
     login(Role.COORDINATOR)
-    for url in ("/plans", "/plans/1", "/measures/1", "/actions/1/edit", "/measures/1/edit",
-                "/measures/1/readings/new", "/areas/1/edit"):
+    for url in (
+        "/plans",
+        "/plans/1",
+        "/measures/1",
+        "/actions/1/edit",
+        "/measures/1/edit",
+        "/measures/1/readings/new",
+        "/areas/1/edit",
+    ):
         check_markup(client.get(url).text, frontend)
-    check_markup(client.post("/measures/1/readings/new", data={"period_end": ["31", "2", "2022"]}).text, frontend)
+    check_markup(
+        client.post("/measures/1/readings/new", data={"period_end": ["31", "2", "2022"]}).text, frontend
+    )
     check_markup(client.post("/actions/1/edit", data={}).text, frontend)
 
 

@@ -27,7 +27,9 @@ def _action(app, reference: str) -> int:
         return db.session.scalar(sa.select(Action.id).where(Action.reference == reference))
 
 
-def test_the_demo_plan_renders_for_a_coordinator_with_every_area_action_and_measure(app, client, login, plan_id):
+def test_the_demo_plan_renders_for_a_coordinator_with_every_area_action_and_measure(
+    app, client, login, plan_id
+):
     login(Role.COORDINATOR)
     page = client.get(f"/plans/{plan_id}")
     assert page.status_code == 200
@@ -60,8 +62,14 @@ def test_measure_page_shows_baseline_target_milestones_readings_and_history(app,
 
 def test_unknown_ids_are_404_not_500(client, login, demo):
     login(Role.COORDINATOR)
-    for url in ("/plans/999", "/measures/999", "/actions/999/edit", "/measures/999/edit",
-                "/areas/999/edit", "/measures/999/readings/new"):
+    for url in (
+        "/plans/999",
+        "/measures/999",
+        "/actions/999/edit",
+        "/measures/999/edit",
+        "/areas/999/edit",
+        "/measures/999/readings/new",
+    ):
         assert client.get(url).status_code == 404, url
 
 
@@ -77,8 +85,13 @@ def test_edit_forms_start_from_the_current_values(app, client, login, plan_id):
 
 
 def _action_form(**changes) -> dict:
-    form = {"description": "Increase capacity", "lead": "Helen Stephenson", "completion_date": ["31", "3", "2024"],
-            "progress_status": "amber", "progress_narrative": "Recruitment at 93%."}
+    form = {
+        "description": "Increase capacity",
+        "lead": "Helen Stephenson",
+        "completion_date": ["31", "3", "2024"],
+        "progress_status": "amber",
+        "progress_narrative": "Recruitment at 93%.",
+    }
     form.update(changes)
     return form
 
@@ -92,21 +105,31 @@ def test_a_coordinator_edits_an_action_and_the_change_is_audited(app, client, lo
         action = db.session.get(Action, action_id)
         assert action.progress_status is ProgressStatus.AMBER
         assert action.progress_narrative == "Recruitment at 93%."
-        event = db.session.scalar(sa.select(AuditEvent).where(
-            AuditEvent.entity_type == "Action", AuditEvent.entity_id == action_id, AuditEvent.operation == "update"))
+        event = db.session.scalar(
+            sa.select(AuditEvent).where(
+                AuditEvent.entity_type == "Action",
+                AuditEvent.entity_id == action_id,
+                AuditEvent.operation == "update",
+            )
+        )
         assert event.actor == email
         assert event.before["progress_status"] == "green" and event.after["progress_status"] == "amber"
 
 
-@pytest.mark.parametrize("changes, message", [
-    ({"description": ""}, "Enter what the action is"),
-    ({"completion_date": ["31", "2", "2024"]}, "Completion date must be a real date"),
-    ({"completion_date": ["", "3", "2024"]}, "Completion date must be a real date"),
-    ({"completion_date": ["1"]}, "Completion date must be a real date"),
-    ({"progress_status": "purple"}, "Not a valid choice"),
-    ({"lead": "x" * 201}, "Lead must be 200 characters or fewer"),
-])
-def test_bad_action_input_is_shown_beside_the_field_and_changes_nothing(app, client, login, plan_id, changes, message):
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"description": ""}, "Enter what the action is"),
+        ({"completion_date": ["31", "2", "2024"]}, "Completion date must be a real date"),
+        ({"completion_date": ["", "3", "2024"]}, "Completion date must be a real date"),
+        ({"completion_date": ["1"]}, "Completion date must be a real date"),
+        ({"progress_status": "purple"}, "Not a valid choice"),
+        ({"lead": "x" * 201}, "Lead must be 200 characters or fewer"),
+    ],
+)
+def test_bad_action_input_is_shown_beside_the_field_and_changes_nothing(
+    app, client, login, plan_id, changes, message
+):
     login(Role.COORDINATOR)
     action_id = _action(app, "1.1.1")
     with app.app_context():
@@ -129,32 +152,42 @@ def test_a_coordinator_adds_a_reading_once_per_period(app, client, login, plan_i
     again = client.post(f"/measures/{measure_id}/readings/new", data=data)
     assert again.status_code == 400 and "already a reading for the period" in again.text
     with app.app_context():
-        values = [r.value for r in db.session.scalars(sa.select(Reading).where(Reading.measure_id == measure_id))]
+        values = [
+            r.value for r in db.session.scalars(sa.select(Reading).where(Reading.measure_id == measure_id))
+        ]
         assert values == [153, 149]
 
 
-@pytest.mark.parametrize("data, message", [
-    ({"period_end": ["", "", ""], "value": "10"}, "Enter the date the period ended"),
-    ({"period_end": ["30", "9", "2022"], "value": "lots"}, "Value must be a number"),
-    ({"period_end": ["30", "9", "2022"], "value": "nan"}, "Value must be a number"),
-    ({"period_end": ["30", "9", "2022"], "value": "-3"}, "Value must be 0 or more"),
-    ({"period_end": ["30", "9", "2022"], "value": "3", "n": "1.5"}, "n must be a whole number"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"period_end": ["", "", ""], "value": "10"}, "Enter the date the period ended"),
+        ({"period_end": ["30", "9", "2022"], "value": "lots"}, "Value must be a number"),
+        ({"period_end": ["30", "9", "2022"], "value": "nan"}, "Value must be a number"),
+        ({"period_end": ["30", "9", "2022"], "value": "-3"}, "Value must be 0 or more"),
+        ({"period_end": ["30", "9", "2022"], "value": "3", "n": "1.5"}, "n must be a whole number"),
+    ],
+)
 def test_bad_readings_are_refused_with_a_message(app, client, login, plan_id, data, message):
     login(Role.COORDINATOR)
     measure_id = _measure(app, "Longest wait")
     response = client.post(f"/measures/{measure_id}/readings/new", data=data)
     assert response.status_code == 400 and message in response.text
     with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(Reading).where(
-            Reading.measure_id == measure_id)) == 1
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count()).select_from(Reading).where(Reading.measure_id == measure_id)
+            )
+            == 1
+        )
 
 
 def test_a_percentage_reading_must_be_between_0_and_100(app, client, login, plan_id):
     login(Role.COORDINATOR)
     measure_id = _measure(app, "Parent carers who agree they feel heard")
-    response = client.post(f"/measures/{measure_id}/readings/new",
-                           data={"period_end": ["30", "9", "2022"], "value": "135"})
+    response = client.post(
+        f"/measures/{measure_id}/readings/new", data={"period_end": ["30", "9", "2022"], "value": "135"}
+    )
     assert response.status_code == 400 and "between 0 and 100" in response.text
 
 
@@ -165,15 +198,25 @@ def test_editing_a_measure_needs_a_reason_when_the_reported_status_differs(app, 
         measure = db.session.get(Measure, measure_id)
         measure.suggested_status = measure.reported_status  # green, as the analyser would set it
         db.session.commit()
-    form = {"text": "Longest wait for an autism diagnostic assessment", "unit": "weeks", "direction": "decrease",
-            "baseline_value": "242", "baseline_date": ["31", "12", "2021"], "target_value": "13",
-            "target_date": ["31", "3", "2024"], "reported_status": "red", "reported_status_reason": ""}
+    form = {
+        "text": "Longest wait for an autism diagnostic assessment",
+        "unit": "weeks",
+        "direction": "decrease",
+        "baseline_value": "242",
+        "baseline_date": ["31", "12", "2021"],
+        "target_value": "13",
+        "target_date": ["31", "3", "2024"],
+        "reported_status": "red",
+        "reported_status_reason": "",
+    }
     refused = client.post(f"/measures/{measure_id}/edit", data=form)
     assert refused.status_code == 400 and "Give a reason" in refused.text
     form["target_date"] = ["31", "3", "2020"]
     refused = client.post(f"/measures/{measure_id}/edit", data=form)
     assert "Target date must be the same as or after the baseline date" in refused.text
-    form.update(target_date=["31", "3", "2024"], reported_status_reason="Care Notes outage: no waiting list data.")
+    form.update(
+        target_date=["31", "3", "2024"], reported_status_reason="Care Notes outage: no waiting list data."
+    )
     assert client.post(f"/measures/{measure_id}/edit", data=form).status_code == 302
     page = client.get(f"/measures/{measure_id}").text
     assert "Care Notes outage" in page and "differs from the one suggested" in page
@@ -185,8 +228,11 @@ def test_a_coordinator_edits_an_area(app, client, login, plan_id):
         from feedback.models import Area
 
         area_id = db.session.scalar(sa.select(Area.id).where(Area.reference == "5"))
-    form = {"title": "The quality of the online local offer", "senior_responsible_officer": "A. N. Other",
-            "outcomes": "Families find what they need."}
+    form = {
+        "title": "The quality of the online local offer",
+        "senior_responsible_officer": "A. N. Other",
+        "outcomes": "Families find what they need.",
+    }
     assert client.get(f"/areas/{area_id}/edit").status_code == 200
     assert client.post(f"/areas/{area_id}/edit", data=form).status_code == 302
     assert "A. N. Other" in client.get(f"/plans/{plan_id}").text

@@ -56,8 +56,11 @@ def complete(client, version: str | None = None) -> str:
 def count_new_responses(app) -> int:
     """Responses made through the pages, not the demo's synthetic ones."""
     with app.app_context():
-        return db.session.scalar(sa.select(sa.func.count()).select_from(Response).where(
-            Response.idempotency_key.not_like("synthetic-%")))
+        return db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Response)
+            .where(Response.idempotency_key.not_like("synthetic-%"))
+        )
 
 
 def test_the_start_page_explains_privacy_and_offers_other_versions(client, demo):
@@ -72,7 +75,9 @@ def test_a_family_completes_the_survey_and_one_response_is_stored(app, client, d
     done = client.get(f"{base}/done")
     assert done.status_code == 200 and "Thank you" in done.text and "/you-said-we-did" in done.text
     with app.app_context():
-        response = db.session.scalar(sa.select(Response).where(Response.idempotency_key.not_like("synthetic-%")))
+        response = db.session.scalar(
+            sa.select(Response).where(Response.idempotency_key.not_like("synthetic-%"))
+        )
         answers = {a.question.key: a for a in response.answers}
         assert answers["heard"].agreement is Agreement.AGREE
         assert answers["involved"].agreement is Agreement.DONT_KNOW
@@ -113,8 +118,9 @@ def test_a_submission_raced_by_another_request_returns_the_first_response(app, d
         draft = respond.start_draft(db.session, survey, survey.variants[0])
         db.session.commit()
         # another worker stored this draft's response a moment ago
-        winner = Response(survey_id=survey.id, respondent_role=RespondentRole.PARENT_CARER,
-                          idempotency_key=draft.token)
+        winner = Response(
+            survey_id=survey.id, respondent_role=RespondentRole.PARENT_CARER, idempotency_key=draft.token
+        )
         db.session.add(winner)
         db.session.commit()
         result = respond.submit(db.session, draft, {q.key: q for q in survey.questions})
@@ -148,16 +154,25 @@ def test_the_resume_link_lasts_at_least_30_days(app, client, demo):
     assert client.get("/s/live-feedback/not-a-token").status_code == 404
 
 
-@pytest.mark.parametrize("number, data, message", [
-    (3, {"q_comment": "x" * 1201}, "must be 1,200 characters or fewer"),
-    (1, {"q_heard": "somewhat"}, "Not a valid choice"),
-    (5, {}, "Select yes if you would like a reply"),
-    (5, {"wants_reply": "yes"}, "Enter your name so we know who to reply to"),
-    (5, {"wants_reply": "yes", "name": "Sam"}, "Enter an email address or a phone number"),
-    (5, {"wants_reply": "yes", "name": "Sam", "email": "sam@"}, "Enter an email address in the correct format"),
-    (5, {"wants_reply": "yes", "name": "Sam", "phone": "call me"}, "Enter a phone number"),
-])
-def test_bad_answers_are_shown_beside_the_question_and_nothing_is_saved(app, client, demo, number, data, message):
+@pytest.mark.parametrize(
+    "number, data, message",
+    [
+        (3, {"q_comment": "x" * 1201}, "must be 1,200 characters or fewer"),
+        (1, {"q_heard": "somewhat"}, "Not a valid choice"),
+        (5, {}, "Select yes if you would like a reply"),
+        (5, {"wants_reply": "yes"}, "Enter your name so we know who to reply to"),
+        (5, {"wants_reply": "yes", "name": "Sam"}, "Enter an email address or a phone number"),
+        (
+            5,
+            {"wants_reply": "yes", "name": "Sam", "email": "sam@"},
+            "Enter an email address in the correct format",
+        ),
+        (5, {"wants_reply": "yes", "name": "Sam", "phone": "call me"}, "Enter a phone number"),
+    ],
+)
+def test_bad_answers_are_shown_beside_the_question_and_nothing_is_saved(
+    app, client, demo, number, data, message
+):
     base = base_of(start(client))
     response = client.post(f"{base}/{number}", data=data)
     assert response.status_code == 400
@@ -187,7 +202,9 @@ def test_the_young_person_version_uses_its_own_words_and_records_the_role(app, c
     for number, data in enumerate(PAGES, start=1):
         client.post(f"{base}/{number}", data=data)
     with app.app_context():
-        response = db.session.scalar(sa.select(Response).where(Response.idempotency_key.not_like("synthetic-%")))
+        response = db.session.scalar(
+            sa.select(Response).where(Response.idempotency_key.not_like("synthetic-%"))
+        )
         assert response.respondent_role is RespondentRole.YOUNG_PERSON
         assert response.variant.kind.value == "young_person"
 
@@ -225,8 +242,14 @@ def csrf_app(database_url, demo_template, tmp_path):
         pytest.skip("uses the SQLite demo copy")  # the CSRF behaviour does not depend on the database
     path = tmp_path / "csrf.sqlite3"
     shutil.copyfile(demo_template[0], path)
-    return create_app({"TESTING": True, "SECRET_KEY": "k", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
-                       "SESSION_COOKIE_SECURE": False})
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "k",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+            "SESSION_COOKIE_SECURE": False,
+        }
+    )
 
 
 def test_an_expired_form_token_reshows_the_page_with_every_answer_and_saves_nothing(csrf_app):
@@ -262,8 +285,11 @@ def test_public_posts_are_rate_limited_per_address(app, demo):
 
 
 def test_a_whole_response_in_one_json_request_is_stored_once_however_often_it_is_retried(app, client, demo):
-    body = {"idempotency_key": "k" * 20, "version": "young-person",
-            "answers": {"heard": "agree", "comment": "Sent from the bus", "unknown": "ignored"}}
+    body = {
+        "idempotency_key": "k" * 20,
+        "version": "young-person",
+        "answers": {"heard": "agree", "comment": "Sent from the bus", "unknown": "ignored"},
+    }
     first = client.post("/s/live-feedback/responses", json=body)
     assert first.status_code == 201 and first.json["created"] is True
     for _ in range(3):
@@ -273,17 +299,22 @@ def test_a_whole_response_in_one_json_request_is_stored_once_however_often_it_is
         response = db.session.get(Response, first.json["id"])
         assert response.respondent_role is RespondentRole.YOUNG_PERSON
         assert {a.question.key: (a.agreement or a.text) for a in response.answers} == {
-            "heard": Agreement.AGREE, "comment": "Sent from the bus"}
+            "heard": Agreement.AGREE,
+            "comment": "Sent from the bus",
+        }
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"answers": {}}, "idempotency_key"),
-    ({"idempotency_key": "short", "answers": {}}, "idempotency_key"),
-    ({"idempotency_key": "k" * 20, "answers": {"heard": "sort of"}}, "heard"),
-    ({"idempotency_key": "k" * 20, "answers": {"comment": "x" * 1201}}, "comment"),
-    ({"idempotency_key": "k" * 20, "answers": ["not", "a", "dict"]}, "body"),
-    ("not an object", "body"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"answers": {}}, "idempotency_key"),
+        ({"idempotency_key": "short", "answers": {}}, "idempotency_key"),
+        ({"idempotency_key": "k" * 20, "answers": {"heard": "sort of"}}, "heard"),
+        ({"idempotency_key": "k" * 20, "answers": {"comment": "x" * 1201}}, "comment"),
+        ({"idempotency_key": "k" * 20, "answers": ["not", "a", "dict"]}, "body"),
+        ("not an object", "body"),
+    ],
+)
 def test_bad_json_responses_are_refused_with_a_message_and_store_nothing(app, client, demo, body, field):
     response = client.post("/s/live-feedback/responses", json=body)
     assert response.status_code == 400 and field in response.json["errors"]

@@ -36,19 +36,30 @@ def test_staff_see_surveys_with_response_counts(client, login, demo):
 
 def test_a_coordinator_builds_a_survey_and_opens_it(app, client, login, demo):
     login(Role.COORDINATOR)
-    created = client.post("/surveys/new", data={"title": "Annual review experience", "slug": "annual-review",
-                                                "audience": "parent_carer", "anonymous": "y",
-                                                "consent_text": "Anonymous."})
+    created = client.post(
+        "/surveys/new",
+        data={
+            "title": "Annual review experience",
+            "slug": "annual-review",
+            "audience": "parent_carer",
+            "anonymous": "y",
+            "consent_text": "Anonymous.",
+        },
+    )
     assert created.status_code == 302
     survey_id = _survey_id(app, "annual-review")
     refused = client.post(f"/surveys/{survey_id}/open", follow_redirects=True)
     assert "Add at least one question before opening the survey." in refused.text
     with app.app_context():
-        measure_id = db.session.scalar(sa.select(Measure.id).where(Measure.text.startswith("Parent carers who agree they are involved")))
+        measure_id = db.session.scalar(
+            sa.select(Measure.id).where(Measure.text.startswith("Parent carers who agree they are involved"))
+        )
         variants = db.session.get(Survey, survey_id).variants
     data = {"key": "involved", "kind": "agreement", "required": "y", "measures": [str(measure_id)]}
     for variant in variants:
-        data[f"wording_{variant.id}"] = "I was involved in my child's annual review." if variant.kind.value == "standard" else ""
+        data[f"wording_{variant.id}"] = (
+            "I was involved in my child's annual review." if variant.kind.value == "standard" else ""
+        )
     assert client.post(f"/surveys/{survey_id}/questions/new", data=data).status_code == 302
     assert client.post(f"/surveys/{survey_id}/open").status_code == 302
     with app.app_context():
@@ -63,12 +74,15 @@ def test_a_coordinator_builds_a_survey_and_opens_it(app, client, login, demo):
     assert client.get("/s/annual-review").status_code == 410
 
 
-@pytest.mark.parametrize("data, message", [
-    ({"title": "", "slug": "x", "audience": "parent_carer"}, "Enter the survey&#39;s title"),
-    ({"title": "T", "slug": "Not A Slug", "audience": "parent_carer"}, "lower case letters"),
-    ({"title": "T", "slug": "live-feedback", "audience": "parent_carer"}, "Another survey already uses"),
-    ({"title": "T", "slug": "ok", "audience": "martians"}, "Not a valid choice"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"title": "", "slug": "x", "audience": "parent_carer"}, "Enter the survey&#39;s title"),
+        ({"title": "T", "slug": "Not A Slug", "audience": "parent_carer"}, "lower case letters"),
+        ({"title": "T", "slug": "live-feedback", "audience": "parent_carer"}, "Another survey already uses"),
+        ({"title": "T", "slug": "ok", "audience": "martians"}, "Not a valid choice"),
+    ],
+)
 def test_bad_survey_details_are_refused(app, client, login, demo, data, message):
     login(Role.COORDINATOR)
     response = client.post("/surveys/new", data=data)
@@ -83,13 +97,24 @@ def test_question_rules(app, client, login, demo):
     with app.app_context():
         variants = db.session.get(Survey, survey_id).variants
     base = {f"wording_{v.id}": "Which services have you used?" for v in variants}
-    taken = client.post(f"/surveys/{survey_id}/questions/new", data={**base, "key": "heard", "kind": "free_text"})
+    taken = client.post(
+        f"/surveys/{survey_id}/questions/new", data={**base, "key": "heard", "kind": "free_text"}
+    )
     assert taken.status_code == 400 and "Another question in this survey has this short name" in taken.text
-    few = client.post(f"/surveys/{survey_id}/questions/new", data={**base, "key": "used", "kind": "single_choice",
-                                                                   "choices": "Only one"})
+    few = client.post(
+        f"/surveys/{survey_id}/questions/new",
+        data={**base, "key": "used", "kind": "single_choice", "choices": "Only one"},
+    )
     assert "Enter at least two choices" in few.text
-    ok = client.post(f"/surveys/{survey_id}/questions/new", data={**base, "key": "used", "kind": "multiple_choice",
-                                                                  "choices": "Portage\nSpeech therapy\n\nShort breaks"})
+    ok = client.post(
+        f"/surveys/{survey_id}/questions/new",
+        data={
+            **base,
+            "key": "used",
+            "kind": "multiple_choice",
+            "choices": "Portage\nSpeech therapy\n\nShort breaks",
+        },
+    )
     assert ok.status_code == 302
     with app.app_context():
         question = db.session.scalar(sa.select(Question).where(Question.key == "used"))
@@ -131,7 +156,12 @@ def test_the_local_offer_widget_feeds_its_measure_once_per_entry(app, client, de
     with app.app_context():
         responses = db.session.scalars(sa.select(Response).where(Response.channel == Channel.WIDGET)).all()
         assert len(responses) == 1 and responses[0].answers[0].text == "no"
-        assert responses[0].answers[0].question.measures[0].text.startswith("Users who can find what they are looking for")
+        assert (
+            responses[0]
+            .answers[0]
+            .question.measures[0]
+            .text.startswith("Users who can find what they are looking for")
+        )
     assert client.get("/w/live-feedback").status_code == 404  # not a yes/no box
 
 
