@@ -9,9 +9,8 @@ Create Date: 2026-11-22 20:55:56.668872
 
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0001"
