@@ -26,6 +26,16 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_command)
 
 
+def _refuse_import(failure: plan_import.ImportFailed, file: Path) -> None:
+    """List every problem, write nothing, and exit non-zero."""
+    db.session.rollback()
+    for error in failure.errors:
+        click.echo(f"  {error}", err=True)
+    raise click.ClickException(
+        f"{len(failure.errors)} problem(s) found in {file}; nothing was imported."
+    ) from None
+
+
 @users_cli.command("create")
 @click.argument("email")
 @click.option(
@@ -58,12 +68,7 @@ def import_plan(file: Path) -> None:
     try:
         result = plan_import.import_plan(db.session, file)
     except plan_import.ImportFailed as failure:
-        db.session.rollback()
-        for error in failure.errors:
-            click.echo(f"  {error}", err=True)
-        raise click.ClickException(
-            f"{len(failure.errors)} problem(s) found in {file}; nothing was imported."
-        ) from None
+        _refuse_import(failure, file)
     db.session.commit()
     click.echo(f"Imported {result.plan.title}.")
     for kind in ("areas", "actions", "measures"):
@@ -90,12 +95,7 @@ def import_responses(survey_slug: str, file: Path, pairs: tuple[str, ...]) -> No
             db.session, survey, file, response_import.read_mapping(list(pairs))
         )
     except plan_import.ImportFailed as failure:
-        db.session.rollback()
-        for error in failure.errors:
-            click.echo(f"  {error}", err=True)
-        raise click.ClickException(
-            f"{len(failure.errors)} problem(s) found in {file}; nothing was imported."
-        ) from None
+        _refuse_import(failure, file)
     db.session.commit()
     for column, key in result.columns.items():
         click.echo(f"  column {column!r} -> {key}")

@@ -37,7 +37,7 @@ from ..models import (
     Theme,
     VariantKind,
 )
-from . import plan_import, users
+from . import plan_import, respond, users
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -52,16 +52,10 @@ DEMO_USERS = (
     ("coordinator@demo.example", Role.COORDINATOR),
     ("admin@demo.example", Role.ADMIN),
 )
-DISTRICTS = ["North Warwickshire", "Nuneaton and Bedworth", "Rugby", "Stratford-on-Avon", "Warwick"]
-NEEDS = [
-    "Autism",
-    "Social, emotional and mental health",
-    "Speech, language and communication",
-    "Moderate learning difficulty",
-    "Physical disability",
-    "Sensory impairment",
-]
-AGE_BANDS = ["0-4", "5-10", "11-15", "16-18", "19-25"]
+# The demo's respondents pick from the survey's own profile options, leaving out the catch-alls.
+DISTRICTS = [d for d in respond.DISTRICTS if d != "Outside the area"]
+NEEDS = [n for n in respond.NEEDS if n not in ("Other", "Not sure")]
+AGE_BANDS = respond.AGE_BANDS
 PHASES = ["Early years", "Primary", "Secondary", "Post-16"]
 
 # Agreement questions: key, measures they count towards (action/measure), wording for parent carers and

@@ -15,13 +15,6 @@ from .access import require_role
 bp = Blueprint("plans", __name__)
 
 
-def _get_or_404(model, object_id: int):
-    obj = db.session.get(model, object_id)
-    if obj is None:
-        abort(404)
-    return obj
-
-
 @bp.get("/plans")
 @require_role(Role.STAFF)
 def index():
@@ -40,14 +33,14 @@ def show(plan_id: int):
 @bp.get("/measures/<int:measure_id>")
 @require_role(Role.STAFF)
 def measure(measure_id: int):
-    measure = _get_or_404(Measure, measure_id)
+    measure = db.get_or_404(Measure, measure_id)
     return render_template("plans/measure.html", measure=measure, history=history_of(db.session, measure))
 
 
 @bp.route("/areas/<int:area_id>/edit", methods=["GET", "POST"])
 @require_role(Role.COORDINATOR)
 def edit_area(area_id: int):
-    area = _get_or_404(Area, area_id)
+    area = db.get_or_404(Area, area_id)
     form = AreaForm(obj=area)
     if form.validate_on_submit():
         plans.update_area(
@@ -65,7 +58,7 @@ def edit_area(area_id: int):
 @bp.route("/actions/<int:action_id>/edit", methods=["GET", "POST"])
 @require_role(Role.COORDINATOR)
 def edit_action(action_id: int):
-    action = _get_or_404(Action, action_id)
+    action = db.get_or_404(Action, action_id)
     form = ActionForm(obj=action)
     if form.validate_on_submit():
         plans.update_action(
@@ -85,7 +78,7 @@ def edit_action(action_id: int):
 @bp.route("/measures/<int:measure_id>/edit", methods=["GET", "POST"])
 @require_role(Role.COORDINATOR)
 def edit_measure(measure_id: int):
-    measure = _get_or_404(Measure, measure_id)
+    measure = db.get_or_404(Measure, measure_id)
     form = MeasureForm(obj=measure, suggested_status=measure.suggested_status)
     if form.validate_on_submit():
         try:
@@ -113,7 +106,7 @@ def edit_measure(measure_id: int):
 @bp.route("/measures/<int:measure_id>/readings/new", methods=["GET", "POST"])
 @require_role(Role.COORDINATOR)
 def new_reading(measure_id: int):
-    measure = _get_or_404(Measure, measure_id)
+    measure = db.get_or_404(Measure, measure_id)
     form = ReadingForm(unit=measure.unit)
     if form.validate_on_submit():
         try:

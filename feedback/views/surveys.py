@@ -18,13 +18,6 @@ from .access import require_role
 bp = Blueprint("surveys", __name__, url_prefix="/surveys")
 
 
-def _survey_or_404(survey_id: int) -> Survey:
-    survey = db.session.get(Survey, survey_id)
-    if survey is None:
-        abort(404)
-    return survey
-
-
 @bp.get("")
 @require_role(Role.STAFF)
 def index():
@@ -36,7 +29,7 @@ def index():
 @bp.get("/<int:survey_id>")
 @require_role(Role.STAFF)
 def show(survey_id: int):
-    survey = _survey_or_404(survey_id)
+    survey = db.get_or_404(Survey, survey_id)
     public_url = url_for("respond.start", slug=survey.slug, _external=True)
     widget_url = url_for("widget.show", slug=survey.slug, _external=True)
     return render_template(
@@ -70,7 +63,7 @@ def new():
 @bp.route("/<int:survey_id>/edit", methods=["GET", "POST"])
 @require_role(Role.COORDINATOR)
 def edit(survey_id: int):
-    survey = _survey_or_404(survey_id)
+    survey = db.get_or_404(Survey, survey_id)
     form = SurveyForm(obj=survey, slug_taken=lambda slug: surveys.slug_taken(db.session, slug, survey.id))
     if form.validate_on_submit():
         surveys.save_survey(
@@ -90,7 +83,7 @@ def edit(survey_id: int):
 @bp.post("/<int:survey_id>/<any(open, close):transition>")
 @require_role(Role.COORDINATOR)
 def change_status(survey_id: int, transition: str):
-    survey = _survey_or_404(survey_id)
+    survey = db.get_or_404(Survey, survey_id)
     try:
         survey.open() if transition == "open" else survey.close()
     except SurveyStateError as error:
@@ -145,13 +138,13 @@ def _question_page(survey: Survey, question: Question | None):
 @bp.route("/<int:survey_id>/questions/new", methods=["GET", "POST"])
 @require_role(Role.COORDINATOR)
 def new_question(survey_id: int):
-    return _question_page(_survey_or_404(survey_id), None)
+    return _question_page(db.get_or_404(Survey, survey_id), None)
 
 
 @bp.route("/<int:survey_id>/questions/<int:question_id>/edit", methods=["GET", "POST"])
 @require_role(Role.COORDINATOR)
 def edit_question(survey_id: int, question_id: int):
-    survey = _survey_or_404(survey_id)
+    survey = db.get_or_404(Survey, survey_id)
     question = db.session.get(Question, question_id)
     if question is None or question.survey_id != survey.id:
         abort(404)
@@ -162,7 +155,7 @@ def edit_question(survey_id: int, question_id: int):
 @require_role(Role.STAFF)
 def qr_code(survey_id: int, fmt: str):
     """A QR code for posters, leading to the survey with the QR channel recorded."""
-    survey = _survey_or_404(survey_id)
+    survey = db.get_or_404(Survey, survey_id)
     qr = segno.make(url_for("respond.start", slug=survey.slug, _external=True, **{"from": "qr"}), error="m")
     buffer = io.BytesIO()
     if fmt == "svg":
@@ -182,7 +175,7 @@ def qr_code(survey_id: int, fmt: str):
 @require_role(Role.STAFF)
 def paper(survey_id: int):
     """Type in a response that came on paper, all questions on one page."""
-    survey = _survey_or_404(survey_id)
+    survey = db.get_or_404(Survey, survey_id)
     standard = next(v for v in survey.variants if v.kind.value == "standard")
     page = Page(1, tuple(survey.questions))
     entry_key = request.form.get("entry_key") or surveys.new_entry_key()

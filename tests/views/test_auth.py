@@ -51,13 +51,10 @@ def test_next_only_redirects_within_the_site(client, make_user):
         assert response.location == expected, target
 
 
-def test_session_cookie_is_secure_httponly_and_lax_and_not_long_lived(tmp_path, make_user):
+def _app_with_one_user(tmp_path, **settings):
+    """An app configured as in production but for ``settings``, with a@example.org as staff."""
     app = create_app(
-        {
-            "SECRET_KEY": "x",
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'c.sqlite3'}",
-            "WTF_CSRF_ENABLED": False,
-        }
+        {"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'c.sqlite3'}", **settings}
     )
     with app.app_context():
         db.create_all()
@@ -65,6 +62,11 @@ def test_session_cookie_is_secure_httponly_and_lax_and_not_long_lived(tmp_path, 
         user.set_password(PASSWORD)
         db.session.add(user)
         db.session.commit()
+    return app
+
+
+def test_session_cookie_is_secure_httponly_and_lax_and_not_long_lived(tmp_path):
+    app = _app_with_one_user(tmp_path, WTF_CSRF_ENABLED=False)
     client = app.test_client()
     response = client.post(
         "/login", data={"email": "a@example.org", "password": PASSWORD}, base_url="https://localhost"
@@ -75,21 +77,8 @@ def test_session_cookie_is_secure_httponly_and_lax_and_not_long_lived(tmp_path, 
     assert "remember_token" not in " ".join(response.headers.getlist("Set-Cookie"))
 
 
-def test_sign_out_needs_a_post_with_a_csrf_token(tmp_path, make_user):
-    app = create_app(
-        {
-            "SECRET_KEY": "x",
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'c.sqlite3'}",
-            "SESSION_COOKIE_SECURE": False,
-        }
-    )
-    with app.app_context():
-        db.create_all()
-        user = User(email="a@example.org", role=Role.STAFF)
-        user.set_password(PASSWORD)
-        db.session.add(user)
-        db.session.commit()
-    client = app.test_client()
+def test_sign_out_needs_a_post_with_a_csrf_token(tmp_path):
+    client = _app_with_one_user(tmp_path, SESSION_COOKIE_SECURE=False).test_client()
     token = csrf_token_from(client.get("/login").text)
     client.post("/login", data={"email": "a@example.org", "password": PASSWORD, "csrf_token": token})
     assert client.get("/plans").status_code == 200
