@@ -234,22 +234,20 @@ def test_unknown_pages_are_404(client, demo):
 
 
 @pytest.fixture
-def csrf_app(database_url, demo_template, tmp_path):
-    """An app with CSRF protection on, as in production."""
-    import shutil
-
-    if demo_template is None:
-        pytest.skip("uses the SQLite demo copy")  # the CSRF behaviour does not depend on the database
-    path = tmp_path / "csrf.sqlite3"
-    shutil.copyfile(demo_template[0], path)
-    return create_app(
+def csrf_app(app, demo, database_url):
+    """A second app on this test's database, with CSRF protection on, as in production."""
+    second = create_app(
         {
             "TESTING": True,
             "SECRET_KEY": "k",
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+            "SQLALCHEMY_DATABASE_URI": database_url,
             "SESSION_COOKIE_SECURE": False,
         }
     )
+    yield second
+    with second.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 def test_an_expired_form_token_reshows_the_page_with_every_answer_and_saves_nothing(csrf_app):
