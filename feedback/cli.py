@@ -11,7 +11,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from .extensions import db
 from .models import Role, Survey
-from .services import demo, plan_import, response_import, users
+from .services import demo, plan_import, respond, response_import, users
 from .services.audit import set_actor
 
 users_cli = AppGroup("users", help="Staff accounts.")
@@ -103,6 +103,14 @@ def import_responses(survey_slug: str, file: Path, pairs: tuple[str, ...]) -> No
         f"Imported {result.created} responses into {survey.title}; "
         f"{result.already_imported} were already there."
     )
+
+
+@responses_cli.command("purge-drafts")
+def purge_drafts() -> None:
+    """Delete survey drafts whose resume link has expired (60 days after their last save)."""
+    removed = respond.purge_expired_drafts(db.session)
+    db.session.commit()
+    click.echo(f"Deleted {removed} expired drafts.")
 
 
 @click.command("demo")

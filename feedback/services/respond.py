@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -292,3 +292,10 @@ def _answer(question: Question, value) -> Answer:
     if kind is QuestionKind.MULTIPLE_CHOICE:
         return Answer(question=question, choices=list(value))
     return Answer(question=question, text=str(value))
+
+
+def purge_expired_drafts(session: Session, now: datetime | None = None) -> int:
+    """Delete drafts whose resume link has expired, with the answers they held. Submitted drafts go too
+    once expired: the confirmation page was the only thing they still served."""
+    result = session.execute(delete(SurveyDraft).where(SurveyDraft.expires_at <= (now or utcnow())))
+    return result.rowcount or 0

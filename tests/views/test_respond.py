@@ -317,3 +317,19 @@ def test_bad_json_responses_are_refused_with_a_message_and_store_nothing(app, cl
     response = client.post("/s/live-feedback/responses", json=body)
     assert response.status_code == 400 and field in response.json["errors"]
     assert count_new_responses(app) == 0
+
+
+def test_expired_drafts_are_purged_with_what_they_held(app, client, runner, demo):
+    stale = base_of(start(client))
+    client.post(f"{stale}/3", data={"q_comment": "My son Oliver is still waiting."})
+    fresh = base_of(start(client))
+    with app.app_context():
+        draft = db.session.scalar(sa.select(SurveyDraft).where(SurveyDraft.token == stale.rsplit("/", 1)[1]))
+        assert draft.answers["comment"] == "My son Oliver is still waiting."
+        draft.expires_at = utcnow() - timedelta(days=1)
+        db.session.commit()
+    result = runner.invoke(args=["responses", "purge-drafts"])
+    assert result.exit_code == 0 and "Deleted 1 expired drafts." in result.output
+    with app.app_context():
+        tokens = set(db.session.scalars(sa.select(SurveyDraft.token)))
+    assert tokens == {fresh.rsplit("/", 1)[1]}
