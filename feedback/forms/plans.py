@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from enum import Enum
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovDateInput,
     GovRadioInput,
@@ -17,6 +16,7 @@ from wtforms import RadioField, SelectChoice, SelectField, StringField, SubmitFi
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..models import Direction, ImpactStatus, ProgressStatus, Unit
+from .base import BaseForm
 from .fields import DayMonthYearField, NumberField, WholeNumberField
 
 
@@ -34,7 +34,7 @@ def _choices(enum_class) -> list[SelectChoice]:
     ]
 
 
-class AreaForm(FlaskForm):
+class AreaForm(BaseForm):
     title = StringField(
         "Title",
         widget=GovTextInput(),
@@ -56,7 +56,7 @@ class AreaForm(FlaskForm):
     submit = SubmitField("Save area", widget=GovSubmitInput())
 
 
-class ActionForm(FlaskForm):
+class ActionForm(BaseForm):
     description = TextAreaField(
         "Description",
         widget=GovTextArea(),
@@ -92,7 +92,7 @@ class ActionForm(FlaskForm):
     submit = SubmitField("Save action", widget=GovSubmitInput())
 
 
-class MeasureForm(FlaskForm):
+class MeasureForm(BaseForm):
     text = TextAreaField(
         "Measure",
         widget=GovTextArea(),
@@ -187,7 +187,7 @@ def _check_percent(form, field) -> None:
         raise ValidationError(f"{field.label.text} must be between 0 and 100 for a percentage")
 
 
-class ReadingForm(FlaskForm):
+class ReadingForm(BaseForm):
     period_end = DayMonthYearField(
         "End of the period",
         widget=GovDateInput(),

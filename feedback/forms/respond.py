@@ -6,7 +6,6 @@ that an expired token re-shows the page with the answers instead of failing the 
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
     GovCheckboxesInput,
@@ -29,6 +28,7 @@ from wtforms.validators import Email, InputRequired, Length, Optional, Validatio
 
 from ..models import Agreement, Question, QuestionKind, SurveyVariant
 from ..services.respond import AGE_BANDS, DISTRICTS, FREE_TEXT_LIMIT, NEEDS, PROFILE_PAGE, REPLY_PAGE, Page
+from .base import BaseForm
 from .fields import NumberField
 
 YES_NO = [SelectChoice("yes", "Yes"), SelectChoice("no", "No")]
@@ -56,7 +56,7 @@ class AgreementRadios(GovRadioInput):
         return params
 
 
-class SurveyPageForm(FlaskForm):
+class SurveyPageForm(BaseForm):
     class Meta:
         csrf = False  # checked in the view, see the module docstring
 

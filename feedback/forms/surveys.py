@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovCheckboxInput,
@@ -27,6 +26,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from ..models import Audience, QuestionKind
+from .base import BaseForm
 from .plans import enum_value
 
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -42,7 +42,7 @@ KIND_LABELS = {
 }
 
 
-class SurveyForm(FlaskForm):
+class SurveyForm(BaseForm):
     title = StringField(
         "Title",
         widget=GovTextInput(),
@@ -92,7 +92,7 @@ class SurveyForm(FlaskForm):
             raise ValidationError("Another survey already uses this web address")
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(BaseForm):
     key = StringField(
         "Short name",
         widget=GovTextInput(),

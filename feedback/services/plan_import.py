@@ -30,6 +30,7 @@ from ..models import (
     ProgressStatus,
     Unit,
 )
+from .text import strip_control_characters
 
 COLUMNS = [
     "plan",
@@ -145,8 +146,10 @@ def read_table(path: Path) -> pd.DataFrame:
         raise ImportFailed(
             [RowError(0, "file", f"could not be read as {suffix[1:].upper()}: {error}")]
         ) from None
-    frame.columns = [str(column).strip().lower() for column in frame.columns]
-    return frame.map(lambda value: value.strip() if isinstance(value, str) else value)
+    frame.columns = [strip_control_characters(str(column)).strip().lower() for column in frame.columns]
+    return frame.map(
+        lambda value: strip_control_characters(value).strip() if isinstance(value, str) else value
+    )
 
 
 def _parse_date(text: str) -> date:

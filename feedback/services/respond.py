@@ -8,6 +8,7 @@ JavaScript runs.
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -35,6 +36,7 @@ from ..models import (
 from ..models.types import utcnow
 
 DRAFT_LIFETIME = timedelta(days=60)
+TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 QUESTIONS_PER_PAGE = 3
 FREE_TEXT_LIMIT = 1200
 PROFILE_PAGE = "about-you"
@@ -161,7 +163,7 @@ def start_draft(
 
 
 def find_draft(session: Session, survey: Survey, token: str) -> SurveyDraft | None:
-    if not token or len(token) > 64:
+    if not TOKEN.match(token or ""):
         return None
     draft = session.scalar(
         select(SurveyDraft).where(SurveyDraft.token == token, SurveyDraft.survey_id == survey.id)

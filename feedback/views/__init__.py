@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 from flask import Flask, request, url_for
+from werkzeug.routing import IntegerConverter
 
 from ..models import Role
 
 
-def register(app: Flask) -> None:
-    from . import auth, errors, limits, main, plans, published, respond, surveys, widget
+class DatabaseIdConverter(IntegerConverter):
+    """``<int:...>`` in URLs, bounded to what an integer column holds: a larger number is a plain 404,
+    not an overflow error from the database driver."""
 
-    app.before_request_funcs.setdefault(None, []).insert(0, limits.limit_public_posts)
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
+def register(app: Flask) -> None:
+    app.url_map.converters["int"] = DatabaseIdConverter
+    from . import auth, errors, guards, main, plans, published, respond, surveys, widget
+
+    first = app.before_request_funcs.setdefault(None, [])
+    first[:0] = [guards.refuse_control_characters_in_the_address, guards.limit_public_posts]
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import segno
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -16,6 +17,7 @@ from ..services.respond import Page
 from .access import require_role
 
 bp = Blueprint("surveys", __name__, url_prefix="/surveys")
+PAPER_KEY = re.compile(r"^paper-[A-Za-z0-9_-]{16,58}$")
 
 
 @bp.get("")
@@ -179,7 +181,7 @@ def paper(survey_id: int):
     standard = next(v for v in survey.variants if v.kind.value == "standard")
     page = Page(1, tuple(survey.questions))
     entry_key = request.form.get("entry_key") or surveys.new_entry_key()
-    if not entry_key.startswith("paper-") or len(entry_key) > 64:
+    if not PAPER_KEY.match(entry_key):
         abort(400)
     form = build_page_form(
         page, standard, formdata=request.form if request.method == "POST" else None, last=True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 
 from flask import Blueprint, abort, render_template, request
@@ -12,6 +13,7 @@ from ..services import respond
 from .access import public
 
 bp = Blueprint("widget", __name__, url_prefix="/w")
+WIDGET_KEY = re.compile(r"^widget-[A-Za-z0-9_-]{16,57}$")
 # Embedded on other sites, where our session cookie is third-party and often blocked: the server-issued
 # entry key carried by the form is what makes a submission count once.
 csrf.exempt(bp)
@@ -34,7 +36,7 @@ def show(slug: str):
     if request.method == "POST":
         answer = request.form.get("answer")
         key = request.form.get("entry_key", "")
-        if answer not in ("yes", "no") or not key.startswith("widget-") or len(key) > 64:
+        if answer not in ("yes", "no") or not WIDGET_KEY.match(key):
             return render_template(
                 "widget/show.html", survey=survey, wording=wording, entry_key=_key(), error="Select yes or no"
             ), 400

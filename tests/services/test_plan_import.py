@@ -230,3 +230,12 @@ def test_the_template_has_the_documented_columns():
 
     with open(EXAMPLES / "plan-template.csv", newline="") as handle:
         assert next(csv.reader(handle)) == COLUMNS
+
+
+def test_control_characters_in_a_file_are_dropped_not_stored(app, tmp_path):
+    rows = _rows()
+    rows[0]["action_lead"] = "Helen\x00 Stephenson\x1b"
+    with app.app_context():
+        import_plan(db.session, _write(tmp_path / "nul.csv", rows))
+        db.session.commit()
+        assert db.session.scalar(sa.select(Action.lead).where(Action.reference == "1.1.1")) == "Helen Stephenson"

@@ -236,3 +236,9 @@ def test_a_coordinator_edits_an_area(app, client, login, plan_id):
     assert client.get(f"/areas/{area_id}/edit").status_code == 200
     assert client.post(f"/areas/{area_id}/edit", data=form).status_code == 302
     assert "A. N. Other" in client.get(f"/plans/{plan_id}").text
+
+
+def test_ids_too_large_for_the_database_are_404_not_500(client, login, demo):
+    login(Role.COORDINATOR)
+    for url in ("/plans/99999999999999999999", "/measures/2147483648", "/surveys/9223372036854775808"):
+        assert client.get(url).status_code == 404, url

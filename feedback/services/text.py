@@ -1,0 +1,19 @@
+"""Text as it may be stored: no control characters but tab and line breaks.
+
+PostgreSQL refuses NUL in text and no person types a control character, so forms, imports and
+addresses all pass through here and both databases store the same thing.
+"""
+
+from __future__ import annotations
+
+import re
+
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def strip_control_characters(value):
+    if isinstance(value, str):
+        return CONTROL_CHARACTERS.sub("", value)
+    if isinstance(value, list):
+        return [strip_control_characters(item) for item in value]
+    return value
