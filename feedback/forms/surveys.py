@@ -173,3 +173,51 @@ def question_form(variants, **kwargs) -> QuestionForm:
             ),
         )
     return WordedQuestionForm(**kwargs)
+
+
+LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+
+
+def versions_form(variants, **kwargs):
+    """Titles for each version of a survey, and an optional new language version."""
+
+    class VersionsForm(BaseForm):
+        new_language = StringField(
+            "Language code",
+            widget=GovTextInput(),
+            description="To add a version in another language: its code, like pl for Polish or ur for Urdu",
+            validators=[Length(max=10, message="Language code must be 10 characters or fewer")],
+        )
+        new_title = StringField(
+            "Title in that language",
+            widget=GovTextInput(),
+            validators=[Length(max=200, message="Title must be 200 characters or fewer")],
+        )
+        submit = SubmitField("Save versions", widget=GovSubmitInput())
+
+        def validate_new_language(self, field):
+            code = (field.data or "").strip()
+            if not code:
+                return
+            if not LANGUAGE.match(code):
+                raise ValidationError("Enter a language code like pl, ur or pt-BR")
+            if any(v.language == code for v in variants):
+                raise ValidationError("This survey already has a version in that language")
+            if not (self.new_title.data or "").strip():
+                raise ValidationError("Enter the title in that language too")
+
+    for variant in variants:
+        setattr(
+            VersionsForm,
+            f"title_{variant.id}",
+            StringField(
+                f"Title: {variant.kind.value.replace('_', ' ')}"
+                + (f" ({variant.language})" if variant.kind.value == "language" else ""),
+                widget=GovTextInput(),
+                validators=[
+                    DataRequired(message="Enter a title for every version"),
+                    Length(max=200, message="Title must be 200 characters or fewer"),
+                ],
+            ),
+        )
+    return VersionsForm(**kwargs)

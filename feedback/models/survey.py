@@ -129,6 +129,13 @@ class SurveyVariant(db.Model):
 
     __table_args__ = (sa.UniqueConstraint("survey_id", "kind", "language"),)
 
+    @property
+    def slug(self) -> str:
+        """How the address names this version: ?version=young-person, or a language code."""
+        if self.kind is VariantKind.LANGUAGE:
+            return self.language
+        return self.kind.value.replace("_", "-")
+
 
 class Question(db.Model):
     __tablename__ = "question"

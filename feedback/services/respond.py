@@ -61,11 +61,6 @@ NEEDS = [
     "Other",
     "Not sure",
 ]
-VARIANT_SLUGS = {
-    VariantKind.STANDARD: "standard",
-    VariantKind.YOUNG_PERSON: "young-person",
-    VariantKind.EASY_READ: "easy-read",
-}
 
 
 @dataclass(frozen=True)
@@ -112,7 +107,7 @@ def open_survey(session: Session, slug: str) -> Survey | None:
 
 
 def variant_for(survey: Survey, slug: str | None) -> SurveyVariant:
-    by_slug = {VARIANT_SLUGS.get(v.kind, v.kind.value): v for v in survey.variants}
+    by_slug = {v.slug: v for v in survey.variants}
     return by_slug.get(slug or "standard") or by_slug.get("standard") or survey.variants[0]
 
 

@@ -158,3 +158,16 @@ def response_count(session: Session, survey: Survey) -> int:
     from sqlalchemy import func
 
     return session.scalar(select(func.count()).select_from(Response).where(Response.survey_id == survey.id))
+
+
+def save_versions(
+    session: Session, survey: Survey, titles: dict[int, str], new_language: str, new_title: str
+) -> None:
+    for variant in survey.variants:
+        if variant.id in titles:
+            variant.title = titles[variant.id].strip()
+    if new_language.strip():
+        survey.variants.append(
+            SurveyVariant(kind=VariantKind.LANGUAGE, language=new_language.strip(), title=new_title.strip())
+        )
+    session.flush()

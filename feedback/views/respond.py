@@ -60,7 +60,6 @@ def start(slug: str):
         survey=survey,
         variant=variant,
         pages=plan.count,
-        variants=respond.VARIANT_SLUGS,
         channel=request.args.get("from", ""),
     )
 

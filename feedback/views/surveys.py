@@ -10,7 +10,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 
 from ..extensions import db
 from ..forms.respond import build_page_form, page_values
-from ..forms.surveys import SurveyForm, question_form
+from ..forms.surveys import SurveyForm, question_form, versions_form
 from ..models import Question, Role, Survey, SurveyStateError
 from ..services import surveys
 from ..services.respond import Page
@@ -80,6 +80,26 @@ def edit(survey_id: int):
         flash("Survey saved.", "success")
         return redirect(url_for(".show", survey_id=survey.id))
     return render_template("surveys/edit.html", form=form, survey=survey), 400 if form.errors else 200
+
+
+@bp.route("/<int:survey_id>/versions", methods=["GET", "POST"])
+@require_role(Role.COORDINATOR)
+def versions(survey_id: int):
+    """The titles of the standard, young people's and easy read versions, and versions in other languages.
+    Each question's wording in a version is set on the question's page."""
+    survey = db.get_or_404(Survey, survey_id)
+    form = versions_form(survey.variants, data={f"title_{v.id}": v.title for v in survey.variants})
+    if form.validate_on_submit():
+        surveys.save_versions(
+            db.session,
+            survey,
+            {v.id: form[f"title_{v.id}"].data for v in survey.variants},
+            form.new_language.data or "",
+            form.new_title.data or "",
+        )
+        flash("Versions saved.", "success")
+        return redirect(url_for(".show", survey_id=survey.id))
+    return render_template("surveys/versions.html", form=form, survey=survey), 400 if form.errors else 200
 
 
 @bp.post("/<int:survey_id>/<any(open, close):transition>")

@@ -238,4 +238,6 @@ def test_control_characters_in_a_file_are_dropped_not_stored(app, tmp_path):
     with app.app_context():
         import_plan(db.session, _write(tmp_path / "nul.csv", rows))
         db.session.commit()
-        assert db.session.scalar(sa.select(Action.lead).where(Action.reference == "1.1.1")) == "Helen Stephenson"
+        assert (
+            db.session.scalar(sa.select(Action.lead).where(Action.reference == "1.1.1")) == "Helen Stephenson"
+        )

@@ -187,3 +187,25 @@ def test_staff_cannot_change_surveys(app, client, login, demo):
     survey_id = _survey_id(app, "live-feedback")
     assert client.post(f"/surveys/{survey_id}/close").status_code == 403
     assert client.get("/surveys/new").status_code == 403
+
+
+def test_a_coordinator_adds_a_language_version_which_families_can_choose(app, client, login, demo):
+    login(Role.COORDINATOR)
+    survey_id = _survey_id(app, "live-feedback")
+    with app.app_context():
+        variants = db.session.get(Survey, survey_id).variants
+    titles = {f"title_{v.id}": v.title for v in variants}
+    refused = client.post(f"/surveys/{survey_id}/versions", data={**titles, "new_language": "Polish"})
+    assert refused.status_code == 400 and "Enter a language code like pl" in refused.text
+    saved = client.post(
+        f"/surveys/{survey_id}/versions",
+        data={**titles, "new_language": "pl", "new_title": "Powiedz nam, jak się czujesz"},
+    )
+    assert saved.status_code == 302
+    again = client.post(
+        f"/surveys/{survey_id}/versions", data={**titles, "new_language": "pl", "new_title": "x"}
+    )
+    assert "already has a version in that language" in again.text
+    start_page = client.get("/s/live-feedback?version=pl").text
+    assert '<html lang="pl"' in start_page and "Powiedz nam, jak się czujesz" in start_page
+    assert 'href="/s/live-feedback?version=pl" lang="pl"' in client.get("/s/live-feedback").text
