@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort, request
+from flask import abort
 from flask_login import current_user
 
 from ..extensions import db, login_manager
@@ -52,6 +52,3 @@ login_manager.login_message_category = "info"
 # A stolen session cookie used from a different browser is refused.
 login_manager.session_protection = "strong"
 
-
-def wants_json() -> bool:
-    return request.accept_mimetypes.best == "application/json"
