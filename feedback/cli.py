@@ -113,6 +113,19 @@ def purge_drafts() -> None:
     click.echo(f"Deleted {removed} expired drafts.")
 
 
+@responses_cli.command("erase-contact")
+@click.option("--email", default="", help="The email address they gave.")
+@click.option("--phone", default="", help="The phone number they gave.")
+def erase_contact(email: str, phone: str) -> None:
+    """Erase someone's contact details from every response where they asked for a reply."""
+    try:
+        erased = respond.erase_contacts(db.session, email=email, phone=phone)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"Erased the contact details of {erased} responses; their answers stay, anonymous.")
+
+
 @click.command("demo")
 @with_appcontext
 @click.option(

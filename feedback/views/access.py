@@ -51,4 +51,3 @@ login_manager.login_message = "Sign in to see that page."
 login_manager.login_message_category = "info"
 # A stolen session cookie used from a different browser is refused.
 login_manager.session_protection = "strong"
-

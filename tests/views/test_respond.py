@@ -333,3 +333,16 @@ def test_expired_drafts_are_purged_with_what_they_held(app, client, runner, demo
     with app.app_context():
         tokens = set(db.session.scalars(sa.select(SurveyDraft.token)))
     assert tokens == {fresh.rsplit("/", 1)[1]}
+
+
+def test_contact_details_can_be_erased_and_the_answers_stay(app, client, runner, demo):
+    base = base_of(start(client))
+    for number in range(1, 5):
+        client.post(f"{base}/{number}", data=PAGES[number - 1])
+    client.post(f"{base}/5", data={"wants_reply": "yes", "name": "Sam", "phone": "07700 900 982"})
+    assert runner.invoke(args=["responses", "erase-contact"]).exit_code == 1
+    result = runner.invoke(args=["responses", "erase-contact", "--phone", "07700900982"])
+    assert result.exit_code == 0 and "Erased the contact details of 1 responses" in result.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ResponseContact)) == 0
+        assert count_new_responses(app) == 1
