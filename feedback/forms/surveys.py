@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovCheckboxInput,
+    GovFileInput,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
@@ -221,3 +223,26 @@ def versions_form(variants, **kwargs):
             ),
         )
     return VersionsForm(**kwargs)
+
+
+class ResponsesImportForm(BaseForm):
+    file = FileField(
+        "Export from Microsoft Forms",
+        widget=GovFileInput(),
+        description="The CSV or Excel (.xlsx) file that Microsoft Forms gives under 'Open results in Excel'",
+        validators=[
+            FileRequired(message="Select the export file"),
+            FileAllowed(["csv", "xlsx"], message="The file must be a CSV or an Excel .xlsx file"),
+        ],
+    )
+    mapping = TextAreaField(
+        "Columns to match by hand",
+        widget=GovTextArea(),
+        description="Only for columns whose heading is not the question's wording: one a line, like "
+        "Q1=heard (the column heading, =, the question's short name)",
+        validators=[Length(max=5000, message="The list must be 5,000 characters or fewer")],
+    )
+    submit = SubmitField("Import responses", widget=GovSubmitInput())
+
+    def mapping_pairs(self) -> list[str]:
+        return [line.strip() for line in (self.mapping.data or "").splitlines() if line.strip()]

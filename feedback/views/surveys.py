@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import io
 import re
+import tempfile
+from pathlib import Path
 
 import segno
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
 from ..extensions import db
 from ..forms.respond import build_page_form, page_values
-from ..forms.surveys import SurveyForm, question_form, versions_form
+from ..forms.surveys import ResponsesImportForm, SurveyForm, question_form, versions_form
 from ..models import Question, Role, Survey, SurveyStateError
-from ..services import surveys
+from ..services import response_import, surveys
+from ..services.plan_import import ImportFailed
 from ..services.respond import Page
 from .access import require_role
 
@@ -171,6 +174,34 @@ def edit_question(survey_id: int, question_id: int):
     if question is None or question.survey_id != survey.id:
         abort(404)
     return _question_page(survey, question)
+
+
+@bp.route("/<int:survey_id>/import", methods=["GET", "POST"])
+@require_role(Role.COORDINATOR)
+def import_responses(survey_id: int):
+    """Upload a Microsoft Forms export: every bad row is listed and nothing is imported."""
+    survey = db.get_or_404(Survey, survey_id)
+    form = ResponsesImportForm()
+    problems = []
+    if form.validate_on_submit():
+        upload = form.file.data
+        suffix = ".xlsx" if upload.filename.lower().endswith(".xlsx") else ".csv"
+        with tempfile.NamedTemporaryFile(suffix=suffix) as copy:
+            upload.save(copy.name)
+            try:
+                result = response_import.import_responses(
+                    db.session, survey, Path(copy.name), response_import.read_mapping(form.mapping_pairs())
+                )
+            except ImportFailed as failure:
+                problems = failure.errors
+            else:
+                flash(
+                    f"Imported {result.created} responses; {result.already_imported} were already there.",
+                    "success",
+                )
+                return redirect(url_for(".show", survey_id=survey.id))
+    status = 400 if form.errors or problems else 200
+    return render_template("surveys/import.html", form=form, survey=survey, problems=problems), status
 
 
 @bp.get("/<int:survey_id>/qr.<any(svg, png):fmt>")

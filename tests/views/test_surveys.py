@@ -209,3 +209,33 @@ def test_a_coordinator_adds_a_language_version_which_families_can_choose(app, cl
     start_page = client.get("/s/live-feedback?version=pl").text
     assert '<html lang="pl"' in start_page and "Powiedz nam, jak się czujesz" in start_page
     assert 'href="/s/live-feedback?version=pl" lang="pl"' in client.get("/s/live-feedback").text
+
+
+def test_a_coordinator_uploads_a_forms_export_and_sees_every_problem(app, client, login, demo, tmp_path):
+    from io import BytesIO
+
+    from tests.services.test_response_import import HEADER, ROWS
+
+    login(Role.COORDINATOR)
+    survey_id = _survey_id(app, "live-feedback")
+
+    def upload(rows, name="export.csv", mapping=""):
+        lines = [",".join(f'"{cell}"' for cell in row) for row in [HEADER, *rows]]
+        data = {"file": (BytesIO("\n".join(lines).encode()), name), "mapping": mapping}
+        return client.post(f"/surveys/{survey_id}/import", data=data, content_type="multipart/form-data")
+
+    bad = [list(row) for row in ROWS]
+    bad[1][5] = "Perhaps"
+    refused = upload(bad)
+    assert refused.status_code == 400 and "Nothing was imported: 1 problem to fix" in refused.text
+    assert "must be Strongly agree" in refused.text
+    assert "The file must be a CSV or an Excel .xlsx file" in upload(ROWS, name="export.pdf").text
+    assert "is mapped to nothing_here" in upload(ROWS, mapping="Which school?=nothing_here").text
+    done = upload(ROWS)
+    assert done.status_code == 302
+    assert "Imported 3 responses; 0 were already there." in client.get(done.location).text
+    with app.app_context():
+        imported = db.session.scalar(
+            sa.select(sa.func.count()).select_from(Response).where(Response.channel == Channel.IMPORT)
+        )
+        assert imported == 3
