@@ -40,4 +40,5 @@ if (form && window.sessionStorage) {
   restore()
   form.addEventListener('input', save)
   form.addEventListener('change', save)
+  form.dataset.keepAnswersReady = 'true'
 }

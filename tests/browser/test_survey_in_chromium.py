@@ -91,19 +91,28 @@ def test_clearing_cookies_mid_survey_keeps_every_answer(live_app, live_server, p
         assert page.is_checked(f"input[name={name}][value={value}]")
 
 
+def wait_for_keep_answers(page) -> None:
+    """The module script loads after the page; answers typed before it is listening are not kept."""
+    page.wait_for_selector("form[data-keep-answers-ready]", state="attached", timeout=10_000)
+
+
 def test_with_javascript_the_page_being_typed_survives_a_reload(live_server, phone):
     page = phone.new_page()
     page.goto(f"{live_server}/s/live-feedback")
     page.get_by_role("button", name="Start now").click()
+    wait_for_keep_answers(page)
     answer_radios(page, {"q_heard": "strongly_disagree"})
     page.get_by_role("button", name="Continue").click()
     page.get_by_role("button", name="Continue").click()
+    wait_for_keep_answers(page)
     page.fill("textarea[name=q_comment]", "Half a thought that must not be lost")
     page.reload()
+    wait_for_keep_answers(page)
     assert page.input_value("textarea[name=q_comment]") == "Half a thought that must not be lost"
     page.go_back()
     page.go_back()
     page.reload()
+    wait_for_keep_answers(page)
     assert page.is_checked("input[name=q_heard][value=strongly_disagree]")
 
 
