@@ -72,39 +72,30 @@ def _wording(question: Question, variant: SurveyVariant) -> tuple[str, str]:
     return (wording.text, wording.hint) if wording else (question.key, "")
 
 
+def _listed_choices(question: Question) -> list[SelectChoice]:
+    return [SelectChoice(c["value"], c["label"]) for c in question.choices or []]
+
+
 def _question_field(question: Question, variant: SurveyVariant):
     text, hint = _wording(question, variant)
     required = [InputRequired(message=f"Answer this question: {text}")] if question.required else [Optional()]
     kind = question.kind
-    if kind is QuestionKind.AGREEMENT:
-        return RadioField(
-            text,
-            description=hint,
-            widget=AgreementRadios(),
-            validators=required,
-            choices=[SelectChoice(a.value, a.label) for a in Agreement],
-        )
-    if kind is QuestionKind.YES_NO:
-        return RadioField(text, description=hint, widget=GovRadioInput(), validators=required, choices=YES_NO)
-    if kind is QuestionKind.RATING:
-        return RadioField(
-            text, description=hint, widget=GovRadioInput(), validators=required, choices=RATINGS
-        )
-    if kind is QuestionKind.SINGLE_CHOICE:
-        return RadioField(
-            text,
-            description=hint,
-            widget=GovRadioInput(),
-            validators=required,
-            choices=[SelectChoice(c["value"], c["label"]) for c in question.choices or []],
-        )
+    radios = {
+        QuestionKind.AGREEMENT: [SelectChoice(a.value, a.label) for a in Agreement],
+        QuestionKind.YES_NO: YES_NO,
+        QuestionKind.RATING: RATINGS,
+        QuestionKind.SINGLE_CHOICE: _listed_choices(question),
+    }
+    if kind in radios:
+        widget = AgreementRadios() if kind is QuestionKind.AGREEMENT else GovRadioInput()
+        return RadioField(text, description=hint, widget=widget, validators=required, choices=radios[kind])
     if kind is QuestionKind.MULTIPLE_CHOICE:
         return SelectMultipleField(
             text,
             description=hint,
             widget=GovCheckboxesInput(),
             validators=required,
-            choices=[SelectChoice(c["value"], c["label"]) for c in question.choices or []],
+            choices=_listed_choices(question),
         )
     if kind is QuestionKind.NUMBER:
         return NumberField(

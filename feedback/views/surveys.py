@@ -49,29 +49,22 @@ def show(survey_id: int):
 @bp.route("/new", methods=["GET", "POST"])
 @require_role(Role.COORDINATOR)
 def new():
-    form = SurveyForm(slug_taken=lambda slug: surveys.slug_taken(db.session, slug))
-    if form.validate_on_submit():
-        survey = surveys.save_survey(
-            db.session,
-            None,
-            title=form.title.data,
-            slug=form.slug.data,
-            audience=form.audience.data,
-            anonymous=form.anonymous.data,
-            consent_text=form.consent_text.data or "",
-        )
-        flash("Survey created. Add its questions, then open it.", "success")
-        return redirect(url_for(".show", survey_id=survey.id))
-    return render_template("surveys/edit.html", form=form, survey=None), 400 if form.errors else 200
+    return _survey_page(None)
 
 
 @bp.route("/<int:survey_id>/edit", methods=["GET", "POST"])
 @require_role(Role.COORDINATOR)
 def edit(survey_id: int):
-    survey = db.get_or_404(Survey, survey_id)
-    form = SurveyForm(obj=survey, slug_taken=lambda slug: surveys.slug_taken(db.session, slug, survey.id))
+    return _survey_page(db.get_or_404(Survey, survey_id))
+
+
+def _survey_page(survey: Survey | None):
+    form = SurveyForm(
+        obj=survey,
+        slug_taken=lambda slug: surveys.slug_taken(db.session, slug, survey.id if survey else None),
+    )
     if form.validate_on_submit():
-        surveys.save_survey(
+        saved = surveys.save_survey(
             db.session,
             survey,
             title=form.title.data,
@@ -80,8 +73,8 @@ def edit(survey_id: int):
             anonymous=form.anonymous.data,
             consent_text=form.consent_text.data or "",
         )
-        flash("Survey saved.", "success")
-        return redirect(url_for(".show", survey_id=survey.id))
+        flash("Survey saved." if survey else "Survey created. Add its questions, then open it.", "success")
+        return redirect(url_for(".show", survey_id=saved.id))
     return render_template("surveys/edit.html", form=form, survey=survey), 400 if form.errors else 200
 
 
