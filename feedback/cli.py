@@ -10,7 +10,7 @@ from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
 from .extensions import db
-from .models import Role, Survey
+from .models import AnalysisRun, Role, Survey
 from .services import demo, plan_import, respond, response_import, users
 from .services.audit import set_actor
 
@@ -20,6 +20,8 @@ responses_cli = AppGroup("responses", help="Survey responses.")
 
 
 def register_commands(app: Flask) -> None:
+    app.cli.add_command(analyse_command)
+    app.cli.add_command(scheduler_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(plans_cli)
     app.cli.add_command(responses_cli)
@@ -124,6 +126,44 @@ def erase_contact(email: str, phone: str) -> None:
         raise click.ClickException(str(error)) from None
     db.session.commit()
     click.echo(f"Erased the contact details of {erased} responses; their answers stay, anonymous.")
+
+
+@click.command("analyse")
+@with_appcontext
+def analyse_command() -> None:
+    """Run the analyser once, unless another run holds the lease."""
+    from flask import current_app
+
+    from .jobs import run_job
+
+    run_id = run_job(current_app._get_current_object(), "analyse", trigger="manual")
+    if run_id is None:
+        raise click.ClickException("Another analysis is running; nothing was done.")
+    run = db.session.get(AnalysisRun, run_id)
+    if run.status.value == "failed":
+        raise click.ClickException(f"The analysis failed; earlier results are unchanged.\n{run.error}")
+    click.echo(
+        f"Analysis {run.id}: {run.readings_written} readings written, {run.statuses_changed} changed status."
+    )
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler_command() -> None:
+    """Run the scheduled jobs in this process, on FEEDBACK_ANALYSIS_CRON. Run exactly one of these."""
+    from flask import current_app
+
+    from .jobs import build_scheduler
+
+    app = current_app._get_current_object()
+    scheduler = build_scheduler(app)
+    click.echo(
+        f"Scheduler running: analyse on '{app.config['FEEDBACK_ANALYSIS_CRON']}' (UTC). Ctrl-C stops it."
+    )
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        scheduler.shutdown(wait=False)
 
 
 @click.command("demo")

@@ -94,3 +94,20 @@ def significant_change(baseline: Agreement, latest: Agreement, alpha: float = 0.
     if baseline.n == 0 or latest.n == 0:
         return False
     return two_proportion_z(baseline.agree, baseline.n, latest.agree, latest.n)[1] < alpha
+
+
+def agreement_from_counts(counts: pd.DataFrame, by: list[str], value: str = "agreement") -> pd.DataFrame:
+    """Like agreement_table, from rows already counted by the database: ``by`` columns, the agreement
+    value and ``count``. The same columns come back: agree, n, percent, low, high."""
+    counted = counts[counts[value].notna() & ~counts[value].isin(NOT_COUNTED)]
+    agreeing = counted["count"].where(counted[value].isin(AGREE), 0)
+    grouped = counted.assign(_agree=agreeing).groupby(by, observed=True)
+    table = pd.DataFrame(
+        {"agree": grouped["_agree"].sum().astype(int), "n": grouped["count"].sum().astype(int)}
+    )
+    table = table[table["n"] > 0]
+    intervals = [wilson_interval(a, n) for a, n in zip(table["agree"], table["n"], strict=True)]
+    table["percent"] = 100 * table["agree"] / table["n"]
+    table["low"] = [100 * low for low, _ in intervals]
+    table["high"] = [100 * high for _, high in intervals]
+    return table.reset_index()

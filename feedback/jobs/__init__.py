@@ -1,1 +1,66 @@
-"""Scheduled jobs, in one table with stable ids, each run in an app context by the scheduler process."""
+"""Scheduled jobs, in one table with stable ids. Each runs in an app context, holds the job's lease while
+it runs, and takes ids and plain values, never ORM objects."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import Flask
+
+from ..extensions import db
+from ..services import analysis, lease
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    run: Callable[[str], object]
+    lease_for: timedelta
+
+
+def _analyse(trigger: str):
+    return analysis.analyse(db.session, trigger=trigger)
+
+
+JOBS: dict[str, Job] = {
+    "analyse": Job("analyse", _analyse, lease_for=timedelta(minutes=30)),
+}
+
+
+def holder_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def run_job(app: Flask, job_id: str, trigger: str = "scheduler", holder: str | None = None):
+    """Run the job if nobody else is running it; returns what it returned, or None if it was busy."""
+    job = JOBS[job_id]
+    holder = holder or holder_name()
+    with app.app_context():
+        if not lease.acquire(db.engine, job.id, holder, job.lease_for):
+            return None
+        try:
+            return job.run(trigger)
+        finally:
+            db.session.remove()
+            lease.release(db.engine, job.id, holder)
+
+
+def build_scheduler(app: Flask):
+    """APScheduler with every job on its cron line, for the one scheduler process."""
+    from apscheduler.schedulers.blocking import BlockingScheduler
+    from apscheduler.triggers.cron import CronTrigger
+
+    scheduler = BlockingScheduler(timezone="UTC")
+    scheduler.add_job(
+        run_job,
+        CronTrigger.from_crontab(app.config["FEEDBACK_ANALYSIS_CRON"], timezone="UTC"),
+        args=[app, "analyse"],
+        id="analyse",
+        max_instances=1,
+        coalesce=True,
+    )
+    return scheduler

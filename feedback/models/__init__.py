@@ -1,5 +1,6 @@
 """Typed SQLAlchemy models, one module per part of the domain."""
 
+from .analysis import AnalysisRun, JobLease, RunStatus
 from .audit import AuditEvent
 from .case import OUTCOMES_BY_KIND, Case, CaseContact, CaseKind, CaseOutcome
 from .plan import (
@@ -45,6 +46,9 @@ from .theme import Theme
 from .user import Role, User
 
 __all__ = [
+    "AnalysisRun",
+    "JobLease",
+    "RunStatus",
     "Action",
     "Agreement",
     "Answer",

@@ -75,3 +75,27 @@ def test_bad_counts_are_refused():
         wilson_interval(3, 0)
     with pytest.raises(ValueError):
         wilson_interval(11, 10)
+
+
+def test_counts_from_the_database_give_the_same_table_as_rows():
+    from feedback.analysis.agreement import agreement_from_counts
+
+    rows = pd.DataFrame(
+        {
+            "month": ["2022-04"] * 7 + ["2022-05"] * 3,
+            "agreement": [
+                "agree",
+                "agree",
+                "strongly_agree",
+                "disagree",
+                "dont_know",
+                "neither",
+                "agree",
+                "disagree",
+                "dont_know",
+                "strongly_agree",
+            ],
+        }
+    )
+    counts = rows.groupby(["month", "agreement"]).size().rename("count").reset_index()
+    assert agreement_from_counts(counts, ["month"]).equals(agreement_table(rows, ["month"]))

@@ -1,0 +1,98 @@
+"""The analysis run: readings for survey-linked measures, suggested statuses, the lease, failures."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, date, datetime, timedelta
+
+import sqlalchemy as sa
+
+from feedback.extensions import db
+from feedback.models import AnalysisRun, ImpactStatus, Measure, Reading, ReadingSource, RunStatus
+from feedback.services import analysis, lease
+
+
+def _measure(text: str) -> Measure:
+    return db.session.scalar(sa.select(Measure).where(Measure.text.startswith(text)))
+
+
+def test_a_run_gives_survey_measures_monthly_readings_and_every_measure_a_suggested_status(app, runner, demo):
+    result = runner.invoke(args=["analyse"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        heard = _measure("Parent carers who agree they feel heard")
+        readings = [r for r in heard.readings if r.source is ReadingSource.ANALYSIS]
+        assert len(readings) == 12
+        assert readings[0].period_start == date(2022, 4, 1) and readings[-1].period_end == date(2023, 3, 31)
+        assert all(r.n and r.n >= 10 for r in readings)
+        assert readings[0].value < readings[-1].value  # agreement rose, as in Warwickshire
+        wait = _measure("Longest wait")
+        assert wait.suggested_status is ImpactStatus.GREEN  # 153 weeks in Sept 2022, ahead of 177
+        run = db.session.scalar(sa.select(AnalysisRun))
+        assert run.status is RunStatus.SUCCEEDED and run.readings_written >= 12 * 6
+    again = runner.invoke(args=["analyse"])
+    assert "0 readings written, 0 changed status" in again.output
+
+
+def test_a_failed_run_is_recorded_and_leaves_earlier_results(app, runner, demo, monkeypatch):
+    runner.invoke(args=["analyse"])
+    with app.app_context():
+        before = db.session.scalar(sa.select(sa.func.count()).select_from(Reading))
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(analysis, "_suggest", broken)
+    failed = runner.invoke(args=["analyse"])
+    assert failed.exit_code == 1 and "earlier results are unchanged" in failed.output
+    with app.app_context():
+        runs = db.session.scalars(sa.select(AnalysisRun).order_by(AnalysisRun.id)).all()
+        assert [r.status for r in runs] == [RunStatus.SUCCEEDED, RunStatus.FAILED]
+        assert "the disk is full" in runs[-1].error
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Reading)) == before
+        assert _measure("Longest wait").suggested_status is ImpactStatus.GREEN
+
+
+def test_four_runners_over_24_ticks_run_exactly_24_times(app):
+    with app.app_context():
+        engine = db.engine
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    wins: list[tuple[int, str]] = []
+    barrier = threading.Barrier(4)
+    lock = threading.Lock()
+
+    def runner(name: str) -> None:
+        for tick in range(24):
+            barrier.wait()
+            now = start + timedelta(hours=tick)
+            if lease.acquire(engine, "analyse", name, timedelta(minutes=30), now=now):
+                with lock:
+                    wins.append((tick, name))
+            barrier.wait()
+
+    threads = [threading.Thread(target=runner, args=(f"scheduler-{i}",)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(tick for tick, _ in wins) == list(range(24))
+
+
+def test_a_manual_run_beside_a_running_one_does_nothing(app, runner, demo):
+    with app.app_context():
+        assert lease.acquire(db.engine, "analyse", "another-machine", timedelta(minutes=30))
+    busy = runner.invoke(args=["analyse"])
+    assert busy.exit_code == 1 and "Another analysis is running" in busy.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AnalysisRun)) == 0
+        lease.release(db.engine, "analyse", "another-machine")
+    assert runner.invoke(args=["analyse"]).exit_code == 0
+
+
+def test_the_scheduler_runs_the_analyser_on_the_configured_cron(app):
+    from feedback.jobs import build_scheduler
+
+    app.config["FEEDBACK_ANALYSIS_CRON"] = "15 */2 * * *"
+    job = build_scheduler(app).get_job("analyse")
+    assert str(job.trigger) == "cron[month='*', day='*', day_of_week='*', hour='*/2', minute='15']"
+    assert job.args[1] == "analyse" and job.max_instances == 1
