@@ -47,8 +47,7 @@ AUDITED = (
     User,
 )
 # Never copied into the trail: a hash is a secret, and contact details would outlive their erasure.
-REDACTED_ATTRIBUTES = {"password_hash", "name", "email", "phone", "child_name"}
-REDACTED_BY_TYPE = {User: {"password_hash"}}
+REDACTED_BY_TYPE = {User: {"password_hash"}, CaseContact: {"name", "email", "phone", "child_name"}}
 
 _PENDING = "feedback_audit_pending"
 SYSTEM_ACTOR = "system"
@@ -69,24 +68,19 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def _redacted(obj: Any) -> set[str]:
-    if isinstance(obj, CaseContact):
-        return REDACTED_ATTRIBUTES
-    return REDACTED_BY_TYPE.get(type(obj), set())
+def _shown(obj: Any, key: str, value: Any) -> Any:
+    """A column's value as the trail keeps it."""
+    return "[redacted]" if key in REDACTED_BY_TYPE.get(type(obj), ()) else _plain(value)
 
 
 def _column_values(obj: Any) -> dict[str, Any]:
-    state = inspect(obj)
-    hidden = _redacted(obj)
     return {
-        attr.key: ("[redacted]" if attr.key in hidden else _plain(getattr(obj, attr.key)))
-        for attr in state.mapper.column_attrs
+        attr.key: _shown(obj, attr.key, getattr(obj, attr.key)) for attr in inspect(obj).mapper.column_attrs
     }
 
 
 def _changes(obj: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     state = inspect(obj)
-    hidden = _redacted(obj)
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
     for attr in state.mapper.column_attrs:
@@ -97,8 +91,8 @@ def _changes(obj: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         new = history.added[0] if history.added else None
         if old == new:
             continue
-        before[attr.key] = "[redacted]" if attr.key in hidden else _plain(old)
-        after[attr.key] = "[redacted]" if attr.key in hidden else _plain(new)
+        before[attr.key] = _shown(obj, attr.key, old)
+        after[attr.key] = _shown(obj, attr.key, new)
     return before, after
 
 
