@@ -111,3 +111,19 @@ def agreement_from_counts(counts: pd.DataFrame, by: list[str], value: str = "agr
     table["low"] = [100 * low for low, _ in intervals]
     table["high"] = [100 * high for _, high in intervals]
     return table.reset_index()
+
+
+def change_against_first(table: pd.DataFrame, group: str, period: str, alpha: float = 0.05) -> pd.DataFrame:
+    """For each ``group`` (a question), each period's change in % agree since the group's first period,
+    in points, and whether a two-proportion test calls it significant. Adds columns change, significant."""
+    table = table.sort_values([group, period]).copy()
+    first = table.groupby(group)[["agree", "n", "percent"]].transform("first")
+    table["change"] = table["percent"] - first["percent"]
+    table["significant"] = [
+        two_proportion_z(int(fa), int(fn), int(a), int(n))[1] < alpha
+        for fa, fn, a, n in zip(first["agree"], first["n"], table["agree"], table["n"], strict=True)
+    ]
+    is_first = table.groupby(group).cumcount() == 0
+    table.loc[is_first, ["change"]] = None
+    table.loc[is_first, "significant"] = False
+    return table

@@ -1,0 +1,45 @@
+"""Quotes lose every personal detail that has a shape, the area's place names and people's names, and
+the approver is told what went."""
+
+from __future__ import annotations
+
+import pytest
+
+from feedback.analysis.redact import redact_quote
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "removed"),
+    [
+        ("Email me at parent.example@example.org please", "email", "parent.example@example.org"),
+        ("Call me back on 07700 900461 - no reply yet", "phone", "07700 900461"),
+        ("Ring +44 7700 900 461 any time", "phone", "+44 7700 900 461"),
+        ("We live in CV34 4RL near the school", "postcode", "CV34 4RL"),
+        ("She was born on 12/03/2015 and", "date", "12/03/2015"),
+        ("He was born on 3rd March 2015 and", "date", "3rd March 2015"),
+        ("Her NHS number is 943 476 5919.", "NHS number", "943 476 5919"),
+        ("Sarah from the SEND team was amazing", "name", "Sarah"),
+        ("We spoke to Mrs Jones twice", "name", "Mrs Jones"),
+        ("Still waiting for Dr Patel to call", "name", "Dr Patel"),
+        ("Grace Smith helped us", "name", "Grace Smith"),
+    ],
+)
+def test_each_kind_of_detail_is_removed_and_reported(text, kind, removed):
+    result = redact_quote(text)
+    assert removed not in result.text
+    assert f"[{kind}]" in result.text
+    assert (kind, removed) in result.removed
+
+
+def test_configured_places_are_removed_whatever_their_case():
+    result = redact_quote(
+        "They moved him from Oak Tree Primary to oak tree primary's unit.", ["Oak Tree Primary"]
+    )
+    assert "oak tree" not in result.text.lower()
+    assert result.text.count("[place]") == 2
+
+
+def test_ordinary_words_acronyms_and_months_stay():
+    text = "The Council and CAMHS did nothing in March. The Local Offer website is good; SENCO helped."
+    result = redact_quote(text)
+    assert result.text == text and not result.changed
