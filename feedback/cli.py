@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 from pathlib import Path
 
@@ -11,12 +12,13 @@ from flask.cli import AppGroup, with_appcontext
 
 from .extensions import db
 from .models import AnalysisRun, Role, Survey
-from .services import demo, plan_import, respond, response_import, users
+from .services import demo, plan_import, respond, response_import, themes, users
 from .services.audit import set_actor
 
 users_cli = AppGroup("users", help="Staff accounts.")
 plans_cli = AppGroup("plans", help="Improvement plans.")
 responses_cli = AppGroup("responses", help="Survey responses.")
+themes_cli = AppGroup("themes", help="The theme lexicon.")
 
 
 def register_commands(app: Flask) -> None:
@@ -25,6 +27,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(plans_cli)
     app.cli.add_command(responses_cli)
+    app.cli.add_command(themes_cli)
     app.cli.add_command(demo_command)
 
 
@@ -75,6 +78,22 @@ def import_plan(file: Path) -> None:
     click.echo(f"Imported {result.plan.title}.")
     for kind in ("areas", "actions", "measures"):
         click.echo(f"  {kind}: {result.created[kind]} new, {result.updated[kind]} updated")
+
+
+@themes_cli.command("install")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=False)
+def install_themes(file: Path | None) -> None:
+    """Add the themes of a lexicon file (slug,name,keywords with keywords separated by semicolons) that are
+    not there yet; by default the SEND lexicon that ships with Feedback Loop. Edited themes are kept."""
+    set_actor(db.session, None, "themes install")
+    try:
+        added = themes.install_lexicon(db.session, file or themes.LEXICON_FILE)
+    except (KeyError, UnicodeDecodeError, csv.Error) as error:
+        raise click.ClickException(
+            f"{file} is not a lexicon file: it needs the columns slug, name and keywords ({error})."
+        ) from None
+    db.session.commit()
+    click.echo(f"Added {added} themes; the next analysis run matches every comment against them.")
 
 
 @responses_cli.command("import")
@@ -129,21 +148,25 @@ def erase_contact(email: str, phone: str) -> None:
 
 
 @click.command("analyse")
+@click.option("--full", is_flag=True, help="Read every comment's themes and count every month again.")
 @with_appcontext
-def analyse_command() -> None:
+def analyse_command(full: bool) -> None:
     """Run the analyser once, unless another run holds the lease."""
     from flask import current_app
 
     from .jobs import run_job
 
-    run_id = run_job(current_app._get_current_object(), "analyse", trigger="manual")
+    run_id = run_job(current_app._get_current_object(), "analyse", trigger="manual", full=full)
     if run_id is None:
         raise click.ClickException("Another analysis is running; nothing was done.")
     run = db.session.get(AnalysisRun, run_id)
     if run.status.value == "failed":
         raise click.ClickException(f"The analysis failed; earlier results are unchanged.\n{run.error}")
     click.echo(
-        f"Analysis {run.id}: {run.readings_written} readings written, {run.statuses_changed} changed status."
+        f"Analysis {run.id} took {run.seconds:.1f} s: {run.comments_analysed} new comments read,"
+        f" {run.comments_rethemed} matched again to an edited lexicon, {run.candidates_offered} candidate"
+        f" themes offered, {run.readings_written} readings written, {run.statuses_changed} measures changed"
+        " suggested status."
     )
 
 

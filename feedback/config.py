@@ -44,6 +44,9 @@ def from_environment(instance_path: Path, given: dict | None = None) -> dict:
         "SESSION_COOKIE_SECURE": os.environ.get("FEEDBACK_INSECURE_COOKIES") != "1",
         "REMEMBER_COOKIE_SECURE": os.environ.get("FEEDBACK_INSECURE_COOKIES") != "1",
     }
+    places = os.environ.get("FEEDBACK_REDACT_PLACES")
+    if places:
+        settings["REDACT_PLACES"] = [p.strip() for p in places.split(";") if p.strip()]
     limit = os.environ.get("FEEDBACK_PUBLIC_POST_LIMIT")
     if limit:
         settings["FEEDBACK_PUBLIC_POST_LIMIT"] = _parse_limit(limit)
@@ -84,3 +87,5 @@ class Defaults:
     SERVICE_NAME = "Feedback Loop"
     # Public survey posts from one address: a school's tablets share one, so this is generous.
     FEEDBACK_PUBLIC_POST_LIMIT = (300, 600)
+    # School and place names that quotes must never show, beside the names the tagger finds.
+    REDACT_PLACES: list[str] = []

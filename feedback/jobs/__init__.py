@@ -18,12 +18,12 @@ from ..services import analysis, lease
 @dataclass(frozen=True)
 class Job:
     id: str
-    run: Callable[[str], object]
+    run: Callable[..., object]
     lease_for: timedelta
 
 
-def _analyse(trigger: str):
-    return analysis.analyse(db.session, trigger=trigger)
+def _analyse(trigger: str, full: bool = False):
+    return analysis.analyse(db.session, trigger=trigger, full=full)
 
 
 JOBS: dict[str, Job] = {
@@ -35,7 +35,7 @@ def holder_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def run_job(app: Flask, job_id: str, trigger: str = "scheduler", holder: str | None = None):
+def run_job(app: Flask, job_id: str, trigger: str = "scheduler", holder: str | None = None, **options):
     """Run the job if nobody else is running it; returns what it returned, or None if it was busy."""
     job = JOBS[job_id]
     holder = holder or holder_name()
@@ -43,7 +43,7 @@ def run_job(app: Flask, job_id: str, trigger: str = "scheduler", holder: str | N
         if not lease.acquire(db.engine, job.id, holder, job.lease_for):
             return None
         try:
-            return job.run(trigger)
+            return job.run(trigger, **options)
         finally:
             db.session.remove()
             lease.release(db.engine, job.id, holder)

@@ -42,7 +42,7 @@ from .survey import (
     SurveyVariant,
     VariantKind,
 )
-from .theme import Theme
+from .theme import NounChunk, Theme
 from .user import Role, User
 
 __all__ = [
@@ -90,6 +90,7 @@ __all__ = [
     "SurveyStateError",
     "SurveyStatus",
     "SurveyVariant",
+    "NounChunk",
     "Theme",
     "Unit",
     "User",

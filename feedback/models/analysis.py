@@ -30,7 +30,21 @@ class AnalysisRun(db.Model):
     trigger: Mapped[str] = mapped_column(sa.String(30), default="manual")
     readings_written: Mapped[int] = mapped_column(default=0)
     statuses_changed: Mapped[int] = mapped_column(default=0)
+    comments_analysed: Mapped[int] = mapped_column(default=0)
+    comments_rethemed: Mapped[int] = mapped_column(default=0)
+    candidates_offered: Mapped[int] = mapped_column(default=0)
+    # Where the next run starts from: the lexicon and the question tags it used, and the newest response
+    # it counted. A run with a different lexicon or tags redoes that part in full.
+    lexicon_version: Mapped[str] = mapped_column(sa.String(16), default="")
+    tags_version: Mapped[str] = mapped_column(sa.String(16), default="")
+    last_response_id: Mapped[int] = mapped_column(default=0)
     error: Mapped[str] = mapped_column(sa.Text, default="")
+
+    @property
+    def seconds(self) -> float | None:
+        if self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
 
 
 class JobLease(db.Model):

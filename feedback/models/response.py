@@ -73,6 +73,7 @@ class Response(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("survey_id", "idempotency_key"),
         sa.Index("ix_response_survey_id_submitted_at", "survey_id", "submitted_at"),
+        sa.Index("ix_response_submitted_at", "submitted_at"),
     )
 
 
@@ -134,6 +135,10 @@ class CommentAnalysis(db.Model):
     answer_id: Mapped[int] = mapped_column(sa.ForeignKey("answer.id", ondelete="CASCADE"), primary_key=True)
     polarity: Mapped[float]
     subjectivity: Mapped[float]
+    # The comment's tokens and their lemmas, space-separated: an edited lexicon is matched again from
+    # these without parsing the text again.
+    tokens: Mapped[str] = mapped_column(sa.Text, default="")
+    lemmas: Mapped[str] = mapped_column(sa.Text, default="")
     analysed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     themes: Mapped[list[Theme]] = relationship(secondary=comment_theme)

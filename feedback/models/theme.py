@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
+from .types import UTCDateTime, utcnow
 
 
 class Theme(db.Model):
@@ -18,6 +21,23 @@ class Theme(db.Model):
     keywords: Mapped[str] = mapped_column(sa.Text, default="")
     # Offered by the analyser from frequent unmatched noun chunks; not used until a coordinator accepts it.
     candidate: Mapped[bool] = mapped_column(default=False)
+    # A candidate a coordinator turned down: kept so that it is not offered again.
+    dismissed: Mapped[bool] = mapped_column(default=False)
+
+    @property
+    def keyword_list(self) -> list[str]:
+        return [k.strip() for k in self.keywords.splitlines() if k.strip()]
 
     def __repr__(self) -> str:
         return f"<Theme {self.slug}>"
+
+
+class NounChunk(db.Model):
+    """How many comments used a noun phrase: the analyser offers frequent ones that no theme matches as
+    candidate themes. Names, numbers and addresses are never counted (see ``analysis.text``)."""
+
+    __tablename__ = "noun_chunk"
+
+    phrase: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    comments: Mapped[int] = mapped_column(default=0)
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

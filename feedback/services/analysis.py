@@ -1,19 +1,22 @@
 """The analysis run: survey-linked measures get monthly readings from their tagged questions, and every
 measure with a baseline and a target gets the impact status its readings suggest.
 
-Themes and sentiment of free text are not computed yet (see the analyser issue).
+Comments get their themes and sentiment (``services.themes``). Each part is incremental: see ``analyse``.
 """
 
 from __future__ import annotations
 
+import enum
+import hashlib
 import traceback
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from ..analysis.agreement import agreement_from_counts
+from ..analysis.agreement import agreement_from_counts, change_against_first
+from ..analysis.summary import quantitative_summary
 from ..analysis.trajectory import Plan as Trajectory
 from ..analysis.trajectory import suggested_status
 from ..models import (
@@ -29,36 +32,80 @@ from ..models import (
     ReadingSource,
     Response,
     RunStatus,
+    SurveyVariant,
+    VariantKind,
 )
 from ..models.survey import question_measure
 from ..models.types import utcnow
+from . import themes
 
 
-def survey_readings(session: Session, measure: Measure) -> pd.DataFrame:
-    """Monthly % agree over every agreement question tagged to the measure, counted by the database:
-    month, agree, n, percent, low, high."""
-    submitted = Response.submitted_at
+def _month(session: Session, column):
     if session.get_bind().dialect.name == "postgresql":
-        month = sa.func.to_char(submitted, "YYYY-MM")
-    else:
-        month = sa.func.strftime("%Y-%m", submitted)
-    rows = session.execute(
-        sa.select(month.label("month"), Answer.agreement, sa.func.count().label("count"))
-        .join(Answer, Answer.response_id == Response.id)
-        .join(question_measure, question_measure.c.question_id == Answer.question_id)
-        .join(Question, Question.id == Answer.question_id)
-        .where(question_measure.c.measure_id == measure.id, Question.kind == QuestionKind.AGREEMENT)
-        .group_by(month, Answer.agreement)
+        return sa.func.to_char(column, "YYYY-MM")
+    return sa.func.strftime("%Y-%m", column)
+
+
+def survey_readings(session: Session, measure_ids: list[int], since: date | None = None) -> pd.DataFrame:
+    """Monthly % agree over the agreement questions tagged to each measure: measure_id, month, agree, n,
+    percent, low, high. The database counts answers per question, month and value in one pass (joining
+    the tags there would count a question once for each of its measures); pandas adds up the measures.
+    With ``since``, only months from then on."""
+    tags = session.execute(
+        sa.select(question_measure.c.question_id, question_measure.c.measure_id)
+        .join(Question, Question.id == question_measure.c.question_id)
+        .where(question_measure.c.measure_id.in_(measure_ids), Question.kind == QuestionKind.AGREEMENT)
     ).all()
+    empty = pd.DataFrame(columns=["measure_id", "month", "agree", "n", "percent", "low", "high"])
+    if not tags:
+        return empty
+    month = _month(session, Response.submitted_at)
+    # With ``since``, start from the few new responses rather than from every answer to the tagged
+    # questions: "+ 0" keeps SQLite's planner off the question index; PostgreSQL plans by cost anyway.
+    question = Answer.question_id + 0 if since is not None else Answer.question_id
+    query = (
+        sa.select(question, month.label("month"), Answer.agreement, sa.func.count())
+        .select_from(Response)
+        .join(Answer, Answer.response_id == Response.id)
+        .where(question.in_({q for q, _ in tags}))
+        .group_by(question, month, Answer.agreement)
+    )
+    if since is not None:
+        query = query.where(Response.submitted_at >= datetime.combine(since, time(), tzinfo=UTC))
+    rows = session.execute(query).all()
     counts = pd.DataFrame(
-        [(m, a.value if a is not None else None, c) for m, a, c in rows],
-        columns=["month", "agreement", "count"],
+        [(q, m, a.value if a is not None else None, c) for q, m, a, c in rows],
+        columns=["question_id", "month", "agreement", "count"],
     )
     if counts.empty:
-        return pd.DataFrame(columns=["month", "agree", "n", "percent", "low", "high"])
-    table = agreement_from_counts(counts, ["month"])
+        return empty
+    counts = counts.merge(pd.DataFrame(tags, columns=["question_id", "measure_id"]), on="question_id")
+    table = agreement_from_counts(counts, ["measure_id", "month"])
     table["month"] = pd.PeriodIndex(table["month"], freq="M")
     return table
+
+
+def _tags_version(session: Session) -> str:
+    """A fingerprint of which questions count towards which measures: when it changes, readings are
+    counted again in full."""
+    rows = session.execute(
+        sa.select(question_measure.c.question_id, question_measure.c.measure_id).order_by(
+            question_measure.c.question_id, question_measure.c.measure_id
+        )
+    ).all()
+    return hashlib.sha256(repr(rows).encode()).hexdigest()[:16]
+
+
+def _first_new_month(session: Session, after_response_id: int, as_of: date) -> date:
+    """The first month with responses newer than the last run's newest, and never later than last month:
+    a response whose id was taken before the last run but committed after it is still counted."""
+    earliest = session.scalar(
+        sa.select(sa.func.min(Response.submitted_at)).where(Response.id > after_response_id)
+    )
+    last_month = (as_of.replace(day=1) - timedelta(days=1)).replace(day=1)
+    if earliest is None:
+        return last_month
+    return min(earliest.date().replace(day=1), last_month)
 
 
 def _write_readings(session: Session, measure: Measure, table: pd.DataFrame) -> int:
@@ -100,26 +147,23 @@ def _suggest(measure: Measure, as_of: date) -> ImpactStatus | None:
     return ImpactStatus(suggested_status(trajectory, readings, as_of))
 
 
-def analyse(session: Session, as_of: date | None = None, trigger: str = "manual") -> int:
+def analyse(session: Session, as_of: date | None = None, trigger: str = "manual", full: bool = False) -> int:
     """One run, recorded whatever happens; a failure rolls back its own changes and leaves earlier
-    results as they were."""
+    results as they were. Incremental: comments are read once, readings are counted again only for the
+    months that have new responses, unless the lexicon, the question tags or ``full`` say otherwise."""
+    previous = session.scalar(
+        sa.select(AnalysisRun)
+        .where(AnalysisRun.status == RunStatus.SUCCEEDED)
+        .order_by(AnalysisRun.id.desc())
+        .limit(1)
+    )
     run = AnalysisRun(trigger=trigger, status=RunStatus.RUNNING)
     session.add(run)
     session.commit()
     as_of = as_of or date.today()
     try:
-        measures = session.scalars(
-            sa.select(Measure).options(selectinload(Measure.readings), selectinload(Measure.milestones))
-        ).all()
-        for measure in measures:
-            if measure.data_source is DataSource.SURVEY:
-                run.readings_written += _write_readings(session, measure, survey_readings(session, measure))
-        session.flush()
-        for measure in measures:
-            suggestion = _suggest(measure, as_of)
-            if suggestion is not measure.suggested_status:
-                measure.suggested_status = suggestion
-                run.statuses_changed += 1
+        _analyse_text(session, run, previous, full)
+        _analyse_numbers(session, run, previous, full, as_of)
         run.status = RunStatus.SUCCEEDED
         run.finished_at = utcnow()
         session.commit()
@@ -131,3 +175,118 @@ def analyse(session: Session, as_of: date | None = None, trigger: str = "manual"
         run.error = traceback.format_exc(limit=5)[-4000:]
         session.commit()
     return run.id
+
+
+def _analyse_text(session: Session, run: AnalysisRun, previous: AnalysisRun | None, full: bool) -> None:
+    lexicon, theme_ids = themes.load_lexicon(session)
+    run.lexicon_version = lexicon.version
+    if full or previous is None or previous.lexicon_version != lexicon.version:
+        run.comments_rethemed = themes.retheme_all(session, lexicon, theme_ids)
+    run.comments_analysed = themes.analyse_new_comments(session, lexicon, theme_ids)
+    if run.comments_analysed or run.comments_rethemed:
+        run.candidates_offered = themes.offer_candidates(session, lexicon)
+
+
+def _analyse_numbers(
+    session: Session, run: AnalysisRun, previous: AnalysisRun | None, full: bool, as_of: date
+) -> None:
+    run.tags_version = _tags_version(session)
+    run.last_response_id = session.scalar(sa.select(sa.func.coalesce(sa.func.max(Response.id), 0)))
+    since = None
+    if not full and previous is not None and previous.tags_version == run.tags_version:
+        since = _first_new_month(session, previous.last_response_id, as_of)
+    measures = session.scalars(
+        sa.select(Measure).options(selectinload(Measure.readings), selectinload(Measure.milestones))
+    ).all()
+    survey_measures = {m.id: m for m in measures if m.data_source is DataSource.SURVEY}
+    if survey_measures:
+        table = survey_readings(session, list(survey_measures), since)
+        for measure_id, rows in table.groupby("measure_id"):
+            run.readings_written += _write_readings(session, survey_measures[int(measure_id)], rows)
+    session.flush()
+    for measure in measures:
+        suggestion = _suggest(measure, as_of)
+        if suggestion is not measure.suggested_status:
+            measure.suggested_status = suggestion
+            run.statuses_changed += 1
+
+
+# Page queries ------------------------------------------------------------------------------------------
+
+BREAKDOWNS = {
+    "month": "Month",
+    "quarter": "Quarter",
+    "version": "Version of the survey",
+    "role": "Who answered",
+    "district": "District",
+    "need": "Area of need",
+}
+
+
+def agreement_breakdown(session: Session, survey_id: int, by: str) -> pd.DataFrame:
+    """% agree for each agreement question of a survey, split by ``by`` (a key of BREAKDOWNS): question_id,
+    group, agree, n, percent, low, high; for periods, also change since the first period and whether it is
+    significant. The database counts; pandas does the rest."""
+    if by not in BREAKDOWNS:
+        raise ValueError(f"unknown breakdown {by!r}")
+    group = {
+        "month": _month(session, Response.submitted_at),
+        "quarter": _month(session, Response.submitted_at),
+        "version": Response.variant_id,
+        "role": Response.respondent_role,
+        "district": Response.district,
+        "need": Response.area_of_need,
+    }[by]
+    rows = session.execute(
+        sa.select(Answer.question_id, group.label("grp"), Answer.agreement, sa.func.count())
+        .select_from(Response)
+        .join(Answer, Answer.response_id == Response.id)
+        .join(Question, Question.id == Answer.question_id)
+        .where(Response.survey_id == survey_id, Question.kind == QuestionKind.AGREEMENT)
+        .group_by(Answer.question_id, group, Answer.agreement)
+    ).all()
+    columns = ["question_id", "group", "agree", "n", "percent", "low", "high", "change", "significant"]
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    versions = {v.id: _version_label(v) for v in session.scalars(sa.select(SurveyVariant))}
+    label = (lambda g: versions.get(g, "Standard")) if by == "version" else _label
+    counts = pd.DataFrame(
+        [(q, label(g), a.value if a is not None else None, c) for q, g, a, c in rows],
+        columns=["question_id", "group", "agreement", "count"],
+    )
+    if by == "quarter":
+        counts["group"] = pd.PeriodIndex(counts["group"], freq="M").asfreq("Q").astype(str)
+    table = agreement_from_counts(counts, ["question_id", "group"])
+    if by in ("month", "quarter"):
+        return change_against_first(table, "question_id", "group")
+    return table.assign(change=None, significant=False)
+
+
+def _label(value) -> str:
+    if isinstance(value, enum.Enum):
+        return value.value.replace("_", " ").capitalize()
+    return "Not given" if value is None else str(value)
+
+
+def _version_label(variant: SurveyVariant) -> str:
+    if variant.kind is VariantKind.LANGUAGE:
+        return f"Language: {variant.language}"
+    return _label(variant.kind)
+
+
+def plan_summary(plan) -> pd.DataFrame:
+    """The quantitative summary of a loaded plan (see ``analysis.summary``)."""
+    items = []
+    for area in plan.areas:
+        label = f"Area {area.reference}: {area.title}"
+        for action in area.actions:
+            status = action.progress_status.value if action.progress_status else None
+            items.append((label, "action", status))
+            for measure in action.measures:
+                shown = measure.reported_status or measure.suggested_status
+                items.append((label, "measure", shown.value if shown else None))
+    return quantitative_summary(pd.DataFrame(items, columns=["area", "kind", "status"]))
+
+
+def recent_runs(session: Session, limit: int = 50) -> list[AnalysisRun]:
+    return list(session.scalars(sa.select(AnalysisRun).order_by(AnalysisRun.id.desc()).limit(limit)))

@@ -38,6 +38,8 @@ from ..models import (
     VariantKind,
 )
 from . import plan_import, respond, users
+from .bulk import timestamp, write_rows
+from .themes import install_lexicon
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -134,7 +136,7 @@ def load(session: Session, seed: int = 2022) -> tuple[dict[str, int], str]:
     cases = _cases(session, rng, themes, measures, plan)
     _seed_readings(session, measures)
     session.flush()
-    responses = _insert_responses(session, survey, _count_for_year(rng), rng)
+    responses = _insert_responses(session, survey, _count_for_year(rng), rng, (WINDOW_START, WINDOW_END))
     password = _demo_users(session)
     summary = {
         "areas": len(plan.areas),
@@ -147,15 +149,8 @@ def load(session: Session, seed: int = 2022) -> tuple[dict[str, int], str]:
 
 
 def load_themes(session: Session) -> list[Theme]:
-    with open(DATA / "themes.csv", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    themes = []
-    for row in rows:
-        theme = Theme(slug=row["slug"], name=row["name"], keywords="\n".join(row["keywords"].split(";")))
-        session.add(theme)
-        themes.append(theme)
-    session.flush()
-    return themes
+    install_lexicon(session)
+    return list(session.scalars(sa.select(Theme)))
 
 
 def _live_feedback_survey(session: Session, measures: dict[str, Measure]) -> Survey:
@@ -349,7 +344,11 @@ def _count_for_year(rng: np.random.Generator) -> int:
     return int(rng.integers(560, 640))
 
 
-def add_synthetic_responses(session: Session, n: int, seed: int = 2022) -> tuple[int, float]:
+def add_synthetic_responses(
+    session: Session, n: int, seed: int = 2022, window: tuple[datetime, datetime] | None = None
+) -> tuple[int, float]:
+    """Add ``n`` reproducible responses, spread over the demo's year or over ``window``; returns how many
+    and the seconds taken."""
     survey = session.scalar(sa.select(Survey).where(Survey.slug == SURVEY_SLUG))
     if survey is None:
         raise ValueError("Load the demo first.")
@@ -357,11 +356,13 @@ def add_synthetic_responses(session: Session, n: int, seed: int = 2022) -> tuple
     # Each batch takes its own stream, so the same seed gives the same rows whatever was added before.
     existing = session.scalar(sa.select(sa.func.count()).select_from(sa.table("response")))
     rng = np.random.default_rng([seed, existing])
-    added = _insert_responses(session, survey, n, rng)
+    added = _insert_responses(session, survey, n, rng, window or (WINDOW_START, WINDOW_END))
     return added, time.perf_counter() - started
 
 
-def _insert_responses(session: Session, survey: Survey, n: int, rng: np.random.Generator) -> int:
+def _insert_responses(
+    session: Session, survey: Survey, n: int, rng: np.random.Generator, window: tuple[datetime, datetime]
+) -> int:
     """Generate ``n`` responses to the live feedback survey, with answers, and write them in bulk."""
     if n == 0:
         return 0
@@ -376,10 +377,10 @@ def _insert_responses(session: Session, survey: Survey, n: int, rng: np.random.G
     for offset in range(0, n, chunk):
         size = min(chunk, n - offset)
         responses, answers = _generate(
-            rng, size, next_response, next_answer, survey.id, variants, questions, comments, postgres
+            rng, size, next_response, next_answer, survey.id, variants, questions, comments, postgres, window
         )
-        _write(connection, "response", RESPONSE_COLUMNS, responses)
-        _write(connection, "answer", ANSWER_COLUMNS, answers)
+        write_rows(connection, "response", RESPONSE_COLUMNS, responses)
+        write_rows(connection, "answer", ANSWER_COLUMNS, answers)
         next_response += size
         next_answer += len(answers)
     if postgres:
@@ -412,10 +413,17 @@ def _comment_bank() -> list[str]:
         return [row["text"] for row in csv.DictReader(handle)]
 
 
-def _generate(rng, size, first_response, first_answer, survey_id, variants, questions, comments, postgres):
-    span = (WINDOW_END - WINDOW_START).total_seconds()
+def _generate(
+    rng, size, first_response, first_answer, survey_id, variants, questions, comments, postgres, window
+):
+    first, last = window
+    span = (last - first).total_seconds()
     offsets = np.sort(rng.uniform(0, span, size))
-    progress = offsets / span  # 0 at launch, 1 a year on
+    # 0 at launch, 1 a year on: how far agreement has risen by then
+    progress = (offsets + (first - WINDOW_START).total_seconds()) / (
+        WINDOW_END - WINDOW_START
+    ).total_seconds()
+    progress = np.clip(progress, 0, 1)
     young = rng.random(size) < 0.2
     channel = rng.choice(["web", "qr", "web", "web", "paper"], size=size)
     needs = rng.integers(0, len(NEEDS), size)
@@ -431,7 +439,7 @@ def _generate(rng, size, first_response, first_answer, survey_id, variants, ques
     answer_id = first_answer
     for i in range(size):
         response_id = first_response + i
-        submitted = WINDOW_START + timedelta(seconds=float(offsets[i]))
+        submitted = first + timedelta(seconds=float(offsets[i]))
         is_young = bool(young[i])
         age = AGE_BANDS[ages[i]] if not is_young else AGE_BANDS[2 + ages[i] % 3]
         responses.append(
@@ -439,7 +447,7 @@ def _generate(rng, size, first_response, first_answer, survey_id, variants, ques
                 response_id,
                 survey_id,
                 variants[VariantKind.YOUNG_PERSON if is_young else VariantKind.STANDARD],
-                _timestamp(submitted, postgres),
+                timestamp(submitted, postgres),
                 "young_person" if is_young else "parent_carer",
                 str(channel[i]),
                 NEEDS[needs[i]],
@@ -475,22 +483,3 @@ def _agreement(progress: float, start: float, middle: float, end: float, draw: f
     if remaining < agree + (1 - agree) * 0.3:
         return "neither"
     return "strongly_disagree" if tone < 0.4 else "disagree"
-
-
-def _timestamp(moment: datetime, postgres: bool):
-    naive = moment.replace(tzinfo=None)
-    # The format SQLAlchemy's SQLite DateTime reads back; PostgreSQL takes the datetime itself.
-    return naive if postgres else naive.strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
-def _write(connection, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    if not rows:
-        return
-    raw = connection.connection.driver_connection
-    if connection.dialect.name == "postgresql":
-        with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-    else:
-        placeholders = ", ".join("?" for _ in columns)
-        raw.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})", rows)

@@ -31,7 +31,8 @@ def test_a_run_gives_survey_measures_monthly_readings_and_every_measure_a_sugges
         run = db.session.scalar(sa.select(AnalysisRun))
         assert run.status is RunStatus.SUCCEEDED and run.readings_written >= 12 * 6
     again = runner.invoke(args=["analyse"])
-    assert "0 readings written, 0 changed status" in again.output
+    assert "0 new comments read" in again.output
+    assert "0 readings written, 0 measures changed" in again.output
 
 
 def test_a_failed_run_is_recorded_and_leaves_earlier_results(app, runner, demo, monkeypatch):

@@ -1,0 +1,310 @@
+"""Themes and sentiment of comments, kept in the database: each comment is read once; an edited lexicon
+is matched again from the stored lemmas; frequent noun phrases that no theme matches are offered as
+candidate themes; and the page queries for trends and quotes.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections import Counter
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from ..analysis.redact import Redaction, redact_quote
+from ..analysis.text import Comment, Lexicon, read_comment, split_keywords, tone
+from ..models import Answer, CommentAnalysis, NounChunk, Question, QuestionKind, Response, Theme
+from ..models.response import comment_theme
+from ..models.types import utcnow
+from . import bulk
+
+LEXICON_FILE = Path(__file__).resolve().parent.parent / "data" / "themes.csv"
+BATCH = 5000
+ANALYSIS_COLUMNS = ("answer_id", "polarity", "subjectivity", "tokens", "lemmas", "analysed_at")
+CANDIDATE_MIN_COMMENTS = 5  # a phrase in fewer comments is not offered
+CANDIDATES_OFFERED = 10  # open candidates at any time, the most frequent first
+
+
+class ThemeError(ValueError):
+    """A lexicon change that would break a rule; the message is for the coordinator who made it."""
+
+
+def load_lexicon(session: Session) -> tuple[Lexicon, dict[str, int]]:
+    """The lexicon of the themes in use (not candidates, not dismissed), and their ids by slug."""
+    themes = session.scalars(sa.select(Theme).where(Theme.candidate.is_(False), Theme.dismissed.is_(False)))
+    ids, keywords = {}, {}
+    for theme in themes:
+        ids[theme.slug] = theme.id
+        keywords[theme.slug] = theme.keyword_list
+    return Lexicon(keywords), ids
+
+
+def install_lexicon(session: Session, path: Path = LEXICON_FILE) -> int:
+    """Add the themes of a lexicon file (slug, name, keywords separated by semicolons) that are not there
+    yet; themes a coordinator has edited are left as they are. Returns how many were added."""
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    existing = set(session.scalars(sa.select(Theme.slug)))
+    added = 0
+    for row in rows:
+        if row["slug"] in existing:
+            continue
+        session.add(
+            Theme(slug=row["slug"], name=row["name"], keywords="\n".join(split_keywords(row["keywords"])))
+        )
+        added += 1
+    session.flush()
+    return added
+
+
+def _new_comments(session: Session) -> Iterator[list[tuple[int, str]]]:
+    """Free-text answers not analysed yet, in batches; found by an anti-join rather than a high-water
+    mark, because on PostgreSQL ids are not committed in order."""
+    query = (
+        sa.select(Answer.id, Answer.text)
+        .join(Question, Question.id == Answer.question_id)
+        .where(
+            Question.kind == QuestionKind.FREE_TEXT,
+            Answer.text.is_not(None),
+            ~sa.exists().where(CommentAnalysis.answer_id == Answer.id),
+        )
+        .order_by(Answer.id)
+    )
+    last = 0
+    while True:
+        rows = session.execute(query.where(Answer.id > last).limit(BATCH)).all()
+        if not rows:
+            return
+        yield [(row.id, row.text) for row in rows]
+        last = rows[-1].id
+
+
+def analyse_new_comments(session: Session, lexicon: Lexicon, theme_ids: dict[str, int]) -> int:
+    """Read every comment not read before: sentiment, tokens and lemmas, themes, noun chunks. The same
+    text (a repeated "Thank you") is parsed once a run."""
+    read: dict[str, tuple[Comment, tuple[str, str], list[int]]] = {}
+    chunk_counts: Counter[str] = Counter()
+    connection = session.connection()
+    postgres = connection.dialect.name == "postgresql"
+    now = bulk.timestamp(utcnow(), postgres)
+    analysed = 0
+    for batch in _new_comments(session):
+        analyses, links = [], []
+        for answer_id, text in batch:
+            known = read.get(text)
+            if known is None:
+                comment = read_comment(text)
+                stored = (" ".join(comment.tokens), " ".join(comment.lemmas))
+                themes = sorted(theme_ids[slug] for slug in lexicon.match(comment.tokens, comment.lemmas))
+                known = read[text] = (comment, stored, themes)
+            comment, (tokens, lemmas), themes = known
+            analyses.append((answer_id, comment.polarity, comment.subjectivity, tokens, lemmas, now))
+            links.extend((answer_id, theme_id) for theme_id in themes)
+            chunk_counts.update(chunk for chunk in comment.chunks if len(chunk) <= 200)
+        bulk.write_rows(connection, "comment_analysis", ANALYSIS_COLUMNS, analyses)
+        bulk.write_rows(connection, "comment_theme", ("answer_id", "theme_id"), links)
+        analysed += len(batch)
+    _count_chunks(session, chunk_counts, utcnow())
+    return analysed
+
+
+def _count_chunks(session: Session, counts: Counter[str], now: datetime) -> None:
+    if not counts:
+        return
+    known = set()
+    phrases = list(counts)
+    for start in range(0, len(phrases), 500):
+        known.update(
+            session.scalars(
+                sa.select(NounChunk.phrase).where(NounChunk.phrase.in_(phrases[start : start + 500]))
+            )
+        )
+    table = NounChunk.__table__
+    updates = [{"p": phrase, "n": n} for phrase, n in counts.items() if phrase in known]
+    if updates:
+        session.execute(
+            table.update()
+            .where(table.c.phrase == sa.bindparam("p"))
+            .values(comments=table.c.comments + sa.bindparam("n")),
+            updates,
+        )
+    inserts = [{"phrase": p, "comments": n, "first_seen": now} for p, n in counts.items() if p not in known]
+    if inserts:
+        session.execute(sa.insert(NounChunk), inserts)
+
+
+def retheme_all(session: Session, lexicon: Lexicon, theme_ids: dict[str, int]) -> int:
+    """Match every stored comment against a changed lexicon, from its stored tokens and lemmas."""
+    session.execute(sa.delete(comment_theme))
+    connection = session.connection()
+    matched: dict[tuple[str, str], list[int]] = {}
+    total, last = 0, 0
+    query = sa.select(CommentAnalysis.answer_id, CommentAnalysis.tokens, CommentAnalysis.lemmas).order_by(
+        CommentAnalysis.answer_id
+    )
+    while True:
+        rows = session.execute(query.where(CommentAnalysis.answer_id > last).limit(BATCH)).all()
+        if not rows:
+            return total
+        links = []
+        for answer_id, tokens, lemmas in rows:
+            key = (tokens, lemmas)
+            themes = matched.get(key)
+            if themes is None:
+                slugs = lexicon.match(tokens.split(), lemmas.split())
+                themes = matched[key] = sorted(theme_ids[slug] for slug in slugs)
+            links.extend((answer_id, theme_id) for theme_id in themes)
+        bulk.write_rows(connection, "comment_theme", ("answer_id", "theme_id"), links)
+        total += len(rows)
+        last = rows[-1][0]
+
+
+def offer_candidates(session: Session, lexicon: Lexicon) -> int:
+    """Offer the most frequent noun phrases that no theme matches as candidate themes, up to
+    ``CANDIDATES_OFFERED`` open at once. A phrase once offered (accepted or dismissed) is not offered
+    again. Returns how many were offered now."""
+    themes = session.scalars(sa.select(Theme)).all()
+    open_candidates = sum(1 for t in themes if t.candidate and not t.dismissed)
+    room = CANDIDATES_OFFERED - open_candidates
+    if room <= 0:
+        return 0
+    taken_slugs = {t.slug for t in themes}
+    taken_names = {t.name.lower() for t in themes}
+    offered_phrases = {k.lower() for t in themes for k in t.keyword_list}
+    frequent = session.scalars(
+        sa.select(NounChunk)
+        .where(NounChunk.comments >= CANDIDATE_MIN_COMMENTS)
+        .order_by(NounChunk.comments.desc(), NounChunk.phrase)
+        .limit(500)
+    )
+    offered = 0
+    for chunk in frequent:
+        if offered >= room:
+            break
+        slug = _slug(chunk.phrase)
+        if chunk.phrase in offered_phrases or slug in taken_slugs or chunk.phrase in taken_names:
+            continue
+        if lexicon.matches_phrase(chunk.phrase):
+            continue
+        session.add(Theme(slug=slug, name=chunk.phrase.capitalize(), keywords=chunk.phrase, candidate=True))
+        taken_slugs.add(slug)
+        offered += 1
+    session.flush()
+    return offered
+
+
+def _slug(phrase: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", phrase.lower()).strip("-")[:60] or "theme"
+
+
+# Coordinators' edits ---------------------------------------------------------------------------------
+
+
+def update_theme(session: Session, theme: Theme, *, name: str, keywords: str) -> Theme:
+    name = name.strip()
+    words = split_keywords(keywords)
+    if not name:
+        raise ThemeError("Enter a name for the theme")
+    if not words:
+        raise ThemeError("Enter at least one keyword or phrase")
+    clash = session.scalar(
+        sa.select(Theme).where(sa.func.lower(Theme.name) == name.lower(), Theme.id != theme.id)
+    )
+    if clash is not None:
+        raise ThemeError(f"Another theme is already called {clash.name}")
+    theme.name = name
+    theme.keywords = "\n".join(words)
+    session.flush()
+    return theme
+
+
+def create_theme(session: Session, *, name: str, keywords: str) -> Theme:
+    slug = _slug(name)
+    if session.scalar(sa.select(Theme).where(Theme.slug == slug)) is not None:
+        raise ThemeError("A theme with that name already exists")
+    theme = Theme(slug=slug, name="", keywords="")
+    session.add(theme)
+    return update_theme(session, theme, name=name, keywords=keywords)
+
+
+def accept_candidate(session: Session, theme: Theme) -> None:
+    theme.candidate = False
+    theme.dismissed = False
+    session.flush()
+
+
+def dismiss_candidate(session: Session, theme: Theme) -> None:
+    if not theme.candidate:
+        raise ThemeError("Only a candidate theme can be dismissed")
+    theme.dismissed = True
+    session.flush()
+
+
+# Page queries ------------------------------------------------------------------------------------------
+
+
+def _month(session: Session, column):
+    if session.get_bind().dialect.name == "postgresql":
+        return sa.func.to_char(column, "YYYY-MM")
+    return sa.func.strftime("%Y-%m", column)
+
+
+def theme_counts(session: Session) -> pd.DataFrame:
+    """Comments and their sentiment per theme and month, counted by the database: month, theme_id,
+    comments, negative, positive, polarity_sum. Plus, under theme_id 0, every analysed comment."""
+    month = _month(session, Response.submitted_at)
+    negative = sa.func.sum(sa.case((CommentAnalysis.polarity <= -0.05, 1), else_=0))
+    positive = sa.func.sum(sa.case((CommentAnalysis.polarity >= 0.1, 1), else_=0))
+    base = (
+        sa.select(
+            month.label("month"),
+            sa.func.count().label("comments"),
+            negative.label("negative"),
+            positive.label("positive"),
+            sa.func.sum(CommentAnalysis.polarity).label("polarity_sum"),
+        )
+        .select_from(CommentAnalysis)
+        .join(Answer, Answer.id == CommentAnalysis.answer_id)
+        .join(Response, Response.id == Answer.response_id)
+    )
+    by_theme = (
+        base.add_columns(comment_theme.c.theme_id)
+        .join(comment_theme, comment_theme.c.answer_id == CommentAnalysis.answer_id)
+        .group_by(month, comment_theme.c.theme_id)
+    )
+    columns = ["month", "comments", "negative", "positive", "polarity_sum", "theme_id"]
+    themed = pd.DataFrame(session.execute(by_theme).all(), columns=columns)
+    overall = pd.DataFrame(
+        [(*row, 0) for row in session.execute(base.group_by(month)).all()], columns=columns
+    )
+    return pd.concat([themed, overall], ignore_index=True) if not themed.empty else overall
+
+
+def quotes(
+    session: Session, theme: Theme, *, limit: int = 3, places: list[str] | None = None
+) -> list[Redaction]:
+    """Representative quotes of a theme, redacted: among its recent comments of a readable length, the
+    most common texts, in the theme's own mix of negative and positive."""
+    rows = session.execute(
+        sa.select(Answer.text, CommentAnalysis.polarity)
+        .select_from(comment_theme)
+        .join(CommentAnalysis, CommentAnalysis.answer_id == comment_theme.c.answer_id)
+        .join(Answer, Answer.id == comment_theme.c.answer_id)
+        .where(comment_theme.c.theme_id == theme.id)
+        .order_by(comment_theme.c.answer_id.desc())
+        .limit(2000)
+    ).all()
+    candidates = Counter(text for text, _ in rows if 30 <= len(text) <= 400)
+    if not candidates:
+        return []
+    tones = Counter(tone(p) for _, p in rows)
+    tone_of = {text: tone(p) for text, p in rows}
+    picked: list[str] = []
+    for wanted, _ in tones.most_common():
+        picked.extend([t for t, _ in candidates.most_common() if tone_of[t] == wanted][: max(1, limit // 2)])
+    return [redact_quote(text, places or []) for text in picked[:limit]]

@@ -1,0 +1,174 @@
+"""Comments read once and stored; an edited lexicon matched again without parsing; candidate themes;
+readings counted incrementally give what a full count gives."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from feedback.extensions import db
+from feedback.models import (
+    AnalysisRun,
+    Answer,
+    CommentAnalysis,
+    Measure,
+    Question,
+    QuestionKind,
+    Reading,
+    ReadingSource,
+    RunStatus,
+    Theme,
+)
+from feedback.models.response import comment_theme
+from feedback.services import analysis, demo, themes
+
+
+def _count(model_or_table) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model_or_table))
+
+
+def _free_text_answers() -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Answer)
+        .join(Question)
+        .where(Question.kind == QuestionKind.FREE_TEXT, Answer.text.is_not(None))
+    )
+
+
+def _themes_of(text: str) -> set[str]:
+    rows = db.session.execute(
+        sa.select(Theme.slug)
+        .join(comment_theme, comment_theme.c.theme_id == Theme.id)
+        .join(Answer, Answer.id == comment_theme.c.answer_id)
+        .where(Answer.text == text)
+    ).all()
+    return {slug for (slug,) in rows}
+
+
+def _last_run() -> AnalysisRun:
+    return db.session.scalar(sa.select(AnalysisRun).order_by(AnalysisRun.id.desc()).limit(1))
+
+
+def test_every_comment_is_read_once_and_a_run_with_nothing_new_reads_none(app, demo, monkeypatch):
+    with app.app_context():
+        analysis.analyse(db.session)
+        run = _last_run()
+        assert run.status is RunStatus.SUCCEEDED
+        assert run.comments_analysed == _free_text_answers() == _count(CommentAnalysis) > 100
+        assert "waiting-times" in _themes_of(
+            "Still waiting for a decision after 30 weeks. It feels like nobody is in charge."
+        )
+
+        def no_text_work(text):
+            raise AssertionError("a run with nothing new parsed a comment")
+
+        monkeypatch.setattr(themes, "read_comment", no_text_work)
+        analysis.analyse(db.session)
+        again = _last_run()
+        assert again.status is RunStatus.SUCCEEDED, again.error
+        assert (again.comments_analysed, again.comments_rethemed, again.readings_written) == (0, 0, 0)
+
+
+def test_new_responses_are_read_on_the_next_run(app, demo):
+    with app.app_context():
+        analysis.analyse(db.session)
+        before = _count(CommentAnalysis)
+        demo_module_add(db.session, 40)
+        analysis.analyse(db.session)
+        run = _last_run()
+        assert run.comments_analysed == _count(CommentAnalysis) - before > 0
+        assert _count(CommentAnalysis) == _free_text_answers()
+
+
+def demo_module_add(session, n, window=None):
+    demo.add_synthetic_responses(session, n, seed=7, window=window)
+    session.commit()
+
+
+def test_an_edited_lexicon_is_matched_again_from_stored_lemmas(app, demo, monkeypatch):
+    text = "The monthly newsletter and webinars have really helped me understand what is going on."
+    with app.app_context():
+        analysis.analyse(db.session)
+        assert "communication" not in _themes_of(text)
+        communication = db.session.scalar(sa.select(Theme).where(Theme.slug == "communication"))
+        themes.update_theme(
+            db.session, communication, name="Communication", keywords=communication.keywords + "\nnewsletter"
+        )
+        db.session.commit()
+        monkeypatch.setattr(themes, "read_comment", lambda t: pytest.fail("parsed again"))
+        analysis.analyse(db.session)
+        run = _last_run()
+        assert run.status is RunStatus.SUCCEEDED, run.error
+        assert run.comments_rethemed == _count(CommentAnalysis) and run.comments_analysed == 0
+        assert "communication" in _themes_of(text)
+
+
+def test_frequent_unmatched_phrases_are_offered_and_a_dismissed_one_never_again(app, demo):
+    with app.app_context():
+        analysis.analyse(db.session)
+        candidates = db.session.scalars(sa.select(Theme).where(Theme.candidate.is_(True))).all()
+        assert 0 < len(candidates) <= themes.CANDIDATES_OFFERED
+        webinar = next(t for t in candidates if t.keywords == "webinar")
+        themes.dismiss_candidate(db.session, webinar)
+        db.session.commit()
+        demo_module_add(db.session, 30)
+        analysis.analyse(db.session, full=True)
+        offered = db.session.scalars(sa.select(Theme).where(Theme.keywords == "webinar")).all()
+        assert [t.id for t in offered] == [webinar.id] and offered[0].dismissed
+
+
+def test_an_accepted_candidate_becomes_a_theme_comments_are_matched_to(app, demo):
+    with app.app_context():
+        analysis.analyse(db.session)
+        webinar = db.session.scalar(sa.select(Theme).where(Theme.keywords == "webinar"))
+        themes.accept_candidate(db.session, webinar)
+        db.session.commit()
+        analysis.analyse(db.session)
+        assert webinar.slug in _themes_of("Things are getting better, the webinars are very informative.")
+
+
+def test_quotes_are_redacted(app, demo):
+    with app.app_context():
+        analysis.analyse(db.session)
+        ehcp = db.session.scalar(sa.select(Theme).where(Theme.slug == "ehc-plan-process"))
+        quotes = themes.quotes(db.session, ehcp, limit=50)
+        texts = " ".join(q.text for q in quotes)
+        assert quotes and "Oliver" not in texts and "@example.org" not in texts
+        assert any(q.changed for q in quotes)
+
+
+def test_lexicon_rules_are_enforced(app, demo):
+    with app.app_context():
+        theme = db.session.scalar(sa.select(Theme).where(Theme.slug == "transport"))
+        with pytest.raises(themes.ThemeError, match="at least one"):
+            themes.update_theme(db.session, theme, name="Transport", keywords=" \n ; ")
+        with pytest.raises(themes.ThemeError, match="already called"):
+            themes.update_theme(db.session, theme, name="waiting TIMES", keywords="bus")
+        with pytest.raises(themes.ThemeError, match="Only a candidate"):
+            themes.dismiss_candidate(db.session, theme)
+
+
+def test_incremental_readings_equal_a_full_count(app, demo):
+    def readings() -> dict:
+        rows = db.session.execute(
+            sa.select(Measure.id, Reading.period_end, Reading.value, Reading.n)
+            .join(Reading)
+            .where(Reading.source == ReadingSource.ANALYSIS)
+        ).all()
+        return {(m, end): (value, n) for m, end, value, n in rows}
+
+    with app.app_context():
+        analysis.analyse(db.session, as_of=date(2023, 4, 15))
+        march = (datetime(2023, 3, 1, tzinfo=UTC), datetime(2023, 3, 31, tzinfo=UTC))
+        demo_module_add(db.session, 300, window=march)
+        before = readings()
+        analysis.analyse(db.session, as_of=date(2023, 4, 15))
+        incremental = readings()
+        assert _last_run().readings_written > 0
+        changed = {end for (_, end), v in incremental.items() if before.get((_, end)) != v}
+        assert changed == {date(2023, 3, 31)}
+        analysis.analyse(db.session, as_of=date(2023, 4, 15), full=True)
+        assert readings() == incremental
