@@ -19,7 +19,7 @@ class DatabaseIdConverter(IntegerConverter):
 
 def register(app: Flask) -> None:
     app.url_map.converters["int"] = DatabaseIdConverter
-    from . import auth, errors, guards, main, plans, published, respond, surveys, widget
+    from . import analysis, auth, errors, guards, main, plans, published, respond, surveys, themes, widget
 
     first = app.before_request_funcs.setdefault(None, [])
     first[:0] = [guards.refuse_control_characters_in_the_address, guards.limit_public_posts]
@@ -31,6 +31,8 @@ def register(app: Flask) -> None:
     app.register_blueprint(published.bp)
     app.register_blueprint(surveys.bp)
     app.register_blueprint(widget.bp)
+    app.register_blueprint(analysis.bp)
+    app.register_blueprint(themes.bp)
     errors.register(app)
 
     @app.context_processor
@@ -43,7 +45,12 @@ def register(app: Flask) -> None:
 
 
 def _navigation_items() -> list[dict]:
-    items = [("plans.index", "Plans"), ("surveys.index", "Surveys")]
+    items = [
+        ("plans.index", "Plans"),
+        ("surveys.index", "Surveys"),
+        ("themes.index", "Themes"),
+        ("analysis.runs", "Analysis"),
+    ]
     current = request.endpoint or ""
     return [
         {"href": url_for(endpoint), "text": text, "active": current.split(".")[0] == endpoint.split(".")[0]}

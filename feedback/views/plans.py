@@ -8,7 +8,7 @@ from flask_login import current_user
 from ..extensions import db
 from ..forms.plans import ActionForm, AreaForm, MeasureForm, ReadingForm
 from ..models import Action, Area, Measure, Role
-from ..services import plans
+from ..services import analysis, plans
 from ..services.audit import history_of
 from .access import require_role
 
@@ -27,7 +27,8 @@ def show(plan_id: int):
     plan = plans.load_plan(db.session, plan_id)
     if plan is None:
         abort(404)
-    return render_template("plans/show.html", plan=plan)
+    summary = analysis.plan_summary(plan).to_dict("records")
+    return render_template("plans/show.html", plan=plan, summary=summary)
 
 
 @bp.get("/measures/<int:measure_id>")

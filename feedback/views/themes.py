@@ -1,0 +1,90 @@
+"""The theme lexicon and what the analyser found with it: trends, candidates, redacted quotes."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+
+from ..analysis.themes import latest_period, theme_trends
+from ..extensions import db
+from ..forms.themes import ThemeForm
+from ..models import Role, Theme
+from ..services import themes
+from .access import require_role
+
+bp = Blueprint("themes", __name__, url_prefix="/themes")
+
+
+def _period() -> str:
+    return "month" if request.args.get("period") == "month" else "quarter"
+
+
+@bp.get("")
+@require_role(Role.STAFF)
+def index():
+    period = _period()
+    all_themes = db.session.scalars(db.select(Theme).order_by(Theme.name)).all()
+    trends = theme_trends(themes.theme_counts(db.session), period)
+    latest = latest_period(trends)
+    return render_template(
+        "themes/index.html",
+        period=period,
+        in_use=[t for t in all_themes if not t.candidate and not t.dismissed],
+        candidates=[t for t in all_themes if t.candidate and not t.dismissed],
+        latest={int(r["theme_id"]): r for r in latest.to_dict("records")},
+        newest=str(latest["period"].iloc[0]) if not latest.empty else None,
+    )
+
+
+@bp.get("/<int:theme_id>")
+@require_role(Role.STAFF)
+def show(theme_id: int):
+    theme = db.get_or_404(Theme, theme_id)
+    period = _period()
+    trends = theme_trends(themes.theme_counts(db.session), period)
+    rows = trends[trends["theme_id"] == theme.id].sort_values("period", ascending=False).to_dict("records")
+    quotes = themes.quotes(db.session, theme, places=current_app.config["REDACT_PLACES"])
+    return render_template("themes/show.html", theme=theme, period=period, rows=rows, quotes=quotes)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require_role(Role.COORDINATOR)
+def new():
+    return _theme_page(None)
+
+
+@bp.route("/<int:theme_id>/edit", methods=["GET", "POST"])
+@require_role(Role.COORDINATOR)
+def edit(theme_id: int):
+    return _theme_page(db.get_or_404(Theme, theme_id))
+
+
+def _theme_page(theme: Theme | None):
+    form = ThemeForm(data={"name": theme.name, "keywords": theme.keywords} if theme else None)
+    if form.validate_on_submit():
+        try:
+            if theme is None:
+                theme = themes.create_theme(db.session, name=form.name.data, keywords=form.keywords.data)
+            else:
+                themes.update_theme(db.session, theme, name=form.name.data, keywords=form.keywords.data)
+        except themes.ThemeError as error:
+            form.name.errors.append(str(error))
+        else:
+            flash("Theme saved. The next analysis run matches every comment against it.", "success")
+            return redirect(url_for(".show", theme_id=theme.id))
+    return render_template("themes/edit.html", form=form, theme=theme), 400 if form.errors else 200
+
+
+@bp.post("/<int:theme_id>/<any(accept, dismiss):decision>")
+@require_role(Role.COORDINATOR)
+def decide(theme_id: int, decision: str):
+    theme = db.get_or_404(Theme, theme_id)
+    try:
+        if decision == "accept":
+            themes.accept_candidate(db.session, theme)
+            flash(f"“{theme.name}” is now a theme. Edit its words and phrases if it needs more.", "success")
+        else:
+            themes.dismiss_candidate(db.session, theme)
+            flash(f"“{theme.name}” dismissed; it will not be offered again.", "success")
+    except themes.ThemeError as error:
+        flash(str(error), "error")
+    return redirect(url_for(".index"))

@@ -1,0 +1,100 @@
+"""Staff read the analyser's runs, survey results broken down, themes with trends and redacted quotes,
+and the plan's summary; coordinators keep the lexicon."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from feedback.extensions import db
+from feedback.models import Role, Survey, Theme
+from feedback.services import analysis
+
+from ..conftest import csrf_token_from
+
+
+def _analysed(app) -> None:
+    with app.app_context():
+        analysis.analyse(db.session)
+
+
+def _id(app, model, **where) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(model.id).filter_by(**where))
+
+
+def test_staff_see_each_run_with_its_counts(app, client, login, demo):
+    login(Role.STAFF)
+    assert "has not run yet" in client.get("/analysis").text
+    _analysed(app)
+    page = client.get("/analysis").text
+    assert "Succeeded" in page and "326" in page  # the demo's comments, read once
+
+
+def test_results_break_agreement_down_with_intervals_and_significance(app, client, login, demo):
+    login(Role.STAFF)
+    survey_id = _id(app, Survey, slug="live-feedback")
+    quarterly = client.get(f"/surveys/{survey_id}/results").text
+    assert "2022Q2" in quarterly and "2023Q1" in quarterly and "significant" in quarterly
+    assert "95% range" in quarterly
+    for by, expected in [("version", "Young person"), ("role", "Parent carer"), ("month", "2022-04")]:
+        assert expected in client.get(f"/surveys/{survey_id}/results?by={by}").text
+    assert client.get(f"/surveys/{survey_id}/results?by=nonsense").status_code == 200
+
+
+def test_themes_show_trends_candidates_and_redacted_quotes(app, client, login, demo):
+    _analysed(app)
+    login(Role.STAFF)
+    page = client.get("/themes").text
+    assert "Waiting times" in page and "Candidate themes" in page and "Webinar" in page
+    assert "/accept" not in page  # staff read; coordinators decide
+    ehcp = _id(app, Theme, slug="ehc-plan-process")
+    theme_page = client.get(f"/themes/{ehcp}?period=month").text
+    assert "2023-03" in theme_page and "Oliver" not in theme_page and "parent.example" not in theme_page
+
+
+def test_a_coordinator_edits_the_lexicon_and_bad_input_changes_nothing(app, client, login, demo):
+    login(Role.COORDINATOR)
+    transport = _id(app, Theme, slug="transport")
+    form = client.get(f"/themes/{transport}/edit").text
+    bad = client.post(
+        f"/themes/{transport}/edit",
+        data={"csrf_token": csrf_token_from(form), "name": "Waiting times", "keywords": "bus"},
+    )
+    assert bad.status_code == 400 and "already called Waiting times" in bad.text
+    saved = client.post(
+        f"/themes/{transport}/edit",
+        data={
+            "csrf_token": csrf_token_from(form),
+            "name": "Travel to school",
+            "keywords": "bus\ntaxi\nminibus",
+        },
+    )
+    assert saved.status_code == 302
+    with app.app_context():
+        theme = db.session.get(Theme, transport)
+        assert (theme.name, theme.keyword_list) == ("Travel to school", ["bus", "taxi", "minibus"])
+
+
+def test_a_coordinator_accepts_one_candidate_and_dismisses_another(app, client, login, demo):
+    _analysed(app)
+    login(Role.COORDINATOR)
+    token = csrf_token_from(client.get("/themes").text)
+    with app.app_context():
+        first, second = db.session.scalars(sa.select(Theme).where(Theme.candidate.is_(True)).limit(2)).all()
+        first_id, second_id = first.id, second.id
+    assert client.post(f"/themes/{first_id}/accept", data={"csrf_token": token}).status_code == 302
+    assert client.post(f"/themes/{second_id}/dismiss", data={"csrf_token": token}).status_code == 302
+    again = client.post(f"/themes/{first_id}/dismiss", data={"csrf_token": token}, follow_redirects=True)
+    assert "Only a candidate theme can be dismissed" in again.text
+    with app.app_context():
+        assert not db.session.get(Theme, first_id).candidate
+        assert db.session.get(Theme, second_id).dismissed
+
+
+def test_the_plan_page_summarises_statuses_per_area_and_overall(app, client, login, demo):
+    login(Role.STAFF)
+    page = client.get("/plans/1").text
+    assert "All areas" in page and "Not rated" in page
+    summary = page[page.index('id="summary"') : page.index('aria-label="Areas of the plan"')]
+    rows = summary.count('<td class="govuk-table__cell">Actions</td>'), summary.count(">Measures</td>")
+    assert rows == (6, 6)  # 5 areas and all of them
