@@ -1,0 +1,49 @@
+"""The analyser's staff pages in Chromium at 360 px: axe-core finds nothing, error states included."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from feedback.extensions import db
+from feedback.models import Role, Survey, Theme, User
+from feedback.services import analysis, users
+from tests.browser.conftest import axe_violations
+
+PASSWORD = "a long enough password 42"
+
+
+def test_axe_finds_no_violations_on_the_analysers_staff_pages(live_app, live_server, phone, axe_source):
+    with live_app.app_context():
+        if db.session.scalar(sa.select(User).where(User.email == "axe@example.org")) is None:
+            users.create_user(db.session, "axe@example.org", Role.COORDINATOR, PASSWORD)
+            db.session.commit()
+        analysis.analyse(db.session)
+        survey_id = db.session.scalar(sa.select(Survey.id).where(Survey.slug == "live-feedback"))
+        theme_id = db.session.scalar(sa.select(Theme.id).where(Theme.slug == "waiting-times"))
+    page = phone.new_page()
+    page.goto(f"{live_server}/login")
+    page.fill("#email", "axe@example.org")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)
+
+    seen = {}
+    for name, path in [
+        ("runs", "/analysis"),
+        ("results by quarter", f"/surveys/{survey_id}/results"),
+        ("results by version", f"/surveys/{survey_id}/results?by=version"),
+        ("themes", "/themes"),
+        ("theme", f"/themes/{theme_id}?period=month"),
+        ("edit theme", f"/themes/{theme_id}/edit"),
+        ("plan with summary", "/plans/1"),
+    ]:
+        page.goto(live_server + path)
+        assert page.locator("h1").count() == 1, name
+        seen[name] = axe_violations(page, axe_source)
+
+    page.goto(f"{live_server}/themes/{theme_id}/edit")
+    page.fill("#keywords", "")
+    page.click("button[type=submit], input[type=submit]")
+    page.wait_for_selector(".govuk-error-summary")
+    seen["edit theme with errors"] = axe_violations(page, axe_source)
+    assert {name: found for name, found in seen.items() if found} == {}
