@@ -26,6 +26,7 @@ from ..models import (
     Plan,
     Reading,
     Survey,
+    Theme,
     User,
     YouSaidWeDid,
 )
@@ -41,6 +42,7 @@ AUDITED = (
     Milestone,
     Reading,
     Survey,
+    Theme,
     Case,
     CaseContact,
     YouSaidWeDid,

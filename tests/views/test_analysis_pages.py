@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from feedback.extensions import db
-from feedback.models import Role, Survey, Theme
+from feedback.models import AuditEvent, Role, Survey, Theme
 from feedback.services import analysis
 
 from ..conftest import csrf_token_from
@@ -53,7 +53,7 @@ def test_themes_show_trends_candidates_and_redacted_quotes(app, client, login, d
 
 
 def test_a_coordinator_edits_the_lexicon_and_bad_input_changes_nothing(app, client, login, demo):
-    login(Role.COORDINATOR)
+    email = login(Role.COORDINATOR)
     transport = _id(app, Theme, slug="transport")
     form = client.get(f"/themes/{transport}/edit").text
     bad = client.post(
@@ -73,6 +73,14 @@ def test_a_coordinator_edits_the_lexicon_and_bad_input_changes_nothing(app, clie
     with app.app_context():
         theme = db.session.get(Theme, transport)
         assert (theme.name, theme.keyword_list) == ("Travel to school", ["bus", "taxi", "minibus"])
+        event = db.session.scalar(
+            sa.select(AuditEvent).where(
+                AuditEvent.entity_type == "Theme",
+                AuditEvent.entity_id == transport,
+                AuditEvent.operation == "update",
+            )
+        )
+        assert event.actor == email and event.after["name"] == "Travel to school"
 
 
 def test_a_coordinator_accepts_one_candidate_and_dismisses_another(app, client, login, demo):
