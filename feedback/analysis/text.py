@@ -138,9 +138,9 @@ def _noun_chunks(sentence: list[list[str]], lemmas: list[str]) -> list[str]:
                 chunks.append(" ".join(words))
         current.clear()
 
-    for i, (_, _, chunk, *_) in enumerate(sentence):
-        if chunk == "B-NP" or (chunk != "I-NP" and current):
-            close()
+    for i, (_, tag, chunk, *_) in enumerate(sentence):
+        if chunk == "B-NP" or (chunk != "I-NP" and current) or tag == "CC":
+            close()  # "the date and the phone number" is two phrases, not one
         if chunk in ("B-NP", "I-NP"):
             current.append(i)
     close()
