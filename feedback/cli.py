@@ -12,13 +12,14 @@ from flask.cli import AppGroup, with_appcontext
 
 from .extensions import db
 from .models import AnalysisRun, Role, Survey
-from .services import demo, plan_import, respond, response_import, themes, users
+from .services import cases, demo, plan_import, respond, response_import, themes, users
 from .services.audit import set_actor
 
 users_cli = AppGroup("users", help="Staff accounts.")
 plans_cli = AppGroup("plans", help="Improvement plans.")
 responses_cli = AppGroup("responses", help="Survey responses.")
 themes_cli = AppGroup("themes", help="The theme lexicon.")
+cases_cli = AppGroup("cases", help="Complaints, mediations, tribunal appeals, compliments and enquiries.")
 
 
 def register_commands(app: Flask) -> None:
@@ -28,6 +29,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(plans_cli)
     app.cli.add_command(responses_cli)
     app.cli.add_command(themes_cli)
+    app.cli.add_command(cases_cli)
     app.cli.add_command(demo_command)
 
 
@@ -94,6 +96,37 @@ def install_themes(file: Path | None) -> None:
         ) from None
     db.session.commit()
     click.echo(f"Added {added} themes; the next analysis run matches every comment against them.")
+
+
+@cases_cli.command("anonymise")
+@click.option(
+    "--closed-before",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Anonymise cases closed before this date (YYYY-MM-DD). Default: the retention period ago.",
+)
+def anonymise_cases(closed_before) -> None:
+    """Delete the family's details of cases closed longer ago than the retention period
+    (FEEDBACK_CASE_RETENTION_YEARS, 6 by default) and redact names from their text."""
+    from datetime import date
+
+    from flask import current_app
+
+    if closed_before is not None:
+        cutoff = closed_before.date()
+    else:
+        today = date.today()
+        years = current_app.config["CASE_RETENTION_YEARS"]
+        cutoff = (
+            today.replace(year=today.year - years)
+            if not (today.month == 2 and today.day == 29)
+            else date(today.year - years, 2, 28)
+        )
+    if cutoff > date.today():
+        raise click.ClickException("The date must not be in the future; nothing was changed.")
+    set_actor(db.session, None, "cases anonymise")
+    changed = cases.anonymise_closed_before(db.session, cutoff, current_app.config["REDACT_PLACES"])
+    db.session.commit()
+    click.echo(f"Anonymised {changed} cases closed before {cutoff:%-d %B %Y}.")
 
 
 @responses_cli.command("import")

@@ -44,6 +44,13 @@ def from_environment(instance_path: Path, given: dict | None = None) -> dict:
         "SESSION_COOKIE_SECURE": os.environ.get("FEEDBACK_INSECURE_COOKIES") != "1",
         "REMEMBER_COOKIE_SECURE": os.environ.get("FEEDBACK_INSECURE_COOKIES") != "1",
     }
+    retention = os.environ.get("FEEDBACK_CASE_RETENTION_YEARS")
+    if retention:
+        if not retention.isdigit() or not 1 <= int(retention) <= 100:
+            raise ValueError(
+                f"FEEDBACK_CASE_RETENTION_YEARS must be a whole number of years, not {retention!r}"
+            )
+        settings["CASE_RETENTION_YEARS"] = int(retention)
     places = os.environ.get("FEEDBACK_REDACT_PLACES")
     if places:
         settings["REDACT_PLACES"] = [p.strip() for p in places.split(";") if p.strip()]
@@ -89,3 +96,5 @@ class Defaults:
     FEEDBACK_PUBLIC_POST_LIMIT = (300, 600)
     # School and place names that quotes must never show, beside the names the tagger finds.
     REDACT_PLACES: list[str] = []
+    # Years after a case closes before the family's details are deleted and its text redacted.
+    CASE_RETENTION_YEARS = 6

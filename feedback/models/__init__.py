@@ -2,7 +2,17 @@
 
 from .analysis import AnalysisRun, JobLease, RunStatus
 from .audit import AuditEvent
-from .case import OUTCOMES_BY_KIND, Case, CaseContact, CaseKind, CaseOutcome
+from .case import (
+    OUTCOMES_BY_KIND,
+    STAGE_RULES,
+    STAGES_BY_KIND,
+    Case,
+    CaseContact,
+    CaseOutcome,
+    CaseStage,
+    StageName,
+)
+from .kinds import CaseKind
 from .plan import (
     Action,
     Area,
@@ -58,6 +68,10 @@ __all__ = [
     "Case",
     "CaseContact",
     "CaseKind",
+    "CaseStage",
+    "STAGE_RULES",
+    "STAGES_BY_KIND",
+    "StageName",
     "CaseOutcome",
     "Channel",
     "CommentAnalysis",

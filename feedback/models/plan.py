@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from .kinds import CaseKind
 from .types import UTCDateTime, checked_enum, utcnow
 
 
@@ -223,6 +224,9 @@ class Measure(db.Model):
     data_source: Mapped[DataSource] = mapped_column(
         checked_enum(DataSource, "data_source"), default=DataSource.MANUAL
     )
+    # For a measure counted from cases: which kind. Its readings are cases received in the 12 months to
+    # each month's end, comparable with a yearly baseline at any time of year.
+    case_kind: Mapped[CaseKind | None] = mapped_column(checked_enum(CaseKind, "measure_case_kind"))
     # What the analyser computes from the trajectory, beside what the lead reports.
     suggested_status: Mapped[ImpactStatus | None] = mapped_column(
         checked_enum(ImpactStatus, "suggested_status")

@@ -16,12 +16,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from ..analysis.agreement import agreement_from_counts, change_against_first
+from ..analysis.cases import rolling_year
 from ..analysis.summary import quantitative_summary
 from ..analysis.trajectory import Plan as Trajectory
 from ..analysis.trajectory import suggested_status
 from ..models import (
     AnalysisRun,
     Answer,
+    Case,
     DataSource,
     Direction,
     ImpactStatus,
@@ -61,8 +63,10 @@ def survey_readings(session: Session, measure_ids: list[int], since: date | None
         return empty
     month = _month(session, Response.submitted_at)
     # With ``since``, start from the few new responses rather than from every answer to the tagged
-    # questions: "+ 0" keeps SQLite's planner off the question index; PostgreSQL plans by cost anyway.
-    question = Answer.question_id + 0 if since is not None else Answer.question_id
+    # questions: "+ 0" keeps SQLite's planner off the question index. PostgreSQL plans by cost, and the
+    # same "+ 0" would cost it the index it needs, so there the column stays bare.
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    question = Answer.question_id + 0 if since is not None and sqlite else Answer.question_id
     query = (
         sa.select(question, month.label("month"), Answer.agreement, sa.func.count())
         .select_from(Response)
@@ -130,6 +134,30 @@ def _write_readings(session: Session, measure: Measure, table: pd.DataFrame) -> 
             written += 1
         elif (reading.value, reading.n) != (value, n):
             reading.value, reading.n = value, n
+            written += 1
+    return written
+
+
+def _write_case_readings(measure: Measure, table: pd.DataFrame) -> int:
+    existing = {r.period_end: r for r in measure.readings if r.source is ReadingSource.CASES}
+    written = 0
+    for month_end, count in zip(table["month_end"], table["count"], strict=True):
+        reading = existing.get(month_end)
+        if reading is None:
+            measure.readings.append(
+                Reading(
+                    period_start=(
+                        pd.Timestamp(month_end) - pd.DateOffset(years=1) + pd.DateOffset(days=1)
+                    ).date(),
+                    period_end=month_end,
+                    value=float(count),
+                    source=ReadingSource.CASES,
+                    note=f"{measure.case_kind.label}s received in the 12 months to {month_end:%B %Y}",
+                )
+            )
+            written += 1
+        elif reading.value != float(count):
+            reading.value = float(count)
             written += 1
     return written
 
@@ -203,6 +231,13 @@ def _analyse_numbers(
         table = survey_readings(session, list(survey_measures), since)
         for measure_id, rows in table.groupby("measure_id"):
             run.readings_written += _write_readings(session, survey_measures[int(measure_id)], rows)
+    for measure in measures:
+        if measure.data_source is DataSource.CASES and measure.case_kind is not None:
+            received = session.scalars(
+                sa.select(Case.received_on).where(Case.kind == measure.case_kind)
+            ).all()
+            table = rolling_year(pd.Series(received, dtype="object"), as_of)
+            run.readings_written += _write_case_readings(measure, table)
     session.flush()
     for measure in measures:
         suggestion = _suggest(measure, as_of)

@@ -20,6 +20,7 @@ from ..models import (
     Area,
     Case,
     CaseContact,
+    CaseStage,
     IStatement,
     Measure,
     Milestone,
@@ -45,6 +46,7 @@ AUDITED = (
     Theme,
     Case,
     CaseContact,
+    CaseStage,
     YouSaidWeDid,
     User,
 )

@@ -18,11 +18,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ..models import (
+    STAGES_BY_KIND,
     Agreement,
     Audience,
     Case,
     CaseKind,
     CaseOutcome,
+    CaseStage,
+    DataSource,
     Measure,
     Plan,
     Question,
@@ -31,6 +34,7 @@ from ..models import (
     Reading,
     ReadingSource,
     Role,
+    StageName,
     Survey,
     SurveyStatus,
     SurveyVariant,
@@ -39,6 +43,7 @@ from ..models import (
 )
 from . import plan_import, respond, users
 from .bulk import timestamp, write_rows
+from .cases import due_date
 from .themes import install_lexicon
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -254,17 +259,15 @@ def _cases(
         ),
         CaseKind.COMPLIMENT: ([CaseOutcome.RESPONDED], [1.0]),
     }
-    stages = {
-        CaseKind.COMPLAINT: "Stage 1 response",
-        CaseKind.MEDIATION: "Mediation held",
-        CaseKind.TRIBUNAL: "Decision",
-        CaseKind.COMPLIMENT: "Acknowledged",
-    }
-    turnaround = {
-        CaseKind.COMPLAINT: 20,
-        CaseKind.MEDIATION: 30,
-        CaseKind.TRIBUNAL: 150,
-        CaseKind.COMPLIMENT: 5,
+    # Days each stage took, drawn between these bounds: most are answered on time, some are late.
+    stage_days = {
+        StageName.STAGE_1: (10, 34),
+        StageName.MEDIATION_REQUESTED: (1, 5),
+        StageName.MEDIATION_HELD: (14, 40),
+        StageName.TRIBUNAL_REGISTERED: (0, 0),
+        StageName.TRIBUNAL_RESPONSE: (25, 50),
+        StageName.TRIBUNAL_HEARING: (60, 150),
+        StageName.ACKNOWLEDGED: (1, 16),
     }
     learning = [
         "Caseworkers now phone families after every panel decision.",
@@ -273,7 +276,12 @@ def _cases(
         "Annual reviews are booked a term ahead and tracked weekly.",
         "",
     ]
+    end_of_data = date(2022, 12, 31)
     area_2 = next(area for area in plan.areas if area.reference == "2")
+    for kind, (_, _, measure_key) in yearly.items():
+        if measure_key:
+            measures[measure_key].data_source = DataSource.CASES
+            measures[measure_key].case_kind = kind
     count = 0
     for kind, (in_2021, in_2022, measure_key) in yearly.items():
         for year, total in ((2021, in_2021), (2022, in_2022)):
@@ -281,19 +289,34 @@ def _cases(
             for day in days:
                 count += 1
                 received = date(year, 1, 1) + timedelta(days=int(day))
-                closed = received + timedelta(
-                    days=int(rng.integers(turnaround[kind] // 2, turnaround[kind] * 2))
-                )
-                still_open = closed > date(2022, 12, 31)
+                case_stages, started = [], received
+                for name in STAGES_BY_KIND[kind]:
+                    if name in (StageName.STAGE_2, StageName.OMBUDSMAN) or started > end_of_data:
+                        break
+                    low, high = stage_days[name]
+                    done = started + timedelta(days=int(rng.integers(low, high + 1)))
+                    completed = done if done <= end_of_data else None
+                    case_stages.append(
+                        CaseStage(
+                            name=name,
+                            started_on=started,
+                            due_on=due_date(name, started),
+                            completed_on=completed,
+                        )
+                    )
+                    if completed is None:
+                        break
+                    started = completed
+                closed = case_stages[-1].completed_on
                 choices, weights = outcomes[kind]
                 case = Case(
                     reference=f"{kind.value[:3].upper()}-{year}-{count:04d}",
                     kind=kind,
                     received_on=received,
-                    stage="Open" if still_open else stages[kind],
-                    due_on=received + timedelta(days=turnaround[kind] * 7 // 5),
-                    closed_on=None if still_open else closed,
-                    outcome=None if still_open else choices[int(rng.choice(len(choices), p=weights))],
+                    stage="Closed" if closed else case_stages[-1].name.label,
+                    due_on=None if closed else case_stages[-1].due_on,
+                    closed_on=closed,
+                    outcome=None if closed is None else choices[int(rng.choice(len(choices), p=weights))],
                     learning=learning[int(rng.integers(len(learning)))]
                     if kind is not CaseKind.COMPLIMENT
                     else "",
@@ -303,6 +326,7 @@ def _cases(
                     ],
                     areas=[area_2],
                     measures=[measures[measure_key]] if measure_key else [],
+                    stages=case_stages,
                 )
                 session.add(case)
     return count

@@ -1,0 +1,23 @@
+"""Kinds of case: shared by the plan (which measure counts which cases) and the cases themselves."""
+
+from __future__ import annotations
+
+import enum
+
+
+class CaseKind(enum.Enum):
+    COMPLAINT = "complaint"
+    MEDIATION = "mediation"
+    TRIBUNAL = "tribunal"
+    COMPLIMENT = "compliment"
+    ENQUIRY = "enquiry"
+
+    @property
+    def label(self) -> str:
+        return {
+            "complaint": "Complaint",
+            "mediation": "Mediation",
+            "tribunal": "Tribunal appeal",
+            "compliment": "Compliment",
+            "enquiry": "Enquiry",
+        }[self.value]

@@ -1,0 +1,192 @@
+"""Case rules: every broken one names its field and saves nothing; due dates, retention, learning, exports
+and the readings of measures that count cases."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from feedback.extensions import db
+from feedback.models import (
+    AuditEvent,
+    Case,
+    CaseContact,
+    CaseKind,
+    CaseOutcome,
+    EntryStatus,
+    Measure,
+    Reading,
+    ReadingSource,
+    Role,
+    StageName,
+    User,
+    YouSaidWeDid,
+)
+from feedback.services import analysis, cases
+
+TODAY = date(2024, 6, 14)
+
+
+def _log(kind=CaseKind.COMPLAINT, received=date(2024, 3, 1), **extra) -> Case:
+    case = cases.save_case(
+        db.session, None, cases.CaseDetails(kind=kind, received_on=received, **extra), TODAY
+    )
+    db.session.commit()
+    return case
+
+
+def _count(model) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_a_new_complaint_gets_a_reference_and_its_first_stage_due_in_20_working_days(app):
+    with app.app_context():
+        case = _log()
+        assert case.reference == "COM-2024-0001"
+        (stage,) = case.stages
+        assert stage.name is StageName.STAGE_1 and stage.due_on == date(2024, 4, 2)  # Easter in between
+        assert case.due_on == date(2024, 4, 2) and case.stage == "Stage 1 response"
+        assert _log(received=date(2024, 3, 2)).reference == "COM-2024-0002"
+        mediation = _log(kind=CaseKind.MEDIATION)
+        assert (
+            mediation.reference == "MED-2024-0001"
+            and mediation.stages[0].name is StageName.MEDIATION_REQUESTED
+        )
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"received_on": date(2024, 6, 15)}, "received_on", "today or in the past"),
+        ({"reference": "COM-2024-0001"}, "reference", "already has the reference"),
+        ({"reference": "bad ref!"}, "reference", "letters, numbers"),
+    ],
+)
+def test_bad_case_details_name_their_field_and_save_nothing(app, change, field, message):
+    with app.app_context():
+        _log()
+        before = _count(Case)
+        details = cases.CaseDetails(kind=CaseKind.COMPLAINT, received_on=date(2024, 3, 1))
+        for key, value in change.items():
+            setattr(details, key, value)
+        with pytest.raises(cases.CaseError, match=message) as raised:
+            cases.save_case(db.session, None, details, TODAY)
+        db.session.rollback()
+        assert raised.value.field == field and _count(Case) == before
+
+
+def test_stage_rules(app):
+    with app.app_context():
+        case = _log()
+        with pytest.raises(cases.CaseError, match="not a stage of a complaint") as raised:
+            cases.record_stage(db.session, case, StageName.MEDIATION_HELD, date(2024, 3, 5), None, TODAY)
+        assert raised.value.field == "name"
+        with pytest.raises(cases.CaseError, match="before the case was received"):
+            cases.record_stage(db.session, case, StageName.STAGE_2, date(2024, 2, 1), None, TODAY)
+        with pytest.raises(cases.CaseError, match="before the stage started"):
+            cases.record_stage(db.session, case, StageName.STAGE_2, date(2024, 4, 5), date(2024, 4, 1), TODAY)
+        stage = cases.record_stage(
+            db.session, case, StageName.STAGE_1, date(2024, 3, 1), date(2024, 3, 28), TODAY
+        )
+        assert stage.on_time is True
+        second = cases.record_stage(db.session, case, StageName.STAGE_2, date(2024, 4, 8), None, TODAY)
+        assert second.due_on == date(2024, 5, 7)  # 20 working days, over the early May bank holiday
+        assert case.stage == "Stage 2 review" and case.due_on == date(2024, 5, 7)
+
+
+def test_closing_needs_an_outcome_that_fits_the_kind(app):
+    with app.app_context():
+        case = _log()
+        with pytest.raises(cases.CaseError, match="Choose the outcome") as raised:
+            cases.close_case(db.session, case, None, date(2024, 4, 1), TODAY)
+        assert raised.value.field == "outcome"
+        with pytest.raises(cases.CaseError, match="not an outcome of a complaint"):
+            cases.close_case(db.session, case, CaseOutcome.AGREEMENT_REACHED, date(2024, 4, 1), TODAY)
+        with pytest.raises(cases.CaseError, match="cannot close before"):
+            cases.close_case(db.session, case, CaseOutcome.UPHELD, date(2024, 2, 1), TODAY)
+        db.session.rollback()
+        assert db.session.get(Case, case.id).outcome is None
+        cases.close_case(db.session, case, CaseOutcome.UPHELD, date(2024, 4, 1), TODAY)
+        assert case.stage == "Closed" and case.due_on is None
+
+
+def test_changes_to_cases_and_stages_are_audited_without_the_familys_details(app):
+    with app.app_context():
+        case = _log(contact=cases.Contact(name="Jo Bloggs", email="jo@example.org"))
+        cases.record_stage(db.session, case, StageName.STAGE_2, date(2024, 4, 8), None, TODAY)
+        db.session.commit()
+        kinds = set(db.session.scalars(sa.select(AuditEvent.entity_type)))
+        assert {"Case", "CaseStage", "CaseContact"} <= kinds
+        contact_event = db.session.scalar(
+            sa.select(AuditEvent).where(AuditEvent.entity_type == "CaseContact")
+        )
+        assert "Jo Bloggs" not in str(contact_event.after) and "jo@example.org" not in str(
+            contact_event.after
+        )
+
+
+def test_retention_deletes_the_familys_details_and_redacts_old_cases_only(app):
+    with app.app_context():
+        old = _log(
+            summary="Mrs Jones says the plan for Oliver is late; call 07700 900461.",
+            contact=cases.Contact(name="Ann Jones", phone="07700 900461", child_name="Oliver Jones"),
+        )
+        cases.close_case(db.session, old, CaseOutcome.UPHELD, date(2024, 4, 1), TODAY)
+        recent = _log(received=date(2024, 5, 1), contact=cases.Contact(name="Sam Smith"))
+        db.session.commit()
+        assert cases.anonymise_closed_before(db.session, date(2024, 5, 1)) == 1
+        db.session.commit()
+        old, recent = db.session.get(Case, old.id), db.session.get(Case, recent.id)
+        assert old.contact is None and "Jones" not in old.summary and "07700" not in old.summary
+        assert old.outcome is CaseOutcome.UPHELD and old.received_on == date(2024, 3, 1)
+        assert recent.contact.name == "Sam Smith"
+        assert _count(CaseContact) == 1
+        assert cases.anonymise_closed_before(db.session, date(2024, 5, 1)) == 0  # nothing left to do
+
+
+def test_learning_becomes_a_draft_entry_with_the_summary_redacted(app, make_user):
+    user_id, _ = make_user(Role.COORDINATOR)
+    with app.app_context():
+        case = _log(summary="Sarah waited 30 weeks for the plan.")
+        author = db.session.get(User, user_id)
+        with pytest.raises(cases.CaseError, match="what we will change"):
+            cases.draft_entry(db.session, case, author)
+        case.learning = "Plans are now tracked weekly."
+        entry = cases.draft_entry(db.session, case, author)
+        db.session.commit()
+        entry = db.session.get(YouSaidWeDid, entry.id)
+        assert entry.status is EntryStatus.DRAFT and entry.published_at is None
+        assert "Sarah" not in entry.you_said and entry.we_did == "Plans are now tracked weekly."
+
+
+def test_exports_leave_out_the_family_unless_asked_and_never_carry_a_formula(app):
+    with app.app_context():
+        _log(summary='=HYPERLINK("http://evil.example")', contact=cases.Contact(name="Ann Jones"))
+        plain = cases.export_frame(db.session, cases.CaseFilter(), TODAY)
+        assert "contact_name" not in plain.columns and "Ann Jones" not in plain.to_csv()
+        assert plain["summary"][0].startswith("'=")
+        full = cases.export_frame(db.session, cases.CaseFilter(), TODAY, with_contacts=True)
+        assert full["contact_name"][0] == "Ann Jones"
+        complaints_2023 = cases.export_frame(
+            db.session, cases.CaseFilter(kind=CaseKind.COMPLAINT, year=2023), TODAY
+        )
+        assert complaints_2023.empty
+
+
+def test_measures_that_count_cases_get_rolling_yearly_readings(app, demo):
+    with app.app_context():
+        analysis.analyse(db.session, as_of=date(2023, 6, 1))
+        complaints = db.session.scalar(sa.select(Measure).where(Measure.case_kind == CaseKind.COMPLAINT))
+        readings = [r for r in complaints.readings if r.source is ReadingSource.CASES]
+        by_end = {r.period_end: r.value for r in readings}
+        assert by_end[date(2021, 12, 31)] == 100 and by_end[date(2022, 12, 31)] == 86  # the seed's figures
+        assert max(by_end) == date(2022, 12, 31)  # the newest case in the demo
+        assert complaints.suggested_status is not None
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count()).select_from(Reading).where(Reading.source == ReadingSource.CASES)
+            )
+            == 3 * 13
+        )
