@@ -15,7 +15,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import RadioField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from ..models import Direction, ImpactStatus, ProgressStatus, Unit
+from ..models import CaseKind, Direction, ImpactStatus, ProgressStatus, Unit
 from .base import BaseForm
 from .fields import DayMonthYearField, NumberField, WholeNumberField
 
@@ -141,6 +141,22 @@ class MeasureForm(BaseForm):
         widget=GovDateInput(),
         invalid_message="Target date must be a real date, like 31 3 2024",
         description="For example, 31 3 2024",
+    )
+    readings_from = RadioField(
+        "Readings come from",
+        widget=GovRadioInput(),
+        coerce=str,
+        choices=[
+            SelectChoice("manual", "Entered by staff"),
+            SelectChoice("survey", "Survey questions tagged to it (% agree each month)"),
+            *[
+                SelectChoice(
+                    f"cases:{kind.value}", f"{kind.label}s received in the last 12 months, each month"
+                )
+                for kind in CaseKind
+            ],
+        ],
+        validators=[Optional()],
     )
     reported_status = RadioField(
         "Impact status reported by the lead",

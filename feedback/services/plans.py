@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session, selectinload
 from ..models import (
     Action,
     Area,
+    CaseKind,
+    DataSource,
     Direction,
     ImpactStatus,
     Measure,
@@ -91,7 +93,9 @@ def update_measure(
     target_date: date | None,
     reported_status: str | None,
     reported_status_reason: str,
+    readings_from: str | None = None,
 ) -> Measure:
+    """``readings_from``: "manual", "survey" or "cases:<kind>"; None leaves it as it is."""
     if target_date and baseline_date and target_date < baseline_date:
         raise PlanError("Target date must be the same as or after the baseline date", "target_date")
     measure.text = text.strip()
@@ -103,6 +107,12 @@ def update_measure(
     measure.target_date = target_date
     measure.reported_status = ImpactStatus(reported_status) if reported_status else None
     measure.reported_status_reason = reported_status_reason.strip()
+    if readings_from:
+        source, _, kind = readings_from.partition(":")
+        measure.data_source = DataSource(source)
+        measure.case_kind = CaseKind(kind) if source == DataSource.CASES.value else None
+        if source == DataSource.CASES.value and measure.unit is Unit.PERCENT:
+            raise PlanError("A count of cases is a number, not a percentage: change the unit", "unit")
     session.flush()
     return measure
 

@@ -19,7 +19,20 @@ class DatabaseIdConverter(IntegerConverter):
 
 def register(app: Flask) -> None:
     app.url_map.converters["int"] = DatabaseIdConverter
-    from . import analysis, auth, errors, guards, main, plans, published, respond, surveys, themes, widget
+    from . import (
+        analysis,
+        auth,
+        cases,
+        errors,
+        guards,
+        main,
+        plans,
+        published,
+        respond,
+        surveys,
+        themes,
+        widget,
+    )
 
     first = app.before_request_funcs.setdefault(None, [])
     first[:0] = [guards.refuse_control_characters_in_the_address, guards.limit_public_posts]
@@ -33,6 +46,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(widget.bp)
     app.register_blueprint(analysis.bp)
     app.register_blueprint(themes.bp)
+    app.register_blueprint(cases.bp)
     errors.register(app)
 
     @app.context_processor
@@ -48,6 +62,7 @@ def _navigation_items() -> list[dict]:
     items = [
         ("plans.index", "Plans"),
         ("surveys.index", "Surveys"),
+        ("cases.index", "Cases"),
         ("themes.index", "Themes"),
         ("analysis.runs", "Analysis"),
     ]

@@ -80,7 +80,10 @@ def edit_action(action_id: int):
 @require_role(Role.COORDINATOR)
 def edit_measure(measure_id: int):
     measure = db.get_or_404(Measure, measure_id)
-    form = MeasureForm(obj=measure, suggested_status=measure.suggested_status)
+    readings_from = measure.data_source.value + (f":{measure.case_kind.value}" if measure.case_kind else "")
+    form = MeasureForm(
+        obj=measure, suggested_status=measure.suggested_status, data={"readings_from": readings_from}
+    )
     if form.validate_on_submit():
         try:
             plans.update_measure(
@@ -95,6 +98,7 @@ def edit_measure(measure_id: int):
                 target_date=form.target_date.data,
                 reported_status=form.reported_status.data or None,
                 reported_status_reason=form.reported_status_reason.data or "",
+                readings_from=form.readings_from.data or None,
             )
         except plans.PlanError as error:
             getattr(form, error.field or "text").errors.append(str(error))

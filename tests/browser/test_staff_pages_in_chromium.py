@@ -1,18 +1,19 @@
-"""The analyser's staff pages in Chromium at 360 px: axe-core finds nothing, error states included."""
+"""Staff pages of the analyser and of cases in Chromium at 360 px: axe-core finds nothing, error states
+included."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
 from feedback.extensions import db
-from feedback.models import Role, Survey, Theme, User
+from feedback.models import Case, Measure, Role, Survey, Theme, User
 from feedback.services import analysis, users
 from tests.browser.conftest import axe_violations
 
 PASSWORD = "a long enough password 42"
 
 
-def test_axe_finds_no_violations_on_the_analysers_staff_pages(live_app, live_server, phone, axe_source):
+def test_axe_finds_no_violations_on_the_analyser_and_case_pages(live_app, live_server, phone, axe_source):
     with live_app.app_context():
         if db.session.scalar(sa.select(User).where(User.email == "axe@example.org")) is None:
             users.create_user(db.session, "axe@example.org", Role.COORDINATOR, PASSWORD)
@@ -20,6 +21,8 @@ def test_axe_finds_no_violations_on_the_analysers_staff_pages(live_app, live_ser
         analysis.analyse(db.session)
         survey_id = db.session.scalar(sa.select(Survey.id).where(Survey.slug == "live-feedback"))
         theme_id = db.session.scalar(sa.select(Theme.id).where(Theme.slug == "waiting-times"))
+        case_id = db.session.scalar(sa.select(Case.id).where(Case.closed_on.is_(None)).limit(1))
+        measure_id = db.session.scalar(sa.select(Measure.id).where(Measure.case_kind.is_not(None)).limit(1))
     page = phone.new_page()
     page.goto(f"{live_server}/login")
     page.fill("#email", "axe@example.org")
@@ -36,6 +39,13 @@ def test_axe_finds_no_violations_on_the_analysers_staff_pages(live_app, live_ser
         ("theme", f"/themes/{theme_id}?period=month"),
         ("edit theme", f"/themes/{theme_id}/edit"),
         ("plan with summary", "/plans/1"),
+        ("cases", "/cases?kind=complaint"),
+        ("case", f"/cases/{case_id}"),
+        ("new case", "/cases/new"),
+        ("stage", f"/cases/{case_id}/stage"),
+        ("close", f"/cases/{case_id}/close"),
+        ("cases dashboard", "/cases/dashboard"),
+        ("measure counting cases", f"/measures/{measure_id}/edit"),
     ]:
         page.goto(live_server + path)
         assert page.locator("h1").count() == 1, name
@@ -46,4 +56,10 @@ def test_axe_finds_no_violations_on_the_analysers_staff_pages(live_app, live_ser
     page.click("button[type=submit], input[type=submit]")
     page.wait_for_selector(".govuk-error-summary")
     seen["edit theme with errors"] = axe_violations(page, axe_source)
+
+    page.goto(f"{live_server}/cases/new")
+    page.fill("#received_on-day", "31")
+    page.click("button[type=submit], input[type=submit]")
+    page.wait_for_selector(".govuk-error-summary")
+    seen["new case with errors"] = axe_violations(page, axe_source)
     assert {name: found for name, found in seen.items() if found} == {}

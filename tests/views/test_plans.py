@@ -242,3 +242,25 @@ def test_ids_too_large_for_the_database_are_404_not_500(client, login, demo):
     login(Role.COORDINATOR)
     for url in ("/plans/99999999999999999999", "/measures/2147483648", "/surveys/9223372036854775808"):
         assert client.get(url).status_code == 404, url
+
+
+def test_a_coordinator_makes_a_measure_count_cases_and_a_percentage_cannot(app, client, login, plan_id):
+    login(Role.COORDINATOR)
+    measure_id = _measure(app, "Longest wait")
+    form = {
+        "text": "Complaints about waits",
+        "unit": "weeks",
+        "direction": "decrease",
+        "readings_from": "cases:complaint",
+    }
+    assert client.post(f"/measures/{measure_id}/edit", data=form).status_code == 302
+    with app.app_context():
+        measure = db.session.get(Measure, measure_id)
+        assert (measure.data_source.value, measure.case_kind.value) == ("cases", "complaint")
+    refused = client.post(f"/measures/{measure_id}/edit", data={**form, "unit": "percent"})
+    assert refused.status_code == 400 and "not a percentage" in refused.text
+    form["readings_from"] = "manual"
+    assert client.post(f"/measures/{measure_id}/edit", data=form).status_code == 302
+    with app.app_context():
+        measure = db.session.get(Measure, measure_id)
+        assert (measure.data_source.value, measure.case_kind) == ("manual", None)

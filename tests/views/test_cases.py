@@ -1,0 +1,111 @@
+"""Staff log cases through the forms, bad input changes nothing, the dashboard and exports."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import sqlalchemy as sa
+
+from feedback.extensions import db
+from feedback.models import Case, CaseContact, CaseKind, Role
+
+from ..conftest import csrf_token_from
+
+
+def _form(client, path: str) -> str:
+    return csrf_token_from(client.get(path).text)
+
+
+def test_staff_log_a_complaint_with_the_familys_details_kept_apart(app, client, login):
+    login(Role.STAFF)
+    token = _form(client, "/cases/new")
+    response = client.post(
+        "/cases/new",
+        data={
+            "csrf_token": token,
+            "kind": "complaint",
+            "received_on": ["3", "6", "2024"],
+            "summary": "The annual review did not happen.",
+            "contact_name": "Ann Jones",
+            "contact_email": "ann@example.org",
+        },
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        case = db.session.scalar(sa.select(Case))
+        assert case.kind is CaseKind.COMPLAINT and case.reference == "COM-2024-0001"
+        assert case.contact.name == "Ann Jones"
+    page = client.get(response.headers["Location"]).text
+    assert "Stage 1 response" in page and "1 Jul 2024" in page and "Ann Jones" in page
+
+
+def test_bad_input_shows_a_message_beside_the_field_and_saves_nothing(app, client, login):
+    login(Role.STAFF)
+    token = _form(client, "/cases/new")
+    for data, message in [
+        ({"kind": "complaint", "received_on": ["31", "2", "2024"]}, "must be a real date"),
+        ({"kind": "complaint", "received_on": ["1", "1", "2099"]}, "today or in the past"),
+        ({"kind": "nonsense", "received_on": ["1", "1", "2024"]}, "Not a valid choice"),
+        ({"kind": "complaint", "received_on": ["1", "1", "2024"], "contact_email": "nope"}, "correct format"),
+    ]:
+        response = client.post("/cases/new", data={"csrf_token": token, **data})
+        assert response.status_code == 400 and message in response.text, message
+        assert "govuk-error-summary" in response.text
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
+
+
+def test_closing_with_an_outcome_of_another_kind_is_refused(app, client, login, demo):
+    login(Role.STAFF)
+    with app.app_context():
+        case_id = db.session.scalar(
+            sa.select(Case.id).where(Case.kind == CaseKind.COMPLAINT, Case.closed_on.is_(None)).limit(1)
+        )
+    token = _form(client, f"/cases/{case_id}/close")
+    refused = client.post(
+        f"/cases/{case_id}/close",
+        data={"csrf_token": token, "outcome": "agreement_reached", "closed_on": ["1", "2", "2023"]},
+    )
+    assert refused.status_code == 400 and "Not a valid choice" in refused.text
+    closed = client.post(
+        f"/cases/{case_id}/close",
+        data={"csrf_token": token, "outcome": "upheld", "closed_on": ["1", "2", "2023"]},
+    )
+    assert closed.status_code == 302
+
+
+def test_the_dashboard_compares_years_with_the_baseline_and_target(client, login, demo):
+    login(Role.STAFF)
+    page = client.get("/cases/dashboard").text
+    assert "2021 (baseline)" in page and "-14%" in page and "80, not met" in page
+    assert "on time" in page and "2022Q4" in page
+    assert "2022-12" in client.get("/cases/dashboard?period=month").text
+
+
+def test_exports_leave_the_family_out_unless_a_coordinator_asks(app, client, login, demo):
+    with app.app_context():
+        case = db.session.scalar(sa.select(Case).limit(1))
+        case.contact = CaseContact(name="Ann Jones")
+        db.session.commit()
+    login(Role.STAFF)
+    csv_text = client.get("/cases/export.csv?kind=complaint").data.decode("utf-8-sig")
+    assert csv_text.startswith("reference,kind,received_on") and "Ann Jones" not in csv_text
+    assert csv_text.count("\n") == 1 + 186  # the demo's complaints, and the heading
+    assert client.get("/cases/export.csv?contacts=1").status_code == 403
+    workbook = openpyxl.load_workbook(io.BytesIO(client.get("/cases/export.xlsx").data))
+    assert workbook.active.max_row == 1 + 917
+    client.post("/logout", data={"csrf_token": csrf_token_from(client.get("/cases").text)})
+    login(Role.COORDINATOR)
+    assert "Ann Jones" in client.get("/cases/export.csv?contacts=1").data.decode("utf-8-sig")
+
+
+def test_a_coordinator_turns_learning_into_a_draft_entry(app, client, login, demo):
+    login(Role.COORDINATOR)
+    with app.app_context():
+        case_id = db.session.scalar(sa.select(Case.id).where(Case.learning != "").limit(1))
+    token = _form(client, f"/cases/{case_id}")
+    page = client.post(
+        f"/cases/{case_id}/draft-entry", data={"csrf_token": token}, follow_redirects=True
+    ).text
+    assert "Draft “You said, we did” entry made" in page
