@@ -36,6 +36,7 @@ from ..models import (
     YouSaidWeDid,
 )
 from ..models.case import case_theme
+from .spreadsheet import inert
 from .working_days import add_working_days
 
 PAGE_SIZE = 50
@@ -354,12 +355,7 @@ def export_frame(
             )
         rows.append(row)
     columns = EXPORT_COLUMNS + (CONTACT_COLUMNS if with_contacts else [])
-    return pd.DataFrame([{k: _inert(v) for k, v in row.items()} for row in rows], columns=columns)
-
-
-def _inert(value: str) -> str:
-    """A cell a spreadsheet will not run: text starting with =, +, - or @ is a formula to Excel."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    return pd.DataFrame([{k: inert(v) for k, v in row.items()} for row in rows], columns=columns)
 
 
 def case_frames(session: Session) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:

@@ -21,6 +21,7 @@ def register(app: Flask) -> None:
     app.url_map.converters["int"] = DatabaseIdConverter
     from . import (
         analysis,
+        api,
         auth,
         cases,
         errors,
@@ -47,6 +48,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(analysis.bp)
     app.register_blueprint(themes.bp)
     app.register_blueprint(cases.bp)
+    app.register_blueprint(api.bp)
     errors.register(app)
 
     @app.context_processor

@@ -21,6 +21,14 @@ PUBLIC_ENDPOINTS = {
     "respond.submit_json",
     "published.index",
     "widget.show",
+    # Open data: read-only, published figures only, small numbers suppressed (tests/views/test_api.py).
+    "api.openapi",
+    "api.measures",
+    "api.measure",
+    "api.entries",
+    "api.entry",
+    "api.readings_csv",
+    "api.entries_csv",
 }
 
 

@@ -1,0 +1,117 @@
+"""Open data: published measures with their readings, and published "You said, we did" entries, as plain
+values for JSON and CSV. Small numbers are suppressed here, once, so no format can leak them."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from ..analysis.agreement import SUPPRESS_BELOW
+from ..models import Action, Area, EntryStatus, Measure, YouSaidWeDid
+
+
+def _reading(reading) -> dict:
+    suppressed = reading.n is not None and reading.n < SUPPRESS_BELOW
+    return {
+        "period_start": reading.period_start.isoformat() if reading.period_start else None,
+        "period_end": reading.period_end.isoformat(),
+        "value": None if suppressed else reading.value,
+        "n": None if suppressed else reading.n,
+        "suppressed": suppressed,
+        "source": reading.source.value,
+    }
+
+
+def measure_record(measure: Measure) -> dict:
+    status = measure.reported_status or measure.suggested_status
+    return {
+        "id": measure.id,
+        "reference": f"{measure.action.reference}/{measure.reference}",
+        "text": measure.text,
+        "area": {"reference": measure.action.area.reference, "title": measure.action.area.title},
+        "plan": measure.action.area.plan.title,
+        "unit": measure.unit.value,
+        "better": "higher" if measure.direction.value == "increase" else "lower",
+        "baseline": {
+            "value": measure.baseline_value,
+            "date": measure.baseline_date.isoformat() if measure.baseline_date else None,
+        },
+        "target": {
+            "value": measure.target_value,
+            "date": measure.target_date.isoformat() if measure.target_date else None,
+        },
+        "status": status.value if status else None,
+        "readings": [_reading(r) for r in measure.readings],
+    }
+
+
+def published_measures(session: Session, measure_id: int | None = None) -> list[Measure]:
+    query = (
+        sa.select(Measure)
+        .join(Action)
+        .join(Area)
+        .where(Measure.published.is_(True))
+        .order_by(Area.plan_id, Area.position, Action.position, Measure.position)
+        .options(
+            selectinload(Measure.readings),
+            selectinload(Measure.action).selectinload(Action.area).selectinload(Area.plan),
+        )
+    )
+    if measure_id is not None:
+        query = query.where(Measure.id == measure_id)
+    return list(session.scalars(query))
+
+
+def entry_record(entry: YouSaidWeDid) -> dict:
+    suppressed = entry.evidence_n is not None and entry.evidence_n < SUPPRESS_BELOW
+    return {
+        "slug": entry.slug,
+        "kind": entry.kind.value,
+        "audience": entry.audience.value,
+        "title": entry.title,
+        "you_said": entry.you_said,
+        "we_did": entry.we_did,
+        "theme": entry.theme.name if entry.theme else None,
+        "evidence": {
+            "n": None if suppressed else entry.evidence_n,
+            "percent": None if suppressed else entry.evidence_percent,
+            "suppressed": suppressed,
+        },
+        "measures": [m.id for m in entry.measures if m.published],
+        "quotes": [q.redacted_text for q in entry.quotes if q.approved],
+        "published_at": entry.published_at.isoformat() if entry.published_at else None,
+    }
+
+
+def published_entries(session: Session, slug: str | None = None) -> list[YouSaidWeDid]:
+    query = (
+        sa.select(YouSaidWeDid)
+        .where(YouSaidWeDid.status == EntryStatus.PUBLISHED)
+        .order_by(YouSaidWeDid.published_at.desc(), YouSaidWeDid.id.desc())
+        .options(
+            selectinload(YouSaidWeDid.theme),
+            selectinload(YouSaidWeDid.measures),
+            selectinload(YouSaidWeDid.quotes),
+        )
+    )
+    if slug is not None:
+        query = query.where(YouSaidWeDid.slug == slug)
+    return list(session.scalars(query))
+
+
+def readings_rows(measures: list[Measure]) -> list[dict]:
+    """One row a reading, for CSV."""
+    rows = []
+    for measure in measures:
+        record = measure_record(measure)
+        for reading in record["readings"]:
+            rows.append(
+                {
+                    "measure_id": record["id"],
+                    "reference": record["reference"],
+                    "measure": record["text"],
+                    "unit": record["unit"],
+                    **reading,
+                }
+            )
+    return rows
