@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import Enum
 
 from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxInput,
     GovDateInput,
     GovRadioInput,
     GovSelect,
@@ -12,7 +13,15 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
-from wtforms import RadioField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..models import CaseKind, Direction, ImpactStatus, ProgressStatus, Unit
@@ -157,6 +166,11 @@ class MeasureForm(BaseForm):
             ],
         ],
         validators=[Optional()],
+    )
+    published = BooleanField(
+        "Publish this measure and its readings as open data",
+        widget=GovCheckboxInput(),
+        description="At /api/v1/measures. Readings over fewer than 10 answers are never shown.",
     )
     reported_status = RadioField(
         "Impact status reported by the lead",

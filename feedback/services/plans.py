@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..models import (
     Action,
     Area,
+    Case,
     CaseKind,
     DataSource,
     Direction,
@@ -17,11 +18,17 @@ from ..models import (
     Measure,
     Plan,
     ProgressStatus,
+    Question,
     Reading,
     ReadingSource,
     Unit,
     User,
+    YouSaidWeDid,
 )
+from ..models.case import case_measure
+from ..models.publication import entry_measure
+from ..models.survey import question_measure
+from . import analysis
 
 
 class PlanError(ValueError):
@@ -94,6 +101,7 @@ def update_measure(
     reported_status: str | None,
     reported_status_reason: str,
     readings_from: str | None = None,
+    published: bool | None = None,
 ) -> Measure:
     """``readings_from``: "manual", "survey" or "cases:<kind>"; None leaves it as it is."""
     if target_date and baseline_date and target_date < baseline_date:
@@ -107,6 +115,8 @@ def update_measure(
     measure.target_date = target_date
     measure.reported_status = ImpactStatus(reported_status) if reported_status else None
     measure.reported_status_reason = reported_status_reason.strip()
+    if published is not None:
+        measure.published = published
     if readings_from:
         source, _, kind = readings_from.partition(":")
         measure.data_source = DataSource(source)
@@ -148,3 +158,39 @@ def add_reading(
     session.add(reading)
     session.flush()
     return reading
+
+
+# The measure page's neighbours ------------------------------------------------------------------------
+
+
+def tagged_question_results(session: Session, measure: Measure, quarters: int = 4) -> list[dict]:
+    """For each survey question tagged to the measure, its % agree over the last ``quarters`` quarters
+    with answers: question, survey, rows (group, agree, n, percent, low, high, change, significant)."""
+    questions = session.scalars(
+        select(Question).join(question_measure).where(question_measure.c.measure_id == measure.id)
+    ).all()
+    results = []
+    for survey_id in sorted({q.survey_id for q in questions}):
+        table = analysis.agreement_breakdown(session, survey_id, "quarter")
+        for question in (q for q in questions if q.survey_id == survey_id):
+            rows = table[table["question_id"] == question.id].tail(quarters).to_dict("records")
+            wording = question.wordings[0].text if question.wordings else question.key
+            results.append({"question": wording, "survey": question.survey, "rows": rows})
+    return results
+
+
+def linked_cases(session: Session, measure: Measure, limit: int = 20) -> tuple[list[Case], int]:
+    query = select(Case).join(case_measure).where(case_measure.c.measure_id == measure.id)
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    return list(session.scalars(query.order_by(Case.received_on.desc()).limit(limit))), total
+
+
+def linked_entries(session: Session, measure: Measure) -> list[YouSaidWeDid]:
+    return list(
+        session.scalars(
+            select(YouSaidWeDid)
+            .join(entry_measure)
+            .where(entry_measure.c.measure_id == measure.id)
+            .order_by(YouSaidWeDid.created_at.desc())
+        )
+    )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from datetime import date
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..extensions import db
@@ -10,6 +12,8 @@ from ..forms.plans import ActionForm, AreaForm, MeasureForm, ReadingForm
 from ..models import Action, Area, Measure, Role
 from ..services import analysis, plans
 from ..services.audit import history_of
+from ..services.charts import interval, measure_chart_svg
+from ..services.report import progress_report, report_workbook
 from .access import require_role
 
 bp = Blueprint("plans", __name__)
@@ -31,11 +35,91 @@ def show(plan_id: int):
     return render_template("plans/show.html", plan=plan, summary=summary)
 
 
+@bp.get("/plans/<int:plan_id>/brag")
+@require_role(Role.STAFF)
+def brag(plan_id: int):
+    """BRAG on a page: every action's progress and every measure's impact, filterable by area and lead."""
+    plan = plans.load_plan(db.session, plan_id)
+    if plan is None:
+        abort(404)
+    area_ref = request.args.get("area", "")
+    lead = request.args.get("lead", "")
+    leads = sorted({a.lead for area in plan.areas for a in area.actions if a.lead})
+    areas = [a for a in plan.areas if not area_ref or a.reference == area_ref]
+    rows = [(area, action) for area in areas for action in area.actions if not lead or action.lead == lead]
+    return render_template(
+        "plans/brag.html",
+        plan=plan,
+        rows=rows,
+        leads=leads,
+        area_ref=area_ref,
+        lead=lead,
+        summary=analysis.plan_summary(plan).to_dict("records"),
+    )
+
+
+def _report_date() -> date | None:
+    text = request.args.get("date", "")
+    if not text:
+        return date.today()
+    try:
+        chosen = date.fromisoformat(text)
+    except ValueError:
+        return None
+    return chosen if date(2000, 1, 1) <= chosen <= date.today() else None
+
+
+@bp.get("/plans/<int:plan_id>/report")
+@require_role(Role.STAFF)
+def report(plan_id: int):
+    """The quarterly progress report at a chosen date, printable."""
+    plan = plans.load_plan(db.session, plan_id)
+    if plan is None:
+        abort(404)
+    as_of = _report_date()
+    if as_of is None:
+        flash("Enter the report's date as a real date, not in the future, like 2023-03-31.", "error")
+        return redirect(url_for(".report", plan_id=plan.id))
+    return render_template("plans/report.html", report=progress_report(db.session, plan, as_of))
+
+
+@bp.get("/plans/<int:plan_id>/report.xlsx")
+@require_role(Role.STAFF)
+def report_xlsx(plan_id: int):
+    plan = plans.load_plan(db.session, plan_id)
+    as_of = _report_date()
+    if plan is None or as_of is None:
+        abort(404)
+    body = report_workbook(progress_report(db.session, plan, as_of))
+    return Response(
+        body,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="progress-report-{as_of.isoformat()}.xlsx"'},
+    )
+
+
 @bp.get("/measures/<int:measure_id>")
 @require_role(Role.STAFF)
 def measure(measure_id: int):
     measure = db.get_or_404(Measure, measure_id)
-    return render_template("plans/measure.html", measure=measure, history=history_of(db.session, measure))
+    return render_template(
+        "plans/measure.html",
+        measure=measure,
+        history=history_of(db.session, measure),
+        intervals={r.id: interval(r.value, r.n, measure.unit) for r in measure.readings},
+        questions=plans.tagged_question_results(db.session, measure),
+        cases=plans.linked_cases(db.session, measure),
+        entries=plans.linked_entries(db.session, measure),
+    )
+
+
+@bp.get("/measures/<int:measure_id>/chart.svg")
+@require_role(Role.STAFF)
+def measure_chart(measure_id: int):
+    measure = db.get_or_404(Measure, measure_id)
+    return Response(
+        measure_chart_svg(measure), mimetype="image/svg+xml", headers={"Cache-Control": "private, no-cache"}
+    )
 
 
 @bp.route("/areas/<int:area_id>/edit", methods=["GET", "POST"])
@@ -99,6 +183,7 @@ def edit_measure(measure_id: int):
                 reported_status=form.reported_status.data or None,
                 reported_status_reason=form.reported_status_reason.data or "",
                 readings_from=form.readings_from.data or None,
+                published=bool(form.published.data),
             )
         except plans.PlanError as error:
             getattr(form, error.field or "text").errors.append(str(error))

@@ -13,23 +13,29 @@ from tests.browser.conftest import axe_violations
 PASSWORD = "a long enough password 42"
 
 
-def test_axe_finds_no_violations_on_the_analyser_and_case_pages(live_app, live_server, phone, axe_source):
+def _signed_in(live_app, live_server, context):
+    """A page signed in as a coordinator, made once for the module's server."""
     with live_app.app_context():
         if db.session.scalar(sa.select(User).where(User.email == "axe@example.org")) is None:
             users.create_user(db.session, "axe@example.org", Role.COORDINATOR, PASSWORD)
             db.session.commit()
-        analysis.analyse(db.session)
-        survey_id = db.session.scalar(sa.select(Survey.id).where(Survey.slug == "live-feedback"))
-        theme_id = db.session.scalar(sa.select(Theme.id).where(Theme.slug == "waiting-times"))
-        case_id = db.session.scalar(sa.select(Case.id).where(Case.closed_on.is_(None)).limit(1))
-        measure_id = db.session.scalar(sa.select(Measure.id).where(Measure.case_kind.is_not(None)).limit(1))
-    page = phone.new_page()
+    page = context.new_page()
     page.goto(f"{live_server}/login")
     page.fill("#email", "axe@example.org")
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(lambda url: "/login" not in url)
+    return page
 
+
+def test_axe_finds_no_violations_on_the_analyser_and_case_pages(live_app, live_server, phone, axe_source):
+    page = _signed_in(live_app, live_server, phone)
+    with live_app.app_context():
+        analysis.analyse(db.session)
+        survey_id = db.session.scalar(sa.select(Survey.id).where(Survey.slug == "live-feedback"))
+        theme_id = db.session.scalar(sa.select(Theme.id).where(Theme.slug == "waiting-times"))
+        case_id = db.session.scalar(sa.select(Case.id).where(Case.closed_on.is_(None)).limit(1))
+        measure_id = db.session.scalar(sa.select(Measure.id).where(Measure.case_kind.is_not(None)).limit(1))
     seen = {}
     for name, path in [
         ("runs", "/analysis"),
@@ -46,6 +52,9 @@ def test_axe_finds_no_violations_on_the_analyser_and_case_pages(live_app, live_s
         ("close", f"/cases/{case_id}/close"),
         ("cases dashboard", "/cases/dashboard"),
         ("measure counting cases", f"/measures/{measure_id}/edit"),
+        ("measure with chart", f"/measures/{measure_id}"),
+        ("brag on a page", "/plans/1/brag"),
+        ("progress report", "/plans/1/report?date=2022-09-30"),
     ]:
         page.goto(live_server + path)
         assert page.locator("h1").count() == 1, name
@@ -63,3 +72,13 @@ def test_axe_finds_no_violations_on_the_analyser_and_case_pages(live_app, live_s
     page.wait_for_selector(".govuk-error-summary")
     seen["new case with errors"] = axe_violations(page, axe_source)
     assert {name: found for name, found in seen.items() if found} == {}
+
+
+def test_the_progress_report_prints_without_navigation(live_app, live_server, phone):
+    page = _signed_in(live_app, live_server, phone)
+    page.goto(f"{live_server}/plans/1/report?date=2022-09-30")
+    assert page.locator(".govuk-template__header").is_visible()
+    page.emulate_media(media="print")
+    assert not page.locator(".govuk-template__header").is_visible()
+    assert not page.locator("form.app-no-print").is_visible()
+    assert page.locator("h2", has_text="Area 1").is_visible()

@@ -1,0 +1,105 @@
+"""Charts drawn on the server as SVG with matplotlib: nothing runs in the browser, a cheap phone shows a
+picture, and every chart has a table of the same figures beside it for anyone who cannot see it."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from ..analysis.agreement import wilson_interval
+from ..models import Measure, Unit
+
+# GOV.UK colours: readings in blue, the plan's line in black, the target in green.
+BLUE, BLACK, GREEN, GREY, LIGHT_BLUE = "#1d70b8", "#0b0c0c", "#00703c", "#505a5f", "#d2e2f1"
+
+
+def interval(value: float, n: int | None, unit: Unit) -> tuple[float, float] | None:
+    """The 95% Wilson interval of a percentage over n answers, in percent; None for other figures."""
+    if unit is not Unit.PERCENT or not n:
+        return None
+    agree = round(value * n / 100)
+    low, high = wilson_interval(min(max(agree, 0), n), n)
+    return 100 * low, 100 * high
+
+
+def measure_chart_svg(measure: Measure) -> str:
+    """Readings with their interval band, against the baseline, the milestones, the target and the
+    trajectory between them."""
+    import matplotlib
+
+    matplotlib.use("svg")
+    from matplotlib import pyplot as plt
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+    figure, axes = plt.subplots(figsize=(7, 3.6), dpi=100)
+    try:
+        plan_points: list[tuple[date, float]] = []
+        if measure.baseline_date and measure.baseline_value is not None:
+            plan_points.append((measure.baseline_date, measure.baseline_value))
+        plan_points += [(m.due_date, m.value) for m in measure.milestones]
+        if measure.target_date and measure.target_value is not None:
+            plan_points.append((measure.target_date, measure.target_value))
+        plan_points.sort()
+        if len(plan_points) > 1:
+            axes.plot(
+                *zip(*plan_points, strict=True),
+                color=BLACK,
+                linestyle="--",
+                linewidth=1.2,
+                label="Trajectory",
+            )
+        if measure.baseline_value is not None:
+            axes.axhline(measure.baseline_value, color=GREY, linewidth=0.8, linestyle=":", label="Baseline")
+        if measure.milestones:
+            axes.plot(
+                [m.due_date for m in measure.milestones],
+                [m.value for m in measure.milestones],
+                "D",
+                color=BLACK,
+                markersize=5,
+                label="Milestones",
+            )
+        if measure.target_date and measure.target_value is not None:
+            axes.plot(
+                [measure.target_date], [measure.target_value], "*", color=GREEN, markersize=12, label="Target"
+            )
+
+        readings = sorted(measure.readings, key=lambda r: r.period_end)
+        if readings:
+            dates = [r.period_end for r in readings]
+            bands = [interval(r.value, r.n, measure.unit) for r in readings]
+            if any(bands):
+                with_band = [(d, b) for d, b in zip(dates, bands, strict=True) if b]
+                axes.fill_between(
+                    [d for d, _ in with_band],
+                    [b[0] for _, b in with_band],
+                    [b[1] for _, b in with_band],
+                    color=LIGHT_BLUE,
+                    label="95% interval",
+                )
+            axes.plot(
+                dates,
+                [r.value for r in readings],
+                "o-",
+                color=BLUE,
+                markersize=4,
+                linewidth=1.5,
+                label="Readings",
+            )
+
+        locator = AutoDateLocator()
+        axes.xaxis.set_major_locator(locator)
+        axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+        axes.set_ylabel(measure.unit.value.capitalize())
+        if measure.unit is Unit.PERCENT:
+            axes.set_ylim(0, 100)
+        axes.grid(axis="y", color="#e5e6e7")
+        axes.spines[["top", "right"]].set_visible(False)
+        if axes.get_legend_handles_labels()[0]:
+            axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3, frameon=False, fontsize=9)
+        figure.tight_layout()
+        buffer = io.StringIO()
+        figure.savefig(buffer, format="svg", metadata={"Date": None})
+        return buffer.getvalue()
+    finally:
+        plt.close(figure)

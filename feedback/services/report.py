@@ -1,0 +1,189 @@
+"""The quarterly progress report for a board: one section an area, with each action's progress status and
+the lead's narrative as they stood at the report's date, the evidence of the quarter (readings), and the
+impact measures with their statuses.
+
+The narrative and status "as they stood" come from the audit trail, which keeps every change: the
+current values, with every later change undone. So a report for last quarter, run today, says what
+last quarter's report said, however often the lead has written since.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from ..analysis.summary import quantitative_summary
+from ..models import Action, AuditEvent, ImpactStatus, Measure, Plan, ProgressStatus, Reading
+
+
+def quarter_of(day: date) -> tuple[date, date]:
+    """The calendar quarter holding ``day``: its first and last dates."""
+    quarter = pd.Period(day, freq="Q")
+    return quarter.start_time.date(), quarter.end_time.date()
+
+
+def as_they_were(session: Session, entity_type: str, ids: list[int], moment: datetime) -> dict[int, dict]:
+    """For each entity changed since ``moment``, the values of the changed columns as they were then.
+    An entity created since (a plan imported after the fact) gets the values it was created with, the
+    oldest there are. Columns absent were not changed since."""
+    if not ids:
+        return {}
+    events = session.scalars(
+        sa.select(AuditEvent)
+        .where(AuditEvent.entity_type == entity_type, AuditEvent.entity_id.in_(ids), AuditEvent.at > moment)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    )
+    past: dict[int, dict] = {}
+    for event in events:
+        if event.operation == "insert":
+            past[event.entity_id] = dict(event.after or {})
+        elif event.operation == "update":
+            past.setdefault(event.entity_id, {}).update(event.before or {})
+    return past
+
+
+@dataclass
+class ActionLine:
+    action: Action
+    status: ProgressStatus | None
+    narrative: str
+
+
+@dataclass
+class MeasureLine:
+    measure: Measure
+    latest: Reading | None
+    evidence: list[Reading]
+    suggested: ImpactStatus | None
+    reported: ImpactStatus | None
+    reason: str
+
+
+@dataclass
+class AreaSection:
+    reference: str
+    title: str
+    actions: list[ActionLine] = field(default_factory=list)
+    measures: list[MeasureLine] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    plan: Plan
+    as_of: date
+    quarter: tuple[date, date]
+    areas: list[AreaSection]
+    summary: list[dict]
+
+
+def progress_report(session: Session, plan: Plan, as_of: date) -> Report:
+    """The report at the end of ``as_of``: statuses and narratives as they stood then, readings up to then
+    and the quarter's readings as its evidence."""
+    moment = datetime.combine(as_of, time.max, tzinfo=UTC)
+    start, end = quarter_of(as_of)
+    actions = [a for area in plan.areas for a in area.actions]
+    measures = [m for a in actions for m in a.measures]
+    action_past = as_they_were(session, "Action", [a.id for a in actions], moment)
+    measure_past = as_they_were(session, "Measure", [m.id for m in measures], moment)
+    sections = []
+    for area in plan.areas:
+        section = AreaSection(area.reference, area.title)
+        for action in area.actions:
+            past = action_past.get(action.id, {})
+            status = past.get("progress_status", action.progress_status)
+            section.actions.append(
+                ActionLine(
+                    action=action,
+                    status=ProgressStatus(status) if isinstance(status, str) else status,
+                    narrative=past.get("progress_narrative", action.progress_narrative) or "",
+                )
+            )
+            for measure in action.measures:
+                mpast = measure_past.get(measure.id, {})
+                readings = [r for r in measure.readings if r.period_end <= as_of]
+                section.measures.append(
+                    MeasureLine(
+                        measure=measure,
+                        latest=readings[-1] if readings else None,
+                        evidence=[r for r in readings if start <= r.period_end <= end],
+                        suggested=_impact(mpast.get("suggested_status", measure.suggested_status)),
+                        reported=_impact(mpast.get("reported_status", measure.reported_status)),
+                        reason=mpast.get("reported_status_reason", measure.reported_status_reason) or "",
+                    )
+                )
+        sections.append(section)
+    return Report(plan, as_of, (start, end), sections, _summary(plan, sections))
+
+
+def _impact(value) -> ImpactStatus | None:
+    if value is None or isinstance(value, ImpactStatus):
+        return value
+    return ImpactStatus(value)
+
+
+def _summary(plan: Plan, sections: list[AreaSection]) -> list[dict]:
+    """The quantitative summary with the statuses of the report's date."""
+    items = []
+    for section in sections:
+        label = f"Area {section.reference}: {section.title}"
+        items += [(label, "action", line.status.value if line.status else None) for line in section.actions]
+        items += [
+            (
+                label,
+                "measure",
+                (line.reported or line.suggested).value if (line.reported or line.suggested) else None,
+            )
+            for line in section.measures
+        ]
+    return quantitative_summary(pd.DataFrame(items, columns=["area", "kind", "status"])).to_dict("records")
+
+
+def report_workbook(report: Report) -> bytes:
+    """The report as an XLSX workbook: actions, measures and the summary, a sheet each."""
+    actions = pd.DataFrame(
+        [
+            {
+                "Area": section.reference,
+                "Action": line.action.reference,
+                "Description": line.action.description,
+                "Lead": line.action.lead,
+                "Due": line.action.completion_date,
+                "Progress (BRAG)": line.status.value if line.status else "",
+                "Progress narrative": line.narrative,
+            }
+            for section in report.areas
+            for line in section.actions
+        ]
+    )
+    measures = pd.DataFrame(
+        [
+            {
+                "Area": section.reference,
+                "Measure": f"{line.measure.action.reference}/{line.measure.reference}",
+                "Text": line.measure.text,
+                "Baseline": line.measure.baseline_value,
+                "Target": line.measure.target_value,
+                "Latest value": line.latest.value if line.latest else None,
+                "Latest n": line.latest.n if line.latest else None,
+                "Latest period end": line.latest.period_end if line.latest else None,
+                "Readings this quarter": len(line.evidence),
+                "Suggested impact": line.suggested.value if line.suggested else "",
+                "Reported impact": line.reported.value if line.reported else "",
+                "Reason": line.reason,
+            }
+            for section in report.areas
+            for line in section.measures
+        ]
+    )
+    summary = pd.DataFrame(report.summary)
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        actions.to_excel(writer, sheet_name="Actions", index=False)
+        measures.to_excel(writer, sheet_name="Measures", index=False)
+        summary.to_excel(writer, sheet_name="Summary", index=False)
+    return buffer.getvalue()

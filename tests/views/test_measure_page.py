@@ -1,0 +1,40 @@
+"""The measure page: a server-drawn chart with the same figures in a table, the survey questions it counts
+with their intervals, and the cases linked to it."""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+
+from feedback.extensions import db
+from feedback.models import CaseKind, Measure, Role
+from feedback.services import analysis
+
+
+def _measure_id(app, **where) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(Measure.id).filter_by(**where).limit(1))
+
+
+def test_a_survey_measure_has_its_chart_interval_table_and_questions(app, client, login, demo):
+    with app.app_context():
+        analysis.analyse(db.session)
+        heard = db.session.scalar(
+            sa.select(Measure.id).where(Measure.text.startswith("Parent carers who agree"))
+        )
+    login(Role.STAFF)
+    page = client.get(f"/measures/{heard}").text
+    assert f'src="/measures/{heard}/chart.svg"' in page and "The table below gives the same figures" in page
+    assert re.search(r"\d+–\d+%</td>", page)  # an interval beside a reading
+    assert "Survey questions counted" in page and "2023Q1" in page
+    chart = client.get(f"/measures/{heard}/chart.svg")
+    assert chart.mimetype == "image/svg+xml" and b"<svg" in chart.data[:500]
+
+
+def test_a_measure_counting_cases_lists_them(app, client, login, demo):
+    complaints = _measure_id(app, case_kind=CaseKind.COMPLAINT)
+    login(Role.STAFF)
+    page = client.get(f"/measures/{complaints}").text
+    assert "Cases linked to this measure" in page and "186 cases; the newest 20" in page
+    assert client.get(f"/measures/{complaints}/chart.svg").status_code == 200

@@ -1,0 +1,101 @@
+"""BRAG on a page and the quarterly progress report, with statuses and narratives as they stood."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+
+import openpyxl
+import pytest
+import sqlalchemy as sa
+
+from feedback.extensions import db
+from feedback.models import Action, AuditEvent, Plan, Role
+from feedback.services.report import quarter_of
+
+
+@pytest.fixture
+def plan_id(app, demo) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(Plan.id))
+
+
+@pytest.mark.parametrize(
+    ("day", "quarter"),
+    [
+        (date(2023, 3, 31), (date(2023, 1, 1), date(2023, 3, 31))),
+        (date(2022, 11, 5), (date(2022, 10, 1), date(2022, 12, 31))),
+        (date(2024, 4, 1), (date(2024, 4, 1), date(2024, 6, 30))),
+    ],
+)
+def test_quarters(day, quarter):
+    assert quarter_of(day) == quarter
+
+
+def test_brag_on_a_page_filters_by_area_and_lead(app, client, login, plan_id):
+    login(Role.STAFF)
+    with app.app_context():
+        action = db.session.scalar(sa.select(Action).where(Action.lead != "").limit(1))
+        lead, reference = action.lead, action.reference
+        others = db.session.scalars(sa.select(Action.reference).where(Action.lead != lead)).all()
+    everything = client.get(f"/plans/{plan_id}/brag").text
+    assert "All areas" in everything and "Not computed" in everything
+    page = client.get(f"/plans/{plan_id}/brag", query_string={"lead": lead}).text
+    assert f">{reference} " in page
+    assert not any(f">{other} " in page for other in others)
+    assert "No actions match" in client.get(f"/plans/{plan_id}/brag?area=99").text
+
+
+def test_the_report_shows_the_narrative_as_it_stood_at_its_date(app, client, login, plan_id):
+    login(Role.COORDINATOR)
+    action_id = db_action_id(app)
+
+    def write(narrative: str, status: str) -> None:
+        form = {
+            "description": "Increase capacity",
+            "lead": "Helen Stephenson",
+            "completion_date": ["31", "3", "2024"],
+            "progress_status": status,
+            "progress_narrative": narrative,
+        }
+        assert client.post(f"/actions/{action_id}/edit", data=form).status_code == 302
+
+    write("Recruitment at 93% at the quarter's end.", "amber")
+    with app.app_context():  # as if the plan was imported 30 days ago and that was written 10 days ago
+        for operation, days in (("insert", 30), ("update", 10)):
+            event = db.session.scalar(
+                sa.select(AuditEvent).where(
+                    AuditEvent.entity_type == "Action",
+                    AuditEvent.entity_id == action_id,
+                    AuditEvent.operation == operation,
+                )
+            )
+            event.at = event.at - timedelta(days=days)
+        db.session.commit()
+    write("Written after the quarter closed.", "red")
+
+    def report(days_ago: int) -> str:
+        return client.get(f"/plans/{plan_id}/report?date={date.today() - timedelta(days=days_ago)}").text
+
+    assert "Written after the quarter closed." in report(0)
+    five_days_ago = report(5)
+    assert "Recruitment at 93% at the quarter&#39;s end." in five_days_ago
+    assert "Written after the quarter closed." not in five_days_ago
+    assert "Recruitment at 93%" not in report(20)  # before anyone wrote one
+    assert "Recruitment at 93%" not in report(40)  # before the plan was imported: as it was imported
+
+
+def db_action_id(app) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(Action.id).where(Action.reference == "1.1.1"))
+
+
+def test_the_report_refuses_a_date_in_the_future_and_exports_xlsx(app, client, login, plan_id):
+    login(Role.STAFF)
+    refused = client.get(f"/plans/{plan_id}/report?date=2999-01-01", follow_redirects=True)
+    assert "not in the future" in refused.text
+    workbook = openpyxl.load_workbook(
+        io.BytesIO(client.get(f"/plans/{plan_id}/report.xlsx?date=2022-09-30").data)
+    )
+    assert workbook.sheetnames == ["Actions", "Measures", "Summary"]
+    assert workbook["Actions"].max_row == 1 + 19 and workbook["Measures"].max_row == 1 + 51
