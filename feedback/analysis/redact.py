@@ -53,6 +53,7 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 class Redaction:
     text: str
     removed: list[tuple[str, str]] = field(default_factory=list)  # (what kind, the words removed)
+    original: str = ""
 
     @property
     def changed(self) -> bool:
@@ -111,6 +112,7 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
 def redact_quote(text: str, places: Iterable[str] = ()) -> Redaction:
     """The quote with personal details replaced by a bracketed label, and a list of what was removed."""
     load_textblob()
+    original = text
     removed: list[tuple[str, str]] = []
 
     def replace(kind: str):
@@ -126,4 +128,4 @@ def redact_quote(text: str, places: Iterable[str] = ()) -> Redaction:
     if place_pattern is not None:
         text = place_pattern.sub(replace("place"), text)
     text = _redact_names(text, removed)
-    return Redaction(text=text, removed=removed)
+    return Redaction(text=text, removed=removed, original=original)

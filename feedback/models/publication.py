@@ -59,10 +59,13 @@ class YouSaidWeDid(db.Model):
     # The evidence: how many said it and what share agreed, frozen when the entry was drafted.
     evidence_n: Mapped[int | None]
     evidence_percent: Mapped[float | None]
+    # Where the figure started, for "up from 6%": the measure's baseline when the entry was drafted.
+    evidence_from_percent: Mapped[float | None]
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawn_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     theme: Mapped[Theme | None] = relationship()
@@ -78,11 +81,20 @@ class YouSaidWeDid(db.Model):
         sa.CheckConstraint(
             "evidence_percent IS NULL OR evidence_percent BETWEEN 0 AND 100", name="evidence_percent_range"
         ),
+        sa.CheckConstraint(
+            "evidence_from_percent IS NULL OR evidence_from_percent BETWEEN 0 AND 100",
+            name="evidence_from_percent_range",
+        ),
         sa.CheckConstraint("status <> 'published' OR published_at IS NOT NULL", name="published_has_date"),
         sa.CheckConstraint(
             "approved_by_id IS NULL OR approved_by_id <> created_by_id", name="approver_is_second_person"
         ),
     )
+
+    @property
+    def latest(self) -> EntryRevision | None:
+        """The text the public sees: the newest approved revision, whatever is being edited now."""
+        return self.revisions[-1] if self.revisions else None
 
 
 class EntryQuote(db.Model):

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..analysis.agreement import SUPPRESS_BELOW
 from ..models import Action, Area, EntryStatus, Measure, YouSaidWeDid
+from . import publication
 
 
 def _reading(reading) -> dict:
@@ -63,40 +64,29 @@ def published_measures(session: Session, measure_id: int | None = None) -> list[
 
 
 def entry_record(entry: YouSaidWeDid) -> dict:
-    suppressed = entry.evidence_n is not None and entry.evidence_n < SUPPRESS_BELOW
+    """An entry as the public sees it: its newest approved revision, never the draft being edited."""
+    latest = entry.latest
+    shown = latest.snapshot
     return {
         "slug": entry.slug,
-        "kind": entry.kind.value,
-        "audience": entry.audience.value,
-        "title": entry.title,
-        "you_said": entry.you_said,
-        "we_did": entry.we_did,
-        "theme": entry.theme.name if entry.theme else None,
-        "evidence": {
-            "n": None if suppressed else entry.evidence_n,
-            "percent": None if suppressed else entry.evidence_percent,
-            "suppressed": suppressed,
-        },
-        "measures": [m.id for m in entry.measures if m.published],
-        "quotes": [q.redacted_text for q in entry.quotes if q.approved],
-        "published_at": entry.published_at.isoformat() if entry.published_at else None,
+        "kind": shown["kind"],
+        "audience": shown["audience"],
+        "title": shown["title"],
+        "you_said": shown["you_said"],
+        "we_did": shown["we_did"],
+        "theme": shown["theme"],
+        "evidence": {k: shown["evidence"][k] for k in ("n", "percent", "suppressed")},
+        "measures": [m.id for m in entry.measures if m.published and m.id in shown["measures"]],
+        "quotes": shown["quotes"],
+        "published_at": entry.revisions[0].published_at.isoformat(),
     }
 
 
 def published_entries(session: Session, slug: str | None = None) -> list[YouSaidWeDid]:
-    query = (
-        sa.select(YouSaidWeDid)
-        .where(YouSaidWeDid.status == EntryStatus.PUBLISHED)
-        .order_by(YouSaidWeDid.published_at.desc(), YouSaidWeDid.id.desc())
-        .options(
-            selectinload(YouSaidWeDid.theme),
-            selectinload(YouSaidWeDid.measures),
-            selectinload(YouSaidWeDid.quotes),
-        )
-    )
     if slug is not None:
-        query = query.where(YouSaidWeDid.slug == slug)
-    return list(session.scalars(query))
+        entry = publication.public_entry(session, slug)
+        return [entry] if entry is not None and entry.status is not EntryStatus.WITHDRAWN else []
+    return publication.public_entries(session)
 
 
 def readings_rows(measures: list[Measure]) -> list[dict]:
