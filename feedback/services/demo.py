@@ -26,6 +26,7 @@ from ..models import (
     CaseOutcome,
     CaseStage,
     DataSource,
+    EntryKind,
     Measure,
     Plan,
     Question,
@@ -39,9 +40,10 @@ from ..models import (
     SurveyStatus,
     SurveyVariant,
     Theme,
+    User,
     VariantKind,
 )
-from . import plan_import, respond, users
+from . import plan_import, publication, respond, users
 from .bulk import timestamp, write_rows
 from .cases import due_date
 from .themes import install_lexicon
@@ -143,6 +145,7 @@ def load(session: Session, seed: int = 2022) -> tuple[dict[str, int], str]:
     session.flush()
     responses = _insert_responses(session, survey, _count_for_year(rng), rng, (WINDOW_START, WINDOW_END))
     password = _demo_users(session)
+    _published_entries(session, measures)
     summary = {
         "areas": len(plan.areas),
         "measures": len(measures),
@@ -362,6 +365,45 @@ def _demo_users(session: Session) -> str:
     for email, role in DEMO_USERS:
         users.create_user(session, email, role, password, name=f"Demo {role.value}")
     return password
+
+
+def _published_entries(session: Session, measures: dict[str, Measure]) -> None:
+    """Two entries written by the demo coordinator and approved by the demo admin, as Warwickshire's
+    update reports them, so that the public pages have something to show."""
+    author = session.scalar(sa.select(User).where(User.role == Role.COORDINATOR))
+    approver = session.scalar(sa.select(User).where(User.role == Role.ADMIN))
+    heard = next(m for m in measures.values() if m.text.startswith("Parent carers who agree"))
+    for audience, title, you_said, we_did in (
+        (
+            Audience.PARENT_CARER,
+            "Caseworkers call you after every panel decision",
+            "You told us you heard about panel decisions from school before anyone from the council called.",
+            "Caseworkers now phone every family on the day of the panel's decision, before a letter is sent.",
+        ),
+        (
+            Audience.YOUNG_PERSON,
+            "Your views in your plan",
+            "You told us your EHC plan did not say what you wanted for yourself.",
+            "Every annual review now starts with a page you write or draw, and your plan keeps it.",
+        ),
+    ):
+        entry = publication.save_entry(
+            session,
+            None,
+            publication.EntryDetails(
+                kind=EntryKind.WE_DID,
+                audience=audience,
+                title=title,
+                you_said=you_said,
+                we_did=we_did,
+                theme_id=None,
+                action_ids=[heard.action_id],
+                measure_ids=[heard.id],
+            ),
+            author,
+        )
+        publication.send_for_review(session, entry)
+        publication.approve(session, entry, approver)
 
 
 def _count_for_year(rng: np.random.Generator) -> int:

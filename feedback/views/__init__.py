@@ -24,6 +24,7 @@ def register(app: Flask) -> None:
         api,
         auth,
         cases,
+        entries,
         errors,
         guards,
         main,
@@ -49,6 +50,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(themes.bp)
     app.register_blueprint(cases.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(entries.bp)
     errors.register(app)
 
     @app.context_processor
@@ -66,6 +68,7 @@ def _navigation_items() -> list[dict]:
         ("surveys.index", "Surveys"),
         ("cases.index", "Cases"),
         ("themes.index", "Themes"),
+        ("entries.index", "You said, we did"),
         ("analysis.runs", "Analysis"),
     ]
     current = request.endpoint or ""

@@ -55,6 +55,9 @@ def test_axe_finds_no_violations_on_the_analyser_and_case_pages(live_app, live_s
         ("measure with chart", f"/measures/{measure_id}"),
         ("brag on a page", "/plans/1/brag"),
         ("progress report", "/plans/1/report?date=2022-09-30"),
+        ("entries", "/entries"),
+        ("suggestions", "/entries/suggestions"),
+        ("new entry", "/entries/new"),
     ]:
         page.goto(live_server + path)
         assert page.locator("h1").count() == 1, name

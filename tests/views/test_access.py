@@ -20,6 +20,10 @@ PUBLIC_ENDPOINTS = {
     "respond.done",
     "respond.submit_json",
     "published.index",
+    "published.entry",
+    "published.young_people",
+    "published.embed",
+    "published.feed",
     "widget.show",
     # Open data: read-only, published figures only, small numbers suppressed (tests/views/test_api.py).
     "api.openapi",
