@@ -27,6 +27,7 @@ def register(app: Flask) -> None:
         entries,
         errors,
         guards,
+        headers,
         main,
         plans,
         published,
@@ -37,7 +38,12 @@ def register(app: Flask) -> None:
     )
 
     first = app.before_request_funcs.setdefault(None, [])
-    first[:0] = [guards.refuse_control_characters_in_the_address, guards.limit_public_posts]
+    first[:0] = [
+        headers.make_nonce,
+        guards.refuse_control_characters_in_the_address,
+        guards.limit_public_posts,
+    ]
+    app.after_request(headers.add_security_headers)
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
@@ -59,6 +65,7 @@ def register(app: Flask) -> None:
             "service_name": app.config["SERVICE_NAME"],
             "Role": Role,
             "navigation_items": _navigation_items,
+            "cspNonce": headers.csp_nonce(),
         }
 
 

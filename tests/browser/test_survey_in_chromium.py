@@ -182,3 +182,19 @@ def test_axe_finds_no_violations_on_any_public_page(live_server, phone, axe_sour
     audit("widget thanks")
     assert {name: found for name, found in seen.items() if found} == {}
     assert len(seen) == 20
+
+
+def test_the_content_security_policy_blocks_nothing_the_pages_need(live_server, phone):
+    page = phone.new_page()
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None,
+    )
+    page.goto(f"{live_server}/s/live-feedback")
+    assert "js-enabled" in page.evaluate(
+        "document.body.className"
+    )  # the nonce let GOV.UK's inline script run
+    page.get_by_role("button", name="Start now").click()
+    page.wait_for_selector("form[data-keep-answers-ready]")  # the page's own module script ran
+    assert refused == []

@@ -1,0 +1,36 @@
+"""Security headers: a strict CSP whose nonce changes every response, framing only for embeddable views."""
+
+from __future__ import annotations
+
+import re
+
+
+def test_pages_carry_a_strict_policy_with_a_fresh_nonce(client):
+    first, second = client.get("/login"), client.get("/login")
+    policy = first.headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    assert "frame-ancestors 'none'" in policy and first.headers["X-Frame-Options"] == "DENY"
+    nonce = re.search(r"'nonce-([^']+)'", policy).group(1)
+    assert f'nonce="{nonce}"' in first.text  # the GOV.UK template's one inline script carries it
+    assert nonce not in second.headers["Content-Security-Policy"]
+    for header, value in [
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "same-origin"),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+    ]:
+        assert first.headers[header] == value
+    assert "Strict-Transport-Security" not in first.headers  # only over HTTPS
+    assert "Strict-Transport-Security" in client.get("/login", base_url="https://localhost").headers
+
+
+def test_only_the_widget_and_the_embed_list_may_be_framed(client, demo):
+    for path in ("/w/local-offer-feedback", "/you-said-we-did/embed"):
+        response = client.get(path)
+        assert "frame-ancestors *" in response.headers["Content-Security-Policy"], path
+        assert "X-Frame-Options" not in response.headers
+    assert "frame-ancestors 'none'" in client.get("/you-said-we-did").headers["Content-Security-Policy"]
+
+
+def test_error_pages_carry_the_headers_too(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404 and "Content-Security-Policy" in response.headers
