@@ -31,6 +31,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(themes_cli)
     app.cli.add_command(cases_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 def _refuse_import(failure: plan_import.ImportFailed, file: Path) -> None:
@@ -257,3 +259,38 @@ def demo_command(extra: int, seed: int) -> None:
         click.echo(
             f"Added {added} synthetic responses in {seconds:.1f} s ({added / max(seconds, 1e-9):,.0f}/s)."
         )
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(path: Path) -> None:
+    """Write a consistent copy of the database to PATH (SQLite online backup, or pg_dump's custom format),
+    while the app keeps running. PATH must not exist yet."""
+    from .services import backup
+
+    try:
+        backup.backup(db.engine, path)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backed up to {path} ({path.stat().st_size:,} bytes).")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask: replace everything in the database.")
+@with_appcontext
+def restore_command(path: Path, yes: bool) -> None:
+    """Replace the database's contents with the backup at PATH. Stop the web and scheduler processes first."""
+    from .services import backup
+
+    if not yes:
+        click.confirm("This replaces everything in the database with the backup. Go on?", abort=True)
+    try:
+        backup.restore(db.engine, path)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    problems = backup.integrity_problems(db.engine)
+    if problems:
+        raise click.ClickException("Restored, but the integrity check found: " + "; ".join(problems[:10]))
+    click.echo(f"Restored from {path}; the integrity check passed.")

@@ -1,0 +1,48 @@
+"""A backup taken while the app runs restores the database exactly, and bad input changes nothing."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from feedback.extensions import db
+from feedback.models import Case, Response, User
+
+
+def _counts() -> dict[str, int]:
+    return {
+        model.__name__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
+        for model in (Case, Response, User)
+    }
+
+
+def test_backup_and_restore_round_trip(app, runner, demo, tmp_path):
+    target = tmp_path / "backups" / "feedback.backup"
+    with app.app_context():
+        before = _counts()
+    result = runner.invoke(args=["backup", str(target)])
+    assert result.exit_code == 0 and target.stat().st_size > 0, result.output
+    again = runner.invoke(args=["backup", str(target)])
+    assert again.exit_code == 1 and "already exists" in again.output
+
+    with app.app_context():
+        db.session.execute(sa.delete(Case))
+        db.session.commit()
+        assert _counts()["Case"] == 0
+        db.session.remove()
+    restored = runner.invoke(args=["restore", "--yes", str(target)])
+    assert restored.exit_code == 0 and "integrity check passed" in restored.output, restored.output
+    with app.app_context():
+        assert _counts() == before
+
+
+def test_a_file_that_is_not_a_backup_is_refused_and_changes_nothing(app, runner, demo, tmp_path):
+    junk = tmp_path / "notes.txt"
+    junk.write_text("not a database\n" * 100)
+    with app.app_context():
+        before = _counts()
+        db.session.remove()
+    result = runner.invoke(args=["restore", "--yes", str(junk)])
+    assert result.exit_code == 1 and "Error" in result.output
+    assert runner.invoke(args=["restore", "--yes", str(tmp_path / "missing")]).exit_code == 1
+    with app.app_context():
+        assert _counts() == before
