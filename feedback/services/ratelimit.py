@@ -38,3 +38,14 @@ def hit(engine: Engine, bucket_id: str, limit: int, window_seconds: int, now: fl
         if count == 1:  # a new window for this client: forget windows older than a day
             connection.execute(sa.delete(table).where(table.c.window_start < window - 86_400))
     return count <= limit
+
+
+def count(engine: Engine, bucket_id: str, window_seconds: int, now: float | None = None) -> int:
+    """Hits in the bucket's current window, without adding one."""
+    window = int((now if now is not None else time.time()) // window_seconds) * window_seconds
+    table = RateLimitHit.__table__
+    with engine.connect() as connection:
+        found = connection.execute(
+            sa.select(table.c.count).where(table.c.bucket == bucket_id, table.c.window_start == window)
+        ).scalar()
+    return found or 0

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from ..extensions import db
 from ..forms.auth import LoginForm
-from ..services import users
+from ..services import ratelimit, users
 from .access import public
 
 bp = Blueprint("auth", __name__)
@@ -23,15 +23,44 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
+# Wrong passwords for one email address before it is locked, and sign-in attempts from one network
+# address, in a window of this many seconds. The lock ends with the window: at most 15 minutes.
+FAILURES_BEFORE_LOCK = 5
+ATTEMPTS_PER_ADDRESS = 30
+LOCK_WINDOW = 15 * 60
+
+
+def _email_bucket(email: str) -> str:
+    return ratelimit.bucket(current_app.secret_key, email.strip().lower(), "login-failures")
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @public
 def login():
-    if current_user.is_authenticated:
+    if request.method == "GET" and current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))
     form = LoginForm()
     if form.validate_on_submit():
+        # Counted before anything reads the database: on SQLite the request's own write transaction must
+        # not be open while the counter's short one runs.
+        address = ratelimit.bucket(current_app.secret_key, request.remote_addr or "", "login-address")
+        if not ratelimit.hit(db.engine, address, ATTEMPTS_PER_ADDRESS, LOCK_WINDOW):
+            form.email.errors.append(
+                "Too many attempts to sign in from your network. Wait 15 minutes and try again."
+            )
+            return render_template("auth/login.html", form=form), 429
+        failures = _email_bucket(form.email.data)
+        if ratelimit.count(db.engine, failures, LOCK_WINDOW) >= FAILURES_BEFORE_LOCK:
+            # The same words whether or not the account exists, so the lock tells nobody which do.
+            form.email.errors.append(
+                "This account is locked for up to 15 minutes after 5 wrong passwords. Try again later,"
+                " or ask an administrator to reset your password."
+            )
+            return render_template("auth/login.html", form=form), 429
         user = users.authenticate(db.session, form.email.data, form.password.data)
         if user is None:
+            db.session.rollback()  # end the request's transaction before the counter writes
+            ratelimit.hit(db.engine, failures, FAILURES_BEFORE_LOCK, LOCK_WINDOW)
             form.email.errors.append("Enter a correct email address and password")
         else:
             session.clear()

@@ -113,3 +113,29 @@ def test_a_hash_made_with_older_parameters_is_upgraded_at_sign_in(app, client):
     with app.app_context():
         new_hash = db.session.scalar(sa.select(User.password_hash).where(User.email == "old@example.org"))
     assert new_hash != old_hash and extract_parameters(new_hash).memory_cost == 256
+
+
+def test_five_wrong_passwords_lock_the_account_and_say_the_same_for_unknown_ones(client, make_user):
+    _, email = make_user()
+    for _ in range(5):
+        wrong = client.post("/login", data={"email": email, "password": "not the password at all"})
+        assert wrong.status_code == 400 and "Enter a correct email address and password" in wrong.text
+    locked = client.post("/login", data={"email": email.upper(), "password": PASSWORD})
+    assert locked.status_code == 429 and "locked for up to 15 minutes" in locked.text
+    for _ in range(5):
+        client.post("/login", data={"email": "nobody@example.org", "password": "guess guess guess"})
+    unknown = client.post("/login", data={"email": "nobody@example.org", "password": "guess guess guess"})
+    assert unknown.status_code == 429 and unknown.text.count("locked for up to 15 minutes") == locked.text.count(
+        "locked for up to 15 minutes"
+    )
+
+
+def test_one_network_address_gets_a_limited_number_of_attempts(client, make_user, monkeypatch):
+    from feedback.views import auth
+
+    monkeypatch.setattr(auth, "ATTEMPTS_PER_ADDRESS", 3)
+    _, email = make_user()
+    for n in range(3):
+        client.post("/login", data={"email": f"someone{n}@example.org", "password": "wrong wrong wrong"})
+    refused = client.post("/login", data={"email": email, "password": PASSWORD})
+    assert refused.status_code == 429 and "from your network" in refused.text
