@@ -8,6 +8,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from ..extensions import db
+
 
 def timestamp(moment: datetime, postgres: bool):
     naive = moment.replace(tzinfo=None)
@@ -16,15 +18,23 @@ def timestamp(moment: datetime, postgres: bool):
 
 
 def write_rows(connection: sa.Connection, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    """Insert plain tuples: COPY on PostgreSQL, one executemany on SQLite. ``table`` and ``columns`` are
-    the caller's constants, never user input."""
+    """Insert plain tuples: COPY on PostgreSQL, one executemany on SQLite. The table and its columns are
+    looked up in the models' metadata, so a name that is not one of ours fails before any SQL is made,
+    and the statement is built by the driver's or SQLAlchemy's quoting, not by string formatting."""
     if not rows:
         return
+    known = db.metadata.tables[table]
+    targets = [known.c[name] for name in columns]
     raw = connection.connection.driver_connection
     if connection.dialect.name == "postgresql":
-        with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        from psycopg import sql
+
+        statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+            sql.Identifier(known.name), sql.SQL(", ").join(sql.Identifier(c.name) for c in targets)
+        )
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:
             for row in rows:
                 copy.write_row(row)
     else:
-        placeholders = ", ".join("?" for _ in columns)
-        raw.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})", rows)
+        insert = sa.insert(known).compile(dialect=connection.dialect, column_keys=[c.key for c in targets])
+        raw.executemany(str(insert), rows)

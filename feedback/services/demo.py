@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from ..models import (
     STAGES_BY_KIND,
     Agreement,
+    Answer,
     Audience,
     Case,
     CaseKind,
@@ -34,6 +35,7 @@ from ..models import (
     QuestionWording,
     Reading,
     ReadingSource,
+    Response,
     Role,
     StageName,
     Survey,
@@ -450,9 +452,10 @@ def _insert_responses(
         next_response += size
         next_answer += len(answers)
     if postgres:
-        for table in ("response", "answer"):
+        for table in (Response.__table__, Answer.__table__):
+            sequence = sa.func.pg_get_serial_sequence(table.name, "id")
             connection.execute(
-                sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table}")
+                sa.select(sa.func.setval(sequence, sa.select(sa.func.max(table.c.id)).scalar_subquery()))
             )
     return n
 
