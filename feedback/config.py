@@ -82,6 +82,8 @@ class Defaults:
     SESSION_COOKIE_NAME = "feedback_session"
     # A staff session ends after a working day; there is no long-lived remember-me cookie at all.
     PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
+    # And after this long without a request; a warning comes two minutes before (WCAG 2.2.1).
+    SESSION_IDLE_SECONDS = 30 * 60
     REMEMBER_COOKIE_DURATION = timedelta(hours=8)
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"

@@ -44,6 +44,7 @@ def register(app: Flask) -> None:
         guards.limit_public_posts,
     ]
     app.after_request(headers.add_security_headers)
+    app.before_request(auth.end_idle_sessions)
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)

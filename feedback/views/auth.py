@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
@@ -7,8 +8,9 @@ from flask_login import current_user, login_user, logout_user
 
 from ..extensions import db
 from ..forms.auth import LoginForm
+from ..models import Role
 from ..services import ratelimit, users
-from .access import public
+from .access import public, require_role
 
 bp = Blueprint("auth", __name__)
 
@@ -40,6 +42,8 @@ def login():
     if request.method == "GET" and current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))
     form = LoginForm()
+    if request.method == "GET" and request.args.get("timeout"):
+        flash("You were signed out after a time without activity. Sign in again to carry on.", "success")
     if form.validate_on_submit():
         # Counted before anything reads the database: on SQLite the request's own write transaction must
         # not be open while the counter's short one runs.
@@ -66,6 +70,7 @@ def login():
             session.clear()
             login_user(user, remember=False)
             session.permanent = True
+            session["seen"] = int(time.time())
             return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form), 200 if not form.errors else 400
 
@@ -77,3 +82,41 @@ def logout():
     session.clear()
     flash("You have signed out.", "success")
     return redirect(url_for("auth.login"))
+
+
+def end_idle_sessions():
+    """Sign out a staff session that has been idle longer than SESSION_IDLE_SECONDS. Runs before every
+    request; the page's script warns two minutes ahead and lets the person stay signed in."""
+    if request.endpoint in ("static", "auth.login", "auth.logout") or "_user_id" not in session:
+        return None
+    now = int(time.time())
+    idle = current_app.config["SESSION_IDLE_SECONDS"]
+    seen = session.get("seen", now)
+    if now - seen > idle:
+        logout_user()
+        session.clear()
+        if request.endpoint == "auth.session_status":  # the warning's script asking: it moves the page
+            return {"seconds_left": 0}, 401
+        target = request.full_path.rstrip("?") if request.method == "GET" else None
+        return redirect(url_for("auth.login", next=target, timeout=1))
+    if request.endpoint != "auth.session_status":
+        session["seen"] = now
+    return None
+
+
+@bp.post("/session/keep-alive")
+@require_role(Role.STAFF)
+def keep_alive():
+    """The "Stay signed in" button of the timeout warning."""
+    session["seen"] = int(time.time())
+    return ("", 204)
+
+
+@bp.get("/session/status")
+@require_role(Role.STAFF)
+def session_status():
+    """Seconds left before the idle sign-out, without counting as activity."""
+    left = current_app.config["SESSION_IDLE_SECONDS"] - (
+        int(time.time()) - session.get("seen", int(time.time()))
+    )
+    return {"seconds_left": max(left, 0)}

@@ -85,3 +85,21 @@ def test_the_progress_report_prints_without_navigation(live_app, live_server, ph
     assert not page.locator(".govuk-template__header").is_visible()
     assert not page.locator("form.app-no-print").is_visible()
     assert page.locator("h2", has_text="Area 1").is_visible()
+
+
+def test_the_idle_warning_lets_a_person_stay_signed_in_and_otherwise_signs_them_out(
+    live_app, live_server, phone
+):
+    page = _signed_in(live_app, live_server, phone)
+    live_app.config["SESSION_IDLE_SECONDS"] = 6  # the warning comes at 3 seconds left
+    try:
+        page.goto(f"{live_server}/plans")
+        dialog = page.locator("#session-timeout")
+        dialog.wait_for(state="visible", timeout=8000)
+        assert page.evaluate("document.activeElement.id") == "session-timeout-stay"
+        page.click("#session-timeout-stay")
+        dialog.wait_for(state="hidden", timeout=3000)
+        page.wait_for_url(lambda url: "/login" in url, timeout=15000)  # nobody answered the second time
+        assert "signed out after a time without activity" in page.content()
+    finally:
+        live_app.config["SESSION_IDLE_SECONDS"] = 30 * 60

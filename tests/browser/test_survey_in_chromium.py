@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from feedback.extensions import db
 from feedback.models import Response
@@ -123,7 +124,9 @@ def test_the_error_summary_takes_focus(live_server, phone):
     for _ in range(4):
         page.get_by_role("button", name="Continue").click()
     page.get_by_role("button", name="Send your answers").click()
-    page.wait_for_function("document.activeElement.classList.contains('govuk-error-summary')", timeout=5000)
+    # expect() polls from Playwright's side: wait_for_function would evaluate a string in the page, which the
+    # Content Security Policy rightly refuses.
+    expect(page.locator(".govuk-error-summary")).to_be_focused(timeout=5000)
     assert "Select yes if you would like a reply" in page.locator(".govuk-error-summary").inner_text()
 
 
