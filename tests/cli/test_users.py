@@ -48,3 +48,19 @@ def test_bad_input_is_refused_with_a_message_and_creates_nothing(app, runner, mo
     result = runner.invoke(args=["users", "create", "A@example.org", "--role", "admin"])
     assert result.exit_code == 1 and "already a user" in result.output
     assert _users(app) == {"a@example.org": Role.STAFF}
+
+
+def test_common_repeated_and_personal_passwords_are_refused_and_create_nothing(app, runner, monkeypatch):
+    for password, message in [
+        ("Password1234!", "less common password"),
+        ("qwertyuiop12", "less common password"),
+        ("123456789012", "less common password"),
+        ("abcabcabcabc", "less common password"),
+        ("jo.bloggs-2024", "must not contain your email address"),
+    ]:
+        monkeypatch.setenv("FEEDBACK_NEW_PASSWORD", password)
+        result = runner.invoke(args=["users", "create", "jo.bloggs@example.org", "--role", "staff"])
+        assert result.exit_code == 1 and message in result.output, (password, result.output)
+    assert _users(app) == {}
+    monkeypatch.setenv("FEEDBACK_NEW_PASSWORD", "8392-1104-7765-2210")  # long and random: fine
+    assert runner.invoke(args=["users", "create", "jo.bloggs@example.org", "--role", "staff"]).exit_code == 0
