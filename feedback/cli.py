@@ -33,6 +33,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(subject_access_command)
 
 
 def _refuse_import(failure: plan_import.ImportFailed, file: Path) -> None:
@@ -116,13 +117,7 @@ def anonymise_cases(closed_before) -> None:
     if closed_before is not None:
         cutoff = closed_before.date()
     else:
-        today = date.today()
-        years = current_app.config["CASE_RETENTION_YEARS"]
-        cutoff = (
-            today.replace(year=today.year - years)
-            if not (today.month == 2 and today.day == 29)
-            else date(today.year - years, 2, 28)
-        )
+        cutoff = _years_ago(date.today(), current_app.config["CASE_RETENTION_YEARS"])
     if cutoff > date.today():
         raise click.ClickException("The date must not be in the future; nothing was changed.")
     set_actor(db.session, None, "cases anonymise")
@@ -167,6 +162,69 @@ def purge_drafts() -> None:
     removed = respond.purge_expired_drafts(db.session)
     db.session.commit()
     click.echo(f"Deleted {removed} expired drafts.")
+
+
+@responses_cli.command("apply-retention")
+@click.option(
+    "--submitted-before",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Forget responses submitted before this date (YYYY-MM-DD). Default: the retention period ago.",
+)
+def apply_response_retention(submitted_before) -> None:
+    """Responses older than FEEDBACK_RESPONSE_RETENTION_YEARS (3 by default) lose their contact details,
+    profile and names in comments; their agreement answers, and so every trend, stay."""
+    from datetime import date
+
+    from flask import current_app
+
+    from .services import data_protection
+
+    today = date.today()
+    years = current_app.config["RESPONSE_RETENTION_YEARS"]
+    cutoff = submitted_before.date() if submitted_before else _years_ago(today, years)
+    if cutoff > today:
+        raise click.ClickException("The date must not be in the future; nothing was changed.")
+    set_actor(db.session, None, "responses apply-retention")
+    changed = data_protection.forget_old_responses(db.session, cutoff, current_app.config["REDACT_PLACES"])
+    db.session.commit()
+    click.echo(
+        f"Forgot identifying details in {changed} places, in responses submitted before {cutoff:%-d %B %Y}."
+    )
+
+
+def _years_ago(today, years: int):
+    from datetime import date
+
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        return date(today.year - years, 2, 28)
+
+
+@click.command("subject-access")
+@click.option("--email", default="", help="Their email address.")
+@click.option("--phone", default="", help="Their phone number.")
+@click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def subject_access_command(email: str, phone: str, output: Path) -> None:
+    """Write everything held about a person (responses they left contact details with, cases they raised,
+    their staff account) to OUTPUT as JSON, for a subject access request."""
+    import json
+
+    from .services import data_protection
+
+    if output.exists():
+        raise click.ClickException(f"{output} already exists; choose a new file.")
+    try:
+        found = data_protection.subject_access(db.session, email=email, phone=phone)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    output.write_text(json.dumps(found, indent=2, ensure_ascii=False), encoding="utf-8")
+    output.chmod(0o600)
+    click.echo(
+        f"Wrote {len(found['survey_responses'])} responses, {len(found['cases'])} cases"
+        f"{' and a staff account' if found['staff_account'] else ''} to {output}."
+    )
 
 
 @responses_cli.command("erase-contact")

@@ -102,3 +102,5 @@ class Defaults:
     REDACT_PLACES: list[str] = []
     # Years after a case closes before the family's details are deleted and its text redacted.
     CASE_RETENTION_YEARS = 6
+    # Years after a response is submitted before its contact details, profile and names are forgotten.
+    RESPONSE_RETENTION_YEARS = 3

@@ -1,0 +1,155 @@
+"""Data protection duties that are not a page: what we hold about one person (a subject access request),
+and forgetting responses after the retention period."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from ..analysis.redact import redact_quote
+from ..models import Answer, AuditEvent, Case, CaseContact, Response, ResponseContact, User
+
+
+def _plain(value):
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if hasattr(value, "value"):
+        return value.value
+    return value
+
+
+def subject_access(session: Session, email: str = "", phone: str = "") -> dict:
+    """Everything held about the person with this email address or phone number: survey responses they
+    left contact details with (and those responses' answers), cases they raised, and their staff account
+    with what they changed. Anonymous responses cannot be found, which is what anonymous means."""
+    email = email.strip().lower()
+    digits = "".join(c for c in phone if c.isdigit())
+    if not email and not digits:
+        raise ValueError("Give an email address or a phone number")
+
+    def matches(model):
+        conditions = []
+        if email:
+            conditions.append(sa.func.lower(model.email) == email)
+        if digits:
+            conditions.append(sa.func.replace(model.phone, " ", "") == digits)
+        return sa.or_(*conditions)
+
+    contacts = session.scalars(sa.select(ResponseContact).where(matches(ResponseContact))).all()
+    responses = []
+    for contact in contacts:
+        response = session.scalar(
+            sa.select(Response)
+            .where(Response.id == contact.response_id)
+            .options(
+                selectinload(Response.answers).selectinload(Answer.question), selectinload(Response.survey)
+            )
+        )
+        responses.append(
+            {
+                "survey": response.survey.title,
+                "submitted_at": _plain(response.submitted_at),
+                "contact": {"name": contact.name, "email": contact.email, "phone": contact.phone},
+                "profile": {
+                    "role": _plain(response.respondent_role),
+                    "area_of_need": response.area_of_need,
+                    "age_band": response.age_band,
+                    "school_phase": response.school_phase,
+                    "district": response.district,
+                },
+                "answers": {
+                    a.question.key: _plain(a.agreement) or a.text or a.number or a.choices
+                    for a in response.answers
+                },
+            }
+        )
+    case_contacts = session.scalars(sa.select(CaseContact).where(matches(CaseContact))).all()
+    cases = []
+    for contact in case_contacts:
+        case = session.scalar(
+            sa.select(Case).where(Case.id == contact.case_id).options(selectinload(Case.stages))
+        )
+        cases.append(
+            {
+                "reference": case.reference,
+                "kind": _plain(case.kind),
+                "received_on": _plain(case.received_on),
+                "closed_on": _plain(case.closed_on),
+                "outcome": _plain(case.outcome),
+                "summary": case.summary,
+                "what_we_will_change": case.learning,
+                "contact": {
+                    "name": contact.name,
+                    "email": contact.email,
+                    "phone": contact.phone,
+                    "child_name": contact.child_name,
+                },
+                "stages": [
+                    {
+                        "stage": s.name.label,
+                        "started_on": _plain(s.started_on),
+                        "completed_on": _plain(s.completed_on),
+                    }
+                    for s in case.stages
+                ],
+            }
+        )
+    account = None
+    if email:
+        user = session.scalar(sa.select(User).where(sa.func.lower(User.email) == email))
+        if user is not None:
+            events = session.scalars(
+                sa.select(AuditEvent).where(AuditEvent.actor_id == user.id).order_by(AuditEvent.at)
+            ).all()
+            account = {
+                "email": user.email,
+                "name": user.name,
+                "role": _plain(user.role),
+                "changes_made": [
+                    {"at": _plain(e.at), "operation": e.operation, "what": e.entity_type, "id": e.entity_id}
+                    for e in events
+                ],
+            }
+    return {
+        "searched_for": {"email": email or None, "phone": phone.strip() or None},
+        "made_at": datetime.now(UTC).isoformat(),
+        "survey_responses": responses,
+        "cases": cases,
+        "staff_account": account,
+    }
+
+
+def forget_old_responses(session: Session, cutoff: date, places: list[str] | None = None) -> int:
+    """Responses submitted before ``cutoff`` lose what could identify their author: contact details are
+    deleted, the profile (need, age band, phase, district) is cleared, and comments are redacted. The
+    agreement answers stay, so trends and readings do not change. Returns how many responses changed."""
+    moment = datetime.combine(cutoff, time(), tzinfo=UTC)
+    old = sa.select(Response.id).where(Response.submitted_at < moment)
+    removed_contacts = session.execute(sa.delete(ResponseContact).where(ResponseContact.response_id.in_(old)))
+    cleared = session.execute(
+        sa.update(Response)
+        .where(
+            Response.submitted_at < moment,
+            sa.or_(
+                Response.area_of_need.is_not(None),
+                Response.age_band.is_not(None),
+                Response.school_phase.is_not(None),
+                Response.district.is_not(None),
+            ),
+        )
+        .values(area_of_need=None, age_band=None, school_phase=None, district=None)
+    )
+    redacted = 0
+    seen: dict[str, str] = {}
+    comments = session.execute(
+        sa.select(Answer.id, Answer.text).where(Answer.response_id.in_(old), Answer.text.is_not(None))
+    ).all()
+    for answer_id, text in comments:
+        if text not in seen:
+            seen[text] = redact_quote(text, places or []).text
+        if seen[text] != text:
+            session.execute(sa.update(Answer).where(Answer.id == answer_id).values(text=seen[text]))
+            redacted += 1
+    return (removed_contacts.rowcount or 0) + (cleared.rowcount or 0) + redacted

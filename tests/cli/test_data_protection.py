@@ -1,0 +1,76 @@
+"""A subject access export holds one person's data and nobody else's; old responses are forgotten but
+their trends stay."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+
+import sqlalchemy as sa
+
+from feedback.extensions import db
+from feedback.models import Agreement, Answer, Case, CaseContact, Response, ResponseContact
+
+
+def _contact_response(email: str, phone: str, comment: str) -> int:
+    response = db.session.scalar(sa.select(Response).order_by(Response.id).limit(1).offset(3))
+    response.area_of_need, response.district = "Autism", "Warwick"
+    db.session.add(ResponseContact(response_id=response.id, name="Jo Bloggs", email=email, phone=phone))
+    comment_answer = next((a for a in response.answers if a.text is not None), None)
+    if comment_answer is not None:
+        comment_answer.text = comment
+    return response.id
+
+
+def test_a_subject_access_export_finds_their_responses_cases_and_nothing_else(app, runner, demo, tmp_path):
+    with app.app_context():
+        _contact_response("jo@example.org", "07700 900461", "Sarah helped Jo a lot.")
+        case = db.session.scalar(sa.select(Case).limit(1))
+        case.contact = CaseContact(name="Jo Bloggs", email="JO@example.org", child_name="Sam Bloggs")
+        other = db.session.scalar(sa.select(Case).offset(1).limit(1))
+        other.contact = CaseContact(name="Someone Else", email="else@example.org")
+        db.session.commit()
+        reference = case.reference
+    out = tmp_path / "sar.json"
+    result = runner.invoke(args=["subject-access", "--email", "Jo@Example.org", str(out)])
+    assert result.exit_code == 0, result.output
+    found = json.loads(out.read_text())
+    assert [c["reference"] for c in found["cases"]] == [reference]
+    assert found["cases"][0]["contact"]["child_name"] == "Sam Bloggs"
+    assert (
+        len(found["survey_responses"]) == 1
+        and found["survey_responses"][0]["profile"]["district"] == "Warwick"
+    )
+    assert "else@example.org" not in out.read_text() and oct(out.stat().st_mode)[-3:] == "600"
+    by_phone = tmp_path / "by-phone.json"
+    assert runner.invoke(args=["subject-access", "--phone", "07700900461", str(by_phone)]).exit_code == 0
+    assert len(json.loads(by_phone.read_text())["survey_responses"]) == 1
+    refused = runner.invoke(args=["subject-access", str(tmp_path / "nobody.json")])
+    assert refused.exit_code == 1 and "email address or a phone number" in refused.output
+
+
+def test_old_responses_lose_what_identifies_them_and_keep_their_answers(app, runner, demo):
+    with app.app_context():
+        response_id = _contact_response("jo@example.org", "07700 900461", "Sarah at Oak Tree helped a lot.")
+        db.session.commit()
+        agreements = db.session.scalar(
+            sa.select(sa.func.count()).select_from(Answer).where(Answer.agreement == Agreement.AGREE)
+        )
+    result = runner.invoke(args=["responses", "apply-retention", "--submitted-before", "2023-04-01"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        response = db.session.get(Response, response_id)
+        assert response.submitted_at < datetime(2023, 4, 1, tzinfo=UTC)
+        assert (response.area_of_need, response.district) == (None, None)
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ResponseContact)) == 0
+        texts = [a.text for a in response.answers if a.text]
+        assert texts and all("Sarah" not in t for t in texts)
+        assert agreements == db.session.scalar(
+            sa.select(sa.func.count()).select_from(Answer).where(Answer.agreement == Agreement.AGREE)
+        )
+    assert (
+        runner.invoke(
+            args=["responses", "apply-retention", "--submitted-before", str(date(2999, 1, 1))]
+        ).exit_code
+        == 1
+    )
