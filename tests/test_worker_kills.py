@@ -114,7 +114,7 @@ def test_killing_workers_loses_and_duplicates_nothing(app, demo, database_url):
     print(
         f"{kills} workers killed, {len(acknowledged)} submissions acknowledged, {attempts['retries']} retries"
     )
-    assert kills >= SECONDS // 2 - 1 and len(acknowledged) > 50
+    assert kills >= 3 and len(acknowledged) > 50
     with app.app_context():
         stored = db.session.scalars(
             sa.select(Response.idempotency_key).where(
