@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
-from wtforms import EmailField, PasswordField, SubmitField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms import EmailField, PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, Length, Regexp
 
 from .base import BaseForm
 
@@ -26,3 +26,16 @@ class LoginForm(BaseForm):
         ],
     )
     submit = SubmitField("Sign in", widget=GovSubmitInput())
+
+
+class CodeForm(BaseForm):
+    code = StringField(
+        "Code from your authenticator app",
+        widget=GovTextInput(),
+        description="The 6 digits it shows now",
+        validators=[
+            DataRequired(message="Enter the 6-digit code from your authenticator app"),
+            Regexp(r"^\s*\d{3}\s?\d{3}\s*$", message="Enter the 6 digits your authenticator app shows"),
+        ],
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())

@@ -55,6 +55,8 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Base32 secret of the authenticator app, for coordinators and admins who turn on a second step.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users

@@ -51,7 +51,10 @@ AUDITED = (
     User,
 )
 # Never copied into the trail: a hash is a secret, and contact details would outlive their erasure.
-REDACTED_BY_TYPE = {User: {"password_hash"}, CaseContact: {"name", "email", "phone", "child_name"}}
+REDACTED_BY_TYPE = {
+    User: {"password_hash", "totp_secret"},
+    CaseContact: {"name", "email", "phone", "child_name"},
+}
 
 _PENDING = "feedback_audit_pending"
 SYSTEM_ACTOR = "system"

@@ -7,9 +7,9 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_user, logout_user
 
 from ..extensions import db
-from ..forms.auth import LoginForm
-from ..models import Role
-from ..services import ratelimit, users
+from ..forms.auth import CodeForm, LoginForm
+from ..models import Role, User
+from ..services import ratelimit, two_factor, users
 from .access import public, require_role
 
 bp = Blueprint("auth", __name__)
@@ -66,13 +66,53 @@ def login():
             db.session.rollback()  # end the request's transaction before the counter writes
             ratelimit.hit(db.engine, failures, FAILURES_BEFORE_LOCK, LOCK_WINDOW)
             form.email.errors.append("Enter a correct email address and password")
-        else:
+        elif user.totp_secret:
+            # The password was right; the second step still stands between it and a session.
             session.clear()
-            login_user(user, remember=False)
-            session.permanent = True
-            session["seen"] = int(time.time())
+            session["pending_user"] = user.id
+            session["pending_since"] = int(time.time())
+            return redirect(url_for("auth.code", next=request.args.get("next")))
+        else:
+            _start_session(user)
             return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form), 200 if not form.errors else 400
+
+
+def _start_session(user) -> None:
+    session.clear()
+    login_user(user, remember=False)
+    session.permanent = True
+    session["seen"] = int(time.time())
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@public
+def code():
+    """The second step for accounts that turned it on: a code from an authenticator app, within five
+    minutes of the password. Wrong codes count towards the same lock as wrong passwords."""
+    if "_user_id" in session:  # already signed in: nothing to do here, and nothing to undo
+        return redirect(_safe_next(request.args.get("next")))
+    user = db.session.get(User, session.get("pending_user", 0)) if session.get("pending_user") else None
+    if user is None or not user.totp_secret or int(time.time()) - session.get("pending_since", 0) > 300:
+        session.clear()
+        flash("Sign in again: the code must follow the password within five minutes.", "success")
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        failures = _email_bucket(user.email)
+        db.session.rollback()
+        if ratelimit.count(db.engine, failures, LOCK_WINDOW) >= FAILURES_BEFORE_LOCK:
+            session.clear()
+            flash("This account is locked for up to 15 minutes after 5 wrong attempts.", "success")
+            return redirect(url_for("auth.login"))
+        user = db.session.get(User, user.id)
+        if two_factor.verify(user.totp_secret, form.code.data):
+            _start_session(user)
+            return redirect(_safe_next(request.args.get("next")))
+        db.session.rollback()
+        ratelimit.hit(db.engine, failures, FAILURES_BEFORE_LOCK, LOCK_WINDOW)
+        form.code.errors.append("That code is not right. Enter the code your app shows now")
+    return render_template("auth/code.html", form=form), 200 if not form.errors else 400
 
 
 @bp.post("/logout")
@@ -87,7 +127,7 @@ def logout():
 def end_idle_sessions():
     """Sign out a staff session that has been idle longer than SESSION_IDLE_SECONDS. Runs before every
     request; the page's script warns two minutes ahead and lets the person stay signed in."""
-    if request.endpoint in ("static", "auth.login", "auth.logout") or "_user_id" not in session:
+    if request.endpoint in ("static", "auth.login", "auth.code", "auth.logout") or "_user_id" not in session:
         return None
     now = int(time.time())
     idle = current_app.config["SESSION_IDLE_SECONDS"]
@@ -120,3 +160,35 @@ def session_status():
         int(time.time()) - session.get("seen", int(time.time()))
     )
     return {"seconds_left": max(left, 0)}
+
+
+@bp.route("/account/two-factor", methods=["GET", "POST"])
+@require_role(Role.COORDINATOR)
+def two_factor_setup():
+    """Turn the second sign-in step on (scan, then prove it with a code) or off (prove it once more)."""
+    form = CodeForm()
+    user = db.session.get(User, current_user.id)
+    secret = None
+    if user.totp_secret is None:
+        secret = session.get("new_totp_secret") or two_factor.new_secret()
+        session["new_totp_secret"] = secret
+    if form.validate_on_submit():
+        try:
+            if user.totp_secret is None:
+                two_factor.turn_on(user, secret, form.code.data)
+                session.pop("new_totp_secret", None)
+                flash("The second step is on. You will be asked for a code each time you sign in.", "success")
+            else:
+                two_factor.turn_off(user, form.code.data)
+                flash("The second step is off.", "success")
+        except two_factor.TwoFactorError as error:
+            form.code.errors.append(str(error))
+        else:
+            return redirect(url_for(".two_factor_setup"))
+    return render_template(
+        "auth/two_factor.html",
+        form=form,
+        enabled=user.totp_secret is not None,
+        secret=secret,
+        qr=two_factor.provisioning_qr(user, secret) if secret else None,
+    ), 200 if not form.errors else 400

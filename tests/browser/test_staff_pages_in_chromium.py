@@ -58,6 +58,7 @@ def test_axe_finds_no_violations_on_the_analyser_and_case_pages(live_app, live_s
         ("entries", "/entries"),
         ("suggestions", "/entries/suggestions"),
         ("new entry", "/entries/new"),
+        ("second sign-in step", "/account/two-factor"),
     ]:
         page.goto(live_server + path)
         assert page.locator("h1").count() == 1, name

@@ -13,6 +13,7 @@ PUBLIC_ENDPOINTS = {
     "main.healthz",
     "auth.login",
     "auth.logout",
+    "auth.code",  # the second sign-in step: only for a session that has just given the right password
     "respond.start",
     "respond.begin",
     "respond.resume",

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 from argon2 import PasswordHasher, Type, extract_parameters
 
 from feedback import create_app
 from feedback.extensions import db
-from feedback.models import Role, User
+from feedback.models import AuditEvent, Role, User
 from feedback.models.user import make_password_hasher
 from tests.conftest import PASSWORD, csrf_token_from
 
@@ -160,3 +162,38 @@ def test_an_idle_session_ends_and_activity_or_the_warning_button_keeps_it(app, c
     page = client.get(ended.headers["Location"]).text
     assert "signed out after a time without activity" in page
     assert client.get("/plans").status_code == 302  # and it stays ended
+
+
+def test_a_coordinator_turns_on_a_second_step_and_then_needs_a_code(app, client, make_user):
+    import pyotp
+
+    _, email = make_user(Role.COORDINATOR)
+    client.post("/login", data={"email": email, "password": PASSWORD})
+    page = client.get("/account/two-factor").text
+    assert 'src="data:image/svg+xml' in page
+    secret = re.search(r'<code class="app-code-inline">([A-Z2-7]+)</code>', page).group(1)
+    wrong = client.post(
+        "/account/two-factor", data={"code": "000000" if pyotp.TOTP(secret).now() != "000000" else "111111"}
+    )
+    assert wrong.status_code == 400 and "not right" in wrong.text
+    assert client.post("/account/two-factor", data={"code": pyotp.TOTP(secret).now()}).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(sa.select(User).where(User.email == email)).totp_secret == secret
+        events = db.session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.entity_type == "User", AuditEvent.operation == "update")
+        ).all()
+        assert [e.after["totp_secret"] for e in events if "totp_secret" in e.after] == ["[redacted]"]
+    client.post("/logout")
+
+    step = client.post("/login", data={"email": email, "password": PASSWORD})
+    assert step.status_code == 302 and "/login/code" in step.headers["Location"]
+    assert client.get("/plans").status_code == 302  # the password alone is not a session
+    refused = client.post("/login/code", data={"code": "12345x"})
+    assert refused.status_code == 400
+    signed_in = client.post("/login/code", data={"code": pyotp.TOTP(secret).now()})
+    assert signed_in.status_code == 302 and client.get("/plans").status_code == 200
+
+
+def test_staff_cannot_turn_on_a_second_step(client, login):
+    login(Role.STAFF)
+    assert client.get("/account/two-factor").status_code == 403
