@@ -164,6 +164,24 @@ def purge_drafts() -> None:
     click.echo(f"Deleted {removed} expired drafts.")
 
 
+@cases_cli.command("erase-contact")
+@click.option("--email", default="", help="The email address they gave.")
+@click.option("--phone", default="", help="The phone number they gave.")
+def erase_case_contact(email: str, phone: str) -> None:
+    """Erase a family's details from their cases, on a request to erase; the cases stay, anonymous."""
+    from .services import data_protection
+
+    set_actor(db.session, None, "cases erase-contact")
+    try:
+        references = data_protection.erase_case_contacts(db.session, email=email, phone=phone)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(
+        f"Erased the details on {len(references)} cases{': ' + ', '.join(references) if references else ''}."
+    )
+
+
 @responses_cli.command("apply-retention")
 @click.option(
     "--submitted-before",

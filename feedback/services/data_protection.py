@@ -153,3 +153,25 @@ def forget_old_responses(session: Session, cutoff: date, places: list[str] | Non
             session.execute(sa.update(Answer).where(Answer.id == answer_id).values(text=seen[text]))
             redacted += 1
     return (removed_contacts.rowcount or 0) + (cleared.rowcount or 0) + redacted
+
+
+def erase_case_contacts(session: Session, email: str = "", phone: str = "") -> list[str]:
+    """Erase the family's details from their cases, found by email or phone, on a request to erase; the
+    cases themselves (dates, outcome, themes, what we learned) stay, as the area's record. Returns the
+    references of the cases changed."""
+    email = email.strip().lower()
+    digits = "".join(c for c in phone if c.isdigit())
+    conditions = []
+    if email:
+        conditions.append(sa.func.lower(CaseContact.email) == email)
+    if digits:
+        conditions.append(sa.func.replace(CaseContact.phone, " ", "") == digits)
+    if not conditions:
+        raise ValueError("Give an email address or a phone number")
+    contacts = session.scalars(sa.select(CaseContact).where(sa.or_(*conditions))).all()
+    references = []
+    for contact in contacts:
+        references.append(session.get(Case, contact.case_id).reference)
+        session.delete(contact)
+    session.flush()
+    return references

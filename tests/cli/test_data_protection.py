@@ -74,3 +74,22 @@ def test_old_responses_lose_what_identifies_them_and_keep_their_answers(app, run
         ).exit_code
         == 1
     )
+
+
+def test_erasing_a_familys_details_from_their_cases_keeps_the_cases(app, runner, demo):
+    with app.app_context():
+        case = db.session.scalar(sa.select(Case).limit(1))
+        case.contact = CaseContact(name="Jo Bloggs", email="jo@example.org", phone="07700 900461")
+        other = db.session.scalar(sa.select(Case).offset(1).limit(1))
+        other.contact = CaseContact(name="Someone Else", email="else@example.org")
+        db.session.commit()
+        case_id, reference = case.id, case.reference
+    assert runner.invoke(args=["cases", "erase-contact"]).exit_code == 1
+    result = runner.invoke(args=["cases", "erase-contact", "--phone", "07700900461"])
+    assert result.exit_code == 0 and reference in result.output
+    with app.app_context():
+        assert (
+            db.session.get(Case, case_id).contact is None
+            and db.session.get(Case, case_id).outcome is not None
+        )
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(CaseContact)) == 1
