@@ -25,12 +25,17 @@ def index():
     return render_template("plans/index.html", plans=plans.list_plans(db.session))
 
 
-@bp.get("/plans/<int:plan_id>")
-@require_role(Role.STAFF)
-def show(plan_id: int):
+def _plan_or_404(plan_id: int):
     plan = plans.load_plan(db.session, plan_id)
     if plan is None:
         abort(404)
+    return plan
+
+
+@bp.get("/plans/<int:plan_id>")
+@require_role(Role.STAFF)
+def show(plan_id: int):
+    plan = _plan_or_404(plan_id)
     summary = analysis.plan_summary(plan).to_dict("records")
     return render_template("plans/show.html", plan=plan, summary=summary)
 
@@ -39,9 +44,7 @@ def show(plan_id: int):
 @require_role(Role.STAFF)
 def brag(plan_id: int):
     """BRAG on a page: every action's progress and every measure's impact, filterable by area and lead."""
-    plan = plans.load_plan(db.session, plan_id)
-    if plan is None:
-        abort(404)
+    plan = _plan_or_404(plan_id)
     area_ref = request.args.get("area", "")
     lead = request.args.get("lead", "")
     leads = sorted({a.lead for area in plan.areas for a in area.actions if a.lead})
@@ -73,9 +76,7 @@ def _report_date() -> date | None:
 @require_role(Role.STAFF)
 def report(plan_id: int):
     """The quarterly progress report at a chosen date, printable."""
-    plan = plans.load_plan(db.session, plan_id)
-    if plan is None:
-        abort(404)
+    plan = _plan_or_404(plan_id)
     as_of = _report_date()
     if as_of is None:
         flash("Enter the report's date as a real date, not in the future, like 2023-03-31.", "error")
@@ -86,9 +87,9 @@ def report(plan_id: int):
 @bp.get("/plans/<int:plan_id>/report.xlsx")
 @require_role(Role.STAFF)
 def report_xlsx(plan_id: int):
-    plan = plans.load_plan(db.session, plan_id)
+    plan = _plan_or_404(plan_id)
     as_of = _report_date()
-    if plan is None or as_of is None:
+    if as_of is None:
         abort(404)
     body = report_workbook(progress_report(db.session, plan, as_of))
     return Response(
