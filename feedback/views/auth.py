@@ -57,8 +57,7 @@ def login():
         if ratelimit.count(db.engine, failures, LOCK_WINDOW) >= FAILURES_BEFORE_LOCK:
             # The same words whether or not the account exists, so the lock tells nobody which do.
             form.email.errors.append(
-                "This account is locked for up to 15 minutes after 5 wrong passwords. Try again later,"
-                " or ask an administrator to reset your password."
+                "This account is locked for up to 15 minutes after 5 wrong passwords. Try again after that."
             )
             return render_template("auth/login.html", form=form), 429
         user = users.authenticate(db.session, form.email.data, form.password.data)
