@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import event
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from ..extensions import db
 from .plan import Area, IStatement, Measure
@@ -84,6 +86,10 @@ class Survey(db.Model):
     anonymous: Mapped[bool] = mapped_column(default=True)
     consent_text: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A new random mark whenever the survey, its versions, questions or wordings change (_mark_revision),
+    # so that a web process knows when the copy it keeps of the survey's shape is out of date. Random
+    # rather than counted, so that two databases never share one by chance (tests build many).
+    revision: Mapped[str] = mapped_column(sa.String(16), default="", server_default="")
 
     variants: Mapped[list[SurveyVariant]] = relationship(
         back_populates="survey", order_by="SurveyVariant.id", cascade="all, delete-orphan"
@@ -181,3 +187,34 @@ class QuestionWording(db.Model):
     variant: Mapped[SurveyVariant] = relationship()
 
     __table_args__ = (sa.UniqueConstraint("question_id", "variant_id"),)
+
+
+def _survey_of(obj: object) -> Survey | None:
+    if isinstance(obj, Survey):
+        return obj
+    if isinstance(obj, SurveyVariant | Question):
+        return obj.survey
+    if isinstance(obj, QuestionWording):
+        return obj.question.survey if obj.question is not None else None
+    return None
+
+
+@event.listens_for(Session, "before_flush")
+def _mark_revision(session: Session, flush_context: object, instances: object) -> None:
+    """A change to what a family answers (the survey, a version, a question, a wording) moves the survey's
+    revision mark in the same transaction, so no process can keep an old shape once the change commits.
+    Tags to measures and areas are not part of the shape and leave it alone."""
+    changed: set[Survey] = set()
+    with session.no_autoflush:
+        for obj in (*session.new, *session.deleted):
+            survey = _survey_of(obj)
+            if survey is not None:
+                changed.add(survey)
+        for obj in session.dirty:
+            if session.is_modified(obj, include_collections=False):
+                survey = _survey_of(obj)
+                if survey is not None:
+                    changed.add(survey)
+    for survey in changed:
+        if survey not in session.deleted:
+            survey.revision = secrets.token_hex(8)
