@@ -69,15 +69,17 @@ NEEDS = [n for n in respond.NEEDS if n not in ("Other", "Not sure")]
 AGE_BANDS = respond.AGE_BANDS
 PHASES = ["Early years", "Primary", "Secondary", "Post-16"]
 
-# Agreement questions: key, measures they count towards (action/measure), wording for parent carers and
-# for young people, and the share agreeing at launch, in September 2022 and at the end of the year. The
-# first two figures are the seed's (86 responses, April to September 2022).
+# Agreement questions: key, measures they count towards (action/measure), wording for parent carers, for
+# young people and in easy read (short words, one idea a sentence), and the share agreeing at launch, in
+# September 2022 and at the end of the year. The first two figures are the seed's (86 responses, April
+# to September 2022).
 AGREEMENT_QUESTIONS = [
     (
         "heard",
         ["2.1.1/2", "2.2.1/6"],
         "I feel heard and understood by the services supporting my family.",
         "People listen to me and understand me.",
+        "People listen to me.",
         (6, 35, 42),
     ),
     (
@@ -85,6 +87,7 @@ AGREEMENT_QUESTIONS = [
         ["2.1.1/3"],
         "I feel valued and respected by the services supporting my family.",
         "People treat me with respect.",
+        "People are kind to me.",
         (6, 35, 40),
     ),
     (
@@ -92,6 +95,7 @@ AGREEMENT_QUESTIONS = [
         ["2.1.1/4"],
         "I feel involved in decisions about my child's support.",
         "I get a say in decisions about me.",
+        "I help choose the help I get.",
         (20, 38, 44),
     ),
     (
@@ -99,6 +103,7 @@ AGREEMENT_QUESTIONS = [
         ["2.1.1/5"],
         "The support my child gets is helping them towards the outcomes we want.",
         "The help I get is helping me do what I want to do.",
+        "My help lets me do things I want to do.",
         (9, 34, 39),
     ),
     (
@@ -106,6 +111,7 @@ AGREEMENT_QUESTIONS = [
         ["2.2.1/5"],
         "I am confident that schools understand the range of services and support for families.",
         "Staff at my school know how to help me.",
+        "Staff at school know how to help me.",
         (7, 19, 30),
     ),
     (
@@ -113,6 +119,7 @@ AGREEMENT_QUESTIONS = [
         ["2.2.1/7"],
         "I feel optimistic about my child's future.",
         "I feel hopeful about my future.",
+        "I feel happy about my life to come.",
         (13, 22, 28),
     ),
 ]
@@ -180,7 +187,7 @@ def _live_feedback_survey(session: Session, measures: dict[str, Measure]) -> Sur
         survey=survey, kind=VariantKind.EASY_READ, title="Tell us what you think (easy read)"
     )
     session.add_all([survey, standard, young, easy])
-    for position, (key, tags, parent_text, young_text, _) in enumerate(AGREEMENT_QUESTIONS):
+    for position, (key, tags, parent_text, young_text, easy_text, _) in enumerate(AGREEMENT_QUESTIONS):
         tagged = [measures[tag] for tag in tags]
         question = Question(
             survey=survey,
@@ -195,7 +202,7 @@ def _live_feedback_survey(session: Session, measures: dict[str, Measure]) -> Sur
         question.wordings = [
             QuestionWording(variant=standard, text=parent_text),
             QuestionWording(variant=young, text=young_text),
-            QuestionWording(variant=easy, text=young_text),
+            QuestionWording(variant=easy, text=easy_text),
         ]
         session.add(question)
     comment = Question(
@@ -526,7 +533,7 @@ def _generate(
                 f"synthetic-{response_id}",
             )
         )
-        for q, (key, _, _, _, (start, middle, end)) in enumerate(AGREEMENT_QUESTIONS):
+        for q, (key, _, _, _, _, (start, middle, end)) in enumerate(AGREEMENT_QUESTIONS):
             agreement = _agreement(progress[i], start, middle, end, draws[i, q], tone[i, q])
             answers.append((answer_id, response_id, questions[key], agreement, None))
             answer_id += 1

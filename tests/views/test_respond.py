@@ -195,9 +195,19 @@ def test_a_reply_request_keeps_contact_details_apart_from_the_answers(app, clien
         assert db.session.scalar(sa.select(SurveyDraft)).answers == {}
 
 
-def test_the_young_person_version_uses_its_own_words_and_records_the_role(app, client, demo):
-    first = start(client, "young-person")
-    assert "People listen to me and understand me." in client.get(first).text
+@pytest.mark.parametrize(
+    "version, words, not_words",
+    [
+        ("young-person", "People listen to me and understand me.", "People are kind to me."),
+        ("easy-read", "People are kind to me.", "People listen to me and understand me."),
+    ],
+)
+def test_young_person_and_easy_read_versions_use_their_own_words_and_record_the_role(
+    app, client, demo, version, words, not_words
+):
+    first = start(client, version)
+    page = client.get(first).text
+    assert words in page and not_words not in page and "I feel heard and understood" not in page
     base = base_of(first)
     for number, data in enumerate(PAGES, start=1):
         client.post(f"{base}/{number}", data=data)
@@ -206,7 +216,7 @@ def test_the_young_person_version_uses_its_own_words_and_records_the_role(app, c
             sa.select(Response).where(Response.idempotency_key.not_like("synthetic-%"))
         )
         assert response.respondent_role is RespondentRole.YOUNG_PERSON
-        assert response.variant.kind.value == "young_person"
+        assert response.variant.slug == version
 
 
 def test_a_qr_start_is_recorded_as_the_qr_channel(app, client, demo):
