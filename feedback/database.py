@@ -10,6 +10,8 @@ from sqlalchemy.engine import Engine
 
 from .extensions import db
 
+SQLITE_PRAGMAS = ("foreign_keys = ON", "journal_mode = WAL", "synchronous = NORMAL", "busy_timeout = 10000")
+
 
 def _is_sqlite(dbapi_connection: Any) -> bool:
     return type(dbapi_connection).__module__.startswith("sqlite3")
@@ -26,10 +28,8 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     if _is_sqlite(dbapi_connection):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute("PRAGMA journal_mode = WAL")
-        cursor.execute("PRAGMA synchronous = NORMAL")
-        cursor.execute("PRAGMA busy_timeout = 10000")
+        for pragma in SQLITE_PRAGMAS:
+            cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 
 
@@ -37,9 +37,14 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
 def _sqlite_begin(connection: Any) -> None:
     """A request that may write takes SQLite's write lock when its transaction starts, waiting its turn
     (busy_timeout) behind other writers. With a plain deferred BEGIN, a request that had read before
-    another worker committed would be refused its first write at once with "database is locked"."""
+    another worker committed would be refused its first write at once with "database is locked".
+    A transaction opened with the execution option ``reads_only`` takes no lock (services/shapes.py)."""
     if connection.dialect.name == "sqlite":
-        writes = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+        writes = (
+            has_request_context()
+            and request.method not in ("GET", "HEAD", "OPTIONS")
+            and not connection.get_execution_options().get("reads_only")
+        )
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 

@@ -121,7 +121,13 @@ def _question_field(question: Question, variant: SurveyVariant):
 def build_page_form(
     page: Page, variant: SurveyVariant, formdata=None, data: dict | None = None, last: bool = False
 ) -> SurveyPageForm:
-    """A form class made for this page of this survey, filled from ``formdata`` or saved ``data``."""
+    """A form for this page of this survey, filled from ``formdata`` or saved ``data``."""
+    return page_form_class(page, variant, last)(formdata=formdata, data=data or {})
+
+
+def page_form_class(page: Page, variant: SurveyVariant, last: bool = False) -> type[SurveyPageForm]:
+    """A form class made for this page of this survey in this version's wording. It keeps only text and
+    choices, not the questions it was made from, so it can be kept and used from any thread."""
 
     class PageForm(SurveyPageForm):
         pass
@@ -134,7 +140,7 @@ def build_page_form(
         for question in page.questions:
             setattr(PageForm, field_name(question), _question_field(question, variant))
     PageForm.submit = SubmitField("Send your answers" if last else "Continue", widget=GovSubmitInput())
-    return PageForm(formdata=formdata, data=data or {})
+    return PageForm
 
 
 def _add_profile_fields(form_class) -> None:

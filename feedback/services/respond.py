@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
+from typing import Protocol
 
-from sqlalchemy import delete, func, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Insert, bindparam, delete, func, insert, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, selectinload
 
 from ..models import (
@@ -70,10 +75,30 @@ class Page:
     special: str | None = None  # PROFILE_PAGE or REPLY_PAGE
 
 
-@dataclass
+@dataclass(frozen=True)
 class SubmitResult:
-    response: Response
+    response_id: int
     created: bool
+
+
+class QuestionLike(Protocol):
+    """What storing an answer needs of its question: a Question, or a kept QuestionShape."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def kind(self) -> QuestionKind: ...
+
+
+@dataclass(frozen=True)
+class QuestionShape:
+    id: int
+    key: str
+    kind: QuestionKind
 
 
 @dataclass
@@ -180,12 +205,12 @@ def save_page(session: Session, draft: SurveyDraft, page: Page, values: dict, ne
     session.flush()
 
 
-def submit(session: Session, draft: SurveyDraft, questions_by_key: dict[str, Question]) -> SubmitResult:
+def submit(session: Session, draft: SurveyDraft, questions_by_key: dict[str, QuestionLike]) -> SubmitResult:
     """Turn a draft into its one response. Safe to call twice, or twice at once."""
     if draft.submitted:
-        return SubmitResult(draft.response, created=False)
+        return SubmitResult(draft.response_id, created=False)
     result = store_response(
-        session,
+        session.connection(),
         draft.survey_id,
         draft.variant_id,
         _role(draft),
@@ -195,65 +220,113 @@ def submit(session: Session, draft: SurveyDraft, questions_by_key: dict[str, Que
         questions_by_key,
     )
     if result.created:
-        draft.response_id = result.response.id
+        draft.response_id = result.response_id
         draft.answers = {}  # the response holds them now; the draft keeps nothing personal
         session.flush()
     return result
 
 
 def store_response(
-    session: Session,
+    connection: Connection,
     survey_id: int,
     variant_id: int | None,
     role: RespondentRole,
     channel: Channel,
     key: str,
     answers: dict,
-    questions_by_key: dict[str, Question],
+    questions_by_key: Mapping[str, QuestionLike],
 ) -> SubmitResult:
-    """Store one response under its idempotency key; a second call with the same key returns the first."""
+    """Store one response under its idempotency key; a second call with the same key returns the first.
+
+    Plain inserts on the caller's connection and in its transaction: every submission comes through here,
+    and the ORM's unit of work would cost more than the rest of the request. ON CONFLICT DO NOTHING on
+    (survey, key) makes a double tap or a retry that races the first one a lookup instead of an error.
+    """
     profile = answers.get(PROFILE_PAGE, {})
-    response = Response(
-        survey_id=survey_id,
-        variant_id=variant_id,
-        submitted_at=utcnow(),
-        respondent_role=role,
-        channel=channel,
-        idempotency_key=key,
-        district=profile.get("district") or None,
-        age_band=profile.get("age_band") or None,
-        area_of_need=profile.get("area_of_need") or None,
-    )
+    statements = _statements(connection.dialect.name)
+    response_id = connection.execute(
+        statements.response,
+        {
+            "survey_id": survey_id,
+            "variant_id": variant_id,
+            "submitted_at": utcnow(),
+            "respondent_role": role,
+            "channel": channel,
+            "idempotency_key": key,
+            "district": profile.get("district") or None,
+            "age_band": profile.get("age_band") or None,
+            "area_of_need": profile.get("area_of_need") or None,
+        },
+    ).scalar()
+    if response_id is None:  # the same submission arrived a moment ago: its response is the one
+        existing = connection.execute(
+            select(Response.id).where(Response.survey_id == survey_id, Response.idempotency_key == key)
+        ).scalar_one()
+        return SubmitResult(existing, created=False)
+
+    by_column: dict[str, list[dict]] = {}
     for question_key, value in answers.items():
         question = questions_by_key.get(question_key)
         if question is None or value in (None, "", []):
             continue
-        response.answers.append(_answer(question, value))
-    try:
-        with session.begin_nested():  # what was pending inside is expunged if it rolls back
-            session.add(response)
-            session.flush()
-    except IntegrityError:
-        # The same submission arrived a moment ago (a double tap, a retry): its response is the one.
-        with session.no_autoflush:
-            existing = session.scalar(
-                select(Response).where(Response.survey_id == survey_id, Response.idempotency_key == key)
-            )
-        if existing is None:
-            raise
-        return SubmitResult(existing, created=False)
+        column, stored = _answer_value(question, value)
+        by_column.setdefault(column, []).append(
+            {"response_id": response_id, "question_id": question.id, "value": stored}
+        )
+    for column, rows in by_column.items():  # one statement for each value column, as executemany needs
+        connection.execute(statements.answer[column], rows)
+
     contact = answers.get(REPLY_PAGE, {})
     if contact.get("wants_reply") == "yes":
-        session.add(
-            ResponseContact(
-                response_id=response.id,
+        connection.execute(
+            insert(ResponseContact.__table__).values(
+                response_id=response_id,
                 name=contact.get("name", ""),
                 email=contact.get("email", ""),
                 phone=contact.get("phone", ""),
+                created_at=utcnow(),
             )
         )
-        session.flush()
-    return SubmitResult(response, created=True)
+    return SubmitResult(response_id, created=True)
+
+
+@dataclass(frozen=True)
+class _Statements:
+    response: Insert
+    answer: dict[str, Insert]
+
+
+@cache
+def _statements(dialect: str) -> _Statements:
+    """Built once: making a statement costs more than running it."""
+    table = Response.__table__
+    columns = (
+        "survey_id",
+        "variant_id",
+        "submitted_at",
+        "respondent_role",
+        "channel",
+        "idempotency_key",
+        "district",
+        "age_band",
+        "area_of_need",
+    )
+    on_conflict = pg_insert if dialect == "postgresql" else sqlite_insert
+    response = (
+        on_conflict(table)
+        .values({name: bindparam(name) for name in columns})
+        .on_conflict_do_nothing(index_elements=["survey_id", "idempotency_key"])
+        .returning(table.c.id)
+    )
+    answer = {
+        column: insert(Answer.__table__).values(
+            response_id=bindparam("response_id"),
+            question_id=bindparam("question_id"),
+            **{column: bindparam("value", type_=Answer.__table__.c[column].type)},
+        )
+        for column in ("agreement", "number", "text", "choices")
+    }
+    return _Statements(response, answer)
 
 
 def find_response(session: Session, survey: Survey, key: str) -> Response | None:
@@ -280,15 +353,16 @@ def role_for_audience(audience: Audience) -> RespondentRole:
     }[audience]
 
 
-def _answer(question: Question, value) -> Answer:
+def _answer_value(question: QuestionLike, value) -> tuple[str, object]:
+    """The answer column a question's kind fills, and the value to store in it."""
     kind = question.kind
     if kind is QuestionKind.AGREEMENT:
-        return Answer(question=question, agreement=Agreement(value))
+        return "agreement", Agreement(value)
     if kind in (QuestionKind.NUMBER, QuestionKind.RATING):
-        return Answer(question=question, number=float(value))
+        return "number", float(value)
     if kind is QuestionKind.MULTIPLE_CHOICE:
-        return Answer(question=question, choices=list(value))
-    return Answer(question=question, text=str(value))
+        return "choices", list(value)
+    return "text", str(value)
 
 
 def purge_expired_drafts(session: Session, now: datetime | None = None) -> int:

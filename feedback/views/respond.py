@@ -11,9 +11,10 @@ from wtforms import ValidationError
 
 from ..extensions import csrf, db
 from ..forms.respond import build_page_form, field_name, page_values, saved_data
-from ..models import Channel, Survey
-from ..services import respond
+from ..models import Channel, Response, Survey
+from ..services import ratelimit, respond, shapes
 from .access import public
+from .guards import TOO_MANY, counts_its_own_posts, public_post_limit
 
 bp = Blueprint("respond", __name__)
 csrf.exempt(bp)  # checked by hand below: an expired token re-shows the page instead of failing
@@ -153,49 +154,61 @@ CLIENT_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 @bp.post("/s/<slug>/responses")
 @public
+@counts_its_own_posts
 def submit_json(slug: str):
     """A whole response in one JSON request, for a page that queued it offline and retries until it gets
     an answer. The client makes the idempotency key; a repeat gets the first response back, not a second.
 
     ``{"idempotency_key": "...", "version": "standard", "answers": {"heard": "agree", "comment": "..."}}``
+
+    The busiest write in the service, so it does its reading outside the write transaction (the survey's
+    shape is kept between requests, services/shapes.py) and holds SQLite's write lock only for one
+    transaction that counts the post for the rate limit and stores the response.
     """
-    survey = respond.open_survey(db.session, slug)
-    if survey is None:
-        return {"errors": {"survey": "This survey is not open."}}, 404
+    shape = shapes.open_shape(db.engine, slug)
+    if shape is None:
+        return _refused({"survey": "This survey is not open."}, 404)
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("answers", {}), dict):
-        return {"errors": {"body": "Send a JSON object with idempotency_key and answers."}}, 400
+        return _refused({"body": "Send a JSON object with idempotency_key and answers."})
     key = body.get("idempotency_key")
     if not isinstance(key, str) or not CLIENT_KEY.match(key):
-        return {"errors": {"idempotency_key": "Send 16 to 64 letters, digits, - or _."}}, 400
+        return _refused({"idempotency_key": "Send 16 to 64 letters, digits, - or _."})
     key = f"client-{key}"
-    existing = respond.find_response(db.session, survey, key)
-    if existing is not None:
-        return {"id": existing.id, "created": False}, 200
-    variant = respond.variant_for(
-        survey, body.get("version") if isinstance(body.get("version"), str) else None
-    )
-    questions = tuple(survey.questions)
+    version = shape.version(body.get("version") if isinstance(body.get("version"), str) else None)
     formdata = MultiDict()
-    for question in questions:
-        value = body["answers"].get(question.key)
+    for question in shape.questions:
+        value = body.get("answers", {}).get(question.key)
         for item in value if isinstance(value, list) else [value]:
             if isinstance(item, str | int | float) and not isinstance(item, bool):
                 formdata.add(field_name(question), str(item))
-    form = build_page_form(respond.Page(1, questions), variant, formdata=formdata, last=True)
+    form = version.form(formdata=formdata)
     if not form.validate():
-        return {
-            "errors": {name.removeprefix("q_"): messages[0] for name, messages in form.errors.items()}
-        }, 400
-    role = respond.role_for_variant(survey, variant)
-    result = respond.store_response(
-        db.session,
-        survey.id,
-        variant.id,
-        role,
-        Channel.WEB,
-        key,
-        page_values(form, respond.Page(1, questions)),
-        {q.key: q for q in questions},
-    )
-    return {"id": result.response.id, "created": result.created}, 201 if result.created else 200
+        # A retry of a stored submission gets its response back even if the survey has changed since.
+        with db.engine.connect() as connection:
+            existing = connection.execution_options(**shapes.READS_ONLY).scalar(
+                db.select(Response.id).where(Response.survey_id == shape.id, Response.idempotency_key == key)
+            )
+        if existing is not None:
+            return {"id": existing, "created": False}, 200
+        errors = {name.removeprefix("q_"): messages[0] for name, messages in form.errors.items()}
+        return _refused(errors)
+    values = {q.key: form[field_name(q)].data for q in shape.questions}
+    bucket, limit, window = public_post_limit()
+    with db.engine.begin() as connection:
+        if not ratelimit.hit_on(connection, bucket, limit, window):
+            result = None  # the count is kept; nothing is stored
+        else:
+            result = respond.store_response(
+                connection, shape.id, version.id, version.role, Channel.WEB, key, values, shape.by_key
+            )
+    if result is None:
+        return {"errors": {"rate": TOO_MANY}}, 429
+    return {"id": result.response_id, "created": result.created}, 201 if result.created else 200
+
+
+def _refused(errors: dict, status: int = 400):
+    """A post that stores nothing still counts towards the limit, in a transaction of its own."""
+    if not ratelimit.hit(db.engine, *public_post_limit()):
+        return {"errors": {"rate": TOO_MANY}}, 429
+    return {"errors": errors}, status

@@ -12,7 +12,12 @@ from feedback import create_app
 from feedback.extensions import db
 from feedback.models import (
     Agreement,
+    Answer,
     Channel,
+    Measure,
+    Question,
+    QuestionKind,
+    QuestionWording,
     RespondentRole,
     Response,
     ResponseContact,
@@ -21,7 +26,7 @@ from feedback.models import (
     SurveyStatus,
 )
 from feedback.models.types import utcnow
-from feedback.services import respond
+from feedback.services import respond, shapes
 from tests.conftest import csrf_token_from
 
 PAGES = [
@@ -125,7 +130,7 @@ def test_a_submission_raced_by_another_request_returns_the_first_response(app, d
         db.session.commit()
         result = respond.submit(db.session, draft, {q.key: q for q in survey.questions})
         db.session.commit()
-        assert result.created is False and result.response.id == winner.id
+        assert result.created is False and result.response_id == winner.id
         assert count_new_responses(app) == 1
 
 
@@ -327,6 +332,67 @@ def test_bad_json_responses_are_refused_with_a_message_and_store_nothing(app, cl
     response = client.post("/s/live-feedback/responses", json=body)
     assert response.status_code == 400 and field in response.json["errors"]
     assert count_new_responses(app) == 0
+
+
+def test_json_posts_count_towards_the_limit_and_store_nothing_once_over_it(app, client, demo):
+    app.config["FEEDBACK_PUBLIC_POST_LIMIT"] = (3, 600)
+    good = {"idempotency_key": "a" * 20, "answers": {"heard": "agree"}}
+    assert client.post("/s/live-feedback/responses", json=good).status_code == 201
+    assert client.post("/s/live-feedback/responses", json={"answers": {}}).status_code == 400
+    assert client.post("/s/nowhere/responses", json=good).status_code == 404
+    refused = client.post("/s/live-feedback/responses", json={**good, "idempotency_key": "b" * 20})
+    assert refused.status_code == 429 and "Wait 10 minutes" in refused.json["errors"]["rate"]
+    assert count_new_responses(app) == 1
+    assert client.post("/s/live-feedback", environ_base={"REMOTE_ADDR": "192.0.2.9"}).status_code == 302
+
+
+def test_a_change_to_an_open_survey_reaches_the_very_next_submission(app, client, demo):
+    """Each process keeps a survey's shape between submissions; a change must not wait for it."""
+    assert client.post("/s/live-feedback/responses", json={"idempotency_key": "c" * 20}).status_code == 201
+    with app.app_context():
+        survey = db.session.scalar(sa.select(Survey).where(Survey.slug == "live-feedback"))
+        question = Question(
+            key="used",
+            kind=QuestionKind.MULTIPLE_CHOICE,
+            required=True,
+            position=99,
+            choices=[{"value": "portage", "label": "Portage"}, {"value": "breaks", "label": "Short breaks"}],
+        )
+        survey.questions.append(question)
+        question.wordings.append(QuestionWording(variant=survey.variants[0], text="Which have you used?"))
+        db.session.commit()
+    missing = client.post("/s/live-feedback/responses", json={"idempotency_key": "d" * 20})
+    assert missing.status_code == 400 and "Which have you used?" in missing.json["errors"]["used"]
+    body = {"idempotency_key": "e" * 20, "answers": {"used": ["portage", "breaks"], "heard": "agree"}}
+    stored = client.post("/s/live-feedback/responses", json=body)
+    assert stored.status_code == 201
+    with app.app_context():
+        answers = db.session.scalars(sa.select(Answer).where(Answer.response_id == stored.json["id"])).all()
+        assert sorted((a.question.key, a.choices or a.agreement) for a in answers) == [
+            ("heard", Agreement.AGREE),
+            ("used", ["portage", "breaks"]),
+        ]
+        db.session.scalar(sa.select(Survey).where(Survey.slug == "live-feedback")).close()
+        db.session.commit()
+    closed = client.post("/s/live-feedback/responses", json={"idempotency_key": "f" * 20})
+    assert closed.status_code == 404 and count_new_responses(app) == 2
+
+
+def test_the_kept_shape_is_read_again_only_when_what_families_answer_changes(app, demo):
+    with app.app_context():
+        kept = shapes.open_shape(db.engine, "live-feedback")
+        assert shapes.open_shape(db.engine, "live-feedback") is kept
+        question = db.session.scalar(sa.select(Question).where(Question.key == "heard"))
+        question.measures.append(db.session.scalars(sa.select(Measure)).first())  # a tag, not the shape
+        db.session.commit()
+        assert shapes.open_shape(db.engine, "live-feedback") is kept
+        standard = next(w for w in question.wordings if w.variant.slug == "standard")
+        standard.text = "I feel listened to."
+        db.session.commit()
+        changed = shapes.open_shape(db.engine, "live-feedback")
+        assert changed is not kept and changed.revision != kept.revision
+        form = changed.version("standard").form(formdata=None)
+        assert form.q_heard.label.text == "I feel listened to."
 
 
 def test_expired_drafts_are_purged_with_what_they_held(app, client, runner, demo):
