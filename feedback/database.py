@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 
 from .extensions import db
 
-SQLITE_PRAGMAS = ("foreign_keys = ON", "journal_mode = WAL", "synchronous = NORMAL", "busy_timeout = 10000")
+SQLITE_PRAGMAS = ("foreign_keys = ON", "journal_mode = WAL", "synchronous = FULL", "busy_timeout = 10000")
 
 
 def _is_sqlite(dbapi_connection: Any) -> bool:
@@ -20,6 +20,9 @@ def _is_sqlite(dbapi_connection: Any) -> bool:
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     """SQLite enforces foreign keys only when asked, and WAL lets readers run beside one writer.
+
+    synchronous = FULL: a commit is on disk before the family is told their answers are saved, as with
+    PostgreSQL's default; NORMAL would let a power cut take back the last few acknowledged submissions.
 
     The sqlite3 module's own transaction handling is switched off (isolation_level None) and SQLAlchemy
     emits BEGIN itself, as SQLAlchemy's documentation recommends: otherwise a SAVEPOINT opened before

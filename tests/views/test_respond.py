@@ -395,6 +395,16 @@ def test_the_kept_shape_is_read_again_only_when_what_families_answer_changes(app
         assert form.q_heard.label.text == "I feel listened to."
 
 
+def test_an_acknowledged_submission_is_on_disk_before_the_answer_goes_back(tmp_path):
+    """synchronous = FULL: with NORMAL, a power cut could take back submissions already acknowledged."""
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/d.db"}
+    )
+    with app.app_context(), db.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
 def test_expired_drafts_are_purged_with_what_they_held(app, client, runner, demo):
     stale = base_of(start(client))
     client.post(f"{stale}/3", data={"q_comment": "My son Oliver is still waiting."})
