@@ -44,13 +44,16 @@ def from_environment(instance_path: Path, given: dict | None = None) -> dict:
         "SESSION_COOKIE_SECURE": os.environ.get("FEEDBACK_INSECURE_COOKIES") != "1",
         "REMEMBER_COOKIE_SECURE": os.environ.get("FEEDBACK_INSECURE_COOKIES") != "1",
     }
-    retention = os.environ.get("FEEDBACK_CASE_RETENTION_YEARS")
-    if retention:
-        if not retention.isdigit() or not 1 <= int(retention) <= 100:
-            raise ValueError(
-                f"FEEDBACK_CASE_RETENTION_YEARS must be a whole number of years, not {retention!r}"
-            )
-        settings["CASE_RETENTION_YEARS"] = int(retention)
+    for kind in ("CASE", "RESPONSE"):
+        retention = os.environ.get(f"FEEDBACK_{kind}_RETENTION_YEARS")
+        if retention:
+            if not retention.isdigit() or not 1 <= int(retention) <= 100:
+                raise ValueError(
+                    f"FEEDBACK_{kind}_RETENTION_YEARS must be a whole number of years, not {retention!r}"
+                )
+            settings[f"{kind}_RETENTION_YEARS"] = int(retention)
+    if os.environ.get("FEEDBACK_PRIVACY_CONTACT"):
+        settings["PRIVACY_CONTACT"] = os.environ["FEEDBACK_PRIVACY_CONTACT"].strip()
     places = os.environ.get("FEEDBACK_REDACT_PLACES")
     if places:
         settings["REDACT_PLACES"] = [p.strip() for p in places.split(";") if p.strip()]
@@ -104,3 +107,5 @@ class Defaults:
     CASE_RETENTION_YEARS = 6
     # Years after a response is submitted before its contact details, profile and names are forgotten.
     RESPONSE_RETENTION_YEARS = 3
+    # How families reach the data protection officer, on the privacy notice: an address, email or page.
+    PRIVACY_CONTACT = ""

@@ -1,5 +1,7 @@
 from pathlib import Path
 
+import pytest
+
 from feedback import config
 from feedback.extensions import csrf, db, login_manager, migrate
 
@@ -30,6 +32,18 @@ def test_configuration_comes_from_the_environment(monkeypatch, tmp_path):
     assert settings["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://user:pw@db.internal/feedback"
     assert settings["SECRET_KEY"] == "from-the-environment"
     assert settings["FEEDBACK_ANALYSIS_CRON"] == "*/15 * * * *"
+
+
+def test_retention_periods_and_the_privacy_contact_come_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("FEEDBACK_RESPONSE_RETENTION_YEARS", "5")
+    monkeypatch.setenv("FEEDBACK_CASE_RETENTION_YEARS", "7")
+    monkeypatch.setenv("FEEDBACK_PRIVACY_CONTACT", " dpo@council.example ")
+    settings = config.from_environment(tmp_path)
+    assert (settings["RESPONSE_RETENTION_YEARS"], settings["CASE_RETENTION_YEARS"]) == (5, 7)
+    assert settings["PRIVACY_CONTACT"] == "dpo@council.example"
+    monkeypatch.setenv("FEEDBACK_RESPONSE_RETENTION_YEARS", "three")
+    with pytest.raises(ValueError, match="FEEDBACK_RESPONSE_RETENTION_YEARS must be a whole number"):
+        config.from_environment(tmp_path)
 
 
 def test_without_a_secret_key_one_is_made_once_and_kept_private(monkeypatch, tmp_path):

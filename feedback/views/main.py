@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import text
 
 from ..extensions import db
+from ..services import respond
 from .access import public
 
 bp = Blueprint("main", __name__)
@@ -16,6 +17,19 @@ def index():
     if current_user.is_authenticated:
         return redirect(url_for("plans.index"))
     return render_template("main/index.html")
+
+
+@bp.get("/privacy")
+@public
+def privacy():
+    """The privacy notice for families and young people: what is kept, why, for how long, and their
+    rights. The periods are the ones the retention commands use."""
+    return render_template(
+        "main/privacy.html",
+        draft_days=respond.DRAFT_LIFETIME.days,
+        response_years=current_app.config["RESPONSE_RETENTION_YEARS"],
+        contact=current_app.config["PRIVACY_CONTACT"],
+    )
 
 
 @bp.get("/healthz")

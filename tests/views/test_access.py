@@ -11,6 +11,7 @@ PUBLIC_ENDPOINTS = {
     "static",
     "main.index",
     "main.healthz",
+    "main.privacy",
     "auth.login",
     "auth.logout",
     "auth.code",  # the second sign-in step: only for a session that has just given the right password

@@ -68,6 +68,18 @@ def count_new_responses(app) -> int:
         )
 
 
+def test_the_privacy_notice_says_what_is_kept_for_how_long_and_how_to_ask(app, client, demo):
+    assert '<a class="govuk-link" href="/privacy">' in client.get("/s/live-feedback").text
+    app.config.update(RESPONSE_RETENTION_YEARS=5, PRIVACY_CONTACT="dpo@council.example")
+    notice = client.get("/privacy")
+    assert notice.status_code == 200
+    text = " ".join(notice.text.split())
+    assert "deleted 60 days after you last saved them" in text and "deleted 5 years after" in text
+    assert "data protection officer: dpo@council.example" in text and "Information Commissioner" in text
+    app.config["PRIVACY_CONTACT"] = ""
+    assert "contact the council for your area" in " ".join(client.get("/privacy").text.split())
+
+
 def test_the_start_page_explains_privacy_and_offers_other_versions(client, demo):
     page = client.get("/s/live-feedback").text
     assert "Tell us how it feels" in page and "about 3 minutes" in page
