@@ -189,7 +189,7 @@ def test_axe_finds_no_violations_on_any_public_page(live_server, phone, axe_sour
     page.get_by_role("button", name="Send").click()
     audit("widget thanks")
     assert {name: found for name, found in seen.items() if found} == {}
-    assert len(seen) == 20
+    assert len(seen) == 21
 
 
 def test_the_content_security_policy_blocks_nothing_the_pages_need(live_server, phone):
