@@ -13,6 +13,8 @@ import pandas as pd
 
 AGREE = frozenset({"strongly_agree", "agree"})
 NOT_COUNTED = frozenset({"dont_know"})
+# A yes/no question tagged to a measure counts like a statement: % yes = yes / (yes + no).
+YES_NO_AS_AGREEMENT = {"yes": "agree", "no": "disagree"}
 SUPPRESS_BELOW = 10  # a percentage over fewer answers is not shown outside staff pages
 Z_95 = 1.959963984540054  # the standard normal's 97.5th percentile
 

@@ -15,7 +15,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from ..analysis.agreement import agreement_from_counts, change_against_first
+from ..analysis.agreement import YES_NO_AS_AGREEMENT, agreement_from_counts, change_against_first
 from ..analysis.cases import rolling_year
 from ..analysis.summary import quantitative_summary
 from ..analysis.trajectory import Plan as Trajectory
@@ -49,14 +49,18 @@ def _month(session: Session, column):
 
 
 def survey_readings(session: Session, measure_ids: list[int], since: date | None = None) -> pd.DataFrame:
-    """Monthly % agree over the agreement questions tagged to each measure: measure_id, month, agree, n,
-    percent, low, high. The database counts answers per question, month and value in one pass (joining
-    the tags there would count a question once for each of its measures); pandas adds up the measures.
-    With ``since``, only months from then on."""
+    """Monthly % agree over the agreement and yes/no questions tagged to each measure (a yes counts as
+    agreeing, so a Local Offer widget's "Did you find what you were looking for?" gives % yes): measure_id,
+    month, agree, n, percent, low, high. The database counts answers per question, month and value in one
+    pass (joining the tags there would count a question once for each of its measures); pandas adds up
+    the measures. With ``since``, only months from then on."""
     tags = session.execute(
         sa.select(question_measure.c.question_id, question_measure.c.measure_id)
         .join(Question, Question.id == question_measure.c.question_id)
-        .where(question_measure.c.measure_id.in_(measure_ids), Question.kind == QuestionKind.AGREEMENT)
+        .where(
+            question_measure.c.measure_id.in_(measure_ids),
+            Question.kind.in_([QuestionKind.AGREEMENT, QuestionKind.YES_NO]),
+        )
     ).all()
     empty = pd.DataFrame(columns=["measure_id", "month", "agree", "n", "percent", "low", "high"])
     if not tags:
@@ -67,18 +71,20 @@ def survey_readings(session: Session, measure_ids: list[int], since: date | None
     # same "+ 0" would cost it the index it needs, so there the column stays bare.
     sqlite = session.get_bind().dialect.name == "sqlite"
     question = Answer.question_id + 0 if since is not None and sqlite else Answer.question_id
+    # An agreement answer, or the "yes" or "no" a yes/no question keeps as text.
+    value = sa.func.coalesce(sa.type_coerce(Answer.agreement, sa.String), Answer.text)
     query = (
-        sa.select(question, month.label("month"), Answer.agreement, sa.func.count())
+        sa.select(question, month.label("month"), value, sa.func.count())
         .select_from(Response)
         .join(Answer, Answer.response_id == Response.id)
         .where(question.in_({q for q, _ in tags}))
-        .group_by(question, month, Answer.agreement)
+        .group_by(question, month, value)
     )
     if since is not None:
         query = query.where(Response.submitted_at >= datetime.combine(since, time(), tzinfo=UTC))
     rows = session.execute(query).all()
     counts = pd.DataFrame(
-        [(q, m, a.value if a is not None else None, c) for q, m, a, c in rows],
+        [(q, m, YES_NO_AS_AGREEMENT.get(a, a), c) for q, m, a, c in rows],
         columns=["question_id", "month", "agreement", "count"],
     )
     if counts.empty:
@@ -128,7 +134,7 @@ def _write_readings(session: Session, measure: Measure, table: pd.DataFrame) -> 
                     value=value,
                     n=n,
                     source=ReadingSource.ANALYSIS,
-                    note="% agree from the survey",
+                    note="% agree (or yes) from the survey",
                 )
             )
             written += 1

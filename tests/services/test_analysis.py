@@ -35,6 +35,19 @@ def test_a_run_gives_survey_measures_monthly_readings_and_every_measure_a_sugges
     assert "0 readings written, 0 measures changed" in again.output
 
 
+def test_the_local_offer_widget_gives_its_measure_the_share_answering_yes(app, client, runner, demo):
+    for number, answer in enumerate(["yes", "yes", "no", "yes"] * 3):
+        key = f"widget-test-entry-{number:06d}"
+        response = client.post("/w/local-offer-feedback", data={"answer": answer, "entry_key": key})
+        assert response.status_code == 200
+    assert runner.invoke(args=["analyse"]).exit_code == 0
+    with app.app_context():
+        found = _measure("Users who can find what they are looking for")
+        readings = [r for r in found.readings if r.source is ReadingSource.ANALYSIS]
+        today = datetime.now(UTC).date()
+        assert [(r.period_start, r.value, r.n) for r in readings] == [(today.replace(day=1), 75.0, 12)]
+
+
 def test_a_failed_run_is_recorded_and_leaves_earlier_results(app, runner, demo, monkeypatch):
     runner.invoke(args=["analyse"])
     with app.app_context():
