@@ -76,12 +76,6 @@ _STAMP = select(Survey.id, Survey.revision, Survey.status, Survey.opens_at, Surv
 )
 
 
-def forget() -> None:
-    """Drop every kept shape (tests that rebuild the database under a running app)."""
-    with _keeping:
-        _kept.clear()
-
-
 def _read(session: Session, survey_id: int) -> SurveyShape:
     survey = session.scalar(
         select(Survey)
