@@ -41,6 +41,11 @@ from ..models.survey import question_measure
 from ..models.types import utcnow
 from . import themes
 
+# Questions whose answers give a % agree: statements, and yes/no questions, where yes counts as agreeing.
+COUNTED_KINDS = (QuestionKind.AGREEMENT, QuestionKind.YES_NO)
+# An agreement answer, or the "yes" or "no" a yes/no question keeps as text.
+COUNTED_VALUE = sa.func.coalesce(sa.type_coerce(Answer.agreement, sa.String), Answer.text)
+
 
 def _month(session: Session, column):
     if session.get_bind().dialect.name == "postgresql":
@@ -59,7 +64,7 @@ def survey_readings(session: Session, measure_ids: list[int], since: date | None
         .join(Question, Question.id == question_measure.c.question_id)
         .where(
             question_measure.c.measure_id.in_(measure_ids),
-            Question.kind.in_([QuestionKind.AGREEMENT, QuestionKind.YES_NO]),
+            Question.kind.in_(COUNTED_KINDS),
         )
     ).all()
     empty = pd.DataFrame(columns=["measure_id", "month", "agree", "n", "percent", "low", "high"])
@@ -71,14 +76,12 @@ def survey_readings(session: Session, measure_ids: list[int], since: date | None
     # same "+ 0" would cost it the index it needs, so there the column stays bare.
     sqlite = session.get_bind().dialect.name == "sqlite"
     question = Answer.question_id + 0 if since is not None and sqlite else Answer.question_id
-    # An agreement answer, or the "yes" or "no" a yes/no question keeps as text.
-    value = sa.func.coalesce(sa.type_coerce(Answer.agreement, sa.String), Answer.text)
     query = (
-        sa.select(question, month.label("month"), value, sa.func.count())
+        sa.select(question, month.label("month"), COUNTED_VALUE, sa.func.count())
         .select_from(Response)
         .join(Answer, Answer.response_id == Response.id)
         .where(question.in_({q for q, _ in tags}))
-        .group_by(question, month, value)
+        .group_by(question, month, COUNTED_VALUE)
     )
     if since is not None:
         query = query.where(Response.submitted_at >= datetime.combine(since, time(), tzinfo=UTC))
@@ -265,9 +268,9 @@ BREAKDOWNS = {
 
 
 def agreement_breakdown(session: Session, survey_id: int, by: str) -> pd.DataFrame:
-    """% agree for each agreement question of a survey, split by ``by`` (a key of BREAKDOWNS): question_id,
-    group, agree, n, percent, low, high; for periods, also change since the first period and whether it is
-    significant. The database counts; pandas does the rest."""
+    """% agree (or yes) for each counted question of a survey, split by ``by`` (a key of BREAKDOWNS):
+    question_id, group, agree, n, percent, low, high; for periods, also change since the first period and
+    whether it is significant. The database counts; pandas does the rest."""
     if by not in BREAKDOWNS:
         raise ValueError(f"unknown breakdown {by!r}")
     group = {
@@ -279,12 +282,12 @@ def agreement_breakdown(session: Session, survey_id: int, by: str) -> pd.DataFra
         "need": Response.area_of_need,
     }[by]
     rows = session.execute(
-        sa.select(Answer.question_id, group.label("grp"), Answer.agreement, sa.func.count())
+        sa.select(Answer.question_id, group.label("grp"), COUNTED_VALUE, sa.func.count())
         .select_from(Response)
         .join(Answer, Answer.response_id == Response.id)
         .join(Question, Question.id == Answer.question_id)
-        .where(Response.survey_id == survey_id, Question.kind == QuestionKind.AGREEMENT)
-        .group_by(Answer.question_id, group, Answer.agreement)
+        .where(Response.survey_id == survey_id, Question.kind.in_(COUNTED_KINDS))
+        .group_by(Answer.question_id, group, COUNTED_VALUE)
     ).all()
     columns = ["question_id", "group", "agree", "n", "percent", "low", "high", "change", "significant"]
     if not rows:
@@ -292,7 +295,7 @@ def agreement_breakdown(session: Session, survey_id: int, by: str) -> pd.DataFra
     versions = {v.id: _version_label(v) for v in session.scalars(sa.select(SurveyVariant))}
     label = (lambda g: versions.get(g, "Standard")) if by == "version" else _label
     counts = pd.DataFrame(
-        [(q, label(g), a.value if a is not None else None, c) for q, g, a, c in rows],
+        [(q, label(g), YES_NO_AS_AGREEMENT.get(a, a), c) for q, g, a, c in rows],
         columns=["question_id", "group", "agreement", "count"],
     )
     if by == "quarter":

@@ -6,7 +6,7 @@ from flask import Blueprint, render_template, request
 
 from ..analysis.agreement import SUPPRESS_BELOW
 from ..extensions import db
-from ..models import QuestionKind, Role, Survey
+from ..models import Role, Survey
 from ..services import analysis
 from .access import require_role
 
@@ -27,7 +27,7 @@ def results(survey_id: int):
     if by not in analysis.BREAKDOWNS:
         by = "quarter"
     table = analysis.agreement_breakdown(db.session, survey.id, by)
-    questions = [q for q in survey.questions if q.kind is QuestionKind.AGREEMENT]
+    questions = [q for q in survey.questions if q.kind in analysis.COUNTED_KINDS]
     rows = {q.id: table[table["question_id"] == q.id].to_dict("records") for q in questions}
     return render_template(
         "analysis/results.html",

@@ -43,6 +43,17 @@ def test_results_break_agreement_down_with_intervals_and_significance(app, clien
     assert client.get(f"/surveys/{survey_id}/results?by=nonsense").status_code == 200
 
 
+def test_a_yes_no_question_shows_the_share_answering_yes(app, client, login, demo):
+    for number, answer in enumerate(["yes", "no", "no", "no"]):
+        entry = {"answer": answer, "entry_key": f"widget-page-{number:012d}"}
+        assert client.post("/w/local-offer-feedback", data=entry).status_code == 200
+    login(Role.STAFF)
+    survey_id = _id(app, Survey, slug="local-offer-feedback")
+    page = " ".join(client.get(f"/surveys/{survey_id}/results?by=role").text.split())
+    assert "Did you find what you were looking for?" in page and "No answers yet" not in page
+    assert "25% <span" in page and "share answering yes" in page  # 1 yes in 4, marked as fewer than 10
+
+
 def test_themes_show_trends_candidates_and_redacted_quotes(app, client, login, demo):
     _analysed(app)
     login(Role.STAFF)
