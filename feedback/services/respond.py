@@ -115,20 +115,31 @@ class PagePlan:
 
 def open_survey(session: Session, slug: str) -> Survey | None:
     """The survey at ``slug`` if families can answer it now; None otherwise."""
-    survey = session.scalar(
+    survey = survey_with_questions(session, Survey.slug == slug)
+    if survey is None or not open_now(survey.status, survey.opens_at, survey.closes_at):
+        return None
+    return survey
+
+
+def survey_with_questions(session: Session, *where) -> Survey | None:
+    """A survey with its versions, questions and their wordings loaded: all a page or a form needs."""
+    return session.scalar(
         select(Survey)
-        .where(Survey.slug == slug)
+        .where(*where)
         .options(
             selectinload(Survey.variants),
             selectinload(Survey.questions).selectinload(Question.wordings),
         )
     )
-    if survey is None or survey.status is not SurveyStatus.OPEN:
-        return None
+
+
+def open_now(status: SurveyStatus, opens_at: datetime | None, closes_at: datetime | None) -> bool:
     now = utcnow()
-    if (survey.opens_at and survey.opens_at > now) or (survey.closes_at and survey.closes_at <= now):
-        return None
-    return survey
+    return (
+        status is SurveyStatus.OPEN
+        and (opens_at is None or opens_at <= now)
+        and (closes_at is None or closes_at > now)
+    )
 
 
 def variant_for(survey: Survey, slug: str | None) -> SurveyVariant:

@@ -16,11 +16,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from ..forms.respond import SurveyPageForm, page_form_class
-from ..models import Question, RespondentRole, Survey, SurveyStatus
-from ..models.types import utcnow
+from ..models import RespondentRole, Survey
 from . import respond
 
 READS_ONLY = {"reads_only": True}  # see database._sqlite_begin
@@ -57,10 +56,7 @@ def open_shape(engine: Engine, slug: str) -> SurveyShape | None:
     with engine.connect() as connection:
         connection.execution_options(**READS_ONLY)
         row = connection.execute(_STAMP, {"slug": slug}).first()
-        if row is None or row.status is not SurveyStatus.OPEN:
-            return None
-        now = utcnow()
-        if (row.opens_at and row.opens_at > now) or (row.closes_at and row.closes_at <= now):
+        if row is None or not respond.open_now(row.status, row.opens_at, row.closes_at):
             return None
         shape = _kept.get(row.id)
         if shape is None or shape.revision != row.revision:
@@ -77,14 +73,7 @@ _STAMP = select(Survey.id, Survey.revision, Survey.status, Survey.opens_at, Surv
 
 
 def _read(session: Session, survey_id: int) -> SurveyShape:
-    survey = session.scalar(
-        select(Survey)
-        .where(Survey.id == survey_id)
-        .options(
-            selectinload(Survey.variants),
-            selectinload(Survey.questions).selectinload(Question.wordings),
-        )
-    )
+    survey = respond.survey_with_questions(session, Survey.id == survey_id)
     questions = tuple(respond.QuestionShape(q.id, q.key, q.kind) for q in survey.questions)
     page = respond.Page(1, tuple(survey.questions))
     versions = {}
