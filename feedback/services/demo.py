@@ -148,11 +148,12 @@ def load(session: Session, seed: int = 2022) -> tuple[dict[str, int], str]:
         for m in action.measures
     }
     survey = _live_feedback_survey(session, measures)
-    _local_offer_widget(session, measures)
+    widget = _local_offer_widget(session, measures)
     cases = _cases(session, rng, themes, measures, plan)
     _seed_readings(session, measures)
     session.flush()
     responses = _insert_responses(session, survey, _count_for_year(rng), rng, (WINDOW_START, WINDOW_END))
+    widget_answers = _widget_answers(session, widget, rng)
     password = _demo_users(session)
     _published_entries(session, measures)
     summary = {
@@ -160,6 +161,7 @@ def load(session: Session, seed: int = 2022) -> tuple[dict[str, int], str]:
         "measures": len(measures),
         "cases": cases,
         "responses": responses,
+        "widget answers": widget_answers,
         "themes": len(themes),
     }
     return summary, password
@@ -458,13 +460,52 @@ def _insert_responses(
         write_rows(connection, "answer", ANSWER_COLUMNS, answers)
         next_response += size
         next_answer += len(answers)
-    if postgres:
-        for table in (Response.__table__, Answer.__table__):
-            sequence = sa.func.pg_get_serial_sequence(table.name, "id")
-            connection.execute(
-                sa.select(sa.func.setval(sequence, sa.select(sa.func.max(table.c.id)).scalar_subquery()))
-            )
+    _after_bulk_writes(connection)
     return n
+
+
+# The Local Offer widget's share of people finding what they looked for: April 2022, March 2023. The plan's
+# update read 55% in July 2022, on the way from 40% at the end of 2021 to the target of 70%.
+WIDGET_YES = (45, 66)
+
+
+def _widget_answers(session: Session, survey: Survey, rng: np.random.Generator) -> int:
+    """About 30 answers a month to the widget across the demo year, so that its measure gets readings."""
+    size = int(rng.integers(330, 390))
+    connection = session.connection()
+    postgres = connection.dialect.name == "postgresql"
+    first_response = (connection.scalar(sa.text("SELECT max(id) FROM response")) or 0) + 1
+    first_answer = (connection.scalar(sa.text("SELECT max(id) FROM answer")) or 0) + 1
+    span = (WINDOW_END - WINDOW_START).total_seconds()
+    offsets = np.sort(rng.uniform(0, span, size))
+    start, end = WIDGET_YES
+    found = rng.random(size) < (start + (end - start) * offsets / span) / 100
+    question = survey.questions[0].id
+    variant = survey.variants[0].id
+    responses, answers = [], []
+    for i in range(size):
+        response_id = first_response + i
+        submitted = timestamp(WINDOW_START + timedelta(seconds=float(offsets[i])), postgres)
+        no_profile = (None, None, None, None)  # area of need, age band, school phase, district
+        key = f"synthetic-widget-{response_id}"
+        row = (response_id, survey.id, variant, submitted, "parent_carer", "widget", *no_profile, key)
+        responses.append(row)
+        answers.append((first_answer + i, response_id, question, None, "yes" if found[i] else "no"))
+    write_rows(connection, "response", RESPONSE_COLUMNS, responses)
+    write_rows(connection, "answer", ANSWER_COLUMNS, answers)
+    _after_bulk_writes(connection)
+    return size
+
+
+def _after_bulk_writes(connection) -> None:
+    """Rows written with their own ids leave PostgreSQL's sequences behind; move them on."""
+    if connection.dialect.name != "postgresql":
+        return
+    for table in (Response.__table__, Answer.__table__):
+        sequence = sa.func.pg_get_serial_sequence(table.name, "id")
+        connection.execute(
+            sa.select(sa.func.setval(sequence, sa.select(sa.func.max(table.c.id)).scalar_subquery()))
+        )
 
 
 RESPONSE_COLUMNS = (

@@ -13,6 +13,7 @@ from feedback.models import (
     Answer,
     Case,
     CaseKind,
+    Channel,
     Measure,
     Plan,
     Question,
@@ -59,7 +60,9 @@ def test_the_demo_loads_a_whole_local_area_into_an_empty_database(app, runner):
             sa.select(sa.func.min(Response.submitted_at), sa.func.max(Response.submitted_at))
         ).one()
         assert (first.year, first.month) == (2022, 4) and (last.year, last.month) == (2023, 3)
-        assert 500 <= _count(Response) <= 700
+        assert 500 <= _count(Response, Response.channel != Channel.WIDGET) <= 700
+        widget = _count(Response, Response.channel == Channel.WIDGET)
+        assert 330 <= widget <= 390 and f"{widget} widget answers" in result.output
         assert _count(Answer, Answer.text.is_not(None)) > 200
 
         in_2021 = sa.func.extract("year", Case.received_on) == 2021
