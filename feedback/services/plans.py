@@ -19,6 +19,7 @@ from ..models import (
     Plan,
     ProgressStatus,
     Question,
+    QuestionKind,
     Reading,
     ReadingSource,
     Unit,
@@ -164,8 +165,9 @@ def add_reading(
 
 
 def tagged_question_results(session: Session, measure: Measure, quarters: int = 4) -> list[dict]:
-    """For each survey question tagged to the measure, its % agree over the last ``quarters`` quarters
-    with answers: question, survey, rows (group, agree, n, percent, low, high, change, significant)."""
+    """For each survey question tagged to the measure, its % agree (or % yes) over the last ``quarters``
+    quarters with answers: question, survey, yes_no, rows (group, agree, n, percent, low, high, change,
+    significant)."""
     questions = session.scalars(
         select(Question).join(question_measure).where(question_measure.c.measure_id == measure.id)
     ).all()
@@ -175,7 +177,8 @@ def tagged_question_results(session: Session, measure: Measure, quarters: int = 
         for question in (q for q in questions if q.survey_id == survey_id):
             rows = table[table["question_id"] == question.id].tail(quarters).to_dict("records")
             wording = question.wordings[0].text if question.wordings else question.key
-            results.append({"question": wording, "survey": question.survey, "rows": rows})
+            yes_no = question.kind is QuestionKind.YES_NO
+            results.append({"question": wording, "survey": question.survey, "rows": rows, "yes_no": yes_no})
     return results
 
 

@@ -32,6 +32,17 @@ def test_a_survey_measure_has_its_chart_interval_table_and_questions(app, client
     assert chart.mimetype == "image/svg+xml" and b"<svg" in chart.data[:500]
 
 
+def test_the_widget_measure_counts_its_yes_no_question_as_percent_yes(app, client, login, demo):
+    with app.app_context():
+        analysis.analyse(db.session)
+        users_who_find = Measure.text.startswith("Users who can find what they are looking for")
+        found = db.session.scalar(sa.select(Measure.id).where(users_who_find))
+    login(Role.STAFF)
+    page = " ".join(client.get(f"/measures/{found}").text.split())
+    assert "“Did you find what you were looking for?”" in page and "% yes</th>" in page
+    assert "2023Q1</th>" in page and "No answers yet" not in page
+
+
 def test_a_measure_counting_cases_lists_them(app, client, login, demo):
     complaints = _measure_id(app, case_kind=CaseKind.COMPLAINT)
     login(Role.STAFF)
