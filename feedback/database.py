@@ -10,6 +10,8 @@ from sqlalchemy.engine import Engine
 
 from .extensions import db
 
+# Execution options for a transaction that only reads: on SQLite it takes no write lock (_sqlite_begin).
+READS_ONLY = {"reads_only": True}
 SQLITE_PRAGMAS = ("foreign_keys = ON", "journal_mode = WAL", "synchronous = FULL", "busy_timeout = 10000")
 
 

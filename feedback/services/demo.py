@@ -447,8 +447,7 @@ def _insert_responses(
     questions = {question.key: question.id for question in survey.questions}
     comments = _comment_bank()
     connection = session.connection()
-    next_response = (connection.scalar(sa.text("SELECT max(id) FROM response")) or 0) + 1
-    next_answer = (connection.scalar(sa.text("SELECT max(id) FROM answer")) or 0) + 1
+    next_response, next_answer = _next_ids(connection)
     postgres = connection.dialect.name == "postgresql"
     chunk = 50_000
     for offset in range(0, n, chunk):
@@ -474,8 +473,7 @@ def _widget_answers(session: Session, survey: Survey, rng: np.random.Generator) 
     size = int(rng.integers(330, 390))
     connection = session.connection()
     postgres = connection.dialect.name == "postgresql"
-    first_response = (connection.scalar(sa.text("SELECT max(id) FROM response")) or 0) + 1
-    first_answer = (connection.scalar(sa.text("SELECT max(id) FROM answer")) or 0) + 1
+    first_response, first_answer = _next_ids(connection)
     span = (WINDOW_END - WINDOW_START).total_seconds()
     offsets = np.sort(rng.uniform(0, span, size))
     start, end = WIDGET_YES
@@ -495,6 +493,15 @@ def _widget_answers(session: Session, survey: Survey, rng: np.random.Generator) 
     write_rows(connection, "answer", ANSWER_COLUMNS, answers)
     _after_bulk_writes(connection)
     return size
+
+
+def _next_ids(connection) -> tuple[int, int]:
+    """The first free response and answer ids, for rows written in bulk with their own ids."""
+
+    def after_last(table: str) -> int:
+        return (connection.scalar(sa.text(f"SELECT max(id) FROM {table}")) or 0) + 1
+
+    return after_last("response"), after_last("answer")
 
 
 def _after_bulk_writes(connection) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 
+from ..database import READS_ONLY
 from ..models import RateLimitHit
 
 
@@ -51,7 +52,7 @@ def count(engine: Engine, bucket_id: str, window_seconds: int, now: float | None
     window = int((now if now is not None else time.time()) // window_seconds) * window_seconds
     with engine.connect() as connection:
         found = (
-            connection.execution_options(reads_only=True)
+            connection.execution_options(**READS_ONLY)
             .execute(
                 sa.select(_table.c.count).where(_table.c.bucket == bucket_id, _table.c.window_start == window)
             )

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Protocol
 
-from sqlalchemy import Insert, bindparam, delete, func, insert, or_, select
+from sqlalchemy import Insert, Select, bindparam, delete, func, insert, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -270,9 +270,7 @@ def store_response(
         },
     ).scalar()
     if response_id is None:  # the same submission arrived a moment ago: its response is the one
-        existing = connection.execute(
-            select(Response.id).where(Response.survey_id == survey_id, Response.idempotency_key == key)
-        ).scalar_one()
+        existing = connection.execute(response_under_key(survey_id, key)).scalar_one()
         return SubmitResult(existing, created=False)
 
     by_column: dict[str, list[dict]] = {}
@@ -340,10 +338,9 @@ def _statements(dialect: str) -> _Statements:
     return _Statements(response, answer)
 
 
-def find_response(session: Session, survey: Survey, key: str) -> Response | None:
-    return session.scalar(
-        select(Response).where(Response.survey_id == survey.id, Response.idempotency_key == key)
-    )
+def response_under_key(survey_id: int, key: str) -> Select:
+    """The id of the response stored under this idempotency key, as a query."""
+    return select(Response.id).where(Response.survey_id == survey_id, Response.idempotency_key == key)
 
 
 def _role(draft: SurveyDraft) -> RespondentRole:

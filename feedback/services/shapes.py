@@ -10,7 +10,6 @@ mark differs from the one kept (see ``_mark_revision`` in models/survey.py).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -18,11 +17,10 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from ..database import READS_ONLY
 from ..forms.respond import SurveyPageForm, page_form_class
 from ..models import RespondentRole, Survey
 from . import respond
-
-READS_ONLY = {"reads_only": True}  # see database._sqlite_begin
 
 
 @dataclass(frozen=True)
@@ -47,8 +45,7 @@ class SurveyShape:
         return self.versions.get(slug or "") or self.versions[self.default_version]
 
 
-_kept: dict[int, SurveyShape] = {}
-_keeping = threading.Lock()
+_kept: dict[int, SurveyShape] = {}  # by survey id; one assignment replaces a stale shape
 
 
 def open_shape(engine: Engine, slug: str) -> SurveyShape | None:
@@ -62,8 +59,7 @@ def open_shape(engine: Engine, slug: str) -> SurveyShape | None:
         if shape is None or shape.revision != row.revision:
             with Session(bind=connection) as session:
                 shape = _read(session, row.id)
-            with _keeping:
-                _kept[row.id] = shape
+            _kept[row.id] = shape
         return shape
 
 

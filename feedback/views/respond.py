@@ -9,9 +9,10 @@ from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
 from werkzeug.datastructures import MultiDict
 from wtforms import ValidationError
 
+from ..database import READS_ONLY
 from ..extensions import csrf, db
 from ..forms.respond import build_page_form, field_name, page_values, saved_data
-from ..models import Channel, Response, Survey
+from ..models import Channel, Survey
 from ..services import ratelimit, respond, shapes
 from .access import public
 from .guards import TOO_MANY, counts_its_own_posts, public_post_limit
@@ -186,9 +187,8 @@ def submit_json(slug: str):
     if not form.validate():
         # A retry of a stored submission gets its response back even if the survey has changed since.
         with db.engine.connect() as connection:
-            existing = connection.execution_options(**shapes.READS_ONLY).scalar(
-                db.select(Response.id).where(Response.survey_id == shape.id, Response.idempotency_key == key)
-            )
+            connection.execution_options(**READS_ONLY)
+            existing = connection.scalar(respond.response_under_key(shape.id, key))
         if existing is not None:
             return {"id": existing, "created": False}, 200
         errors = {name.removeprefix("q_"): messages[0] for name, messages in form.errors.items()}
