@@ -36,11 +36,16 @@ def test_axe_finds_no_violations_on_the_analyser_and_case_pages(live_app, live_s
         theme_id = db.session.scalar(sa.select(Theme.id).where(Theme.slug == "waiting-times"))
         case_id = db.session.scalar(sa.select(Case.id).where(Case.closed_on.is_(None)).limit(1))
         measure_id = db.session.scalar(sa.select(Measure.id).where(Measure.case_kind.is_not(None)).limit(1))
+        widget_id = db.session.scalar(sa.select(Survey.id).where(Survey.slug == "local-offer-feedback"))
+        found = Measure.text.startswith("Users who can find")
+        found_id = db.session.scalar(sa.select(Measure.id).where(found))
     seen = {}
     for name, path in [
         ("runs", "/analysis"),
         ("results by quarter", f"/surveys/{survey_id}/results"),
         ("results by version", f"/surveys/{survey_id}/results?by=version"),
+        ("yes/no results", f"/surveys/{widget_id}/results"),
+        ("measure fed by the widget", f"/measures/{found_id}"),
         ("themes", "/themes"),
         ("theme", f"/themes/{theme_id}?period=month"),
         ("edit theme", f"/themes/{theme_id}/edit"),
