@@ -498,10 +498,10 @@ def _widget_answers(session: Session, survey: Survey, rng: np.random.Generator) 
 def _next_ids(connection) -> tuple[int, int]:
     """The first free response and answer ids, for rows written in bulk with their own ids."""
 
-    def after_last(table: str) -> int:
-        return (connection.scalar(sa.text(f"SELECT max(id) FROM {table}")) or 0) + 1
+    def after_last(table: sa.Table) -> int:
+        return (connection.scalar(sa.select(sa.func.max(table.c.id))) or 0) + 1
 
-    return after_last("response"), after_last("answer")
+    return after_last(Response.__table__), after_last(Answer.__table__)
 
 
 def _after_bulk_writes(connection) -> None:
