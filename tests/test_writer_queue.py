@@ -1,0 +1,144 @@
+"""On SQLite, web writers queue for the write lock on a lock file beside the database (feedback/database.py):
+taken when a request's write transaction begins, given back when it ends however it ends, never by a
+transaction that only reads, and never waited for by a thread that already holds it. These run on SQLite
+in both of CI's runs: the queue exists only for SQLite."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+
+import pytest
+import sqlalchemy as sa
+
+from feedback import create_app
+from feedback.database import READS_ONLY
+from feedback.extensions import db
+
+
+@pytest.fixture
+def sqlite_app(tmp_path):
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/d.db"}
+    )
+    with app.app_context():
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("CREATE TABLE note (text TEXT)")
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def turn_is_taken(app) -> bool:
+    """Whether some connection holds the writers' turn, asked from a file of our own."""
+    path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///") + "-writers"
+    probe = os.open(path, os.O_RDWR)
+    try:
+        fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(probe)
+    return False
+
+
+def test_a_web_write_holds_the_turn_until_it_commits(sqlite_app):
+    with sqlite_app.test_request_context(method="POST"):
+        assert not turn_is_taken(sqlite_app)
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("INSERT INTO note VALUES ('a')")
+            assert turn_is_taken(sqlite_app)
+        assert not turn_is_taken(sqlite_app)
+
+
+def test_the_turn_is_given_back_when_the_write_fails(sqlite_app):
+    with sqlite_app.test_request_context(method="POST"):
+        with pytest.raises(sa.exc.OperationalError), db.engine.begin() as connection:
+            connection.exec_driver_sql("INSERT INTO no_such_table VALUES (1)")
+        assert not turn_is_taken(sqlite_app)
+        db.session.execute(sa.text("INSERT INTO note VALUES ('b')"))  # the request's own session
+        assert turn_is_taken(sqlite_app)
+        db.session.rollback()
+        assert not turn_is_taken(sqlite_app)
+
+
+def test_reading_takes_no_turn(sqlite_app):
+    with sqlite_app.test_request_context(method="GET"), db.engine.connect() as connection:
+        connection.exec_driver_sql("SELECT count(*) FROM note").scalar()
+        assert not turn_is_taken(sqlite_app)
+    with sqlite_app.test_request_context(method="POST"), db.engine.connect() as connection:
+        connection.execution_options(**READS_ONLY).exec_driver_sql("SELECT count(*) FROM note").scalar()
+        assert not turn_is_taken(sqlite_app)
+
+
+def test_a_second_web_writer_waits_for_the_first_and_then_writes(sqlite_app):
+    first_holds, first_may_finish = threading.Event(), threading.Event()
+    order: list[str] = []
+
+    def write(name: str, hold: bool) -> None:
+        with sqlite_app.test_request_context(method="POST"), db.engine.begin() as connection:
+            connection.exec_driver_sql(f"INSERT INTO note VALUES ('{name}')")
+            order.append(name)
+            if hold:
+                first_holds.set()
+                first_may_finish.wait(10)
+
+    first = threading.Thread(target=write, args=("first", True), daemon=True)
+    first.start()
+    assert first_holds.wait(10)
+    second = threading.Thread(target=write, args=("second", False), daemon=True)
+    second.start()
+    second.join(0.3)
+    assert second.is_alive() and order == ["first"]  # queued behind the first, not refused
+    first_may_finish.set()
+    first.join(10)
+    second.join(10)
+    assert order == ["first", "second"]
+    with sqlite_app.app_context():
+        assert db.session.scalar(sa.text("SELECT count(*) FROM note")) == 2
+
+
+def test_a_writer_goes_on_without_its_turn_when_the_holder_keeps_it_too_long(sqlite_app, monkeypatch):
+    """A turn held and never given back (here by a file of the test's own) delays writers by the busy
+    timeout, not for ever: then they meet SQLite's own lock, which is free, and write."""
+    monkeypatch.setattr("feedback.database.BUSY_TIMEOUT_SECONDS", 0.2)
+    path = sqlite_app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///") + "-writers"
+    holder = os.open(path, os.O_RDWR | os.O_CREAT)
+    fcntl.flock(holder, fcntl.LOCK_EX)
+
+    def write() -> None:
+        with sqlite_app.test_request_context(method="POST"), db.engine.begin() as connection:
+            connection.exec_driver_sql("INSERT INTO note VALUES ('late')")
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    writer.join(10)
+    os.close(holder)
+    assert not writer.is_alive()
+    with sqlite_app.app_context():
+        assert db.session.scalar(sa.text("SELECT text FROM note")) == "late"
+
+
+def test_a_thread_that_holds_the_turn_is_refused_by_sqlite_rather_than_waiting_for_itself(sqlite_app):
+    """Two write transactions at once in one thread can never both proceed. Without the queue SQLite
+    refuses the second after busy_timeout; the queue must not turn that into a wait without end."""
+    outcome: list[str] = []
+
+    def nested() -> None:
+        with sqlite_app.test_request_context(method="POST"), db.engine.begin() as outer:
+            outer.exec_driver_sql("INSERT INTO note VALUES ('outer')")
+            with db.engine.connect() as inner:
+                inner.connection.driver_connection.execute("PRAGMA busy_timeout = 50")
+                try:
+                    with inner.begin():
+                        outcome.append("both wrote")
+                except sa.exc.OperationalError as error:
+                    outcome.append(str(error.orig))
+
+    thread = threading.Thread(target=nested, daemon=True)  # so that a wait without end fails the test
+    thread.start()
+    thread.join(10)
+    assert not thread.is_alive()
+    assert outcome == ["database is locked"]
+    assert not turn_is_taken(sqlite_app)
