@@ -193,18 +193,19 @@ def start_draft(
     return draft
 
 
-def find_draft(session: Session, survey: Survey, token: str) -> SurveyDraft | None:
+def find_draft(session: Session, survey_id: int, token: str, to_save: bool = False) -> SurveyDraft | None:
+    """The draft behind a resume link, unless it has expired. ``to_save`` locks its row until the commit
+    (PostgreSQL; SQLite's write lock already covers it), so that two saves of one draft take turns."""
     if not TOKEN.match(token or ""):
         return None
-    draft = session.scalar(
-        select(SurveyDraft).where(SurveyDraft.token == token, SurveyDraft.survey_id == survey.id)
-    )
+    query = select(SurveyDraft).where(SurveyDraft.token == token, SurveyDraft.survey_id == survey_id)
+    draft = session.scalar(query.with_for_update() if to_save else query)
     if draft is None or (draft.expires_at <= utcnow() and not draft.submitted):
         return None
     return draft
 
 
-def save_page(session: Session, draft: SurveyDraft, page: Page, values: dict, next_page: int) -> None:
+def save_page(session: Session, draft: SurveyDraft, values: dict, next_page: int) -> None:
     """Keep this page's answers (replacing what the page said before) and where the family got to."""
     answers = dict(draft.answers or {})
     answers.update(values)

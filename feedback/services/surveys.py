@@ -140,7 +140,7 @@ def record_paper_response(
     """A response from a paper form, typed in by staff. The entry key is issued with the blank form, so
     pressing save twice stores the response once."""
     variant = next(v for v in survey.variants if v.kind is VariantKind.STANDARD)
-    draft = respond.find_draft(session, survey, entry_key)
+    draft = respond.find_draft(session, survey.id, entry_key)
     if draft is None:
         draft = respond.start_draft(session, survey, variant, Channel.PAPER)
         draft.token = entry_key

@@ -12,7 +12,7 @@ from wtforms import ValidationError
 from ..database import READS_ONLY
 from ..extensions import csrf, db
 from ..forms.respond import build_page_form, field_name, page_values, saved_data
-from ..models import Channel, Survey
+from ..models import Channel, Survey, SurveyDraft
 from ..services import ratelimit, respond, shapes
 from .access import public
 from .guards import TOO_MANY, counts_its_own_posts, public_post_limit
@@ -35,7 +35,7 @@ def _survey_or_404(slug: str) -> Survey:
 
 
 def _draft_or_404(survey: Survey, token: str):
-    draft = respond.find_draft(db.session, survey, token)
+    draft = respond.find_draft(db.session, survey.id, token)
     if draft is None:
         abort(404)
     return draft
@@ -91,6 +91,10 @@ def resume(slug: str, token: str):
 @bp.route("/s/<slug>/<token>/<int:number>", methods=["GET", "POST"])
 @public
 def page(slug: str, token: str, number: int):
+    if request.method == "POST":
+        # Read and check the page without SQLite's write lock: a page that is wrong, or sent with an
+        # expired token, writes nothing, and a valid one takes the lock only to save (_save_page).
+        db.session.connection(execution_options=READS_ONLY)
     survey = _survey_or_404(slug)
     draft = _draft_or_404(survey, token)
     if draft.submitted:
@@ -108,12 +112,7 @@ def page(slug: str, token: str, number: int):
             notice = TIMED_OUT
             form.validate()  # show what is wrong too, but save nothing
         elif form.validate():
-            respond.save_page(db.session, draft, current, page_values(form, current), next_page=number + 1)
-            if not last:
-                return redirect(url_for(".page", slug=slug, token=token, number=number + 1))
-            questions = {q.key: q for q in survey.questions}
-            respond.submit(db.session, draft, questions)
-            return redirect(url_for(".done", slug=slug, token=token))
+            return _save_page(survey, draft, current, page_values(form, current), last)
         status = 400 if form.errors else 200
     else:
         form = build_page_form(
@@ -138,13 +137,31 @@ def page(slug: str, token: str, number: int):
     ), status
 
 
+def _save_page(survey: Survey, draft: SurveyDraft, current: respond.Page, values: dict, last: bool):
+    """Save a valid page, and on the last one store the response, in a write transaction of its own.
+    The draft is read again and locked: a double tap that got there first has moved it on, and one that
+    comes second must not write the answers back into a draft already turned into its response."""
+    slug, token, survey_id = survey.slug, draft.token, survey.id
+    questions = {q.key: respond.QuestionShape(q.id, q.key, q.kind) for q in survey.questions} if last else {}
+    db.session.rollback()  # the end of the reading transaction, which wrote nothing
+    draft = respond.find_draft(db.session, survey_id, token, to_save=True)
+    if draft is None:
+        abort(404)
+    if not draft.submitted:
+        respond.save_page(db.session, draft, values, next_page=current.number + 1)
+        if not last:
+            return redirect(url_for(".page", slug=slug, token=token, number=current.number + 1))
+        respond.submit(db.session, draft, questions)
+    return redirect(url_for(".done", slug=slug, token=token))
+
+
 @bp.get("/s/<slug>/<token>/done")
 @public
 def done(slug: str, token: str):
     survey = db.session.scalar(db.select(Survey).where(Survey.slug == slug))
     if survey is None:
         abort(404)
-    draft = respond.find_draft(db.session, survey, token)
+    draft = respond.find_draft(db.session, survey.id, token)
     if draft is None or not draft.submitted:
         abort(404)
     return render_template("respond/done.html", survey=survey, draft=draft)

@@ -40,7 +40,7 @@ def show(slug: str):
             return render_template(
                 "widget/show.html", survey=survey, wording=wording, entry_key=_key(), error="Select yes or no"
             ), 400
-        draft = respond.find_draft(db.session, survey, key)
+        draft = respond.find_draft(db.session, survey.id, key)
         if draft is None:
             draft = respond.start_draft(db.session, survey, variant, Channel.WIDGET)
             draft.token = key

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+import shutil
+import sqlite3
+import threading
 from datetime import timedelta
 
 import pytest
@@ -27,6 +30,8 @@ from feedback.models import (
 )
 from feedback.models.types import utcnow
 from feedback.services import respond, shapes
+from feedback.views import respond as respond_views
+from tests.conftest import _load_demo as load_demo
 from tests.conftest import csrf_token_from
 
 PAGES = [
@@ -127,6 +132,87 @@ def test_double_taps_refreshes_and_back_and_resubmit_store_one_response(app, cli
         back = client.post(f"{base}/1", data=PAGES[0])
         assert back.location == f"{base}/done"
     assert count_new_responses(app) == 1
+
+
+def test_a_last_page_sent_twice_at_once_stores_one_response(app, demo):
+    """Both requests read the draft before either saves; the second reads it again under the write lock,
+    finds it submitted, and shows the same confirmation."""
+    client = app.test_client()
+    base = base_of(start(client))
+    for number, data in enumerate(PAGES[:-1], start=1):
+        client.post(f"{base}/{number}", data=data)
+    both_ready = threading.Barrier(2)
+    locations: list[str] = []
+
+    def tap() -> None:
+        tapper = app.test_client()
+        both_ready.wait()
+        locations.append(tapper.post(f"{base}/5", data=PAGES[4]).location)
+
+    taps = [threading.Thread(target=tap, daemon=True) for _ in range(2)]
+    for thread in taps:
+        thread.start()
+    for thread in taps:
+        thread.join(30)
+    assert locations == [f"{base}/done"] * 2
+    assert count_new_responses(app) == 1
+    with app.app_context():  # the second tap did not write the answers back into the submitted draft
+        assert db.session.scalar(sa.select(SurveyDraft.answers)) == {}
+
+
+@pytest.fixture
+def sqlite_demo_app(tmp_path, demo_template):
+    """The demo on SQLite, whatever database the run is for: the write lock below is SQLite's."""
+    path = tmp_path / "demo.sqlite3"
+    if demo_template is not None:
+        shutil.copyfile(demo_template[0], path)
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    app.config["WTF_CSRF_ENABLED"] = False
+    with app.app_context():
+        if demo_template is None:
+            db.create_all()
+            load_demo()
+        db.session.remove()
+    yield app, path
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_a_page_holds_the_write_lock_only_to_save(sqlite_demo_app, monkeypatch):
+    """Reading the survey and the draft, checking the answers and showing mistakes happen without the
+    lock that every other family's save waits for."""
+    app, path = sqlite_demo_app
+
+    def lock_is_free() -> bool:
+        probe = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.execute("ROLLBACK")
+            return True
+        except sqlite3.OperationalError:
+            return False
+        finally:
+            probe.close()
+
+    seen: dict[str, bool] = {}
+
+    def noting(moment: str, function):
+        def wrapped(*args, **kwargs):
+            seen.setdefault(moment, lock_is_free())
+            return function(*args, **kwargs)
+
+        return wrapped
+
+    monkeypatch.setattr(respond_views, "build_page_form", noting("checking", respond_views.build_page_form))
+    monkeypatch.setattr(
+        respond_views, "render_template", noting("showing mistakes", respond_views.render_template)
+    )
+    monkeypatch.setattr(respond, "save_page", noting("saving", respond.save_page))
+    client = app.test_client()
+    base = base_of(start(client))
+    assert client.post(f"{base}/1", data={"q_heard": "maybe"}).status_code == 400
+    assert client.post(f"{base}/1", data=PAGES[0]).status_code == 302
+    assert seen == {"checking": True, "showing mistakes": True, "saving": False}
 
 
 def test_a_submission_raced_by_another_request_returns_the_first_response(app, demo):
