@@ -1,0 +1,55 @@
+"""What the web benchmarks share: a demo database, gunicorn on a free loopback port, percentiles."""
+
+from __future__ import annotations
+
+import os
+import socket
+import statistics
+import subprocess
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = ROOT / ".venv" / "bin" / "python"
+
+
+def demo_environment(database: Path) -> dict:
+    """A fresh database with the demo loaded, and the environment that points the app at it. Public posts
+    are not rate limited here: the load comes from one address."""
+    env = {**os.environ, "FEEDBACK_DATABASE_URL": f"sqlite:///{database}", "FEEDBACK_SECRET_KEY": "bench",
+           "FEEDBACK_PUBLIC_POST_LIMIT": "100000000/60", "FLASK_APP": "feedback"}
+    flask = [str(PYTHON), "-m", "flask"]
+    subprocess.run(flask + ["db", "upgrade"], env=env, check=True, capture_output=True, cwd=ROOT)
+    subprocess.run(flask + ["demo"], env=env, check=True, capture_output=True, cwd=ROOT)
+    return env
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(port: int, deadline: float) -> None:
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=2):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"server on port {port} did not start")
+
+
+def gunicorn(app: str, port: int, env: dict, workers: int, threads: int = 1) -> subprocess.Popen:
+    """gunicorn on 127.0.0.1: sync workers, as in the README's production line, unless threads > 1."""
+    worker_class = "sync" if threads == 1 else "gthread"
+    return subprocess.Popen(
+        [str(PYTHON), "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+         "--worker-class", worker_class, "--threads", str(threads), "--log-level", "warning",
+         "--chdir", str(ROOT)], env=env)
+
+
+def percentile(values: list[float], q: int) -> float:
+    if not values:
+        return float("nan")
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
