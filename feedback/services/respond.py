@@ -193,6 +193,37 @@ def start_draft(
     return draft
 
 
+def draft_under_key(
+    session: Session, survey: Survey, variant: SurveyVariant, channel: Channel, key: str
+) -> SurveyDraft | None:
+    """The draft a key made by the client names (the widget's, a paper form's), made if it is new and
+    locked until the commit, so that two posts with one key take turns instead of both making it: on
+    PostgreSQL the second would fail on the unique token. None if the key belongs to another survey."""
+    now = utcnow()
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(
+        insert(SurveyDraft)
+        .values(
+            token=key,
+            survey_id=survey.id,
+            variant_id=variant.id,
+            channel=channel,
+            answers={},
+            page=1,
+            created_at=now,
+            updated_at=now,
+            expires_at=now + DRAFT_LIFETIME,
+        )
+        .on_conflict_do_nothing(index_elements=["token"])
+    )
+    return session.scalar(
+        select(SurveyDraft)
+        .where(SurveyDraft.token == key, SurveyDraft.survey_id == survey.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
 def find_draft(session: Session, survey_id: int, token: str, to_save: bool = False) -> SurveyDraft | None:
     """The draft behind a resume link, unless it has expired. ``to_save`` locks its row until the commit
     (PostgreSQL; SQLite's write lock already covers it), so that two saves of one draft take turns."""

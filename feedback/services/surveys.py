@@ -136,14 +136,13 @@ def _variant(survey: Survey, variant_id: int) -> SurveyVariant:
 
 def record_paper_response(
     session: Session, survey: Survey, values: dict, entry_key: str
-) -> respond.SubmitResult:
+) -> respond.SubmitResult | None:
     """A response from a paper form, typed in by staff. The entry key is issued with the blank form, so
     pressing save twice stores the response once."""
     variant = next(v for v in survey.variants if v.kind is VariantKind.STANDARD)
-    draft = respond.find_draft(session, survey.id, entry_key)
-    if draft is None:
-        draft = respond.start_draft(session, survey, variant, Channel.PAPER)
-        draft.token = entry_key
+    draft = respond.draft_under_key(session, survey, variant, Channel.PAPER, entry_key)
+    if draft is None:  # the key was issued with another survey's form
+        return None
     if not draft.submitted:
         draft.answers = values
         session.flush()

@@ -232,6 +232,8 @@ def paper(survey_id: int):
     )
     if request.method == "POST" and form.validate():
         result = surveys.record_paper_response(db.session, survey, page_values(form, page), entry_key)
+        if result is None:
+            abort(400)
         flash(
             "Paper response saved." if result.created else "That paper response was already saved.", "success"
         )

@@ -40,10 +40,9 @@ def show(slug: str):
             return render_template(
                 "widget/show.html", survey=survey, wording=wording, entry_key=_key(), error="Select yes or no"
             ), 400
-        draft = respond.find_draft(db.session, survey.id, key)
+        draft = respond.draft_under_key(db.session, survey, variant, Channel.WIDGET, key)
         if draft is None:
-            draft = respond.start_draft(db.session, survey, variant, Channel.WIDGET)
-            draft.token = key
+            abort(404)
         if not draft.submitted:
             draft.answers = {question.key: answer}
         respond.submit(db.session, draft, {question.key: question})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 
 import pytest
 import sqlalchemy as sa
@@ -167,6 +168,34 @@ def test_the_local_offer_widget_feeds_its_measure_once_per_entry(app, client, de
             .text.startswith("Users who can find what they are looking for")
         )
     assert client.get("/w/live-feedback").status_code == 404  # not a yes/no box
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_a_widget_answer_tapped_twice_at_once_is_stored_once_and_thanked_twice(app, demo, round_):
+    """Both taps find no draft under the key; on PostgreSQL the second made one too and failed on the
+    unique token. Now the second waits for the first and finds its response."""
+    key = re.search(
+        r'name="entry_key" value="([^"]+)"', app.test_client().get("/w/local-offer-feedback").text
+    )
+    both_ready, statuses = threading.Barrier(2), []
+
+    def tap() -> None:
+        tapper = app.test_client()
+        both_ready.wait()
+        sent = tapper.post("/w/local-offer-feedback", data={"answer": "yes", "entry_key": key.group(1)})
+        statuses.append(sent.status_code)
+
+    taps = [threading.Thread(target=tap, daemon=True) for _ in range(2)]
+    for thread in taps:
+        thread.start()
+    for thread in taps:
+        thread.join(30)
+    assert statuses == [200, 200]
+    with app.app_context():
+        stored = db.session.scalar(
+            sa.select(sa.func.count()).select_from(Response).where(Response.idempotency_key == key.group(1))
+        )
+        assert stored == 1
 
 
 def test_staff_type_in_a_paper_response_once(app, client, login, demo):
