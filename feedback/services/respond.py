@@ -176,21 +176,24 @@ def page_plan(survey: Survey) -> PagePlan:
 def start_draft(
     session: Session, survey: Survey, variant: SurveyVariant, channel: Channel = Channel.WEB
 ) -> SurveyDraft:
-    now = utcnow()
     draft = SurveyDraft(
-        token=secrets.token_urlsafe(24),
-        survey=survey,
-        variant=variant,
-        channel=channel,
-        answers={},
-        page=1,
-        created_at=now,
-        updated_at=now,
-        expires_at=now + DRAFT_LIFETIME,
+        token=secrets.token_urlsafe(24), survey=survey, variant=variant, channel=channel, **_blank_draft()
     )
     session.add(draft)
     session.flush()
     return draft
+
+
+def _blank_draft() -> dict:
+    """A new draft's answers, place and lifetime: nothing yet, page one, DRAFT_LIFETIME from now."""
+    now = utcnow()
+    return {
+        "answers": {},
+        "page": 1,
+        "created_at": now,
+        "updated_at": now,
+        "expires_at": now + DRAFT_LIFETIME,
+    }
 
 
 def draft_under_key(
@@ -199,21 +202,10 @@ def draft_under_key(
     """The draft a key made by the client names (the widget's, a paper form's), made if it is new and
     locked until the commit, so that two posts with one key take turns instead of both making it: on
     PostgreSQL the second would fail on the unique token. None if the key belongs to another survey."""
-    now = utcnow()
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.execute(
         insert(SurveyDraft)
-        .values(
-            token=key,
-            survey_id=survey.id,
-            variant_id=variant.id,
-            channel=channel,
-            answers={},
-            page=1,
-            created_at=now,
-            updated_at=now,
-            expires_at=now + DRAFT_LIFETIME,
-        )
+        .values(token=key, survey_id=survey.id, variant_id=variant.id, channel=channel, **_blank_draft())
         .on_conflict_do_nothing(index_elements=["token"])
     )
     return session.scalar(
