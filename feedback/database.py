@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import threading
 import time
@@ -49,7 +50,9 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
         path = next((file for _, name, file in cursor.execute("PRAGMA database_list") if name == "main"), "")
         cursor.close()
         if path:  # a database in memory is one connection's own: nobody to queue behind
-            connection_record.info[_TURN_FILE] = os.open(f"{path}-writers", os.O_RDWR | os.O_CREAT, 0o600)
+            turn_file = _open_turn_file(path)
+            if turn_file is not None:
+                connection_record.info[_TURN_FILE] = turn_file
 
 
 @event.listens_for(Engine, "begin")
@@ -83,7 +86,28 @@ def _sqlite_begin(connection: Any) -> None:
 _TURN_FILE = "writer_turn_file"
 _TURN_HELD_BY = "writer_turn_held_by"
 _TURN_POLL_SECONDS = 0.0001
+_log = logging.getLogger(__name__)
 _threads_with_a_turn: set[int] = set()
+
+
+def _open_turn_file(database: str) -> int | None:
+    """The lock file beside ``database``, with the database's owner and mode, as SQLite gives its -wal and
+    -shm files: a command run as root first must not lock the web processes out of it. A file that cannot
+    be opened costs the turns, never the connection."""
+    try:
+        owner = os.stat(database)
+        turn_file = os.open(f"{database}-writers", os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as error:
+        _log.warning("SQLite writers will not take turns at the write lock: %s", error)
+        return None
+    try:
+        if os.geteuid() == 0:
+            os.fchown(turn_file, owner.st_uid, owner.st_gid)
+        if os.fstat(turn_file).st_uid == os.geteuid():
+            os.fchmod(turn_file, owner.st_mode & 0o666)
+    except OSError as error:  # the file is usable; only its owner or mode could not follow the database's
+        _log.warning("The SQLite writers' lock file keeps its own owner or mode: %s", error)
+    return turn_file
 
 
 def _take_turn(info: dict) -> None:

@@ -142,3 +142,32 @@ def test_a_thread_that_holds_the_turn_is_refused_by_sqlite_rather_than_waiting_f
     assert not thread.is_alive()
     assert outcome == ["database is locked"]
     assert not turn_is_taken(sqlite_app)
+
+
+def test_the_lock_file_has_the_databases_mode_and_a_file_that_cannot_be_opened_costs_only_the_turns(
+    tmp_path, monkeypatch, caplog
+):
+    database = tmp_path / "d.db"
+    database.touch(mode=0o640)
+    os.chmod(database, 0o640)
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}"})
+    with app.app_context():
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+        assert os.stat(f"{database}-writers").st_mode & 0o777 == 0o640  # not wider than the database
+        db.engine.dispose()
+
+        real_open = os.open
+
+        def refused(path, *args, **kwargs):
+            if str(path).endswith("-writers"):
+                raise PermissionError(13, "Permission denied", str(path))
+            return real_open(path, *args, **kwargs)
+
+        monkeypatch.setattr(os, "open", refused)
+        with app.test_request_context(method="POST"), db.engine.begin() as connection:
+            connection.exec_driver_sql("CREATE TABLE note (text TEXT)")
+            connection.exec_driver_sql("INSERT INTO note VALUES ('still written')")
+        assert "will not take turns" in caplog.text
+        assert db.session.scalar(sa.text("SELECT text FROM note")) == "still written"
+        db.engine.dispose()
