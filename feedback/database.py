@@ -103,7 +103,7 @@ def _open_turn_file(database: str) -> int | None:
     try:
         if os.geteuid() == 0:
             os.fchown(turn_file, owner.st_uid, owner.st_gid)
-        if os.fstat(turn_file).st_uid == os.geteuid():
+        if os.geteuid() in (0, os.fstat(turn_file).st_uid):
             os.fchmod(turn_file, owner.st_mode & 0o666)
     except OSError as error:  # the file is usable; only its owner or mode could not follow the database's
         _log.warning("The SQLite writers' lock file keeps its own owner or mode: %s", error)
