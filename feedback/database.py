@@ -11,6 +11,8 @@ from typing import Any
 
 from flask import Flask, has_request_context, request
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import Pool
 
@@ -25,6 +27,11 @@ SQLITE_PRAGMAS = (
     "synchronous = FULL",
     f"busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}",
 )
+
+
+def insert_on_conflict(dialect: str) -> Any:
+    """The insert of this dialect (PostgreSQL's or SQLite's), which can say ON CONFLICT."""
+    return pg_insert if dialect == "postgresql" else sqlite_insert
 
 
 def _is_sqlite(dbapi_connection: Any) -> bool:

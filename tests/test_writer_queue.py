@@ -30,10 +30,13 @@ def sqlite_app(tmp_path):
         db.engine.dispose()
 
 
+def turn_file(app) -> str:
+    return app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///") + "-writers"
+
+
 def turn_is_taken(app) -> bool:
     """Whether some connection holds the writers' turn, asked from a file of our own."""
-    path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///") + "-writers"
-    probe = os.open(path, os.O_RDWR)
+    probe = os.open(turn_file(app), os.O_RDWR)
     try:
         fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -103,8 +106,7 @@ def test_a_writer_goes_on_without_its_turn_when_the_holder_keeps_it_too_long(sql
     """A turn held and never given back (here by a file of the test's own) delays writers by the busy
     timeout, not for ever: then they meet SQLite's own lock, which is free, and write."""
     monkeypatch.setattr("feedback.database.BUSY_TIMEOUT_SECONDS", 0.2)
-    path = sqlite_app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///") + "-writers"
-    holder = os.open(path, os.O_RDWR | os.O_CREAT)
+    holder = os.open(turn_file(sqlite_app), os.O_RDWR | os.O_CREAT)
     fcntl.flock(holder, fcntl.LOCK_EX)
 
     def write() -> None:

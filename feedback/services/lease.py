@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 
+from ..database import insert_on_conflict
 from ..models import JobLease
 from ..models.types import utcnow
 
@@ -18,7 +17,7 @@ def acquire(engine: Engine, name: str, holder: str, ttl: timedelta, now: datetim
     UPDATE decides, so of several callers at once exactly one wins."""
     now = now or utcnow()
     table = JobLease.__table__
-    insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
+    insert = insert_on_conflict(engine.dialect.name)
     with engine.begin() as connection:
         connection.execute(
             insert(table)

@@ -14,11 +14,9 @@ import time
 from functools import cache
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 
-from ..database import READS_ONLY
+from ..database import READS_ONLY, insert_on_conflict
 from ..models import RateLimitHit
 
 
@@ -66,7 +64,7 @@ _table = RateLimitHit.__table__
 
 @cache
 def _upsert(dialect: str) -> sa.Insert:
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    insert = insert_on_conflict(dialect)
     statement = insert(_table).values(
         bucket=sa.bindparam("bucket"), window_start=sa.bindparam("window_start"), count=1
     )

@@ -17,11 +17,10 @@ from functools import cache
 from typing import Protocol
 
 from sqlalchemy import Insert, Select, bindparam, delete, func, insert, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, selectinload
 
+from ..database import insert_on_conflict
 from ..models import (
     Agreement,
     Answer,
@@ -202,9 +201,8 @@ def draft_under_key(
     """The draft a key made by the client names (the widget's, a paper form's), made if it is new and
     locked until the commit, so that two posts with one key take turns instead of both making it: on
     PostgreSQL the second would fail on the unique token. None if the key belongs to another survey."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.execute(
-        insert(SurveyDraft)
+        insert_on_conflict(session.get_bind().dialect.name)(SurveyDraft)
         .values(token=key, survey_id=survey.id, variant_id=variant.id, channel=channel, **_blank_draft())
         .on_conflict_do_nothing(index_elements=["token"])
     )
@@ -344,7 +342,7 @@ def _statements(dialect: str) -> _Statements:
         "age_band",
         "area_of_need",
     )
-    on_conflict = pg_insert if dialect == "postgresql" else sqlite_insert
+    on_conflict = insert_on_conflict(dialect)
     response = (
         on_conflict(table)
         .values({name: bindparam(name) for name in columns})
