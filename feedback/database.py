@@ -7,6 +7,8 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask, has_request_context, request
@@ -14,12 +16,15 @@ from sqlalchemy import event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, scoped_session
 from sqlalchemy.pool import Pool
 
 from .extensions import db
 
 # Execution options for a transaction that only reads: on SQLite it takes no write lock (_sqlite_begin).
 READS_ONLY = {"reads_only": True}
+# Execution options for a transaction outside a request that will write (see ``writing``).
+WRITES = {"writes": True}
 BUSY_TIMEOUT_SECONDS = 10  # how long a writer waits for its turn (below), and then for SQLite's write lock
 SQLITE_PRAGMAS = (
     "foreign_keys = ON",
@@ -64,19 +69,59 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
 
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection: Any) -> None:
-    """A request that may write takes SQLite's write lock when its transaction starts, after waiting its
-    turn behind other writers (_take_turn). With a plain deferred BEGIN, a request that had read before
-    another worker committed would be refused its first write at once with "database is locked".
-    A transaction opened with the execution option ``reads_only`` takes no lock (services/shapes.py)."""
+    """A transaction that may write takes SQLite's write lock when it starts, after waiting its turn
+    behind other writers (_take_turn). With a plain deferred BEGIN, a transaction that had read before
+    another connection committed would be refused its first write at once with "database is locked".
+
+    A request may write unless it is a GET, HEAD or OPTIONS; outside a request, a transaction writes
+    only if it says so with ``WRITES`` (see ``writing``), and commands meet writers at SQLite's lock as
+    before. A transaction opened with ``READS_ONLY`` takes no lock, even in a POST (services/shapes.py).
+    """
     if connection.dialect.name == "sqlite":
-        writes = (
-            has_request_context()
-            and request.method not in ("GET", "HEAD", "OPTIONS")
-            and not connection.get_execution_options().get("reads_only")
-        )
+        options = connection.get_execution_options()
+        if options.get("reads_only"):
+            writes = False
+        elif options.get("writes"):
+            writes = True
+        else:
+            writes = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
         if writes:
             _take_turn(connection.connection.info)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+
+def _not_in_a_transaction(session: Session | scoped_session, name: str) -> None:
+    own = session() if isinstance(session, scoped_session) else session
+    if own.in_transaction():
+        raise RuntimeError(f"{name}() starts a transaction: end the session's open one first")
+
+
+@contextmanager
+def writing(session: Session | scoped_session) -> Iterator[Session | scoped_session]:
+    """A transaction of ``session`` that writes, for work outside a request (the analyser): it begins as
+    a writer (on SQLite: its turn, then BEGIN IMMEDIATE), commits at the end and rolls back on an error.
+    Do the slow reading and thinking before it, in a transaction of its own, so that families' answers
+    wait only for the writing."""
+    _not_in_a_transaction(session, "writing")
+    session.connection(execution_options=WRITES)
+    try:
+        yield session
+    except BaseException:
+        session.rollback()
+        raise
+    session.commit()
+
+
+@contextmanager
+def reading(session: Session | scoped_session) -> Iterator[Session | scoped_session]:
+    """A transaction of ``session`` that only reads, even in a POST: on SQLite it takes no write lock.
+    Ended by a rollback, which expires the objects it loaded: keep plain values from it, not them."""
+    _not_in_a_transaction(session, "reading")
+    session.connection(execution_options=READS_ONLY)
+    try:
+        yield session
+    finally:
+        session.rollback()
 
 
 # Web writers take turns at SQLite's write lock through a lock file beside the database (flock, one open
@@ -88,8 +133,8 @@ def _sqlite_begin(connection: Any) -> None:
 #
 # The turn is taken before BEGIN IMMEDIATE and given back when the connection returns to the pool, after
 # its commit or rollback; a process that dies holding it gives it back with its open files. A writer that
-# has waited BUSY_TIMEOUT_SECONDS for its turn goes on to SQLite's lock without it. Only web writers take
-# turns; the scheduler and commands meet them at SQLite's lock, as before.
+# has waited BUSY_TIMEOUT_SECONDS for its turn goes on to SQLite's lock without it. Web writers and the
+# analyser's writing (``writing``) take turns; commands meet them at SQLite's lock, as before.
 _TURN_FILE = "writer_turn_file"
 _TURN_HELD_BY = "writer_turn_held_by"
 _TURN_POLL_SECONDS = 0.0001

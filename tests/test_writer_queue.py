@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import fcntl
 import os
+import sqlite3
 import threading
 
 import pytest
 import sqlalchemy as sa
 
 from feedback import create_app
-from feedback.database import READS_ONLY
+from feedback.database import READS_ONLY, reading, writing
 from feedback.extensions import db
 
 
@@ -44,6 +45,19 @@ def turn_is_taken(app) -> bool:
     finally:
         os.close(probe)
     return False
+
+
+def lock_is_free(app) -> bool:
+    """Whether SQLite's write lock is free, asked from a connection of our own that does not wait."""
+    probe = sqlite3.connect(turn_file(app).removesuffix("-writers"), timeout=0, isolation_level=None)
+    try:
+        probe.execute("BEGIN IMMEDIATE")
+        probe.execute("ROLLBACK")
+        return True
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        probe.close()
 
 
 def test_a_web_write_holds_the_turn_until_it_commits(sqlite_app):
@@ -100,6 +114,32 @@ def test_a_second_web_writer_waits_for_the_first_and_then_writes(sqlite_app):
     assert order == ["first", "second"]
     with sqlite_app.app_context():
         assert db.session.scalar(sa.text("SELECT count(*) FROM note")) == 2
+
+
+def test_work_outside_a_request_writes_as_a_writer_only_when_it_says_so(sqlite_app):
+    """The analyser reads in a transaction that takes nothing, then writes in one that takes its turn and
+    SQLite's lock as it begins: a family committing between its reading and its first write could
+    otherwise get it refused with "database is locked" at once."""
+    with sqlite_app.app_context():
+        with reading(db.session):
+            db.session.execute(sa.text("SELECT count(*) FROM note"))
+            assert not turn_is_taken(sqlite_app) and lock_is_free(sqlite_app)
+        with writing(db.session):
+            db.session.execute(sa.text("SELECT count(*) FROM note"))  # no write yet
+            assert turn_is_taken(sqlite_app) and not lock_is_free(sqlite_app)
+            db.session.execute(sa.text("INSERT INTO note VALUES ('analysed')"))
+        assert not turn_is_taken(sqlite_app) and lock_is_free(sqlite_app)
+        with pytest.raises(RuntimeError), writing(db.session):
+            db.session.execute(sa.text("INSERT INTO note VALUES ('rolled back')"))
+            raise RuntimeError("the disk is full")
+        assert not turn_is_taken(sqlite_app) and lock_is_free(sqlite_app)
+        assert db.session.scalars(sa.text("SELECT text FROM note")).all() == ["analysed"]
+        with pytest.raises(RuntimeError, match="end the session's open one first"), writing(db.session):
+            pass
+        db.session.rollback()
+    with sqlite_app.test_request_context(method="POST"), reading(db.session):
+        db.session.execute(sa.text("SELECT count(*) FROM note"))
+        assert not turn_is_taken(sqlite_app) and lock_is_free(sqlite_app)
 
 
 def test_a_writer_goes_on_without_its_turn_when_the_holder_keeps_it_too_long(sqlite_app, monkeypatch):

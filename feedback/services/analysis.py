@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import traceback
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 import pandas as pd
@@ -20,6 +21,7 @@ from ..analysis.cases import rolling_year
 from ..analysis.summary import quantitative_summary
 from ..analysis.trajectory import Plan as Trajectory
 from ..analysis.trajectory import suggested_status
+from ..database import reading, writing
 from ..models import (
     AnalysisRun,
     Answer,
@@ -184,68 +186,119 @@ def _suggest(measure: Measure, as_of: date) -> ImpactStatus | None:
     return ImpactStatus(suggested_status(trajectory, readings, as_of))
 
 
+@dataclass(frozen=True)
+class _Marks:
+    """What the last successful run saw, which tells this one what it may skip."""
+
+    lexicon_version: str | None
+    tags_version: str | None
+    last_response_id: int | None
+
+
+@dataclass
+class _Counts:
+    """Readings worked out from the database, in plain values, before any is written."""
+
+    tags_version: str
+    last_response_id: int
+    survey: dict[int, pd.DataFrame]  # measure id: its monthly % agree (see survey_readings)
+    cases: dict[int, pd.DataFrame]  # measure id: cases received in the 12 months to each month end
+
+
 def analyse(session: Session, as_of: date | None = None, trigger: str = "manual", full: bool = False) -> int:
-    """One run, recorded whatever happens; a failure rolls back its own changes and leaves earlier
-    results as they were. Incremental: comments are read once, readings are counted again only for the
-    months that have new responses, unless the lexicon, the question tags or ``full`` say otherwise."""
-    previous = session.scalar(
-        sa.select(AnalysisRun)
-        .where(AnalysisRun.status == RunStatus.SUCCEEDED)
-        .order_by(AnalysisRun.id.desc())
-        .limit(1)
-    )
-    run = AnalysisRun(trigger=trigger, status=RunStatus.RUNNING)
-    session.add(run)
+    """One run, recorded whatever happens. Incremental: comments are read once, readings are counted again
+    only for the months that have new responses, unless the lexicon, the question tags or ``full`` say
+    otherwise.
+
+    The run reads and works everything out first, in a transaction that only reads, and then writes all
+    it found in one short transaction. On SQLite a writer holds the only write lock, and families' answers
+    would otherwise wait for the whole run (and, after the busy timeout, fail); now they wait for the
+    writing only. A failure rolls back everything the run wrote, and leaves earlier results as they were.
+    The session's open transaction is committed first, as the run's own commits always did.
+    """
     session.commit()
+    with writing(session):
+        previous = session.scalar(
+            sa.select(AnalysisRun)
+            .where(AnalysisRun.status == RunStatus.SUCCEEDED)
+            .order_by(AnalysisRun.id.desc())
+            .limit(1)
+        )
+        marks = (
+            _Marks(previous.lexicon_version, previous.tags_version, previous.last_response_id)
+            if previous is not None
+            else None
+        )
+        run = AnalysisRun(trigger=trigger, status=RunStatus.RUNNING)
+        session.add(run)
+        session.flush()
+        run_id = run.id
     as_of = as_of or date.today()
     try:
-        _analyse_text(session, run, previous, full)
-        _analyse_numbers(session, run, previous, full, as_of)
-        run.status = RunStatus.SUCCEEDED
-        run.finished_at = utcnow()
-        session.commit()
+        with reading(session):
+            lexicon, theme_ids = themes.load_lexicon(session)
+            match_again = full or marks is None or marks.lexicon_version != lexicon.version
+            comments = themes.read_comments(session, lexicon, theme_ids, match_again)
+            counts = _count(session, marks, full, as_of)
+        with writing(session):
+            run = session.get_one(AnalysisRun, run_id)
+            run.lexicon_version = lexicon.version
+            themes.write_comments(session, comments)
+            run.comments_rethemed = comments.rethemed_count
+            run.comments_analysed = len(comments.analyses)
+            if run.comments_analysed or run.comments_rethemed:
+                run.candidates_offered = themes.offer_candidates(session, lexicon)
+            _write_counts(session, run, counts, as_of)
+            run.status = RunStatus.SUCCEEDED
+            run.finished_at = utcnow()
     except Exception:
+        error = traceback.format_exc(limit=5)[-4000:]
         session.rollback()
-        run = session.get(AnalysisRun, run.id)
-        run.status = RunStatus.FAILED
-        run.finished_at = utcnow()
-        run.error = traceback.format_exc(limit=5)[-4000:]
-        session.commit()
-    return run.id
+        with writing(session):
+            run = session.get_one(AnalysisRun, run_id)
+            run.status = RunStatus.FAILED
+            run.finished_at = utcnow()
+            run.error = error
+    return run_id
 
 
-def _analyse_text(session: Session, run: AnalysisRun, previous: AnalysisRun | None, full: bool) -> None:
-    lexicon, theme_ids = themes.load_lexicon(session)
-    run.lexicon_version = lexicon.version
-    if full or previous is None or previous.lexicon_version != lexicon.version:
-        run.comments_rethemed = themes.retheme_all(session, lexicon, theme_ids)
-    run.comments_analysed = themes.analyse_new_comments(session, lexicon, theme_ids)
-    if run.comments_analysed or run.comments_rethemed:
-        run.candidates_offered = themes.offer_candidates(session, lexicon)
-
-
-def _analyse_numbers(
-    session: Session, run: AnalysisRun, previous: AnalysisRun | None, full: bool, as_of: date
-) -> None:
-    run.tags_version = _tags_version(session)
-    run.last_response_id = session.scalar(sa.select(sa.func.coalesce(sa.func.max(Response.id), 0)))
+def _count(session: Session, marks: _Marks | None, full: bool, as_of: date) -> _Counts:
+    tags_version = _tags_version(session)
+    last_response_id = session.scalar(sa.select(sa.func.coalesce(sa.func.max(Response.id), 0)))
     since = None
-    if not full and previous is not None and previous.tags_version == run.tags_version:
-        since = _first_new_month(session, previous.last_response_id, as_of)
+    if not full and marks is not None and marks.tags_version == tags_version:
+        since = _first_new_month(session, marks.last_response_id or 0, as_of)
+    measures = session.execute(sa.select(Measure.id, Measure.data_source, Measure.case_kind)).all()
+    survey_ids = [m.id for m in measures if m.data_source is DataSource.SURVEY]
+    survey: dict[int, pd.DataFrame] = {}
+    if survey_ids:
+        table = survey_readings(session, survey_ids, since)
+        survey = {int(measure_id): rows for measure_id, rows in table.groupby("measure_id")}
+    cases = {}
+    for measure in measures:
+        if measure.data_source is DataSource.CASES and measure.case_kind is not None:
+            of_its_kind = Case.kind == measure.case_kind
+            received = session.scalars(sa.select(Case.received_on).where(of_its_kind)).all()
+            cases[measure.id] = rolling_year(pd.Series(received, dtype="object"), as_of)
+    return _Counts(tags_version, last_response_id, survey, cases)
+
+
+def _write_counts(session: Session, run: AnalysisRun, counts: _Counts, as_of: date) -> None:
+    """Write the readings ``_count`` worked out, and every measure's suggested status from them. A measure
+    deleted or given another data source since is left alone."""
+    run.tags_version = counts.tags_version
+    run.last_response_id = counts.last_response_id
     measures = session.scalars(
         sa.select(Measure).options(selectinload(Measure.readings), selectinload(Measure.milestones))
     ).all()
-    survey_measures = {m.id: m for m in measures if m.data_source is DataSource.SURVEY}
-    if survey_measures:
-        table = survey_readings(session, list(survey_measures), since)
-        for measure_id, rows in table.groupby("measure_id"):
-            run.readings_written += _write_readings(session, survey_measures[int(measure_id)], rows)
-    for measure in measures:
-        if measure.data_source is DataSource.CASES and measure.case_kind is not None:
-            received = session.scalars(
-                sa.select(Case.received_on).where(Case.kind == measure.case_kind)
-            ).all()
-            table = rolling_year(pd.Series(received, dtype="object"), as_of)
+    by_id = {m.id: m for m in measures}
+    for measure_id, rows in counts.survey.items():
+        measure = by_id.get(measure_id)
+        if measure is not None and measure.data_source is DataSource.SURVEY:
+            run.readings_written += _write_readings(session, measure, rows)
+    for measure_id, table in counts.cases.items():
+        measure = by_id.get(measure_id)
+        if measure is not None and measure.data_source is DataSource.CASES and measure.case_kind is not None:
             run.readings_written += _write_case_readings(measure, table)
     session.flush()
     for measure in measures:

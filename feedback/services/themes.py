@@ -9,6 +9,7 @@ import csv
 import re
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -84,17 +85,30 @@ def _new_comments(session: Session) -> Iterator[list[tuple[int, str]]]:
         last = rows[-1].id
 
 
-def analyse_new_comments(session: Session, lexicon: Lexicon, theme_ids: dict[str, int]) -> int:
-    """Read every comment not read before: sentiment, tokens and lemmas, themes, noun chunks. The same
-    text (a repeated "Thank you") is parsed once a run."""
+@dataclass
+class CommentFindings:
+    """What a run found in the comments, in plain values, before it writes any of it."""
+
+    analyses: list[tuple] = field(default_factory=list)  # rows of comment_analysis, in ANALYSIS_COLUMNS
+    links: list[tuple[int, int]] = field(default_factory=list)  # (answer_id, theme_id) of those comments
+    chunk_counts: Counter[str] = field(default_factory=Counter)  # noun phrases, in how many new comments
+    rethemed: list[tuple[int, int]] | None = None  # every earlier comment's links again, if matched again
+    rethemed_count: int = 0
+
+
+def read_comments(
+    session: Session, lexicon: Lexicon, theme_ids: dict[str, int], match_again: bool
+) -> CommentFindings:
+    """Read every comment not read before: sentiment, tokens and lemmas, themes, noun chunks; and with
+    ``match_again``, match every comment read before against the lexicon again, from its stored tokens
+    and lemmas. Only reads: ``write_comments`` stores what it found. The same text (a repeated "Thank
+    you") is parsed once a run."""
+    found = CommentFindings()
+    if match_again:
+        found.rethemed, found.rethemed_count = _match_again(session, lexicon, theme_ids)
     read: dict[str, tuple[Comment, tuple[str, str], list[int]]] = {}
-    chunk_counts: Counter[str] = Counter()
-    connection = session.connection()
-    postgres = connection.dialect.name == "postgresql"
-    now = bulk.timestamp(utcnow(), postgres)
-    analysed = 0
+    now = bulk.timestamp(utcnow(), session.get_bind().dialect.name == "postgresql")
     for batch in _new_comments(session):
-        analyses, links = [], []
         for answer_id, text in batch:
             known = read.get(text)
             if known is None:
@@ -103,14 +117,21 @@ def analyse_new_comments(session: Session, lexicon: Lexicon, theme_ids: dict[str
                 themes = sorted(theme_ids[slug] for slug in lexicon.match(comment.tokens, comment.lemmas))
                 known = read[text] = (comment, stored, themes)
             comment, (tokens, lemmas), themes = known
-            analyses.append((answer_id, comment.polarity, comment.subjectivity, tokens, lemmas, now))
-            links.extend((answer_id, theme_id) for theme_id in themes)
-            chunk_counts.update(chunk for chunk in comment.chunks if len(chunk) <= 200)
-        bulk.write_rows(connection, "comment_analysis", ANALYSIS_COLUMNS, analyses)
-        bulk.write_rows(connection, "comment_theme", ("answer_id", "theme_id"), links)
-        analysed += len(batch)
-    _count_chunks(session, chunk_counts, utcnow())
-    return analysed
+            found.analyses.append((answer_id, comment.polarity, comment.subjectivity, tokens, lemmas, now))
+            found.links.extend((answer_id, theme_id) for theme_id in themes)
+            found.chunk_counts.update(chunk for chunk in comment.chunks if len(chunk) <= 200)
+    return found
+
+
+def write_comments(session: Session, found: CommentFindings) -> None:
+    """Store what ``read_comments`` found, in the session's transaction."""
+    connection = session.connection()
+    if found.rethemed is not None:
+        session.execute(sa.delete(comment_theme))
+        bulk.write_rows(connection, "comment_theme", ("answer_id", "theme_id"), found.rethemed)
+    bulk.write_rows(connection, "comment_analysis", ANALYSIS_COLUMNS, found.analyses)
+    bulk.write_rows(connection, "comment_theme", ("answer_id", "theme_id"), found.links)
+    _count_chunks(session, found.chunk_counts, utcnow())
 
 
 def _count_chunks(session: Session, counts: Counter[str], now: datetime) -> None:
@@ -138,11 +159,13 @@ def _count_chunks(session: Session, counts: Counter[str], now: datetime) -> None
         session.execute(sa.insert(NounChunk), inserts)
 
 
-def retheme_all(session: Session, lexicon: Lexicon, theme_ids: dict[str, int]) -> int:
-    """Match every stored comment against a changed lexicon, from its stored tokens and lemmas."""
-    session.execute(sa.delete(comment_theme))
-    connection = session.connection()
+def _match_again(
+    session: Session, lexicon: Lexicon, theme_ids: dict[str, int]
+) -> tuple[list[tuple[int, int]], int]:
+    """The themes of every comment read before, matched against ``lexicon`` from its stored tokens and
+    lemmas: (answer_id, theme_id) links, and how many comments."""
     matched: dict[tuple[str, str], list[int]] = {}
+    links: list[tuple[int, int]] = []
     total, last = 0, 0
     query = sa.select(CommentAnalysis.answer_id, CommentAnalysis.tokens, CommentAnalysis.lemmas).order_by(
         CommentAnalysis.answer_id
@@ -150,8 +173,7 @@ def retheme_all(session: Session, lexicon: Lexicon, theme_ids: dict[str, int]) -
     while True:
         rows = session.execute(query.where(CommentAnalysis.answer_id > last).limit(BATCH)).all()
         if not rows:
-            return total
-        links = []
+            return links, total
         for answer_id, tokens, lemmas in rows:
             key = (tokens, lemmas)
             themes = matched.get(key)
@@ -159,7 +181,6 @@ def retheme_all(session: Session, lexicon: Lexicon, theme_ids: dict[str, int]) -
                 slugs = lexicon.match(tokens.split(), lemmas.split())
                 themes = matched[key] = sorted(theme_ids[slug] for slug in slugs)
             links.extend((answer_id, theme_id) for theme_id in themes)
-        bulk.write_rows(connection, "comment_theme", ("answer_id", "theme_id"), links)
         total += len(rows)
         last = rows[-1][0]
 

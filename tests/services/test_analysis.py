@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 
 from feedback.extensions import db
-from feedback.models import AnalysisRun, ImpactStatus, Measure, Reading, ReadingSource, RunStatus
-from feedback.services import analysis, lease
+from feedback.models import (
+    AnalysisRun,
+    Answer,
+    CommentAnalysis,
+    ImpactStatus,
+    Measure,
+    Reading,
+    ReadingSource,
+    RunStatus,
+)
+from feedback.services import analysis, lease, themes
 
 
 def _measure(text: str) -> Measure:
@@ -69,6 +79,69 @@ def test_a_failed_run_is_recorded_and_leaves_earlier_results(app, runner, demo, 
         assert "the disk is full" in runs[-1].error
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Reading)) == before
         assert _measure("Longest wait").suggested_status is ImpactStatus.GREEN
+
+
+def test_families_submit_while_the_analyser_thinks_and_it_still_succeeds(app, runner, demo, monkeypatch):
+    """The analyser reads and thinks before it writes, and writes in a short transaction of its own. On
+    SQLite a family's answers sent while it parses comments, or while it counts readings, are stored at
+    once instead of waiting for the run; and what they committed meanwhile does not make the run's own
+    writing fail ("database is locked"). Each comment sent is read by this run or the next."""
+    sent: list[tuple[str, int | str, float]] = []
+    tried: set[str] = set()
+
+    def send_now(moment: str) -> None:
+        def post() -> None:
+            started = time.monotonic()
+            try:
+                status = (
+                    app.test_client()
+                    .post(
+                        "/s/live-feedback/responses",
+                        json={
+                            "idempotency_key": f"sent-while-{moment}",
+                            "answers": {
+                                "heard": "agree",
+                                "comment": f"Sent while the analyser was {moment}.",
+                            },
+                        },
+                    )
+                    .status_code
+                )
+            except sa.exc.OperationalError as error:  # "database is locked", raised as the app is testing
+                status = str(error.orig)
+            sent.append((moment, status, time.monotonic() - started))
+
+        family = threading.Thread(target=post, daemon=True)
+        family.start()
+        family.join(timeout=5)  # a family kept waiting for the whole run would wait 10 s, then fail
+
+    def first_time(moment: str, real):
+        def wrapper(*args, **kwargs):
+            if moment not in tried:
+                tried.add(moment)
+                send_now(moment)
+            return real(*args, **kwargs)
+
+        return wrapper
+
+    monkeypatch.setattr(themes, "read_comment", first_time("parsing", themes.read_comment))
+    monkeypatch.setattr(analysis, "survey_readings", first_time("counting", analysis.survey_readings))
+    result = runner.invoke(args=["analyse"])
+    assert result.exit_code == 0, result.output
+    assert [(moment, status) for moment, status, _ in sent] == [("parsing", 201), ("counting", 201)]
+    assert all(seconds < 5 for _, _, seconds in sent)
+    monkeypatch.undo()
+    assert runner.invoke(args=["analyse"]).exit_code == 0
+    with app.app_context():
+        analysed = db.session.scalars(
+            sa.select(Answer.text)
+            .join(CommentAnalysis, CommentAnalysis.answer_id == Answer.id)
+            .where(Answer.text.startswith("Sent while"))
+        ).all()
+        assert sorted(analysed) == [
+            "Sent while the analyser was counting.",
+            "Sent while the analyser was parsing.",
+        ]
 
 
 def test_four_runners_over_24_ticks_run_exactly_24_times(app):
