@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from sqlalchemy import event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, scoped_session
 from sqlalchemy.pool import Pool
 
@@ -37,6 +39,14 @@ SQLITE_PRAGMAS = (
 def insert_on_conflict(dialect: str) -> Any:
     """The insert of this dialect (PostgreSQL's or SQLite's), which can say ON CONFLICT."""
     return pg_insert if dialect == "postgresql" else sqlite_insert
+
+
+def is_busy(error: BaseException) -> bool:
+    """Whether ``error`` says only that another writer kept SQLite's write lock for longer than we wait
+    (the busy timeout): nothing was written, and the same request can succeed in a moment."""
+    if not isinstance(error, OperationalError) or not isinstance(error.orig, sqlite3.OperationalError):
+        return False
+    return getattr(error.orig, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_BUSY
 
 
 def _is_sqlite(dbapi_connection: Any) -> bool:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from ..database import is_busy
 from ..extensions import db
 
 MESSAGES = {
@@ -26,7 +28,9 @@ MESSAGES = {
         "There have been a lot of requests from your connection. Try again in 10 minutes.",
     ),
     500: ("Sorry, there is a problem with the service", "Try again later. Nothing you entered was saved."),
+    503: ("The service is busy", "Nothing you entered was saved. Wait a minute, then go back and try again."),
 }
+RETRY_AFTER_SECONDS = 60
 
 
 def register(app: Flask) -> None:
@@ -46,6 +50,20 @@ def register(app: Flask) -> None:
         code = error.code or 500
         title, message = MESSAGES.get(code, (error.name, error.description or ""))
         return render_template("errors/error.html", title=title, message=message), code
+
+    @app.errorhandler(OperationalError)
+    def _database(error: OperationalError):
+        """SQLite's write lock held by another writer for longer than the busy timeout (a long import on
+        a busy server) is not a fault: nothing was written, and the same request will work in a moment."""
+        if not is_busy(error):
+            return _unexpected(error)
+        db.session.rollback()
+        app.logger.warning(
+            "Gave up waiting for the database's write lock: %s %s", request.method, request.path
+        )
+        title, message = MESSAGES[503]
+        page = render_template("errors/error.html", title=title, message=message)
+        return page, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):

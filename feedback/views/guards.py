@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from flask import abort, current_app, render_template, request
+from sqlalchemy.exc import OperationalError
 
+from ..database import is_busy
 from ..extensions import db
 from ..services import ratelimit
 from ..services.text import CONTROL_CHARACTERS
@@ -44,7 +46,14 @@ def limit_public_posts():
     if getattr(view, "counts_its_own_posts", False):
         return None
     key, limit, window = public_post_limit()
-    if ratelimit.hit(db.engine, key, limit, window):
+    try:
+        if ratelimit.hit(db.engine, key, limit, window):
+            return None
+    except OperationalError as error:
+        if not is_busy(error):
+            raise
+        # Another writer has kept SQLite's lock past the busy timeout. The post goes on uncounted: nothing
+        # can be saved just now, and a survey page then comes back with its answers (views/respond.py).
         return None
     return render_template(
         "errors/error.html",

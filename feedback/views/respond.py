@@ -6,15 +6,17 @@ import re
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
+from sqlalchemy.exc import OperationalError
 from werkzeug.datastructures import MultiDict
 from wtforms import ValidationError
 
-from ..database import READS_ONLY
+from ..database import READS_ONLY, is_busy
 from ..extensions import csrf, db
 from ..forms.respond import build_page_form, field_name, page_values, saved_data
 from ..models import Channel, Survey, SurveyDraft
 from ..services import ratelimit, respond, shapes
 from .access import public
+from .errors import RETRY_AFTER_SECONDS
 from .guards import TOO_MANY, counts_its_own_posts, public_post_limit
 
 bp = Blueprint("respond", __name__)
@@ -23,6 +25,10 @@ csrf.exempt(bp)  # checked by hand below: an expired token re-shows the page ins
 TIMED_OUT = (
     "We could not save that page because it was open for a long time or your cookies were cleared. "
     "Your answers are still here: check them and continue."
+)
+BUSY = (
+    "We could not save that page just now because the service is busy. "
+    "Your answers are still here: wait a minute, then continue."
 )
 
 
@@ -112,8 +118,11 @@ def page(slug: str, token: str, number: int):
             notice = TIMED_OUT
             form.validate()  # show what is wrong too, but save nothing
         elif form.validate():
-            return _save_page(survey, draft, current, page_values(form, current), last)
-        status = 400 if form.errors else 200
+            saved = _save_page(survey, draft, current, page_values(form, current), last)
+            if saved is not None:
+                return saved
+            notice = BUSY
+        status = 503 if notice is BUSY else 400 if form.errors else 200
     else:
         form = build_page_form(
             current, draft.variant, data=saved_data(draft.answers or {}, current), last=last
@@ -138,13 +147,23 @@ def page(slug: str, token: str, number: int):
 
 
 def _save_page(survey: Survey, draft: SurveyDraft, current: respond.Page, values: dict, last: bool):
-    """Save a valid page, and on the last one store the response, in a write transaction of its own.
+    """Save a valid page, and on the last one store the response, in a write transaction of its own;
+    None if the database was too busy to save it (SQLite), with nothing saved.
     The draft is read again and locked: a double tap that got there first has moved it on, and one that
     comes second must not write the answers back into a draft already turned into its response."""
     slug, token, survey_id = survey.slug, draft.token, survey.id
     questions = {q.key: respond.QuestionShape(q.id, q.key, q.kind) for q in survey.questions} if last else {}
     db.session.rollback()  # the end of the reading transaction, which wrote nothing
-    draft = respond.find_draft(db.session, survey_id, token, to_save=True)
+    try:
+        draft = respond.find_draft(db.session, survey_id, token, to_save=True)
+    except OperationalError as error:
+        if not is_busy(error):
+            raise
+        # Another writer kept SQLite's lock past the busy timeout, and nothing was saved: the page is
+        # shown again, with the answers, by a transaction that does not wait for the lock.
+        db.session.rollback()
+        db.session.connection(execution_options=READS_ONLY)
+        return None
     if draft is None:
         abort(404)
     if not draft.submitted:
@@ -212,13 +231,19 @@ def submit_json(slug: str):
         return _refused(errors)
     values = {q.key: form[field_name(q)].data for q in shape.questions}
     bucket, limit, window = public_post_limit()
-    with db.engine.begin() as connection:
-        if not ratelimit.hit_on(connection, bucket, limit, window):
-            result = None  # the count is kept; nothing is stored
-        else:
-            result = respond.store_response(
-                connection, shape.id, version.id, version.role, Channel.WEB, key, values, shape.by_key
-            )
+    try:
+        with db.engine.begin() as connection:
+            if not ratelimit.hit_on(connection, bucket, limit, window):
+                result = None  # the count is kept; nothing is stored
+            else:
+                result = respond.store_response(
+                    connection, shape.id, version.id, version.role, Channel.WEB, key, values, shape.by_key
+                )
+    except OperationalError as error:
+        if not is_busy(error):
+            raise
+        busy = {"busy": "The service is busy and nothing was stored: send the same request again later."}
+        return {"errors": busy}, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
     if result is None:
         return {"errors": {"rate": TOO_MANY}}, 429
     return {"id": result.response_id, "created": result.created}, 201 if result.created else 200

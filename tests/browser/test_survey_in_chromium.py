@@ -85,7 +85,7 @@ def test_clearing_cookies_mid_survey_keeps_every_answer(live_app, live_server, p
     answer_radios(page, ANSWERS[1])
     phone.clear_cookies()
     page.get_by_role("button", name="Continue").click()
-    assert "your cookies were cleared" in page.locator("#timed-out").inner_text()
+    assert "your cookies were cleared" in page.locator("#page-notice").inner_text()
     for name, value in ANSWERS[1].items():
         assert page.is_checked(f"input[name={name}][value={value}]")
     page.get_by_role("button", name="Continue").click()

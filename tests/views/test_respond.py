@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from feedback import create_app
+from feedback.database import SQLITE_PRAGMAS
 from feedback.extensions import db
 from feedback.models import (
     Agreement,
@@ -213,6 +214,43 @@ def test_a_page_holds_the_write_lock_only_to_save(sqlite_demo_app, monkeypatch):
     assert client.post(f"{base}/1", data={"q_heard": "maybe"}).status_code == 400
     assert client.post(f"{base}/1", data=PAGES[0]).status_code == 302
     assert seen == {"checking": True, "showing mistakes": True, "saving": False}
+
+
+def test_a_save_the_database_is_too_busy_for_comes_back_with_the_answers(sqlite_demo_app, monkeypatch):
+    """On SQLite, a writer that keeps the lock past the busy timeout (a big import on a busy server) makes
+    a family's save give up. Nothing is half saved: the page comes back with their answers and a plain
+    message, the JSON submission and the widget say 503 with Retry-After, and each works once the lock
+    is free."""
+    app, path = sqlite_demo_app
+    monkeypatch.setattr("feedback.database.SQLITE_PRAGMAS", (*SQLITE_PRAGMAS[:-1], "busy_timeout = 100"))
+    with app.app_context():
+        db.engine.dispose()  # connections made from now on give up after 0.1 s
+    client = app.test_client()
+    base = base_of(start(client))
+    body = {"idempotency_key": "sent-while-the-lock-was-held", "answers": {"heard": "agree"}}
+    widget = {"answer": "yes", "entry_key": "widget-while-the-lock-was-held"}
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        page = client.post(f"{base}/1", data=PAGES[0])
+        assert page.status_code == 503
+        assert "the service is busy" in page.text and 'id="page-notice"' in page.text
+        assert re.search(r'name="q_valued" type="radio" value="strongly_agree" checked', page.text)
+        sent = client.post("/s/live-feedback/responses", json=body)
+        assert (
+            sent.status_code == 503 and sent.headers["Retry-After"] == "60" and "busy" in sent.json["errors"]
+        )
+        tapped = client.post("/w/local-offer-feedback", data=widget)
+        assert tapped.status_code == 503 and tapped.headers["Retry-After"] == "60"
+        assert "Nothing you entered was saved" in tapped.text
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert count_new_responses(app) == 0
+    assert client.post(f"{base}/1", data=PAGES[0]).location.endswith(f"{base}/2")
+    assert client.post("/s/live-feedback/responses", json=body).status_code == 201
+    assert client.post("/w/local-offer-feedback", data=widget).status_code == 200
+    assert count_new_responses(app) == 2
 
 
 def test_a_submission_raced_by_another_request_returns_the_first_response(app, demo):
