@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import csv
+import functools
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
+from sqlalchemy.exc import OperationalError
 
+from .database import WRITES, is_busy
 from .extensions import db
 from .models import AnalysisRun, Role, Survey
 from .services import cases, demo, plan_import, respond, response_import, themes, users
@@ -36,6 +40,28 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(subject_access_command)
 
 
+def _writes(command: Callable) -> Callable:
+    """A command that changes the database begins as a writer: on SQLite it takes the write lock before
+    it reads, so a family saving in the meantime cannot get its writes refused with "database is locked"
+    at once; families wait for the command instead. If another writer keeps the lock past the busy timeout
+    the command says so, having changed nothing."""
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        try:
+            db.session.connection(execution_options=WRITES)
+            return command(*args, **kwargs)
+        except OperationalError as error:
+            if not is_busy(error):
+                raise
+            db.session.rollback()
+            raise click.ClickException(
+                "Another program kept the database busy for too long; nothing was changed. Try again."
+            ) from None
+
+    return run
+
+
 def _refuse_import(failure: plan_import.ImportFailed, file: Path) -> None:
     """List every problem, write nothing, and exit non-zero."""
     db.session.rollback()
@@ -60,6 +86,11 @@ def create_user(email: str, role: str, name: str) -> None:
     password = os.environ.get("FEEDBACK_NEW_PASSWORD")
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    _create_user(email, role, name, password)  # the database is not kept waiting for the prompt
+
+
+@_writes
+def _create_user(email: str, role: str, name: str, password: str) -> None:
     set_actor(db.session, None, "command line")
     try:
         user = users.create_user(db.session, email, role, password, name=name)
@@ -72,6 +103,7 @@ def create_user(email: str, role: str, name: str) -> None:
 
 @plans_cli.command("import")
 @click.argument("file", type=click.Path(path_type=Path))
+@_writes
 def import_plan(file: Path) -> None:
     """Import or update a plan from a CSV or XLSX file in the template's columns."""
     set_actor(db.session, None, f"import of {file.name}")
@@ -87,6 +119,7 @@ def import_plan(file: Path) -> None:
 
 @themes_cli.command("install")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=False)
+@_writes
 def install_themes(file: Path | None) -> None:
     """Add the themes of a lexicon file (slug,name,keywords with keywords separated by semicolons) that are
     not there yet; by default the SEND lexicon that ships with Feedback Loop. Edited themes are kept."""
@@ -107,6 +140,7 @@ def install_themes(file: Path | None) -> None:
     type=click.DateTime(formats=["%Y-%m-%d"]),
     help="Anonymise cases closed before this date (YYYY-MM-DD). Default: the retention period ago.",
 )
+@_writes
 def anonymise_cases(closed_before) -> None:
     """Delete the family's details of cases closed longer ago than the retention period
     (FEEDBACK_CASE_RETENTION_YEARS, 6 by default) and redact names from their text."""
@@ -136,6 +170,7 @@ def anonymise_cases(closed_before) -> None:
     metavar='"COLUMN=KEY"',
     help="Map a column heading to a question's short name; repeat for more.",
 )
+@_writes
 def import_responses(survey_slug: str, file: Path, pairs: tuple[str, ...]) -> None:
     """Import responses from a Microsoft Forms export (CSV or XLSX). All or nothing."""
     survey = db.session.scalar(db.select(Survey).where(Survey.slug == survey_slug))
@@ -157,6 +192,7 @@ def import_responses(survey_slug: str, file: Path, pairs: tuple[str, ...]) -> No
 
 
 @responses_cli.command("purge-drafts")
+@_writes
 def purge_drafts() -> None:
     """Delete survey drafts whose resume link has expired (60 days after their last save)."""
     removed = respond.purge_expired_drafts(db.session)
@@ -167,6 +203,7 @@ def purge_drafts() -> None:
 @cases_cli.command("erase-contact")
 @click.option("--email", default="", help="The email address they gave.")
 @click.option("--phone", default="", help="The phone number they gave.")
+@_writes
 def erase_case_contact(email: str, phone: str) -> None:
     """Erase a family's details from their cases, on a request to erase; the cases stay, anonymous."""
     from .services import data_protection
@@ -188,6 +225,7 @@ def erase_case_contact(email: str, phone: str) -> None:
     type=click.DateTime(formats=["%Y-%m-%d"]),
     help="Forget responses submitted before this date (YYYY-MM-DD). Default: the retention period ago.",
 )
+@_writes
 def apply_response_retention(submitted_before) -> None:
     """Responses older than FEEDBACK_RESPONSE_RETENTION_YEARS (3 by default) lose their contact details,
     profile and names in comments; their agreement answers, and so every trend, stay."""
@@ -248,6 +286,7 @@ def subject_access_command(email: str, phone: str, output: Path) -> None:
 @responses_cli.command("erase-contact")
 @click.option("--email", default="", help="The email address they gave.")
 @click.option("--phone", default="", help="The phone number they gave.")
+@_writes
 def erase_contact(email: str, phone: str) -> None:
     """Erase someone's contact details from every response where they asked for a reply."""
     try:

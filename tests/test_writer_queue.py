@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from feedback import create_app
-from feedback.database import READS_ONLY, reading, writing
+from feedback.database import READS_ONLY, SQLITE_PRAGMAS, reading, writing
 from feedback.extensions import db
 
 
@@ -212,4 +212,25 @@ def test_the_lock_file_has_the_databases_mode_and_a_file_that_cannot_be_opened_c
             connection.exec_driver_sql("INSERT INTO note VALUES ('still written')")
         assert "will not take turns" in caplog.text
         assert db.session.scalar(sa.text("SELECT text FROM note")) == "still written"
+        db.engine.dispose()
+
+
+def test_a_command_that_cannot_get_the_lock_says_so_and_changes_nothing(tmp_path, monkeypatch):
+    path = tmp_path / "d.db"
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    with app.app_context():
+        db.create_all()
+        db.engine.dispose()
+    monkeypatch.setattr("feedback.database.SQLITE_PRAGMAS", (*SQLITE_PRAGMAS[:-1], "busy_timeout = 100"))
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        result = app.test_cli_runner().invoke(args=["responses", "purge-drafts"])
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert result.exit_code == 1
+    assert "kept the database busy for too long; nothing was changed" in result.output
+    assert app.test_cli_runner().invoke(args=["responses", "purge-drafts"]).exit_code == 0
+    with app.app_context():
         db.engine.dispose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import threading
 from pathlib import Path
 
 import openpyxl
@@ -10,6 +11,7 @@ import sqlalchemy as sa
 
 from feedback.extensions import db
 from feedback.models import Agreement, Channel, Response
+from feedback.services import response_import
 
 HEADER = [
     "ID",
@@ -103,6 +105,36 @@ def test_an_export_imports_once_matched_by_wording(app, runner, demo, tmp_path):
         assert rows[0].submitted_at.isoformat() == "2022-09-30T14:05:00+00:00"
         everything = repr([(a.text, a.choices) for r in rows for a in r.answers])
         assert "parent@example.org" not in everything and "A Parent" not in everything  # never imported
+
+
+def test_an_import_is_not_refused_because_a_family_saved_while_it_read_the_file(
+    app, runner, demo, tmp_path, monkeypatch
+):
+    """On SQLite the command takes the write lock before it reads: a family sending answers while it
+    reads and checks the export waits for it, where before the import was refused at its first write
+    with "database is locked". Both are stored."""
+    path = write_csv(tmp_path / "forms.csv")
+    sent: list[int] = []
+    family = threading.Thread(
+        target=lambda: sent.append(
+            app.test_client()
+            .post("/s/live-feedback/responses", json={"idempotency_key": "sent-during-the-import"})
+            .status_code
+        ),
+        daemon=True,
+    )
+    real = response_import.import_responses
+
+    def with_a_family_sending_answers(*args, **kwargs):
+        family.start()
+        family.join(timeout=1)  # on PostgreSQL it is stored now; on SQLite it waits for the import
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(response_import, "import_responses", with_a_family_sending_answers)
+    result = runner.invoke(args=["responses", "import", "live-feedback", str(path)])
+    assert result.exit_code == 0 and "Imported 3 responses" in result.output, result.output
+    family.join(timeout=15)
+    assert sent == [201] and len(imported(app)) == 3
 
 
 def test_a_mapping_names_columns_the_wording_does_not_match(app, runner, demo, tmp_path):
