@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+import sqlite3
+
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
+from feedback.database import SQLITE_PRAGMAS
 from feedback.extensions import db
 from feedback.models import Response
 from tests.browser.conftest import axe_violations
@@ -190,6 +194,44 @@ def test_axe_finds_no_violations_on_any_public_page(live_server, phone, axe_sour
     audit("widget thanks")
     assert {name: found for name, found in seen.items() if found} == {}
     assert len(seen) == 21
+
+
+def test_a_page_the_database_is_too_busy_to_save_keeps_its_answers_and_passes_axe(
+    live_app, live_server, phone, axe_source, monkeypatch
+):
+    """SQLite's lock held past the busy timeout by another writer: the page comes back with its answers
+    and a notice, the widget gets the busy page, axe finds nothing on either, and Continue works later."""
+    monkeypatch.setattr("feedback.database.SQLITE_PRAGMAS", (*SQLITE_PRAGMAS[:-1], "busy_timeout = 100"))
+    with live_app.app_context():
+        db.engine.dispose()  # connections made from now on give up after 0.1 s
+    page = phone.new_page()
+    page.goto(f"{live_server}/s/live-feedback")
+    page.get_by_role("button", name="Start now").click()
+    answer_radios(page, ANSWERS[0])
+    holder = sqlite3.connect(live_app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"))
+    holder.isolation_level = None
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        page.get_by_role("button", name="Continue").click()
+        expect(page.locator("#page-notice")).to_contain_text("the service is busy")
+        for name, value in ANSWERS[0].items():
+            expect(page.locator(f"input[name={name}][value={value}]")).to_be_checked()
+        busy_page = axe_violations(page, axe_source)
+        widget = phone.new_page()
+        widget.goto(f"{live_server}/w/local-offer-feedback")
+        widget.check("input[name=answer][value=yes]")
+        widget.get_by_role("button", name="Send").click()
+        expect(widget.get_by_role("heading", level=1)).to_have_text("The service is busy")
+        busy_widget = axe_violations(widget, axe_source)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+        monkeypatch.undo()
+        with live_app.app_context():
+            db.engine.dispose()
+    assert (busy_page, busy_widget) == ([], [])
+    page.get_by_role("button", name="Continue").click()
+    expect(page).to_have_url(re.compile(r"/2$"))
 
 
 def test_the_content_security_policy_blocks_nothing_the_pages_need(live_server, phone):
