@@ -84,8 +84,8 @@ def _sqlite_begin(connection: Any) -> None:
     another connection committed would be refused its first write at once with "database is locked".
 
     A request may write unless it is a GET, HEAD or OPTIONS; outside a request, a transaction writes
-    only if it says so with ``WRITES`` (see ``writing``), and commands meet writers at SQLite's lock as
-    before. A transaction opened with ``READS_ONLY`` takes no lock, even in a POST (services/shapes.py).
+    only if it says so with ``WRITES`` (the analyser's ``writing``, and commands that change the
+    database). A transaction opened with ``READS_ONLY`` takes no lock, even in a POST (services/shapes.py).
     """
     if connection.dialect.name == "sqlite":
         options = connection.get_execution_options()
@@ -143,8 +143,8 @@ def reading(session: Session | scoped_session) -> Iterator[Session | scoped_sess
 #
 # The turn is taken before BEGIN IMMEDIATE and given back when the connection returns to the pool, after
 # its commit or rollback; a process that dies holding it gives it back with its open files. A writer that
-# has waited BUSY_TIMEOUT_SECONDS for its turn goes on to SQLite's lock without it. Web writers and the
-# analyser's writing (``writing``) take turns; commands meet them at SQLite's lock, as before.
+# has waited BUSY_TIMEOUT_SECONDS for its turn goes on to SQLite's lock without it. Every transaction that
+# begins as a writer (_sqlite_begin) takes its turn; any other meets them at SQLite's lock.
 _TURN_FILE = "writer_turn_file"
 _TURN_HELD_BY = "writer_turn_held_by"
 _TURN_POLL_SECONDS = 0.0001
