@@ -96,7 +96,7 @@ def _sqlite_begin(connection: Any) -> None:
         else:
             writes = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
         if writes:
-            _take_turn(connection.connection.info)
+            _take_turn(connection.connection.info, connection.connection.dbapi_connection)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 
@@ -143,10 +143,12 @@ def reading(session: Session | scoped_session) -> Iterator[Session | scoped_sess
 #
 # The turn is taken before BEGIN IMMEDIATE and given back when the connection returns to the pool, after
 # its commit or rollback; a process that dies holding it gives it back with its open files. A writer that
-# has waited BUSY_TIMEOUT_SECONDS for its turn goes on to SQLite's lock without it. Every transaction that
+# has waited BUSY_TIMEOUT_SECONDS for its turn tries SQLite's lock once without it, so that nobody waits
+# the busy timeout twice (a request then says the service is busy, views/errors.py). Every transaction that
 # begins as a writer (_sqlite_begin) takes its turn; any other meets them at SQLite's lock.
 _TURN_FILE = "writer_turn_file"
 _TURN_HELD_BY = "writer_turn_held_by"
+_WAIT_CUT = "writer_wait_cut"  # this connection tries SQLite's lock once, until it is back in the pool
 _TURN_POLL_SECONDS = 0.0001
 _log = logging.getLogger(__name__)
 _threads_with_a_turn: set[int] = set()
@@ -172,7 +174,7 @@ def _open_turn_file(database: str) -> int | None:
     return turn_file
 
 
-def _take_turn(info: dict) -> None:
+def _take_turn(info: dict, dbapi_connection: Any) -> None:
     turn_file = info.get(_TURN_FILE)
     if turn_file is None or _TURN_HELD_BY in info:
         return
@@ -188,6 +190,10 @@ def _take_turn(info: dict) -> None:
             break
         except BlockingIOError:
             if time.monotonic() > deadline:
+                # The holder has kept the turn for the whole busy timeout, so it most likely still holds
+                # SQLite's lock too: try that once rather than wait the busy timeout a second time.
+                dbapi_connection.execute("PRAGMA busy_timeout = 0")
+                info[_WAIT_CUT] = True
                 return
             time.sleep(_TURN_POLL_SECONDS)
     info[_TURN_HELD_BY] = thread
@@ -196,13 +202,20 @@ def _take_turn(info: dict) -> None:
 
 @event.listens_for(Pool, "checkin")
 def _give_back_turn(dbapi_connection: Any, connection_record: Any) -> None:
-    if connection_record is not None and _TURN_HELD_BY in connection_record.info:
-        _threads_with_a_turn.discard(connection_record.info.pop(_TURN_HELD_BY))
-        fcntl.flock(connection_record.info[_TURN_FILE], fcntl.LOCK_UN)
+    if connection_record is None:
+        return
+    info = connection_record.info
+    if info.pop(_WAIT_CUT, False) and dbapi_connection is not None:
+        dbapi_connection.execute(f"PRAGMA {next(p for p in SQLITE_PRAGMAS if p.startswith('busy_timeout'))}")
+    if _TURN_HELD_BY in info:
+        _threads_with_a_turn.discard(info.pop(_TURN_HELD_BY))
+        fcntl.flock(info[_TURN_FILE], fcntl.LOCK_UN)
 
 
 @event.listens_for(Pool, "close")
 def _close_turn_file(dbapi_connection: Any, connection_record: Any) -> None:
+    if connection_record is not None:
+        connection_record.info.pop(_WAIT_CUT, None)  # a connection being closed keeps no timeout
     _give_back_turn(dbapi_connection, connection_record)
     turn_file = connection_record.info.pop(_TURN_FILE, None) if connection_record is not None else None
     if turn_file is not None:

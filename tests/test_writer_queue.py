@@ -9,6 +9,7 @@ import fcntl
 import os
 import sqlite3
 import threading
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -234,3 +235,37 @@ def test_a_command_that_cannot_get_the_lock_says_so_and_changes_nothing(tmp_path
     assert app.test_cli_runner().invoke(args=["responses", "purge-drafts"]).exit_code == 0
     with app.app_context():
         db.engine.dispose()
+
+
+def test_a_writer_that_waited_its_whole_turn_does_not_wait_again_at_sqlites_lock(sqlite_app, monkeypatch):
+    """A writer holding the turn and SQLite's lock past the busy timeout (a long command) keeps the next
+    writer waiting once, not twice: after waiting for its turn it tries SQLite's lock once, is refused,
+    and its connection gets the full busy timeout back for the next request."""
+    monkeypatch.setattr("feedback.database.BUSY_TIMEOUT_SECONDS", 0.2)
+    holder_turn = os.open(turn_file(sqlite_app), os.O_RDWR | os.O_CREAT)
+    fcntl.flock(holder_turn, fcntl.LOCK_EX)
+    holder = sqlite3.connect(turn_file(sqlite_app).removesuffix("-writers"), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    outcome: list[tuple[str, float]] = []
+
+    def write() -> None:
+        started = time.monotonic()
+        try:
+            with sqlite_app.test_request_context(method="POST"), db.engine.begin() as connection:
+                connection.exec_driver_sql("INSERT INTO note VALUES ('late')")
+                outcome.append(("wrote", time.monotonic() - started))
+        except sa.exc.OperationalError as error:
+            outcome.append((str(error.orig), time.monotonic() - started))
+
+    writer = threading.Thread(target=write, daemon=True)
+    try:
+        writer.start()
+        writer.join(30)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+        os.close(holder_turn)
+    assert [what for what, _ in outcome] == ["database is locked"]
+    assert outcome[0][1] < 5  # the turn's 0.2 s and no more; SQLite's own wait would be 10 s
+    with sqlite_app.app_context(), db.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 10_000
