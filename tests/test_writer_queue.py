@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from feedback import create_app
 from feedback.database import READS_ONLY, SQLITE_PRAGMAS, reading, writing
 from feedback.extensions import db
+from tests.conftest import sqlite_write_lock_is_free
 
 
 @pytest.fixture
@@ -49,16 +50,7 @@ def turn_is_taken(app) -> bool:
 
 
 def lock_is_free(app) -> bool:
-    """Whether SQLite's write lock is free, asked from a connection of our own that does not wait."""
-    probe = sqlite3.connect(turn_file(app).removesuffix("-writers"), timeout=0, isolation_level=None)
-    try:
-        probe.execute("BEGIN IMMEDIATE")
-        probe.execute("ROLLBACK")
-        return True
-    except sqlite3.OperationalError:
-        return False
-    finally:
-        probe.close()
+    return sqlite_write_lock_is_free(turn_file(app).removesuffix("-writers"))
 
 
 def test_a_web_write_holds_the_turn_until_it_commits(sqlite_app):

@@ -33,7 +33,7 @@ from feedback.models.types import utcnow
 from feedback.services import respond, shapes
 from feedback.views import respond as respond_views
 from tests.conftest import _load_demo as load_demo
-from tests.conftest import csrf_token_from
+from tests.conftest import csrf_token_from, sqlite_write_lock_is_free
 
 PAGES = [
     {"q_heard": "agree", "q_valued": "strongly_agree", "q_involved": "dont_know"},
@@ -184,22 +184,11 @@ def test_a_page_holds_the_write_lock_only_to_save(sqlite_demo_app, monkeypatch):
     lock that every other family's save waits for."""
     app, path = sqlite_demo_app
 
-    def lock_is_free() -> bool:
-        probe = sqlite3.connect(path, timeout=0, isolation_level=None)
-        try:
-            probe.execute("BEGIN IMMEDIATE")
-            probe.execute("ROLLBACK")
-            return True
-        except sqlite3.OperationalError:
-            return False
-        finally:
-            probe.close()
-
     seen: dict[str, bool] = {}
 
     def noting(moment: str, function):
         def wrapped(*args, **kwargs):
-            seen.setdefault(moment, lock_is_free())
+            seen.setdefault(moment, sqlite_write_lock_is_free(path))
             return function(*args, **kwargs)
 
         return wrapped
