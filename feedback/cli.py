@@ -40,24 +40,36 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(subject_access_command)
 
 
+BUSY = "Another program kept the database busy for too long; nothing was changed. Try again."
+
+
+def _says_when_busy(command: Callable) -> Callable:
+    """If another writer keeps SQLite's lock past the busy timeout, the command says so plainly."""
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except OperationalError as error:
+            if not is_busy(error):
+                raise
+            db.session.rollback()
+            raise click.ClickException(BUSY) from None
+
+    return run
+
+
 def _writes(command: Callable) -> Callable:
     """A command that changes the database begins as a writer: on SQLite it takes the write lock before
     it reads, so a family saving in the meantime cannot get its writes refused with "database is locked"
     at once; families wait for the command instead. If another writer keeps the lock past the busy timeout
     the command says so, having changed nothing."""
 
+    @_says_when_busy
     @functools.wraps(command)
     def run(*args, **kwargs):
-        try:
-            db.session.connection(execution_options=WRITES)
-            return command(*args, **kwargs)
-        except OperationalError as error:
-            if not is_busy(error):
-                raise
-            db.session.rollback()
-            raise click.ClickException(
-                "Another program kept the database busy for too long; nothing was changed. Try again."
-            ) from None
+        db.session.connection(execution_options=WRITES)
+        return command(*args, **kwargs)
 
     return run
 
@@ -300,6 +312,7 @@ def erase_contact(email: str, phone: str) -> None:
 @click.command("analyse")
 @click.option("--full", is_flag=True, help="Read every comment's themes and count every month again.")
 @with_appcontext
+@_says_when_busy  # the analyser takes the lock only to write (services/analysis.py), so not @_writes
 def analyse_command(full: bool) -> None:
     """Run the analyser once, unless another run holds the lease."""
     from flask import current_app

@@ -208,7 +208,8 @@ def test_the_lock_file_has_the_databases_mode_and_a_file_that_cannot_be_opened_c
         db.engine.dispose()
 
 
-def test_a_command_that_cannot_get_the_lock_says_so_and_changes_nothing(tmp_path, monkeypatch):
+@pytest.mark.parametrize("command", [["responses", "purge-drafts"], ["analyse"]], ids=" ".join)
+def test_a_command_that_cannot_get_the_lock_says_so_and_changes_nothing(tmp_path, monkeypatch, command):
     path = tmp_path / "d.db"
     app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
     with app.app_context():
@@ -218,13 +219,13 @@ def test_a_command_that_cannot_get_the_lock_says_so_and_changes_nothing(tmp_path
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:
-        result = app.test_cli_runner().invoke(args=["responses", "purge-drafts"])
+        result = app.test_cli_runner().invoke(args=command)
     finally:
         holder.execute("ROLLBACK")
         holder.close()
     assert result.exit_code == 1
     assert "kept the database busy for too long; nothing was changed" in result.output
-    assert app.test_cli_runner().invoke(args=["responses", "purge-drafts"]).exit_code == 0
+    assert app.test_cli_runner().invoke(args=command).exit_code == 0
     with app.app_context():
         db.engine.dispose()
 
