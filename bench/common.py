@@ -49,6 +49,25 @@ def gunicorn(app: str, port: int, env: dict, workers: int, threads: int = 1) -> 
          "--chdir", str(ROOT)], env=env)
 
 
+def workers_cpu_seconds(server: subprocess.Popen) -> float | None:
+    """CPU time (user and system) used so far by the processes ``server`` started: gunicorn's workers.
+    None where there is no /proc to read it from."""
+    total = 0.0
+    ticks = os.sysconf("SC_CLK_TCK")
+    try:
+        entries = [entry for entry in os.listdir("/proc") if entry.isdigit()]
+    except OSError:
+        return None
+    for entry in entries:
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # a process that ended while we looked
+        if int(fields[1]) == server.pid:  # fields[1] is the parent; [11] and [12] user and system ticks
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
 def percentile(values: list[float], q: int) -> float:
     if not values:
         return float("nan")
