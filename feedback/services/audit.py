@@ -1,4 +1,4 @@
-"""An audit event for every change to the plan, cases, publications and users, whoever makes it.
+"""An audit event for every change to the plan, surveys, cases, publications and users, whoever makes it.
 
 The trail is written by a session hook rather than by each service, so that a change made through a form,
 the command line or an import is recorded alike and no new code path can forget it. Rows are inserted on
@@ -8,6 +8,8 @@ the flush's own connection, so they commit or roll back with the change they des
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -25,8 +27,11 @@ from ..models import (
     Measure,
     Milestone,
     Plan,
+    Question,
+    QuestionWording,
     Reading,
     Survey,
+    SurveyVariant,
     Theme,
     User,
     YouSaidWeDid,
@@ -43,6 +48,9 @@ AUDITED = (
     Milestone,
     Reading,
     Survey,
+    SurveyVariant,
+    Question,
+    QuestionWording,
     Theme,
     Case,
     CaseContact,
@@ -55,6 +63,12 @@ REDACTED_BY_TYPE = {
     User: {"password_hash", "totp_secret"},
     CaseContact: {"name", "email", "phone", "child_name"},
 }
+
+# Bookkeeping, not a change anyone made: a survey's revision mark moves with every edit to its questions.
+LEFT_OUT_BY_TYPE = {Survey: {"revision"}}
+# Collections the trail keeps as sorted lists of ids, beside the columns: the measures a question counts
+# towards, which decide what a measure's figures are made of (its areas follow from them).
+COLLECTIONS_BY_TYPE: dict[type, tuple[str, ...]] = {Question: ("measures",)}
 
 _PENDING = "feedback_audit_pending"
 SYSTEM_ACTOR = "system"
@@ -80,19 +94,30 @@ def _shown(obj: Any, key: str, value: Any) -> Any:
     return "[redacted]" if key in REDACTED_BY_TYPE.get(type(obj), ()) else _plain(value)
 
 
+def _ids(objects: Any) -> list[int]:
+    return sorted(obj.id for obj in objects)
+
+
 def _column_values(obj: Any) -> dict[str, Any]:
-    return {
-        attr.key: _shown(obj, attr.key, getattr(obj, attr.key)) for attr in inspect(obj).mapper.column_attrs
+    left_out = LEFT_OUT_BY_TYPE.get(type(obj), ())
+    values = {
+        attr.key: _shown(obj, attr.key, getattr(obj, attr.key))
+        for attr in inspect(obj).mapper.column_attrs
+        if attr.key not in left_out
     }
+    for key in COLLECTIONS_BY_TYPE.get(type(obj), ()):
+        values[key] = _ids(getattr(obj, key))
+    return values
 
 
 def _changes(obj: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     state = inspect(obj)
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
+    left_out = LEFT_OUT_BY_TYPE.get(type(obj), ())
     for attr in state.mapper.column_attrs:
         history = state.attrs[attr.key].history
-        if not history.has_changes():
+        if attr.key in left_out or not history.has_changes():
             continue
         old = history.deleted[0] if history.deleted else None
         new = history.added[0] if history.added else None
@@ -100,6 +125,14 @@ def _changes(obj: Any) -> tuple[dict[str, Any], dict[str, Any]]:
             continue
         before[attr.key] = _shown(obj, attr.key, old)
         after[attr.key] = _shown(obj, attr.key, new)
+    for key in COLLECTIONS_BY_TYPE.get(type(obj), ()):
+        history = state.attrs[key].history
+        old_ids, new_ids = (
+            _ids([*history.unchanged, *history.deleted]),
+            _ids([*history.unchanged, *history.added]),
+        )
+        if old_ids != new_ids:
+            before[key], after[key] = old_ids, new_ids
     return before, after
 
 
@@ -110,7 +143,8 @@ def _collect(session: Session, flush_context: Any, instances: Any) -> None:
         if isinstance(obj, AUDITED):
             pending.append(("insert", obj, None))
     for obj in session.dirty:
-        if isinstance(obj, AUDITED) and session.is_modified(obj, include_collections=False):
+        collections = type(obj) in COLLECTIONS_BY_TYPE
+        if isinstance(obj, AUDITED) and session.is_modified(obj, include_collections=collections):
             before, after = _changes(obj)
             if after:
                 pending.append(("update", obj, (before, after)))
@@ -171,3 +205,36 @@ def history_of(session: Session, entity: Any, limit: int = 50) -> list[AuditEven
             .limit(limit)
         )
     )
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    """An audit event as a page shows it."""
+
+    at: datetime
+    actor: str
+    text: str
+
+
+def describe(
+    event: AuditEvent, subject: str = "", names: Mapping[str, Mapping[Any, str]] | None = None
+) -> HistoryLine:
+    """What an event did, in words: what was added or deleted, or each field changed from what to what.
+    ``subject`` says what was changed, on a page that shows the history of more than one thing; ``names``
+    turns the ids a field holds into what people call them (measure ids into references)."""
+    names = names or {}
+
+    def shown(key: str, value: Any) -> str:
+        if isinstance(value, list):
+            value = ", ".join(str(names.get(key, {}).get(item, item)) for item in value)
+        return f"“{value}”" if value not in (None, "") else "nothing"
+
+    if event.operation == "update":
+        changes = "; ".join(
+            f"{key.replace('_', ' ')} from {shown(key, (event.before or {}).get(key))} to {shown(key, value)}"
+            for key, value in (event.after or {}).items()
+        )
+        text = f"{subject}: changed {changes}" if subject else f"changed {changes}"
+    else:
+        text = ("added" if event.operation == "insert" else "deleted") + (f" {subject}" if subject else "")
+    return HistoryLine(event.at, event.actor, text)

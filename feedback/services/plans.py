@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 from ..models import (
     Action,
     Area,
+    AuditEvent,
     Case,
     CaseKind,
     DataSource,
@@ -22,6 +23,7 @@ from ..models import (
     QuestionKind,
     Reading,
     ReadingSource,
+    Survey,
     Unit,
     User,
     YouSaidWeDid,
@@ -30,6 +32,7 @@ from ..models.case import case_measure
 from ..models.publication import entry_measure
 from ..models.survey import question_measure
 from . import analysis
+from .audit import HistoryLine, describe, history_of
 
 
 class PlanError(ValueError):
@@ -180,6 +183,45 @@ def tagged_question_results(session: Session, measure: Measure, quarters: int = 
             yes_no = question.kind is QuestionKind.YES_NO
             results.append({"question": wording, "survey": question.survey, "rows": rows, "yes_no": yes_no})
     return results
+
+
+def measure_history(session: Session, measure: Measure, limit: int = 50) -> list[HistoryLine]:
+    """The newest changes to the measure, and to which survey questions count towards it, newest first."""
+    lines = [describe(event) for event in history_of(session, measure, limit)]
+    lines += _tagging_history(session, measure)
+    return sorted(lines, key=lambda line: line.at, reverse=True)[:limit]
+
+
+def _tagging_history(session: Session, measure: Measure) -> list[HistoryLine]:
+    """When each survey question started or stopped counting towards the measure. A question's audit events
+    keep the ids of the measures it counts towards (services/audit.py); staff change them seldom, so reading
+    every question's events is cheaper than a JSON query each database spells differently."""
+    events = session.scalars(select(AuditEvent).where(AuditEvent.entity_type == "Question")).all()
+    changes = []
+    for event in events:
+        before = set((event.before or {}).get("measures") or [])
+        after = set((event.after or {}).get("measures") or [])
+        if (measure.id in before) != (measure.id in after):
+            changes.append((event, measure.id in after))
+    if not changes:
+        return []
+    named = {
+        id_: f"question “{key}” of {title}"
+        for id_, key, title in session.execute(
+            select(Question.id, Question.key, Survey.title)
+            .join(Survey)
+            .where(Question.id.in_({event.entity_id for event, _ in changes}))
+        )
+    }
+    return [
+        HistoryLine(
+            event.at,
+            event.actor,
+            f"{named.get(event.entity_id, 'a question since deleted')} "
+            f"{'now counts' if counts else 'no longer counts'} towards this measure",
+        )
+        for event, counts in changes
+    ]
 
 
 def linked_cases(session: Session, measure: Measure, limit: int = 20) -> tuple[list[Case], int]:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import secrets
+from collections import defaultdict
+from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..models import (
     Action,
     Area,
     Audience,
+    AuditEvent,
     Channel,
     Measure,
     Plan,
@@ -23,6 +26,7 @@ from ..models import (
     VariantKind,
 )
 from . import respond
+from .audit import HistoryLine, describe
 
 
 def list_surveys(session: Session) -> list[Survey]:
@@ -43,6 +47,59 @@ def measure_choices(session: Session) -> list[tuple[int, str]]:
         .order_by(Plan.title, Area.position, Action.position, Measure.position)
     ).all()
     return [(id_, f"{action_ref}/{measure_ref} {text}") for id_, action_ref, measure_ref, text in rows]
+
+
+def measure_references(session: Session, ids: Iterable[int]) -> dict[int, str]:
+    """What staff call each measure: its action's reference and its own, as in 1.1.1/2."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(Measure.id, Action.reference, Measure.reference).join(Action).where(Measure.id.in_(wanted))
+    )
+    return {id_: f"{action_ref}/{measure_ref}" for id_, action_ref, measure_ref in rows}
+
+
+def history(session: Session, survey: Survey, limit: int = 50) -> list[HistoryLine]:
+    """The newest changes to the survey, its versions, its questions (with the measures each counts
+    towards) and their wordings, in words, newest first."""
+    subjects = {("Survey", survey.id): "the survey"}
+    for variant in survey.variants:
+        subjects[("SurveyVariant", variant.id)] = f"the {_version_name(variant)} version"
+    for question in survey.questions:
+        subjects[("Question", question.id)] = f"question “{question.key}”"
+        for wording in question.wordings:
+            subjects[("QuestionWording", wording.id)] = (
+                f"the {_version_name(wording.variant)} wording of question “{question.key}”"
+            )
+    ids_by_type: dict[str, list[int]] = defaultdict(list)
+    for entity_type, entity_id in subjects:
+        ids_by_type[entity_type].append(entity_id)
+    events = session.scalars(
+        select(AuditEvent)
+        .where(
+            or_(
+                *(
+                    and_(AuditEvent.entity_type == entity_type, AuditEvent.entity_id.in_(ids))
+                    for entity_type, ids in ids_by_type.items()
+                )
+            )
+        )
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(limit)
+    ).all()
+    tagged = {
+        id_
+        for event in events
+        for side in (event.before, event.after)
+        for id_ in (side or {}).get("measures", [])
+    }
+    names = {"measures": measure_references(session, tagged)}
+    return [describe(event, subjects[(event.entity_type, event.entity_id)], names) for event in events]
+
+
+def _version_name(variant: SurveyVariant) -> str:
+    return variant.language if variant.kind is VariantKind.LANGUAGE else variant.kind.value.replace("_", " ")
 
 
 def save_survey(

@@ -11,7 +11,6 @@ from ..extensions import db
 from ..forms.plans import ActionForm, AreaForm, MeasureForm, ReadingForm
 from ..models import Action, Area, Measure, Role
 from ..services import analysis, plans
-from ..services.audit import history_of
 from ..services.charts import interval, measure_chart_svg
 from ..services.report import progress_report, report_workbook
 from .access import require_role
@@ -106,7 +105,7 @@ def measure(measure_id: int):
     return render_template(
         "plans/measure.html",
         measure=measure,
-        history=history_of(db.session, measure),
+        history=plans.measure_history(db.session, measure),
         intervals={r.id: interval(r.value, r.n, measure.unit) for r in measure.readings},
         questions=plans.tagged_question_results(db.session, measure),
         cases=plans.linked_cases(db.session, measure),

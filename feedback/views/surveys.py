@@ -43,6 +43,7 @@ def show(survey_id: int):
         public_url=public_url,
         widget_url=widget_url,
         responses=surveys.response_count(db.session, survey),
+        history=surveys.history(db.session, survey),
     )
 
 

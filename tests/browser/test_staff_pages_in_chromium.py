@@ -42,6 +42,7 @@ def test_axe_finds_no_violations_on_the_analyser_and_case_pages(live_app, live_s
     seen = {}
     for name, path in [
         ("runs", "/analysis"),
+        ("survey with its history", f"/surveys/{survey_id}"),
         ("results by quarter", f"/surveys/{survey_id}/results"),
         ("results by version", f"/surveys/{survey_id}/results?by=version"),
         ("yes/no results", f"/surveys/{widget_id}/results"),

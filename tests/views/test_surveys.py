@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from feedback.extensions import db
 from feedback.models import (
     Agreement,
+    AuditEvent,
     Channel,
     Measure,
     Question,
@@ -272,3 +273,118 @@ def test_a_coordinator_uploads_a_forms_export_and_sees_every_problem(app, client
             sa.select(sa.func.count()).select_from(Response).where(Response.channel == Channel.IMPORT)
         )
         assert imported == 3
+
+
+def _question_form(question: Question, **changes) -> dict:
+    data = {
+        "key": question.key,
+        "kind": question.kind.value,
+        "required": "y" if question.required else "",
+        "measures": [str(m.id) for m in question.measures],
+    }
+    for wording in question.wordings:
+        data[f"wording_{wording.variant_id}"] = wording.text
+        data[f"hint_{wording.variant_id}"] = wording.hint
+    return {**data, **changes}
+
+
+def test_retagging_a_question_is_in_the_survey_and_measure_histories(app, client, login, demo):
+    """Which questions count towards a measure decides its figures: who changed that, and when, is on the
+    survey's page and on each measure's."""
+    email = login(Role.COORDINATOR)
+    survey_id = _survey_id(app, "live-feedback")
+    with app.app_context():
+        question = db.session.scalar(
+            sa.select(Question).where(Question.survey_id == survey_id, Question.key == "heard")
+        )
+        question_id = question.id
+        kept, dropped = sorted(question.measures, key=lambda m: m.id)
+        added = db.session.scalar(sa.select(Measure).where(Measure.id.not_in([kept.id, dropped.id])))
+        references = {m.id: f"{m.action.reference}/{m.reference}" for m in (kept, dropped, added)}
+        standard = next(w for w in question.wordings if w.variant.kind.value == "standard")
+        data = _question_form(question, measures=[str(kept.id), str(added.id)])
+        data[f"wording_{standard.variant_id}"] = "I feel listened to."
+        ids = {"kept": kept.id, "dropped": dropped.id, "added": added.id}
+
+    refused = client.post(
+        f"/surveys/{survey_id}/questions/{question_id}/edit", data={**data, "key": "Not ok"}
+    )
+    assert refused.status_code == 400
+    with app.app_context():
+        assert not db.session.scalars(sa.select(AuditEvent).where(AuditEvent.actor == email)).all(), (
+            "a refused edit records nothing"
+        )
+
+    saved = client.post(f"/surveys/{survey_id}/questions/{question_id}/edit", data=data)
+    assert saved.status_code == 302
+    with app.app_context():
+        event = db.session.scalar(
+            sa.select(AuditEvent).where(
+                AuditEvent.entity_type == "Question",
+                AuditEvent.entity_id == question_id,
+                AuditEvent.actor == email,
+            )
+        )
+        assert event.before == {"measures": sorted([kept.id, dropped.id])}
+        assert event.after == {"measures": sorted([kept.id, added.id])}
+        wording = db.session.scalar(
+            sa.select(AuditEvent).where(
+                AuditEvent.entity_type == "QuestionWording", AuditEvent.actor == email
+            )
+        )
+        assert wording.after == {"text": "I feel listened to."}
+        survey_events = db.session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.entity_type == "Survey", AuditEvent.actor == email)
+        ).all()
+        assert survey_events == [], "the survey's revision mark is bookkeeping, not a change to record"
+
+    page = client.get(f"/surveys/{survey_id}").text
+    before = ", ".join(references[i] for i in sorted([ids["kept"], ids["dropped"]]))
+    after = ", ".join(references[i] for i in sorted([ids["kept"], ids["added"]]))
+    assert f"UTC, {email}: question “heard”: changed measures from “{before}” to “{after}”" in page
+    assert f"{email}: the standard wording of question “heard”: changed text from" in page
+    assert "to “I feel listened to.”" in page
+
+    def measure_page(measure_id: int) -> str:
+        return client.get(f"/measures/{measure_id}").text
+
+    assert (
+        f"{email}: question “heard” of Tell us how it feels now counts towards this measure"
+        in measure_page(ids["added"])
+    )
+    assert f"{email}: question “heard” of Tell us how it feels no longer counts towards this measure" in (
+        measure_page(ids["dropped"])
+    )
+    assert f"{email}: question “heard”" not in measure_page(ids["kept"])
+
+
+def test_retagging_is_recorded_when_the_tags_were_never_read_first(app, demo):
+    """save_question replaces the measures without reading them: the trail still says what they were."""
+    from feedback.services import audit, surveys
+
+    with app.app_context():
+        question = db.session.scalar(sa.select(Question).where(Question.key == "heard"))
+        survey, question_id = question.survey, question.id
+        old = sorted(m.id for m in question.measures)
+        db.session.expire(question, ["measures"])
+        audit.set_actor(db.session, None, "a test")
+        surveys.save_question(
+            db.session,
+            survey,
+            question,
+            key="heard",
+            kind="agreement",
+            required=question.required,
+            choices=[],
+            measure_ids=old[:1],
+            wordings={w.variant_id: (w.text, w.hint) for w in question.wordings},
+        )
+        db.session.commit()
+        event = db.session.scalar(
+            sa.select(AuditEvent).where(AuditEvent.entity_id == question_id, AuditEvent.actor == "a test")
+        )
+        assert (event.entity_type, event.before, event.after) == (
+            "Question",
+            {"measures": old},
+            {"measures": old[:1]},
+        )
