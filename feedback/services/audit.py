@@ -209,11 +209,12 @@ def history_of(session: Session, entity: Any, limit: int = 50) -> list[AuditEven
 
 @dataclass(frozen=True)
 class HistoryLine:
-    """An audit event as a page shows it."""
+    """An audit event as a page shows it; newest first is (at, event_id) descending."""
 
     at: datetime
     actor: str
     text: str
+    event_id: int
 
 
 def describe(
@@ -237,4 +238,4 @@ def describe(
         text = f"{subject}: changed {changes}" if subject else f"changed {changes}"
     else:
         text = ("added" if event.operation == "insert" else "deleted") + (f" {subject}" if subject else "")
-    return HistoryLine(event.at, event.actor, text)
+    return HistoryLine(event.at, event.actor, text, event.id)

@@ -189,7 +189,7 @@ def measure_history(session: Session, measure: Measure, limit: int = 50) -> list
     """The newest changes to the measure, and to which survey questions count towards it, newest first."""
     lines = [describe(event) for event in history_of(session, measure, limit)]
     lines += _tagging_history(session, measure)
-    return sorted(lines, key=lambda line: line.at, reverse=True)[:limit]
+    return sorted(lines, key=lambda line: (line.at, line.event_id), reverse=True)[:limit]
 
 
 def _tagging_history(session: Session, measure: Measure) -> list[HistoryLine]:
@@ -219,6 +219,7 @@ def _tagging_history(session: Session, measure: Measure) -> list[HistoryLine]:
             event.actor,
             f"{named.get(event.entity_id, 'a question since deleted')} "
             f"{'now counts' if counts else 'no longer counts'} towards this measure",
+            event.id,
         )
         for event, counts in changes
     ]

@@ -62,13 +62,16 @@ def measure_references(session: Session, ids: Iterable[int]) -> dict[int, str]:
 
 def history(session: Session, survey: Survey, limit: int = 50) -> list[HistoryLine]:
     """The newest changes to the survey, its versions, its questions (with the measures each counts
-    towards) and their wordings, in words, newest first."""
+    towards) and their wordings, in words, newest first. The wordings a question was added with are not
+    listed apart from it: the question's line stands for them (the trail keeps them all)."""
     subjects = {("Survey", survey.id): "the survey"}
+    question_of_wording = {}
     for variant in survey.variants:
         subjects[("SurveyVariant", variant.id)] = f"the {_version_name(variant)} version"
     for question in survey.questions:
         subjects[("Question", question.id)] = f"question “{question.key}”"
         for wording in question.wordings:
+            question_of_wording[wording.id] = question.id
             subjects[("QuestionWording", wording.id)] = (
                 f"the {_version_name(wording.variant)} wording of question “{question.key}”"
             )
@@ -95,7 +98,19 @@ def history(session: Session, survey: Survey, limit: int = 50) -> list[HistoryLi
         for id_ in (side or {}).get("measures", [])
     }
     names = {"measures": measure_references(session, tagged)}
-    return [describe(event, subjects[(event.entity_type, event.entity_id)], names) for event in events]
+    # One flush writes its events with one time: a wording added at the moment its question was.
+    question_added = {
+        (e.entity_id, e.at) for e in events if e.entity_type == "Question" and e.operation == "insert"
+    }
+    return [
+        describe(event, subjects[(event.entity_type, event.entity_id)], names)
+        for event in events
+        if not (
+            event.entity_type == "QuestionWording"
+            and event.operation == "insert"
+            and (question_of_wording[event.entity_id], event.at) in question_added
+        )
+    ]
 
 
 def _version_name(variant: SurveyVariant) -> str:
@@ -141,17 +156,8 @@ def save_question(
     measure_ids: list[int],
     wordings: dict[int, tuple[str, str]],
 ) -> Question:
-    if question is None:
-        question = Question(survey=survey, position=len(survey.questions))
-        session.add(question)
-    question.key = key
-    question.kind = QuestionKind(kind)
-    question.required = required
-    question.choices = (
-        [{"value": str(i + 1), "label": label} for i, label in enumerate(choices)]
-        if question.kind in (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE)
-        else None
-    )
+    # Read before a new question joins the session, so that it is inserted with its measures in one flush
+    # (and one audit event), not inserted by this query's autoflush and then tagged.
     measures = (
         list(
             session.scalars(
@@ -162,6 +168,17 @@ def save_question(
         )
         if measure_ids
         else []
+    )
+    if question is None:
+        question = Question(survey=survey, position=len(survey.questions))
+        session.add(question)
+    question.key = key
+    question.kind = QuestionKind(kind)
+    question.required = required
+    question.choices = (
+        [{"value": str(i + 1), "label": label} for i, label in enumerate(choices)]
+        if question.kind in (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE)
+        else None
     )
     question.measures = measures
     question.areas = list({m.action.area.id: m.action.area for m in measures}.values())

@@ -75,6 +75,18 @@ def test_a_coordinator_builds_a_survey_and_opens_it(app, client, login, demo):
     client.post(f"/surveys/{survey_id}/close")
     assert client.get("/s/annual-review").status_code == 410
 
+    history = client.get(f"/surveys/{survey_id}").text.split('id="history"')[1]
+    lines = re.findall(r"<li>[^<]*UTC, [^:]+: ([^<]*)</li>", history)
+    assert lines == [
+        "the survey: changed status from “open” to “closed”",
+        "the survey: changed status from “draft” to “open”",
+        "added question “involved”",  # with its measure and wordings, which are not listed apart from it
+        "added the easy read version",
+        "added the young person version",
+        "added the standard version",
+        "added the survey",
+    ]
+
 
 @pytest.mark.parametrize(
     "data, message",
@@ -356,6 +368,12 @@ def test_retagging_a_question_is_in_the_survey_and_measure_histories(app, client
         measure_page(ids["dropped"])
     )
     assert f"{email}: question “heard”" not in measure_page(ids["kept"])
+    history = measure_page(ids["dropped"]).split("History</h2>")[1]
+    assert re.findall(r"<li>[^<]*UTC, ([^<]*)</li>", history) == [
+        f"{email}: question “heard” of Tell us how it feels no longer counts towards this measure",
+        "demo: question “heard” of Tell us how it feels now counts towards this measure",
+        "demo: added",  # the measure, a moment before the question that counts towards it
+    ]
 
 
 def test_retagging_is_recorded_when_the_tags_were_never_read_first(app, demo):
