@@ -8,7 +8,7 @@ the flush's own connection, so they commit or roll back with the change they des
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -197,14 +197,41 @@ def _forget(session: Session) -> None:
 
 
 def history_of(session: Session, entity: Any, limit: int = 50) -> list[AuditEvent]:
+    """The entity's newest events, from its own insert on: SQLite gives the id of a deleted row that had
+    the highest id to the next row, and that row's history is not the new one's."""
+    name = type(entity).__name__
+    born = (
+        sa.select(sa.func.coalesce(sa.func.max(AuditEvent.id), 0))
+        .where(
+            AuditEvent.entity_type == name,
+            AuditEvent.entity_id == entity.id,
+            AuditEvent.operation == "insert",
+        )
+        .scalar_subquery()
+    )
     return list(
         session.scalars(
             sa.select(AuditEvent)
-            .where(AuditEvent.entity_type == type(entity).__name__, AuditEvent.entity_id == entity.id)
+            .where(AuditEvent.entity_type == name, AuditEvent.entity_id == entity.id, AuditEvent.id >= born)
             .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
             .limit(limit)
         )
     )
+
+
+def lives(events: Iterable[AuditEvent]) -> list[list[AuditEvent]]:
+    """Events of one entity type, oldest first, split into the lives of the rows they describe: each insert
+    begins one, so that a row given a deleted row's id (SQLite) does not inherit its events. A row's
+    events from before the trail recorded its insert make a life of their own."""
+    current: dict[int, list[AuditEvent]] = {}
+    found: list[list[AuditEvent]] = []
+    for happened in events:
+        life = current.get(happened.entity_id)
+        if life is None or happened.operation == "insert" or life[-1].operation == "delete":
+            life = current[happened.entity_id] = []
+            found.append(life)
+        life.append(happened)
+    return found
 
 
 @dataclass(frozen=True)
@@ -222,12 +249,15 @@ def describe(
 ) -> HistoryLine:
     """What an event did, in words: what was added or deleted, or each field changed from what to what.
     ``subject`` says what was changed, on a page that shows the history of more than one thing; ``names``
-    turns the ids a field holds into what people call them (measure ids into references)."""
+    turns the values a field holds into what people call them (measure ids into references)."""
     names = names or {}
 
     def shown(key: str, value: Any) -> str:
+        known = names.get(key, {})
         if isinstance(value, list):
-            value = ", ".join(str(names.get(key, {}).get(item, item)) for item in value)
+            value = ", ".join(str(known.get(item, item)) for item in value)
+        elif value in known:
+            value = known[value]
         return f"“{value}”" if value not in (None, "") else "nothing"
 
     if event.operation == "update":

@@ -32,7 +32,7 @@ from ..models.case import case_measure
 from ..models.publication import entry_measure
 from ..models.survey import question_measure
 from . import analysis
-from .audit import HistoryLine, describe, history_of
+from .audit import HistoryLine, describe, history_of, lives
 
 
 class PlanError(ValueError):
@@ -196,33 +196,35 @@ def _tagging_history(session: Session, measure: Measure) -> list[HistoryLine]:
     """When each survey question started or stopped counting towards the measure. A question's audit events
     keep the ids of the measures it counts towards (services/audit.py); staff change them seldom, so reading
     every question's events is cheaper than a JSON query each database spells differently."""
-    events = session.scalars(select(AuditEvent).where(AuditEvent.entity_type == "Question")).all()
-    changes = []
-    for event in events:
-        before = set((event.before or {}).get("measures") or [])
-        after = set((event.after or {}).get("measures") or [])
-        if (measure.id in before) != (measure.id in after):
-            changes.append((event, measure.id in after))
-    if not changes:
-        return []
-    named = {
-        id_: f"question “{key}” of {title}"
-        for id_, key, title in session.execute(
-            select(Question.id, Question.key, Survey.title)
-            .join(Survey)
-            .where(Question.id.in_({event.entity_id for event, _ in changes}))
-        )
+    events = session.scalars(
+        select(AuditEvent).where(AuditEvent.entity_type == "Question").order_by(AuditEvent.id)
+    ).all()
+    titles: dict[int, str] = {id_: title for id_, title in session.execute(select(Survey.id, Survey.title))}
+    current = {
+        id_: (key, survey_id)
+        for id_, key, survey_id in session.execute(select(Question.id, Question.key, Question.survey_id))
     }
-    return [
-        HistoryLine(
-            event.at,
-            event.actor,
-            f"{named.get(event.entity_id, 'a question since deleted')} "
-            f"{'now counts' if counts else 'no longer counts'} towards this measure",
-            event.id,
+    lines = []
+    for life in lives(events):
+        # What the question was called: as it is now, or as the trail last saw it if it was removed.
+        seen: dict = {}
+        for event in life:
+            seen.update(event.after or event.before or {})
+        key, survey_id = (
+            current[life[0].entity_id]
+            if life[-1].operation != "delete" and life[0].entity_id in current
+            else (seen.get("key", "?"), seen.get("survey_id"))
         )
-        for event, counts in changes
-    ]
+        question = f"question “{key}” of {titles.get(survey_id, 'a survey since deleted')}"
+        for event in life:
+            before = set((event.before or {}).get("measures") or [])
+            after = set((event.after or {}).get("measures") or [])
+            if (measure.id in before) != (measure.id in after):
+                counts = "now counts" if measure.id in after else "no longer counts"
+                lines.append(
+                    HistoryLine(event.at, event.actor, f"{question} {counts} towards this measure", event.id)
+                )
+    return lines
 
 
 def linked_cases(session: Session, measure: Measure, limit: int = 20) -> tuple[list[Case], int]:

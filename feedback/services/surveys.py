@@ -6,11 +6,12 @@ import secrets
 from collections import defaultdict
 from collections.abc import Iterable
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..models import (
     Action,
+    Answer,
     Area,
     Audience,
     AuditEvent,
@@ -22,11 +23,13 @@ from ..models import (
     QuestionWording,
     Response,
     Survey,
+    SurveyStateError,
+    SurveyStatus,
     SurveyVariant,
     VariantKind,
 )
 from . import respond
-from .audit import HistoryLine, describe
+from .audit import HistoryLine, describe, lives
 
 
 def list_surveys(session: Session) -> list[Survey]:
@@ -62,8 +65,9 @@ def measure_references(session: Session, ids: Iterable[int]) -> dict[int, str]:
 
 def history(session: Session, survey: Survey, limit: int = 50) -> list[HistoryLine]:
     """The newest changes to the survey, its versions, its questions (with the measures each counts
-    towards) and their wordings, in words, newest first. The wordings a question was added with are not
-    listed apart from it: the question's line stands for them (the trail keeps them all)."""
+    towards, and those removed) and their wordings, in words, newest first. The wordings a question was
+    added or removed with are not listed apart from it: the question's line stands for them (the trail
+    keeps them all)."""
     subjects = {("Survey", survey.id): "the survey"}
     question_of_wording = {}
     for variant in survey.variants:
@@ -75,9 +79,15 @@ def history(session: Session, survey: Survey, limit: int = 50) -> list[HistoryLi
             subjects[("QuestionWording", wording.id)] = (
                 f"the {_version_name(wording.variant)} wording of question “{question.key}”"
             )
-    ids_by_type: dict[str, list[int]] = defaultdict(list)
+    ids_by_type: dict[str, set[int]] = defaultdict(set)
     for entity_type, entity_id in subjects:
-        ids_by_type[entity_type].append(entity_id)
+        ids_by_type[entity_type].add(entity_id)
+    removals = select(AuditEvent).where(
+        AuditEvent.entity_type == "Question", AuditEvent.operation == "delete"
+    )
+    for removal in session.scalars(removals):  # few: only before a survey first opens (can_rearrange)
+        if (removal.before or {}).get("survey_id") == survey.id:
+            ids_by_type["Question"].add(removal.entity_id)
     events = session.scalars(
         select(AuditEvent)
         .where(
@@ -88,29 +98,48 @@ def history(session: Session, survey: Survey, limit: int = 50) -> list[HistoryLi
                 )
             )
         )
-        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-        .limit(limit)
+        .order_by(AuditEvent.id)
     ).all()
-    tagged = {
-        id_
-        for event in events
-        for side in (event.before, event.after)
-        for id_ in (side or {}).get("measures", [])
-    }
-    names = {"measures": measure_references(session, tagged)}
+    named: list[tuple[AuditEvent, str]] = []
+    for entity_type in ids_by_type:
+        for life in lives(e for e in events if e.entity_type == entity_type):
+            last = life[-1]
+            if last.operation != "delete" and (entity_type, last.entity_id) in subjects:
+                named += [(event, subjects[(entity_type, event.entity_id)]) for event in life]
+            elif entity_type == "Question" and (last.before or {}).get("survey_id") == survey.id:
+                named += [(event, f"question “{last.before.get('key')}”") for event in life]
     # One flush writes its events with one time: a wording added at the moment its question was.
     question_added = {
-        (e.entity_id, e.at) for e in events if e.entity_type == "Question" and e.operation == "insert"
+        (event.entity_id, event.at)
+        for event, _ in named
+        if event.entity_type == "Question" and event.operation == "insert"
     }
-    return [
-        describe(event, subjects[(event.entity_type, event.entity_id)], names)
-        for event in events
+    named = [
+        (event, subject)
+        for event, subject in named
         if not (
             event.entity_type == "QuestionWording"
             and event.operation == "insert"
             and (question_of_wording[event.entity_id], event.at) in question_added
         )
     ]
+    named.sort(key=lambda pair: (pair[0].at, pair[0].id), reverse=True)
+    named = named[:limit]
+    tagged = {
+        id_
+        for event, _ in named
+        for side in (event.before, event.after)
+        for id_ in (side or {}).get("measures", [])
+    }
+    positions = {
+        position
+        for event, _ in named
+        for side in (event.before, event.after)
+        if isinstance(position := (side or {}).get("position"), int)
+    }
+    # Positions count from 0; people count questions from 1.
+    names = {"measures": measure_references(session, tagged), "position": {p: p + 1 for p in positions}}
+    return [describe(event, subject, names) for event, subject in named]
 
 
 def _version_name(variant: SurveyVariant) -> str:
@@ -202,6 +231,50 @@ def save_question(
         wording.hint = hint.strip()
     session.flush()
     return question
+
+
+ORDER_IS_SET = (
+    "Questions can be moved or removed only before the survey first opens: from then on, families' saved "
+    "pages and answers follow this order."
+)
+
+
+def can_rearrange(survey: Survey) -> bool:
+    """Whether the survey's questions may still be moved and removed: until it first opens, nobody has
+    answered it in this order. Editing a question's wording and tags, and adding one, stay open later."""
+    return survey.status is SurveyStatus.DRAFT
+
+
+def move_question(session: Session, survey: Survey, question: Question, step: int) -> None:
+    """Swap the question with the one above it (step -1) or below it (+1); at either end, nothing moves."""
+    if not can_rearrange(survey):
+        raise SurveyStateError(ORDER_IS_SET)
+    ordered = list(survey.questions)
+    here = ordered.index(question)
+    there = here + step
+    if 0 <= there < len(ordered):
+        ordered[here], ordered[there] = ordered[there], ordered[here]
+    _number(survey, ordered)
+    session.flush()
+
+
+def remove_question(session: Session, survey: Survey, question: Question) -> None:
+    """Delete the question, with its wordings and tags, from a survey nobody has answered yet."""
+    if not can_rearrange(survey):
+        raise SurveyStateError(ORDER_IS_SET)
+    if session.scalar(select(func.count()).select_from(Answer).where(Answer.question_id == question.id)):
+        raise SurveyStateError("This question has answers, so it cannot be removed.")
+    session.delete(question)  # said outright: the audit trail sees deletes, not orphans a flush finds
+    _number(survey, [q for q in survey.questions if q is not question])
+    session.flush()
+
+
+def _number(survey: Survey, ordered: list[Question]) -> None:
+    """Make ``ordered`` the survey's questions, numbered from 0 without gaps."""
+    survey.questions = ordered
+    for position, question in enumerate(ordered):
+        if question.position != position:
+            question.position = position
 
 
 def _variant(survey: Survey, variant_id: int) -> SurveyVariant:

@@ -44,6 +44,7 @@ def show(survey_id: int):
         widget_url=widget_url,
         responses=surveys.response_count(db.session, survey),
         history=surveys.history(db.session, survey),
+        can_rearrange=surveys.can_rearrange(survey),
     )
 
 
@@ -164,10 +165,49 @@ def new_question(survey_id: int):
 @require_role(Role.COORDINATOR)
 def edit_question(survey_id: int, question_id: int):
     survey = db.get_or_404(Survey, survey_id)
+    return _question_page(survey, _question_or_404(survey, question_id))
+
+
+@bp.post("/<int:survey_id>/questions/<int:question_id>/move-<any(up, down):direction>")
+@require_role(Role.COORDINATOR)
+def move_question(survey_id: int, question_id: int, direction: str):
+    survey = db.get_or_404(Survey, survey_id)
+    question = _question_or_404(survey, question_id)
+    try:
+        surveys.move_question(db.session, survey, question, -1 if direction == "up" else 1)
+    except SurveyStateError as error:
+        flash(str(error), "error")
+    return redirect(url_for(".show", survey_id=survey.id, _anchor=f"question-{question.id}"))
+
+
+@bp.route("/<int:survey_id>/questions/<int:question_id>/remove", methods=["GET", "POST"])
+@require_role(Role.COORDINATOR)
+def remove_question(survey_id: int, question_id: int):
+    """A page that asks first: removing is for a question added by mistake, before the survey opens."""
+    survey = db.get_or_404(Survey, survey_id)
+    question = _question_or_404(survey, question_id)
+    if request.method == "POST":
+        try:
+            surveys.remove_question(db.session, survey, question)
+        except SurveyStateError as error:
+            flash(str(error), "error")
+        else:
+            flash(f"Question “{question.key}” removed.", "success")
+        return redirect(url_for(".show", survey_id=survey.id, _anchor="questions"))
+    return render_template(
+        "surveys/remove_question.html",
+        survey=survey,
+        question=question,
+        allowed=surveys.can_rearrange(survey),
+        order_is_set=surveys.ORDER_IS_SET,
+    )
+
+
+def _question_or_404(survey: Survey, question_id: int) -> Question:
     question = db.session.get(Question, question_id)
     if question is None or question.survey_id != survey.id:
         abort(404)
-    return _question_page(survey, question)
+    return question
 
 
 @bp.route("/<int:survey_id>/import", methods=["GET", "POST"])

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from feedback.extensions import db
 from feedback.models import Case, Measure, Role, Survey, Theme, User
-from feedback.services import analysis, users
+from feedback.services import analysis, surveys, users
 from tests.browser.conftest import axe_violations
 
 PASSWORD = "a long enough password 42"
@@ -39,10 +39,36 @@ def test_axe_finds_no_violations_on_the_analyser_and_case_pages(live_app, live_s
         widget_id = db.session.scalar(sa.select(Survey.id).where(Survey.slug == "local-offer-feedback"))
         found = Measure.text.startswith("Users who can find")
         found_id = db.session.scalar(sa.select(Measure.id).where(found))
+        draft = surveys.save_survey(
+            db.session,
+            None,
+            title="Draft",
+            slug="draft",
+            audience="parent_carer",
+            anonymous=True,
+            consent_text="",
+        )
+        for key in ("first", "second"):
+            standard = {draft.variants[0].id: (f"About {key}.", "")}
+            surveys.save_question(
+                db.session,
+                draft,
+                None,
+                key=key,
+                kind="free_text",
+                required=False,
+                choices=[],
+                measure_ids=[],
+                wordings=standard,
+            )
+        db.session.commit()
+        draft_id, removable = draft.id, draft.questions[1].id
     seen = {}
     for name, path in [
         ("runs", "/analysis"),
         ("survey with its history", f"/surveys/{survey_id}"),
+        ("draft survey, questions to move", f"/surveys/{draft_id}"),
+        ("remove a question", f"/surveys/{draft_id}/questions/{removable}/remove"),
         ("results by quarter", f"/surveys/{survey_id}/results"),
         ("results by version", f"/surveys/{survey_id}/results?by=version"),
         ("yes/no results", f"/surveys/{widget_id}/results"),

@@ -16,11 +16,13 @@ from feedback.models import (
     Measure,
     Question,
     QuestionKind,
+    QuestionWording,
     Response,
     Role,
     Survey,
     SurveyStatus,
 )
+from feedback.services import audit
 
 
 def _survey_id(app, slug: str) -> int:
@@ -378,7 +380,7 @@ def test_retagging_a_question_is_in_the_survey_and_measure_histories(app, client
 
 def test_retagging_is_recorded_when_the_tags_were_never_read_first(app, demo):
     """save_question replaces the measures without reading them: the trail still says what they were."""
-    from feedback.services import audit, surveys
+    from feedback.services import surveys
 
     with app.app_context():
         question = db.session.scalar(sa.select(Question).where(Question.key == "heard"))
@@ -406,3 +408,140 @@ def test_retagging_is_recorded_when_the_tags_were_never_read_first(app, demo):
             {"measures": old},
             {"measures": old[:1]},
         )
+
+
+def _new_survey_with_questions(app, client, slug: str, keys: list[str]) -> int:
+    client.post(
+        "/surveys/new", data={"title": "Annual review experience", "slug": slug, "audience": "parent_carer"}
+    )
+    survey_id = _survey_id(app, slug)
+    for key in keys:
+        _add_question(app, client, survey_id, key)
+    return survey_id
+
+
+def _add_question(app, client, survey_id: int, key: str, measures: tuple[int, ...] = ()) -> None:
+    with app.app_context():
+        variants = db.session.get(Survey, survey_id).variants
+    data = {"key": key, "kind": "free_text", **{f"wording_{v.id}": f"Tell us about {key}." for v in variants}}
+    data["measures"] = [str(m) for m in measures]
+    assert client.post(f"/surveys/{survey_id}/questions/new", data=data).status_code == 302
+
+
+def _order(app, survey_id: int) -> list[tuple[str, int]]:
+    with app.app_context():
+        return [(q.key, q.position) for q in db.session.get(Survey, survey_id).questions]
+
+
+def _question_id(app, survey_id: int, key: str) -> int:
+    with app.app_context():
+        return db.session.scalar(
+            sa.select(Question.id).where(Question.survey_id == survey_id, Question.key == key)
+        )
+
+
+def test_a_coordinator_moves_and_removes_questions_before_the_survey_opens(app, client, login, demo):
+    login(Role.COORDINATOR)
+    survey_id = _new_survey_with_questions(app, client, "annual-review", ["first", "second", "third"])
+    url = f"/surveys/{survey_id}/questions"
+    page = client.get(f"/surveys/{survey_id}").text
+    assert 'Move up<span class="govuk-visually-hidden"> question 2' in page and "Remove<span" in page
+
+    assert client.post(f"{url}/{_question_id(app, survey_id, 'third')}/move-up").status_code == 302
+    assert _order(app, survey_id) == [("first", 0), ("third", 1), ("second", 2)]
+    client.post(f"{url}/{_question_id(app, survey_id, 'first')}/move-up")  # at the top already
+    assert _order(app, survey_id) == [("first", 0), ("third", 1), ("second", 2)]
+
+    third = _question_id(app, survey_id, "third")
+    asked = client.get(f"{url}/{third}/remove")
+    assert asked.status_code == 200 and "Remove question “third”?" in asked.text
+    assert "Tell us about third." in asked.text and "govuk-button--warning" in asked.text
+    assert _order(app, survey_id) == [("first", 0), ("third", 1), ("second", 2)], "asking removes nothing"
+    removed = client.post(f"{url}/{third}/remove", follow_redirects=True)
+    assert "Question “third” removed." in removed.text
+    assert _order(app, survey_id) == [("first", 0), ("second", 1)]
+    with app.app_context():
+        left = db.session.scalars(sa.select(QuestionWording.question_id).distinct()).all()
+        assert third not in left, "its wordings went with it"
+
+    # On SQLite the next question may be given the removed one's id: its history is its own.
+    _add_question(app, client, survey_id, "fourth")
+    history = client.get(f"/surveys/{survey_id}").text.split('id="history"')[1]
+    lines = re.findall(r"<li>[^<]*UTC, [^:]+: ([^<]*)</li>", history)
+    assert lines[:3] == [
+        "added question “fourth”",
+        "question “second”: changed position from “3” to “2”",
+        "deleted question “third”",
+    ]
+    assert set(lines[3:5]) == {  # one move, two questions, in one moment
+        "question “second”: changed position from “2” to “3”",
+        "question “third”: changed position from “3” to “2”",
+    }
+    assert sum("“fourth”" in line for line in lines) == 1
+
+
+def test_questions_stay_where_they_are_once_the_survey_has_opened(app, client, login, demo):
+    login(Role.COORDINATOR)
+    survey_id = _new_survey_with_questions(app, client, "annual-review", ["first", "second"])
+    client.post(f"/surveys/{survey_id}/open")
+    assert "Move up" not in client.get(f"/surveys/{survey_id}").text
+    second = _question_id(app, survey_id, "second")
+    moved = client.post(f"/surveys/{survey_id}/questions/{second}/move-up", follow_redirects=True)
+    assert "Questions can be moved or removed only before the survey first opens" in moved.text
+    asked = client.get(f"/surveys/{survey_id}/questions/{second}/remove")
+    assert asked.status_code == 200 and "only before the survey first opens" in asked.text
+    assert "govuk-button--warning" not in asked.text
+    refused = client.post(f"/surveys/{survey_id}/questions/{second}/remove", follow_redirects=True)
+    assert "only before the survey first opens" in refused.text
+    assert _order(app, survey_id) == [("first", 0), ("second", 1)]
+
+
+def test_a_question_with_answers_is_not_removed(app, client, login, demo):
+    login(Role.COORDINATOR)
+    survey_id = _survey_id(app, "live-feedback")
+    with app.app_context():
+        db.session.get(Survey, survey_id).status = SurveyStatus.DRAFT
+        db.session.commit()
+    heard = _question_id(app, survey_id, "heard")
+    refused = client.post(f"/surveys/{survey_id}/questions/{heard}/remove", follow_redirects=True)
+    assert "This question has answers, so it cannot be removed." in refused.text
+    assert _question_id(app, survey_id, "heard") == heard
+
+
+def test_moving_and_removing_need_a_coordinator_and_a_question_of_that_survey(app, client, login, demo):
+    survey_id = _survey_id(app, "live-feedback")
+    other = _question_id(app, _survey_id(app, "local-offer-feedback"), "found")
+    heard = _question_id(app, survey_id, "heard")
+    login(Role.STAFF)
+    assert client.post(f"/surveys/{survey_id}/questions/{heard}/move-up").status_code == 403
+    assert client.post(f"/surveys/{survey_id}/questions/{heard}/remove").status_code == 403
+    login(Role.COORDINATOR)
+    assert client.post(f"/surveys/{survey_id}/questions/{other}/move-up").status_code == 404
+    assert client.get(f"/surveys/{survey_id}/questions/{other}/remove").status_code == 404
+    assert client.post(f"/surveys/{survey_id}/questions/{heard}/move-sideways").status_code == 404
+    assert client.post(f"/surveys/{survey_id}/questions/999999/remove").status_code == 404
+
+
+def test_a_removed_question_no_longer_counts_and_its_id_brings_no_history(app, client, login, demo):
+    """SQLite gives the next row the id of a deleted row that had the highest: the measure page and the
+    question's own history tell the two apart."""
+    email = login(Role.COORDINATOR)
+    with app.app_context():
+        measure_id = db.session.scalar(sa.select(Measure.id).order_by(Measure.id.desc()).limit(1))
+    survey_id = _new_survey_with_questions(app, client, "annual-review", [])
+    _add_question(app, client, survey_id, "third", measures=(measure_id,))
+    third = _question_id(app, survey_id, "third")
+    client.post(f"/surveys/{survey_id}/questions/{third}/remove")
+    _add_question(app, client, survey_id, "fourth")
+
+    page = client.get(f"/measures/{measure_id}").text.split("History</h2>")[1]
+    mine = [line for line in re.findall(r"<li>[^<]*UTC, ([^<]*)</li>", page) if line.startswith(email)]
+    assert mine == [
+        f"{email}: question “third” of Annual review experience no longer counts towards this measure",
+        f"{email}: question “third” of Annual review experience now counts towards this measure",
+    ]
+    with app.app_context():
+        fourth = db.session.get(Question, _question_id(app, survey_id, "fourth"))
+        assert [(e.operation, e.after["key"]) for e in audit.history_of(db.session, fourth)] == [
+            ("insert", "fourth")
+        ]
