@@ -148,9 +148,29 @@ def _collect(session: Session, flush_context: Any, instances: Any) -> None:
             before, after = _changes(obj)
             if after:
                 pending.append(("update", obj, (before, after)))
-    for obj in session.deleted:
+    for obj in [*session.deleted, *_orphans(session)]:
         if isinstance(obj, AUDITED):
             pending.append(("delete", obj, (_column_values(obj), None)))
+
+
+def _orphans(session: Session) -> list[Any]:
+    """Rows this flush will delete because they were taken out of a delete-orphan relationship (a
+    milestone an import drops, a case's contact details set to None): the flush finds them itself, so they
+    are not in ``session.deleted`` yet. A row moved to another parent is not one of them."""
+    found: dict[int, Any] = {}
+    for parent in session.dirty:
+        state = inspect(parent)
+        for relationship in state.mapper.relationships:
+            if not relationship.cascade.delete_orphan:
+                continue
+            for child in state.attrs[relationship.key].history.deleted:
+                if child is None or not inspect(child).persistent or child in session.deleted:
+                    continue
+                back = relationship.back_populates
+                if back and getattr(child, back) is not None:
+                    continue  # it has a parent again
+                found[id(child)] = child
+    return list(found.values())
 
 
 @event.listens_for(Session, "after_flush")

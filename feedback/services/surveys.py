@@ -264,7 +264,7 @@ def remove_question(session: Session, survey: Survey, question: Question) -> Non
         raise SurveyStateError(ORDER_IS_SET)
     if session.scalar(select(func.count()).select_from(Answer).where(Answer.question_id == question.id)):
         raise SurveyStateError("This question has answers, so it cannot be removed.")
-    session.delete(question)  # said outright: the audit trail sees deletes, not orphans a flush finds
+    session.delete(question)  # with its wordings and tags
     _number(survey, [q for q in survey.questions if q is not question])
     session.flush()
 

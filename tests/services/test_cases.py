@@ -143,6 +143,12 @@ def test_retention_deletes_the_familys_details_and_redacts_old_cases_only(app):
         assert old.outcome is CaseOutcome.UPHELD and old.received_on == date(2024, 3, 1)
         assert recent.contact.name == "Sam Smith"
         assert _count(CaseContact) == 1
+        erased = db.session.scalar(
+            sa.select(AuditEvent).where(
+                AuditEvent.entity_type == "CaseContact", AuditEvent.operation == "delete"
+            )
+        )
+        assert erased.before["case_id"] == old.id and erased.before["name"] == "[redacted]"
         assert cases.anonymise_closed_before(db.session, date(2024, 5, 1)) == 0  # nothing left to do
 
 

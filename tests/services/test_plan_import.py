@@ -120,6 +120,12 @@ def test_a_changed_file_updates_in_place_and_is_audited(app, tmp_path):
             )
         )
         assert change.before == {"target_value": 13.0} and change.after == {"target_value": 20.0}
+        dropped = db.session.scalars(
+            sa.select(AuditEvent).where(
+                AuditEvent.entity_type == "Milestone", AuditEvent.operation == "delete"
+            )
+        ).all()
+        assert [(e.before["measure_id"], e.before["due_date"]) for e in dropped] == [(wait.id, "2023-06-30")]
 
 
 def test_a_malformed_file_names_every_bad_row_and_imports_nothing(app, tmp_path):

@@ -1,0 +1,30 @@
+"""The audit trail records rows a flush deletes because they left their parent, and only those."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+
+from feedback.extensions import db
+from feedback.models import AuditEvent, Measure, Milestone
+
+
+def _deletes() -> list[tuple[int, str]]:
+    deleted = AuditEvent.entity_type == "Milestone", AuditEvent.operation == "delete"
+    events = db.session.scalars(sa.select(AuditEvent).where(*deleted))
+    return [(event.entity_id, event.before["due_date"]) for event in events]
+
+
+def test_a_milestone_taken_off_its_measure_is_recorded_as_deleted_and_one_moved_is_not(app, demo):
+    with app.app_context():
+        first, second = db.session.scalars(sa.select(Measure).order_by(Measure.id).limit(2)).all()
+        first.milestones.append(Milestone(due_date=date(2030, 1, 31), value=1))
+        first.milestones.append(Milestone(due_date=date(2030, 2, 28), value=2))
+        db.session.commit()
+        moved, dropped = first.milestones[-2:]
+        moved.measure = second  # moved: still a milestone, of another measure
+        first.milestones.remove(dropped)  # dropped: the flush deletes it
+        db.session.commit()
+        assert db.session.get(Milestone, moved.id).measure_id == second.id
+        assert _deletes() == [(dropped.id, "2030-02-28")]
