@@ -68,52 +68,15 @@ def history(session: Session, survey: Survey, limit: int = 50) -> list[HistoryLi
     towards, and those removed) and their wordings, in words, newest first. The wordings a question was
     added or removed with are not listed apart from it: the question's line stands for them (the trail
     keeps them all)."""
-    subjects = {("Survey", survey.id): "the survey"}
-    question_of_wording = {}
-    for variant in survey.variants:
-        subjects[("SurveyVariant", variant.id)] = f"the {_version_name(variant)} version"
-    for question in survey.questions:
-        subjects[("Question", question.id)] = f"question “{question.key}”"
-        for wording in question.wordings:
-            question_of_wording[wording.id] = question.id
-            subjects[("QuestionWording", wording.id)] = (
-                f"the {_version_name(wording.variant)} wording of question “{question.key}”"
-            )
-    ids_by_type: dict[str, set[int]] = defaultdict(set)
-    for entity_type, entity_id in subjects:
-        ids_by_type[entity_type].add(entity_id)
-    removals = select(AuditEvent).where(
-        AuditEvent.entity_type == "Question", AuditEvent.operation == "delete"
-    )
-    for removal in session.scalars(removals):  # few: only before a survey first opens (can_rearrange)
-        if (removal.before or {}).get("survey_id") == survey.id:
-            ids_by_type["Question"].add(removal.entity_id)
-    events = session.scalars(
-        select(AuditEvent)
-        .where(
-            or_(
-                *(
-                    and_(AuditEvent.entity_type == entity_type, AuditEvent.entity_id.in_(ids))
-                    for entity_type, ids in ids_by_type.items()
-                )
-            )
-        )
-        .order_by(AuditEvent.id)
-    ).all()
-    named: list[tuple[AuditEvent, str]] = []
-    for entity_type in ids_by_type:
-        for life in lives(e for e in events if e.entity_type == entity_type):
-            last = life[-1]
-            if last.operation != "delete" and (entity_type, last.entity_id) in subjects:
-                named += [(event, subjects[(entity_type, event.entity_id)]) for event in life]
-            elif entity_type == "Question" and (last.before or {}).get("survey_id") == survey.id:
-                named += [(event, f"question “{last.before.get('key')}”") for event in life]
+    subjects = _subjects(survey)
+    named = _named_events(session, survey, subjects)
     # One flush writes its events with one time: a wording added at the moment its question was.
     question_added = {
         (event.entity_id, event.at)
         for event, _ in named
         if event.entity_type == "Question" and event.operation == "insert"
     }
+    question_of_wording = {w.id: q.id for q in survey.questions for w in q.wordings}
     named = [
         (event, subject)
         for event, subject in named
@@ -125,21 +88,60 @@ def history(session: Session, survey: Survey, limit: int = 50) -> list[HistoryLi
     ]
     named.sort(key=lambda pair: (pair[0].at, pair[0].id), reverse=True)
     named = named[:limit]
-    tagged = {
-        id_
-        for event, _ in named
-        for side in (event.before, event.after)
-        for id_ in (side or {}).get("measures", [])
-    }
-    positions = {
-        position
-        for event, _ in named
-        for side in (event.before, event.after)
-        if isinstance(position := (side or {}).get("position"), int)
-    }
+    tagged, positions = set(), set()
+    for event, _ in named:
+        for side in (event.before or {}, event.after or {}):
+            tagged.update(side.get("measures", []))
+            if isinstance(side.get("position"), int):
+                positions.add(side["position"])
     # Positions count from 0; people count questions from 1.
     names = {"measures": measure_references(session, tagged), "position": {p: p + 1 for p in positions}}
     return [describe(event, subject, names) for event, subject in named]
+
+
+def _subjects(survey: Survey) -> dict[tuple[str, int], str]:
+    """What the survey page calls the survey and each of its parts, by audited type and id."""
+    subjects = {("Survey", survey.id): "the survey"}
+    for variant in survey.variants:
+        subjects[("SurveyVariant", variant.id)] = f"the {_version_name(variant)} version"
+    for question in survey.questions:
+        subjects[("Question", question.id)] = f"question “{question.key}”"
+        for wording in question.wordings:
+            subjects[("QuestionWording", wording.id)] = (
+                f"the {_version_name(wording.variant)} wording of question “{question.key}”"
+            )
+    return subjects
+
+
+def _named_events(
+    session: Session, survey: Survey, subjects: dict[tuple[str, int], str]
+) -> list[tuple[AuditEvent, str]]:
+    """Every event of the survey's parts as they are now, and of the questions removed from it, each with
+    what it happened to. Events are split into the lives of rows (audit.lives), so that a question given a
+    removed one's id (SQLite) is not named for the other's events, nor the other for its."""
+    ids_by_type: dict[str, set[int]] = defaultdict(set)
+    for entity_type, entity_id in subjects:
+        ids_by_type[entity_type].add(entity_id)
+    removals = select(AuditEvent).where(
+        AuditEvent.entity_type == "Question", AuditEvent.operation == "delete"
+    )
+    for removal in session.scalars(removals):  # few: only before a survey first opens (can_rearrange)
+        if (removal.before or {}).get("survey_id") == survey.id:
+            ids_by_type["Question"].add(removal.entity_id)
+    of_these = [
+        and_(AuditEvent.entity_type == entity_type, AuditEvent.entity_id.in_(ids))
+        for entity_type, ids in ids_by_type.items()
+    ]
+    events = session.scalars(select(AuditEvent).where(or_(*of_these)).order_by(AuditEvent.id)).all()
+    named: list[tuple[AuditEvent, str]] = []
+    for entity_type in ids_by_type:
+        for life in lives(event for event in events if event.entity_type == entity_type):
+            last = life[-1]
+            if last.operation != "delete" and (entity_type, last.entity_id) in subjects:
+                named += [(event, subjects[(entity_type, event.entity_id)]) for event in life]
+            elif entity_type == "Question" and (last.before or {}).get("survey_id") == survey.id:
+                named += [(event, f"question “{last.before.get('key')}”") for event in life]
+    return named
 
 
 def _version_name(variant: SurveyVariant) -> str:
