@@ -177,6 +177,7 @@ def move_question(survey_id: int, question_id: int, direction: str):
         surveys.move_question(db.session, survey, question, -1 if direction == "up" else 1)
     except SurveyStateError as error:
         flash(str(error), "error")
+        return redirect(url_for(".show", survey_id=survey.id))  # the top of the page, where it says why
     return redirect(url_for(".show", survey_id=survey.id, _anchor=f"question-{question.id}"))
 
 
@@ -191,8 +192,8 @@ def remove_question(survey_id: int, question_id: int):
             surveys.remove_question(db.session, survey, question)
         except SurveyStateError as error:
             flash(str(error), "error")
-        else:
-            flash(f"Question “{question.key}” removed.", "success")
+            return redirect(url_for(".show", survey_id=survey.id))
+        flash(f"Question “{question.key}” removed.", "success")
         return redirect(url_for(".show", survey_id=survey.id, _anchor="questions"))
     return render_template(
         "surveys/remove_question.html",

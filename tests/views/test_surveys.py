@@ -486,8 +486,14 @@ def test_questions_stay_where_they_are_once_the_survey_has_opened(app, client, l
     client.post(f"/surveys/{survey_id}/open")
     assert "Move up" not in client.get(f"/surveys/{survey_id}").text
     second = _question_id(app, survey_id, "second")
-    moved = client.post(f"/surveys/{survey_id}/questions/{second}/move-up", follow_redirects=True)
-    assert "Questions can be moved or removed only before the survey first opens" in moved.text
+    moved = client.post(f"/surveys/{survey_id}/questions/{second}/move-up")
+    assert moved.location == f"/surveys/{survey_id}", (
+        "the refusal is at the top of the page, not the question"
+    )
+    assert (
+        "Questions can be moved or removed only before the survey first opens"
+        in client.get(moved.location).text
+    )
     asked = client.get(f"/surveys/{survey_id}/questions/{second}/remove")
     assert asked.status_code == 200 and "only before the survey first opens" in asked.text
     assert "govuk-button--warning" not in asked.text
