@@ -206,14 +206,12 @@ def _tagging_history(session: Session, measure: Measure) -> list[HistoryLine]:
     }
     lines = []
     for life in lives(events):
-        # What the question was called: as it is now, or as the trail last saw it if it was removed.
-        seen: dict = {}
-        for event in life:
-            seen.update(event.after or event.before or {})
+        # What the question is called now, or was when it was removed: its delete event keeps every column.
+        last = life[-1]
         key, survey_id = (
-            current[life[0].entity_id]
-            if life[-1].operation != "delete" and life[0].entity_id in current
-            else (seen.get("key", "?"), seen.get("survey_id"))
+            (last.before.get("key"), last.before.get("survey_id"))
+            if last.operation == "delete"
+            else current.get(last.entity_id, ("?", None))
         )
         question = f"question “{key}” of {titles.get(survey_id, 'a survey since deleted')}"
         for event in life:
