@@ -63,12 +63,16 @@ def test_axe_finds_no_violations_on_the_analyser_and_case_pages(live_app, live_s
             )
         db.session.commit()
         draft_id, removable = draft.id, draft.questions[1].id
+        opened_question = db.session.get(Survey, survey_id).questions[0].id
     seen = {}
     for name, path in [
         ("runs", "/analysis"),
         ("survey with its history", f"/surveys/{survey_id}"),
         ("draft survey, questions to move", f"/surveys/{draft_id}"),
         ("remove a question", f"/surveys/{draft_id}/questions/{removable}/remove"),
+        ("remove refused once open", f"/surveys/{survey_id}/questions/{opened_question}/remove"),
+        ("paper response", f"/surveys/{survey_id}/paper"),
+        ("import responses", f"/surveys/{survey_id}/import"),
         ("results by quarter", f"/surveys/{survey_id}/results"),
         ("results by version", f"/surveys/{survey_id}/results?by=version"),
         ("yes/no results", f"/surveys/{widget_id}/results"),
