@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import functools
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
@@ -16,7 +16,7 @@ from sqlalchemy.exc import OperationalError
 from .database import WRITES, is_busy
 from .extensions import db
 from .models import AnalysisRun, Role, Survey
-from .services import cases, demo, plan_import, respond, response_import, themes, users
+from .services import cases, data_protection, demo, plan_import, respond, response_import, themes, users
 from .services.audit import set_actor
 
 users_cli = AppGroup("users", help="Staff accounts.")
@@ -152,7 +152,7 @@ def install_themes(file: Path | None) -> None:
     type=click.DateTime(formats=["%Y-%m-%d"]),
     help="Anonymise cases closed before this date (YYYY-MM-DD). Default: the retention period ago.",
 )
-@_writes
+@_says_when_busy  # it takes the lock for each batch it writes (services/cases.py), so not @_writes
 def anonymise_cases(closed_before) -> None:
     """Delete the family's details of cases closed longer ago than the retention period
     (FEEDBACK_CASE_RETENTION_YEARS, 6 by default) and redact names from their text."""
@@ -160,15 +160,14 @@ def anonymise_cases(closed_before) -> None:
 
     from flask import current_app
 
-    if closed_before is not None:
-        cutoff = closed_before.date()
-    else:
-        cutoff = _years_ago(date.today(), current_app.config["CASE_RETENTION_YEARS"])
-    if cutoff > date.today():
+    today = date.today()
+    years = current_app.config["CASE_RETENTION_YEARS"]
+    cutoff = closed_before.date() if closed_before else data_protection.years_before(today, years)
+    if cutoff > today:
         raise click.ClickException("The date must not be in the future; nothing was changed.")
     set_actor(db.session, None, "cases anonymise")
-    changed = cases.anonymise_closed_before(db.session, cutoff, current_app.config["REDACT_PLACES"])
-    db.session.commit()
+    places = current_app.config["REDACT_PLACES"]
+    changed = _in_batches(cases.anonymise_closed_before(db.session, cutoff, places), "cases")
     click.echo(f"Anonymised {changed} cases closed before {cutoff:%-d %B %Y}.")
 
 
@@ -218,8 +217,6 @@ def purge_drafts() -> None:
 @_writes
 def erase_case_contact(email: str, phone: str) -> None:
     """Erase a family's details from their cases, on a request to erase; the cases stay, anonymous."""
-    from .services import data_protection
-
     set_actor(db.session, None, "cases erase-contact")
     try:
         references = data_protection.erase_case_contacts(db.session, email=email, phone=phone)
@@ -237,7 +234,7 @@ def erase_case_contact(email: str, phone: str) -> None:
     type=click.DateTime(formats=["%Y-%m-%d"]),
     help="Forget responses submitted before this date (YYYY-MM-DD). Default: the retention period ago.",
 )
-@_writes
+@_says_when_busy  # it takes the lock for each batch it writes (services/data_protection.py), so not @_writes
 def apply_response_retention(submitted_before) -> None:
     """Responses older than FEEDBACK_RESPONSE_RETENTION_YEARS (3 by default) lose their contact details,
     profile and names in comments; their agreement answers, and so every trend, stay."""
@@ -245,28 +242,36 @@ def apply_response_retention(submitted_before) -> None:
 
     from flask import current_app
 
-    from .services import data_protection
-
     today = date.today()
     years = current_app.config["RESPONSE_RETENTION_YEARS"]
-    cutoff = submitted_before.date() if submitted_before else _years_ago(today, years)
+    cutoff = submitted_before.date() if submitted_before else data_protection.years_before(today, years)
     if cutoff > today:
         raise click.ClickException("The date must not be in the future; nothing was changed.")
     set_actor(db.session, None, "responses apply-retention")
-    changed = data_protection.forget_old_responses(db.session, cutoff, current_app.config["REDACT_PLACES"])
-    db.session.commit()
+    places = current_app.config["REDACT_PLACES"]
+    forgotten = _in_batches(data_protection.forget_old_responses(db.session, cutoff, places), "responses")
     click.echo(
-        f"Forgot identifying details in {changed} places, in responses submitted before {cutoff:%-d %B %Y}."
+        f"Forgot the contact details, profile and names of {forgotten} responses submitted before"
+        f" {cutoff:%-d %B %Y}."
     )
 
 
-def _years_ago(today, years: int):
-    from datetime import date
-
+def _in_batches(batches: Iterator[int], what: str) -> int:
+    """Run a retention job that commits batch by batch, and count what it did. If another writer keeps
+    the database busy part-way, the batches before stay done, and the message says so."""
+    done = 0
     try:
-        return today.replace(year=today.year - years)
-    except ValueError:  # 29 February
-        return date(today.year - years, 2, 28)
+        for count in batches:
+            done += count
+    except OperationalError as error:
+        if not is_busy(error) or not done:
+            raise  # nothing done yet: _says_when_busy says so
+        db.session.rollback()
+        raise click.ClickException(
+            f"Another program kept the database busy for too long after {done} {what} were done; run the"
+            " command again for the rest."
+        ) from None
+    return done
 
 
 @click.command("subject-access")
@@ -278,8 +283,6 @@ def subject_access_command(email: str, phone: str, output: Path) -> None:
     """Write everything held about a person (responses they left contact details with, cases they raised,
     their staff account) to OUTPUT as JSON, for a subject access request."""
     import json
-
-    from .services import data_protection
 
     if output.exists():
         raise click.ClickException(f"{output} already exists; choose a new file.")

@@ -146,6 +146,9 @@ class Case(db.Model):
     summary: Mapped[str] = mapped_column(sa.Text, default="")
     learning: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the retention period had passed and the family's details were deleted and the text redacted
+    # (services/cases.py): each run of the retention job reads only cases not yet anonymised.
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     themes: Mapped[list[Theme]] = relationship(secondary=case_theme)
     areas: Mapped[list[Area]] = relationship(secondary=case_area)

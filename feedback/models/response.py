@@ -65,6 +65,9 @@ class Response(db.Model):
     district: Mapped[str | None] = mapped_column(sa.String(60))
     # Made by the client (or issued by the server with the form) so that a retried submit stores once.
     idempotency_key: Mapped[str] = mapped_column(sa.String(64))
+    # When the retention period had passed and what could identify its author was forgotten
+    # (services/data_protection.py): each run of the retention job reads only responses not yet forgotten.
+    forgotten_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     survey: Mapped[Survey] = relationship()
     variant: Mapped[SurveyVariant | None] = relationship()

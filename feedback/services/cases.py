@@ -7,7 +7,9 @@ the field, so a form can show the message beside it and nothing is saved.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -16,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from ..analysis.redact import redact_quote
+from ..database import reading, writing
 from ..models import (
     OUTCOMES_BY_KIND,
     STAGE_RULES,
@@ -36,6 +39,8 @@ from ..models import (
     YouSaidWeDid,
 )
 from ..models.case import case_theme
+from ..models.types import utcnow
+from .data_protection import RETENTION_BATCH
 from .spreadsheet import inert
 from .working_days import add_working_days
 
@@ -401,23 +406,39 @@ def case_measures(session: Session) -> list[Measure]:
 # Retention ---------------------------------------------------------------------------------------------
 
 
-def anonymise_closed_before(session: Session, cutoff: date, places: list[str] | None = None) -> int:
+def anonymise_closed_before(
+    session: Session, cutoff: date, places: list[str] | None = None, batch_size: int = RETENTION_BATCH
+) -> Iterator[int]:
     """Forget the families of cases closed before ``cutoff``: their contact details are deleted, and
     names and other details are redacted from the summary and the learning. The counts, dates, outcomes
-    and themes stay, so the dashboard's history does not change. Returns how many cases changed."""
-    cases = session.scalars(
-        sa.select(Case)
-        .where(Case.closed_on.is_not(None), Case.closed_on < cutoff)
-        .options(selectinload(Case.contact))
-    ).all()
-    changed = 0
-    for case in cases:
-        summary = redact_quote(case.summary, places or []).text if case.summary else ""
-        learning = redact_quote(case.learning, places or []).text if case.learning else ""
-        if case.contact is None and summary == case.summary and learning == case.learning:
-            continue
-        case.contact = None
-        case.summary, case.learning = summary, learning
-        changed += 1
-    session.flush()
-    return changed
+    and themes stay, so the dashboard's history does not change. Each case is marked anonymised, so that
+    the next run reads only cases that have grown old since.
+
+    Works in batches and yields how many cases each one anonymised, as ``forget_old_responses`` does
+    (services/data_protection.py): the tagger reads a batch in a transaction that only reads, and the
+    changes are written in a short one of their own. Call it outside a transaction."""
+
+    @functools.cache
+    def redact(text: str) -> str:
+        return redact_quote(text, places or []).text if text else text
+
+    while True:
+        with reading(session):
+            rows = session.execute(
+                sa.select(Case.id, Case.summary, Case.learning)
+                .where(Case.closed_on < cutoff, Case.anonymised_at.is_(None))
+                .order_by(Case.id)
+                .limit(batch_size)
+            ).all()
+        if not rows:
+            return
+        for row in rows:  # the tagger's work, before the write lock; a text edited since is redacted below
+            redact(row.summary)
+            redact(row.learning)
+        with writing(session):
+            batch = sa.select(Case).where(Case.id.in_([row.id for row in rows]))
+            for case in session.scalars(batch.options(selectinload(Case.contact))):
+                case.contact = None
+                case.summary, case.learning = redact(case.summary), redact(case.learning)
+                case.anonymised_at = utcnow()
+        yield len(rows)

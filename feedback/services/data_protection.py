@@ -3,13 +3,16 @@ and forgetting responses after the retention period."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, time
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from ..analysis.redact import redact_quote
+from ..database import reading, writing
 from ..models import Answer, AuditEvent, Case, CaseContact, Response, ResponseContact, User
+from ..models.types import utcnow
 
 
 def _plain(value):
@@ -121,38 +124,69 @@ def subject_access(session: Session, email: str = "", phone: str = "") -> dict:
     }
 
 
-def forget_old_responses(session: Session, cutoff: date, places: list[str] | None = None) -> int:
+RETENTION_BATCH = 500  # responses or cases a write transaction changes: families' answers wait for one
+
+
+def years_before(day: date, years: int) -> date:
+    """The same day ``years`` earlier (28 February for 29 February): where a retention period ends."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return date(day.year - years, 2, 28)
+
+
+def forget_old_responses(
+    session: Session, cutoff: date, places: list[str] | None = None, batch_size: int = RETENTION_BATCH
+) -> Iterator[int]:
     """Responses submitted before ``cutoff`` lose what could identify their author: contact details are
     deleted, the profile (need, age band, phase, district) is cleared, and comments are redacted. The
-    agreement answers stay, so trends and readings do not change. Returns how many responses changed."""
+    agreement answers stay, so trends and readings do not change. Each response is marked forgotten, so
+    that the next run reads only responses that have grown old since.
+
+    Works in batches and yields how many responses each one forgot. A batch's comments are redacted in a
+    transaction that only reads, and its changes written in a short one of their own: a family saving
+    meanwhile waits for one batch's writing, never for the tagger. A batch that fails leaves those before
+    it done and itself undone, for the next run. Call it outside a transaction."""
     moment = datetime.combine(cutoff, time(), tzinfo=UTC)
-    old = sa.select(Response.id).where(Response.submitted_at < moment)
-    removed_contacts = session.execute(sa.delete(ResponseContact).where(ResponseContact.response_id.in_(old)))
-    cleared = session.execute(
-        sa.update(Response)
-        .where(
-            Response.submitted_at < moment,
-            sa.or_(
-                Response.area_of_need.is_not(None),
-                Response.age_band.is_not(None),
-                Response.school_phase.is_not(None),
-                Response.district.is_not(None),
-            ),
-        )
-        .values(area_of_need=None, age_band=None, school_phase=None, district=None)
-    )
-    redacted = 0
+    while True:
+        with reading(session):
+            ids = session.scalars(
+                sa.select(Response.id)
+                .where(Response.submitted_at < moment, Response.forgotten_at.is_(None))
+                .order_by(Response.id)
+                .limit(batch_size)
+            ).all()
+            comments = session.execute(
+                sa.select(Answer.id, Answer.text).where(Answer.response_id.in_(ids), Answer.text.is_not(None))
+            ).all()
+        if not ids:
+            return
+        redacted = _redacted(comments, places or [])
+        with writing(session):
+            session.execute(sa.delete(ResponseContact).where(ResponseContact.response_id.in_(ids)))
+            profile = {"area_of_need": None, "age_band": None, "school_phase": None, "district": None}
+            session.execute(
+                sa.update(Response).where(Response.id.in_(ids)).values(**profile, forgotten_at=utcnow())
+            )
+            for answer_id, (text, redaction) in redacted.items():
+                # Stored answers never change but here; the guard leaves alone a comment that a run
+                # beside this one (the command while the scheduler runs) has redacted already.
+                unchanged = sa.and_(Answer.id == answer_id, Answer.text == text)
+                session.execute(sa.update(Answer).where(unchanged).values(text=redaction))
+        yield len(ids)
+
+
+def _redacted(comments: Iterable[tuple[int, str]], places: list[str]) -> dict[int, tuple[str, str]]:
+    """{answer id: (comment, its redaction)} for the comments that redaction changes; each distinct text
+    is read once."""
     seen: dict[str, str] = {}
-    comments = session.execute(
-        sa.select(Answer.id, Answer.text).where(Answer.response_id.in_(old), Answer.text.is_not(None))
-    ).all()
+    changed = {}
     for answer_id, text in comments:
         if text not in seen:
-            seen[text] = redact_quote(text, places or []).text
+            seen[text] = redact_quote(text, places).text
         if seen[text] != text:
-            session.execute(sa.update(Answer).where(Answer.id == answer_id).values(text=seen[text]))
-            redacted += 1
-    return (removed_contacts.rowcount or 0) + (cleared.rowcount or 0) + redacted
+            changed[answer_id] = (text, seen[text])
+    return changed
 
 
 def erase_case_contacts(session: Session, email: str = "", phone: str = "") -> list[str]:

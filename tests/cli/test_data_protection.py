@@ -4,12 +4,15 @@ their trends stay."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import UTC, date, datetime
 
+import pytest
 import sqlalchemy as sa
 
 from feedback.extensions import db
 from feedback.models import Agreement, Answer, Case, CaseContact, Response, ResponseContact
+from feedback.services import data_protection
 
 
 def _contact_response(email: str, phone: str, comment: str) -> int:
@@ -56,23 +59,74 @@ def test_old_responses_lose_what_identifies_them_and_keep_their_answers(app, run
         agreements = db.session.scalar(
             sa.select(sa.func.count()).select_from(Answer).where(Answer.agreement == Agreement.AGREE)
         )
+    with app.app_context():
+        old = db.session.scalar(
+            sa.select(sa.func.count()).where(Response.submitted_at < datetime(2023, 4, 1, tzinfo=UTC))
+        )
     result = runner.invoke(args=["responses", "apply-retention", "--submitted-before", "2023-04-01"])
     assert result.exit_code == 0, result.output
+    assert f"names of {old} responses submitted before 1 April 2023." in result.output
     with app.app_context():
         response = db.session.get(Response, response_id)
         assert response.submitted_at < datetime(2023, 4, 1, tzinfo=UTC)
         assert (response.area_of_need, response.district) == (None, None)
+        assert response.forgotten_at is not None
         assert db.session.scalar(sa.select(sa.func.count()).select_from(ResponseContact)) == 0
         texts = [a.text for a in response.answers if a.text]
         assert texts and all("Sarah" not in t for t in texts)
         assert agreements == db.session.scalar(
             sa.select(sa.func.count()).select_from(Answer).where(Answer.agreement == Agreement.AGREE)
         )
+    again = runner.invoke(args=["responses", "apply-retention", "--submitted-before", "2023-04-01"])
+    assert "names of 0 responses" in again.output  # each response is forgotten once
     assert (
         runner.invoke(
             args=["responses", "apply-retention", "--submitted-before", str(date(2999, 1, 1))]
         ).exit_code
         == 1
+    )
+
+
+def test_retention_commits_batch_by_batch_and_a_failed_batch_is_left_for_the_next_run(app, demo, monkeypatch):
+    def forgotten() -> int:
+        return db.session.scalar(sa.select(sa.func.count()).where(Response.forgotten_at.is_not(None)))
+
+    calls = []
+
+    def third_batch_fails():  # each batch's writing asks the time once
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("the machine went away")
+        return datetime.now(UTC)
+
+    monkeypatch.setattr(data_protection, "utcnow", third_batch_fails)
+    with app.app_context():
+        batches = data_protection.forget_old_responses(db.session, date(2023, 4, 1), batch_size=100)
+        assert [next(batches), next(batches)] == [100, 100]
+        with pytest.raises(RuntimeError):
+            next(batches)
+        assert forgotten() == 200  # the first two batches stay done, the third changed nothing
+        db.session.rollback()
+        rest = sum(data_protection.forget_old_responses(db.session, date(2023, 4, 1), batch_size=100))
+        assert (
+            forgotten() == 200 + rest
+            and db.session.scalar(sa.select(sa.func.count()).where(Response.forgotten_at.is_(None))) == 0
+        )
+
+
+def test_retention_kept_waiting_part_way_says_how_far_it_got(app, runner, monkeypatch):
+    locked = sqlite3.OperationalError("database is locked")
+    locked.sqlite_errorcode = sqlite3.SQLITE_BUSY
+
+    def busy_after_one_batch(*args, **kwargs):
+        yield 500
+        raise sa.exc.OperationalError("UPDATE response", {}, locked)
+
+    monkeypatch.setattr(data_protection, "forget_old_responses", busy_after_one_batch)
+    result = runner.invoke(args=["responses", "apply-retention"])
+    assert result.exit_code == 1
+    assert (
+        "busy for too long after 500 responses were done; run the command again for the rest" in result.output
     )
 
 
