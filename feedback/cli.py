@@ -339,16 +339,23 @@ def analyse_command(full: bool) -> None:
 @click.command("scheduler")
 @with_appcontext
 def scheduler_command() -> None:
-    """Run the scheduled jobs in this process, on FEEDBACK_ANALYSIS_CRON. Run exactly one of these."""
+    """Run the scheduled jobs in this process: the analyser on FEEDBACK_ANALYSIS_CRON and the daily
+    housekeeping (expired drafts, retention) on FEEDBACK_HOUSEKEEPING_CRON. Run exactly one of these."""
+    import logging
+
     from flask import current_app
 
-    from .jobs import build_scheduler
+    from .jobs import SCHEDULE, build_scheduler
 
     app = current_app._get_current_object()
-    scheduler = build_scheduler(app)
-    click.echo(
-        f"Scheduler running: analyse on '{app.config['FEEDBACK_ANALYSIS_CRON']}' (UTC). Ctrl-C stops it."
-    )
+    try:
+        scheduler = build_scheduler(app)
+    except ValueError as error:
+        raise click.ClickException(f"{error}. Nothing was started.") from None
+    # What each run did, and any run that failed, go to standard error for the service manager's log.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    lines = ", ".join(f"{job} on '{app.config[setting]}'" for job, setting in SCHEDULE.items())
+    click.echo(f"Scheduler running: {lines} (UTC). Ctrl-C stops it.")
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):

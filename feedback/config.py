@@ -39,8 +39,9 @@ def from_environment(instance_path: Path, given: dict | None = None) -> dict:
     """The settings of a running deployment; those already ``given`` are not looked up at all."""
     given = given or {}
     settings = {
-        # Secure cookies also work on http://localhost in current browsers; the switch is for odd set-ups.
         "FEEDBACK_ANALYSIS_CRON": os.environ.get("FEEDBACK_ANALYSIS_CRON", "0 * * * *"),
+        "FEEDBACK_HOUSEKEEPING_CRON": os.environ.get("FEEDBACK_HOUSEKEEPING_CRON", "30 2 * * *"),
+        # Secure cookies also work on http://localhost in current browsers; the switch is for odd set-ups.
         "SESSION_COOKIE_SECURE": os.environ.get("FEEDBACK_INSECURE_COOKIES") != "1",
         "REMEMBER_COOKIE_SECURE": os.environ.get("FEEDBACK_INSECURE_COOKIES") != "1",
     }
@@ -98,6 +99,8 @@ class Defaults:
     WTF_CSRF_TIME_LIMIT = None  # the session's own lifetime bounds the token
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
     FEEDBACK_ANALYSIS_CRON = "0 * * * *"
+    # Expired drafts deleted and retention applied: daily, at a quiet hour (UTC).
+    FEEDBACK_HOUSEKEEPING_CRON = "30 2 * * *"
     SERVICE_NAME = "Feedback Loop"
     # Public survey posts from one address: a school's tablets share one, so this is generous.
     FEEDBACK_PUBLIC_POST_LIMIT = (300, 600)

@@ -3,16 +3,21 @@ it runs, and takes ids and plain values, never ORM objects."""
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
-from flask import Flask
+from flask import Flask, current_app
 
+from ..database import writing
 from ..extensions import db
-from ..services import analysis, lease
+from ..services import analysis, cases, data_protection, lease, respond
+from ..services.audit import set_actor
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -26,8 +31,43 @@ def _analyse(trigger: str, full: bool = False):
     return analysis.analyse(db.session, trigger=trigger, full=full)
 
 
+@dataclass(frozen=True)
+class Housekeeping:
+    drafts_deleted: int
+    responses_forgotten: int
+    cases_anonymised: int
+
+
+def _housekeeping(trigger: str, today: date | None = None) -> Housekeeping:
+    """The daily duties of data protection, each in transactions of its own: expired drafts are deleted,
+    responses past FEEDBACK_RESPONSE_RETENTION_YEARS and cases closed longer ago than
+    FEEDBACK_CASE_RETENTION_YEARS are forgotten, as their commands do by hand."""
+    config = current_app.config
+    places = config["REDACT_PLACES"]
+    today = today or date.today()
+    set_actor(db.session, None, f"daily housekeeping ({trigger})")
+    with writing(db.session):
+        drafts = respond.purge_expired_drafts(db.session)
+    responses_before = data_protection.years_before(today, config["RESPONSE_RETENTION_YEARS"])
+    responses = sum(data_protection.forget_old_responses(db.session, responses_before, places))
+    cases_before = data_protection.years_before(today, config["CASE_RETENTION_YEARS"])
+    anonymised = sum(cases.anonymise_closed_before(db.session, cases_before, places))
+    done = Housekeeping(drafts, responses, anonymised)
+    _log.info(
+        "Housekeeping: %d expired drafts deleted, %d responses submitted before %s forgotten, %d cases closed"
+        " before %s anonymised",
+        drafts,
+        responses,
+        responses_before,
+        anonymised,
+        cases_before,
+    )
+    return done
+
+
 JOBS: dict[str, Job] = {
     "analyse": Job("analyse", _analyse, lease_for=timedelta(minutes=30)),
+    "housekeeping": Job("housekeeping", _housekeeping, lease_for=timedelta(hours=1)),
 }
 
 
@@ -69,17 +109,22 @@ def cron_trigger(line: str):
     return CronTrigger.from_crontab(line, timezone="UTC")
 
 
+# Each job's crontab line, by the setting that holds it.
+SCHEDULE = {"analyse": "FEEDBACK_ANALYSIS_CRON", "housekeeping": "FEEDBACK_HOUSEKEEPING_CRON"}
+
+
 def build_scheduler(app: Flask):
-    """APScheduler with every job on its cron line, for the one scheduler process."""
+    """APScheduler with every job on its cron line, for the one scheduler process. A line that is not a
+    crontab line raises ValueError naming its setting."""
     from apscheduler.schedulers.blocking import BlockingScheduler
 
     scheduler = BlockingScheduler(timezone="UTC")
-    scheduler.add_job(
-        run_job,
-        cron_trigger(app.config["FEEDBACK_ANALYSIS_CRON"]),
-        args=[app, "analyse"],
-        id="analyse",
-        max_instances=1,
-        coalesce=True,
-    )
+    for job_id, setting in SCHEDULE.items():
+        try:
+            trigger = cron_trigger(app.config[setting])
+        except ValueError as error:
+            raise ValueError(f"{setting} is not a crontab line ({app.config[setting]!r}): {error}") from None
+        scheduler.add_job(
+            run_job, trigger, args=[app, job_id], id=job_id, name=job_id, max_instances=1, coalesce=True
+        )
     return scheduler

@@ -1,0 +1,131 @@
+"""The scheduler's daily housekeeping: expired drafts go, and responses and cases past their retention
+period are forgotten, without anyone remembering to run a command."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from feedback.extensions import db
+from feedback.jobs import Housekeeping, build_scheduler, run_job
+from feedback.models import AuditEvent, Case, CaseContact, Response, ResponseContact, Survey, SurveyDraft
+from feedback.models.types import utcnow
+from feedback.services import lease
+
+TODAY = date(
+    2026, 1, 10
+)  # responses before 10 January 2023 (3 years) and cases closed before 10 January 2022 (4)
+
+
+def _old_and_new(app) -> dict[str, int]:
+    """An expired draft and a live one; an old and a recent response, and an old and a recent closed case,
+    each with contact details. Returns their ids."""
+    with app.app_context():
+        app.config["CASE_RETENTION_YEARS"] = 4
+        survey = db.session.scalar(sa.select(Survey).where(Survey.slug == "live-feedback"))
+        drafts = {}
+        for name, expires in (("expired", -1), ("live", 1)):
+            draft = SurveyDraft(
+                token=f"{name}-draft-token-0123456789",
+                survey_id=survey.id,
+                answers={"comment": "Oliver is still waiting."},
+                expires_at=utcnow() + timedelta(days=expires),
+            )
+            db.session.add(draft)
+            drafts[name] = draft
+        moment = datetime(2023, 1, 10, tzinfo=UTC)
+        old_response = db.session.scalar(
+            sa.select(Response).where(Response.submitted_at < moment, Response.district.is_not(None)).limit(1)
+        )
+        new_response = db.session.scalar(
+            sa.select(Response)
+            .where(Response.submitted_at >= moment, Response.district.is_not(None))
+            .limit(1)
+        )
+        for response in (old_response, new_response):
+            db.session.add(ResponseContact(response_id=response.id, name="Jo Bloggs", email="jo@example.org"))
+        old_case = db.session.scalar(sa.select(Case).where(Case.closed_on < date(2022, 1, 10)).limit(1))
+        new_case = db.session.scalar(sa.select(Case).where(Case.closed_on >= date(2022, 1, 10)).limit(1))
+        for case in (old_case, new_case):
+            case.contact = CaseContact(name="Ann Jones", phone="07700 900461", child_name="Oliver Jones")
+        db.session.commit()
+        return {
+            "expired": drafts["expired"].id,
+            "live": drafts["live"].id,
+            "old_response": old_response.id,
+            "new_response": new_response.id,
+            "old_case": old_case.id,
+            "new_case": new_case.id,
+        }
+
+
+def _count(query) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+
+
+def test_daily_housekeeping_deletes_expired_drafts_and_forgets_what_is_past_retention(app, demo):
+    ids = _old_and_new(app)
+    with app.app_context():
+        old_responses = _count(
+            sa.select(Response.id).where(Response.submitted_at < datetime(2023, 1, 10, tzinfo=UTC))
+        )
+        old_cases = _count(sa.select(Case.id).where(Case.closed_on < date(2022, 1, 10)))
+        assert 0 < old_responses < _count(sa.select(Response.id)) and old_cases > 0
+
+    done = run_job(app, "housekeeping", today=TODAY)
+
+    assert done == Housekeeping(
+        drafts_deleted=1, responses_forgotten=old_responses, cases_anonymised=old_cases
+    )
+    with app.app_context():
+        assert set(db.session.scalars(sa.select(SurveyDraft.id))) == {ids["live"]}
+        old, new = (
+            db.session.get(Response, ids["old_response"]),
+            db.session.get(Response, ids["new_response"]),
+        )
+        assert old.district is None and old.forgotten_at is not None
+        assert new.district is not None and new.forgotten_at is None
+        assert set(db.session.scalars(sa.select(ResponseContact.response_id))) == {ids["new_response"]}
+        old_case, new_case = db.session.get(Case, ids["old_case"]), db.session.get(Case, ids["new_case"])
+        assert old_case.contact is None and old_case.anonymised_at is not None
+        assert new_case.contact.child_name == "Oliver Jones" and new_case.anonymised_at is None
+        actors = set(
+            db.session.scalars(
+                sa.select(AuditEvent.actor).where(
+                    AuditEvent.entity_type == "Case", AuditEvent.entity_id == ids["old_case"]
+                )
+            )
+        )
+        assert "daily housekeeping (scheduler)" in actors
+
+    # The next day's run reads only what has grown old since: here, nothing.
+    assert run_job(app, "housekeeping", today=TODAY) == Housekeeping(0, 0, 0)
+
+
+def test_housekeeping_does_nothing_while_another_process_holds_its_lease(app, demo):
+    ids = _old_and_new(app)
+    with app.app_context():
+        assert lease.acquire(db.engine, "housekeeping", "other-machine:1", timedelta(hours=1))
+    assert run_job(app, "housekeeping", today=TODAY) is None
+    with app.app_context():
+        assert db.session.get(SurveyDraft, ids["expired"]) is not None
+        assert db.session.get(Response, ids["old_response"]).forgotten_at is None
+
+
+def test_the_scheduler_runs_housekeeping_daily_on_its_own_cron_line(app):
+    assert app.config["FEEDBACK_HOUSEKEEPING_CRON"] == "30 2 * * *"
+    app.config["FEEDBACK_HOUSEKEEPING_CRON"] = "45 4 * * *"
+    job = build_scheduler(app).get_job("housekeeping")
+    assert str(job.trigger) == "cron[month='*', day='*', day_of_week='*', hour='4', minute='45']"
+    assert job.args[1] == "housekeeping" and job.max_instances == 1
+
+
+@pytest.mark.parametrize("setting", ["FEEDBACK_ANALYSIS_CRON", "FEEDBACK_HOUSEKEEPING_CRON"])
+def test_a_scheduler_with_a_line_that_is_not_crontab_says_which_and_does_not_start(app, runner, setting):
+    app.config[setting] = "every night"
+    result = runner.invoke(args=["scheduler"])
+    assert result.exit_code == 1
+    assert f"{setting} is not a crontab line ('every night')" in result.output
+    assert "Nothing was started." in result.output and "Scheduler running" not in result.output
