@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import hashlib
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -61,6 +62,15 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
+
+    def get_id(self) -> str:
+        """What a session keeps to find its user: the id, and a mark of the password hash, so that a new
+        password ends every session made with the old one (views/access.py)."""
+        return f"{self.id}:{self.password_mark}"
+
+    @property
+    def password_mark(self) -> str:
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
 
     def set_password(self, password: str) -> None:
         self.password_hash = hasher().hash(password)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
@@ -40,10 +41,16 @@ def require_role(role: Role | str) -> Callable[[F], F]:
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
+def _load_user(session_id: str) -> User | None:
+    """The session's user, unless an admin has turned the account off or its password has changed since
+    the session began (User.get_id): either ends the session at its next request."""
+    user_id, _, mark = session_id.partition(":")
     if not user_id.isdigit():
         return None
-    return db.session.get(User, int(user_id))
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or not hmac.compare_digest(mark, user.password_mark):
+        return None
+    return user
 
 
 login_manager.login_view = "auth.login"

@@ -197,3 +197,21 @@ def test_a_coordinator_turns_on_a_second_step_and_then_needs_a_code(app, client,
 def test_staff_cannot_turn_on_a_second_step(client, login):
     login(Role.STAFF)
     assert client.get("/account/two-factor").status_code == 403
+
+
+def test_a_session_ends_once_its_account_is_turned_off_or_its_password_changes(app, client, login):
+    email = login(Role.STAFF)
+    assert client.get("/plans").status_code == 200
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.email == email))
+        user.set_password("another long password 7")
+        db.session.commit()
+    assert client.get("/plans").status_code == 302  # the password it was made with has gone
+    assert (
+        client.post("/login", data={"email": email, "password": "another long password 7"}).status_code == 302
+    )
+    assert client.get("/plans").status_code == 200
+    with app.app_context():
+        db.session.scalar(sa.select(User).where(User.email == email)).active = False
+        db.session.commit()
+    assert client.get("/plans").status_code == 302
