@@ -91,6 +91,8 @@ def _plain(value: Any) -> Any:
 
 def _shown(obj: Any, key: str, value: Any) -> Any:
     """A column's value as the trail keeps it."""
+    if value is None:  # that there is no secret is no secret, and says a second step was turned off
+        return None
     return "[redacted]" if key in REDACTED_BY_TYPE.get(type(obj), ()) else _plain(value)
 
 

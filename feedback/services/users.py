@@ -9,9 +9,10 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..models import Role, User
+from ..models import AuditEvent, Role, User
 from ..models.types import utcnow
 from ..models.user import hasher
+from .audit import HistoryLine, describe, history_of
 
 MIN_PASSWORD_LENGTH = 12
 COMMON_PASSWORDS = Path(__file__).resolve().parent.parent / "data" / "common_passwords.txt"
@@ -19,7 +20,11 @@ _DUMMY_PASSWORD = "not-a-real-password"
 
 
 class UserError(ValueError):
-    pass
+    """Why an account change was refused, and the field of the form it is about."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @functools.cache
@@ -66,20 +71,22 @@ def find_by_email(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
 
 
-def create_user(session: Session, email: str, role: Role | str, password: str, name: str = "") -> User:
+def create_user(
+    session: Session, email: str, role: Role | str, password: str, name: str = "", active: bool = True
+) -> User:
     email = email.strip().lower()
     if "@" not in email or len(email) > 254:
-        raise UserError("Enter an email address in the correct format, like name@example.org")
+        raise UserError("Enter an email address in the correct format, like name@example.org", "email")
     if find_by_email(session, email):
-        raise UserError(f"There is already a user with the email address {email}")
+        raise UserError(f"There is already a user with the email address {email}", "email")
     try:
         role = Role(role)
     except ValueError:
-        raise UserError(f"Role must be one of: {', '.join(r.value for r in Role)}") from None
+        raise UserError(f"Role must be one of: {', '.join(r.value for r in Role)}", "role") from None
     problem = password_problem(password, email)
     if problem:
-        raise UserError(problem)
-    user = User(email=email, role=role, name=name)
+        raise UserError(problem, "password")
+    user = User(email=email, role=role, name=name, active=active)
     user.set_password(password)
     session.add(user)
     session.flush()
@@ -97,3 +104,69 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     user.last_login_at = utcnow()
     session.flush()
     return user
+
+
+def update_user(
+    session: Session, user: User, acting_id: int, name: str, role: Role | str, active: bool
+) -> None:
+    """An admin changes someone's name, role, or whether they can sign in. Nobody takes away their own
+    admin role or turns off their own account: that way the service always keeps an admin who can
+    undo a mistake."""
+    role = Role(role)
+    if user.id == acting_id and role is not Role.ADMIN:
+        raise UserError("You cannot take away your own admin role. Ask another admin to do it", "role")
+    if user.id == acting_id and not active:
+        raise UserError("You cannot turn off your own account. Ask another admin to do it", "active")
+    user.name, user.role, user.active = (name or "").strip(), role, active
+    session.flush()
+
+
+def set_new_password(session: Session, user: User, password: str) -> None:
+    """A new password, under the same rules as a first one; every session made with the old one ends."""
+    problem = password_problem(password, user.email)
+    if problem:
+        raise UserError(problem, "password")
+    user.set_password(password)
+    session.flush()
+
+
+def change_own_password(session: Session, user: User, current: str, new: str) -> None:
+    if not user.check_password(current):
+        raise UserError("Your current password is not right", "current")
+    if new == current:
+        raise UserError("Your new password must be different from your current one", "password")
+    set_new_password(session, user, new)
+
+
+def remove_second_step(session: Session, user: User) -> None:
+    """An admin turns off someone's second sign-in step, when the phone with their authenticator app is
+    lost: their password alone signs them in until they turn it on again."""
+    user.totp_secret = None
+    session.flush()
+
+
+def all_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.active.desc(), func.lower(User.email))))
+
+
+def history(session: Session, user: User, limit: int = 50) -> list[HistoryLine]:
+    """Who changed the account and how, newest first, in words. Signing in is left out, though the trail
+    keeps its time, and the secrets, which the trail keeps only as "[redacted]", are named."""
+    lines = []
+    for event in history_of(session, user, limit=limit * 4):
+        changed = {key: value for key, value in (event.after or {}).items() if key != "last_login_at"}
+        if event.operation != "update":
+            lines.append(describe(event))
+            continue
+        words = []
+        if "active" in changed:
+            words.append("can sign in again" if changed.pop("active") else "can no longer sign in")
+        if changed.pop("password_hash", None) is not None:
+            words.append("set a new password")
+        if "totp_secret" in changed:
+            words.append(f"turned the second sign-in step {'on' if changed.pop('totp_secret') else 'off'}")
+        if changed:
+            words.insert(0, describe(AuditEvent(operation="update", before=event.before, after=changed)).text)
+        if words:
+            lines.append(HistoryLine(event.at, event.actor, "; ".join(words), event.id))
+    return lines[:limit]

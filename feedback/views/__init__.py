@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, request, url_for
+from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
 from ..models import Role
@@ -34,6 +35,7 @@ def register(app: Flask) -> None:
         respond,
         surveys,
         themes,
+        users,
         widget,
     )
 
@@ -58,6 +60,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(cases.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(entries.bp)
+    app.register_blueprint(users.bp)
     errors.register(app)
 
     @app.context_processor
@@ -79,6 +82,8 @@ def _navigation_items() -> list[dict]:
         ("entries.index", "You said, we did"),
         ("analysis.runs", "Analysis"),
     ]
+    if current_user.has_role(Role.ADMIN):
+        items.append(("users.index", "Users"))
     current = request.endpoint or ""
     return [
         {"href": url_for(endpoint), "text": text, "active": current.split(".")[0] == endpoint.split(".")[0]}

@@ -8,6 +8,7 @@ from flask_login import current_user, login_user, logout_user
 
 from ..extensions import db
 from ..forms.auth import CodeForm, LoginForm
+from ..forms.users import ChangePasswordForm
 from ..models import Role, User
 from ..services import ratelimit, two_factor, users
 from .access import public, require_role
@@ -191,3 +192,36 @@ def two_factor_setup():
         secret=secret,
         qr=two_factor.provisioning_qr(user, secret) if secret else None,
     ), 200 if not form.errors else 400
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@require_role(Role.STAFF)
+def change_password():
+    """Anyone signed in changes their own password, proving the current one first; wrong ones count
+    towards the same lock as at sign-in, so a session left open is no way to guess it. Their other
+    sessions end (User.get_id); this one carries on."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user_id, failures = current_user.id, _email_bucket(current_user.email)
+        db.session.rollback()  # end the request's transaction before the counter's
+        if ratelimit.count(db.engine, failures, LOCK_WINDOW) >= FAILURES_BEFORE_LOCK:
+            form.current.errors.append(
+                "After 5 wrong passwords, yours cannot be checked for up to 15 minutes. Try again after that."
+            )
+            return render_template("auth/password.html", form=form), 429
+        user = db.session.get(User, user_id)
+        try:
+            users.change_own_password(db.session, user, form.current.data, form.password.data)
+        except users.UserError as error:
+            if error.field == "current":
+                db.session.rollback()
+                ratelimit.hit(db.engine, failures, FAILURES_BEFORE_LOCK, LOCK_WINDOW)
+            form[error.field or "password"].errors.append(str(error))
+        else:
+            _start_session(user)
+            flash(
+                "Your password has changed. Anywhere else you were signed in, you are now signed out.",
+                "success",
+            )
+            return redirect(url_for(".change_password"))
+    return render_template("auth/password.html", form=form), 400 if form.errors else 200

@@ -13,15 +13,17 @@ from tests.browser.conftest import axe_violations
 PASSWORD = "a long enough password 42"
 
 
-def _signed_in(live_app, live_server, context):
-    """A page signed in as a coordinator, made once for the module's server."""
+def _signed_in(live_app, live_server, context, role=Role.COORDINATOR):
+    """A page signed in with the role (a coordinator unless asked), the account made once for the
+    module's server."""
+    email = f"axe-{role.value}@example.org"
     with live_app.app_context():
-        if db.session.scalar(sa.select(User).where(User.email == "axe@example.org")) is None:
-            users.create_user(db.session, "axe@example.org", Role.COORDINATOR, PASSWORD)
+        if db.session.scalar(sa.select(User).where(User.email == email)) is None:
+            users.create_user(db.session, email, role, PASSWORD)
             db.session.commit()
     page = context.new_page()
     page.goto(f"{live_server}/login")
-    page.fill("#email", "axe@example.org")
+    page.fill("#email", email)
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(lambda url: "/login" not in url)
@@ -111,6 +113,39 @@ def test_axe_finds_no_violations_on_the_analyser_and_case_pages(live_app, live_s
     page.click("button[type=submit], input[type=submit]")
     page.wait_for_selector(".govuk-error-summary")
     seen["new case with errors"] = axe_violations(page, axe_source)
+    assert {name: found for name, found in seen.items() if found} == {}
+
+
+def test_axe_finds_no_violations_on_the_account_pages(live_app, live_server, phone, axe_source):
+    page = _signed_in(live_app, live_server, phone, Role.ADMIN)
+    with live_app.app_context():
+        other = users.create_user(db.session, "with-two-steps@example.org", Role.COORDINATOR, PASSWORD)
+        other.totp_secret = "JBSWY3DPEHPK3PXP"
+        db.session.commit()
+        other_id = other.id
+    seen = {}
+    for name, path in [
+        ("users", "/users"),
+        ("add a user", "/users/new"),
+        ("a user with a second step", f"/users/{other_id}"),
+        ("change your password", "/account/password"),
+    ]:
+        page.goto(live_server + path)
+        assert page.locator("h1").count() == 1, name
+        seen[name] = axe_violations(page, axe_source)
+    for name, path in [
+        ("add a user with errors", "/users/new"),
+        ("password with errors", "/account/password"),
+    ]:
+        page.goto(live_server + path)
+        page.locator("main button[type=submit]").first.click()
+        page.wait_for_selector(".govuk-error-summary")
+        seen[name] = axe_violations(page, axe_source)
+    page.goto(f"{live_server}/users/{other_id}")
+    page.fill("#password", "short")
+    page.click("text=Set password")
+    page.wait_for_selector(".govuk-error-summary")
+    seen["a new password refused"] = axe_violations(page, axe_source)
     assert {name: found for name, found in seen.items() if found} == {}
 
 

@@ -1,0 +1,173 @@
+"""Admins keep the staff accounts in the browser: add people, change what they may do, turn off a leaver's
+account, set a new password or remove a lost second step; everyone changes their own password. Each of
+these ends the sessions it should."""
+
+from __future__ import annotations
+
+import pyotp
+import sqlalchemy as sa
+
+from feedback.extensions import db
+from feedback.models import Role, User
+from feedback.services import two_factor
+from tests.conftest import PASSWORD
+
+NEW_PASSWORD = "purple kettle morning walk"
+
+
+def _user(app, email: str) -> User:
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.email == email))
+        db.session.expunge(user)
+        return user
+
+
+def _second_browser(app, email: str, password: str = PASSWORD):
+    other = app.test_client()
+    assert other.post("/login", data={"email": email, "password": password}).status_code == 302
+    assert other.get("/plans").status_code == 200
+    return other
+
+
+def test_an_admin_adds_a_user_who_can_then_sign_in(app, client, login):
+    login(Role.ADMIN)
+    page = client.get("/users")
+    assert page.status_code == 200 and "Add a user" in page.text
+    response = client.post(
+        "/users/new",
+        data={
+            "email": " Sam@Example.org ",
+            "name": "Sam Patel",
+            "role": "coordinator",
+            "password": NEW_PASSWORD,
+            "active": "y",
+        },
+    )
+    assert response.status_code == 302 and response.location == "/users"
+    assert "sam@example.org" in client.get("/users").text
+    sam = _user(app, "sam@example.org")
+    assert (sam.name, sam.role, sam.active) == ("Sam Patel", Role.COORDINATOR, True)
+    _second_browser(app, "sam@example.org", NEW_PASSWORD)
+
+
+def test_adding_a_user_with_bad_details_names_each_problem_and_adds_nobody(app, client, login):
+    admin = login(Role.ADMIN)
+    for data, message in (
+        ({"email": "not an address", "role": "staff", "password": NEW_PASSWORD}, "correct format"),
+        ({"email": admin, "role": "staff", "password": NEW_PASSWORD}, "already a user"),
+        ({"email": "x@example.org", "role": "staff", "password": "short"}, "at least 12 characters"),
+        ({"email": "x@example.org", "role": "staff", "password": "password1234"}, "less common password"),
+        ({"email": "x@example.org", "role": "owner", "password": NEW_PASSWORD}, "Not a valid choice"),
+        ({"email": "x@example.org", "password": NEW_PASSWORD}, "Select what they may do"),
+    ):
+        response = client.post("/users/new", data=data)
+        assert response.status_code == 400, data
+        assert message in response.text and "govuk-error-summary" in response.text, data
+    empty = client.post("/users/new", data={}).text
+    summary = [
+        empty.index(m) for m in ("Enter their email address", "Select what they may do", "first password")
+    ]
+    assert summary == sorted(summary)  # in the order of the page
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
+
+
+def test_turning_off_a_leavers_account_ends_the_session_they_have_open(app, client, login, make_user):
+    login(Role.ADMIN)
+    leaver_id, leaver = make_user(Role.STAFF)
+    theirs = _second_browser(app, leaver)
+    response = client.post(f"/users/{leaver_id}", data={"name": "Left in May", "role": "staff"})  # unticked
+    assert response.status_code == 302
+    assert "Cannot sign in" in client.get("/users").text
+    assert theirs.get("/plans").status_code == 302  # sent to sign in
+    assert theirs.post("/login", data={"email": leaver, "password": PASSWORD}).status_code == 400
+    history = client.get(f"/users/{leaver_id}").text
+    assert "changed name from nothing to “Left in May”; can no longer sign in" in history
+
+
+def test_an_admin_cannot_lock_themselves_out(app, client, login):
+    admin = login(Role.ADMIN)
+    me = _user(app, admin)
+    for data, message in (
+        ({"role": "coordinator", "active": "y"}, "cannot take away your own admin role"),
+        ({"role": "admin"}, "cannot turn off your own account"),
+    ):
+        response = client.post(f"/users/{me.id}", data=data)
+        assert response.status_code == 400 and message in response.text
+    mine = client.post(f"/users/{me.id}/password", data={"password": NEW_PASSWORD})
+    assert mine.location == "/account/password"  # where the current password is asked for
+    again = _user(app, admin)
+    assert (again.role, again.active, again.password_hash) == (Role.ADMIN, True, me.password_hash)
+
+
+def test_a_new_password_set_by_an_admin_ends_the_old_sessions(app, client, login, make_user):
+    login(Role.ADMIN)
+    user_id, email = make_user(Role.STAFF)
+    theirs = _second_browser(app, email)
+    refused = client.post(f"/users/{user_id}/password", data={"password": "aaaaaaaaaaaaaaa"})
+    assert refused.status_code == 400 and "less common password" in refused.text
+    assert theirs.get("/plans").status_code == 200  # nothing changed
+    assert client.post(f"/users/{user_id}/password", data={"password": NEW_PASSWORD}).status_code == 302
+    assert theirs.get("/plans").status_code == 302
+    assert app.test_client().post("/login", data={"email": email, "password": PASSWORD}).status_code == 400
+    _second_browser(app, email, NEW_PASSWORD)
+    history = client.get(f"/users/{user_id}").text
+    assert "set a new password" in history and "last login" not in history and "[redacted]" not in history
+
+
+def test_an_admin_removes_a_lost_second_step_and_the_password_alone_signs_in(app, client, login, make_user):
+    login(Role.ADMIN)
+    user_id, email = make_user(Role.COORDINATOR)
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        secret = two_factor.new_secret()
+        two_factor.turn_on(user, secret, pyotp.TOTP(secret).now())
+        db.session.commit()
+    lost = app.test_client()
+    assert lost.post("/login", data={"email": email, "password": PASSWORD}).location.startswith("/login/code")
+    assert "Turn off their second step" in client.get(f"/users/{user_id}").text
+    assert client.post(f"/users/{user_id}/second-step-off").status_code == 302
+    assert _user(app, email).totp_secret is None
+    _second_browser(app, email)
+    history = client.get(f"/users/{user_id}").text
+    assert "turned the second sign-in step on" in history and "turned the second sign-in step off" in history
+
+
+def test_only_admins_keep_users(client, login):
+    login(Role.COORDINATOR)
+    assert client.get("/users").status_code == 403
+    assert client.post("/users/new", data={}).status_code == 403
+    assert "/users" not in client.get("/plans").text.split("<main")[0]  # not in the navigation
+
+
+def test_everyone_changes_their_own_password_and_their_other_sessions_end(app, client, login):
+    email = login(Role.STAFF)
+    elsewhere = _second_browser(app, email)
+    page = client.get("/account/password")
+    assert page.status_code == 200 and "Change your password" in page.text
+    for data, message in (
+        ({"current": "wrong password here", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}, "not right"),
+        ({"current": PASSWORD, "password": NEW_PASSWORD, "confirm": "something else"}, "do not match"),
+        ({"current": PASSWORD, "password": PASSWORD, "confirm": PASSWORD}, "must be different"),
+        ({"current": PASSWORD, "password": "short", "confirm": "short"}, "at least 12 characters"),
+    ):
+        response = client.post("/account/password", data=data)
+        assert response.status_code == 400 and message in response.text, data
+    response = client.post(
+        "/account/password", data={"current": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    )
+    assert response.status_code == 302
+    assert "Your password has changed" in client.get("/account/password").text  # this session carries on
+    assert elsewhere.get("/plans").status_code == 302
+    _second_browser(app, email, NEW_PASSWORD)
+
+
+def test_guessing_the_current_password_counts_towards_the_sign_in_lock(app, client, login):
+    email = login(Role.STAFF)
+    wrong = {"current": "wrong password here", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    for _ in range(5):
+        assert client.post("/account/password", data=wrong).status_code == 400
+    right = {"current": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    locked = client.post("/account/password", data=right)
+    assert locked.status_code == 429 and "cannot be checked for up to 15 minutes" in locked.text
+    assert app.test_client().post("/login", data={"email": email, "password": PASSWORD}).status_code == 429
