@@ -30,6 +30,12 @@ def _signed_in(live_app, live_server, context, role=Role.COORDINATOR):
     return page
 
 
+def _violations_at(page, url: str, axe_source: str) -> list:
+    page.goto(url)
+    assert page.locator("h1").count() == 1, url
+    return axe_violations(page, axe_source)
+
+
 def test_axe_finds_no_violations_on_the_analyser_and_case_pages(live_app, live_server, phone, axe_source):
     page = _signed_in(live_app, live_server, phone)
     with live_app.app_context():
@@ -98,9 +104,7 @@ def test_axe_finds_no_violations_on_the_analyser_and_case_pages(live_app, live_s
         ("new entry", "/entries/new"),
         ("second sign-in step", "/account/two-factor"),
     ]:
-        page.goto(live_server + path)
-        assert page.locator("h1").count() == 1, name
-        seen[name] = axe_violations(page, axe_source)
+        seen[name] = _violations_at(page, live_server + path, axe_source)
 
     page.goto(f"{live_server}/themes/{theme_id}/edit")
     page.fill("#keywords", "")
@@ -130,9 +134,7 @@ def test_axe_finds_no_violations_on_the_account_pages(live_app, live_server, pho
         ("a user with a second step", f"/users/{other_id}"),
         ("change your password", "/account/password"),
     ]:
-        page.goto(live_server + path)
-        assert page.locator("h1").count() == 1, name
-        seen[name] = axe_violations(page, axe_source)
+        seen[name] = _violations_at(page, live_server + path, axe_source)
     for name, path in [
         ("add a user with errors", "/users/new"),
         ("password with errors", "/account/password"),
