@@ -200,6 +200,7 @@ def close_case(
 def reopen_case(session: Session, case: Case) -> None:
     case.outcome = None
     case.closed_on = None
+    case.anonymised_at = None  # what it gathers now is forgotten in its turn, once it has closed again
     _refresh_current_stage(case)
     session.flush()
 
@@ -412,11 +413,11 @@ def anonymise_closed_before(
     """Forget the families of cases closed before ``cutoff``: their contact details are deleted, and
     names and other details are redacted from the summary and the learning. The counts, dates, outcomes
     and themes stay, so the dashboard's history does not change. Each case is marked anonymised, so that
-    the next run reads only cases that have grown old since.
+    the next run reads only cases that have grown old since (reopening a case clears the mark).
 
     Works in batches and yields how many cases each one anonymised, as ``forget_old_responses`` does
-    (services/data_protection.py): the tagger reads a batch in a transaction that only reads, and the
-    changes are written in a short one of their own. Call it outside a transaction."""
+    (services/data_protection.py): a batch is read in a transaction that only reads, redacted outside
+    any, and its changes written in a short one of their own. Call it outside a transaction."""
 
     @functools.cache
     def redact(text: str) -> str:

@@ -143,10 +143,10 @@ def forget_old_responses(
     agreement answers stay, so trends and readings do not change. Each response is marked forgotten, so
     that the next run reads only responses that have grown old since.
 
-    Works in batches and yields how many responses each one forgot. A batch's comments are redacted in a
-    transaction that only reads, and its changes written in a short one of their own: a family saving
-    meanwhile waits for one batch's writing, never for the tagger. A batch that fails leaves those before
-    it done and itself undone, for the next run. Call it outside a transaction."""
+    Works in batches and yields how many responses each one forgot. A batch is read in a transaction that
+    only reads, its comments redacted outside any, and its changes written in a short one of their own: a
+    family saving meanwhile waits for one batch's writing, never for the tagger. A batch that fails leaves
+    those before it done and itself undone, for the next run. Call it outside a transaction."""
     moment = datetime.combine(cutoff, time(), tzinfo=UTC)
     while True:
         with reading(session):

@@ -151,6 +151,15 @@ def test_retention_deletes_the_familys_details_and_redacts_old_cases_only(app):
         assert erased.before["case_id"] == old.id and erased.before["name"] == "[redacted]"
         db.session.rollback()
         assert sum(cases.anonymise_closed_before(db.session, date(2024, 5, 1))) == 0  # nothing left to do
+        # Reopened, it gathers details again; closed again, they are forgotten in their turn.
+        old = db.session.get(Case, old.id)
+        cases.reopen_case(db.session, old)
+        assert old.anonymised_at is None
+        old.contact = CaseContact(name="Ann Jones")
+        cases.close_case(db.session, old, CaseOutcome.UPHELD, date(2024, 4, 20), TODAY)
+        db.session.commit()
+        assert sum(cases.anonymise_closed_before(db.session, date(2024, 5, 1))) == 1
+        assert db.session.get(Case, old.id).contact is None
 
 
 def test_learning_becomes_a_draft_entry_with_the_summary_redacted(app, make_user):
