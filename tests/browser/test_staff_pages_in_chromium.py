@@ -36,6 +36,18 @@ def _violations_at(page, url: str, axe_source: str) -> list:
     return axe_violations(page, axe_source)
 
 
+def _violations_when_refused(
+    page, url: str, axe_source: str, fill: dict | None = None, button: str = "main button[type=submit]"
+) -> list:
+    """What axe finds on the page at ``url`` once a form on it, filled with ``fill``, has been refused."""
+    page.goto(url)
+    for selector, value in (fill or {}).items():
+        page.fill(selector, value)
+    page.locator(button).first.click()
+    page.wait_for_selector(".govuk-error-summary")
+    return axe_violations(page, axe_source)
+
+
 def test_axe_finds_no_violations_on_the_analyser_and_case_pages(live_app, live_server, phone, axe_source):
     page = _signed_in(live_app, live_server, phone)
     with live_app.app_context():
@@ -106,17 +118,12 @@ def test_axe_finds_no_violations_on_the_analyser_and_case_pages(live_app, live_s
     ]:
         seen[name] = _violations_at(page, live_server + path, axe_source)
 
-    page.goto(f"{live_server}/themes/{theme_id}/edit")
-    page.fill("#keywords", "")
-    page.click("button[type=submit], input[type=submit]")
-    page.wait_for_selector(".govuk-error-summary")
-    seen["edit theme with errors"] = axe_violations(page, axe_source)
-
-    page.goto(f"{live_server}/cases/new")
-    page.fill("#received_on-day", "31")
-    page.click("button[type=submit], input[type=submit]")
-    page.wait_for_selector(".govuk-error-summary")
-    seen["new case with errors"] = axe_violations(page, axe_source)
+    seen["edit theme with errors"] = _violations_when_refused(
+        page, f"{live_server}/themes/{theme_id}/edit", axe_source, {"#keywords": ""}
+    )
+    seen["new case with errors"] = _violations_when_refused(
+        page, f"{live_server}/cases/new", axe_source, {"#received_on-day": "31"}
+    )
     assert {name: found for name, found in seen.items() if found} == {}
 
 
@@ -139,15 +146,10 @@ def test_axe_finds_no_violations_on_the_account_pages(live_app, live_server, pho
         ("add a user with errors", "/users/new"),
         ("password with errors", "/account/password"),
     ]:
-        page.goto(live_server + path)
-        page.locator("main button[type=submit]").first.click()
-        page.wait_for_selector(".govuk-error-summary")
-        seen[name] = axe_violations(page, axe_source)
-    page.goto(f"{live_server}/users/{other_id}")
-    page.fill("#password", "short")
-    page.click("text=Set password")
-    page.wait_for_selector(".govuk-error-summary")
-    seen["a new password refused"] = axe_violations(page, axe_source)
+        seen[name] = _violations_when_refused(page, live_server + path, axe_source)
+    seen["a new password refused"] = _violations_when_refused(
+        page, f"{live_server}/users/{other_id}", axe_source, {"#password": "short"}, "text=Set password"
+    )
     assert {name: found for name, found in seen.items() if found} == {}
 
 
