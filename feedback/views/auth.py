@@ -37,6 +37,18 @@ def _email_bucket(email: str) -> str:
     return ratelimit.bucket(current_app.secret_key, email.strip().lower(), "login-failures")
 
 
+def _locked(email: str) -> bool:
+    """Whether wrong passwords and codes for this email address have locked it for now."""
+    return ratelimit.count(db.engine, _email_bucket(email), LOCK_WINDOW) >= FAILURES_BEFORE_LOCK
+
+
+def _count_wrong(email: str) -> None:
+    """One more wrong password or code for this email address. The request's transaction ends first: on
+    SQLite it must not be open while the counter's short one runs."""
+    db.session.rollback()
+    ratelimit.hit(db.engine, _email_bucket(email), FAILURES_BEFORE_LOCK, LOCK_WINDOW)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @public
 def login():
@@ -54,8 +66,7 @@ def login():
                 "Too many attempts to sign in from your network. Wait 15 minutes and try again."
             )
             return render_template("auth/login.html", form=form), 429
-        failures = _email_bucket(form.email.data)
-        if ratelimit.count(db.engine, failures, LOCK_WINDOW) >= FAILURES_BEFORE_LOCK:
+        if _locked(form.email.data):
             # The same words whether or not the account exists, so the lock tells nobody which do.
             form.email.errors.append(
                 "This account is locked for up to 15 minutes after 5 wrong passwords. Try again after that."
@@ -63,8 +74,7 @@ def login():
             return render_template("auth/login.html", form=form), 429
         user = users.authenticate(db.session, form.email.data, form.password.data)
         if user is None:
-            db.session.rollback()  # end the request's transaction before the counter writes
-            ratelimit.hit(db.engine, failures, FAILURES_BEFORE_LOCK, LOCK_WINDOW)
+            _count_wrong(form.email.data)
             form.email.errors.append("Enter a correct email address and password")
         elif user.totp_secret:
             # The password was right; the second step still stands between it and a session.
@@ -99,18 +109,17 @@ def code():
         return redirect(url_for("auth.login"))
     form = CodeForm()
     if form.validate_on_submit():
-        failures = _email_bucket(user.email)
+        user_id, email = user.id, user.email
         db.session.rollback()
-        if ratelimit.count(db.engine, failures, LOCK_WINDOW) >= FAILURES_BEFORE_LOCK:
+        if _locked(email):
             session.clear()
             flash("This account is locked for up to 15 minutes after 5 wrong attempts.", "success")
             return redirect(url_for("auth.login"))
-        user = db.session.get(User, user.id)
+        user = db.session.get(User, user_id)
         if two_factor.verify(user.totp_secret, form.code.data):
             _start_session(user)
             return redirect(_safe_next(request.args.get("next")))
-        db.session.rollback()
-        ratelimit.hit(db.engine, failures, FAILURES_BEFORE_LOCK, LOCK_WINDOW)
+        _count_wrong(email)
         form.code.errors.append("That code is not right. Enter the code your app shows now")
     return render_template("auth/code.html", form=form), 200 if not form.errors else 400
 
@@ -202,9 +211,9 @@ def change_password():
     sessions end (User.get_id); this one carries on."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        user_id, failures = current_user.id, _email_bucket(current_user.email)
+        user_id, email = current_user.id, current_user.email
         db.session.rollback()  # end the request's transaction before the counter's
-        if ratelimit.count(db.engine, failures, LOCK_WINDOW) >= FAILURES_BEFORE_LOCK:
+        if _locked(email):
             form.current.errors.append(
                 "After 5 wrong passwords, yours cannot be checked for up to 15 minutes. Try again after that."
             )
@@ -214,8 +223,7 @@ def change_password():
             users.change_own_password(db.session, user, form.current.data, form.password.data)
         except users.UserError as error:
             if error.field == "current":
-                db.session.rollback()
-                ratelimit.hit(db.engine, failures, FAILURES_BEFORE_LOCK, LOCK_WINDOW)
+                _count_wrong(email)
             form[error.field or "password"].errors.append(str(error))
         else:
             _start_session(user)
