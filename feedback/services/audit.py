@@ -272,6 +272,19 @@ def describe(
     """What an event did, in words: what was added or deleted, or each field changed from what to what.
     ``subject`` says what was changed, on a page that shows the history of more than one thing; ``names``
     turns the values a field holds into what people call them (measure ids into references)."""
+    if event.operation == "update":
+        changes = changes_in_words(event.before or {}, event.after or {}, names)
+        text = f"{subject}: {changes}" if subject else changes
+    else:
+        text = ("added" if event.operation == "insert" else "deleted") + (f" {subject}" if subject else "")
+    return HistoryLine(event.at, event.actor, text, event.id)
+
+
+def changes_in_words(
+    before: Mapping[str, Any], after: Mapping[str, Any], names: Mapping[str, Mapping[Any, str]] | None = None
+) -> str:
+    """Each field of ``after`` in words, from its value in ``before`` to its new one, after "changed";
+    ``names`` as for ``describe``."""
     names = names or {}
 
     def shown(key: str, value: Any) -> str:
@@ -282,12 +295,7 @@ def describe(
             value = known[value]
         return f"“{value}”" if value not in (None, "") else "nothing"
 
-    if event.operation == "update":
-        changes = "; ".join(
-            f"{key.replace('_', ' ')} from {shown(key, (event.before or {}).get(key))} to {shown(key, value)}"
-            for key, value in (event.after or {}).items()
-        )
-        text = f"{subject}: changed {changes}" if subject else f"changed {changes}"
-    else:
-        text = ("added" if event.operation == "insert" else "deleted") + (f" {subject}" if subject else "")
-    return HistoryLine(event.at, event.actor, text, event.id)
+    return "changed " + "; ".join(
+        f"{key.replace('_', ' ')} from {shown(key, before.get(key))} to {shown(key, value)}"
+        for key, value in after.items()
+    )

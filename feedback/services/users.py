@@ -9,10 +9,10 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..models import AuditEvent, Role, User
+from ..models import Role, User
 from ..models.types import utcnow
 from ..models.user import hasher
-from .audit import HistoryLine, describe, history_of
+from .audit import HistoryLine, changes_in_words, describe, history_of
 
 MIN_PASSWORD_LENGTH = 12
 COMMON_PASSWORDS = Path(__file__).resolve().parent.parent / "data" / "common_passwords.txt"
@@ -166,7 +166,7 @@ def history(session: Session, user: User, limit: int = 50) -> list[HistoryLine]:
         if "totp_secret" in changed:
             words.append(f"turned the second sign-in step {'on' if changed.pop('totp_secret') else 'off'}")
         if changed:
-            words.insert(0, describe(AuditEvent(operation="update", before=event.before, after=changed)).text)
+            words.insert(0, changes_in_words(event.before or {}, changed))
         if words:
             lines.append(HistoryLine(event.at, event.actor, "; ".join(words), event.id))
     return lines[:limit]

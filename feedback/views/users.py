@@ -46,7 +46,7 @@ def new():
 @require_role(Role.ADMIN)
 def edit(user_id: int):
     user = db.get_or_404(User, user_id)
-    form = UserForm(data={"name": user.name, "role": user.role.value, "active": user.active})
+    form = _user_form(user)
     if form.validate_on_submit():
         try:
             users.update_user(
@@ -76,8 +76,7 @@ def set_password(user_id: int):
         else:
             flash(f"Set a new password for {user.email}. Any session they had open has ended.", "success")
             return redirect(url_for(".edit", user_id=user.id))
-    form = UserForm(formdata=None, data={"name": user.name, "role": user.role.value, "active": user.active})
-    return _edit_page(user, form, password_form)
+    return _edit_page(user, _user_form(user, formdata=None), password_form)
 
 
 @bp.post("/<int:user_id>/second-step-off")
@@ -91,6 +90,11 @@ def second_step_off(user_id: int):
             f"Turned off the second sign-in step for {user.email}. Ask them to turn it on again.", "success"
         )
     return redirect(url_for(".edit", user_id=user.id))
+
+
+def _user_form(user: User, **kwargs) -> UserForm:
+    """The account's form, filled from the account where a post does not say otherwise."""
+    return UserForm(data={"name": user.name, "role": user.role.value, "active": user.active}, **kwargs)
 
 
 def _edit_page(user: User, form: UserForm, password_form: SetPasswordForm):
