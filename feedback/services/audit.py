@@ -8,7 +8,7 @@ the flush's own connection, so they commit or roll back with the change they des
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -239,6 +239,27 @@ def history_of(session: Session, entity: Any, limit: int = 50) -> list[AuditEven
             .limit(limit)
         )
     )
+
+
+def redact_copies(
+    session: Session, model: type, ids: Iterable[int], fields: Iterable[str], redact: Callable[[str], str]
+) -> None:
+    """Retention reaches the trail: in every event of the ``model`` rows ``ids``, the values it kept of
+    ``fields``, before and after, are replaced by their redactions. Otherwise a case's summary, redacted
+    at the end of the retention period, would live on with the family's names in the trail of its edits.
+    Flush first, so that the event of the redaction being made is among them."""
+    fields = tuple(fields)
+
+    def redacted(values: dict[str, Any] | None) -> dict[str, Any] | None:
+        if not values or not any(values.get(field) for field in fields):
+            return values
+        return {**values, **{field: redact(values[field]) for field in fields if values.get(field)}}
+
+    events = session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.entity_type == model.__name__, AuditEvent.entity_id.in_(ids))
+    )
+    for happened in events:
+        happened.before, happened.after = redacted(happened.before), redacted(happened.after)
 
 
 def lives(events: Iterable[AuditEvent]) -> list[list[AuditEvent]]:

@@ -40,6 +40,7 @@ from ..models import (
 )
 from ..models.case import case_theme
 from ..models.types import utcnow
+from .audit import redact_copies
 from .data_protection import RETENTION_BATCH
 from .spreadsheet import inert
 from .working_days import add_working_days
@@ -412,8 +413,9 @@ def anonymise_closed_before(
 ) -> Iterator[int]:
     """Forget the families of cases closed before ``cutoff``: their contact details are deleted, and
     names and other details are redacted from the summary and the learning. The counts, dates, outcomes
-    and themes stay, so the dashboard's history does not change. Each case is marked anonymised, so that
-    the next run reads only cases that have grown old since (reopening a case clears the mark).
+    and themes stay, so the dashboard's history does not change. The copies of the summary and the learning
+    that the audit trail keeps are redacted alike. Each case is marked anonymised, so that the next run
+    reads only cases that have grown old since (reopening a case clears the mark).
 
     Works in batches and yields how many cases each one anonymised, as ``forget_old_responses`` does
     (services/data_protection.py): a batch is read in a transaction that only reads, redacted outside
@@ -436,10 +438,14 @@ def anonymise_closed_before(
         for row in rows:  # the tagger's work, before the write lock; a text edited since is redacted below
             redact(row.summary)
             redact(row.learning)
+        ids = [row.id for row in rows]
         with writing(session):
-            batch = sa.select(Case).where(Case.id.in_([row.id for row in rows]))
-            for case in session.scalars(batch.options(selectinload(Case.contact))):
+            for case in session.scalars(
+                sa.select(Case).where(Case.id.in_(ids)).options(selectinload(Case.contact))
+            ):
                 case.contact = None
                 case.summary, case.learning = redact(case.summary), redact(case.learning)
                 case.anonymised_at = utcnow()
+            session.flush()
+            redact_copies(session, Case, ids, ("summary", "learning"), redact)
         yield len(rows)

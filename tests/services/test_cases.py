@@ -3,6 +3,7 @@ and the readings of measures that count cases."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -205,4 +206,28 @@ def test_measures_that_count_cases_get_rolling_yearly_readings(app, demo):
                 sa.select(sa.func.count()).select_from(Reading).where(Reading.source == ReadingSource.CASES)
             )
             == 3 * 13
+        )
+
+
+def test_anonymising_a_case_redacts_the_copies_its_audit_trail_keeps(app):
+    with app.app_context():
+        case = _log(
+            summary="Mrs Jones says the plan for Oliver is late; call 07700 900461.",
+            contact=cases.Contact(name="Ann Jones", phone="07700 900461", child_name="Oliver Jones"),
+        )
+        case.learning = "Oliver's plan is now tracked weekly."
+        cases.close_case(db.session, case, CaseOutcome.UPHELD, date(2024, 4, 1), TODAY)
+        case_id = case.id
+        db.session.commit()
+        assert sum(cases.anonymise_closed_before(db.session, date(2024, 5, 1))) == 1
+        trail = db.session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.entity_type == "Case", AuditEvent.entity_id == case_id)
+        ).all()
+        kept = json.dumps([[event.before, event.after] for event in trail])
+        assert not any(word in kept for word in ("Jones", "Oliver", "07700"))
+        # The trail still says what changed and when: the anonymisation itself among it.
+        assert [event.operation for event in trail][0] == "insert"
+        assert (
+            "anonymised_at" in trail[-1].after
+            and trail[-1].after["summary"] == db.session.get(Case, case_id).summary
         )
