@@ -234,6 +234,7 @@ def analyse(session: Session, as_of: date | None = None, trigger: str = "manual"
         session.flush()
         run_id = run.id
     as_of = as_of or date.today()
+    read_from = utcnow()
     try:
         with reading(session):
             lexicon, theme_ids = themes.load_lexicon(session)
@@ -243,6 +244,7 @@ def analyse(session: Session, as_of: date | None = None, trigger: str = "manual"
         with writing(session):
             run = session.get_one(AnalysisRun, run_id)
             run.lexicon_version = lexicon.version
+            comments.leave_out(themes.forgotten_since(session, read_from))
             themes.write_comments(session, comments)
             run.comments_rethemed = comments.rethemed_count
             run.comments_analysed = len(comments.analyses)

@@ -4,14 +4,26 @@ and forgetting responses after the retention period."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from ..analysis.redact import redact_quote
+from ..analysis.text import read_comment
 from ..database import reading, writing
-from ..models import Answer, AuditEvent, Case, CaseContact, Response, ResponseContact, User
+from ..models import (
+    Answer,
+    AuditEvent,
+    Case,
+    CaseContact,
+    CommentAnalysis,
+    EntryQuote,
+    Response,
+    ResponseContact,
+    User,
+)
 from ..models.types import utcnow
 
 
@@ -139,8 +151,9 @@ def forget_old_responses(
     session: Session, cutoff: date, places: list[str] | None = None, batch_size: int = RETENTION_BATCH
 ) -> Iterator[int]:
     """Responses submitted before ``cutoff`` lose what could identify their author: contact details are
-    deleted, the profile (need, age band, phase, district) is cleared, and comments are redacted. The
-    agreement answers stay, so trends and readings do not change. Each response is marked forgotten, so
+    deleted, the profile (need, age band, phase, district) is cleared, and comments are redacted, with
+    the copies the analyser and quotes keep of them. The agreement answers stay, so trends and readings do
+    not change. Each response is marked forgotten, so
     that the next run reads only responses that have grown old since.
 
     Works in batches and yields how many responses each one forgot. A batch is read in a transaction that
@@ -168,25 +181,55 @@ def forget_old_responses(
             session.execute(
                 sa.update(Response).where(Response.id.in_(ids)).values(**profile, forgotten_at=utcnow())
             )
-            for answer_id, (text, redaction) in redacted.items():
-                # Stored answers never change but here; the guard leaves alone a comment that a run
-                # beside this one (the command while the scheduler runs) has redacted already.
-                unchanged = sa.and_(Answer.id == answer_id, Answer.text == text)
-                session.execute(sa.update(Answer).where(unchanged).values(text=redaction))
+            for answer_id, redacted_comment in redacted.items():
+                _forget_comment(session, answer_id, redacted_comment)
         yield len(ids)
 
 
-def _redacted(comments: Iterable[tuple[int, str]], places: list[str]) -> dict[int, tuple[str, str]]:
-    """{answer id: (comment, its redaction)} for the comments that redaction changes; each distinct text
-    is read once."""
-    seen: dict[str, str] = {}
+@dataclass(frozen=True)
+class _RedactedComment:
+    text: str
+    redaction: str
+    tokens: str  # the redaction's tokens and lemmas, as the analyser keeps them (services/themes.py)
+    lemmas: str
+
+
+def _redacted(comments: Iterable[tuple[int, str]], places: list[str]) -> dict[int, _RedactedComment]:
+    """{answer id: its comment redacted} for the comments that redaction changes; each distinct text is
+    read once."""
+    seen: dict[str, _RedactedComment | None] = {}
     changed = {}
     for answer_id, text in comments:
         if text not in seen:
-            seen[text] = redact_quote(text, places).text
-        if seen[text] != text:
-            changed[answer_id] = (text, seen[text])
+            redaction = redact_quote(text, places).text
+            if redaction == text:
+                seen[text] = None
+            else:
+                read = read_comment(redaction)
+                seen[text] = _RedactedComment(text, redaction, " ".join(read.tokens), " ".join(read.lemmas))
+        if seen[text] is not None:
+            changed[answer_id] = seen[text]
     return changed
+
+
+def _forget_comment(session: Session, answer_id: int, comment: _RedactedComment) -> None:
+    """The comment redacted, and every copy of it: the analyser's tokens (its sentiment and themes stay,
+    so that the dashboard's history does not change) and the originals of quotes taken from it, which
+    the approver compares with what is published."""
+    # Stored answers never change but here; the guard leaves alone a comment that a run beside this one
+    # (the command while the scheduler runs) has redacted already.
+    unchanged = sa.and_(Answer.id == answer_id, Answer.text == comment.text)
+    session.execute(sa.update(Answer).where(unchanged).values(text=comment.redaction))
+    session.execute(
+        sa.update(CommentAnalysis)
+        .where(CommentAnalysis.answer_id == answer_id)
+        .values(tokens=comment.tokens, lemmas=comment.lemmas)
+    )
+    session.execute(
+        sa.update(EntryQuote)
+        .where(EntryQuote.original_text == comment.text)
+        .values(original_text=comment.redaction)
+    )
 
 
 def erase_case_contacts(session: Session, email: str = "", phone: str = "") -> list[str]:

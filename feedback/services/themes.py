@@ -10,7 +10,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -94,6 +94,30 @@ class CommentFindings:
     chunk_counts: Counter[str] = field(default_factory=Counter)  # noun phrases, in how many new comments
     rethemed: list[tuple[int, int]] | None = None  # every earlier comment's links again, if matched again
     rethemed_count: int = 0
+
+    def leave_out(self, answer_ids: set[int]) -> None:
+        """Forget what was found in these comments: the next run reads them again."""
+        if answer_ids:
+            self.analyses = [row for row in self.analyses if row[0] not in answer_ids]
+            self.links = [link for link in self.links if link[0] not in answer_ids]
+
+
+# A retention batch marks its responses forgotten a moment before it commits their redaction, so a run that
+# began reading a little after the mark may still have read the comments as they were.
+FORGOTTEN_MARGIN = timedelta(minutes=5)
+
+
+def forgotten_since(session: Session, moment: datetime) -> set[int]:
+    """The comments that retention redacted (services/data_protection.py) after ``moment``, or just before:
+    a run that began reading at ``moment`` may have read them as they were, and what it read of them must
+    not be stored to outlive their redaction. Few or none, found by a scan of the responses."""
+    return set(
+        session.scalars(
+            sa.select(Answer.id)
+            .join(Response, Response.id == Answer.response_id)
+            .where(Response.forgotten_at >= moment - FORGOTTEN_MARGIN, Answer.text.is_not(None))
+        )
+    )
 
 
 def read_comments(

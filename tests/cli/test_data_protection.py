@@ -5,14 +5,27 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from feedback.extensions import db
-from feedback.models import Agreement, Answer, Case, CaseContact, Response, ResponseContact
-from feedback.services import data_protection
+from feedback.models import (
+    Agreement,
+    Answer,
+    Audience,
+    Case,
+    CaseContact,
+    CommentAnalysis,
+    EntryKind,
+    EntryQuote,
+    Response,
+    ResponseContact,
+    Role,
+    User,
+)
+from feedback.services import analysis, data_protection, publication, themes
 
 
 def _contact_response(email: str, phone: str, comment: str) -> int:
@@ -85,6 +98,68 @@ def test_old_responses_lose_what_identifies_them_and_keep_their_answers(app, run
         ).exit_code
         == 1
     )
+
+
+def _oliver() -> tuple[int, date]:
+    """The demo comment that names a child and gives an email address, and a cut-off that forgets it."""
+    answer = db.session.scalar(
+        sa.select(Answer).where(Answer.text.like("My son Oliver%")).order_by(Answer.id)
+    )
+    return answer.id, answer.response.submitted_at.date() + timedelta(days=1)
+
+
+def test_a_forgotten_comment_leaves_no_copy_in_the_analysis_or_in_quotes(app, demo, make_user):
+    author_id, _ = make_user(Role.COORDINATOR)
+    with app.app_context():
+        answer_id, cutoff = _oliver()
+        analysis.analyse(db.session)
+        read = db.session.get(CommentAnalysis, answer_id)
+        assert "oliver" in read.tokens.split()
+        found = (read.polarity, read.subjectivity, sorted(theme.slug for theme in read.themes))
+        details = publication.EntryDetails(
+            EntryKind.WE_DID,
+            Audience.PARENT_CARER,
+            "Assessments",
+            "They took too long.",
+            "We track them.",
+            None,
+            [],
+            [],
+        )
+        entry = publication.save_entry(db.session, None, details, db.session.get(User, author_id))
+        publication.attach_quote(db.session, entry, db.session.get(Answer, answer_id), places=[])
+        db.session.commit()
+
+        assert sum(data_protection.forget_old_responses(db.session, cutoff)) > 0
+        read = db.session.get(CommentAnalysis, answer_id)
+        assert not {"oliver", "parent.example@example.org"} & {*read.tokens.split(), *read.lemmas.split()}
+        # What the analysis found stays, so that the dashboard's history does not change.
+        assert (read.polarity, read.subjectivity, sorted(theme.slug for theme in read.themes)) == found
+        (quote,) = db.session.scalars(sa.select(EntryQuote))
+        assert "Oliver" not in quote.original_text and "example.org" not in quote.original_text
+        assert quote.original_text == db.session.get(Answer, answer_id).text
+
+
+def test_a_comment_forgotten_while_the_analyser_reads_it_is_read_again_as_redacted(app, demo, monkeypatch):
+    with app.app_context():
+        answer_id, cutoff = _oliver()
+        read_comments = themes.read_comments
+
+        def forgotten_meanwhile(*args, **kwargs):
+            found = read_comments(*args, **kwargs)
+            with sa.orm.Session(
+                db.engine
+            ) as housekeeping:  # the scheduler's other job, on its own connection
+                assert sum(data_protection.forget_old_responses(housekeeping, cutoff)) > 0
+            return found
+
+        monkeypatch.setattr(themes, "read_comments", forgotten_meanwhile)
+        analysis.analyse(db.session)
+        assert db.session.get(CommentAnalysis, answer_id) is None  # what it read of it was not kept
+        monkeypatch.undo()
+        monkeypatch.setattr(themes, "FORGOTTEN_MARGIN", timedelta(0))  # the next run, minutes later
+        analysis.analyse(db.session)
+        assert "oliver" not in db.session.get(CommentAnalysis, answer_id).tokens.split()
 
 
 def test_retention_commits_batch_by_batch_and_a_failed_batch_is_left_for_the_next_run(app, demo, monkeypatch):
