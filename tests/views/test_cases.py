@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+from datetime import date, timedelta
 
 import openpyxl
 import sqlalchemy as sa
 
 from feedback.extensions import db
 from feedback.models import Case, CaseContact, CaseKind, Role
+from feedback.services import cases
 
 from ..conftest import csrf_token_from
 
@@ -109,3 +111,20 @@ def test_a_coordinator_turns_learning_into_a_draft_entry(app, client, login, dem
         f"/cases/{case_id}/draft-entry", data={"csrf_token": token}, follow_redirects=True
     ).text
     assert "Draft “You said, we did” entry made" in page
+
+
+def test_a_case_page_says_when_retention_removed_the_familys_details(app, client, login, demo):
+    login(Role.STAFF)
+    with app.app_context():
+        old = db.session.scalar(sa.select(Case).where(Case.closed_on.is_not(None)).order_by(Case.closed_on))
+        old.contact = CaseContact(name="Ann Jones")
+        still_open = db.session.scalar(
+            sa.select(Case.id).where(Case.closed_on.is_(None), ~Case.contact.has())
+        )
+        cutoff, old_id = old.closed_on + timedelta(days=1), old.id
+        db.session.commit()
+        assert sum(cases.anonymise_closed_before(db.session, cutoff)) >= 1
+    page = client.get(f"/cases/{old_id}").text
+    assert "Ann Jones" not in page
+    assert f"Removed on {date.today():%-d %B %Y}, at the end of the retention period." in page
+    assert "None recorded." in client.get(f"/cases/{still_open}").text
