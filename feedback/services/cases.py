@@ -25,6 +25,7 @@ from ..models import (
     STAGES_BY_KIND,
     Area,
     Audience,
+    AuditEvent,
     Case,
     CaseContact,
     CaseKind,
@@ -40,7 +41,7 @@ from ..models import (
 )
 from ..models.case import case_theme
 from ..models.types import utcnow
-from .audit import redact_copies
+from .audit import HistoryLine, changes_in_words, history_of, redact_copies
 from .data_protection import RETENTION_BATCH
 from .spreadsheet import inert
 from .working_days import add_working_days
@@ -403,6 +404,52 @@ def case_measures(session: Session) -> list[Measure]:
             sa.select(Measure).where(Measure.case_kind.is_not(None)).options(selectinload(Measure.action))
         )
     )
+
+
+# History -----------------------------------------------------------------------------------------------
+
+# Named, not repeated: the trail keeps every version, but a history that prints them all is hard to read.
+_TEXTS = {"summary": "what the case is about", "learning": "what we will change"}
+_NAMES = {
+    "kind": {kind.value: kind.label for kind in CaseKind},
+    "outcome": {outcome.value: outcome.label for outcome in CaseOutcome},
+}
+
+
+def history(session: Session, case: Case, limit: int = 50) -> list[HistoryLine]:
+    """What happened to the case and its stages, newest first, in words, for the case officer."""
+    events = [(event, "") for event in history_of(session, case, limit)]
+    for stage in case.stages:
+        events += [(event, stage.name.label) for event in history_of(session, stage, limit)]
+    events.sort(key=lambda pair: (pair[0].at, pair[0].id), reverse=True)
+    lines = [HistoryLine(event.at, event.actor, _in_words(event, stage), event.id) for event, stage in events]
+    return [line for line in lines if line.text][:limit]
+
+
+def _in_words(event: AuditEvent, stage: str) -> str:
+    before, after = event.before or {}, dict(event.after or {})
+    if event.operation != "update":
+        done = {"insert": "started" if stage else "logged", "delete": "removed"}[event.operation]
+        return f"{done} {stage or 'the case'}"
+    if after.pop("anonymised_at", None):
+        return "took out the family's details and names at the end of the retention period"
+    if not before.get("reference"):
+        after.pop("reference", None)  # numbered as it was logged
+    words = [f"changed {_TEXTS[key]}" for key in _TEXTS if after.pop(key, None) is not None]
+    if after:
+        words.insert(0, changes_in_words(before, after, {**_days(before, after), **_NAMES}))
+    return (f"{stage}: " if stage and words else "") + "; ".join(words)
+
+
+def _days(before: dict, after: dict) -> dict[str, dict[str, str]]:
+    """The changed dates (received_on, due_on ...), which the trail keeps as ISO strings, as people write
+    them."""
+    dated = [key for key in after if key.endswith("_on")]
+    values = {key: [value for value in (before.get(key), after[key]) if value] for key in dated}
+    return {
+        key: {value: date.fromisoformat(value).strftime("%-d %B %Y") for value in found}
+        for key, found in values.items()
+    }
 
 
 # Retention ---------------------------------------------------------------------------------------------

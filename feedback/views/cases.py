@@ -13,7 +13,6 @@ from ..extensions import db
 from ..forms.cases import CaseForm, CloseForm, StageForm
 from ..models import STAGES_BY_KIND, Area, Case, CaseKind, CaseOutcome, Role, StageName, Theme
 from ..services import cases
-from ..services.audit import history_of
 from ..services.surveys import measure_choices
 from .access import require_role
 
@@ -125,13 +124,13 @@ def new():
 @require_role(Role.STAFF)
 def show(case_id: int):
     case = cases.load_case(db.session, case_id) or abort(404)
-    history = history_of(db.session, case)
-    for stage in case.stages:
-        history += history_of(db.session, stage)
-    history.sort(key=lambda e: (e.at, e.id), reverse=True)
     next_stages = [s for s in STAGES_BY_KIND[case.kind] if s not in {st.name for st in case.stages}]
     return render_template(
-        "cases/show.html", case=case, history=history[:50], next_stages=next_stages, today=date.today()
+        "cases/show.html",
+        case=case,
+        history=cases.history(db.session, case),
+        next_stages=next_stages,
+        today=date.today(),
     )
 
 

@@ -9,7 +9,7 @@ import openpyxl
 import sqlalchemy as sa
 
 from feedback.extensions import db
-from feedback.models import Case, CaseContact, CaseKind, Role
+from feedback.models import Case, CaseContact, CaseKind, CaseOutcome, Role, StageName
 from feedback.services import cases
 
 from ..conftest import csrf_token_from
@@ -128,3 +128,42 @@ def test_a_case_page_says_when_retention_removed_the_familys_details(app, client
     assert "Ann Jones" not in page
     assert f"Removed on {date.today():%-d %B %Y}, at the end of the retention period." in page
     assert "None recorded." in client.get(f"/cases/{still_open}").text
+
+
+def test_a_case_page_tells_its_history_in_words(app, client, login):
+    login(Role.STAFF)
+    client.post(
+        "/cases/new",
+        data={
+            "csrf_token": _form(client, "/cases/new"),
+            "kind": "complaint",
+            "received_on": ["3", "6", "2024"],
+            "summary": "The annual review did not happen.",
+        },
+    )
+    with app.app_context():
+        case = db.session.scalar(sa.select(Case))
+        case.summary = "The annual review for year 9 did not happen."
+        cases.record_stage(
+            db.session, case, StageName.STAGE_1, date(2024, 6, 3), date(2024, 6, 14), date(2024, 6, 21)
+        )
+        cases.close_case(db.session, case, CaseOutcome.UPHELD, date(2024, 6, 20), date(2024, 6, 21))
+        case_id = case.id
+        db.session.commit()
+        assert sum(cases.anonymise_closed_before(db.session, date(2024, 7, 1))) == 1
+    page = client.get(f"/cases/{case_id}").text
+    history = page[page.index(">History<") :]
+    for line in (
+        "logged the case",
+        "started Stage 1 response",
+        "changed stage from nothing to “Stage 1 response”; due on from nothing to “1 July 2024”",
+        "changed what the case is about",
+        "Stage 1 response: changed completed on from nothing to “14 June 2024”",
+        "changed stage from “Stage 1 response” to “Closed”; closed on from nothing to “20 June 2024”; "
+        "outcome from nothing to “Upheld”",
+        "took out the family&#39;s details and names at the end of the retention period",
+    ):
+        assert line in history, line
+    assert (
+        "review" not in history and "reference" not in history
+    )  # named, not repeated; numbering is not news
