@@ -6,6 +6,7 @@ import csv
 import functools
 import os
 from collections.abc import Callable, Iterator
+from datetime import date, datetime
 from pathlib import Path
 
 import click
@@ -156,15 +157,9 @@ def install_themes(file: Path | None) -> None:
 def anonymise_cases(closed_before) -> None:
     """Delete the family's details of cases closed longer ago than the retention period
     (FEEDBACK_CASE_RETENTION_YEARS, 6 by default) and redact names from their text."""
-    from datetime import date
-
     from flask import current_app
 
-    today = date.today()
-    years = current_app.config["CASE_RETENTION_YEARS"]
-    cutoff = closed_before.date() if closed_before else data_protection.years_before(today, years)
-    if cutoff > today:
-        raise click.ClickException("The date must not be in the future; nothing was changed.")
+    cutoff = _retention_cutoff(closed_before, "CASE_RETENTION_YEARS")
     set_actor(db.session, None, "cases anonymise")
     places = current_app.config["REDACT_PLACES"]
     changed = _in_batches(cases.anonymise_closed_before(db.session, cutoff, places), "cases")
@@ -238,15 +233,9 @@ def erase_case_contact(email: str, phone: str) -> None:
 def apply_response_retention(submitted_before) -> None:
     """Responses older than FEEDBACK_RESPONSE_RETENTION_YEARS (3 by default) lose their contact details,
     profile and names in comments; their agreement answers, and so every trend, stay."""
-    from datetime import date
-
     from flask import current_app
 
-    today = date.today()
-    years = current_app.config["RESPONSE_RETENTION_YEARS"]
-    cutoff = submitted_before.date() if submitted_before else data_protection.years_before(today, years)
-    if cutoff > today:
-        raise click.ClickException("The date must not be in the future; nothing was changed.")
+    cutoff = _retention_cutoff(submitted_before, "RESPONSE_RETENTION_YEARS")
     set_actor(db.session, None, "responses apply-retention")
     places = current_app.config["REDACT_PLACES"]
     forgotten = _in_batches(data_protection.forget_old_responses(db.session, cutoff, places), "responses")
@@ -254,6 +243,18 @@ def apply_response_retention(submitted_before) -> None:
         f"Forgot the contact details, profile and names of {forgotten} responses submitted before"
         f" {cutoff:%-d %B %Y}."
     )
+
+
+def _retention_cutoff(given: datetime | None, years_setting: str) -> date:
+    """Where a retention command stops: the date given, or the retention period in ``years_setting`` ago.
+    A date to come is refused, before anything is changed."""
+    from flask import current_app
+
+    today = date.today()
+    cutoff = given.date() if given else data_protection.years_before(today, current_app.config[years_setting])
+    if cutoff > today:
+        raise click.ClickException("The date must not be in the future; nothing was changed.")
+    return cutoff
 
 
 def _in_batches(batches: Iterator[int], what: str) -> int:

@@ -222,3 +222,21 @@ def test_erasing_a_familys_details_from_their_cases_keeps_the_cases(app, runner,
             and db.session.get(Case, case_id).outcome is not None
         )
         assert db.session.scalar(sa.select(sa.func.count()).select_from(CaseContact)) == 1
+
+
+def test_cases_anonymise_works_up_to_the_retention_period_or_a_past_date_given(app, runner, demo):
+    with app.app_context():
+        case = db.session.scalar(sa.select(Case).where(Case.closed_on.is_not(None)).order_by(Case.closed_on))
+        case.contact = CaseContact(name="Jo Bloggs")
+        case_id, day_after = case.id, case.closed_on + timedelta(days=1)
+        db.session.commit()
+    refused = runner.invoke(args=["cases", "anonymise", "--closed-before", "2999-01-01"])
+    assert refused.exit_code == 1 and "must not be in the future; nothing was changed" in refused.output
+    default = runner.invoke(args=["cases", "anonymise"])  # six years ago: the demo's cases are newer
+    assert default.exit_code == 0 and default.output.startswith("Anonymised 0 cases closed before")
+    with app.app_context():
+        assert db.session.get(Case, case_id).contact is not None
+    given = runner.invoke(args=["cases", "anonymise", "--closed-before", f"{day_after}"])
+    assert given.exit_code == 0 and f"cases closed before {day_after:%-d %B %Y}." in given.output
+    with app.app_context():
+        assert db.session.get(Case, case_id).contact is None
