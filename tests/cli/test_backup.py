@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from feedback.extensions import db
-from feedback.models import Case, Response, User
+from feedback.models import Answer, Case, Response, User
 
 
 def _counts() -> dict[str, int]:
@@ -46,3 +46,21 @@ def test_a_file_that_is_not_a_backup_is_refused_and_changes_nothing(app, runner,
     assert runner.invoke(args=["restore", "--yes", str(tmp_path / "missing")]).exit_code == 1
     with app.app_context():
         assert _counts() == before
+
+
+def test_what_a_restored_backup_brings_back_is_forgotten_again_by_the_next_retention_run(
+    app, runner, demo, tmp_path
+):
+    target = tmp_path / "before-retention.backup"
+    assert runner.invoke(args=["backup", str(target)]).exit_code == 0
+    retention = ["responses", "apply-retention", "--submitted-before", "2023-04-01"]
+    first = runner.invoke(args=retention)
+    assert first.exit_code == 0 and "names of 0 responses" not in first.output
+    assert runner.invoke(args=["restore", "--yes", str(target)]).exit_code == 0
+    with app.app_context():
+        comment = sa.select(Answer.id).where(Answer.text.like("%Oliver%"))
+        assert db.session.scalar(comment) is not None  # the backup was made before it was forgotten
+        db.session.remove()
+    assert runner.invoke(args=retention).output == first.output  # the same responses, forgotten again
+    with app.app_context():
+        assert db.session.scalar(comment) is None
