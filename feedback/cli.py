@@ -211,15 +211,21 @@ def purge_drafts() -> None:
 @click.option("--phone", default="", help="The phone number they gave.")
 @_writes
 def erase_case_contact(email: str, phone: str) -> None:
-    """Erase a family's details from their cases, on a request to erase; the cases stay, anonymous."""
+    """Erase a family's details from their cases, on a request to erase: contact details, and names in
+    the cases' text; the cases stay, anonymous."""
+    from flask import current_app
+
     set_actor(db.session, None, "cases erase-contact")
     try:
-        references = data_protection.erase_case_contacts(db.session, email=email, phone=phone)
+        references = cases.erase_family_details(
+            db.session, email=email, phone=phone, places=current_app.config["REDACT_PLACES"]
+        )
     except ValueError as error:
         raise click.ClickException(str(error)) from None
     db.session.commit()
     click.echo(
-        f"Erased the details on {len(references)} cases{': ' + ', '.join(references) if references else ''}."
+        f"Erased the family's details and took names out of {len(references)} cases"
+        f"{': ' + ', '.join(references) if references else ''}."
     )
 
 
@@ -304,13 +310,20 @@ def subject_access_command(email: str, phone: str, output: Path) -> None:
 @click.option("--phone", default="", help="The phone number they gave.")
 @_writes
 def erase_contact(email: str, phone: str) -> None:
-    """Erase someone's contact details from every response where they asked for a reply."""
+    """Erase someone's details from every response where they asked for a reply: contact details,
+    profile and names in comments, as retention would later."""
+    from flask import current_app
+
     try:
-        erased = respond.erase_contacts(db.session, email=email, phone=phone)
+        erased = data_protection.erase_response_contacts(
+            db.session, email=email, phone=phone, places=current_app.config["REDACT_PLACES"]
+        )
     except ValueError as error:
         raise click.ClickException(str(error)) from None
     db.session.commit()
-    click.echo(f"Erased the contact details of {erased} responses; their answers stay, anonymous.")
+    click.echo(
+        f"Erased the contact details, profile and names of {erased} responses; their answers stay, anonymous."
+    )
 
 
 @click.command("analyse")

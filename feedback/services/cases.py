@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -42,7 +42,7 @@ from ..models import (
 from ..models.case import case_theme
 from ..models.types import utcnow
 from .audit import HistoryLine, changes_in_words, history_of, redact_copies
-from .data_protection import RETENTION_BATCH
+from .data_protection import RETENTION_BATCH, given
 from .spreadsheet import inert
 from .working_days import add_working_days
 
@@ -133,10 +133,12 @@ def save_case(session: Session, case: Case | None, details: CaseDetails, today: 
     if new:
         case = Case(kind=details.kind, received_on=details.received_on, reference="")
         session.add(case)
+    texts = (details.summary.strip(), details.learning.strip())
+    if case.anonymised_at is not None and (details.contact or texts != (case.summary, case.learning)):
+        case.anonymised_at = None  # what it holds now is forgotten in its turn, by retention or on request
     case.kind = details.kind
     case.received_on = details.received_on
-    case.summary = details.summary.strip()
-    case.learning = details.learning.strip()
+    case.summary, case.learning = texts
     case.themes = _by_ids(session, Theme, details.theme_ids)
     case.areas = _by_ids(session, Area, details.area_ids)
     case.measures = _by_ids(session, Measure, details.measure_ids)
@@ -432,7 +434,7 @@ def _in_words(event: AuditEvent, stage: str) -> str:
         done = {"insert": "started" if stage else "logged", "delete": "removed"}[event.operation]
         return f"{done} {stage or 'the case'}"
     if after.pop("anonymised_at", None):
-        return "took out the family's details and names at the end of the retention period"
+        return "took out the family's details and names"  # by retention or on request: the actor says which
     if not before.get("reference"):
         after.pop("reference", None)  # numbered as it was logged
     words = [f"changed {_TEXTS[key]}" for key in _TEXTS if after.pop(key, None) is not None]
@@ -468,10 +470,7 @@ def anonymise_closed_before(
     (services/data_protection.py): a batch is read in a transaction that only reads, redacted outside
     any, and its changes written in a short one of their own. Call it outside a transaction."""
 
-    @functools.cache
-    def redact(text: str) -> str:
-        return redact_quote(text, places or []).text if text else text
-
+    redact = _redactor(places)
     while True:
         with reading(session):
             rows = session.execute(
@@ -485,14 +484,39 @@ def anonymise_closed_before(
         for row in rows:  # the tagger's work, before the write lock; a text edited since is redacted below
             redact(row.summary)
             redact(row.learning)
-        ids = [row.id for row in rows]
         with writing(session):
-            for case in session.scalars(
-                sa.select(Case).where(Case.id.in_(ids)).options(selectinload(Case.contact))
-            ):
-                case.contact = None
-                case.summary, case.learning = redact(case.summary), redact(case.learning)
-                case.anonymised_at = utcnow()
-            session.flush()
-            redact_copies(session, Case, ids, ("summary", "learning"), redact)
+            _anonymise(session, [row.id for row in rows], redact)
         yield len(rows)
+
+
+def erase_family_details(
+    session: Session, email: str = "", phone: str = "", places: list[str] | None = None
+) -> list[str]:
+    """On a request to erase, the cases where a family gave this email address or phone number are
+    anonymised now, as retention would anonymise them once closed. The cases stay, as the area's record.
+    In the session's transaction; returns the references of the cases changed."""
+    found = sa.select(CaseContact.case_id).where(given(CaseContact, email, phone))
+    ids = list(session.scalars(found))
+    _anonymise(session, ids, _redactor(places))
+    return list(session.scalars(sa.select(Case.reference).where(Case.id.in_(ids)).order_by(Case.reference)))
+
+
+def _redactor(places: list[str] | None) -> Callable[[str], str]:
+    @functools.cache
+    def redact(text: str) -> str:
+        return redact_quote(text, places or []).text if text else text
+
+    return redact
+
+
+def _anonymise(session: Session, case_ids: list[int], redact: Callable[[str], str]) -> None:
+    """The family's details deleted and names redacted from the cases' text and from the audit trail's
+    copies of it, in the session's transaction."""
+    for case in session.scalars(
+        sa.select(Case).where(Case.id.in_(case_ids)).options(selectinload(Case.contact))
+    ):
+        case.contact = None
+        case.summary, case.learning = redact(case.summary), redact(case.learning)
+        case.anonymised_at = utcnow()
+    session.flush()
+    redact_copies(session, Case, case_ids, ("summary", "learning"), redact)

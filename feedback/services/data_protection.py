@@ -1,5 +1,6 @@
 """Data protection duties that are not a page: what we hold about one person (a subject access request),
-and forgetting responses after the retention period."""
+and forgetting responses after the retention period, or sooner when someone asks us to erase their details
+(cases do the same in services/cases.py)."""
 
 from __future__ import annotations
 
@@ -35,24 +36,26 @@ def _plain(value):
     return value
 
 
+def given(model: type[ResponseContact] | type[CaseContact], email: str, phone: str) -> sa.ColumnElement[bool]:
+    """Finds the contact details (of a response or a case) that someone gave, by their email address in
+    any case or their phone number with or without spaces. ValueError if they give neither."""
+    email = email.strip().lower()
+    digits = "".join(c for c in phone if c.isdigit())
+    conditions = []
+    if email:
+        conditions.append(sa.func.lower(model.email) == email)
+    if digits:
+        conditions.append(sa.func.replace(model.phone, " ", "") == digits)
+    if not conditions:
+        raise ValueError("Give an email address or a phone number")
+    return sa.or_(*conditions)
+
+
 def subject_access(session: Session, email: str = "", phone: str = "") -> dict:
     """Everything held about the person with this email address or phone number: survey responses they
     left contact details with (and those responses' answers), cases they raised, and their staff account
     with what they changed. Anonymous responses cannot be found, which is what anonymous means."""
-    email = email.strip().lower()
-    digits = "".join(c for c in phone if c.isdigit())
-    if not email and not digits:
-        raise ValueError("Give an email address or a phone number")
-
-    def matches(model):
-        conditions = []
-        if email:
-            conditions.append(sa.func.lower(model.email) == email)
-        if digits:
-            conditions.append(sa.func.replace(model.phone, " ", "") == digits)
-        return sa.or_(*conditions)
-
-    contacts = session.scalars(sa.select(ResponseContact).where(matches(ResponseContact))).all()
+    contacts = session.scalars(sa.select(ResponseContact).where(given(ResponseContact, email, phone))).all()
     responses = []
     for contact in contacts:
         response = session.scalar(
@@ -80,7 +83,7 @@ def subject_access(session: Session, email: str = "", phone: str = "") -> dict:
                 },
             }
         )
-    case_contacts = session.scalars(sa.select(CaseContact).where(matches(CaseContact))).all()
+    case_contacts = session.scalars(sa.select(CaseContact).where(given(CaseContact, email, phone))).all()
     cases = []
     for contact in case_contacts:
         case = session.scalar(
@@ -153,8 +156,8 @@ def forget_old_responses(
     """Responses submitted before ``cutoff`` lose what could identify their author: contact details are
     deleted, the profile (need, age band, phase, district) is cleared, and comments are redacted, with
     the copies the analyser and quotes keep of them. The agreement answers stay, so trends and readings do
-    not change. Each response is marked forgotten, so
-    that the next run reads only responses that have grown old since.
+    not change. Each response is marked forgotten, so that the next run reads only responses that have
+    grown old since.
 
     Works in batches and yields how many responses each one forgot. A batch is read in a transaction that
     only reads, its comments redacted outside any, and its changes written in a short one of their own: a
@@ -169,21 +172,43 @@ def forget_old_responses(
                 .order_by(Response.id)
                 .limit(batch_size)
             ).all()
-            comments = session.execute(
-                sa.select(Answer.id, Answer.text).where(Answer.response_id.in_(ids), Answer.text.is_not(None))
-            ).all()
+            comments = _comments_of(session, ids)
         if not ids:
             return
         redacted = _redacted(comments, places or [])
         with writing(session):
-            session.execute(sa.delete(ResponseContact).where(ResponseContact.response_id.in_(ids)))
-            profile = {"area_of_need": None, "age_band": None, "school_phase": None, "district": None}
-            session.execute(
-                sa.update(Response).where(Response.id.in_(ids)).values(**profile, forgotten_at=utcnow())
-            )
-            for answer_id, redacted_comment in redacted.items():
-                _forget_comment(session, answer_id, redacted_comment)
+            _forget(session, ids, redacted)
         yield len(ids)
+
+
+def erase_response_contacts(
+    session: Session, email: str = "", phone: str = "", places: list[str] | None = None
+) -> int:
+    """On a request to erase, every response where someone gave this email address or phone number is
+    forgotten now, as retention would forget it later: contact details, profile and names in comments.
+    Their agreement answers stay, anonymous. In the session's transaction; returns how many."""
+    ids = list(
+        session.scalars(sa.select(ResponseContact.response_id).where(given(ResponseContact, email, phone)))
+    )
+    _forget(session, ids, _redacted(_comments_of(session, ids), places or []))
+    return len(ids)
+
+
+def _comments_of(session: Session, response_ids: list[int]) -> list[tuple[int, str]]:
+    query = sa.select(Answer.id, Answer.text).where(
+        Answer.response_id.in_(response_ids), Answer.text.is_not(None)
+    )
+    return [(answer_id, text) for answer_id, text in session.execute(query)]
+
+
+def _forget(session: Session, response_ids: list[int], redacted: dict[int, _RedactedComment]) -> None:
+    session.execute(sa.delete(ResponseContact).where(ResponseContact.response_id.in_(response_ids)))
+    profile = {"area_of_need": None, "age_band": None, "school_phase": None, "district": None}
+    session.execute(
+        sa.update(Response).where(Response.id.in_(response_ids)).values(**profile, forgotten_at=utcnow())
+    )
+    for answer_id, comment in redacted.items():
+        _forget_comment(session, answer_id, comment)
 
 
 @dataclass(frozen=True)
@@ -230,25 +255,3 @@ def _forget_comment(session: Session, answer_id: int, comment: _RedactedComment)
         .where(EntryQuote.original_text == comment.text)
         .values(original_text=comment.redaction)
     )
-
-
-def erase_case_contacts(session: Session, email: str = "", phone: str = "") -> list[str]:
-    """Erase the family's details from their cases, found by email or phone, on a request to erase; the
-    cases themselves (dates, outcome, themes, what we learned) stay, as the area's record. Returns the
-    references of the cases changed."""
-    email = email.strip().lower()
-    digits = "".join(c for c in phone if c.isdigit())
-    conditions = []
-    if email:
-        conditions.append(sa.func.lower(CaseContact.email) == email)
-    if digits:
-        conditions.append(sa.func.replace(CaseContact.phone, " ", "") == digits)
-    if not conditions:
-        raise ValueError("Give an email address or a phone number")
-    contacts = session.scalars(sa.select(CaseContact).where(sa.or_(*conditions))).all()
-    references = []
-    for contact in contacts:
-        references.append(session.get(Case, contact.case_id).reference)
-        session.delete(contact)
-    session.flush()
-    return references

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Protocol
 
-from sqlalchemy import Insert, Select, bindparam, delete, func, insert, or_, select
+from sqlalchemy import Insert, Select, bindparam, delete, insert, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, selectinload
 
@@ -399,19 +399,4 @@ def purge_expired_drafts(session: Session, now: datetime | None = None) -> int:
     """Delete drafts whose resume link has expired, with the answers they held. Submitted drafts go too
     once expired: the confirmation page was the only thing they still served."""
     result = session.execute(delete(SurveyDraft).where(SurveyDraft.expires_at <= (now or utcnow())))
-    return result.rowcount or 0
-
-
-def erase_contacts(session: Session, email: str = "", phone: str = "") -> int:
-    """Erase the contact details someone gave for a reply, found by their email or phone; the anonymous
-    answers stay."""
-    conditions = []
-    if email.strip():
-        conditions.append(func.lower(ResponseContact.email) == email.strip().lower())
-    if phone.strip():
-        digits = "".join(c for c in phone if c.isdigit())
-        conditions.append(func.replace(ResponseContact.phone, " ", "") == digits)
-    if not conditions:
-        raise ValueError("Give an email address or a phone number")
-    result = session.execute(delete(ResponseContact).where(or_(*conditions)))
     return result.rowcount or 0

@@ -231,3 +231,19 @@ def test_anonymising_a_case_redacts_the_copies_its_audit_trail_keeps(app):
             "anonymised_at" in trail[-1].after
             and trail[-1].after["summary"] == db.session.get(Case, case_id).summary
         )
+
+
+def test_an_anonymised_case_given_new_text_or_details_is_anonymised_again_in_its_turn(app):
+    with app.app_context():
+        case = _log(contact=cases.Contact(name="Ann Jones", email="ann@example.org"))
+        assert cases.erase_family_details(db.session, email="ANN@example.org") == [case.reference]
+        assert case.anonymised_at is not None and case.contact is None
+        same = {"kind": CaseKind.COMPLAINT, "received_on": case.received_on, "reference": case.reference}
+        cases.save_case(db.session, case, cases.CaseDetails(**same, summary=case.summary), TODAY)
+        assert case.anonymised_at is not None  # nothing new to forget
+        again = cases.CaseDetails(**same, summary="Mrs Jones rang again.")
+        cases.save_case(db.session, case, again, TODAY)
+        cases.close_case(db.session, case, CaseOutcome.UPHELD, date(2024, 4, 1), TODAY)
+        db.session.commit()
+        assert sum(cases.anonymise_closed_before(db.session, date(2024, 5, 1))) == 1
+        assert "Jones" not in db.session.get(Case, case.id).summary

@@ -546,14 +546,21 @@ def test_expired_drafts_are_purged_with_what_they_held(app, client, runner, demo
     assert tokens == {fresh.rsplit("/", 1)[1]}
 
 
-def test_contact_details_can_be_erased_and_the_answers_stay(app, client, runner, demo):
+def test_erasing_someones_details_forgets_their_responses_and_keeps_the_answers(app, client, runner, demo):
     base = base_of(start(client))
-    for number in range(1, 5):
-        client.post(f"{base}/{number}", data=PAGES[number - 1])
+    pages = [*PAGES[:2], {"q_comment": "My son Oliver is still waiting."}, PAGES[3]]
+    for number, page in enumerate(pages, start=1):
+        client.post(f"{base}/{number}", data=page)
     client.post(f"{base}/5", data={"wants_reply": "yes", "name": "Sam", "phone": "07700 900 982"})
     assert runner.invoke(args=["responses", "erase-contact"]).exit_code == 1
     result = runner.invoke(args=["responses", "erase-contact", "--phone", "07700900982"])
-    assert result.exit_code == 0 and "Erased the contact details of 1 responses" in result.output
+    assert result.exit_code == 0, result.output
+    assert "Erased the contact details, profile and names of 1 responses" in result.output
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(ResponseContact)) == 0
         assert count_new_responses(app) == 1
+        response = db.session.scalar(sa.select(Response).order_by(Response.id.desc()))
+        assert (response.district, response.area_of_need) == (None, None) and response.forgotten_at
+        answers = {answer.question.key: answer for answer in response.answers}
+        assert answers["heard"].agreement is Agreement.AGREE
+        assert "Oliver" not in answers["comment"].text and "still waiting" in answers["comment"].text
