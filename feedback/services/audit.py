@@ -244,9 +244,10 @@ def history_of(session: Session, entity: Any, limit: int = 50) -> list[AuditEven
 def redact_copies(
     session: Session, model: type, ids: Iterable[int], fields: Iterable[str], redact: Callable[[str], str]
 ) -> None:
-    """Retention reaches the trail: in every event of the ``model`` rows ``ids``, the values it kept of
+    """Forgetting reaches the trail: in every event of the ``model`` rows ``ids``, the values it kept of
     ``fields``, before and after, are replaced by their redactions. Otherwise a case's summary, redacted
-    at the end of the retention period, would live on with the family's names in the trail of its edits.
+    at the end of the retention period or on a request to erase, would live on with the family's names in
+    the trail of its edits.
     Flush first, so that the event of the redaction being made is among them."""
     fields = tuple(fields)
 

@@ -102,15 +102,16 @@ class CommentFindings:
             self.links = [link for link in self.links if link[0] not in answer_ids]
 
 
-# A retention batch marks its responses forgotten a moment before it commits their redaction, so a run that
-# began reading a little after the mark may still have read the comments as they were.
+# Retention (or a request to erase) marks responses forgotten a moment before it commits their redaction, so
+# a run that began reading a little after the mark may still have read the comments as they were.
 FORGOTTEN_MARGIN = timedelta(minutes=5)
 
 
 def forgotten_since(session: Session, moment: datetime) -> set[int]:
-    """The comments that retention redacted (services/data_protection.py) after ``moment``, or just before:
-    a run that began reading at ``moment`` may have read them as they were, and what it read of them must
-    not be stored to outlive their redaction. Few or none, found by a scan of the responses."""
+    """The comments redacted (services/data_protection.py: by retention, or on a request to erase) after
+    ``moment``, or just before: a run that began reading at ``moment`` may have read them as they were,
+    and what it read of them must not be stored to outlive their redaction. Few or none, found by a scan
+    of the responses."""
     return set(
         session.scalars(
             sa.select(Answer.id)
