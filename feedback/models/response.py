@@ -12,6 +12,7 @@ from ..extensions import db
 from .survey import Question, Survey, SurveyVariant
 from .theme import Theme
 from .types import UTCDateTime, checked_enum, utcnow
+from .user import User
 
 
 class Agreement(enum.Enum):
@@ -127,6 +128,13 @@ class ResponseContact(db.Model):
     email: Mapped[str] = mapped_column(sa.String(254), default="")
     phone: Mapped[str] = mapped_column(sa.String(40), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The confirmation page promises a reply within a few working days (services/replies.py): who replied,
+    # and when, is kept with the request.
+    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    replied_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+
+    response: Mapped[Response] = relationship()
+    replied_by: Mapped[User | None] = relationship()
 
 
 comment_theme = sa.Table(

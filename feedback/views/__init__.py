@@ -32,6 +32,7 @@ def register(app: Flask) -> None:
         main,
         plans,
         published,
+        replies,
         respond,
         surveys,
         themes,
@@ -61,6 +62,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(api.bp)
     app.register_blueprint(entries.bp)
     app.register_blueprint(users.bp)
+    app.register_blueprint(replies.bp)
     errors.register(app)
 
     @app.context_processor
@@ -78,6 +80,7 @@ def _navigation_items() -> list[dict]:
         ("plans.index", "Plans"),
         ("surveys.index", "Surveys"),
         ("cases.index", "Cases"),
+        ("replies.index", "Replies"),
         ("themes.index", "Themes"),
         ("entries.index", "You said, we did"),
         ("analysis.runs", "Analysis"),

@@ -14,7 +14,7 @@ from ..database import READS_ONLY, is_busy
 from ..extensions import csrf, db
 from ..forms.respond import build_page_form, field_name, page_values, saved_data
 from ..models import Channel, Survey, SurveyDraft
-from ..services import ratelimit, respond, shapes
+from ..services import ratelimit, replies, respond, shapes
 from .access import public
 from .errors import RETRY_AFTER_SECONDS
 from .guards import TOO_MANY, counts_its_own_posts, public_post_limit
@@ -183,7 +183,9 @@ def done(slug: str, token: str):
     draft = respond.find_draft(db.session, survey.id, token)
     if draft is None or not draft.submitted:
         abort(404)
-    return render_template("respond/done.html", survey=survey, draft=draft)
+    return render_template(
+        "respond/done.html", survey=survey, draft=draft, reply_working_days=replies.REPLY_WORKING_DAYS
+    )
 
 
 CLIENT_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")

@@ -6,7 +6,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from feedback.extensions import db
-from feedback.models import Case, Measure, Role, Survey, Theme, User
+from feedback.models import Case, Measure, Response, ResponseContact, Role, Survey, Theme, User
+from feedback.models.types import utcnow
 from feedback.services import analysis, surveys, users
 from tests.browser.conftest import axe_violations
 
@@ -81,6 +82,9 @@ def test_axe_finds_no_violations_on_the_analyser_and_case_pages(live_app, live_s
                 measure_ids=[],
                 wordings=standard,
             )
+        latest = db.session.scalars(sa.select(Response.id).order_by(Response.id.desc()).limit(2)).all()
+        db.session.add(ResponseContact(response_id=latest[0], name="Jo Bloggs", email="jo@example.org"))
+        db.session.add(ResponseContact(response_id=latest[1], phone="07700 900461", replied_at=utcnow()))
         db.session.commit()
         draft_id, removable = draft.id, draft.questions[1].id
         opened_question = db.session.get(Survey, survey_id).questions[0].id
@@ -107,6 +111,8 @@ def test_axe_finds_no_violations_on_the_analyser_and_case_pages(live_app, live_s
         ("stage", f"/cases/{case_id}/stage"),
         ("close", f"/cases/{case_id}/close"),
         ("cases dashboard", "/cases/dashboard"),
+        ("replies waiting", "/replies"),
+        ("replies answered", "/replies?show=replied"),
         ("measure counting cases", f"/measures/{measure_id}/edit"),
         ("measure with chart", f"/measures/{measure_id}"),
         ("brag on a page", "/plans/1/brag"),

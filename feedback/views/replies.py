@@ -1,0 +1,41 @@
+"""Replies families asked for: who is waiting, and recording that someone replied."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..extensions import db
+from ..models import Role
+from ..services import replies
+from .access import require_role
+
+bp = Blueprint("replies", __name__, url_prefix="/replies")
+
+
+@bp.get("")
+@require_role(Role.STAFF)
+def index():
+    answered = request.args.get("show") == "replied"
+    return render_template(
+        "replies/index.html",
+        requests=replies.requests(db.session, replied=answered),
+        answered=answered,
+        waiting=replies.waiting_count(db.session),
+        working_days=replies.REPLY_WORKING_DAYS,
+        today=date.today(),
+    )
+
+
+@bp.post("/<int:contact_id>/replied")
+@require_role(Role.STAFF)
+def replied(contact_id: int):
+    done = replies.mark_replied(db.session, contact_id, current_user) or abort(404)
+    who = f"{done.name or 'the family'} ({done.email or done.phone})"
+    if done.replied_by == current_user.email:
+        flash(f"Recorded that you replied to {who}.", "success")
+    else:
+        flash(f"{done.replied_by or 'Someone'} had already recorded a reply to {who}.", "success")
+    return redirect(url_for(".index"))

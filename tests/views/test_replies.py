@@ -1,0 +1,64 @@
+"""A family who asks for a reply is on the staff's list until someone records that they replied."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+
+from feedback.extensions import db
+from feedback.models import ResponseContact, Role
+from feedback.services import replies
+from feedback.services.working_days import add_working_days
+
+from ..conftest import csrf_token_from
+from .test_respond import PAGES, base_of, start
+
+
+def _ask_for_a_reply(client, name: str, email: str) -> None:
+    base = base_of(start(client))
+    pages = [*PAGES[:2], {"q_comment": "Nobody has answered my emails about transport."}, PAGES[3]]
+    for number, page in enumerate(pages, start=1):
+        client.post(f"{base}/{number}", data=page)
+    done = client.post(f"{base}/5", data={"wants_reply": "yes", "name": name, "email": email})
+    assert "we will contact you within 10 working days" in client.get(done.location).text
+
+
+def test_staff_see_who_is_waiting_and_record_a_reply_once(app, client, login, demo):
+    _ask_for_a_reply(client, "Jo Bloggs", "jo@example.org")
+    assert client.get("/replies").status_code == 302  # families never see it
+    email = login(Role.STAFF)
+    waiting = client.get("/replies").text
+    reply_by = add_working_days(date.today(), 10)
+    assert f"Reply by {reply_by:%-d %B %Y}" in waiting and "Waiting for a reply (1)" in waiting
+    assert "Jo Bloggs" in waiting and 'href="mailto:jo%40example.org"' in waiting
+    assert "Nobody has answered my emails about transport." in waiting
+    with app.app_context():
+        contact_id = db.session.scalar(sa.select(ResponseContact.id))
+
+    token = csrf_token_from(waiting)
+    marked = client.post(f"/replies/{contact_id}/replied", data={"csrf_token": token}, follow_redirects=True)
+    assert "Recorded that you replied to Jo Bloggs (jo@example.org)." in marked.text
+    assert "Nobody is waiting for a reply." in marked.text and "Waiting for a reply (0)" in marked.text
+    answered = client.get("/replies?show=replied").text
+    assert f"Replied {date.today():%-d %B %Y} by {email}" in answered and "Jo Bloggs" in answered
+
+    login(Role.STAFF)  # a colleague who tries to record it again changes nothing
+    again = client.post(f"/replies/{contact_id}/replied", data={"csrf_token": token}, follow_redirects=True)
+    assert f"{email} had already recorded a reply to Jo Bloggs" in again.text
+    with app.app_context():
+        assert replies.requests(db.session, replied=True)[0].replied_by == email
+
+
+def test_a_request_that_is_gone_or_a_post_without_a_token_changes_nothing(app, client, login, demo):
+    _ask_for_a_reply(client, "Sam", "sam@example.org")
+    login(Role.STAFF)
+    token = csrf_token_from(client.get("/replies").text)
+    assert client.post("/replies/999999/replied", data={"csrf_token": token}).status_code == 404
+    with app.app_context():
+        contact_id = db.session.scalar(sa.select(ResponseContact.id))
+    app.config["WTF_CSRF_ENABLED"] = True
+    refused = client.post(f"/replies/{contact_id}/replied")
+    assert refused.status_code == 400
+    with app.app_context():
+        assert db.session.get(ResponseContact, contact_id).replied_at is None
