@@ -53,8 +53,9 @@ def from_environment(instance_path: Path, given: dict | None = None) -> dict:
                     f"FEEDBACK_{kind}_RETENTION_YEARS must be a whole number of years, not {retention!r}"
                 )
             settings[f"{kind}_RETENTION_YEARS"] = int(retention)
-    if os.environ.get("FEEDBACK_PRIVACY_CONTACT"):
-        settings["PRIVACY_CONTACT"] = os.environ["FEEDBACK_PRIVACY_CONTACT"].strip()
+    for contact in ("PRIVACY_CONTACT", "ACCESSIBILITY_CONTACT"):
+        if os.environ.get(f"FEEDBACK_{contact}"):
+            settings[contact] = os.environ[f"FEEDBACK_{contact}"].strip()
     places = os.environ.get("FEEDBACK_REDACT_PLACES")
     if places:
         settings["REDACT_PLACES"] = [p.strip() for p in places.split(";") if p.strip()]
@@ -112,3 +113,5 @@ class Defaults:
     RESPONSE_RETENTION_YEARS = 3
     # How families reach the data protection officer, on the privacy notice: an address, email or page.
     PRIVACY_CONTACT = ""
+    # How people ask for a survey in another format or report a problem, on the accessibility statement.
+    ACCESSIBILITY_CONTACT = ""

@@ -34,13 +34,15 @@ def test_configuration_comes_from_the_environment(monkeypatch, tmp_path):
     assert settings["FEEDBACK_ANALYSIS_CRON"] == "*/15 * * * *"
 
 
-def test_retention_periods_and_the_privacy_contact_come_from_the_environment(monkeypatch, tmp_path):
+def test_retention_periods_and_the_contacts_come_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("FEEDBACK_RESPONSE_RETENTION_YEARS", "5")
     monkeypatch.setenv("FEEDBACK_CASE_RETENTION_YEARS", "7")
     monkeypatch.setenv("FEEDBACK_PRIVACY_CONTACT", " dpo@council.example ")
+    monkeypatch.setenv("FEEDBACK_ACCESSIBILITY_CONTACT", "0300 000 0000 ")
     settings = config.from_environment(tmp_path)
     assert (settings["RESPONSE_RETENTION_YEARS"], settings["CASE_RETENTION_YEARS"]) == (5, 7)
     assert settings["PRIVACY_CONTACT"] == "dpo@council.example"
+    assert settings["ACCESSIBILITY_CONTACT"] == "0300 000 0000"
     monkeypatch.setenv("FEEDBACK_RESPONSE_RETENTION_YEARS", "three")
     with pytest.raises(ValueError, match="FEEDBACK_RESPONSE_RETENTION_YEARS must be a whole number"):
         config.from_environment(tmp_path)

@@ -32,6 +32,14 @@ def privacy():
     )
 
 
+@bp.get("/accessibility")
+@public
+def accessibility():
+    """The accessibility statement a public sector website must publish: what people can expect, how the
+    pages are tested, how to ask for another format, and where to complain."""
+    return render_template("main/accessibility.html", contact=current_app.config["ACCESSIBILITY_CONTACT"])
+
+
 @bp.get("/healthz")
 @public
 def healthz():

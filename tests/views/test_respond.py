@@ -86,6 +86,16 @@ def test_the_privacy_notice_says_what_is_kept_for_how_long_and_how_to_ask(app, c
     assert "contact the council for your area" in " ".join(client.get("/privacy").text.split())
 
 
+def test_the_accessibility_statement_says_how_to_ask_for_another_format(app, client, demo):
+    assert '<a class="govuk-footer__link" href="/accessibility">' in client.get("/s/live-feedback").text
+    app.config["ACCESSIBILITY_CONTACT"] = "0300 000 0000"
+    statement = " ".join(client.get("/accessibility").text.split())
+    assert "WCAG) version 2.2 at level AA" in statement and "on paper, in large print" in statement
+    assert "contact: 0300 000 0000" in statement and "Equality Advisory and Support Service" in statement
+    app.config["ACCESSIBILITY_CONTACT"] = ""
+    assert "contact the council for your area" in " ".join(client.get("/accessibility").text.split())
+
+
 def test_the_start_page_explains_privacy_and_offers_other_versions(client, demo):
     page = client.get("/s/live-feedback").text
     assert "Tell us how it feels" in page and "about 3 minutes" in page
