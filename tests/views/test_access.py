@@ -12,6 +12,7 @@ PUBLIC_ENDPOINTS = {
     "main.index",
     "main.healthz",
     "main.privacy",
+    "main.accessibility",
     "auth.login",
     "auth.logout",
     "auth.code",  # the second sign-in step: only for a session that has just given the right password
