@@ -307,8 +307,12 @@ def _filtered(query, filters: CaseFilter, today: date):
     return query
 
 
+def count_cases(session: Session, filters: CaseFilter, today: date) -> int:
+    return session.scalar(_filtered(sa.select(sa.func.count(Case.id)), filters, today))
+
+
 def list_cases(session: Session, filters: CaseFilter, page: int, today: date) -> tuple[list[Case], int]:
-    total = session.scalar(_filtered(sa.select(sa.func.count(Case.id)), filters, today))
+    total = count_cases(session, filters, today)
     cases = session.scalars(
         _filtered(sa.select(Case), filters, today)
         .order_by(Case.received_on.desc(), Case.id.desc())

@@ -59,6 +59,16 @@ def waiting_count(session: Session) -> int:
     )
 
 
+def overdue_count(session: Session, today: date) -> int:
+    """Those still waiting whose reply was due before ``today``."""
+    sent = session.scalars(
+        sa.select(Response.submitted_at)
+        .join(ResponseContact, ResponseContact.response_id == Response.id)
+        .where(ResponseContact.replied_at.is_(None))
+    )
+    return sum(1 for at in sent if add_working_days(at.date(), REPLY_WORKING_DAYS) < today)
+
+
 def mark_replied(session: Session, contact_id: int, user: User) -> ReplyRequest | None:
     """Record that ``user`` replied; a request already marked keeps who replied first. None if there is no
     such request (its details may have been erased meanwhile)."""

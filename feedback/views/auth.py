@@ -19,10 +19,10 @@ bp = Blueprint("auth", __name__)
 def _safe_next(target: str | None) -> str:
     """Only a path on this site; never an absolute or protocol-relative URL from the query string."""
     if not target:
-        return url_for("plans.index")
+        return url_for("main.home")
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return url_for("plans.index")
+        return url_for("main.home")
     return target
 
 

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import text
 
 from ..extensions import db
-from ..services import respond
-from .access import public
+from ..models import Role
+from ..services import respond, worklist
+from .access import public, require_role
 
 bp = Blueprint("main", __name__)
 
@@ -15,8 +18,15 @@ bp = Blueprint("main", __name__)
 @public
 def index():
     if current_user.is_authenticated:
-        return redirect(url_for("plans.index"))
+        return redirect(url_for(".home"))
     return render_template("main/index.html")
+
+
+@bp.get("/home")
+@require_role(Role.STAFF)
+def home():
+    """Where staff land after signing in: what is waiting for them, each with a link to it."""
+    return render_template("main/home.html", work=worklist.work(db.session, date.today()))
 
 
 @bp.get("/privacy")

@@ -90,6 +90,7 @@ def test_axe_finds_no_violations_on_the_analyser_and_case_pages(live_app, live_s
         opened_question = db.session.get(Survey, survey_id).questions[0].id
     seen = {}
     for name, path in [
+        ("what is waiting", "/home"),
         ("runs", "/analysis"),
         ("survey with its history", f"/surveys/{survey_id}"),
         ("draft survey, questions to move", f"/surveys/{draft_id}"),

@@ -16,7 +16,7 @@ def test_sign_in_with_the_right_password(client, make_user):
     _, email = make_user(Role.COORDINATOR)
     response = client.post("/login", data={"email": email.upper(), "password": PASSWORD})
     assert response.status_code == 302
-    assert response.location == "/plans"
+    assert response.location == "/home"
     assert client.get("/plans").status_code == 200
 
 
@@ -44,9 +44,9 @@ def test_next_only_redirects_within_the_site(client, make_user):
     _, email = make_user()
     for target, expected in (
         ("/plans/1", "/plans/1"),
-        ("https://evil.example/", "/plans"),
-        ("//evil.example/x", "/plans"),
-        ("javascript:alert(1)", "/plans"),
+        ("https://evil.example/", "/home"),
+        ("//evil.example/x", "/home"),
+        ("javascript:alert(1)", "/home"),
     ):
         client.post("/logout")
         response = client.post(f"/login?next={target}", data={"email": email, "password": PASSWORD})

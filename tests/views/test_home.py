@@ -1,0 +1,41 @@
+"""Staff land on what is waiting for the team, each with a link to it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from feedback.extensions import db
+from feedback.models import AnalysisRun, ImpactStatus, Measure, Response, ResponseContact, Role, RunStatus
+from feedback.models.types import utcnow
+
+
+def _text(client, path: str) -> str:
+    return " ".join(client.get(path).text.split())
+
+
+def test_staff_land_on_what_is_waiting_with_links_to_it(app, client, login, demo):
+    assert client.get("/home").status_code == 302  # not for families
+    with app.app_context():
+        newest, older = db.session.scalars(sa.select(Response.id).order_by(Response.id.desc()).limit(2))
+        db.session.add(ResponseContact(response_id=newest, email="jo@example.org"))  # sent in 2023: overdue
+        db.session.add(ResponseContact(response_id=older, email="sam@example.org", replied_at=utcnow()))
+        db.session.add(AnalysisRun(status=RunStatus.FAILED, finished_at=utcnow() - timedelta(hours=1)))
+        measure = db.session.scalar(sa.select(Measure).order_by(Measure.id).limit(1))
+        measure.suggested_status, measure.reported_status = ImpactStatus.RED, ImpactStatus.GREEN
+        db.session.commit()
+    login(Role.STAFF)
+    page = _text(client, "/home")
+    assert "1 family is waiting for a reply" in page and "1 overdue" in page and 'href="/replies"' in page
+    assert "The last run failed on" in page and 'href="/analysis"' in page
+    assert 'href="/cases?state=' in page
+    assert "1 measure has a reported status that differs from the suggested one" in page
+
+
+def test_with_nothing_waiting_the_page_says_so(client, login):
+    login(Role.STAFF)
+    page = _text(client, "/home")
+    assert "Nothing is waiting for anyone in the team." in page
+    assert "Nobody is waiting for a reply" in page and "No run has finished yet" in page
+    assert "0 open" in page and "No entry is waiting for approval" in page
