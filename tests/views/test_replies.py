@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 
 import sqlalchemy as sa
 
 from feedback.extensions import db
-from feedback.models import ResponseContact, Role
+from feedback.models import Response, ResponseContact, Role
 from feedback.services import replies
 from feedback.services.working_days import add_working_days
 
@@ -62,3 +63,14 @@ def test_a_request_that_is_gone_or_a_post_without_a_token_changes_nothing(app, c
     assert refused.status_code == 400
     with app.app_context():
         assert db.session.get(ResponseContact, contact_id).replied_at is None
+
+
+def test_a_long_list_says_it_shows_the_longest_waiting(app, client, login, demo, monkeypatch):
+    with app.app_context():
+        for response_id in db.session.scalars(sa.select(Response.id).order_by(Response.id).limit(3)):
+            db.session.add(ResponseContact(response_id=response_id, phone="07700 900461"))
+        db.session.commit()
+    monkeypatch.setattr(replies, "requests", functools.partial(replies.requests, limit=2))
+    login(Role.STAFF)
+    page = client.get("/replies").text
+    assert "Waiting for a reply (3)" in page and "Showing the 2 who have waited longest." in page
