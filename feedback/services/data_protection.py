@@ -70,6 +70,7 @@ def subject_access(session: Session, email: str = "", phone: str = "") -> dict:
                 "survey": response.survey.title,
                 "submitted_at": _plain(response.submitted_at),
                 "contact": {"name": contact.name, "email": contact.email, "phone": contact.phone},
+                "replied_at": _plain(contact.replied_at),  # when staff recorded their reply, if they have
                 "profile": {
                     "role": _plain(response.respondent_role),
                     "area_of_need": response.area_of_need,

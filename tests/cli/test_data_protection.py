@@ -57,6 +57,7 @@ def test_a_subject_access_export_finds_their_responses_cases_and_nothing_else(ap
     assert (
         len(found["survey_responses"]) == 1
         and found["survey_responses"][0]["profile"]["district"] == "Warwick"
+        and found["survey_responses"][0]["replied_at"] is None
     )
     assert "else@example.org" not in out.read_text() and oct(out.stat().st_mode)[-3:] == "600"
     by_phone = tmp_path / "by-phone.json"
