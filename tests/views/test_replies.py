@@ -74,3 +74,18 @@ def test_a_long_list_says_it_shows_the_longest_waiting(app, client, login, demo,
     login(Role.STAFF)
     page = client.get("/replies").text
     assert "Waiting for a reply (3)" in page and "Showing the 2 who have waited longest." in page
+
+
+def test_what_a_family_typed_is_shown_as_text_never_as_markup(app, client, login, demo):
+    with app.app_context():
+        response_id = db.session.scalar(sa.select(Response.id).order_by(Response.id.desc()).limit(1))
+        db.session.add(
+            ResponseContact(
+                response_id=response_id, name="<script>alert(1)</script>", email='x"><b>@example.org'
+            )
+        )
+        db.session.commit()
+    login(Role.STAFF)
+    page = client.get("/replies").text
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert '"><b>' not in page and 'href="mailto:x%22%3E%3Cb%3E%40example.org"' in page
