@@ -25,6 +25,7 @@ def register(app: Flask) -> None:
         api,
         auth,
         cases,
+        data_protection,
         entries,
         errors,
         guards,
@@ -63,6 +64,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(entries.bp)
     app.register_blueprint(users.bp)
     app.register_blueprint(replies.bp)
+    app.register_blueprint(data_protection.bp)
     errors.register(app)
 
     @app.context_processor
@@ -86,7 +88,7 @@ def _navigation_items() -> list[dict]:
         ("analysis.runs", "Analysis"),
     ]
     if current_user.has_role(Role.ADMIN):
-        items.append(("users.index", "Users"))
+        items += [("users.index", "Users"), ("data_protection.find", "Data protection")]
     current = request.endpoint or ""
     return [
         {"href": url_for(endpoint), "text": text, "active": current.split(".")[0] == endpoint.split(".")[0]}

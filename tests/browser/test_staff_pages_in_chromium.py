@@ -147,13 +147,23 @@ def test_axe_finds_no_violations_on_the_account_pages(live_app, live_server, pho
         ("add a user", "/users/new"),
         ("a user with a second step", f"/users/{other_id}"),
         ("change your password", "/account/password"),
+        ("data protection", "/data-protection"),
     ]:
         seen[name] = _violations_at(page, live_server + path, axe_source)
     for name, path in [
         ("add a user with errors", "/users/new"),
         ("password with errors", "/account/password"),
+        ("data protection with errors", "/data-protection"),
     ]:
         seen[name] = _violations_when_refused(page, live_server + path, axe_source)
+    page.goto(f"{live_server}/data-protection")
+    page.fill("#email", "with-two-steps@example.org")
+    page.get_by_role("button", name="Find what we hold").click()
+    page.wait_for_selector("h1:has-text('What we hold about them')")
+    seen["what we hold"] = axe_violations(page, axe_source)
+    page.get_by_role("button", name="Erase their details").click()
+    page.wait_for_selector(".govuk-error-summary")
+    seen["erasing refused"] = axe_violations(page, axe_source)
     seen["a new password refused"] = _violations_when_refused(
         page, f"{live_server}/users/{other_id}", axe_source, {"#password": "short"}, "text=Set password"
     )

@@ -74,6 +74,9 @@ FORMS = st.dictionaries(
             "value",
             "n",
             "note",
+            "email",
+            "phone",
+            "confirmed",
         ]
     ),  # fmt: skip
     VALUE,
@@ -90,6 +93,8 @@ POSTS = [
     "/entries/1/withdraw",
     "/measures/1/edit",
     "/measures/1/readings/new",
+    "/data-protection",
+    "/data-protection/erase",
 ]
 
 

@@ -1,0 +1,51 @@
+"""Finding someone's data for a subject access or erasure request, as an admin does it in the browser."""
+
+from __future__ import annotations
+
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovSubmitInput, GovTextInput
+from wtforms import BooleanField, StringField, SubmitField
+from wtforms.validators import Length
+
+from .base import BaseForm
+
+
+class PersonForm(BaseForm):
+    email = StringField(
+        "Email address",
+        widget=GovTextInput(),
+        description="The one they gave us.",
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        validators=[Length(max=254, message="Email address must be 254 characters or fewer")],
+    )
+    phone = StringField(
+        "Phone number",
+        widget=GovTextInput(),
+        description="Spaces do not matter.",
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        validators=[Length(max=40, message="Phone number must be 40 characters or fewer")],
+    )
+    submit = SubmitField("Find what we hold", widget=GovSubmitInput())
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        if not (self.email.data or "").strip() and not any(c.isdigit() for c in self.phone.data or ""):
+            self.email.errors.append("Enter the email address or the phone number they gave")
+            return False
+        return True
+
+
+class EraseForm(PersonForm):
+    confirmed = BooleanField(
+        "I have checked that the request comes from this person, and that nothing we must keep is affected",
+        widget=GovCheckboxInput(),
+    )
+    submit = SubmitField("Erase their details", widget=GovSubmitInput())
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        if not self.confirmed.data:
+            self.confirmed.errors.append("Confirm that you have checked the request")
+            return False
+        return True
