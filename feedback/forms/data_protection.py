@@ -9,21 +9,20 @@ from wtforms.validators import Length
 from .base import BaseForm
 
 
+def _given(label: str, hint: str, longest: int) -> StringField:
+    """A contact detail as the person gave it to us, to look for."""
+    return StringField(
+        label,
+        widget=GovTextInput(),
+        description=hint,
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        validators=[Length(max=longest, message=f"{label} must be {longest} characters or fewer")],
+    )
+
+
 class PersonForm(BaseForm):
-    email = StringField(
-        "Email address",
-        widget=GovTextInput(),
-        description="The one they gave us.",
-        filters=[lambda value: value.strip() if isinstance(value, str) else value],
-        validators=[Length(max=254, message="Email address must be 254 characters or fewer")],
-    )
-    phone = StringField(
-        "Phone number",
-        widget=GovTextInput(),
-        description="Spaces do not matter.",
-        filters=[lambda value: value.strip() if isinstance(value, str) else value],
-        validators=[Length(max=40, message="Phone number must be 40 characters or fewer")],
-    )
+    email = _given("Email address", "The one they gave us.", 254)
+    phone = _given("Phone number", "Spaces do not matter.", 40)
     submit = SubmitField("Find what we hold", widget=GovSubmitInput())
 
     def validate(self, extra_validators=None) -> bool:
