@@ -149,9 +149,8 @@ def test_a_comment_forgotten_while_the_analyser_reads_it_is_read_again_as_redact
 
         def forgotten_meanwhile(*args, **kwargs):
             found = read_comments(*args, **kwargs)
-            with sa.orm.Session(
-                db.engine
-            ) as housekeeping:  # the scheduler's other job, on its own connection
+            # The scheduler's other job, on a connection of its own.
+            with sa.orm.Session(db.engine) as housekeeping:
                 assert sum(data_protection.forget_old_responses(housekeeping, cutoff)) > 0
             return found
 

@@ -164,6 +164,5 @@ def test_a_case_page_tells_its_history_in_words(app, client, login):
         "system: took out the family&#39;s details and names",
     ):
         assert line in history, line
-    assert (
-        "review" not in history and "reference" not in history
-    )  # named, not repeated; numbering is not news
+    # The summary is named, not repeated; the number a case is given as it is logged is not news.
+    assert "review" not in history and "reference" not in history
