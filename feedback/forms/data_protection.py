@@ -15,6 +15,7 @@ def _given(label: str, hint: str, longest: int) -> StringField:
         label,
         widget=GovTextInput(),
         description=hint,
+        default="",  # a form sent without the field still gives the services a string
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
         validators=[Length(max=longest, message=f"{label} must be {longest} characters or fewer")],
     )

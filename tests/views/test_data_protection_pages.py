@@ -72,6 +72,8 @@ def test_looking_for_nobody_gets_a_message_beside_the_field(client, login, demo)
         refused = client.post("/data-protection", data={"csrf_token": token, **data})
         assert refused.status_code == 400
         assert "Enter the email address or the phone number they gave" in refused.text
+    only_email = client.post("/data-protection", data={"csrf_token": token, "email": "nobody@example.org"})
+    assert only_email.status_code == 200 and "0 where they asked for a reply" in only_email.text
     too_long = client.post("/data-protection", data={"csrf_token": token, "email": "a" * 300})
     assert too_long.status_code == 400 and "Email address must be 254 characters or fewer" in too_long.text
     assert client.post("/data-protection/export", data={"csrf_token": token}).status_code == 400
