@@ -66,7 +66,12 @@ def overdue_count(session: Session, today: date) -> int:
         .join(ResponseContact, ResponseContact.response_id == Response.id)
         .where(ResponseContact.replied_at.is_(None))
     )
-    return sum(1 for at in sent if add_working_days(at.date(), REPLY_WORKING_DAYS) < today)
+    return sum(1 for at in sent if reply_by(at) < today)
+
+
+def reply_by(sent_at: datetime) -> date:
+    """The day a reply is due, as the confirmation page promised it."""
+    return add_working_days(sent_at.date(), REPLY_WORKING_DAYS)
 
 
 def mark_replied(session: Session, contact_id: int, user: User) -> ReplyRequest | None:
@@ -93,7 +98,7 @@ def _request(contact: ResponseContact) -> ReplyRequest:
         id=contact.id,
         survey=response.survey.title,
         sent_at=sent,
-        reply_by=add_working_days(sent.date(), REPLY_WORKING_DAYS),
+        reply_by=reply_by(sent),
         name=contact.name,
         email=contact.email,
         phone=contact.phone,
