@@ -66,7 +66,22 @@ def from_environment(instance_path: Path, given: dict | None = None) -> dict:
         settings["SECRET_KEY"] = os.environ.get("FEEDBACK_SECRET_KEY") or _instance_secret_key(instance_path)
     if "SQLALCHEMY_DATABASE_URI" not in given:
         settings["SQLALCHEMY_DATABASE_URI"] = _database_url(instance_path)
+    if "SQLALCHEMY_ENGINE_OPTIONS" not in given:
+        url = given.get("SQLALCHEMY_DATABASE_URI") or settings["SQLALCHEMY_DATABASE_URI"]
+        settings["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(url)
     return settings
+
+
+def engine_options(url: str) -> dict:
+    """hide_parameters: a database error's message would otherwise carry the row's values (an email, a
+    child's name) into the log.
+
+    pool_pre_ping: PostgreSQL can close a pooled connection between two requests (a restart, an idle
+    timeout), and a ping on taking it from the pool finds that before a request does. A SQLite file has
+    no server to go away, and there the ping would only cost every request a query of its own (a
+    submission takes two connections from the pool, so two).
+    """
+    return {"hide_parameters": True, "pool_pre_ping": not url.startswith("sqlite")}
 
 
 def _parse_limit(text: str) -> tuple[int, int]:
@@ -93,9 +108,6 @@ class Defaults:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = True
-    # hide_parameters: a database error's message would otherwise carry the row's values (an email, a
-    # child's name) into the log.
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
     SQLALCHEMY_RECORD_QUERIES = False
     WTF_CSRF_TIME_LIMIT = None  # the session's own lifetime bounds the token
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024

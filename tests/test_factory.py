@@ -34,6 +34,16 @@ def test_configuration_comes_from_the_environment(monkeypatch, tmp_path):
     assert settings["FEEDBACK_ANALYSIS_CRON"] == "*/15 * * * *"
 
 
+def test_only_a_database_with_a_server_is_pinged_before_its_connection_is_used(app, monkeypatch, tmp_path):
+    monkeypatch.setenv("FEEDBACK_DATABASE_URL", "postgres://user:pw@db.internal/feedback")
+    assert config.from_environment(tmp_path)["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
+    monkeypatch.setenv("FEEDBACK_DATABASE_URL", f"sqlite:///{tmp_path / 'f.sqlite3'}")
+    assert config.from_environment(tmp_path)["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is False
+    with app.app_context():  # the test app is built with an overridden URL: the options follow it
+        assert db.engine.pool._pre_ping is (db.engine.dialect.name == "postgresql")
+        assert db.engine.hide_parameters is True
+
+
 def test_retention_periods_and_the_contacts_come_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("FEEDBACK_RESPONSE_RETENTION_YEARS", "5")
     monkeypatch.setenv("FEEDBACK_CASE_RETENTION_YEARS", "7")
