@@ -1,10 +1,11 @@
 """The floor for a web layer that stores: Flask behind the same gunicorn, doing the database work a
 submission needs with sqlite3 and nothing else.
 
-It reads the survey's row, counts the post in the rate limit, and stores the response and its answers in
-one transaction with the app's pragmas, writers taking turns at the lock as the app's do
-(feedback/database.py). There is no ORM, no form, no hook and no message for a wrong answer: what the
-feedback line costs beyond this one is the price of the framework the app is written in.
+It reads the survey's row (its version and questions once, as the app keeps a survey's shape), counts
+the post in the rate limit, and stores the response and its answers in one transaction with the app's
+pragmas, writers taking turns at the lock as the app's do (feedback/database.py). There is no ORM, no
+form, no hook and no message for a wrong answer: what the feedback line costs beyond this one is the
+price of the framework the app is written in.
 """
 
 import fcntl
@@ -29,21 +30,23 @@ def _database() -> tuple:
         for pragma in SQLITE_PRAGMAS:
             connection.execute(f"PRAGMA {pragma}")
         turn = os.open(f"{path}-writers", os.O_RDWR | os.O_CREAT, 0o600)
-        opened = _opened[os.getpid()] = (connection, turn)
+        # The survey's version and questions are read once, as the app keeps a survey's shape.
+        variant_id, survey_id = connection.execute(
+            "SELECT v.id, s.id FROM survey_variant v JOIN survey s ON s.id = v.survey_id "
+            "WHERE s.slug = 'live-feedback' AND v.kind = 'standard'"
+        ).fetchone()
+        questions = dict(connection.execute("SELECT key, id FROM question WHERE survey_id = ?", (survey_id,)))
+        opened = _opened[os.getpid()] = (connection, turn, variant_id, questions)
     return opened
 
 
 @app.post("/s/<slug>/responses")
 def submit(slug: str):
-    connection, turn = _database()
+    connection, turn, variant_id, questions = _database()
     body = request.get_json()
     survey = connection.execute("SELECT id, status FROM survey WHERE slug = ?", (slug,)).fetchone()
     if survey is None or survey[1] != "open":
         return {"errors": {"survey": "closed"}}, 404
-    variant_id = connection.execute(
-        "SELECT id FROM survey_variant WHERE survey_id = ? AND kind = 'standard'", (survey[0],)
-    ).fetchone()[0]
-    questions = dict(connection.execute("SELECT key, id FROM question WHERE survey_id = ?", (survey[0],)))
     answers = body["answers"]
     rows = []
     for key, value in answers.items():
