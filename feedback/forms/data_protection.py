@@ -6,6 +6,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovSubmitInput,
 from wtforms import BooleanField, StringField, SubmitField
 from wtforms.validators import Length
 
+from ..services.data_protection import search_terms
 from .base import BaseForm
 
 
@@ -29,7 +30,7 @@ class PersonForm(BaseForm):
     def validate(self, extra_validators=None) -> bool:
         if not super().validate(extra_validators):
             return False
-        if not (self.email.data or "").strip() and not any(c.isdigit() for c in self.phone.data or ""):
+        if not any(search_terms(self.email.data or "", self.phone.data or "")):
             self.email.errors.append("Enter the email address or the phone number they gave")
             return False
         return True

@@ -39,8 +39,7 @@ def _plain(value):
 def given(model: type[ResponseContact] | type[CaseContact], email: str, phone: str) -> sa.ColumnElement[bool]:
     """Finds the contact details (of a response or a case) that someone gave, by their email address in
     any case or their phone number with or without spaces. ValueError if they give neither."""
-    email = email.strip().lower()
-    digits = "".join(c for c in phone if c.isdigit())
+    email, digits = search_terms(email, phone)
     conditions = []
     if email:
         conditions.append(sa.func.lower(model.email) == email)
@@ -49,6 +48,12 @@ def given(model: type[ResponseContact] | type[CaseContact], email: str, phone: s
     if not conditions:
         raise ValueError("Give an email address or a phone number")
     return sa.or_(*conditions)
+
+
+def search_terms(email: str, phone: str) -> tuple[str, str]:
+    """The email address in lower case and the phone number's digits, as contact details are matched: if
+    both are empty, there is nothing to look for."""
+    return email.strip().lower(), "".join(c for c in phone if c.isdigit())
 
 
 def subject_access(session: Session, email: str = "", phone: str = "") -> dict:
