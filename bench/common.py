@@ -16,8 +16,13 @@ PYTHON = ROOT / ".venv" / "bin" / "python"
 def demo_environment(database: Path) -> dict:
     """A fresh database with the demo loaded, and the environment that points the app at it. Public posts
     are not rate limited here: the load comes from one address."""
-    env = {**os.environ, "FEEDBACK_DATABASE_URL": f"sqlite:///{database}", "FEEDBACK_SECRET_KEY": "bench",
-           "FEEDBACK_PUBLIC_POST_LIMIT": "100000000/60", "FLASK_APP": "feedback"}
+    env = {
+        **os.environ,
+        "FEEDBACK_DATABASE_URL": f"sqlite:///{database}",
+        "FEEDBACK_SECRET_KEY": "bench",
+        "FEEDBACK_PUBLIC_POST_LIMIT": "100000000/60",
+        "FLASK_APP": "feedback",
+    }
     flask = [str(PYTHON), "-m", "flask"]
     subprocess.run(flask + ["db", "upgrade"], env=env, check=True, capture_output=True, cwd=ROOT)
     subprocess.run(flask + ["demo"], env=env, check=True, capture_output=True, cwd=ROOT)
@@ -44,9 +49,26 @@ def gunicorn(app: str, port: int, env: dict, workers: int, threads: int = 1) -> 
     """gunicorn on 127.0.0.1: sync workers, as in the README's production line, unless threads > 1."""
     worker_class = "sync" if threads == 1 else "gthread"
     return subprocess.Popen(
-        [str(PYTHON), "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-         "--worker-class", worker_class, "--threads", str(threads), "--log-level", "warning",
-         "--chdir", str(ROOT)], env=env)
+        [
+            str(PYTHON),
+            "-m",
+            "gunicorn",
+            app,
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            worker_class,
+            "--threads",
+            str(threads),
+            "--log-level",
+            "warning",
+            "--chdir",
+            str(ROOT),
+        ],
+        env=env,
+    )
 
 
 def workers_cpu_seconds(server: subprocess.Popen) -> float | None:
