@@ -11,6 +11,7 @@ price of the framework the app is written in.
 import fcntl
 import os
 import sqlite3
+import threading
 import time
 
 from flask import Flask, request
@@ -19,11 +20,14 @@ from feedback.database import SQLITE_PRAGMAS
 
 app = Flask(__name__)
 AGREEMENT = {"strongly_agree", "agree", "neither", "disagree", "strongly_disagree", "dont_know"}
-_opened: dict[int, tuple] = {}  # by process id: gunicorn forks after importing this module
+# By process and thread: gunicorn forks after importing this module, and with --threads a process serves
+# requests on several threads, where a sqlite3 connection may be used only by the thread that opened it.
+_opened: dict[tuple[int, int], tuple] = {}
 
 
 def _database() -> tuple:
-    opened = _opened.get(os.getpid())
+    owner = (os.getpid(), threading.get_ident())
+    opened = _opened.get(owner)
     if opened is None:
         path = os.environ["FEEDBACK_DATABASE_URL"].removeprefix("sqlite:///")
         connection = sqlite3.connect(path, isolation_level=None)
@@ -36,7 +40,7 @@ def _database() -> tuple:
             "WHERE s.slug = 'live-feedback' AND v.kind = 'standard'"
         ).fetchone()
         questions = dict(connection.execute("SELECT key, id FROM question WHERE survey_id = ?", (survey_id,)))
-        opened = _opened[os.getpid()] = (connection, turn, variant_id, questions)
+        opened = _opened[owner] = (connection, turn, variant_id, questions)
     return opened
 
 
