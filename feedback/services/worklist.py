@@ -21,6 +21,7 @@ class Work:
     cases_open: int
     cases_overdue: int
     entries_in_review: int
+    measures_suggested: int  # measures with a status the analyser suggests: none before its first run
     measures_differing: int
     last_run_at: datetime | None  # when the analyser's newest run finished; None if none has
     last_run_failed: bool
@@ -45,18 +46,22 @@ def work(session: Session, today: date) -> Work:
         .order_by(AnalysisRun.id.desc())
         .limit(1)
     )
-    differing = sa.and_(
-        Measure.suggested_status.is_not(None),
-        Measure.reported_status.is_not(None),
-        Measure.suggested_status != Measure.reported_status,
-    )
+    suggested, differing = session.execute(
+        sa.select(
+            sa.func.count(Measure.suggested_status),
+            sa.func.count().filter(
+                Measure.reported_status.is_not(None), Measure.suggested_status != Measure.reported_status
+            ),
+        )
+    ).one()
     return Work(
         replies_waiting=replies.waiting_count(session),
         replies_overdue=replies.overdue_count(session, today),
         cases_open=cases.count_cases(session, cases.CaseFilter(state="open"), today),
         cases_overdue=cases.count_cases(session, cases.CaseFilter(state="overdue"), today),
         entries_in_review=_count(session, YouSaidWeDid, YouSaidWeDid.status == EntryStatus.IN_REVIEW),
-        measures_differing=_count(session, Measure, differing),
+        measures_suggested=suggested,
+        measures_differing=differing,
         last_run_at=newest.finished_at if newest is not None else None,
         last_run_failed=newest is not None and newest.status is RunStatus.FAILED,
     )

@@ -39,3 +39,16 @@ def test_with_nothing_waiting_the_page_says_so(client, login):
     assert "Nothing is waiting for anyone in the team." in page
     assert "Nobody is waiting for a reply" in page and "No run has finished yet" in page
     assert "0 open" in page and "No entry is waiting for approval" in page
+    # Before the analyser's first run nothing has been suggested, so nothing can be said to match.
+    assert "No status has been suggested yet" in page and "matches the suggested one" not in page
+
+
+def test_reported_statuses_that_match_the_suggested_ones_are_called_so(app, client, login, demo):
+    with app.app_context():
+        for measure in db.session.scalars(sa.select(Measure)):
+            measure.suggested_status = measure.reported_status
+        unreported = db.session.scalars(sa.select(Measure)).first()
+        unreported.suggested_status, unreported.reported_status = ImpactStatus.BLUE, None  # not a difference
+        db.session.commit()
+    login(Role.STAFF)
+    assert "Every reported status matches the suggested one" in _text(client, "/home")
