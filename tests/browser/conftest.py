@@ -89,8 +89,21 @@ def axe_source() -> str:
     return AXE.read_text()
 
 
+# The outermost elements that reach past the right edge of the viewport, so that the page scrolls sideways.
+# A table in a scrolling wrapper of its own (.app-table-wrapper) widens the wrapper's content, not the page.
+_WIDER_THAN_THE_PHONE = """() => {
+  const edge = document.documentElement.clientWidth;
+  if (document.documentElement.scrollWidth <= edge) return [];
+  return [...document.body.querySelectorAll('*')]
+    .filter(e => e.getBoundingClientRect().right > edge + 1
+      && !(e.parentElement && e.parentElement.getBoundingClientRect().right > edge + 1))
+    .map(e => e.outerHTML.slice(0, 200));
+}"""
+
+
 def axe_violations(page, axe_source: str) -> list[dict]:
-    """WCAG 2.2 A and AA, and axe's best practices, on the page as it is now."""
+    """WCAG 2.2 A and AA, and axe's best practices, on the page as it is now; and reflow (1.4.10), which
+    axe does not check: nothing may make the page wider than the phone, so that it never scrolls sideways."""
     # Evaluated through the DevTools protocol rather than added as an inline script, which the app's
     # Content Security Policy rightly refuses.
     page.evaluate(axe_source)
@@ -98,7 +111,11 @@ def axe_violations(page, axe_source: str) -> list[dict]:
         "axe.run(document, {runOnly: "
         "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']})"
     )
-    return [
+    found = [
         {"id": v["id"], "impact": v["impact"], "nodes": [n["html"][:200] for n in v["nodes"]]}
         for v in result["violations"]
     ]
+    wide = page.evaluate(_WIDER_THAN_THE_PHONE)
+    if wide:
+        found.append({"id": "reflow", "impact": "serious", "nodes": wide})
+    return found
