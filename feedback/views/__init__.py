@@ -23,6 +23,7 @@ def register(app: Flask) -> None:
     from . import (
         analysis,
         api,
+        assets,
         auth,
         cases,
         data_protection,
@@ -48,6 +49,9 @@ def register(app: Flask) -> None:
         guards.limit_public_posts,
     ]
     app.after_request(headers.add_security_headers)
+    app.url_defaults(assets.link_with_digest)
+    app.view_functions["static"] = assets.serve
+    app.session_interface = assets.SessionInterface()
     app.before_request(auth.end_idle_sessions)
 
     app.register_blueprint(main.bp)
