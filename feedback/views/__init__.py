@@ -51,7 +51,7 @@ def register(app: Flask) -> None:
     app.after_request(headers.add_security_headers)
     app.url_defaults(assets.link_with_digest)
     app.view_functions["static"] = assets.serve
-    app.session_interface = assets.SessionInterface()
+    app.session_interface = assets.SessionUntouchedByFiles()
     app.before_request(auth.end_idle_sessions)
 
     app.register_blueprint(main.bp)

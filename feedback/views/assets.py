@@ -6,9 +6,9 @@ file was asked about again on every page: six more round trips a page (bench/pho
 fonts carry a digest in their names, so they keep as long. Text files go gzipped to a browser that
 accepts it: GOV.UK Frontend's CSS is 124 KB, and 15 KB gzipped.
 
-A file is read, digested and compressed once a process, and again only when it changes on disk. A response
-with a file neither refreshes the session cookie nor varies by it (``SessionInterface``): it may be kept by
-anyone, and a browser would otherwise fetch it again whenever the cookie changed.
+A file is read, digested and compressed once a process, and again only when it changes on disk. A
+response with a file neither refreshes the session cookie nor varies by it (``SessionUntouchedByFiles``):
+it may be kept by anyone, and a browser would otherwise fetch it again whenever the cookie changed.
 """
 
 from __future__ import annotations
@@ -87,16 +87,16 @@ def serve(filename: str) -> Response:
     if asset is None:
         abort(404)
     lasting = request.args.get("v") == asset.digest or FINGERPRINTED.fullmatch(filename) is not None
-    gzipped = asset.gzipped is not None and request.accept_encodings["gzip"] > 0
+    zipped = asset.gzipped if request.accept_encodings["gzip"] > 0 else None
     response = send_file(
-        io.BytesIO(asset.gzipped) if gzipped and asset.gzipped is not None else asset.path,
+        io.BytesIO(zipped) if zipped is not None else asset.path,
         mimetype=asset.mimetype,
-        etag=f"{asset.digest}-gzip" if gzipped else asset.digest,
+        etag=asset.digest if zipped is None else f"{asset.digest}-gzip",
         last_modified=asset.modified,
         max_age=YEAR if lasting else None,
         conditional=True,
     )
-    if gzipped:
+    if zipped is not None:
         response.headers["Content-Encoding"] = "gzip"
     if asset.gzipped is not None:
         response.vary.add("Accept-Encoding")
@@ -105,7 +105,7 @@ def serve(filename: str) -> Response:
     return response
 
 
-class SessionInterface(SecureCookieSessionInterface):
+class SessionUntouchedByFiles(SecureCookieSessionInterface):
     """Flask's signed-cookie session, left alone by the static files' responses. Flask-Login looks at the
     session after every request, so Flask would otherwise add ``Vary: Cookie`` to them, and a staff
     member's (refreshed at every request) would come with ``Set-Cookie``: no response a shared cache may
