@@ -23,6 +23,12 @@ def fetch(client, path: str, **kwargs):
     return response
 
 
+def _font(app) -> str:
+    """A font GOV.UK Frontend's CSS asks for, by the address it asks for it at."""
+    css = (Path(app.static_folder) / "govuk-frontend.min.css").read_text()
+    return re.search(r"url\((/assets/fonts/[^)]+\.woff2)\)", css).group(1)
+
+
 def _linked(html: str) -> list[str]:
     return re.findall(r'["\'](/assets/[^"\'?]+\?v=[0-9a-f]+)["\']', html)
 
@@ -40,7 +46,7 @@ def test_pages_link_their_css_and_javascript_by_digest_and_those_are_kept_a_year
     assert script is not None and script.group(1) in linked
 
 
-def test_without_its_digest_a_file_is_checked_on_every_use(client):
+def test_without_its_digest_a_file_is_checked_on_every_use(app, client):
     stale = fetch(client, "/assets/app.css?v=0000000000000000")
     plain = fetch(client, "/assets/app.css")
     for response in (stale, plain):
@@ -48,7 +54,7 @@ def test_without_its_digest_a_file_is_checked_on_every_use(client):
     again = fetch(client, "/assets/app.css", headers={"If-None-Match": plain.headers["ETag"]})
     assert again.status_code == 304 and not again.data
     # The fonts GOV.UK Frontend's CSS asks for are named by their digest, so they keep too.
-    font = fetch(client, "/assets/fonts/bold-b542beb274-v2.woff2")
+    font = fetch(client, _font(app))
     assert font.status_code == 200 and font.headers["Cache-Control"] == YEAR
 
 
@@ -85,7 +91,7 @@ def test_text_files_go_gzipped_to_a_browser_that_accepts_it(app, client):
         headers={"Accept-Encoding": "gzip", "If-None-Match": zipped.headers["ETag"]},
     )
     assert again.status_code == 304
-    font = fetch(client, "/assets/fonts/bold-b542beb274-v2.woff2", headers={"Accept-Encoding": "gzip"})
+    font = fetch(client, _font(app), headers={"Accept-Encoding": "gzip"})
     assert "Content-Encoding" not in font.headers  # already compressed
 
 
