@@ -58,6 +58,15 @@ def test_a_yes_no_question_shows_the_share_answering_yes(app, client, login, dem
     assert f'{this_month}</th> <td class="govuk-table__cell govuk-table__cell--numeric">25% <span' in page
 
 
+def test_before_the_analyser_has_run_the_themes_page_says_nothing_is_counted(client, login, demo):
+    login(Role.STAFF)
+    page = " ".join(client.get("/themes").text.split())
+    assert "No comment has been counted yet: the analyser counts them when it runs." in page
+    themes = page.count('<th scope="row"')
+    assert themes > 0 and page.count('colspan="4">Not counted yet</td>') == themes
+    assert "None this quarter" not in page
+
+
 def test_themes_show_trends_candidates_and_redacted_quotes(app, client, login, demo):
     _analysed(app)
     login(Role.STAFF)
