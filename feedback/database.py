@@ -32,7 +32,8 @@ SQLITE_PRAGMAS = (
     "foreign_keys = ON",
     "journal_mode = WAL",
     "synchronous = FULL",
-    f"busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}",
+    "secure_delete = ON",
+    f"busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}",  # last: tests put a shorter one in its place
 )
 
 
@@ -59,6 +60,10 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
 
     synchronous = FULL: a commit is on disk before the family is told their answers are saved, as with
     PostgreSQL's default; NORMAL would let a power cut take back the last few acknowledged submissions.
+
+    secure_delete = ON: what a delete or an update removes is overwritten with zeros, so that contact
+    details erased on request, or at the end of the retention period, are gone from the database file
+    and not left in its free space. Debian builds SQLite with it on; other builds leave it off.
 
     The sqlite3 module's own transaction handling is switched off (isolation_level None) and SQLAlchemy
     emits BEGIN itself, as SQLAlchemy's documentation recommends: otherwise a SAVEPOINT opened before

@@ -21,9 +21,11 @@ from feedback.models import (
     CommentAnalysis,
     EntryKind,
     EntryQuote,
+    RespondentRole,
     Response,
     ResponseContact,
     Role,
+    Survey,
     User,
 )
 from feedback.services import analysis, data_protection, publication, themes
@@ -243,3 +245,33 @@ def test_cases_anonymise_works_up_to_the_retention_period_or_a_past_date_given(a
     assert given.exit_code == 0 and f"cases closed before {day_after:%-d %B %Y}." in given.output
     with app.app_context():
         assert db.session.get(Case, case_id).contact is None
+
+
+def test_erased_contact_details_leave_no_copy_in_the_sqlite_file(tmp_path):
+    """Erasing must not leave the details readable in the database's free space. On SQLite whatever
+    the suite's own database is, since the file is what an erasure has to clean."""
+    from feedback import create_app
+
+    path = tmp_path / "erase.sqlite3"
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    email, phone, name = "erase.me.please@example.org", "07700 900987", "Wilhelmina Quartermaine"
+    with app.app_context():
+        db.create_all()
+        survey = Survey(slug="s", title="S", audience=Audience.PARENT_CARER)
+        response = Response(survey=survey, respondent_role=RespondentRole.PARENT_CARER, idempotency_key="k")
+        db.session.add_all([survey, response])
+        db.session.flush()
+        db.session.add(ResponseContact(response_id=response.id, name=name, email=email, phone=phone))
+        db.session.commit()
+        with db.engine.connect() as connection:  # everything into the file itself, where it stays
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        assert email.encode() in path.read_bytes()
+
+        result = app.test_cli_runner().invoke(args=["responses", "erase-contact", "--email", email])
+        assert result.exit_code == 0, result.output
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        db.engine.dispose()
+    stored = path.read_bytes()
+    for detail in (email, phone, name):
+        assert detail.encode() not in stored, detail
