@@ -248,8 +248,8 @@ def test_cases_anonymise_works_up_to_the_retention_period_or_a_past_date_given(a
 
 
 def test_erased_contact_details_leave_no_copy_in_the_sqlite_file(tmp_path):
-    """Erasing must not leave the details readable in the database's free space. On SQLite whatever
-    the suite's own database is, since the file is what an erasure has to clean."""
+    """Erasing must not leave the details readable in the database's free space. The test makes a SQLite
+    database of its own, in the PostgreSQL run too, because the file is what an erasure has to clean."""
     from feedback import create_app
 
     path = tmp_path / "erase.sqlite3"
