@@ -31,8 +31,8 @@ def _database() -> tuple:
     if opened is None:
         path = os.environ["FEEDBACK_DATABASE_URL"].removeprefix("sqlite:///")
         connection = sqlite3.connect(path, isolation_level=None)
-        for pragma in SQLITE_PRAGMAS:
-            connection.execute(f"PRAGMA {pragma}")
+        for name, value in SQLITE_PRAGMAS.items():
+            connection.execute(f"PRAGMA {name} = {value}")
         turn = os.open(f"{path}-writers", os.O_RDWR | os.O_CREAT, 0o600)
         # The survey's version and questions are read once, as the app keeps a survey's shape.
         variant_id, survey_id = connection.execute(

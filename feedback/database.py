@@ -28,13 +28,14 @@ READS_ONLY = {"reads_only": True}
 # Execution options for a transaction outside a request that will write (see ``writing``).
 WRITES = {"writes": True}
 BUSY_TIMEOUT_SECONDS = 10  # how long a writer waits for its turn (below), and then for SQLite's write lock
-SQLITE_PRAGMAS = (
-    "foreign_keys = ON",
-    "journal_mode = WAL",
-    "synchronous = FULL",
-    "secure_delete = ON",
-    f"busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}",  # last: tests put a shorter one in its place
-)
+# Set on every SQLite connection as it is made, in this order; a test may shorten busy_timeout here.
+SQLITE_PRAGMAS = {
+    "foreign_keys": "ON",
+    "journal_mode": "WAL",
+    "synchronous": "FULL",
+    "secure_delete": "ON",
+    "busy_timeout": BUSY_TIMEOUT_SECONDS * 1000,
+}
 
 
 def insert_on_conflict(dialect: str) -> Any:
@@ -72,8 +73,8 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     if _is_sqlite(dbapi_connection):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        for pragma in SQLITE_PRAGMAS:
-            cursor.execute(f"PRAGMA {pragma}")
+        for name, value in SQLITE_PRAGMAS.items():
+            cursor.execute(f"PRAGMA {name} = {value}")
         path = next((file for _, name, file in cursor.execute("PRAGMA database_list") if name == "main"), "")
         cursor.close()
         if path:  # a database in memory is one connection's own: nobody to queue behind
@@ -211,7 +212,7 @@ def _give_back_turn(dbapi_connection: Any, connection_record: Any) -> None:
         return
     info = connection_record.info
     if info.pop(_WAIT_CUT, False) and dbapi_connection is not None:
-        dbapi_connection.execute(f"PRAGMA {next(p for p in SQLITE_PRAGMAS if p.startswith('busy_timeout'))}")
+        dbapi_connection.execute(f"PRAGMA busy_timeout = {SQLITE_PRAGMAS['busy_timeout']}")
     if _TURN_HELD_BY in info:
         _threads_with_a_turn.discard(info.pop(_TURN_HELD_BY))
         fcntl.flock(info[_TURN_FILE], fcntl.LOCK_UN)

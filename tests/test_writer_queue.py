@@ -215,7 +215,7 @@ def test_a_command_that_cannot_get_the_lock_says_so_and_changes_nothing(tmp_path
     with app.app_context():
         db.create_all()
         db.engine.dispose()
-    monkeypatch.setattr("feedback.database.SQLITE_PRAGMAS", (*SQLITE_PRAGMAS[:-1], "busy_timeout = 100"))
+    monkeypatch.setitem(SQLITE_PRAGMAS, "busy_timeout", 100)
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:

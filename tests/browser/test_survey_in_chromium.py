@@ -210,7 +210,7 @@ def test_a_page_the_database_is_too_busy_to_save_keeps_its_answers_and_passes_ax
 ):
     """SQLite's lock held past the busy timeout by another writer: the page comes back with its answers
     and a notice, the widget gets the busy page, axe finds nothing on either, and Continue works later."""
-    monkeypatch.setattr("feedback.database.SQLITE_PRAGMAS", (*SQLITE_PRAGMAS[:-1], "busy_timeout = 100"))
+    monkeypatch.setitem(SQLITE_PRAGMAS, "busy_timeout", 100)
     with live_app.app_context():
         db.engine.dispose()  # connections made from now on give up after 0.1 s
     page = phone.new_page()

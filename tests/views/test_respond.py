@@ -221,7 +221,7 @@ def test_a_save_the_database_is_too_busy_for_comes_back_with_the_answers(sqlite_
     message, the JSON submission and the widget say 503 with Retry-After, and each works once the lock
     is free."""
     app, path = sqlite_demo_app
-    monkeypatch.setattr("feedback.database.SQLITE_PRAGMAS", (*SQLITE_PRAGMAS[:-1], "busy_timeout = 100"))
+    monkeypatch.setitem(SQLITE_PRAGMAS, "busy_timeout", 100)
     with app.app_context():
         db.engine.dispose()  # connections made from now on give up after 0.1 s
     client = app.test_client()
