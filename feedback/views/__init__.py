@@ -36,6 +36,7 @@ def register(app: Flask) -> None:
         published,
         replies,
         respond,
+        security_log,
         surveys,
         themes,
         users,
@@ -70,6 +71,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(replies.bp)
     app.register_blueprint(data_protection.bp)
     errors.register(app)
+    security_log.init_app(app)
 
     @app.context_processor
     def _globals() -> dict:

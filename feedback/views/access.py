@@ -7,11 +7,12 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort
+from flask import abort, request
 from flask_login import current_user
 
 from ..extensions import db, login_manager
 from ..models import Role, User
+from . import security_log
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -31,6 +32,8 @@ def require_role(role: Role | str) -> Callable[[F], F]:
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             if not current_user.has_role(needed):
+                page = request.endpoint or "-"
+                security_log.refused("page", current_user.id, needs=needed.value, page=page)
                 abort(403)
             return view(*args, **kwargs)
 

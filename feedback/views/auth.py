@@ -11,6 +11,7 @@ from ..forms.auth import CodeForm, LoginForm
 from ..forms.users import ChangePasswordForm
 from ..models import Role, User
 from ..services import ratelimit, two_factor, users
+from . import security_log
 from .access import public, require_role
 
 bp = Blueprint("auth", __name__)
@@ -62,11 +63,13 @@ def login():
         # not be open while the counter's short one runs.
         address = ratelimit.bucket(current_app.secret_key, request.remote_addr or "", "login-address")
         if not ratelimit.hit(db.engine, address, ATTEMPTS_PER_ADDRESS, LOCK_WINDOW):
+            security_log.refused("sign_in", reason="too_many_from_address")
             form.email.errors.append(
                 "Too many attempts to sign in from your network. Wait 15 minutes and try again."
             )
             return render_template("auth/login.html", form=form), 429
         if _locked(form.email.data):
+            security_log.refused("sign_in", reason="account_locked")
             # The same words whether or not the account exists, so the lock tells nobody which do.
             form.email.errors.append(
                 "This account is locked for up to 15 minutes after 5 wrong passwords. Try again after that."
@@ -74,6 +77,9 @@ def login():
             return render_template("auth/login.html", form=form), 429
         user = users.authenticate(db.session, form.email.data, form.password.data)
         if user is None:
+            known = users.find_by_email(db.session, form.email.data)
+            reason = "no_such_account" if not known else "wrong_password" if known.active else "account_off"
+            security_log.refused("sign_in", known.id if known else None, reason=reason)
             _count_wrong(form.email.data)
             form.email.errors.append("Enter a correct email address and password")
         elif user.totp_secret:
@@ -81,9 +87,11 @@ def login():
             session.clear()
             session["pending_user"] = user.id
             session["pending_since"] = int(time.time())
+            security_log.event("sign_in.password_right", user.id, next="code")
             return redirect(url_for("auth.code", next=request.args.get("next")))
         else:
             _start_session(user)
+            security_log.event("sign_in", user.id, second_step="off")
             return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form), 200 if not form.errors else 400
 
@@ -112,13 +120,16 @@ def code():
         user_id, email = user.id, user.email
         db.session.rollback()
         if _locked(email):
+            security_log.refused("sign_in", user_id, reason="account_locked", step="code")
             session.clear()
             flash("This account is locked for up to 15 minutes after 5 wrong attempts.", "success")
             return redirect(url_for("auth.login"))
         user = db.session.get(User, user_id)
         if two_factor.verify(user.totp_secret, form.code.data):
             _start_session(user)
+            security_log.event("sign_in", user_id, second_step="on")
             return redirect(_safe_next(request.args.get("next")))
+        security_log.refused("sign_in", user_id, reason="wrong_code")
         _count_wrong(email)
         form.code.errors.append("That code is not right. Enter the code your app shows now")
     return render_template("auth/code.html", form=form), 200 if not form.errors else 400
@@ -127,6 +138,8 @@ def code():
 @bp.post("/logout")
 @public
 def logout():
+    if current_user.is_authenticated:
+        security_log.event("sign_out", current_user.id, reason="asked")
     logout_user()
     session.clear()
     flash("You have signed out.", "success")
@@ -142,6 +155,8 @@ def end_idle_sessions():
     idle = current_app.config["SESSION_IDLE_SECONDS"]
     seen = session.get("seen", now)
     if now - seen > idle:
+        user_id = str(session["_user_id"]).partition(":")[0]  # as User.get_id made it; no need to load them
+        security_log.event("sign_out", int(user_id) if user_id.isdigit() else None, reason="idle")
         logout_user()
         session.clear()
         if request.endpoint == "auth.session_status":  # the warning's script asking: it moves the page
@@ -185,10 +200,12 @@ def two_factor_setup():
         try:
             if user.totp_secret is None:
                 two_factor.turn_on(user, secret, form.code.data)
+                security_log.event("second_step.on", user.id)
                 session.pop("new_totp_secret", None)
                 flash("The second step is on. You will be asked for a code each time you sign in.", "success")
             else:
                 two_factor.turn_off(user, form.code.data)
+                security_log.event("second_step.off", user.id)
                 flash("The second step is off.", "success")
         except two_factor.TwoFactorError as error:
             form.code.errors.append(str(error))
@@ -214,6 +231,7 @@ def change_password():
         user_id, email = current_user.id, current_user.email
         db.session.rollback()  # end the request's transaction before the counter's
         if _locked(email):
+            security_log.refused("password_change", user_id, reason="account_locked")
             form.current.errors.append(
                 "After 5 wrong passwords, yours cannot be checked for up to 15 minutes. Try again after that."
             )
@@ -223,10 +241,12 @@ def change_password():
             users.change_own_password(db.session, user, form.current.data, form.password.data)
         except users.UserError as error:
             if error.field == "current":
+                security_log.refused("password_change", user_id, reason="wrong_password")
                 _count_wrong(email)
             form[error.field or "password"].errors.append(str(error))
         else:
             _start_session(user)
+            security_log.event("password_change", user_id)
             flash(
                 "Your password has changed. Anywhere else you were signed in, you are now signed out.",
                 "success",

@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import logging
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher, Type, extract_parameters
@@ -10,6 +14,8 @@ from feedback.extensions import db
 from feedback.models import AuditEvent, Role, User
 from feedback.models.user import make_password_hasher
 from tests.conftest import PASSWORD, csrf_token_from
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_sign_in_with_the_right_password(client, make_user):
@@ -115,6 +121,56 @@ def test_a_hash_made_with_older_parameters_is_upgraded_at_sign_in(app, client):
     with app.app_context():
         new_hash = db.session.scalar(sa.select(User.password_hash).where(User.email == "old@example.org"))
     assert new_hash != old_hash and extract_parameters(new_hash).memory_cost == 256
+
+
+def test_sign_in_decisions_and_refused_pages_are_logged_by_account_id_alone(client, make_user, caplog):
+    """Each sign-in decision, each sign-out and each page refused for want of a role is a line on the
+    feedback.security logger that names the account by its id: never the email typed, the password or
+    the network address."""
+    caplog.set_level(logging.INFO, logger="feedback.security")
+    user_id, email = make_user(Role.STAFF)
+    client.post("/login", data={"email": email, "password": "not the password at all"})
+    client.post("/login", data={"email": "nobody@example.org", "password": "guess guess guess"})
+    client.post("/login", data={"email": email, "password": PASSWORD})
+    assert client.get("/users").status_code == 403
+    client.post("/logout")
+    lines = [
+        (record.levelname, re.sub(r"address=[0-9a-f]{12}", "address=#", record.getMessage()))
+        for record in caplog.records
+        if record.name == "feedback.security"
+    ]
+    assert lines == [
+        ("WARNING", f"event=sign_in.refused user={user_id} address=# reason=wrong_password"),
+        ("WARNING", "event=sign_in.refused user=- address=# reason=no_such_account"),
+        ("INFO", f"event=sign_in user={user_id} address=# second_step=off"),
+        ("WARNING", f"event=page.refused user={user_id} address=# needs=admin page=users.index"),
+        ("INFO", f"event=sign_out user={user_id} address=# reason=asked"),
+    ]
+    for secret in (email, "nobody@example.org", "password at all", "guess", "127.0.0.1"):
+        assert secret not in caplog.text
+
+
+def test_security_events_reach_the_error_stream_when_nothing_else_is_set_up(tmp_path):
+    """As under gunicorn, where nothing configures logging: the INFO lines are written, not dropped as
+    Python drops INFO from a logger nobody set up."""
+    script = f"""
+from feedback import create_app
+from feedback.extensions import db
+from feedback.services import users
+app = create_app({{"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite:///{tmp_path / "d.db"}",
+                   "WTF_CSRF_ENABLED": False}})
+with app.app_context():
+    db.create_all()
+    users.create_user(db.session, "lead@example.org", "staff", "{PASSWORD}")
+    db.session.commit()
+app.test_client().post("/login", data={{"email": "lead@example.org", "password": "{PASSWORD}"}})
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=ROOT
+    )
+    assert result.returncode == 0, result.stderr
+    assert "INFO in security_log: event=sign_in user=1 address=" in result.stderr
+    assert "lead@example.org" not in result.stderr
 
 
 def test_five_wrong_passwords_lock_the_account_and_say_the_same_for_unknown_ones(client, make_user):
