@@ -1,7 +1,7 @@
 """Typed SQLAlchemy models, one module per part of the domain."""
 
 from .analysis import AnalysisRun, JobLease, RunStatus
-from .audit import AuditEvent
+from .audit import AccessEvent, AuditEvent
 from .case import (
     OUTCOMES_BY_KIND,
     STAGE_RULES,
@@ -64,6 +64,7 @@ __all__ = [
     "Answer",
     "Area",
     "Audience",
+    "AccessEvent",
     "AuditEvent",
     "Case",
     "CaseContact",

@@ -29,3 +29,27 @@ class AuditEvent(db.Model):
         sa.CheckConstraint("operation IN ('insert', 'update', 'delete')", name="operation"),
         sa.Index("ix_audit_event_entity", "entity_type", "entity_id"),
     )
+
+
+class AccessEvent(db.Model):
+    """Someone on the staff was shown a family's contact details: who, when, on which page, and whose, by
+    the case or response they belong to (OWASP ASVS 8.3.5). The details themselves are never copied.
+
+    Cases and responses are never deleted, only made anonymous, so their ids are never given to another
+    family's row, as a deleted contact's could be; once their details are erased, the events stay with
+    the anonymous case or response."""
+
+    __tablename__ = "access_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    actor: Mapped[str] = mapped_column(sa.String(254))
+    subject_type: Mapped[str] = mapped_column(sa.String(10))
+    subject_id: Mapped[int]
+    page: Mapped[str] = mapped_column(sa.String(60))  # the view's endpoint, such as cases.show
+
+    __table_args__ = (
+        sa.CheckConstraint("subject_type IN ('case', 'response')", name="subject_type"),
+        sa.Index("ix_access_event_subject", "subject_type", "subject_id"),
+    )

@@ -307,6 +307,11 @@ def _filtered(query, filters: CaseFilter, today: date):
     return query
 
 
+def ids_with_contacts(session: Session, filters: CaseFilter, today: date) -> list[int]:
+    """The cases among these that hold a family's details: whose an export with contacts shows."""
+    return list(session.scalars(_filtered(sa.select(Case.id).join(CaseContact), filters, today)))
+
+
 def count_cases(session: Session, filters: CaseFilter, today: date) -> int:
     return session.scalar(_filtered(sa.select(sa.func.count(Case.id)), filters, today))
 

@@ -26,6 +26,7 @@ from ..models import (
     User,
 )
 from ..models.types import utcnow
+from . import access_events
 
 
 def _plain(value):
@@ -56,10 +57,21 @@ def search_terms(email: str, phone: str) -> tuple[str, str]:
     return email.strip().lower(), "".join(c for c in phone if c.isdigit())
 
 
+def holders(session: Session, email: str = "", phone: str = "") -> tuple[list[int], list[int]]:
+    """The cases and survey responses whose contact details are this person's: whose details a page about
+    them shows."""
+    cases = session.scalars(sa.select(CaseContact.case_id).where(given(CaseContact, email, phone))).all()
+    responses = session.scalars(
+        sa.select(ResponseContact.response_id).where(given(ResponseContact, email, phone))
+    ).all()
+    return list(cases), list(responses)
+
+
 def subject_access(session: Session, email: str = "", phone: str = "") -> dict:
     """Everything held about the person with this email address or phone number: survey responses they
     left contact details with (and those responses' answers), cases they raised, and their staff account
-    with what they changed. Anonymous responses cannot be found, which is what anonymous means."""
+    with what they changed; and who on the staff was shown their details, when and where. Anonymous
+    responses cannot be found, which is what anonymous means."""
     contacts = session.scalars(sa.select(ResponseContact).where(given(ResponseContact, email, phone))).all()
     responses = []
     for contact in contacts:
@@ -76,6 +88,9 @@ def subject_access(session: Session, email: str = "", phone: str = "") -> dict:
                 "submitted_at": _plain(response.submitted_at),
                 "contact": {"name": contact.name, "email": contact.email, "phone": contact.phone},
                 "replied_at": _plain(contact.replied_at),  # when staff recorded their reply, if they have
+                "seen_by": access_events.seen(
+                    session, access_events.RESPONSE, response.id, since=contact.created_at
+                ),
                 "profile": {
                     "role": _plain(response.respondent_role),
                     "area_of_need": response.area_of_need,
@@ -118,6 +133,7 @@ def subject_access(session: Session, email: str = "", phone: str = "") -> dict:
                     }
                     for s in case.stages
                 ],
+                "seen_by": access_events.seen(session, access_events.CASE, case.id),
             }
         )
     account = None

@@ -24,6 +24,7 @@ REPLY_WORKING_DAYS = 10
 @dataclass(frozen=True)
 class ReplyRequest:
     id: int  # the contact details' id
+    response_id: int
     survey: str
     sent_at: datetime
     reply_by: date
@@ -96,6 +97,7 @@ def _request(contact: ResponseContact) -> ReplyRequest:
     )
     return ReplyRequest(
         id=contact.id,
+        response_id=response.id,
         survey=response.survey.title,
         sent_at=sent,
         reply_by=reply_by(sent),

@@ -1,17 +1,20 @@
-"""Who may see what: every view is either marked public or requires a role."""
+"""Who may see what: every view is either marked public or requires a role; and a record of who was shown
+a family's contact details."""
 
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any, TypeVar
 
 from flask import abort, request
 from flask_login import current_user
 
+from ..database import WRITES
 from ..extensions import db, login_manager
 from ..models import Role, User
+from ..services import access_events
 from . import security_log
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -41,6 +44,25 @@ def require_role(role: Role | str) -> Callable[[F], F]:
         return wrapped  # type: ignore[return-value]
 
     return decorator
+
+
+def record_shown(cases: Iterable[int] = (), responses: Iterable[int] = ()) -> None:
+    """Record that the signed-in user is about to be shown the contact details of these cases and survey
+    responses, before the page shows them. A GET reads in a transaction that takes no write lock (on
+    SQLite), so it records in a short transaction of its own. Any other request is already writing, and
+    records in that transaction, committed here, so that a form shown again with its errors is recorded
+    as well. Either way, if it cannot be recorded, the page is not shown."""
+    events = access_events.rows(current_user, request.endpoint or "-", cases, responses)
+    if not events:
+        return
+    if request.method in ("GET", "HEAD"):
+        with db.engine.connect() as connection:
+            connection.execution_options(**WRITES)
+            with connection.begin():
+                access_events.insert(connection, events)
+    else:
+        access_events.insert(db.session, events)
+        db.session.commit()
 
 
 @login_manager.user_loader

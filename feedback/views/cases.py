@@ -14,7 +14,7 @@ from ..forms.cases import CaseForm, CloseForm, StageForm
 from ..models import STAGES_BY_KIND, Area, Case, CaseKind, CaseOutcome, Role, StageName, Theme
 from ..services import cases
 from ..services.surveys import measure_choices
-from .access import require_role
+from .access import record_shown, require_role
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -124,6 +124,8 @@ def new():
 @require_role(Role.STAFF)
 def show(case_id: int):
     case = cases.load_case(db.session, case_id) or abort(404)
+    if case.contact is not None:
+        record_shown(cases=[case.id])
     next_stages = [s for s in STAGES_BY_KIND[case.kind] if s not in {st.name for st in case.stages}]
     return render_template(
         "cases/show.html",
@@ -137,7 +139,10 @@ def show(case_id: int):
 @bp.route("/<int:case_id>/edit", methods=["GET", "POST"])
 @require_role(Role.STAFF)
 def edit(case_id: int):
-    return _case_page(cases.load_case(db.session, case_id) or abort(404))
+    case = cases.load_case(db.session, case_id) or abort(404)
+    if request.method == "GET" and case.contact is not None:  # the form opens filled in with them
+        record_shown(cases=[case.id])
+    return _case_page(case)
 
 
 @bp.route("/<int:case_id>/stage", methods=["GET", "POST"])
@@ -258,6 +263,8 @@ def export(fmt: str):
     with_contacts = request.args.get("contacts") == "1"
     if with_contacts and not current_user.has_role(Role.COORDINATOR):
         abort(403)
+    if with_contacts:
+        record_shown(cases=cases.ids_with_contacts(db.session, _filters(), date.today()))
     frame = cases.export_frame(db.session, _filters(), date.today(), with_contacts=with_contacts)
     name = f"cases-{date.today().isoformat()}{'-with-contacts' if with_contacts else ''}"
     if fmt == "csv":

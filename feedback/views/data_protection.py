@@ -10,7 +10,7 @@ from ..extensions import db
 from ..forms.data_protection import EraseForm, PersonForm
 from ..models import Role
 from ..services import cases, data_protection
-from .access import require_role
+from .access import record_shown, require_role
 
 bp = Blueprint("data_protection", __name__, url_prefix="/data-protection")
 
@@ -31,6 +31,7 @@ def export():
     form = PersonForm()
     if not form.validate_on_submit():
         return render_template("data_protection/find.html", form=form), 400
+    _record_shown(form.email.data, form.phone.data)
     held = data_protection.subject_access(db.session, email=form.email.data, phone=form.phone.data)
     return Response(
         json.dumps(held, indent=2, ensure_ascii=False),
@@ -62,8 +63,15 @@ def erase():
     return redirect(url_for(".find"))
 
 
+def _record_shown(email: str, phone: str) -> None:
+    case_ids, response_ids = data_protection.holders(db.session, email=email, phone=phone)
+    record_shown(cases=case_ids, responses=response_ids)
+
+
 def _found(person: PersonForm, erase_form: EraseForm, status: int = 200):
+    _record_shown(person.email.data, person.phone.data)
     held = data_protection.subject_access(db.session, email=person.email.data, phone=person.phone.data)
+    shown = sum(len(entry["seen_by"]) for entry in [*held["survey_responses"], *held["cases"]])
     return render_template(
-        "data_protection/found.html", person=person, held=held, erase_form=erase_form
+        "data_protection/found.html", person=person, held=held, erase_form=erase_form, shown_to_staff=shown
     ), status

@@ -10,7 +10,7 @@ from flask_login import current_user
 from ..extensions import db
 from ..models import Role
 from ..services import replies
-from .access import require_role
+from .access import record_shown, require_role
 
 bp = Blueprint("replies", __name__, url_prefix="/replies")
 
@@ -19,9 +19,11 @@ bp = Blueprint("replies", __name__, url_prefix="/replies")
 @require_role(Role.STAFF)
 def index():
     answered = request.args.get("show") == "replied"
+    shown = replies.requests(db.session, replied=answered)
+    record_shown(responses=[r.response_id for r in shown])
     return render_template(
         "replies/index.html",
-        requests=replies.requests(db.session, replied=answered),
+        requests=shown,
         answered=answered,
         waiting=replies.waiting_count(db.session),
         working_days=replies.REPLY_WORKING_DAYS,

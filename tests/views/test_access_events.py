@@ -1,0 +1,95 @@
+"""Every page that shows a family's contact details records who saw them first, and the subject access
+export says who, when and where (OWASP ASVS 8.3.5)."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+
+import sqlalchemy as sa
+
+from feedback.database import SQLITE_PRAGMAS
+from feedback.extensions import db
+from feedback.models import AccessEvent, Case, Role
+from feedback.services import users
+
+from ..conftest import PASSWORD, csrf_token_from
+from .test_data_protection_pages import _someone
+from .test_respond import sqlite_demo_app  # noqa: F401 - a fixture this module's last test uses
+
+
+def _events(app) -> list[tuple[str, int, str, str]]:
+    with app.app_context():
+        return [
+            (e.subject_type, e.subject_id, e.page, e.actor)
+            for e in db.session.scalars(sa.select(AccessEvent).order_by(AccessEvent.id))
+        ]
+
+
+def test_each_page_that_shows_a_familys_details_records_who_was_shown_them(app, client, login, demo):
+    response_id, case_id = _someone(app)
+    with app.app_context():
+        other_case = db.session.scalar(sa.select(Case.id).where(~Case.contact.has()).limit(1))
+    staff = login(Role.COORDINATOR)
+    assert "Jo Bloggs" in client.get(f"/cases/{case_id}").text
+    assert "07700 900461" in client.get(f"/cases/{case_id}/edit").text
+    assert "jo@example.org" in client.get("/replies").text
+    assert "07700 900461" in client.get("/cases/export.csv?contacts=1").text
+    assert client.get("/cases/export.csv").status_code == 200  # no details in it: nothing to record
+    assert client.get(f"/cases/{other_case}").status_code == 200  # no details on it either
+    assert _events(app) == [
+        ("case", case_id, "cases.show", staff),
+        ("case", case_id, "cases.edit", staff),
+        ("response", response_id, "replies.index", staff),
+        ("case", case_id, "cases.export", staff),
+    ]
+    with app.app_context():
+        row = db.session.scalars(sa.select(AccessEvent)).first()
+        kept = [getattr(row, column.key) for column in AccessEvent.__table__.columns]
+    assert not any("Jo Bloggs" in str(value) or "07700" in str(value) for value in kept)
+
+    admin = login(Role.ADMIN)
+    token = csrf_token_from(client.get("/data-protection").text)
+    person = {"csrf_token": token, "email": "jo@example.org", "phone": "07700900461"}
+    found = " ".join(client.post("/data-protection", data=person).text.split())
+    assert re.search(r"Shown to staff </dt> <dd [^>]*> 6 times, counting this search </dd>", found)
+    held = json.loads(client.post("/data-protection/export", data=person).text)
+    assert [(seen["who"], seen["where"]) for seen in held["cases"][0]["seen_by"]] == [
+        (staff, "the case's page"),
+        (staff, "the form to change the case"),
+        (staff, "a spreadsheet of cases with the families' details"),
+        (admin, "a data protection search"),
+        (admin, "a subject access export"),
+    ]
+    assert [(seen["who"], seen["where"]) for seen in held["survey_responses"][0]["seen_by"]] == [
+        (staff, "the list of replies families asked for"),
+        (admin, "a data protection search"),
+        (admin, "a subject access export"),
+    ]
+
+
+def test_details_that_cannot_be_recorded_as_seen_are_not_shown(sqlite_demo_app, monkeypatch):  # noqa: F811
+    """On SQLite, with the write lock held past the busy timeout by another writer, the case page says
+    the service is busy instead of showing the family's details unrecorded."""
+    app, path = sqlite_demo_app
+    app.config["SESSION_COOKIE_SECURE"] = False
+    _, case_id = _someone(app)
+    with app.app_context():
+        users.create_user(db.session, "lead@example.org", Role.STAFF, PASSWORD)
+        db.session.commit()
+        db.engine.dispose()  # connections made from now on give up after 0.1 s
+    monkeypatch.setitem(SQLITE_PRAGMAS, "busy_timeout", 100)
+    client = app.test_client()
+    client.post("/login", data={"email": "lead@example.org", "password": PASSWORD})
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        busy = client.get(f"/cases/{case_id}")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert busy.status_code == 503 and "Jo Bloggs" not in busy.text
+    assert _events(app) == []
+    assert "Jo Bloggs" in client.get(f"/cases/{case_id}").text
+    assert [event[:3] for event in _events(app)] == [("case", case_id, "cases.show")]
