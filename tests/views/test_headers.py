@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from feedback.models import Role
+
 
 def test_pages_carry_a_strict_policy_with_a_fresh_nonce(client):
     first, second = client.get("/login"), client.get("/login")
@@ -34,3 +36,21 @@ def test_only_the_widget_and_the_embed_list_may_be_framed(client, demo):
 def test_error_pages_carry_the_headers_too(client):
     response = client.get("/no-such-page")
     assert response.status_code == 404 and "Content-Security-Policy" in response.headers
+
+
+def test_no_staff_page_is_kept_by_the_browser_and_public_pages_are_left_alone(client, login, demo):
+    """A staff page, its refusals and its redirect to sign in say no-store, so that the browser of a shared
+    computer keeps no copy of them; public pages and static files keep their own caching."""
+    assert client.get("/cases/1").headers["Cache-Control"] == "no-store"  # on the way to sign in
+    login(Role.STAFF)
+    for path in ("/cases/1", "/replies", "/home", "/session/status", "/users"):
+        response = client.get(path)
+        assert response.status_code in (200, 403), path
+        assert response.headers["Cache-Control"] == "no-store", path
+    assert client.get("/measures/1/chart.svg").headers["Cache-Control"] == "private, no-cache"
+    for path in ("/login", "/s/live-feedback", "/you-said-we-did", "/w/local-offer-feedback"):
+        assert "no-store" not in client.get(path).headers.get("Cache-Control", ""), path
+    stylesheet = re.search(
+        r'href="(/assets/[^"]+\.css\?v=[0-9a-f]+)"', client.get("/s/live-feedback").text
+    ).group(1)
+    assert "immutable" in client.get(stylesheet).headers["Cache-Control"]
