@@ -35,6 +35,11 @@ def _database_url(instance_path: Path) -> str:
     return f"sqlite:///{instance_path / 'feedback.sqlite3'}"
 
 
+# Who must turn on the second sign-in step before using the service: admins (and so every account that
+# reaches the data protection pages and the users), coordinators and admins, or nobody.
+SECOND_STEP_CHOICES = ("admin", "coordinator", "none")
+
+
 def from_environment(instance_path: Path, given: dict | None = None) -> dict:
     """The settings of a running deployment; those already ``given`` are not looked up at all."""
     given = given or {}
@@ -56,6 +61,14 @@ def from_environment(instance_path: Path, given: dict | None = None) -> dict:
     for contact in ("PRIVACY_CONTACT", "ACCESSIBILITY_CONTACT"):
         if os.environ.get(f"FEEDBACK_{contact}"):
             settings[contact] = os.environ[f"FEEDBACK_{contact}"].strip()
+    second_step = os.environ.get("FEEDBACK_SECOND_STEP_REQUIRED_FOR")
+    if second_step:
+        if second_step not in SECOND_STEP_CHOICES:
+            raise ValueError(
+                f"FEEDBACK_SECOND_STEP_REQUIRED_FOR must be one of {', '.join(SECOND_STEP_CHOICES)},"
+                f" not {second_step!r}"
+            )
+        settings["SECOND_STEP_REQUIRED_FOR"] = second_step
     places = os.environ.get("FEEDBACK_REDACT_PLACES")
     if places:
         settings["REDACT_PLACES"] = [p.strip() for p in places.split(";") if p.strip()]
@@ -104,6 +117,7 @@ class Defaults:
     PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
     # And after this long without a request; a warning comes two minutes before (WCAG 2.2.1).
     SESSION_IDLE_SECONDS = 30 * 60
+    SECOND_STEP_REQUIRED_FOR = "admin"
     REMEMBER_COOKIE_DURATION = timedelta(hours=8)
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"

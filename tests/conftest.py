@@ -56,6 +56,8 @@ def app(database_url: str) -> Iterator[Flask]:
             "SQLALCHEMY_DATABASE_URI": database_url,
             "WTF_CSRF_ENABLED": False,
             "SESSION_COOKIE_SECURE": False,
+            # Admins are sent to turn on the second step first (test_auth.py); other tests go straight on.
+            "SECOND_STEP_REQUIRED_FOR": "none",
         }
     )
     with app.app_context():

@@ -58,6 +58,15 @@ def test_retention_periods_and_the_contacts_come_from_the_environment(monkeypatc
         config.from_environment(tmp_path)
 
 
+def test_who_needs_a_second_sign_in_step_comes_from_the_environment(monkeypatch, tmp_path):
+    assert config.Defaults.SECOND_STEP_REQUIRED_FOR == "admin"
+    monkeypatch.setenv("FEEDBACK_SECOND_STEP_REQUIRED_FOR", "coordinator")
+    assert config.from_environment(tmp_path)["SECOND_STEP_REQUIRED_FOR"] == "coordinator"
+    monkeypatch.setenv("FEEDBACK_SECOND_STEP_REQUIRED_FOR", "admins")
+    with pytest.raises(ValueError, match="must be one of admin, coordinator, none, not 'admins'"):
+        config.from_environment(tmp_path)
+
+
 def test_without_a_secret_key_one_is_made_once_and_kept_private(monkeypatch, tmp_path):
     monkeypatch.delenv("FEEDBACK_SECRET_KEY", raising=False)
     monkeypatch.delenv("FEEDBACK_DATABASE_URL", raising=False)

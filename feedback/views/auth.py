@@ -168,6 +168,31 @@ def end_idle_sessions():
     return None
 
 
+# Where someone who must still turn on the second step may go: its page, signing out, and what the idle
+# warning asks. Public pages need no account, so they are not held back either.
+_BEFORE_THE_SECOND_STEP = {"auth.two_factor_setup", "auth.logout", "auth.session_status", "auth.keep_alive"}
+
+
+def second_step_needed() -> bool:
+    """Whether the signed-in user's role must have the second sign-in step (SECOND_STEP_REQUIRED_FOR) and
+    they have not turned it on yet."""
+    required = current_app.config["SECOND_STEP_REQUIRED_FOR"]
+    if required == "none" or not current_user.is_authenticated or current_user.totp_secret:
+        return False
+    return current_user.has_role(Role(required))
+
+
+def require_second_step():
+    """Runs before every request: an admin (by default) turns on the second sign-in step before using
+    anything else, because their account reaches every family's details (OWASP ASVS 4.3.1)."""
+    if "_user_id" not in session or request.endpoint in _BEFORE_THE_SECOND_STEP:
+        return None
+    view = current_app.view_functions.get(request.endpoint or "")
+    if view is None or getattr(view, "access", "public") == "public" or not second_step_needed():
+        return None
+    return redirect(url_for("auth.two_factor_setup"))
+
+
 @bp.post("/session/keep-alive")
 @require_role(Role.STAFF)
 def keep_alive():
@@ -215,6 +240,7 @@ def two_factor_setup():
         "auth/two_factor.html",
         form=form,
         enabled=user.totp_secret is not None,
+        needed=second_step_needed(),
         secret=secret,
         qr=two_factor.provisioning_qr(user, secret) if secret else None,
     ), 200 if not form.errors else 400

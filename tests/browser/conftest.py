@@ -46,6 +46,7 @@ def live_app(tmp_path_factory, demo_template):
             "SECRET_KEY": "browser-tests",
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
             "SESSION_COOKIE_SECURE": False,
+            "SECOND_STEP_REQUIRED_FOR": "none",  # a test that wants it sets it
         }
     )
 

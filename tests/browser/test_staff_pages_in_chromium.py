@@ -164,6 +164,14 @@ def test_axe_finds_no_violations_on_the_account_pages(live_app, live_server, pho
     page.get_by_role("button", name="Erase their details").click()
     page.wait_for_selector(".govuk-error-summary")
     seen["erasing refused"] = axe_violations(page, axe_source)
+    live_app.config["SECOND_STEP_REQUIRED_FOR"] = "admin"
+    try:
+        page.goto(f"{live_server}/users")
+        page.wait_for_url(lambda url: url.endswith("/account/two-factor"))
+        assert "needs a second sign-in step" in page.locator("main").inner_text()
+        seen["second step needed"] = axe_violations(page, axe_source)
+    finally:
+        live_app.config["SECOND_STEP_REQUIRED_FOR"] = "none"
     seen["a new password refused"] = _violations_when_refused(
         page, f"{live_server}/users/{other_id}", axe_source, {"#password": "short"}, "text=Set password"
     )

@@ -250,6 +250,38 @@ def test_a_coordinator_turns_on_a_second_step_and_then_needs_a_code(app, client,
     assert signed_in.status_code == 302 and client.get("/plans").status_code == 200
 
 
+def test_an_admin_turns_on_the_second_step_before_anything_else(app, client, login):
+    """By default an admin's account, which reaches every family's details, is sent to turn on the second
+    step from every staff page until it is on; coordinators and staff go on as they were, and turning it
+    off (to move to a new phone) sends the admin back to turn it on again."""
+    import pyotp
+
+    app.config["SECOND_STEP_REQUIRED_FOR"] = "admin"
+    login(Role.COORDINATOR)
+    assert client.get("/plans").status_code == 200
+    login(Role.ADMIN)
+    for path in ("/home", "/users", "/data-protection", "/cases/export.csv?contacts=1"):
+        sent = client.get(path)
+        assert sent.status_code == 302 and sent.location == "/account/two-factor", path
+    assert client.get("/s/live-feedback").status_code in (200, 404)  # public pages need no account
+    page = client.get("/account/two-factor").text
+    assert "needs a second sign-in step before you can use the service" in page
+    secret = re.search(r'<code class="app-code-inline">([A-Z2-7]+)</code>', page).group(1)
+    assert client.post("/account/two-factor", data={"code": pyotp.TOTP(secret).now()}).status_code == 302
+    assert client.get("/users").status_code == 200
+    on = client.get("/account/two-factor").text
+    assert "It is on" in on and "needs a second sign-in step" not in on
+    assert client.post("/account/two-factor", data={"code": pyotp.TOTP(secret).now()}).status_code == 302
+    assert client.get("/users").location == "/account/two-factor"  # off: on again with the new phone
+
+    app.config["SECOND_STEP_REQUIRED_FOR"] = "coordinator"
+    login(Role.COORDINATOR)
+    assert client.get("/plans").location == "/account/two-factor"
+    assert client.post("/logout").status_code == 302  # signing out is always open
+    login(Role.STAFF)
+    assert client.get("/plans").status_code == 200  # staff have no second step to turn on
+
+
 def test_staff_cannot_turn_on_a_second_step(client, login):
     login(Role.STAFF)
     assert client.get("/account/two-factor").status_code == 403
