@@ -58,6 +58,8 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Base32 secret of the authenticator app, for coordinators and admins who turn on a second step.
     totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    # The 30-second step of the last code that worked: a code works once (services/two_factor.py).
+    totp_used_step: Mapped[int | None]
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users

@@ -64,8 +64,9 @@ REDACTED_BY_TYPE = {
     CaseContact: {"name", "email", "phone", "child_name"},
 }
 
-# Bookkeeping, not a change anyone made: a survey's revision mark moves with every edit to its questions.
-LEFT_OUT_BY_TYPE = {Survey: {"revision"}}
+# Bookkeeping, not a change anyone made: a survey's revision mark moves with every edit to its questions,
+# and an account's last used code step with every sign-in that needs a code.
+LEFT_OUT_BY_TYPE = {Survey: {"revision"}, User: {"totp_used_step"}}
 # Collections the trail keeps as sorted lists of ids, beside the columns: the measures a question counts
 # towards, which decide what a measure's figures are made of (its areas follow from them).
 COLLECTIONS_BY_TYPE: dict[type, tuple[str, ...]] = {Question: ("measures",)}

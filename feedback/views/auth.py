@@ -125,7 +125,7 @@ def code():
             flash("This account is locked for up to 15 minutes after 5 wrong attempts.", "success")
             return redirect(url_for("auth.login"))
         user = db.session.get(User, user_id)
-        if two_factor.verify(user.totp_secret, form.code.data):
+        if two_factor.use_code(db.session, user, form.code.data):
             _start_session(user)
             security_log.event("sign_in", user_id, second_step="on")
             return redirect(_safe_next(request.args.get("next")))
@@ -224,12 +224,12 @@ def two_factor_setup():
     if form.validate_on_submit():
         try:
             if user.totp_secret is None:
-                two_factor.turn_on(user, secret, form.code.data)
+                two_factor.turn_on(db.session, user, secret, form.code.data)
                 security_log.event("second_step.on", user.id)
                 session.pop("new_totp_secret", None)
                 flash("The second step is on. You will be asked for a code each time you sign in.", "success")
             else:
-                two_factor.turn_off(user, form.code.data)
+                two_factor.turn_off(db.session, user, form.code.data)
                 security_log.event("second_step.off", user.id)
                 flash("The second step is off.", "success")
         except two_factor.TwoFactorError as error:

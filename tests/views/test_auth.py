@@ -4,6 +4,7 @@ import logging
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -13,6 +14,7 @@ from feedback import create_app
 from feedback.extensions import db
 from feedback.models import AuditEvent, Role, User
 from feedback.models.user import make_password_hasher
+from feedback.services import two_factor
 from tests.conftest import PASSWORD, csrf_token_from
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -232,7 +234,8 @@ def test_a_coordinator_turns_on_a_second_step_and_then_needs_a_code(app, client,
         "/account/two-factor", data={"code": "000000" if pyotp.TOTP(secret).now() != "000000" else "111111"}
     )
     assert wrong.status_code == 400 and "not right" in wrong.text
-    assert client.post("/account/two-factor", data={"code": pyotp.TOTP(secret).now()}).status_code == 302
+    first_code = pyotp.TOTP(secret).now()
+    assert client.post("/account/two-factor", data={"code": first_code}).status_code == 302
     with app.app_context():
         assert db.session.scalar(sa.select(User).where(User.email == email)).totp_secret == secret
         events = db.session.scalars(
@@ -246,8 +249,16 @@ def test_a_coordinator_turns_on_a_second_step_and_then_needs_a_code(app, client,
     assert client.get("/plans").status_code == 302  # the password alone is not a session
     refused = client.post("/login/code", data={"code": "12345x"})
     assert refused.status_code == 400
-    signed_in = client.post("/login/code", data={"code": pyotp.TOTP(secret).now()})
+    again = client.post("/login/code", data={"code": first_code})  # right, but used already
+    assert again.status_code == 400 and "not right" in again.text
+    next_code = pyotp.TOTP(secret).at(time.time() + 30)  # the app's next code, still within the window
+    signed_in = client.post("/login/code", data={"code": next_code})
     assert signed_in.status_code == 302 and client.get("/plans").status_code == 200
+
+    client.post("/logout")  # someone who saw that code over a shoulder cannot use it
+    client.post("/login", data={"email": email, "password": PASSWORD})
+    assert client.post("/login/code", data={"code": next_code}).status_code == 400
+    assert client.get("/plans").status_code == 302
 
 
 def test_an_admin_turns_on_the_second_step_before_anything_else(app, client, login):
@@ -271,7 +282,8 @@ def test_an_admin_turns_on_the_second_step_before_anything_else(app, client, log
     assert client.get("/users").status_code == 200
     on = client.get("/account/two-factor").text
     assert "It is on" in on and "needs a second sign-in step" not in on
-    assert client.post("/account/two-factor", data={"code": pyotp.TOTP(secret).now()}).status_code == 302
+    off = client.post("/account/two-factor", data={"code": pyotp.TOTP(secret).at(time.time() + 30)})
+    assert off.status_code == 302
     assert client.get("/users").location == "/account/two-factor"  # off: on again with the new phone
 
     app.config["SECOND_STEP_REQUIRED_FOR"] = "coordinator"
@@ -280,6 +292,28 @@ def test_an_admin_turns_on_the_second_step_before_anything_else(app, client, log
     assert client.post("/logout").status_code == 302  # signing out is always open
     login(Role.STAFF)
     assert client.get("/plans").status_code == 200  # staff have no second step to turn on
+
+
+def test_a_code_is_used_up_by_the_database_not_by_what_a_request_read(app, make_user):
+    """Two requests with the same right code, the second having read the account before the first used
+    the code: the database's conditional update, not the second's stale copy, decides, and it is refused."""
+    import pyotp
+    from sqlalchemy.orm import Session
+
+    user_id, _ = make_user(Role.COORDINATOR)
+    secret = two_factor.new_secret()
+    with app.app_context():
+        db.session.get(User, user_id).totp_secret = secret
+        db.session.commit()
+        code = pyotp.TOTP(secret).now()
+        with Session(db.engine, expire_on_commit=False) as late, Session(db.engine) as first:
+            stale = late.get(User, user_id)
+            late.commit()  # it has read the account, before the other request used the code
+            assert two_factor.use_code(first, first.get(User, user_id), code)
+            first.commit()
+            assert stale.totp_used_step is None
+            assert not two_factor.use_code(late, stale, code)
+            late.commit()
 
 
 def test_staff_cannot_turn_on_a_second_step(client, login):

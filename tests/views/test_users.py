@@ -121,7 +121,7 @@ def test_an_admin_removes_a_lost_second_step_and_the_password_alone_signs_in(app
     with app.app_context():
         user = db.session.get(User, user_id)
         secret = two_factor.new_secret()
-        two_factor.turn_on(user, secret, pyotp.TOTP(secret).now())
+        two_factor.turn_on(db.session, user, secret, pyotp.TOTP(secret).now())
         db.session.commit()
     lost = app.test_client()
     assert lost.post("/login", data={"email": email, "password": PASSWORD}).location.startswith("/login/code")
