@@ -60,6 +60,9 @@ class User(UserMixin, db.Model):
     totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
     # The 30-second step of the last code that worked: a code works once (services/two_factor.py).
     totp_used_step: Mapped[int | None]
+    # How many times every session of the account has been ended at once (services/users.py): one more
+    # changes password_mark, and so ends them all.
+    sessions_ended: Mapped[int] = mapped_column(default=0, server_default="0")
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
@@ -72,7 +75,10 @@ class User(UserMixin, db.Model):
 
     @property
     def password_mark(self) -> str:
-        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+        """Changes with the password and each time every session is ended; the same as before for an
+        account whose sessions were never ended, so that no session ended when this was added."""
+        basis = self.password_hash + (f"|{self.sessions_ended}" if self.sessions_ended else "")
+        return hashlib.sha256(basis.encode()).hexdigest()[:16]
 
     def set_password(self, password: str) -> None:
         self.password_hash = hasher().hash(password)

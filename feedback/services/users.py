@@ -117,7 +117,16 @@ def update_user(
         raise UserError("You cannot take away your own admin role. Ask another admin to do it", "role")
     if user.id == acting_id and not active:
         raise UserError("You cannot turn off your own account. Ask another admin to do it", "active")
+    if user.active and not active:
+        end_sessions(session, user)  # or they would carry on once the account is turned on again
     user.name, user.role, user.active = (name or "").strip(), role, active
+    session.flush()
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """Every session of the account ends at its next request (User.password_mark): someone signed in on
+    a lost laptop, or left signed in on a shared computer. The password stays as it is."""
+    user.sessions_ended = (user.sessions_ended or 0) + 1
     session.flush()
 
 
@@ -165,6 +174,8 @@ def history(session: Session, user: User, limit: int = 50) -> list[HistoryLine]:
             words.append("set a new password")
         if "totp_secret" in changed:
             words.append(f"turned the second sign-in step {'on' if changed.pop('totp_secret') else 'off'}")
+        if changed.pop("sessions_ended", None) is not None:
+            words.append("ended every session")
         if changed:
             words.insert(0, changes_in_words(event.before or {}, changed))
         if words:

@@ -246,6 +246,19 @@ def two_factor_setup():
     ), 200 if not form.errors else 400
 
 
+@bp.post("/account/sign-out-elsewhere")
+@require_role(Role.STAFF)
+def sign_out_elsewhere():
+    """Every other session of the account ends (a laptop left signed in, a browser that is not yours any
+    more); this one carries on."""
+    user = db.session.get(User, current_user.id)
+    users.end_sessions(db.session, user)
+    _start_session(user)
+    security_log.event("sign_out", user.id, reason="everywhere_else")
+    flash("Anywhere else you were signed in, you are now signed out.", "success")
+    return redirect(url_for(".change_password"))
+
+
 @bp.route("/account/password", methods=["GET", "POST"])
 @require_role(Role.STAFF)
 def change_password():

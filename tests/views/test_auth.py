@@ -14,7 +14,7 @@ from feedback import create_app
 from feedback.extensions import db
 from feedback.models import AuditEvent, Role, User
 from feedback.models.user import make_password_hasher
-from feedback.services import two_factor
+from feedback.services import two_factor, users
 from tests.conftest import PASSWORD, csrf_token_from
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -319,6 +319,40 @@ def test_a_code_is_used_up_by_the_database_not_by_what_a_request_read(app, make_
 def test_staff_cannot_turn_on_a_second_step(client, login):
     login(Role.STAFF)
     assert client.get("/account/two-factor").status_code == 403
+
+
+def test_signing_out_everywhere_else_ends_the_other_sessions_and_keeps_this_one(app, client, make_user):
+    user_id, email = make_user(Role.STAFF)
+    laptop, phone = app.test_client(), app.test_client()
+    for browser in (client, laptop, phone):
+        browser.post("/login", data={"email": email, "password": PASSWORD})
+        assert browser.get("/plans").status_code == 200
+    page = client.get("/account/password").text
+    assert "Sign out everywhere else" in page
+    done = client.post("/account/sign-out-elsewhere", follow_redirects=True)
+    assert "Anywhere else you were signed in, you are now signed out." in done.text
+    assert client.get("/plans").status_code == 200
+    assert laptop.get("/plans").status_code == 302 and phone.get("/plans").status_code == 302
+    with app.app_context():
+        history = [line.text for line in users.history(db.session, db.session.get(User, user_id))]
+    assert "ended every session" in history
+    laptop.post("/login", data={"email": email, "password": PASSWORD})  # the password still works
+    assert laptop.get("/plans").status_code == 200
+
+
+def test_an_account_turned_off_and_on_again_keeps_none_of_its_old_sessions(app, client, make_user, login):
+    """An admin turns off the account of someone whose laptop was stolen, and on again once they have a new
+    one: the stolen laptop's session does not come back with it."""
+    user_id, email = make_user(Role.STAFF)
+    stolen = app.test_client()
+    stolen.post("/login", data={"email": email, "password": PASSWORD})
+    assert stolen.get("/plans").status_code == 200
+    login(Role.ADMIN)
+    form = {"name": "", "role": "staff"}
+    assert client.post(f"/users/{user_id}", data=form).status_code == 302  # "They can sign in" unticked
+    assert stolen.get("/plans").status_code == 302
+    assert client.post(f"/users/{user_id}", data={**form, "active": "y"}).status_code == 302
+    assert stolen.get("/plans").status_code == 302
 
 
 def test_a_session_ends_once_its_account_is_turned_off_or_its_password_changes(app, client, login):
