@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort, request
+from flask import abort, current_app, request
 from flask_login import current_user
 
 from ..database import WRITES
@@ -44,6 +44,12 @@ def require_role(role: Role | str) -> Callable[[F], F]:
         return wrapped  # type: ignore[return-value]
 
     return decorator
+
+
+def needs_a_role() -> bool:
+    """Whether the request is for a view that needs a role, not one marked public (or no view at all)."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    return view is not None and getattr(view, "access", "public") != "public"
 
 
 def record_shown(cases: Iterable[int] = (), responses: Iterable[int] = ()) -> None:

@@ -12,7 +12,7 @@ from ..forms.users import ChangePasswordForm
 from ..models import Role, User
 from ..services import ratelimit, two_factor, users
 from . import security_log
-from .access import public, require_role
+from .access import needs_a_role, public, require_role
 
 bp = Blueprint("auth", __name__)
 
@@ -185,12 +185,9 @@ def second_step_needed() -> bool:
 def require_second_step():
     """Runs before every request: an admin (by default) turns on the second sign-in step before using
     anything else, because their account reaches every family's details (OWASP ASVS 4.3.1)."""
-    if "_user_id" not in session or request.endpoint in _BEFORE_THE_SECOND_STEP:
+    if "_user_id" not in session or request.endpoint in _BEFORE_THE_SECOND_STEP or not needs_a_role():
         return None
-    view = current_app.view_functions.get(request.endpoint or "")
-    if view is None or getattr(view, "access", "public") == "public" or not second_step_needed():
-        return None
-    return redirect(url_for("auth.two_factor_setup"))
+    return redirect(url_for("auth.two_factor_setup")) if second_step_needed() else None
 
 
 @bp.post("/session/keep-alive")
@@ -254,7 +251,7 @@ def sign_out_elsewhere():
     user = db.session.get(User, current_user.id)
     users.end_sessions(db.session, user)
     _start_session(user)
-    security_log.event("sign_out", user.id, reason="everywhere_else")
+    security_log.event("sessions_ended", user.id, kept="this_one")
     flash("Anywhere else you were signed in, you are now signed out.", "success")
     return redirect(url_for(".change_password"))
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Response, current_app, g, request
+from flask import Response, g, request
+
+from .access import needs_a_role
 
 # Views built to sit in an iframe on a Local Offer site.
 EMBEDDABLE = {"widget.show", "published.embed"}
@@ -52,15 +54,8 @@ def add_security_headers(response: Response) -> Response:
     response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
     if request.is_secure:
         response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-    if _for_staff_only():
+    if needs_a_role():  # public pages, the survey and the static files may be cached as they say
         # A case's page names a child: the browser of a shared office computer must keep no copy of it on
         # disk (OWASP ASVS 8.2.1). A view that says otherwise keeps its own.
         response.headers.setdefault("Cache-Control", "no-store")
     return response
-
-
-def _for_staff_only() -> bool:
-    """Whether the request is for a view that needs a role (views/access.py): public pages, the survey
-    and the static files may be cached as they say."""
-    view = current_app.view_functions.get(request.endpoint or "")
-    return view is not None and getattr(view, "access", "public") != "public"
