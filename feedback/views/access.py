@@ -71,14 +71,21 @@ def record_shown(cases: Iterable[int] = (), responses: Iterable[int] = ()) -> No
         db.session.commit()
 
 
+def session_account(session_id: str) -> tuple[int, str] | None:
+    """The account id and password mark a session keeps, as User.get_id made them; None if it is not that."""
+    user_id, _, mark = str(session_id).partition(":")
+    return (int(user_id), mark) if user_id.isdigit() else None
+
+
 @login_manager.user_loader
 def _load_user(session_id: str) -> User | None:
     """The session's user, unless an admin has turned the account off or its password has changed since
     the session began (User.get_id): either ends the session at its next request."""
-    user_id, _, mark = session_id.partition(":")
-    if not user_id.isdigit():
+    account = session_account(session_id)
+    if account is None:
         return None
-    user = db.session.get(User, int(user_id))
+    user_id, mark = account
+    user = db.session.get(User, user_id)
     if user is None or not user.active or not hmac.compare_digest(mark, user.password_mark):
         return None
     return user

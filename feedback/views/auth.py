@@ -12,7 +12,8 @@ from ..forms.users import ChangePasswordForm
 from ..models import Role, User
 from ..services import ratelimit, two_factor, users
 from . import security_log
-from .access import needs_a_role, public, require_role
+from .access import needs_a_role, public, require_role, session_account
+from .guards import client_bucket
 
 bp = Blueprint("auth", __name__)
 
@@ -61,7 +62,7 @@ def login():
     if form.validate_on_submit():
         # Counted before anything reads the database: on SQLite the request's own write transaction must
         # not be open while the counter's short one runs.
-        address = ratelimit.bucket(current_app.secret_key, request.remote_addr or "", "login-address")
+        address = client_bucket("login-address")
         if not ratelimit.hit(db.engine, address, ATTEMPTS_PER_ADDRESS, LOCK_WINDOW):
             security_log.refused("sign_in", reason="too_many_from_address")
             form.email.errors.append(
@@ -155,8 +156,8 @@ def end_idle_sessions():
     idle = current_app.config["SESSION_IDLE_SECONDS"]
     seen = session.get("seen", now)
     if now - seen > idle:
-        user_id = str(session["_user_id"]).partition(":")[0]  # as User.get_id made it; no need to load them
-        security_log.event("sign_out", int(user_id) if user_id.isdigit() else None, reason="idle")
+        account = session_account(session["_user_id"])  # no need to load the user to name them
+        security_log.event("sign_out", account[0] if account else None, reason="idle")
         logout_user()
         session.clear()
         if request.endpoint == "auth.session_status":  # the warning's script asking: it moves the page

@@ -29,11 +29,16 @@ def counts_its_own_posts(view):
     return view
 
 
+def client_bucket(action: str) -> str:
+    """This client's network address as a keyed hash, a different one for each action: what counters and
+    the security log keep instead of the address."""
+    return ratelimit.bucket(current_app.secret_key, request.remote_addr or "", action)
+
+
 def public_post_limit() -> tuple[str, int, int]:
     """This client's bucket for public posts, and the limit and window it is held to."""
     limit, window = current_app.config["FEEDBACK_PUBLIC_POST_LIMIT"]
-    key = ratelimit.bucket(current_app.secret_key, request.remote_addr or "", request.blueprint or "")
-    return key, limit, window
+    return client_bucket(request.blueprint or ""), limit, window
 
 
 def limit_public_posts():

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask, has_request_context
 
-from ..services import ratelimit
+from .guards import client_bucket
 
 _log = logging.getLogger("feedback.security")
 
@@ -51,4 +51,4 @@ def _line(name: str, user_id: int | None, details: dict[str, str]) -> str:
 def _address() -> str:
     if not has_request_context():
         return "-"
-    return ratelimit.bucket(current_app.secret_key, request.remote_addr or "", "security-log")[:12]
+    return client_bucket("security-log")[:12]
