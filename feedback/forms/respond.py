@@ -27,7 +27,16 @@ from wtforms import (
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
 from ..models import Agreement, Question, QuestionKind, SurveyVariant
-from ..services.respond import AGE_BANDS, DISTRICTS, FREE_TEXT_LIMIT, NEEDS, PROFILE_PAGE, REPLY_PAGE, Page
+from ..services.respond import (
+    AGE_BANDS,
+    DISTRICTS,
+    FREE_TEXT_LIMIT,
+    NEEDS,
+    PROFILE_PAGE,
+    REPLY_PAGE,
+    Page,
+    unanswered,
+)
 from .base import BaseForm
 from .fields import NumberField
 
@@ -237,7 +246,7 @@ def page_values(form: SurveyPageForm, page: Page) -> dict:
     values = {}
     for question in page.questions:
         data = getattr(form, field_name(question)).data
-        values[question.key] = data if data not in ("", None, []) else None
+        values[question.key] = None if unanswered(data) else data
     return values
 
 

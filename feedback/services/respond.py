@@ -298,7 +298,7 @@ def store_response(
     by_column: dict[str, list[dict]] = {}
     for question_key, value in answers.items():
         question = questions_by_key.get(question_key)
-        if question is None or value in (None, "", []):
+        if question is None or unanswered(value):
             continue
         column, stored = _answer_value(question, value)
         by_column.setdefault(column, []).append(
@@ -381,6 +381,14 @@ def role_for_audience(audience: Audience) -> RespondentRole:
         Audience.YOUNG_PERSON: RespondentRole.YOUNG_PERSON,
         Audience.PROFESSIONAL: RespondentRole.PROFESSIONAL,
     }[audience]
+
+
+def unanswered(value) -> bool:
+    """Whether a page field's data is no answer: nothing, only spaces, or a list whose first value is one
+    of those. WTForms' Optional lets such a field through as left empty, and so it is stored as such."""
+    if isinstance(value, list):
+        return not value or unanswered(value[0])
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _answer_value(question: QuestionLike, value) -> tuple[str, object]:

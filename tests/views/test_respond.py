@@ -469,6 +469,23 @@ def test_bad_json_responses_are_refused_with_a_message_and_store_nothing(app, cl
     assert count_new_responses(app) == 0
 
 
+def test_an_optional_question_answered_with_spaces_is_left_unanswered_not_a_server_error(app, client, demo):
+    """WTForms lets an optional field whose first value is only spaces through as left empty: it must be
+    stored as no answer, through the JSON submission and through the pages alike."""
+    body = {"idempotency_key": "s" * 20, "answers": {"heard": "  ", "valued": "agree"}}
+    sent = client.post("/s/live-feedback/responses", json=body)
+    assert sent.status_code == 201
+    base = base_of(start(client))
+    for number, data in enumerate([{**PAGES[0], "q_heard": " "}, *PAGES[1:]], start=1):
+        assert client.post(f"{base}/{number}", data=data).status_code == 302
+    with app.app_context():
+        draft = db.session.scalar(sa.select(SurveyDraft).where(SurveyDraft.token == base.rsplit("/", 1)[1]))
+        for response_id in (sent.json["id"], draft.response_id):
+            answers = db.session.scalars(sa.select(Answer).where(Answer.response_id == response_id)).all()
+            keys = {answer.question.key for answer in answers}
+            assert "valued" in keys and "heard" not in keys
+
+
 def test_json_posts_count_towards_the_limit_and_store_nothing_once_over_it(app, client, demo):
     app.config["FEEDBACK_PUBLIC_POST_LIMIT"] = (3, 600)
     good = {"idempotency_key": "a" * 20, "answers": {"heard": "agree"}}
