@@ -6,6 +6,10 @@ that an expired token re-shows the page with the answers instead of failing the 
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+from typing import Any
+
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
     GovCheckboxesInput,
@@ -37,6 +41,7 @@ from ..services.respond import (
     Page,
     unanswered,
 )
+from ..services.text import strip_control_characters
 from .base import BaseForm
 from .fields import NumberField
 
@@ -85,26 +90,49 @@ def _listed_choices(question: Question) -> list[SelectChoice]:
     return [SelectChoice(c["value"], c["label"]) for c in question.choices or []]
 
 
+_RADIOS = {QuestionKind.AGREEMENT, QuestionKind.YES_NO, QuestionKind.RATING, QuestionKind.SINGLE_CHOICE}
+
+
+def _choices(question: Question) -> list[SelectChoice]:
+    """The answers a radio or checkbox question offers (none for the others)."""
+    if question.kind is QuestionKind.AGREEMENT:
+        return [SelectChoice(a.value, a.label) for a in Agreement]
+    if question.kind is QuestionKind.YES_NO:
+        return YES_NO
+    if question.kind is QuestionKind.RATING:
+        return RATINGS
+    if question.kind in (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE):
+        return _listed_choices(question)
+    return []
+
+
+def _required_message(text: str) -> str:
+    return f"Answer this question: {text}"
+
+
+def _number_message(text: str) -> str:
+    return f"Enter a number for: {text}"
+
+
+TOO_LONG = f"Your answer must be {FREE_TEXT_LIMIT:,} characters or fewer"
+
+
 def _question_field(question: Question, variant: SurveyVariant):
     text, hint = _wording(question, variant)
-    required = [InputRequired(message=f"Answer this question: {text}")] if question.required else [Optional()]
+    required = [InputRequired(message=_required_message(text))] if question.required else [Optional()]
     kind = question.kind
-    radios = {
-        QuestionKind.AGREEMENT: [SelectChoice(a.value, a.label) for a in Agreement],
-        QuestionKind.YES_NO: YES_NO,
-        QuestionKind.RATING: RATINGS,
-        QuestionKind.SINGLE_CHOICE: _listed_choices(question),
-    }
-    if kind in radios:
+    if kind in _RADIOS:
         widget = AgreementRadios() if kind is QuestionKind.AGREEMENT else GovRadioInput()
-        return RadioField(text, description=hint, widget=widget, validators=required, choices=radios[kind])
+        return RadioField(
+            text, description=hint, widget=widget, validators=required, choices=_choices(question)
+        )
     if kind is QuestionKind.MULTIPLE_CHOICE:
         return SelectMultipleField(
             text,
             description=hint,
             widget=GovCheckboxesInput(),
             validators=required,
-            choices=_listed_choices(question),
+            choices=_choices(question),
         )
     if kind is QuestionKind.NUMBER:
         return NumberField(
@@ -112,19 +140,90 @@ def _question_field(question: Question, variant: SurveyVariant):
             description=hint,
             widget=GovTextInput(),
             validators=required,
-            invalid_message=f"Enter a number for: {text}",
+            invalid_message=_number_message(text),
         )
     return TextAreaField(
         text,
         description=hint,
         widget=GovCharacterCount(),
-        validators=[
-            *(required if question.required else []),
-            Length(
-                max=FREE_TEXT_LIMIT, message=f"Your answer must be {FREE_TEXT_LIMIT:,} characters or fewer"
-            ),
-        ],
+        validators=[*(required if question.required else []), Length(max=FREE_TEXT_LIMIT, message=TOO_LONG)],
     )
+
+
+NOT_A_CHOICE = "Not a valid choice."  # WTForms' words for a radio answer the question does not offer
+
+
+@dataclass(frozen=True)
+class AnswerCheck:
+    """The rules of one question's field on the page (``_question_field``), applied to the values sent for
+    it without making the form. A whole response sent as JSON (views/respond.py) is the busiest request in
+    the service, and making and validating its form cost more than storing the answers. It gives what the
+    field would give, data and first error, for any values: tests/forms/test_answer_checks.py holds it to
+    that, so a change to the field's rules that is not made here fails there.
+    """
+
+    key: str
+    kind: str  # "one" (radios), "many" (checkboxes), "number" or "text"
+    required: str | None  # the message for a required question left unanswered; None if it is optional
+    choices: frozenset[str] = frozenset()
+    invalid: str = ""  # the message for a number that is not one
+
+    def __call__(self, raw: list[str]) -> tuple[Any, str | None]:
+        """(the field's data, its first error or None) for ``raw``, the values sent, as form data."""
+        first = raw[0] if raw else None
+        data: Any = None
+        error = None  # from reading the values, or from the choices: both come before the validators
+        if self.kind == "number":
+            if raw:
+                try:
+                    data = float(first)  # type: ignore[arg-type]
+                except ValueError:
+                    error = self.invalid
+                else:
+                    if not math.isfinite(data):
+                        data, error = None, self.invalid
+        elif self.kind == "many":
+            data = strip_control_characters(list(raw))
+            if data and any(item not in self.choices for item in data):
+                unacceptable = [item for item in set(data) if item not in self.choices]
+                said = "is not a valid choice" if len(unacceptable) == 1 else "are not valid choices"
+                error = "'{}' {} for this field.".format("', '".join(unacceptable), said)
+        else:
+            data = strip_control_characters(first)
+            if self.kind == "one" and data not in self.choices:
+                error = NOT_A_CHOICE
+        if self.required is not None:  # InputRequired: an empty first value
+            if not first:
+                return data, self.required
+        elif self.kind != "text" and (not first or not first.strip()):  # Optional: nothing but spaces
+            return data, None
+        if error is None and self.kind == "text" and data and len(data) > FREE_TEXT_LIMIT:
+            error = TOO_LONG
+        return data, error
+
+
+_CHECK_KIND = {
+    **dict.fromkeys(_RADIOS, "one"),
+    QuestionKind.MULTIPLE_CHOICE: "many",
+    QuestionKind.NUMBER: "number",
+}
+
+
+def answer_checks(page: Page, variant: SurveyVariant) -> tuple[AnswerCheck, ...]:
+    """The checks of a page of questions in this version's wording, one a question, in page order."""
+    checks = []
+    for question in page.questions:
+        text, _ = _wording(question, variant)
+        checks.append(
+            AnswerCheck(
+                key=question.key,
+                kind=_CHECK_KIND.get(question.kind, "text"),
+                required=_required_message(text) if question.required else None,
+                choices=frozenset(str(choice.value) for choice in _choices(question)),
+                invalid=_number_message(text),
+            )
+        )
+    return tuple(checks)
 
 
 def build_page_form(

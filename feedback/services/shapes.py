@@ -1,24 +1,27 @@
-"""What a whole submission is checked against: an open survey's questions and versions, with the form that
-validates them, read once by each web process and kept until the survey's revision mark changes.
+"""What a whole submission is checked against: an open survey's questions and versions, with the checks of
+their page fields (forms/respond.py), read once by each web process and kept until the survey's revision
+mark changes.
 
-Reading a survey with its versions, questions and wordings takes four queries, and making its form costs
-more than storing the answers; a busy survey would pay both on every submission. Instead each submission
-reads one indexed row (the survey's revision, status and dates, so that closing a survey takes effect at
-once) in a short transaction of its own that takes no write lock, and rebuilds the shape only when the
-mark differs from the one kept (see ``_mark_revision`` in models/survey.py).
+Reading a survey with its versions, questions and wordings takes four queries; a busy survey would pay for
+them on every submission. Instead each process keeps the shape it last read for each slug, and a submission
+checked against it reads one indexed row (the survey's revision, status and dates) inside the transaction
+that stores it (``check_kept``): a survey closed a moment ago refuses it at once, and one whose questions
+changed has it checked again against the survey as it is now. The shape is read again only when the mark
+differs from the one kept (see ``_mark_revision`` in models/survey.py).
 """
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from ..database import READS_ONLY
-from ..forms.respond import SurveyPageForm, page_form_class
+from ..forms.respond import AnswerCheck, answer_checks
 from ..models import RespondentRole, Survey
 from . import respond
 
@@ -28,7 +31,7 @@ class VersionShape:
     id: int
     slug: str
     role: RespondentRole
-    form: type[SurveyPageForm]  # every question on one page, in this version's wording
+    checks: tuple[AnswerCheck, ...]  # every question's, in this version's wording, in the survey's order
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,13 @@ class SurveyShape:
         return self.versions.get(slug or "") or self.versions[self.default_version]
 
 
-_kept: dict[int, SurveyShape] = {}  # by survey id; one assignment replaces a stale shape
+_kept: dict[str, SurveyShape] = {}  # by slug; one assignment replaces a stale shape
+
+
+def kept(slug: str) -> SurveyShape | None:
+    """The shape this process last read for ``slug``, without asking the database: check it with
+    ``check_kept`` in the transaction that stores what it accepted."""
+    return _kept.get(slug)
 
 
 def open_shape(engine: Engine, slug: str) -> SurveyShape | None:
@@ -55,12 +64,28 @@ def open_shape(engine: Engine, slug: str) -> SurveyShape | None:
         row = connection.execute(_STAMP, {"slug": slug}).first()
         if row is None or not respond.open_now(row.status, row.opens_at, row.closes_at):
             return None
-        shape = _kept.get(row.id)
-        if shape is None or shape.revision != row.revision:
+        shape = _kept.get(slug)
+        if shape is None or shape.id != row.id or shape.revision != row.revision:
             with Session(bind=connection) as session:
                 shape = _read(session, row.id)
-            _kept[row.id] = shape
+            _kept[slug] = shape
         return shape
+
+
+class Freshness(enum.Enum):
+    CURRENT = "current"  # the survey at the slug is open and asks what the shape says
+    CHANGED = "changed"  # it is open, but its questions or versions are not the shape's (or it is another)
+    CLOSED = "closed"  # nobody can answer it now
+
+
+def check_kept(connection: Connection, slug: str, shape: SurveyShape) -> Freshness:
+    """Whether ``shape`` is still what the survey at ``slug`` asks, read in the caller's transaction."""
+    row = connection.execute(_STAMP, {"slug": slug}).first()
+    if row is None or not respond.open_now(row.status, row.opens_at, row.closes_at):
+        return Freshness.CLOSED
+    if row.id != shape.id or row.revision != shape.revision:
+        return Freshness.CHANGED
+    return Freshness.CURRENT
 
 
 _STAMP = select(Survey.id, Survey.revision, Survey.status, Survey.opens_at, Survey.closes_at).where(
@@ -74,10 +99,8 @@ def _read(session: Session, survey_id: int) -> SurveyShape:
     page = respond.Page(1, tuple(survey.questions))
     versions = {}
     for variant in survey.variants:
-        form = page_form_class(page, variant, last=True)
-        form(formdata=None)  # WTForms binds a class's fields on first use: here, not in two threads at once
         versions[variant.slug] = VersionShape(
-            variant.id, variant.slug, respond.role_for_variant(survey, variant), form
+            variant.id, variant.slug, respond.role_for_variant(survey, variant), answer_checks(page, variant)
         )
     default = respond.variant_for(survey, None).slug
     return SurveyShape(

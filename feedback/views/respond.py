@@ -7,12 +7,11 @@ import re
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
 from sqlalchemy.exc import OperationalError
-from werkzeug.datastructures import MultiDict
 from wtforms import ValidationError
 
 from ..database import READS_ONLY, is_busy
 from ..extensions import csrf, db
-from ..forms.respond import build_page_form, field_name, page_values, saved_data
+from ..forms.respond import build_page_form, page_values, saved_data
 from ..models import Channel, Survey, SurveyDraft
 from ..services import ratelimit, replies, respond, shapes
 from .access import public
@@ -200,55 +199,93 @@ def submit_json(slug: str):
 
     ``{"idempotency_key": "...", "version": "standard", "answers": {"heard": "agree", "comment": "..."}}``
 
-    The busiest write in the service, so it does its reading outside the write transaction (the survey's
-    shape is kept between requests, services/shapes.py) and holds SQLite's write lock only for one
-    transaction that counts the post for the rate limit and stores the response.
+    The busiest write in the service, so it reads nothing before its one write transaction, which counts
+    the post for the rate limit, checks the survey and stores the response. What it was sent is checked
+    against the survey's shape kept by this process (services/shapes.py). A kept shape may only accept:
+    whatever it refuses, and whatever the transaction finds has changed since, is checked again against
+    the survey as it is now, so a family never hears "no" from a shape out of date.
     """
-    shape = shapes.open_shape(db.engine, slug)
+    shape = shapes.kept(slug)
+    for _ in range(3):  # the kept shape, the survey as it is now, and once more if it changed in between
+        fresh = shape is None
+        if fresh:
+            shape = shapes.open_shape(db.engine, slug)
+        outcome = _submission(slug, shape, fresh)
+        if outcome is not _CHECK_AGAIN:
+            return outcome
+        shape = None
+    busy = {"busy": "The survey is being changed and nothing was stored: send the same request again."}
+    return {"errors": busy}, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+
+_CHECK_AGAIN = object()  # what _submission says when a kept shape refused, or the survey changed under it
+
+
+class _SurveyChanged(Exception):
+    """Raised in the write transaction to roll it back, post count and all, before checking again."""
+
+
+def _submission(slug: str, shape: shapes.SurveyShape | None, fresh: bool):
+    """Check and store one JSON submission against ``shape``; _CHECK_AGAIN when ``shape`` is a kept one
+    (not ``fresh``) that refused it, or the survey changed before the write."""
     if shape is None:
         return _refused({"survey": "This survey is not open."}, 404)
     body = request.get_json(silent=True)
-    if not isinstance(body, dict) or not isinstance(body.get("answers", {}), dict):
-        return _refused({"body": "Send a JSON object with idempotency_key and answers."})
-    key = body.get("idempotency_key")
-    if not isinstance(key, str) or not CLIENT_KEY.match(key):
-        return _refused({"idempotency_key": "Send 16 to 64 letters, digits, - or _."})
-    key = f"client-{key}"
-    version = shape.version(body.get("version") if isinstance(body.get("version"), str) else None)
-    formdata = MultiDict()
-    for question in shape.questions:
-        value = body.get("answers", {}).get(question.key)
-        for item in value if isinstance(value, list) else [value]:
-            if isinstance(item, str | int | float) and not isinstance(item, bool):
-                formdata.add(field_name(question), str(item))
-    form = version.form(formdata=formdata)
-    if not form.validate():
-        # A retry of a stored submission gets its response back even if the survey has changed since.
-        with db.engine.connect() as connection:
-            connection.execution_options(**READS_ONLY)
-            existing = connection.scalar(respond.response_under_key(shape.id, key))
-        if existing is not None:
-            return {"id": existing, "created": False}, 200
-        errors = {name.removeprefix("q_"): messages[0] for name, messages in form.errors.items()}
-        return _refused(errors)
-    values = {q.key: form[field_name(q)].data for q in shape.questions}
+    errors = _body_errors(body)
+    if not errors:
+        key = f"client-{body['idempotency_key']}"
+        version = shape.version(body.get("version") if isinstance(body.get("version"), str) else None)
+        values = {}
+        for check in version.checks:
+            values[check.key], error = check(_as_form_data(body.get("answers", {}).get(check.key)))
+            if error is not None:
+                errors[check.key] = error
+        if errors and fresh:
+            # A retry of a stored submission gets its response back even if the survey has changed since.
+            with db.engine.connect() as connection:
+                connection.execution_options(**READS_ONLY)
+                existing = connection.scalar(respond.response_under_key(shape.id, key))
+            if existing is not None:
+                return {"id": existing, "created": False}, 200
+    if errors:
+        return _refused(errors) if fresh else _CHECK_AGAIN
     bucket, limit, window = public_post_limit()
     try:
         with db.engine.begin() as connection:
             if not ratelimit.hit_on(connection, bucket, limit, window):
-                result = None  # the count is kept; nothing is stored
-            else:
-                result = respond.store_response(
-                    connection, shape.id, version.id, version.role, Channel.WEB, key, values, shape.by_key
-                )
+                return {"errors": {"rate": TOO_MANY}}, 429  # the count is kept; nothing is stored
+            freshness = shapes.check_kept(connection, slug, shape)
+            if freshness is shapes.Freshness.CHANGED:
+                raise _SurveyChanged
+            if freshness is shapes.Freshness.CLOSED:
+                return {"errors": {"survey": "This survey is not open."}}, 404  # counted, as any refusal
+            result = respond.store_response(
+                connection, shape.id, version.id, version.role, Channel.WEB, key, values, shape.by_key
+            )
+    except _SurveyChanged:
+        return _CHECK_AGAIN
     except OperationalError as error:
         if not is_busy(error):
             raise
         busy = {"busy": "The service is busy and nothing was stored: send the same request again later."}
         return {"errors": busy}, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
-    if result is None:
-        return {"errors": {"rate": TOO_MANY}}, 429
     return {"id": result.response_id, "created": result.created}, 201 if result.created else 200
+
+
+def _body_errors(body) -> dict:
+    if not isinstance(body, dict) or not isinstance(body.get("answers", {}), dict):
+        return {"body": "Send a JSON object with idempotency_key and answers."}
+    key = body.get("idempotency_key")
+    if not isinstance(key, str) or not CLIENT_KEY.match(key):
+        return {"idempotency_key": "Send 16 to 64 letters, digits, - or _."}
+    return {}
+
+
+def _as_form_data(value) -> list[str]:
+    """What a page's form would have been sent for a JSON answer: a list is several values, and anything
+    that is not text or a number is not sent at all."""
+    items = value if isinstance(value, list) else [value]
+    return [str(item) for item in items if isinstance(item, str | int | float) and not isinstance(item, bool)]
 
 
 def _refused(errors: dict, status: int = 400):

@@ -530,6 +530,35 @@ def test_a_change_to_an_open_survey_reaches_the_very_next_submission(app, client
     assert closed.status_code == 404 and count_new_responses(app) == 2
 
 
+def test_what_a_kept_shape_refuses_is_checked_again_against_the_survey_as_it_is_now(app, client, demo):
+    """A process keeps a survey's shape between submissions without reading it: a question made optional
+    since must not turn away the next family who leaves it out."""
+    with app.app_context():
+        heard = db.session.scalar(sa.select(Question).where(Question.key == "heard"))
+        heard.required = True
+        db.session.commit()
+    assert client.post("/s/live-feedback/responses", json={"idempotency_key": "g" * 20}).status_code == 400
+    with app.app_context():
+        db.session.scalar(sa.select(Question).where(Question.key == "heard")).required = False
+        db.session.commit()
+    left_out = client.post("/s/live-feedback/responses", json={"idempotency_key": "h" * 20})
+    assert left_out.status_code == 201 and count_new_responses(app) == 1
+
+
+def test_a_survey_changed_under_every_try_gets_a_busy_answer_and_stores_nothing(
+    app, client, demo, monkeypatch
+):
+    monkeypatch.setattr(shapes, "check_kept", lambda *args: shapes.Freshness.CHANGED)
+    body = {"idempotency_key": "i" * 20, "answers": {"heard": "agree"}}
+    busy = client.post("/s/live-feedback/responses", json=body)
+    assert (
+        busy.status_code == 503
+        and busy.headers["Retry-After"]
+        and "send the same" in busy.json["errors"]["busy"]
+    )
+    assert count_new_responses(app) == 0
+
+
 def test_the_kept_shape_is_read_again_only_when_what_families_answer_changes(app, demo):
     with app.app_context():
         kept = shapes.open_shape(db.engine, "live-feedback")
@@ -540,11 +569,12 @@ def test_the_kept_shape_is_read_again_only_when_what_families_answer_changes(app
         assert shapes.open_shape(db.engine, "live-feedback") is kept
         standard = next(w for w in question.wordings if w.variant.slug == "standard")
         standard.text = "I feel listened to."
+        question.required = True
         db.session.commit()
         changed = shapes.open_shape(db.engine, "live-feedback")
         assert changed is not kept and changed.revision != kept.revision
-        form = changed.version("standard").form(formdata=None)
-        assert form.q_heard.label.text == "I feel listened to."
+        heard = next(check for check in changed.version("standard").checks if check.key == "heard")
+        assert heard.required == "Answer this question: I feel listened to."
 
 
 def test_an_acknowledged_submission_is_on_disk_before_the_answer_goes_back(tmp_path):
