@@ -58,12 +58,7 @@ def submit(slug: str):
             return {"errors": {key: "not an answer"}}, 400
         text = key == "comment"
         rows.append((questions[key], None if text else value, value if text else None))
-    while True:
-        try:
-            fcntl.flock(turn, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            break
-        except BlockingIOError:
-            time.sleep(0.0001)
+    fcntl.flock(turn, fcntl.LOCK_EX)  # as the app waits in its main thread, without the alarm that ends it
     try:
         connection.execute("BEGIN IMMEDIATE")
         connection.execute(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import signal
 import sqlite3
 import threading
 import time
@@ -135,9 +136,11 @@ def test_work_outside_a_request_writes_as_a_writer_only_when_it_says_so(sqlite_a
         assert not turn_is_taken(sqlite_app) and lock_is_free(sqlite_app)
 
 
-def test_a_writer_goes_on_without_its_turn_when_the_holder_keeps_it_too_long(sqlite_app, monkeypatch):
+@pytest.mark.parametrize("where", ["main thread", "other thread"])
+def test_a_writer_goes_on_without_its_turn_when_the_holder_keeps_it_too_long(sqlite_app, monkeypatch, where):
     """A turn held and never given back (here by a file of the test's own) delays writers by the busy
-    timeout, not for ever: then they meet SQLite's own lock, which is free, and write."""
+    timeout, not for ever: then they meet SQLite's own lock, which is free, and write. The main thread
+    waits in flock with an alarm to end it, which it gives back; another thread tries every 0.1 ms."""
     monkeypatch.setattr("feedback.database.BUSY_TIMEOUT_SECONDS", 0.2)
     holder = os.open(turn_file(sqlite_app), os.O_RDWR | os.O_CREAT)
     fcntl.flock(holder, fcntl.LOCK_EX)
@@ -146,13 +149,39 @@ def test_a_writer_goes_on_without_its_turn_when_the_holder_keeps_it_too_long(sql
         with sqlite_app.test_request_context(method="POST"), db.engine.begin() as connection:
             connection.exec_driver_sql("INSERT INTO note VALUES ('late')")
 
-    writer = threading.Thread(target=write, daemon=True)
-    writer.start()
-    writer.join(10)
-    os.close(holder)
-    assert not writer.is_alive()
+    try:
+        if where == "main thread":
+            # A wait without end is ended after 5 s, and fails below rather than hanging the run.
+            watchdog = threading.Timer(5, fcntl.flock, args=(holder, fcntl.LOCK_UN))
+            watchdog.start()
+            started = time.monotonic()
+            write()
+            watchdog.cancel()
+            assert time.monotonic() - started < 3
+        else:
+            writer = threading.Thread(target=write, daemon=True)
+            writer.start()
+            writer.join(10)
+            assert not writer.is_alive()
+    finally:
+        os.close(holder)
+    assert signal.getsignal(signal.SIGALRM) == signal.SIG_DFL
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
     with sqlite_app.app_context():
         assert db.session.scalar(sa.text("SELECT text FROM note")) == "late"
+
+
+def test_a_writer_in_the_main_thread_waits_for_the_turn_and_takes_it_when_it_is_given_back(sqlite_app):
+    holder = os.open(turn_file(sqlite_app), os.O_RDWR | os.O_CREAT)
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    threading.Timer(0.3, os.close, args=(holder,)).start()  # closing the file gives the turn back
+    started = time.monotonic()
+    with sqlite_app.test_request_context(method="POST"), db.engine.begin() as connection:
+        waited = time.monotonic() - started
+        assert turn_is_taken(sqlite_app)
+        connection.exec_driver_sql("INSERT INTO note VALUES ('next')")
+    assert 0.25 < waited < 5  # waited for the holder, not for the busy timeout (10 s)
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
 
 
 def test_a_thread_that_holds_the_turn_is_refused_by_sqlite_rather_than_waiting_for_itself(sqlite_app):
