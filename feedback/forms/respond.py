@@ -28,7 +28,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from ..models import Agreement, Question, QuestionKind, SurveyVariant
 from ..services.respond import (
@@ -146,7 +146,11 @@ def _question_field(question: Question, variant: SurveyVariant):
         text,
         description=hint,
         widget=GovCharacterCount(),
-        validators=[*(required if question.required else []), Length(max=FREE_TEXT_LIMIT, message=TOO_LONG)],
+        validators=[
+            # DataRequired, not InputRequired: a required answer of only spaces is no answer (unanswered()).
+            *([DataRequired(message=_required_message(text))] if question.required else []),
+            Length(max=FREE_TEXT_LIMIT, message=TOO_LONG),
+        ],
     )
 
 
@@ -192,8 +196,10 @@ class AnswerCheck:
             data = strip_control_characters(first)
             if self.kind == "one" and data not in self.choices:
                 error = NOT_A_CHOICE
-        if self.required is not None:  # InputRequired: an empty first value
-            if not first:
+        if self.required is not None:
+            if self.kind == "text" and not (data and data.strip()):  # DataRequired: only spaces, or nothing
+                return data, self.required
+            if not first:  # InputRequired: an empty first value
                 return data, self.required
         elif self.kind != "text" and (not first or not first.strip()):  # Optional: nothing but spaces
             return data, None

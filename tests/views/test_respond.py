@@ -486,6 +486,21 @@ def test_an_optional_question_answered_with_spaces_is_left_unanswered_not_a_serv
             assert "valued" in keys and "heard" not in keys
 
 
+def test_a_required_comment_of_only_spaces_is_asked_for_again(app, client, demo):
+    with app.app_context():
+        db.session.scalar(sa.select(Question).where(Question.key == "comment")).required = True
+        db.session.commit()
+    body = {"idempotency_key": "r" * 20, "answers": {"comment": "   "}}
+    refused = client.post("/s/live-feedback/responses", json=body)
+    assert refused.status_code == 400 and refused.json["errors"]["comment"].startswith("Answer this question")
+    base = base_of(start(client))
+    for number, data in enumerate(PAGES[:2], start=1):
+        assert client.post(f"{base}/{number}", data=data).status_code == 302
+    page = client.post(f"{base}/3", data={"q_comment": " \n "})
+    assert page.status_code == 400 and "Answer this question" in page.text
+    assert count_new_responses(app) == 0
+
+
 def test_json_posts_count_towards_the_limit_and_store_nothing_once_over_it(app, client, demo):
     app.config["FEEDBACK_PUBLIC_POST_LIMIT"] = (3, 600)
     good = {"idempotency_key": "a" * 20, "answers": {"heard": "agree"}}
