@@ -38,8 +38,7 @@ class VersionShape:
 class SurveyShape:
     id: int
     revision: str
-    questions: tuple[respond.QuestionShape, ...]
-    by_key: Mapping[str, respond.QuestionShape]
+    by_key: Mapping[str, respond.QuestionShape]  # every question, by its key
     versions: Mapping[str, VersionShape]
     default_version: str
 
@@ -95,7 +94,6 @@ _STAMP = select(Survey.id, Survey.revision, Survey.status, Survey.opens_at, Surv
 
 def _read(session: Session, survey_id: int) -> SurveyShape:
     survey = respond.survey_with_questions(session, Survey.id == survey_id)
-    questions = tuple(respond.QuestionShape(q.id, q.key, q.kind) for q in survey.questions)
     page = respond.Page(1, tuple(survey.questions))
     versions = {}
     for variant in survey.variants:
@@ -106,8 +104,7 @@ def _read(session: Session, survey_id: int) -> SurveyShape:
     return SurveyShape(
         id=survey.id,
         revision=survey.revision,
-        questions=questions,
-        by_key={q.key: q for q in questions},
+        by_key={q.key: respond.QuestionShape(q.id, q.key, q.kind) for q in survey.questions},
         versions=versions,
         default_version=default,
     )

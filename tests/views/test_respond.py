@@ -566,11 +566,8 @@ def test_a_survey_changed_under_every_try_gets_a_busy_answer_and_stores_nothing(
     monkeypatch.setattr(shapes, "check_kept", lambda *args: shapes.Freshness.CHANGED)
     body = {"idempotency_key": "i" * 20, "answers": {"heard": "agree"}}
     busy = client.post("/s/live-feedback/responses", json=body)
-    assert (
-        busy.status_code == 503
-        and busy.headers["Retry-After"]
-        and "send the same" in busy.json["errors"]["busy"]
-    )
+    assert busy.status_code == 503 and busy.headers["Retry-After"]
+    assert "send the same request again" in busy.json["errors"]["busy"]
     assert count_new_responses(app) == 0
 
 
