@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.orm import Session
 
 from ..database import READS_ONLY
@@ -60,13 +60,13 @@ def open_shape(engine: Engine, slug: str) -> SurveyShape | None:
     """The shape of the survey at ``slug`` if families can answer it now; None otherwise."""
     with engine.connect() as connection:
         connection.execution_options(**READS_ONLY)
-        row = connection.execute(_STAMP, {"slug": slug}).first()
-        if row is None or not respond.open_now(row.status, row.opens_at, row.closes_at):
+        stamp = _open_stamp(connection, slug)
+        if stamp is None:
             return None
         shape = _kept.get(slug)
-        if shape is None or shape.id != row.id or shape.revision != row.revision:
+        if shape is None or not _stamped(shape, stamp):
             with Session(bind=connection) as session:
-                shape = _read(session, row.id)
+                shape = _read(session, stamp.id)
             _kept[slug] = shape
         return shape
 
@@ -79,17 +79,28 @@ class Freshness(enum.Enum):
 
 def check_kept(connection: Connection, slug: str, shape: SurveyShape) -> Freshness:
     """Whether ``shape`` is still what the survey at ``slug`` asks, read in the caller's transaction."""
-    row = connection.execute(_STAMP, {"slug": slug}).first()
-    if row is None or not respond.open_now(row.status, row.opens_at, row.closes_at):
+    stamp = _open_stamp(connection, slug)
+    if stamp is None:
         return Freshness.CLOSED
-    if row.id != shape.id or row.revision != shape.revision:
-        return Freshness.CHANGED
-    return Freshness.CURRENT
+    return Freshness.CURRENT if _stamped(shape, stamp) else Freshness.CHANGED
 
 
 _STAMP = select(Survey.id, Survey.revision, Survey.status, Survey.opens_at, Survey.closes_at).where(
     Survey.slug == bindparam("slug")
 )
+
+
+def _open_stamp(connection: Connection, slug: str) -> Row | None:
+    """The survey at ``slug``'s id and revision mark, if families can answer it now."""
+    row = connection.execute(_STAMP, {"slug": slug}).first()
+    if row is None or not respond.open_now(row.status, row.opens_at, row.closes_at):
+        return None
+    return row
+
+
+def _stamped(shape: SurveyShape, stamp: Row) -> bool:
+    """Whether ``shape`` was read from the survey and revision that ``stamp`` names."""
+    return shape.id == stamp.id and shape.revision == stamp.revision
 
 
 def _read(session: Session, survey_id: int) -> SurveyShape:

@@ -235,9 +235,9 @@ def _submission(slug: str, shape: shapes.SurveyShape | None, fresh: bool):
     if not errors:
         key = f"client-{body['idempotency_key']}"
         version = shape.version(body.get("version") if isinstance(body.get("version"), str) else None)
-        values = {}
+        answers, values = body.get("answers", {}), {}
         for check in version.checks:
-            values[check.key], error = check(_as_form_data(body.get("answers", {}).get(check.key)))
+            values[check.key], error = check(_as_form_data(answers.get(check.key)))
             if error is not None:
                 errors[check.key] = error
         if errors and fresh:
