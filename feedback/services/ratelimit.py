@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from ..database import READS_ONLY, insert_on_conflict
 from ..models import RateLimitHit
+from ..prepared import Prepared
 
 
 def bucket(secret: str, client: str, action: str) -> str:
@@ -37,9 +38,8 @@ def hit_on(
     """Count one hit in the caller's transaction, which commits it whatever else it does: a submission
     counts itself in the transaction that stores it, and pays for one commit instead of two."""
     window = int((now if now is not None else time.time()) // window_seconds) * window_seconds
-    count = connection.execute(
-        _upsert(connection.dialect.name), {"bucket": bucket_id, "window_start": window}
-    ).scalar_one()
+    params = {"bucket": bucket_id, "window_start": window}
+    ((count,),) = _upsert(connection.dialect.name).run(connection, params)
     if count == 1:  # a new window for this client: forget windows older than a day
         connection.execute(sa.delete(_table).where(_table.c.window_start < window - 86_400))
     return count <= limit
@@ -63,11 +63,13 @@ _table = RateLimitHit.__table__
 
 
 @cache
-def _upsert(dialect: str) -> sa.Insert:
+def _upsert(dialect: str) -> Prepared:
     insert = insert_on_conflict(dialect)
     statement = insert(_table).values(
         bucket=sa.bindparam("bucket"), window_start=sa.bindparam("window_start"), count=1
     )
-    return statement.on_conflict_do_update(
-        index_elements=[_table.c.bucket, _table.c.window_start], set_={"count": _table.c.count + 1}
-    ).returning(_table.c.count)
+    return Prepared(
+        statement.on_conflict_do_update(
+            index_elements=[_table.c.bucket, _table.c.window_start], set_={"count": _table.c.count + 1}
+        ).returning(_table.c.count)
+    )

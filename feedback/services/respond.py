@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Protocol
 
-from sqlalchemy import Insert, Select, bindparam, delete, insert, select
+from sqlalchemy import Select, bindparam, delete, insert, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, selectinload
 
@@ -38,6 +38,7 @@ from ..models import (
     VariantKind,
 )
 from ..models.types import utcnow
+from ..prepared import Prepared
 
 DRAFT_LIFETIME = timedelta(days=60)
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -277,8 +278,8 @@ def store_response(
     """
     profile = answers.get(PROFILE_PAGE, {})
     statements = _statements(connection.dialect.name)
-    response_id = connection.execute(
-        statements.response,
+    returned = statements.response.run(
+        connection,
         {
             "survey_id": survey_id,
             "variant_id": variant_id,
@@ -290,11 +291,12 @@ def store_response(
             "age_band": profile.get("age_band") or None,
             "area_of_need": profile.get("area_of_need") or None,
         },
-    ).scalar()
-    if response_id is None:  # the same submission arrived a moment ago: its response is the one
+    )
+    if not returned:  # the same submission arrived a moment ago: its response is the one
         existing = connection.execute(response_under_key(survey_id, key)).scalar_one()
         return SubmitResult(existing, created=False)
 
+    ((response_id,),) = returned
     by_column: dict[str, list[dict]] = {}
     for question_key, value in answers.items():
         question = questions_by_key.get(question_key)
@@ -305,7 +307,7 @@ def store_response(
             {"response_id": response_id, "question_id": question.id, "value": stored}
         )
     for column, rows in by_column.items():  # one statement for each value column, as executemany needs
-        connection.execute(statements.answer[column], rows)
+        statements.answer[column].run_many(connection, rows)
 
     contact = answers.get(REPLY_PAGE, {})
     if contact.get("wants_reply") == "yes":
@@ -323,8 +325,8 @@ def store_response(
 
 @dataclass(frozen=True)
 class _Statements:
-    response: Insert
-    answer: dict[str, Insert]
+    response: Prepared
+    answer: dict[str, Prepared]
 
 
 @cache
@@ -343,17 +345,19 @@ def _statements(dialect: str) -> _Statements:
         "area_of_need",
     )
     on_conflict = insert_on_conflict(dialect)
-    response = (
+    response = Prepared(
         on_conflict(table)
         .values({name: bindparam(name) for name in columns})
         .on_conflict_do_nothing(index_elements=["survey_id", "idempotency_key"])
         .returning(table.c.id)
     )
     answer = {
-        column: insert(Answer.__table__).values(
-            response_id=bindparam("response_id"),
-            question_id=bindparam("question_id"),
-            **{column: bindparam("value", type_=Answer.__table__.c[column].type)},
+        column: Prepared(
+            insert(Answer.__table__).values(
+                response_id=bindparam("response_id"),
+                question_id=bindparam("question_id"),
+                **{column: bindparam("value", type_=Answer.__table__.c[column].type)},
+            )
         )
         for column in ("agreement", "number", "text", "choices")
     }

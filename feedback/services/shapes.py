@@ -15,14 +15,17 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.engine import Connection, Engine, Row
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from ..database import READS_ONLY
 from ..forms.respond import AnswerCheck, answer_checks
-from ..models import RespondentRole, Survey
+from ..models import RespondentRole, Survey, SurveyStatus
+from ..prepared import Prepared
 from . import respond
 
 
@@ -85,20 +88,31 @@ def check_kept(connection: Connection, slug: str, shape: SurveyShape) -> Freshne
     return Freshness.CURRENT if _stamped(shape, stamp) else Freshness.CHANGED
 
 
-_STAMP = select(Survey.id, Survey.revision, Survey.status, Survey.opens_at, Survey.closes_at).where(
-    Survey.slug == bindparam("slug")
+class _Stamp(NamedTuple):
+    id: int
+    revision: str
+    status: SurveyStatus
+    opens_at: datetime | None
+    closes_at: datetime | None
+
+
+_STAMP = Prepared(
+    select(Survey.id, Survey.revision, Survey.status, Survey.opens_at, Survey.closes_at).where(
+        Survey.slug == bindparam("slug")
+    )
 )
 
 
-def _open_stamp(connection: Connection, slug: str) -> Row | None:
+def _open_stamp(connection: Connection, slug: str) -> _Stamp | None:
     """The survey at ``slug``'s id and revision mark, if families can answer it now."""
-    row = connection.execute(_STAMP, {"slug": slug}).first()
-    if row is None or not respond.open_now(row.status, row.opens_at, row.closes_at):
+    rows = _STAMP.run(connection, {"slug": slug})
+    stamp = _Stamp(*rows[0]) if rows else None
+    if stamp is None or not respond.open_now(stamp.status, stamp.opens_at, stamp.closes_at):
         return None
-    return row
+    return stamp
 
 
-def _stamped(shape: SurveyShape, stamp: Row) -> bool:
+def _stamped(shape: SurveyShape, stamp: _Stamp) -> bool:
     """Whether ``shape`` was read from the survey and revision that ``stamp`` names."""
     return shape.id == stamp.id and shape.revision == stamp.revision
 

@@ -1,0 +1,116 @@
+"""Core statements compiled once and run on the database driver's own cursor, for the busiest write.
+
+A family's JSON submission stores itself in one short transaction, and on SQLite every writer waits its
+turn for that transaction (database.py). Run through SQLAlchemy's Connection.execute, each of its five
+statements cost about 0.1 ms of the writer's turn in SQLAlchemy's own execution machinery, more than the
+database spent on it; the writers on a two-core server spent most of their time waiting for each other.
+
+A ``Prepared`` statement keeps what SQLAlchemy would send: the SQL its compiler writes for the dialect
+(with PostgreSQL's casts), and the bind and result processors of each value's type (an enum's name, a
+date and time as SQLite stores it), so that a row it writes or reads is the row SQLAlchemy would have.
+It runs on the connection's transaction, begun and ended by SQLAlchemy as usual; a driver's error is
+raised as SQLAlchemy's, as Connection.execute would raise it. It skips only what this path does not
+use: execution events, the statement cache and result objects.
+
+  statement = Prepared(select(Survey.id).where(Survey.slug == bindparam("slug")))
+  rows = statement.run(connection, {"slug": "live-feedback"})
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql import Executable
+from sqlalchemy.sql.compiler import Compiled
+
+
+class Prepared:
+    """One statement, compiled for each dialect it meets (SQLite and PostgreSQL, in tests)."""
+
+    def __init__(self, statement: Executable) -> None:
+        self.statement = statement
+        self._compiled: dict[str, _Compiled] = {}
+
+    def run(self, connection: Connection, params: Mapping[str, Any]) -> list[tuple]:
+        """Execute with one set of values; the rows it returns (a SELECT's, or RETURNING's), processed."""
+        compiled = self._for(connection.dialect)
+        cursor = connection.connection.driver_connection.cursor()
+        try:
+            with _as_sqlalchemy_errors(compiled, params, connection.dialect):
+                cursor.execute(compiled.sql, compiled.bind(params))
+                if cursor.description is None:
+                    return []
+                return [compiled.result(row) for row in cursor.fetchall()]
+        finally:
+            cursor.close()
+
+    def run_many(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Execute once for each set of values, in one call to the driver; returns nothing."""
+        compiled = self._for(connection.dialect)
+        cursor = connection.connection.driver_connection.cursor()
+        try:
+            with _as_sqlalchemy_errors(compiled, rows, connection.dialect):
+                cursor.executemany(compiled.sql, [compiled.bind(row) for row in rows])
+        finally:
+            cursor.close()
+
+    def _for(self, dialect: Dialect) -> _Compiled:
+        compiled = self._compiled.get(dialect.name)
+        if compiled is None:
+            compiled = self._compiled[dialect.name] = _Compiled(self.statement, dialect)
+        return compiled
+
+
+class _Compiled:
+    def __init__(self, statement: Executable, dialect: Dialect) -> None:
+        compiled: Compiled = statement.compile(dialect=dialect)
+        self.sql = compiled.string
+        self._construct = compiled.construct_params
+        self._order: Sequence[str] | None = compiled.positiontup if compiled.positional else None
+        self._binders: dict[str, Callable] = {}
+        for name, bind in compiled.binds.items():
+            binder = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            if binder is not None:
+                self._binders[name] = binder
+        readers = [
+            column.type.dialect_impl(dialect).result_processor(dialect, None)
+            for column in getattr(statement, "exported_columns", ())
+        ]
+        self._readers = readers if any(readers) else None
+
+    def bind(self, params: Mapping[str, Any]) -> Sequence | Mapping:
+        """The values in the form the driver takes: SQLAlchemy's defaults filled in and each one processed
+        by its type, in the compiled order for a positional driver (SQLite) or by name (psycopg)."""
+        values = self._construct(params)
+        for name, binder in self._binders.items():
+            values[name] = binder(values[name])
+        if self._order is None:
+            return values
+        return tuple(values[name] for name in self._order)
+
+    def result(self, row: Iterable) -> tuple:
+        if self._readers is None:
+            return tuple(row)
+        pairs = zip(self._readers, row, strict=True)
+        return tuple(reader(value) if reader else value for reader, value in pairs)
+
+
+class _as_sqlalchemy_errors:
+    """Raise a driver's error as the DBAPIError subclass that SQLAlchemy would (OperationalError, and so
+    on), so that callers catch and test it as they would from Connection.execute."""
+
+    def __init__(self, compiled: _Compiled, params: Any, dialect: Dialect) -> None:
+        self.compiled, self.params, self.dialect = compiled, params, dialect
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type | None, error: BaseException | None, traceback: Any) -> bool:
+        if isinstance(error, self.dialect.loaded_dbapi.Error):
+            raise DBAPIError.instance(
+                self.compiled.sql, self.params, error, self.dialect.loaded_dbapi.Error, dialect=self.dialect
+            ) from error
+        return False
