@@ -2,15 +2,17 @@
 
 A family's JSON submission stores itself in one short transaction, and on SQLite every writer waits its
 turn for that transaction (database.py). Run through SQLAlchemy's Connection.execute, each of its five
-statements cost about 0.1 ms of the writer's turn in SQLAlchemy's own execution machinery, more than the
-database spent on it; the writers on a two-core server spent most of their time waiting for each other.
+statements spent 0.05 to 0.07 ms of the writer's turn in SQLAlchemy's own execution machinery, more than
+SQLite spent on it, and the turn lasted over half of each request's CPU time: with two web processes, one
+was often waiting for the other.
 
 A ``Prepared`` statement keeps what SQLAlchemy would send: the SQL its compiler writes for the dialect
 (with PostgreSQL's casts), and the bind and result processors of each value's type (an enum's name, a
 date and time as SQLite stores it), so that a row it writes or reads is the row SQLAlchemy would have.
 It runs on the connection's transaction, begun and ended by SQLAlchemy as usual; a driver's error is
-raised as SQLAlchemy's, as Connection.execute would raise it. It skips only what this path does not
-use: execution events, the statement cache and result objects.
+raised as SQLAlchemy's, as Connection.execute would raise it, never with the values sent (they are a
+family's answers). It skips what this path does not use: execution events, the statement cache, result
+objects, and noticing a lost connection (on PostgreSQL the pool tests each connection as it hands it out).
 
   statement = Prepared(select(Survey.id).where(Survey.slug == bindparam("slug")))
   rows = statement.run(connection, {"slug": "live-feedback"})
@@ -100,7 +102,8 @@ class _Compiled:
 
 class _as_sqlalchemy_errors:
     """Raise a driver's error as the DBAPIError subclass that SQLAlchemy would (OperationalError, and so
-    on), so that callers catch and test it as they would from Connection.execute."""
+    on), so that callers catch and test it as they would from Connection.execute; its message leaves out
+    the values, as the engine's hide_parameters does (config.py)."""
 
     def __init__(self, compiled: _Compiled, params: Any, dialect: Dialect) -> None:
         self.compiled, self.params, self.dialect = compiled, params, dialect
@@ -111,6 +114,11 @@ class _as_sqlalchemy_errors:
     def __exit__(self, kind: type | None, error: BaseException | None, traceback: Any) -> bool:
         if isinstance(error, self.dialect.loaded_dbapi.Error):
             raise DBAPIError.instance(
-                self.compiled.sql, self.params, error, self.dialect.loaded_dbapi.Error, dialect=self.dialect
+                self.compiled.sql,
+                self.params,
+                error,
+                self.dialect.loaded_dbapi.Error,
+                hide_parameters=True,
+                dialect=self.dialect,
             ) from error
         return False

@@ -98,9 +98,10 @@ def test_a_drivers_error_is_raised_as_sqlalchemys_and_stores_nothing(app, demo):
             "channel": Channel.WEB,
             "idempotency_key": "twice",
         }
-        with pytest.raises(IntegrityError), db.engine.begin() as connection:
+        with pytest.raises(IntegrityError) as raised, db.engine.begin() as connection:
             Prepared(RESPONSE).run(connection, values)
             Prepared(RESPONSE).run(connection, values)
+        assert "twice" not in str(raised.value)  # the values sent stay out of the message, and the logs
         with db.engine.connect() as connection:
             stored = connection.scalar(sa.select(sa.func.count()).where(Response.idempotency_key == "twice"))
         assert stored == 0
