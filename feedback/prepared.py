@@ -10,9 +10,10 @@ A ``Prepared`` statement keeps what SQLAlchemy would send: the SQL its compiler 
 (with PostgreSQL's casts), and the bind and result processors of each value's type (an enum's name, a
 date and time as SQLite stores it), so that a row it writes or reads is the row SQLAlchemy would have.
 It runs on the connection's transaction, begun and ended by SQLAlchemy as usual; a driver's error is
-raised as SQLAlchemy's, as Connection.execute would raise it, never with the values sent (they are a
-family's answers). It skips what this path does not use: execution events, the statement cache, result
-objects, and noticing a lost connection (on PostgreSQL the pool tests each connection as it hands it out).
+raised as SQLAlchemy's, as Connection.execute would raise it, without the values sent, as the engine's
+hide_parameters leaves them out (they are a family's answers). It skips what this path does not use:
+execution events, the statement cache, result objects, and noticing a lost connection (on PostgreSQL
+the pool tests each connection as it hands it out).
 
   statement = Prepared(select(Survey.id).where(Survey.slug == bindparam("slug")))
   rows = statement.run(connection, {"slug": "live-feedback"})
