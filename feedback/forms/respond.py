@@ -188,8 +188,8 @@ class AnswerCheck:
                         data, error = None, self.invalid
         elif self.kind == "many":
             data = strip_control_characters(list(raw))
-            if data and any(item not in self.choices for item in data):
-                unacceptable = [item for item in set(data) if item not in self.choices]
+            unacceptable = [item for item in set(data) if item not in self.choices]
+            if unacceptable:
                 said = "is not a valid choice" if len(unacceptable) == 1 else "are not valid choices"
                 error = "'{}' {} for this field.".format("', '".join(unacceptable), said)
         else:

@@ -214,10 +214,10 @@ def submit_json(slug: str):
         if outcome is not _CHECK_AGAIN:
             return outcome
         shape = None
-    busy = {"busy": "The survey is being changed and nothing was stored: send the same request again."}
-    return {"errors": busy}, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    return _try_again("The survey is being changed and nothing was stored: send the same request again.")
 
 
+NOT_OPEN = "This survey is not open."
 _CHECK_AGAIN = object()  # what _submission says when a kept shape refused, or the survey changed under it
 
 
@@ -229,7 +229,7 @@ def _submission(slug: str, shape: shapes.SurveyShape | None, fresh: bool):
     """Check and store one JSON submission against ``shape``; _CHECK_AGAIN when ``shape`` is a kept one
     (not ``fresh``) that refused it, or the survey changed before the write."""
     if shape is None:
-        return _refused({"survey": "This survey is not open."}, 404)
+        return _refused({"survey": NOT_OPEN}, 404)
     body = request.get_json(silent=True)
     errors = _body_errors(body)
     if not errors:
@@ -258,7 +258,7 @@ def _submission(slug: str, shape: shapes.SurveyShape | None, fresh: bool):
             if freshness is shapes.Freshness.CHANGED:
                 raise _SurveyChanged
             if freshness is shapes.Freshness.CLOSED:
-                return {"errors": {"survey": "This survey is not open."}}, 404  # counted, as any refusal
+                return {"errors": {"survey": NOT_OPEN}}, 404  # counted, as any refusal
             result = respond.store_response(
                 connection, shape.id, version.id, version.role, Channel.WEB, key, values, shape.by_key
             )
@@ -267,8 +267,7 @@ def _submission(slug: str, shape: shapes.SurveyShape | None, fresh: bool):
     except OperationalError as error:
         if not is_busy(error):
             raise
-        busy = {"busy": "The service is busy and nothing was stored: send the same request again later."}
-        return {"errors": busy}, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        return _try_again("The service is busy and nothing was stored: send the same request again later.")
     return {"id": result.response_id, "created": result.created}, 201 if result.created else 200
 
 
@@ -286,6 +285,11 @@ def _as_form_data(value) -> list[str]:
     that is not text or a number is not sent at all."""
     items = value if isinstance(value, list) else [value]
     return [str(item) for item in items if isinstance(item, str | int | float) and not isinstance(item, bool)]
+
+
+def _try_again(message: str):
+    """Nothing was stored, and the same request may succeed in a moment."""
+    return {"errors": {"busy": message}}, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 
 def _refused(errors: dict, status: int = 400):
