@@ -42,7 +42,7 @@ from ..models import (
 from ..models.case import case_theme
 from ..models.types import utcnow
 from .audit import HistoryLine, changes_in_words, history_of, redact_copies
-from .data_protection import RETENTION_BATCH, given
+from .data_protection import RETENTION_BATCH, given, search_terms
 from .spreadsheet import inert
 from .working_days import add_working_days
 
@@ -226,10 +226,18 @@ def _save_contact(case: Case, contact: Contact) -> None:
         return
     if case.contact is None:
         case.contact = CaseContact()
+    elif _who(case.contact) != _who(contact):
+        case.contact.given_at = utcnow()
     case.contact.name = contact.name.strip()
     case.contact.email = contact.email.strip()
     case.contact.phone = contact.phone.strip()
     case.contact.child_name = contact.child_name.strip()
+
+
+def _who(contact: CaseContact | Contact) -> tuple[str, str, str]:
+    """Whose details these are, as far as the subject access export goes: a name, email address or phone
+    number written differently (case, spaces) is still the same person's."""
+    return (" ".join(contact.name.split()).casefold(), *search_terms(contact.email, contact.phone))
 
 
 def _by_ids(session: Session, model, ids: list[int]) -> list:

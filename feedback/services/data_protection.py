@@ -133,7 +133,7 @@ def subject_access(session: Session, email: str = "", phone: str = "") -> dict:
                     }
                     for s in case.stages
                 ],
-                "seen_by": access_events.seen(session, access_events.CASE, case.id),
+                "seen_by": access_events.seen(session, access_events.CASE, case.id, since=contact.given_at),
             }
         )
     account = None

@@ -6,13 +6,15 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from dataclasses import replace
+from datetime import date
 
 import sqlalchemy as sa
 
 from feedback.database import SQLITE_PRAGMAS
 from feedback.extensions import db
 from feedback.models import AccessEvent, Case, Role
-from feedback.services import users
+from feedback.services import cases, users
 
 from ..conftest import PASSWORD, csrf_token_from
 from .test_data_protection_pages import _someone
@@ -93,3 +95,40 @@ def test_details_that_cannot_be_recorded_as_seen_are_not_shown(sqlite_demo_app, 
     assert _events(app) == []
     assert "Jo Bloggs" in client.get(f"/cases/{case_id}").text
     assert [event[:3] for event in _events(app)] == [("case", case_id, "cases.show")]
+
+
+def test_a_cases_new_contact_is_told_only_who_was_shown_their_own_details(app, client, login, demo):
+    """When a case's contact changes to someone else (the other parent takes the complaint on), who was
+    shown the first person's details is not the new contact's to know. The same details written
+    differently are still the same person's."""
+    _, case_id = _someone(app)
+
+    def contact_becomes(**details) -> None:
+        with app.app_context():
+            case = db.session.get(Case, case_id)
+            kept = cases.CaseDetails(case.kind, case.received_on, case.reference, case.summary, case.learning)
+            cases.save_case(db.session, case, replace(kept, contact=cases.Contact(**details)), date.today())
+            db.session.commit()
+
+    def export(**person) -> list[tuple[str, str]]:
+        """Who the subject access export says was shown this person's case details, and where; the
+        export is made by a new admin, and records itself last."""
+        admin = login(Role.ADMIN)
+        token = csrf_token_from(client.get("/data-protection").text)
+        held = json.loads(client.post("/data-protection/export", data={"csrf_token": token, **person}).text)
+        seen = [(seen["who"], seen["where"]) for case in held["cases"] for seen in case["seen_by"]]
+        assert not held["cases"] or seen[-1] == (admin, "a subject access export")
+        return seen[:-1]
+
+    first = login(Role.COORDINATOR)
+    client.get(f"/cases/{case_id}")
+    contact_becomes(name=" jo  BLOGGS ", phone="07700900461")
+    second = login(Role.COORDINATOR)
+    client.get(f"/cases/{case_id}")
+    assert export(phone="07700 900461") == [(first, "the case's page"), (second, "the case's page")]
+
+    contact_becomes(name="Sam Bloggs", email="sam@example.org")
+    third = login(Role.COORDINATOR)
+    assert "Sam Bloggs" in client.get(f"/cases/{case_id}").text
+    assert export(email="sam@example.org") == [(third, "the case's page")]
+    assert export(phone="07700 900461") == []  # Jo's details are no longer held
