@@ -210,8 +210,8 @@ class CaseContact(db.Model):
     email: Mapped[str] = mapped_column(sa.String(254), default="")
     phone: Mapped[str] = mapped_column(sa.String(40), default="")
     child_name: Mapped[str] = mapped_column(sa.String(200), default="")
-    # When these details were given, and again when the name, email address or phone number changes (to
-    # someone else's or to the same person's new ones: nothing tells which), so that the subject access
-    # export tells the person who was shown their details, not who was shown the ones before. Written
-    # differently (case, spaces) they are the same details. None for details held before this was kept.
+    # When these details were given, and again when they become someone else's (services/cases.py,
+    # _same_person), so that the subject access export tells the person who was shown their details,
+    # not who was shown the details of whoever was the case's contact before. None for details held
+    # before this was kept.
     given_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)

@@ -226,7 +226,7 @@ def _save_contact(case: Case, contact: Contact) -> None:
         return
     if case.contact is None:
         case.contact = CaseContact()
-    elif _who(case.contact) != _who(contact):
+    elif not _same_person(case.contact, contact):
         case.contact.given_at = utcnow()
     case.contact.name = contact.name.strip()
     case.contact.email = contact.email.strip()
@@ -234,10 +234,17 @@ def _save_contact(case: Case, contact: Contact) -> None:
     case.contact.child_name = contact.child_name.strip()
 
 
-def _who(contact: CaseContact | Contact) -> tuple[str, str, str]:
-    """Whose details these are, as far as the subject access export goes: a name, email address or phone
-    number written differently (case, spaces) is still the same person's."""
-    return (" ".join(contact.name.split()).casefold(), *search_terms(contact.email, contact.phone))
+def _same_person(held: CaseContact, given: Contact) -> bool:
+    """Whether new details for a case's contact are still the same person's, as far as the subject access
+    export goes: they keep the name, the email address or the phone number (written differently, in
+    another case or with other spaces, is the same). A corrected name, a new email address or a new phone
+    number is the same person's; none of the three kept is someone else (the other parent takes the
+    complaint on)."""
+
+    def who(contact: CaseContact | Contact) -> tuple[str, str, str]:
+        return (" ".join(contact.name.split()).casefold(), *search_terms(contact.email, contact.phone))
+
+    return any(before and before == after for before, after in zip(who(held), who(given), strict=True))
 
 
 def _by_ids(session: Session, model, ids: list[int]) -> list:
