@@ -116,7 +116,7 @@ def test_a_cases_new_contact_is_told_only_who_was_shown_their_own_details(app, c
         admin = login(Role.ADMIN)
         token = csrf_token_from(client.get("/data-protection").text)
         held = json.loads(client.post("/data-protection/export", data={"csrf_token": token, **person}).text)
-        seen = [(seen["who"], seen["where"]) for case in held["cases"] for seen in case["seen_by"]]
+        seen = [(event["who"], event["where"]) for case in held["cases"] for event in case["seen_by"]]
         assert not held["cases"] or seen[-1] == (admin, "a subject access export")
         return seen[:-1]
 
