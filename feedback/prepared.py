@@ -40,25 +40,17 @@ class Prepared:
     def run(self, connection: Connection, params: Mapping[str, Any]) -> list[tuple]:
         """Execute with one set of values; the rows it returns (a SELECT's, or RETURNING's), processed."""
         compiled = self._for(connection.dialect)
-        cursor = connection.connection.driver_connection.cursor()
-        try:
-            with _as_sqlalchemy_errors(compiled, params, connection.dialect):
-                cursor.execute(compiled.sql, compiled.bind(params))
-                if cursor.description is None:
-                    return []
-                return [compiled.result(row) for row in cursor.fetchall()]
-        finally:
-            cursor.close()
+        with _DriverCursor(connection, compiled, params) as cursor:
+            cursor.execute(compiled.sql, compiled.bind(params))
+            if cursor.description is None:
+                return []
+            return [compiled.result(row) for row in cursor.fetchall()]
 
     def run_many(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         """Execute once for each set of values, in one call to the driver; returns nothing."""
         compiled = self._for(connection.dialect)
-        cursor = connection.connection.driver_connection.cursor()
-        try:
-            with _as_sqlalchemy_errors(compiled, rows, connection.dialect):
-                cursor.executemany(compiled.sql, [compiled.bind(row) for row in rows])
-        finally:
-            cursor.close()
+        with _DriverCursor(connection, compiled, rows) as cursor:
+            cursor.executemany(compiled.sql, [compiled.bind(row) for row in rows])
 
     def _for(self, dialect: Dialect) -> _Compiled:
         compiled = self._compiled.get(dialect.name)
@@ -101,25 +93,29 @@ class _Compiled:
         return tuple(reader(value) if reader else value for reader, value in pairs)
 
 
-class _as_sqlalchemy_errors:
-    """Raise a driver's error as the DBAPIError subclass that SQLAlchemy would (OperationalError, and so
-    on), so that callers catch and test it as they would from Connection.execute; its message leaves out
-    the values, as the engine's hide_parameters does (config.py)."""
+class _DriverCursor:
+    """A cursor of the connection's driver connection, closed at the end. A driver's error inside is raised
+    as the DBAPIError subclass that SQLAlchemy would raise (OperationalError, and so on), so that callers
+    catch and test it as they would from Connection.execute; its message leaves out the values, as the
+    engine's hide_parameters does (config.py)."""
 
-    def __init__(self, compiled: _Compiled, params: Any, dialect: Dialect) -> None:
-        self.compiled, self.params, self.dialect = compiled, params, dialect
+    def __init__(self, connection: Connection, compiled: _Compiled, params: Any) -> None:
+        self.connection, self.compiled, self.params = connection, compiled, params
 
-    def __enter__(self) -> None:
-        return None
+    def __enter__(self) -> Any:
+        self.cursor = self.connection.connection.driver_connection.cursor()
+        return self.cursor
 
     def __exit__(self, kind: type | None, error: BaseException | None, traceback: Any) -> bool:
-        if isinstance(error, self.dialect.loaded_dbapi.Error):
+        self.cursor.close()
+        dialect = self.connection.dialect
+        if isinstance(error, dialect.loaded_dbapi.Error):
             raise DBAPIError.instance(
                 self.compiled.sql,
                 self.params,
                 error,
-                self.dialect.loaded_dbapi.Error,
+                dialect.loaded_dbapi.Error,
                 hide_parameters=True,
-                dialect=self.dialect,
+                dialect=dialect,
             ) from error
         return False
