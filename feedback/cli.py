@@ -14,6 +14,7 @@ from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy.exc import OperationalError
 
+from . import clock
 from .database import WRITES, is_busy
 from .extensions import db
 from .models import AnalysisRun, Role, Survey
@@ -256,7 +257,7 @@ def _retention_cutoff(given: datetime | None, years_setting: str) -> date:
     A date to come is refused, before anything is changed."""
     from flask import current_app
 
-    today = date.today()
+    today = clock.today()
     cutoff = given.date() if given else data_protection.years_before(today, current_app.config[years_setting])
     if cutoff > today:
         raise click.ClickException("The date must not be in the future; nothing was changed.")

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 from flask import Flask, current_app
 
+from .. import clock
 from ..database import writing
 from ..extensions import db
 from ..services import analysis, cases, data_protection, lease, respond
@@ -44,7 +45,7 @@ def _housekeeping(trigger: str, today: date | None = None) -> Housekeeping:
     FEEDBACK_CASE_RETENTION_YEARS are forgotten, as their commands do by hand."""
     config = current_app.config
     places = config["REDACT_PLACES"]
-    today = today or date.today()
+    today = today or clock.today()
     set_actor(db.session, None, f"daily housekeeping ({trigger})")
     with writing(db.session):
         drafts = respond.purge_expired_drafts(db.session)

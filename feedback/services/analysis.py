@@ -16,6 +16,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
+from .. import clock
 from ..analysis.agreement import YES_NO_AS_AGREEMENT, agreement_from_counts, change_against_first
 from ..analysis.cases import rolling_year
 from ..analysis.summary import quantitative_summary
@@ -233,7 +234,7 @@ def analyse(session: Session, as_of: date | None = None, trigger: str = "manual"
         session.add(run)
         session.flush()
         run_id = run.id
-    as_of = as_of or date.today()
+    as_of = as_of or clock.today()
     read_from = utcnow()
     try:
         with reading(session):

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
+from .. import clock
 from ..analysis.redact import redact_quote
 from ..analysis.text import read_comment
 from ..database import reading, writing
@@ -185,7 +186,7 @@ def forget_old_responses(
     only reads, its comments redacted outside any, and its changes written in a short one of their own: a
     family saving meanwhile waits for one batch's writing, never for the tagger. A batch that fails leaves
     those before it done and itself undone, for the next run. Call it outside a transaction."""
-    moment = datetime.combine(cutoff, time(), tzinfo=UTC)
+    moment = clock.day_starts(cutoff)
     while True:
         with reading(session):
             ids = session.scalars(

@@ -14,6 +14,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from .. import clock
 from ..models import Answer, QuestionKind, Response, ResponseContact, User
 from ..models.types import utcnow
 from .working_days import add_working_days
@@ -71,8 +72,9 @@ def overdue_count(session: Session, today: date) -> int:
 
 
 def reply_by(sent_at: datetime) -> date:
-    """The day a reply is due, as the confirmation page promised it."""
-    return add_working_days(sent_at.date(), REPLY_WORKING_DAYS)
+    """The day a reply is due, as the confirmation page promised it: working days from the UK date it
+    was sent."""
+    return add_working_days(clock.in_uk(sent_at).date(), REPLY_WORKING_DAYS)
 
 
 def mark_replied(session: Session, contact_id: int, user: User) -> ReplyRequest | None:

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from .. import clock
 from ..analysis.summary import quantitative_summary
 from ..models import Action, AuditEvent, ImpactStatus, Measure, Plan, ProgressStatus, Reading
 
@@ -84,7 +85,7 @@ class Report:
 def progress_report(session: Session, plan: Plan, as_of: date) -> Report:
     """The report at the end of ``as_of``: statuses and narratives as they stood then, readings up to then
     and the quarter's readings as its evidence."""
-    moment = datetime.combine(as_of, time.max, tzinfo=UTC)
+    moment = clock.day_ends(as_of)
     start, end = quarter_of(as_of)
     actions = [a for area in plan.areas for a in area.actions]
     measures = [m for a in actions for m in a.measures]

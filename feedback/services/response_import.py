@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import clock
 from ..models import Agreement, Answer, Channel, Question, QuestionKind, Response, Survey
 from .plan_import import ImportFailed, RowError, read_table
 from .respond import role_for_audience
@@ -133,7 +134,8 @@ def _parse_time(text: str) -> datetime:
         "%Y-%m-%dT%H:%M:%S",
     ):
         try:
-            return datetime.strptime(text, pattern).replace(tzinfo=UTC)
+            # No offset is written: the time is as the UK clock of whoever exported or typed it showed it.
+            return datetime.strptime(text, pattern).replace(tzinfo=clock.UK)
         except ValueError:
             continue
     raise ValueError("must be a date and time like 2022-09-30 14:05:00")

@@ -6,6 +6,7 @@ from flask import Flask, request, url_for
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
+from .. import clock
 from ..models import Role
 
 
@@ -73,6 +74,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(data_protection.bp)
     errors.register(app)
     security_log.init_app(app)
+    app.add_template_filter(clock.uk_time)
 
     @app.context_processor
     def _globals() -> dict:

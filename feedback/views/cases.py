@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import io
-from datetime import date
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from .. import clock
 from ..analysis import cases as counting
 from ..extensions import db
 from ..forms.cases import CaseForm, CloseForm, StageForm
@@ -36,7 +36,7 @@ def index():
     filters = _filters()
     page = request.args.get("page", "1")
     page = int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
-    found, total = cases.list_cases(db.session, filters, page, date.today())
+    found, total = cases.list_cases(db.session, filters, page, clock.today())
     pages = max(1, -(-total // cases.PAGE_SIZE))
     return render_template(
         "cases/index.html",
@@ -98,7 +98,7 @@ def _case_page(case: Case | None):
             ),
         )
         try:
-            saved = cases.save_case(db.session, case, details, date.today())
+            saved = cases.save_case(db.session, case, details, clock.today())
         except cases.CaseError as error:
             _field(form, error, "summary").errors.append(str(error))
         else:
@@ -132,7 +132,7 @@ def show(case_id: int):
         case=case,
         history=cases.history(db.session, case),
         next_stages=next_stages,
-        today=date.today(),
+        today=clock.today(),
     )
 
 
@@ -169,7 +169,7 @@ def stage(case_id: int):
                 StageName(form.name.data),
                 form.started_on.data,
                 form.completed_on.data,
-                date.today(),
+                clock.today(),
             )
         except cases.CaseError as error:
             _field(form, error, "started_on").errors.append(str(error))
@@ -187,7 +187,7 @@ def close(case_id: int):
     if form.validate_on_submit():
         try:
             cases.close_case(
-                db.session, case, CaseOutcome(form.outcome.data), form.closed_on.data, date.today()
+                db.session, case, CaseOutcome(form.outcome.data), form.closed_on.data, clock.today()
             )
         except cases.CaseError as error:
             _field(form, error, "outcome").errors.append(str(error))
@@ -264,9 +264,9 @@ def export(fmt: str):
     if with_contacts and not current_user.has_role(Role.COORDINATOR):
         abort(403)
     if with_contacts:
-        record_shown(cases=cases.ids_with_contacts(db.session, _filters(), date.today()))
-    frame = cases.export_frame(db.session, _filters(), date.today(), with_contacts=with_contacts)
-    name = f"cases-{date.today().isoformat()}{'-with-contacts' if with_contacts else ''}"
+        record_shown(cases=cases.ids_with_contacts(db.session, _filters(), clock.today()))
+    frame = cases.export_frame(db.session, _filters(), clock.today(), with_contacts=with_contacts)
+    name = f"cases-{clock.today().isoformat()}{'-with-contacts' if with_contacts else ''}"
     if fmt == "csv":
         body = frame.to_csv(index=False).encode("utf-8-sig")
         mimetype = "text/csv"

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import text
 
+from .. import clock
 from ..extensions import db
 from ..models import Role
 from ..services import respond, worklist
@@ -26,7 +25,7 @@ def index():
 @require_role(Role.STAFF)
 def home():
     """Where staff land after signing in: what is waiting for them, each with a link to it."""
-    return render_template("main/home.html", work=worklist.work(db.session, date.today()))
+    return render_template("main/home.html", work=worklist.work(db.session, clock.today()))
 
 
 @bp.get("/privacy")

@@ -7,6 +7,7 @@ from datetime import date
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from .. import clock
 from ..extensions import db
 from ..forms.plans import ActionForm, AreaForm, MeasureForm, ReadingForm
 from ..models import Action, Area, Measure, Role
@@ -63,12 +64,12 @@ def brag(plan_id: int):
 def _report_date() -> date | None:
     text = request.args.get("date", "")
     if not text:
-        return date.today()
+        return clock.today()
     try:
         chosen = date.fromisoformat(text)
     except ValueError:
         return None
-    return chosen if date(2000, 1, 1) <= chosen <= date.today() else None
+    return chosen if date(2000, 1, 1) <= chosen <= clock.today() else None
 
 
 @bp.get("/plans/<int:plan_id>/report")

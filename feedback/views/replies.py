@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from .. import clock
 from ..extensions import db
 from ..models import Role
 from ..services import replies
@@ -27,7 +26,7 @@ def index():
         answered=answered,
         waiting=replies.waiting_count(db.session),
         working_days=replies.REPLY_WORKING_DAYS,
-        today=date.today(),
+        today=clock.today(),
     )
 
 

@@ -102,7 +102,8 @@ def test_an_export_imports_once_matched_by_wording(app, runner, demo, tmp_path):
             and first["valued"].agreement is Agreement.STRONGLY_DISAGREE
         )
         assert first["comment"].text == "Good support"
-        assert rows[0].submitted_at.isoformat() == "2022-09-30T14:05:00+00:00"
+        # The export's 14:05 is the UK clock's: British Summer Time in September, an hour ahead of UTC.
+        assert rows[0].submitted_at.isoformat() == "2022-09-30T13:05:00+00:00"
         everything = repr([(a.text, a.choices) for r in rows for a in r.answers])
         assert "parent@example.org" not in everything and "A Parent" not in everything  # never imported
 

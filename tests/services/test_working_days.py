@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
+from feedback.services.replies import reply_by
 from feedback.services.working_days import add_working_days, is_working_day, working_days_between
 
 
@@ -35,3 +36,10 @@ def test_counting_between_agrees_with_adding():
 def test_a_negative_number_of_days_is_refused():
     with pytest.raises(ValueError):
         add_working_days(date(2024, 1, 1), -1)
+
+
+def test_a_reply_is_due_counting_from_the_uk_date_it_was_asked_for():
+    monday_evening = datetime(2026, 6, 29, 22, 30, tzinfo=UTC)  # 11:30pm on Monday in the UK
+    after_midnight = datetime(2026, 6, 29, 23, 30, tzinfo=UTC)  # still Monday in UTC; Tuesday in the UK
+    assert reply_by(monday_evening) == date(2026, 7, 13)
+    assert reply_by(after_midnight) == date(2026, 7, 14)

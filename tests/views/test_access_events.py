@@ -7,10 +7,10 @@ import json
 import re
 import sqlite3
 from dataclasses import replace
-from datetime import date
 
 import sqlalchemy as sa
 
+from feedback import clock
 from feedback.database import SQLITE_PRAGMAS
 from feedback.extensions import db
 from feedback.models import AccessEvent, Case, Role
@@ -107,7 +107,7 @@ def test_a_cases_new_contact_is_told_only_who_was_shown_their_own_details(app, c
         with app.app_context():
             case = db.session.get(Case, case_id)
             kept = cases.CaseDetails(case.kind, case.received_on, case.reference, case.summary, case.learning)
-            cases.save_case(db.session, case, replace(kept, contact=cases.Contact(**details)), date.today())
+            cases.save_case(db.session, case, replace(kept, contact=cases.Contact(**details)), clock.today())
             db.session.commit()
 
     def export(**person) -> list[tuple[str, str]]:

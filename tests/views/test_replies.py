@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import functools
-from datetime import date
 
 import sqlalchemy as sa
 
+from feedback import clock
 from feedback.extensions import db
 from feedback.models import Response, ResponseContact, Role
 from feedback.services import replies
@@ -30,7 +30,7 @@ def test_staff_see_who_is_waiting_and_record_a_reply_once(app, client, login, de
     assert client.get("/replies").status_code == 302  # families never see it
     email = login(Role.STAFF)
     waiting = client.get("/replies").text
-    reply_by = add_working_days(date.today(), 10)
+    reply_by = add_working_days(clock.today(), 10)
     assert f"Reply by {reply_by:%-d %B %Y}" in waiting and "Waiting for a reply (1)" in waiting
     assert "Jo Bloggs" in waiting and 'href="mailto:jo%40example.org"' in waiting
     assert "Nobody has answered my emails about transport." in waiting
@@ -42,7 +42,7 @@ def test_staff_see_who_is_waiting_and_record_a_reply_once(app, client, login, de
     assert "Recorded that you replied to Jo Bloggs (jo@example.org)." in marked.text
     assert "Nobody is waiting for a reply." in marked.text and "Waiting for a reply (0)" in marked.text
     answered = client.get("/replies?show=replied").text
-    assert f"Replied {date.today():%-d %B %Y} by {email}" in answered and "Jo Bloggs" in answered
+    assert f"Replied {clock.today():%-d %B %Y} by {email}" in answered and "Jo Bloggs" in answered
 
     login(Role.STAFF)  # a colleague who tries to record it again changes nothing
     again = client.post(f"/replies/{contact_id}/replied", data={"csrf_token": token}, follow_redirects=True)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import openpyxl
 import pytest
 import sqlalchemy as sa
 
+from feedback import clock
 from feedback.extensions import db
 from feedback.models import Action, AuditEvent, Plan, Role
 from feedback.services.report import quarter_of
@@ -51,14 +52,7 @@ def test_the_report_shows_the_narrative_as_it_stood_at_its_date(app, client, log
     action_id = db_action_id(app)
 
     def write(narrative: str, status: str) -> None:
-        form = {
-            "description": "Increase capacity",
-            "lead": "Helen Stephenson",
-            "completion_date": ["31", "3", "2024"],
-            "progress_status": status,
-            "progress_narrative": narrative,
-        }
-        assert client.post(f"/actions/{action_id}/edit", data=form).status_code == 302
+        _write(client, action_id, narrative, status)
 
     write("Recruitment at 93% at the quarter's end.", "amber")
     with app.app_context():  # as if the plan was imported 30 days ago and that was written 10 days ago
@@ -75,7 +69,7 @@ def test_the_report_shows_the_narrative_as_it_stood_at_its_date(app, client, log
     write("Written after the quarter closed.", "red")
 
     def report(days_ago: int) -> str:
-        return client.get(f"/plans/{plan_id}/report?date={date.today() - timedelta(days=days_ago)}").text
+        return client.get(f"/plans/{plan_id}/report?date={clock.today() - timedelta(days=days_ago)}").text
 
     assert "Written after the quarter closed." in report(0)
     five_days_ago = report(5)
@@ -83,6 +77,39 @@ def test_the_report_shows_the_narrative_as_it_stood_at_its_date(app, client, log
     assert "Written after the quarter closed." not in five_days_ago
     assert "Recruitment at 93%" not in report(20)  # before anyone wrote one
     assert "Recruitment at 93%" not in report(40)  # before the plan was imported: as it was imported
+
+
+def test_the_report_stands_at_the_end_of_its_day_in_uk_time(app, client, login, plan_id):
+    """Half past midnight on 1 July in the UK is still 30 June in UTC: a change made then is July's."""
+    login(Role.COORDINATOR)
+    action_id = db_action_id(app)
+    _write(client, action_id, "Written just after midnight on 1 July.", "amber")
+    with app.app_context():
+        for operation, moment in (
+            ("insert", datetime(2026, 6, 1, 9, tzinfo=UTC)),
+            ("update", datetime(2026, 6, 30, 23, 30, tzinfo=UTC)),
+        ):
+            db.session.scalar(
+                sa.select(AuditEvent).where(
+                    AuditEvent.entity_type == "Action",
+                    AuditEvent.entity_id == action_id,
+                    AuditEvent.operation == operation,
+                )
+            ).at = moment
+        db.session.commit()
+    assert "Written just after midnight" not in client.get(f"/plans/{plan_id}/report?date=2026-06-30").text
+    assert "Written just after midnight" in client.get(f"/plans/{plan_id}/report?date=2026-07-01").text
+
+
+def _write(client, action_id: int, narrative: str, status: str) -> None:
+    form = {
+        "description": "Increase capacity",
+        "lead": "Helen Stephenson",
+        "completion_date": ["31", "3", "2024"],
+        "progress_status": status,
+        "progress_narrative": narrative,
+    }
+    assert client.post(f"/actions/{action_id}/edit", data=form).status_code == 302
 
 
 def db_action_id(app) -> int:

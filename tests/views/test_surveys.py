@@ -78,7 +78,7 @@ def test_a_coordinator_builds_a_survey_and_opens_it(app, client, login, demo):
     assert client.get("/s/annual-review").status_code == 410
 
     history = client.get(f"/surveys/{survey_id}").text.split('id="history"')[1]
-    lines = re.findall(r"<li>[^<]*UTC, [^:]+: ([^<]*)</li>", history)
+    lines = re.findall(r"<li>[^<]*\d\d:\d\d, [^:]+: ([^<]*)</li>", history)
     assert lines == [
         "the survey: changed status from “open” to “closed”",
         "the survey: changed status from “draft” to “open”",
@@ -355,7 +355,7 @@ def test_retagging_a_question_is_in_the_survey_and_measure_histories(app, client
     page = client.get(f"/surveys/{survey_id}").text
     before = ", ".join(references[i] for i in sorted([ids["kept"], ids["dropped"]]))
     after = ", ".join(references[i] for i in sorted([ids["kept"], ids["added"]]))
-    assert f"UTC, {email}: question “heard”: changed measures from “{before}” to “{after}”" in page
+    assert f", {email}: question “heard”: changed measures from “{before}” to “{after}”" in page
     assert f"{email}: the standard wording of question “heard”: changed text from" in page
     assert "to “I feel listened to.”" in page
 
@@ -371,7 +371,7 @@ def test_retagging_a_question_is_in_the_survey_and_measure_histories(app, client
     )
     assert f"{email}: question “heard”" not in measure_page(ids["kept"])
     history = measure_page(ids["dropped"]).split("History</h2>")[1]
-    assert re.findall(r"<li>[^<]*UTC, ([^<]*)</li>", history) == [
+    assert re.findall(r"<li>[^<]*\d\d:\d\d, ([^<]*)</li>", history) == [
         f"{email}: question “heard” of Tell us how it feels no longer counts towards this measure",
         "demo: question “heard” of Tell us how it feels now counts towards this measure",
         "demo: added",  # the measure, a moment before the question that counts towards it
@@ -467,7 +467,7 @@ def test_a_coordinator_moves_and_removes_questions_before_the_survey_opens(app, 
     # On SQLite the next question may be given the removed one's id: its history is its own.
     _add_question(app, client, survey_id, "fourth")
     history = client.get(f"/surveys/{survey_id}").text.split('id="history"')[1]
-    lines = re.findall(r"<li>[^<]*UTC, [^:]+: ([^<]*)</li>", history)
+    lines = re.findall(r"<li>[^<]*\d\d:\d\d, [^:]+: ([^<]*)</li>", history)
     assert lines[:3] == [
         "added question “fourth”",
         "question “second”: changed position from “3” to “2”",
@@ -541,7 +541,7 @@ def test_a_removed_question_no_longer_counts_and_its_id_brings_no_history(app, c
     _add_question(app, client, survey_id, "fourth")
 
     page = client.get(f"/measures/{measure_id}").text.split("History</h2>")[1]
-    mine = [line for line in re.findall(r"<li>[^<]*UTC, ([^<]*)</li>", page) if line.startswith(email)]
+    mine = [line for line in re.findall(r"<li>[^<]*\d\d:\d\d, ([^<]*)</li>", page) if line.startswith(email)]
     assert mine == [
         f"{email}: question “third” of Annual review experience no longer counts towards this measure",
         f"{email}: question “third” of Annual review experience now counts towards this measure",

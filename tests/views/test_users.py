@@ -4,6 +4,8 @@ these ends the sessions it should."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pyotp
 import sqlalchemy as sa
 
@@ -83,6 +85,20 @@ def test_turning_off_a_leavers_account_ends_the_session_they_have_open(app, clie
     assert theirs.post("/login", data={"email": leaver, "password": PASSWORD}).status_code == 400
     history = client.get(f"/users/{leaver_id}").text
     assert "changed name from nothing to “Left in May”; can no longer sign in" in history
+
+
+def test_times_are_shown_as_a_uk_clock_showed_them_in_summer_and_winter(app, client, login, make_user):
+    login(Role.ADMIN)
+    summer_id, _ = make_user(Role.STAFF)
+    winter_id, _ = make_user(Role.STAFF)
+    with app.app_context():
+        db.session.get(User, summer_id).last_login_at = datetime(2026, 7, 1, 13, 5, tzinfo=UTC)
+        db.session.get(User, winter_id).last_login_at = datetime(2026, 1, 15, 13, 5, tzinfo=UTC)
+        db.session.commit()
+    assert "Last signed in 1 Jul 2026 14:05." in client.get(f"/users/{summer_id}").text  # British Summer Time
+    assert "Last signed in 15 Jan 2026 13:05." in client.get(f"/users/{winter_id}").text  # GMT
+    listed = client.get("/users").text
+    assert "1 Jul 2026 14:05" in listed and "15 Jan 2026 13:05" in listed and "UTC" not in listed
 
 
 def test_an_admin_cannot_lock_themselves_out(app, client, login):
