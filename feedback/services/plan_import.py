@@ -156,7 +156,7 @@ def _parse_date(text: str) -> date:
     text = text.removesuffix(" 00:00:00")
     for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
-            return datetime.strptime(text, pattern).date()
+            return datetime.strptime(text, pattern).date()  # noqa: DTZ007 (only the date is kept)
         except ValueError:
             continue
     raise ValueError("must be a date like 2024-03-31 or 31/03/2024")

@@ -64,7 +64,7 @@ def test_enum_columns_are_checked_by_the_database(survey):
                 sa.text(
                     "INSERT INTO plan (title, kind, local_area, created_at) VALUES ('P', 'purple', '', :now)"
                 ),
-                {"now": datetime(2024, 1, 1)},
+                {"now": datetime(2024, 1, 1)},  # noqa: DTZ001 (raw SQL is sent what the column stores)
             )
 
 
@@ -134,7 +134,7 @@ def test_a_case_outcome_must_fit_its_kind_and_dates_must_be_in_order(app):
 
 def test_naive_timestamps_are_refused_and_aware_ones_come_back_in_utc(survey):
     response = _response(survey)
-    response.submitted_at = datetime(2022, 4, 1, 12, 0)
+    response.submitted_at = datetime(2022, 4, 1, 12, 0)  # noqa: DTZ001 (the naive value refused)
     db.session.add(response)
     with pytest.raises(StatementError):
         db.session.commit()
