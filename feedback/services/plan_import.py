@@ -60,7 +60,6 @@ COLUMNS = [
     "measure_status_reason",
 ]
 REQUIRED = ["plan", "plan_kind", "area_ref", "area_title", "action_ref", "action_description"]
-MEASURE_REQUIRED = ["measure_text", "measure_direction"]
 REFERENCE = re.compile(r"^[0-9A-Za-z]+(\.[0-9A-Za-z]+)*$")
 MAX_ROWS = 5000
 
@@ -172,17 +171,54 @@ def _parse_number(text: str) -> float:
     return value
 
 
-def _parse_enum(enum_class, text: str, column: str):
-    try:
-        return enum_class(text.lower().replace(" ", "_"))
-    except ValueError:
-        allowed = ", ".join(member.value for member in enum_class)
-        raise ValueError(f"must be one of: {allowed}") from None
+def _one_of(enum_class):
+    """A parser for a cell naming one of ``enum_class``'s values, in any case and with spaces for _."""
+
+    def parse(text: str):
+        try:
+            return enum_class(text.lower().replace(" ", "_"))
+        except ValueError:
+            allowed = ", ".join(member.value for member in enum_class)
+            raise ValueError(f"must be one of: {allowed}") from None
+
+    return parse
+
+
+@dataclass
+class _Line:
+    """One row of the file, read and checked: the plan, area and action it names, and its measure."""
+
+    plan: dict
+    area: AreaRow
+    action: ActionRow
+    measure: MeasureRow | None
 
 
 def parse(frame: pd.DataFrame) -> tuple[dict, dict[str, AreaRow]]:
     """Check every row and build the plan's tree, or raise with every problem found."""
+    frame = _with_template_columns(frame)
     errors: list[RowError] = []
+    plan_info: dict = {}
+    areas: dict[str, AreaRow] = {}
+    seen_measures: dict[tuple[str, str], int] = {}
+    for index, record in enumerate(frame.to_dict("records")):
+        row = index + 2  # the header is row 1, as a spreadsheet shows it
+        line, row_errors = _read_line(record, row, plan_info.get("title"), seen_measures)
+        if line is None:
+            errors.extend(row_errors)
+            continue
+        plan_info = plan_info or line.plan
+        error = _place(areas, line, row)
+        if error is not None:
+            errors.append(error)
+    if errors:
+        raise ImportFailed(errors)
+    return plan_info, areas
+
+
+def _with_template_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with every column of the template, the optional ones empty where the file has none; or
+    raise if a required column is missing, a column is unknown, or there are no rows or too many."""
     missing = [column for column in REQUIRED if column not in frame.columns]
     if missing:
         raise ImportFailed(
@@ -198,146 +234,132 @@ def parse(frame: pd.DataFrame) -> tuple[dict, dict[str, AreaRow]]:
     for column in COLUMNS:
         if column not in frame.columns:
             frame[column] = ""
+    return frame
 
-    plan_info: dict = {}
-    areas: dict[str, AreaRow] = {}
-    seen_measures: dict[tuple[str, str], int] = {}
 
-    for index, record in enumerate(frame.to_dict("records")):
-        row = index + 2  # the header is row 1, as a spreadsheet shows it
-        reader = _RowReader(record, row)
-        row_errors = reader.errors
-        get = reader.get
+def _read_line(
+    record: dict, row: int, plan_title: str | None, seen_measures: dict[tuple[str, str], int]
+) -> tuple[_Line | None, list[RowError]]:
+    """One row read and checked on its own, and against the plan's title and the measures seen so far:
+    the line, or None and every problem found in it."""
+    reader = _RowReader(record, row)
+    get, row_errors = reader.get, reader.errors
+    title = get("plan", required=True)
+    kind = get("plan_kind", _one_of(PlanKind), required=True)
+    area_ref = get("area_ref", required=True)
+    area_title = get("area_title", required=True)
+    action_ref = get("action_ref", required=True)
+    description = get("action_description", required=True)
+    completion = get("action_completion_date", _parse_date)
+    progress = get("action_progress_status", _one_of(ProgressStatus))
 
-        plan_title = get("plan", required=True)
-        plan_kind = get("plan_kind", lambda t: _parse_enum(PlanKind, t, "plan_kind"), required=True)
-        local_area = get("local_area") or ""
-        area_ref = get("area_ref", required=True)
-        area_title = get("area_title", required=True)
-        action_ref = get("action_ref", required=True)
-        description = get("action_description", required=True)
-        completion = get("action_completion_date", _parse_date)
-        progress = get("action_progress_status", lambda t: _parse_enum(ProgressStatus, t, ""))
-
-        for column, value in (("area_ref", area_ref), ("action_ref", action_ref)):
-            if value and not REFERENCE.match(value):
-                row_errors.append(RowError(row, column, "must be a reference like 2 or 2.1.1"))
-        if (
-            area_ref
-            and action_ref
-            and REFERENCE.match(action_ref)
-            and not action_ref.startswith(area_ref + ".")
-        ):
-            row_errors.append(
-                RowError(row, "action_ref", f"must start with its area's reference {area_ref}.")
-            )
-        if plan_title and plan_info and plan_title != plan_info["title"]:
-            row_errors.append(
-                RowError(row, "plan", f"differs from row 2 ({plan_info['title']}); one plan per file")
-            )
-        for column, limit in (
-            ("plan", 200),
-            ("area_title", 300),
-            ("area_sro", 200),
-            ("action_lead", 200),
-            ("i_statement", 500),
-            ("local_area", 120),
-        ):
-            if len(record[column]) > limit:
-                row_errors.append(RowError(row, column, f"must be {limit} characters or fewer"))
-
-        measure = None
-        has_measure = any(
-            record[c] for c in ("measure_ref", "measure_text", "baseline_value", "target_value")
-        )
-        if has_measure:
-            measure_ref = get("measure_ref", required=True)
-            if measure_ref and not REFERENCE.match(measure_ref):
-                row_errors.append(RowError(row, "measure_ref", "must be a reference like 1 or 1a"))
-            text = get("measure_text", required=True)
-            unit = get("measure_unit", lambda t: _parse_enum(Unit, t, "")) or Unit.PERCENT
-            direction = get("measure_direction", lambda t: _parse_enum(Direction, t, ""), required=True)
-            baseline_value = get("baseline_value", _parse_number)
-            baseline_date = get("baseline_date", _parse_date)
-            target_value = get("target_value", _parse_number)
-            target_date = get("target_date", _parse_date)
-            milestones = get("milestones", _parse_milestones) or []
-            source = get("measure_data_source", lambda t: _parse_enum(DataSource, t, "")) or DataSource.MANUAL
-            reported = get("measure_reported_status", lambda t: _parse_enum(ImpactStatus, t, ""))
-            if unit is Unit.PERCENT:
-                for column, value in (("baseline_value", baseline_value), ("target_value", target_value)):
-                    if value is not None and not 0 <= value <= 100:
-                        row_errors.append(RowError(row, column, "must be between 0 and 100 for a percentage"))
-            if baseline_date and target_date and target_date < baseline_date:
-                row_errors.append(RowError(row, "target_date", "must not be before baseline_date"))
-            key = (action_ref or "", measure_ref or "")
-            if measure_ref and key in seen_measures:
-                row_errors.append(
-                    RowError(
-                        row,
-                        "measure_ref",
-                        f"measure {measure_ref} of action {action_ref} is already on row "
-                        f"{seen_measures[key]}",
-                    )
-                )
-            seen_measures.setdefault(key, row)
-            if text and len(text) > 2000:
-                row_errors.append(RowError(row, "measure_text", "must be 2,000 characters or fewer"))
-            if not row_errors:
-                measure = MeasureRow(
-                    measure_ref,
-                    text,
-                    unit,
-                    direction,
-                    baseline_value,
-                    baseline_date,
-                    target_value,
-                    target_date,
-                    milestones,
-                    source,
-                    reported,
-                    record["measure_status_reason"],
-                )
-
-        if row_errors:
-            errors.extend(row_errors)
-            continue
-        if not plan_info:
-            plan_info = {"title": plan_title, "kind": plan_kind, "local_area": local_area}
-
-        area = areas.get(area_ref)
-        if area is None:
-            area = areas[area_ref] = AreaRow(
-                area_ref, area_title, record["area_sro"], record["area_outcomes"]
-            )
-        elif area.title != area_title:
-            errors.append(RowError(row, "area_title", f"differs from an earlier row for area {area_ref}"))
-            continue
-        statement = record["i_statement"]
-        if statement and statement not in area.i_statements:
-            area.i_statements.append(statement)
-
-        action = area.actions.get(action_ref)
-        if action is None:
-            action = area.actions[action_ref] = ActionRow(
+    for column, value in (("area_ref", area_ref), ("action_ref", action_ref)):
+        if value and not REFERENCE.match(value):
+            row_errors.append(RowError(row, column, "must be a reference like 2 or 2.1.1"))
+    if area_ref and action_ref and REFERENCE.match(action_ref) and not action_ref.startswith(area_ref + "."):
+        row_errors.append(RowError(row, "action_ref", f"must start with its area's reference {area_ref}."))
+    if title and plan_title and title != plan_title:
+        row_errors.append(RowError(row, "plan", f"differs from row 2 ({plan_title}); one plan per file"))
+    for column, limit in (
+        ("plan", 200),
+        ("area_title", 300),
+        ("area_sro", 200),
+        ("action_lead", 200),
+        ("i_statement", 500),
+        ("local_area", 120),
+    ):
+        if len(record[column]) > limit:
+            row_errors.append(RowError(row, column, f"must be {limit} characters or fewer"))
+    has_measure = any(record[c] for c in ("measure_ref", "measure_text", "baseline_value", "target_value"))
+    measure = _read_measure(reader, action_ref or "", seen_measures) if has_measure else None
+    if row_errors:
+        return None, row_errors
+    return (
+        _Line(
+            plan={"title": title, "kind": kind, "local_area": get("local_area") or ""},
+            area=AreaRow(area_ref, area_title, record["area_sro"], record["area_outcomes"]),
+            action=ActionRow(
                 action_ref,
                 description,
                 record["action_lead"],
                 completion,
                 progress or ProgressStatus.GREY,
-                statement,
-            )
-        elif action.description != description:
-            errors.append(
-                RowError(row, "action_description", f"differs from an earlier row for action {action_ref}")
-            )
-            continue
-        if measure:
-            action.measures.append(measure)
+                record["i_statement"],
+            ),
+            measure=measure,
+        ),
+        [],
+    )
 
-    if errors:
-        raise ImportFailed(errors)
-    return plan_info, areas
+
+def _read_measure(
+    reader: _RowReader, action_ref: str, seen_measures: dict[tuple[str, str], int]
+) -> MeasureRow:
+    """The row's measure; what is wrong with it goes to the reader's errors, and the row is then dropped.
+    Notes where each measure of an action is first seen, so that a second row for it is refused."""
+    get, row, row_errors = reader.get, reader.row, reader.errors
+    measure_ref = get("measure_ref", required=True)
+    if measure_ref and not REFERENCE.match(measure_ref):
+        row_errors.append(RowError(row, "measure_ref", "must be a reference like 1 or 1a"))
+    text = get("measure_text", required=True)
+    unit = get("measure_unit", _one_of(Unit)) or Unit.PERCENT
+    direction = get("measure_direction", _one_of(Direction), required=True)
+    baseline_value = get("baseline_value", _parse_number)
+    baseline_date = get("baseline_date", _parse_date)
+    target_value = get("target_value", _parse_number)
+    target_date = get("target_date", _parse_date)
+    milestones = get("milestones", _parse_milestones) or []
+    source = get("measure_data_source", _one_of(DataSource)) or DataSource.MANUAL
+    reported = get("measure_reported_status", _one_of(ImpactStatus))
+    if unit is Unit.PERCENT:
+        for column, value in (("baseline_value", baseline_value), ("target_value", target_value)):
+            if value is not None and not 0 <= value <= 100:
+                row_errors.append(RowError(row, column, "must be between 0 and 100 for a percentage"))
+    if baseline_date and target_date and target_date < baseline_date:
+        row_errors.append(RowError(row, "target_date", "must not be before baseline_date"))
+    key = (action_ref, measure_ref or "")
+    if measure_ref and key in seen_measures:
+        row_errors.append(
+            RowError(
+                row,
+                "measure_ref",
+                f"measure {measure_ref} of action {action_ref} is already on row {seen_measures[key]}",
+            )
+        )
+    seen_measures.setdefault(key, row)
+    if text and len(text) > 2000:
+        row_errors.append(RowError(row, "measure_text", "must be 2,000 characters or fewer"))
+    return MeasureRow(
+        measure_ref,
+        text,
+        unit,
+        direction,
+        baseline_value,
+        baseline_date,
+        target_value,
+        target_date,
+        milestones,
+        source,
+        reported,
+        reader.record["measure_status_reason"],
+    )
+
+
+def _place(areas: dict[str, AreaRow], line: _Line, row: int) -> RowError | None:
+    """Put the line's measure under its action and area, the first row naming each making it; an area or
+    action whose title or description differs from its first row's is refused."""
+    area = areas.setdefault(line.area.ref, line.area)
+    if area.title != line.area.title:
+        return RowError(row, "area_title", f"differs from an earlier row for area {area.ref}")
+    statement = line.action.i_statement
+    if statement and statement not in area.i_statements:
+        area.i_statements.append(statement)
+    action = area.actions.setdefault(line.action.ref, line.action)
+    if action.description != line.action.description:
+        return RowError(row, "action_description", f"differs from an earlier row for action {action.ref}")
+    if line.measure:
+        action.measures.append(line.measure)
+    return None
 
 
 class _RowReader:
