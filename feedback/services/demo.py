@@ -26,7 +26,6 @@ from ..models import (
     CaseKind,
     CaseOutcome,
     CaseStage,
-    DataSource,
     EntryKind,
     Measure,
     Plan,
@@ -292,10 +291,6 @@ def _cases(
     ]
     end_of_data = date(2022, 12, 31)
     area_2 = next(area for area in plan.areas if area.reference == "2")
-    for kind, (_, _, measure_key) in yearly.items():
-        if measure_key:
-            measures[measure_key].data_source = DataSource.CASES
-            measures[measure_key].case_kind = kind
     count = 0
     for kind, (in_2021, in_2022, measure_key) in yearly.items():
         for year, total in ((2021, in_2021), (2022, in_2022)):

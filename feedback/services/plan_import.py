@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from ..models import (
     Action,
     Area,
+    CaseKind,
     DataSource,
     Direction,
     ImpactStatus,
@@ -103,6 +104,7 @@ class MeasureRow:
     target_date: date | None
     milestones: list[tuple[date, float]]
     data_source: DataSource
+    case_kind: CaseKind | None
     reported_status: ImpactStatus | None
     status_reason: str
 
@@ -309,12 +311,14 @@ def _read_measure(
     target_value = get("target_value", _parse_number)
     target_date = get("target_date", _parse_date)
     milestones = get("milestones", _parse_milestones) or []
-    source = get("measure_data_source", _one_of(DataSource)) or DataSource.MANUAL
+    source, case_kind = get("measure_data_source", _reading_source) or (DataSource.MANUAL, None)
     reported = get("measure_reported_status", _one_of(ImpactStatus))
     if unit is Unit.PERCENT:
         for column, value in (("baseline_value", baseline_value), ("target_value", target_value)):
             if value is not None and not 0 <= value <= 100:
                 row_errors.append(RowError(row, column, "must be between 0 and 100 for a percentage"))
+    if source is DataSource.CASES and unit is Unit.PERCENT:
+        row_errors.append(RowError(row, "measure_unit", "must be count for a count of cases"))
     if baseline_date and target_date and target_date < baseline_date:
         row_errors.append(RowError(row, "target_date", "must not be before baseline_date"))
     key = (action_ref, measure_ref or "")
@@ -340,6 +344,7 @@ def _read_measure(
         target_date,
         milestones,
         source,
+        case_kind,
         reported,
         reader.record["measure_status_reason"],
     )
@@ -383,6 +388,18 @@ class _RowReader:
         except ValueError as error:
             self.errors.append(RowError(self.row, column, str(error)))
             return None
+
+
+def _reading_source(text: str) -> tuple[DataSource, CaseKind | None]:
+    """``manual``, ``survey``, ``cases``, or ``cases:tribunal``: the cases of one kind received in the last
+    12 months, counted each month (as the measure's page offers)."""
+    source, colon, kind = (part.strip() for part in text.lower().partition(":"))
+    if not colon and source in {member.value for member in DataSource}:
+        return DataSource(source), None
+    if source == DataSource.CASES.value and kind in {member.value for member in CaseKind}:
+        return DataSource.CASES, CaseKind(kind)
+    kinds = ", ".join(member.value for member in CaseKind)
+    raise ValueError(f"must be manual, survey, cases, or cases: and one of {kinds}, as in cases:tribunal")
 
 
 def _parse_milestones(text: str) -> list[tuple[date, float]]:
@@ -460,6 +477,10 @@ def apply(session: Session, plan_info: dict, areas: dict[str, AreaRow]) -> Impor
                 measure.target_value = row.target_value
                 measure.target_date = row.target_date
                 measure.data_source = row.data_source
+                if row.data_source is not DataSource.CASES:
+                    measure.case_kind = None
+                elif row.case_kind is not None:  # plain "cases" keeps the kind chosen on the measure's page
+                    measure.case_kind = row.case_kind
                 measure.reported_status = row.reported_status
                 measure.reported_status_reason = row.status_reason
                 _sync_milestones(session, measure, row.milestones)

@@ -10,7 +10,18 @@ import pytest
 import sqlalchemy as sa
 
 from feedback.extensions import db
-from feedback.models import Action, Area, AuditEvent, IStatement, Measure, Milestone, Plan, ProgressStatus
+from feedback.models import (
+    Action,
+    Area,
+    AuditEvent,
+    CaseKind,
+    DataSource,
+    IStatement,
+    Measure,
+    Milestone,
+    Plan,
+    ProgressStatus,
+)
 from feedback.services.plan_import import ImportFailed, import_plan
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -126,6 +137,47 @@ def test_a_changed_file_updates_in_place_and_is_audited(app, tmp_path):
             )
         ).all()
         assert [(e.before["measure_id"], e.before["due_date"]) for e in dropped] == [(wait.id, "2023-06-30")]
+
+
+def test_a_measure_counting_cases_names_their_kind_as_the_measures_page_does(app, tmp_path):
+    rows = _rows()
+    tribunals = next(n for n, row in enumerate(rows) if row["measure_data_source"] == "cases:tribunal")
+    with app.app_context():
+        import_plan(db.session, EXAMPLE_CSV)
+        db.session.commit()
+        counted = {
+            m.text: m.case_kind
+            for m in db.session.scalars(sa.select(Measure).where(Measure.data_source == DataSource.CASES))
+        }
+        assert sorted(kind.value for kind in counted.values()) == ["complaint", "mediation", "tribunal"]
+        text = rows[tribunals]["measure_text"]
+        rows[tribunals]["measure_data_source"] = "Cases"  # the kind is left as it was chosen
+        import_plan(db.session, _write(tmp_path / "plain.csv", rows))
+        assert _measure(text).case_kind is CaseKind.TRIBUNAL
+        rows[tribunals]["measure_data_source"] = "manual"  # staff enter the readings from now on
+        import_plan(db.session, _write(tmp_path / "manual.csv", rows))
+        assert (_measure(text).data_source, _measure(text).case_kind) == (DataSource.MANUAL, None)
+
+
+def test_a_count_of_cases_must_be_of_a_kind_there_is_and_not_a_percentage(app, tmp_path):
+    rows = _rows()
+    rows[0]["measure_data_source"] = "cases:parking"  # row 2
+    rows[1]["measure_data_source"] = "survey:tribunal"  # row 3
+    rows[2]["measure_data_source"] = "cases:complaint"  # row 4, whose unit is percent
+    rows[2]["measure_unit"] = "percent"
+    with app.app_context(), pytest.raises(ImportFailed) as failure:
+        import_plan(db.session, _write(tmp_path / "bad.csv", rows))
+    assert [(e.row, e.column) for e in failure.value.errors] == [
+        (2, "measure_data_source"),
+        (3, "measure_data_source"),
+        (4, "measure_unit"),
+    ]
+    assert "as in cases:tribunal" in failure.value.errors[0].reason
+    assert failure.value.errors[2].reason == "must be count for a count of cases"
+
+
+def _measure(text: str) -> Measure:
+    return db.session.scalar(sa.select(Measure).where(Measure.text == text))
 
 
 def test_a_malformed_file_names_every_bad_row_and_imports_nothing(app, tmp_path):
