@@ -76,6 +76,28 @@ def test_the_warwickshire_example_imports_its_five_areas(app):
         assert wait.action.i_statement.text.startswith("I can access specialist support")
 
 
+@pytest.mark.parametrize(
+    ("name", "kind", "shape", "pink"),
+    [
+        ("worcestershire-app-2022.csv", "app", {"Area": 4, "Action": 38, "Measure": 25}, 0),
+        ("leicestershire-wsoa-2020.csv", "wsoa", {"Area": 2, "Action": 33, "Measure": 12}, 7),
+        ("warwickshire-delivery-2019.csv", "delivery", {"Area": 6, "Action": 14, "Measure": 12}, 0),
+    ],
+)
+def test_the_other_areas_plans_import_as_they_are_written(app, name, kind, shape, pink):
+    """An Accelerated Progress Plan with no figures, a draft WSOA rated with Pink, and a delivery plan of
+    key measures: the template holds each as its area wrote it."""
+    with app.app_context():
+        result = import_plan(db.session, EXAMPLES / name)
+        db.session.commit()
+        found = counts()
+        assert {model: found[model] for model in shape} == shape
+        assert result.plan.kind.value == kind
+        assert found["Plan"] == 1
+        statuses = db.session.scalars(sa.select(Action.progress_status)).all()
+        assert statuses.count(ProgressStatus.PINK) == pink
+
+
 def test_importing_the_same_file_twice_gives_the_same_counts(app):
     with app.app_context():
         import_plan(db.session, EXAMPLE_CSV)
