@@ -2,14 +2,17 @@
 
 Timestamps are stored in UTC (models/types.py) and say so in exports and the API. Everything a person
 reads or types is UK time: "today" for a due date or an overdue flag, a time on a page, the end of the
-day a progress report stands at, a time in a spreadsheet exported from Microsoft Forms. A server's own
-clock is often set to UTC, where from midnight to 1am in summer ``date.today()`` is still yesterday.
+day a progress report stands at, the month a response counts in, a time in a spreadsheet exported from
+Microsoft Forms. A server's own clock is often set to UTC, where from midnight to 1am in summer
+``date.today()`` is still yesterday.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
 
 # The tz database comes from the tzdata package where the system has none (pyproject.toml).
 UK = ZoneInfo("Europe/London")
@@ -38,3 +41,24 @@ def day_ends(day: date) -> datetime:
 def uk_time(moment: datetime | None, pattern: str) -> str:
     """A template filter: ``{{ run.started_at|uk_time('%-d %b %Y %H:%M') }}``; empty for no timestamp."""
     return in_uk(moment).strftime(pattern) if moment is not None else ""
+
+
+def uk_month(dialect: str, column: sa.ColumnElement) -> sa.ColumnElement:
+    """SQL for the UK month ('2026-07') of a stored timestamp, for the database to count by month.
+
+    PostgreSQL converts with its time zone database. SQLite has none, and needs only this: a UK month
+    differs from the UTC one just in the last hour of a month that ends in summer time, March to
+    September (BST runs from 1am UTC on the last Sunday of March to 1am UTC on the last Sunday of
+    October, by the rules in force since 1996). So only a timestamp in the 23rd hour (UTC) of a day in
+    those months is moved on an hour; the rest are read as stored ('2026-07-01 13:05:00.000000', as
+    SQLAlchemy writes a SQLite DATETIME), which costs no more than the UTC month did. tests/test_clock.py
+    checks both databases against Python's zoneinfo over years of month ends and clock changes.
+    """
+    if dialect == "postgresql":
+        return sa.func.to_char(sa.func.timezone(UK.key, sa.func.timezone("UTC", column)), "YYYY-MM")
+    month, hour = (sa.func.substr(column, start, 2, type_=sa.String) for start in (6, 12))
+    summer_late_hour = sa.and_(month.between("03", "09"), hour == "23")
+    return sa.case(
+        (summer_late_hour, sa.func.strftime("%Y-%m", column, "+1 hour")),
+        else_=sa.func.substr(column, 1, 7, type_=sa.String),
+    )

@@ -10,7 +10,7 @@ import enum
 import hashlib
 import traceback
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 
 import pandas as pd
 import sqlalchemy as sa
@@ -50,12 +50,6 @@ COUNTED_KINDS = (QuestionKind.AGREEMENT, QuestionKind.YES_NO)
 COUNTED_VALUE = sa.func.coalesce(sa.type_coerce(Answer.agreement, sa.String), Answer.text)
 
 
-def _month(session: Session, column):
-    if session.get_bind().dialect.name == "postgresql":
-        return sa.func.to_char(column, "YYYY-MM")
-    return sa.func.strftime("%Y-%m", column)
-
-
 def survey_readings(session: Session, measure_ids: list[int], since: date | None = None) -> pd.DataFrame:
     """Monthly % agree over the agreement and yes/no questions tagged to each measure (a yes counts as
     agreeing, so a Local Offer widget's "Did you find what you were looking for?" gives % yes): measure_id,
@@ -73,7 +67,7 @@ def survey_readings(session: Session, measure_ids: list[int], since: date | None
     empty = pd.DataFrame(columns=["measure_id", "month", "agree", "n", "percent", "low", "high"])
     if not tags:
         return empty
-    month = _month(session, Response.submitted_at)
+    month = clock.uk_month(session.get_bind().dialect.name, Response.submitted_at)
     # With ``since``, start from the few new responses rather than from every answer to the tagged
     # questions: "+ 0" keeps SQLite's planner off the question index. PostgreSQL plans by cost, and the
     # same "+ 0" would cost it the index it needs, so there the column stays bare.
@@ -87,7 +81,7 @@ def survey_readings(session: Session, measure_ids: list[int], since: date | None
         .group_by(question, month, COUNTED_VALUE)
     )
     if since is not None:
-        query = query.where(Response.submitted_at >= datetime.combine(since, time(), tzinfo=UTC))
+        query = query.where(Response.submitted_at >= clock.day_starts(since))
     rows = session.execute(query).all()
     counts = pd.DataFrame(
         [(q, m, YES_NO_AS_AGREEMENT.get(a, a), c) for q, m, a, c in rows],
@@ -121,7 +115,7 @@ def _first_new_month(session: Session, after_response_id: int, as_of: date) -> d
     last_month = (as_of.replace(day=1) - timedelta(days=1)).replace(day=1)
     if earliest is None:
         return last_month
-    return min(earliest.date().replace(day=1), last_month)
+    return min(clock.in_uk(earliest).date().replace(day=1), last_month)
 
 
 def _write_readings(session: Session, measure: Measure, table: pd.DataFrame) -> int:
@@ -329,9 +323,10 @@ def agreement_breakdown(session: Session, survey_id: int, by: str) -> pd.DataFra
     whether it is significant. The database counts; pandas does the rest."""
     if by not in BREAKDOWNS:
         raise ValueError(f"unknown breakdown {by!r}")
+    month = clock.uk_month(session.get_bind().dialect.name, Response.submitted_at)
     group = {
-        "month": _month(session, Response.submitted_at),
-        "quarter": _month(session, Response.submitted_at),
+        "month": month,
+        "quarter": month,
         "version": Response.variant_id,
         "role": Response.respondent_role,
         "district": Response.district,

@@ -17,6 +17,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from .. import clock
 from ..analysis.redact import Redaction, redact_quote
 from ..analysis.text import Comment, Lexicon, read_comment, split_keywords, tone
 from ..models import Answer, CommentAnalysis, NounChunk, Question, QuestionKind, Response, Theme
@@ -294,16 +295,10 @@ def dismiss_candidate(session: Session, theme: Theme) -> None:
 # Page queries ------------------------------------------------------------------------------------------
 
 
-def _month(session: Session, column):
-    if session.get_bind().dialect.name == "postgresql":
-        return sa.func.to_char(column, "YYYY-MM")
-    return sa.func.strftime("%Y-%m", column)
-
-
 def theme_counts(session: Session) -> pd.DataFrame:
     """Comments and their sentiment per theme and month, counted by the database: month, theme_id,
     comments, negative, positive, polarity_sum. Plus, under theme_id 0, every analysed comment."""
-    month = _month(session, Response.submitted_at)
+    month = clock.uk_month(session.get_bind().dialect.name, Response.submitted_at)
     negative = sa.func.sum(sa.case((CommentAnalysis.polarity <= -0.05, 1), else_=0))
     positive = sa.func.sum(sa.case((CommentAnalysis.polarity >= 0.1, 1), else_=0))
     base = (

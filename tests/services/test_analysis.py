@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 
+from feedback import clock
 from feedback.extensions import db
 from feedback.models import (
     AnalysisRun,
@@ -17,6 +18,7 @@ from feedback.models import (
     Measure,
     Reading,
     ReadingSource,
+    Response,
     RunStatus,
 )
 from feedback.services import analysis, lease, themes
@@ -56,10 +58,28 @@ def test_the_local_offer_widget_gives_its_measure_the_share_answering_yes(app, c
         readings = sorted(
             (r for r in found.readings if r.source is ReadingSource.ANALYSIS), key=lambda r: r.period_start
         )
-        this_month = datetime.now(UTC).date().replace(day=1)
+        this_month = clock.today().replace(day=1)
         assert [(r.value, r.n) for r in readings if r.period_start == this_month] == [(75.0, 12)]
         demo_year = [r for r in readings if r.period_start < date(2023, 4, 1)]
         assert len(demo_year) == 12 and demo_year[0].value < demo_year[-1].value  # the demo's rise
+
+
+def test_an_answer_counts_in_the_month_it_was_given_in_uk_time(app, client, runner, demo):
+    for number in range(10):
+        entry = {"answer": "yes", "entry_key": f"widget-after-midnight-{number:06d}"}
+        assert client.post("/w/local-offer-feedback", data=entry).status_code == 200
+    with app.app_context():
+        midnight = Response.idempotency_key.like("%widget-after-midnight-%")
+        given = db.session.scalars(sa.select(Response).where(midnight)).all()
+        assert len(given) == 10
+        for response in given:  # half past midnight on 1 July in the UK; still 30 June in UTC
+            response.submitted_at = datetime(2026, 6, 30, 23, 30, tzinfo=UTC)
+        db.session.commit()
+    assert runner.invoke(args=["analyse"]).exit_code == 0
+    with app.app_context():
+        found = _measure("Users who can find what they are looking for")
+        counted = {r.period_start: r.n for r in found.readings if r.source is ReadingSource.ANALYSIS}
+        assert counted.get(date(2026, 7, 1)) == 10 and date(2026, 6, 1) not in counted
 
 
 def test_a_failed_run_is_recorded_and_leaves_earlier_results(app, runner, demo, monkeypatch):
