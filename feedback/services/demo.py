@@ -17,6 +17,7 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from .. import clock
 from ..models import (
     STAGES_BY_KIND,
     Agreement,
@@ -54,9 +55,10 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 PLAN_FILE = ROOT / "examples" / "warwickshire-wsoa-2022.csv"
 SURVEY_SLUG = "live-feedback"
 WIDGET_SLUG = "local-offer-feedback"
-# The live feedback form launched in April 2022; the demo gives it twelve months.
-WINDOW_START = datetime(2022, 4, 1, tzinfo=UTC)
-WINDOW_END = datetime(2023, 4, 1, tzinfo=UTC)
+# The live feedback form launched in April 2022; the demo gives it twelve months, April to March as a UK
+# clock reads them (months are counted in UK time, clock.uk_month), held in UTC for the arithmetic.
+WINDOW_START = datetime(2022, 4, 1, tzinfo=clock.UK).astimezone(UTC)
+WINDOW_END = datetime(2023, 4, 1, tzinfo=clock.UK).astimezone(UTC)
 DEMO_USERS = (
     ("staff@demo.example", Role.STAFF),
     ("coordinator@demo.example", Role.COORDINATOR),
