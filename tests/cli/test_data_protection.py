@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from feedback import clock
 from feedback.extensions import db
 from feedback.models import (
     Agreement,
@@ -109,7 +110,7 @@ def _oliver() -> tuple[int, date]:
     answer = db.session.scalar(
         sa.select(Answer).where(Answer.text.like("My son Oliver%")).order_by(Answer.id)
     )
-    return answer.id, answer.response.submitted_at.date() + timedelta(days=1)
+    return answer.id, clock.in_uk(answer.response.submitted_at).date() + timedelta(days=1)
 
 
 def test_a_forgotten_comment_leaves_no_copy_in_the_analysis_or_in_quotes(app, demo, make_user):

@@ -3,10 +3,9 @@ and the plan's summary; coordinators keep the lexicon."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import sqlalchemy as sa
 
+from feedback import clock
 from feedback.extensions import db
 from feedback.models import AuditEvent, CommentAnalysis, Role, Survey, Theme
 from feedback.services import analysis
@@ -54,7 +53,7 @@ def test_a_yes_no_question_shows_the_share_answering_yes(app, client, login, dem
     page = " ".join(client.get(f"/surveys/{survey_id}/results?by=month").text.split())
     assert "Did you find what you were looking for?" in page and "share answering yes" in page
     assert "% yes</th>" in page and "% agree</th>" not in page
-    this_month = f"{datetime.now(UTC):%Y-%m}"  # 1 yes in 4, marked as fewer than 10
+    this_month = f"{clock.today():%Y-%m}"  # 1 yes in 4, marked as fewer than 10
     assert f'{this_month}</th> <td class="govuk-table__cell govuk-table__cell--numeric">25% <span' in page
 
 
