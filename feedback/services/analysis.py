@@ -67,12 +67,12 @@ def survey_readings(session: Session, measure_ids: list[int], since: date | None
     empty = pd.DataFrame(columns=["measure_id", "month", "agree", "n", "percent", "low", "high"])
     if not tags:
         return empty
-    month = clock.uk_month(session.get_bind().dialect.name, Response.submitted_at)
+    dialect = session.get_bind().dialect.name
+    month = clock.uk_month(dialect, Response.submitted_at)
     # With ``since``, start from the few new responses rather than from every answer to the tagged
     # questions: "+ 0" keeps SQLite's planner off the question index. PostgreSQL plans by cost, and the
     # same "+ 0" would cost it the index it needs, so there the column stays bare.
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    question = Answer.question_id + 0 if since is not None and sqlite else Answer.question_id
+    question = Answer.question_id + 0 if since is not None and dialect == "sqlite" else Answer.question_id
     query = (
         sa.select(question, month.label("month"), COUNTED_VALUE, sa.func.count())
         .select_from(Response)

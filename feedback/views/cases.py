@@ -263,10 +263,12 @@ def export(fmt: str):
     with_contacts = request.args.get("contacts") == "1"
     if with_contacts and not current_user.has_role(Role.COORDINATOR):
         abort(403)
+    # One date for the overdue filter, the record of who was shown the contacts and the file's name.
+    filters, today = _filters(), clock.today()
     if with_contacts:
-        record_shown(cases=cases.ids_with_contacts(db.session, _filters(), clock.today()))
-    frame = cases.export_frame(db.session, _filters(), clock.today(), with_contacts=with_contacts)
-    name = f"cases-{clock.today().isoformat()}{'-with-contacts' if with_contacts else ''}"
+        record_shown(cases=cases.ids_with_contacts(db.session, filters, today))
+    frame = cases.export_frame(db.session, filters, today, with_contacts=with_contacts)
+    name = f"cases-{today.isoformat()}{'-with-contacts' if with_contacts else ''}"
     if fmt == "csv":
         body = frame.to_csv(index=False).encode("utf-8-sig")
         mimetype = "text/csv"
