@@ -1,5 +1,5 @@
-"""The scheduler's daily housekeeping: expired drafts go, and responses and cases past their retention
-period are forgotten, without anyone remembering to run a command."""
+"""The scheduler's daily housekeeping: expired drafts and ended sign-ins go, and responses and cases past
+their retention period are forgotten, without anyone remembering to run a command."""
 
 from __future__ import annotations
 
@@ -10,7 +10,17 @@ import sqlalchemy as sa
 
 from feedback.extensions import db
 from feedback.jobs import Housekeeping, build_scheduler, run_job
-from feedback.models import AuditEvent, Case, CaseContact, Response, ResponseContact, Survey, SurveyDraft
+from feedback.models import (
+    AuditEvent,
+    Case,
+    CaseContact,
+    Response,
+    ResponseContact,
+    Role,
+    SignIn,
+    Survey,
+    SurveyDraft,
+)
 from feedback.models.types import utcnow
 from feedback.services import lease
 
@@ -65,8 +75,26 @@ def _count(query) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
 
 
-def test_daily_housekeeping_deletes_expired_drafts_and_forgets_what_is_past_retention(app, demo):
+def test_daily_housekeeping_deletes_expired_drafts_and_forgets_what_is_past_retention(app, demo, make_user):
     ids = _old_and_new(app)
+    user_id, _ = make_user(Role.STAFF)
+    with app.app_context():
+        now = utcnow()
+        for name, started, seen in (
+            ("signed in nine hours ago, busy ever since", 9 * 60, 1),
+            ("idle for forty minutes", 60, 40),
+            ("in use", 60, 1),
+        ):
+            db.session.add(
+                SignIn(
+                    user_id=user_id,
+                    token_hash=name,
+                    started_at=now - timedelta(minutes=started),
+                    last_seen_at=now - timedelta(minutes=seen),
+                    browser="Firefox on Windows",
+                )
+            )
+        db.session.commit()
     with app.app_context():
         old_responses = _count(
             sa.select(Response.id).where(Response.submitted_at < datetime(2023, 1, 10, tzinfo=UTC))
@@ -77,10 +105,11 @@ def test_daily_housekeeping_deletes_expired_drafts_and_forgets_what_is_past_rete
     done = run_job(app, "housekeeping", today=TODAY)
 
     assert done == Housekeeping(
-        drafts_deleted=1, responses_forgotten=old_responses, cases_anonymised=old_cases
+        drafts_deleted=1, responses_forgotten=old_responses, cases_anonymised=old_cases, sign_ins_deleted=2
     )
     with app.app_context():
         assert set(db.session.scalars(sa.select(SurveyDraft.id))) == {ids["live"]}
+        assert list(db.session.scalars(sa.select(SignIn.token_hash))) == ["in use"]
         old, new = (
             db.session.get(Response, ids["old_response"]),
             db.session.get(Response, ids["new_response"]),
@@ -101,7 +130,7 @@ def test_daily_housekeeping_deletes_expired_drafts_and_forgets_what_is_past_rete
         assert "daily housekeeping (scheduler)" in actors
 
     # The next day's run reads only what has grown old since: here, nothing.
-    assert run_job(app, "housekeeping", today=TODAY) == Housekeeping(0, 0, 0)
+    assert run_job(app, "housekeeping", today=TODAY) == Housekeeping(0, 0, 0, 0)
 
 
 def test_housekeeping_does_nothing_while_another_process_holds_its_lease(app, demo):

@@ -15,7 +15,7 @@ from flask import Flask, current_app
 from .. import clock
 from ..database import writing
 from ..extensions import db
-from ..services import analysis, cases, data_protection, lease, respond
+from ..services import analysis, cases, data_protection, lease, respond, sign_ins
 from ..services.audit import set_actor
 
 _log = logging.getLogger(__name__)
@@ -37,27 +37,33 @@ class Housekeeping:
     drafts_deleted: int
     responses_forgotten: int
     cases_anonymised: int
+    sign_ins_deleted: int
 
 
 def _housekeeping(trigger: str, today: date | None = None) -> Housekeeping:
-    """The daily duties of data protection, each in transactions of its own: expired drafts are deleted,
-    responses past FEEDBACK_RESPONSE_RETENTION_YEARS and cases closed longer ago than
-    FEEDBACK_CASE_RETENTION_YEARS are forgotten, as their commands do by hand."""
+    """The daily duties of data protection, each in transactions of its own: expired drafts and the
+    sign-ins of sessions past their lifetime or idle limit are deleted, responses past
+    FEEDBACK_RESPONSE_RETENTION_YEARS and cases closed longer ago than FEEDBACK_CASE_RETENTION_YEARS are
+    forgotten, as their commands do by hand."""
     config = current_app.config
     places = config["REDACT_PLACES"]
     today = today or clock.today()
     set_actor(db.session, None, f"daily housekeeping ({trigger})")
     with writing(db.session):
         drafts = respond.purge_expired_drafts(db.session)
+    idle = timedelta(seconds=config["SESSION_IDLE_SECONDS"])
+    with writing(db.session):
+        stale_sign_ins = sign_ins.purge_stale(db.session, config["PERMANENT_SESSION_LIFETIME"], idle)
     responses_before = data_protection.years_before(today, config["RESPONSE_RETENTION_YEARS"])
     responses = sum(data_protection.forget_old_responses(db.session, responses_before, places))
     cases_before = data_protection.years_before(today, config["CASE_RETENTION_YEARS"])
     anonymised = sum(cases.anonymise_closed_before(db.session, cases_before, places))
-    done = Housekeeping(drafts, responses, anonymised)
+    done = Housekeeping(drafts, responses, anonymised, stale_sign_ins)
     _log.info(
-        "Housekeeping: %d expired drafts deleted, %d responses submitted before %s forgotten, %d cases closed"
-        " before %s anonymised",
+        "Housekeeping: %d expired drafts and %d ended sign-ins deleted, %d responses submitted before %s"
+        " forgotten, %d cases closed before %s anonymised",
         drafts,
+        stale_sign_ins,
         responses,
         responses_before,
         anonymised,

@@ -53,7 +53,7 @@ from .survey import (
     VariantKind,
 )
 from .theme import NounChunk, Theme
-from .user import Role, User
+from .user import Role, SignIn, User
 
 __all__ = [
     "AnalysisRun",
@@ -100,6 +100,7 @@ __all__ = [
     "Response",
     "ResponseContact",
     "Role",
+    "SignIn",
     "Survey",
     "SurveyDraft",
     "SurveyStateError",

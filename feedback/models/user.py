@@ -97,3 +97,22 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role.value}>"
+
+
+class SignIn(db.Model):
+    """One browser signed in to a staff account. Its session cookie carries a random token; this row keeps
+    only the token's SHA-256, so that signing out, or ending the session from another browser, ends it
+    for good, even for someone holding a copy of the cookie (views/access.py). The person sees their
+    own rows on "Where you are signed in" (views/auth.py). A row is deleted when its session ends, or by
+    the daily housekeeping once it is past the session's lifetime or idle limit."""
+
+    __tablename__ = "sign_in"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Moved on at most once a minute (views/auth.py), not at every request.
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # What the person will recognise, "Firefox on Windows": not the whole User-Agent, and no address.
+    browser: Mapped[str] = mapped_column(sa.String(100), default="")

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from ..models import Role, User
 from ..models.types import utcnow
 from ..models.user import hasher
+from . import sign_ins
 from .audit import HistoryLine, changes_in_words, describe, history_of
 
 MIN_PASSWORD_LENGTH = 12
@@ -124,9 +125,12 @@ def update_user(
 
 
 def end_sessions(session: Session, user: User) -> None:
-    """Every session of the account ends at its next request (User.password_mark): someone signed in on
-    a lost laptop, or left signed in on a shared computer. The password stays as it is."""
+    """Every session of the account ends at its next request: someone signed in on a lost laptop, or
+    left signed in on a shared computer. The password stays as it is. Their sign-ins go (the list of
+    where they are signed in), and the count the audit trail shows moves on, which changes the mark
+    every session keeps (User.password_mark)."""
     user.sessions_ended = (user.sessions_ended or 0) + 1
+    sign_ins.end_all(session, user)
     session.flush()
 
 
@@ -136,6 +140,7 @@ def set_new_password(session: Session, user: User, password: str) -> None:
     if problem:
         raise UserError(problem, "password")
     user.set_password(password)
+    sign_ins.end_all(session, user)
     session.flush()
 
 

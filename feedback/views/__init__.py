@@ -54,7 +54,7 @@ def register(app: Flask) -> None:
     app.url_defaults(assets.link_with_digest)
     app.view_functions["static"] = assets.serve
     app.session_interface = assets.SessionUntouchedByFiles()
-    app.before_request(auth.end_idle_sessions)
+    app.before_request(auth.end_expired_sessions)
     app.before_request(auth.require_second_step)
 
     app.register_blueprint(main.bp)

@@ -8,13 +8,13 @@ from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort, current_app, request
+from flask import abort, current_app, request, session
 from flask_login import current_user
 
 from ..database import WRITES
 from ..extensions import db, login_manager
 from ..models import Role, User
-from ..services import access_events
+from ..services import access_events, sign_ins
 from . import security_log
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -79,14 +79,18 @@ def session_account(session_id: str) -> tuple[int, str] | None:
 
 @login_manager.user_loader
 def _load_user(session_id: str) -> User | None:
-    """The session's user, unless an admin has turned the account off or its password has changed since
-    the session began (User.get_id): either ends the session at its next request."""
+    """The session's user, unless an admin has turned the account off, its password has changed since the
+    session began (User.get_id), or its sign-in has ended: signed out, ended from another browser, or
+    begun before sign-ins were kept (services/sign_ins.py). Any of these ends the session at its next
+    request, whoever holds a copy of the cookie."""
     account = session_account(session_id)
     if account is None:
         return None
     user_id, mark = account
     user = db.session.get(User, user_id)
     if user is None or not user.active or not hmac.compare_digest(mark, user.password_mark):
+        return None
+    if sign_ins.find(db.session, user.id, session.get("sign_in")) is None:
         return None
     return user
 

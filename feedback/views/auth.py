@@ -1,16 +1,19 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
+from ..database import WRITES
 from ..extensions import db
 from ..forms.auth import CodeForm, LoginForm
 from ..forms.users import ChangePasswordForm
 from ..models import Role, User
-from ..services import ratelimit, two_factor, users
+from ..models.types import utcnow
+from ..services import ratelimit, sign_ins, two_factor, users
 from . import security_log
 from .access import needs_a_role, public, require_role, session_account
 from .guards import client_bucket
@@ -59,6 +62,10 @@ def login():
     form = LoginForm()
     if request.method == "GET" and request.args.get("timeout"):
         flash("You were signed out after a time without activity. Sign in again to carry on.", "success")
+    if request.method == "GET" and request.args.get("expired"):
+        hours = round(current_app.permanent_session_lifetime.total_seconds() / 3600)
+        message = f"You were signed out because you signed in {hours} hours ago. Sign in again to carry on."
+        flash(message, "success")
     if form.validate_on_submit():
         # Counted before anything reads the database: on SQLite the request's own write transaction must
         # not be open while the counter's short one runs.
@@ -98,10 +105,12 @@ def login():
 
 
 def _start_session(user) -> None:
+    """A new session for ``user`` in this browser, with a sign-in of its own (services/sign_ins.py)."""
     session.clear()
     login_user(user, remember=False)
     session.permanent = True
-    session["seen"] = int(time.time())
+    session["seen"] = session["started"] = session["seen_kept"] = int(time.time())
+    session["sign_in"] = sign_ins.start(db.session, user, request.headers.get("User-Agent", ""))
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
@@ -141,32 +150,55 @@ def code():
 def logout():
     if current_user.is_authenticated:
         security_log.event("sign_out", current_user.id, reason="asked")
+    sign_ins.end_this(db.session, session.get("sign_in"))  # a copy of the cookie ends with it
     logout_user()
     session.clear()
     flash("You have signed out.", "success")
     return redirect(url_for("auth.login"))
 
 
-def end_idle_sessions():
-    """Sign out a staff session that has been idle longer than SESSION_IDLE_SECONDS. Runs before every
-    request; the page's script warns two minutes ahead and lets the person stay signed in."""
+def end_expired_sessions():
+    """Sign out a staff session idle for longer than SESSION_IDLE_SECONDS, or begun longer ago than
+    PERMANENT_SESSION_LIFETIME however busy it has been (a session from before sign-ins were kept has
+    no start, and ends too). Runs before every request, before anything else reads the database; the
+    page's script warns two minutes ahead of the idle limit and lets the person stay signed in. At most
+    once a minute, the sign-in's "last active" time is written, for the list of where they are signed in."""
     if request.endpoint in ("static", "auth.login", "auth.code", "auth.logout") or "_user_id" not in session:
         return None
     now = int(time.time())
-    idle = current_app.config["SESSION_IDLE_SECONDS"]
-    seen = session.get("seen", now)
-    if now - seen > idle:
-        account = session_account(session["_user_id"])  # no need to load the user to name them
-        security_log.event("sign_out", account[0] if account else None, reason="idle")
-        logout_user()
-        session.clear()
-        if request.endpoint == "auth.session_status":  # the warning's script asking: it moves the page
-            return {"seconds_left": 0}, 401
-        target = request.full_path.rstrip("?") if request.method == "GET" else None
-        return redirect(url_for("auth.login", next=target, timeout=1))
+    if now - session.get("seen", now) > current_app.config["SESSION_IDLE_SECONDS"]:
+        return _sign_out_expired("idle", timeout=1)
+    if now - session.get("started", 0) > current_app.permanent_session_lifetime.total_seconds():
+        return _sign_out_expired("lifetime", expired=1)
     if request.endpoint != "auth.session_status":
         session["seen"] = now
+        if now - session.get("seen_kept", 0) >= sign_ins.SEEN_EVERY_SECONDS:
+            _keep_last_seen(session.get("sign_in"))
+            session["seen_kept"] = now
     return None
+
+
+def _sign_out_expired(reason: str, **login_args):
+    """End the session; its sign-in row, which no request can use any more, goes at the daily housekeeping."""
+    account = session_account(session["_user_id"])  # no need to load the user to name them
+    security_log.event("sign_out", account[0] if account else None, reason=reason)
+    logout_user()
+    session.clear()
+    if request.endpoint == "auth.session_status":  # the warning's script asking: it moves the page
+        return {"seconds_left": 0}, 401
+    target = request.full_path.rstrip("?") if request.method == "GET" else None
+    return redirect(url_for("auth.login", next=target, **login_args))
+
+
+def _keep_last_seen(token: object) -> None:
+    """Write the sign-in's "last active" time, in a short transaction of its own: before the request has
+    read anything, so that on SQLite it takes its turn as a writer as any other would."""
+    if not isinstance(token, str) or not token:
+        return
+    with db.engine.connect() as connection:
+        connection.execution_options(**WRITES)
+        with connection.begin():
+            sign_ins.seen(connection, token, utcnow())
 
 
 # Where someone who must still turn on the second step may go: its page, signing out, and what the idle
@@ -244,17 +276,55 @@ def two_factor_setup():
     ), 200 if not form.errors else 400
 
 
+@bp.get("/account/sessions")
+@require_role(Role.STAFF)
+def sessions():
+    """Where the person is signed in: each browser, when it signed in and when it was last used, with a
+    button to sign it out (OWASP ASVS 3.3.4)."""
+    user = db.session.get(User, current_user.id)
+    live = sign_ins.live(
+        db.session,
+        user,
+        current_app.permanent_session_lifetime,
+        timedelta(seconds=current_app.config["SESSION_IDLE_SECONDS"]),
+    )
+    return render_template(
+        "auth/sessions.html",
+        sign_ins=live,
+        this_one=sign_ins.find(db.session, user.id, session.get("sign_in")),
+        idle_minutes=current_app.config["SESSION_IDLE_SECONDS"] // 60,
+        lifetime_hours=round(current_app.permanent_session_lifetime.total_seconds() / 3600),
+    )
+
+
+@bp.post("/account/sessions/<int:sign_in_id>/end")
+@require_role(Role.STAFF)
+def end_session(sign_in_id: int):
+    """Sign out one other browser: a shared computer left signed in, a phone given back. Only the
+    person's own sessions, and not this one (signing out is for that)."""
+    user = db.session.get(User, current_user.id)
+    this_one = sign_ins.find(db.session, user.id, session.get("sign_in"))
+    if this_one is not None and this_one.id == sign_in_id:
+        abort(404)  # the page offers no button for it
+    if sign_ins.end(db.session, user, sign_in_id):
+        security_log.event("sign_out", user.id, reason="ended_from_another_browser")
+        flash("That browser is signed out.", "success")
+    else:  # a second press, or a page left open while it ended some other way
+        flash("That browser was already signed out.", "success")
+    return redirect(url_for(".sessions"))
+
+
 @bp.post("/account/sign-out-elsewhere")
 @require_role(Role.STAFF)
 def sign_out_elsewhere():
     """Every other session of the account ends (a laptop left signed in, a browser that is not yours any
-    more); this one carries on."""
+    more); this one carries on, with a new sign-in."""
     user = db.session.get(User, current_user.id)
     users.end_sessions(db.session, user)
     _start_session(user)
     security_log.event("sessions_ended", user.id, kept="this_one")
     flash("Anywhere else you were signed in, you are now signed out.", "success")
-    return redirect(url_for(".change_password"))
+    return redirect(url_for(".sessions"))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from feedback.extensions import db
-from feedback.models import Case, Measure, Response, ResponseContact, Role, Survey, Theme, User
+from feedback.models import Case, Measure, Response, ResponseContact, Role, SignIn, Survey, Theme, User
 from feedback.models.types import utcnow
 from feedback.services import analysis, surveys, users
 from tests.browser.conftest import axe_violations
@@ -139,6 +139,8 @@ def test_axe_finds_no_violations_on_the_account_pages(live_app, live_server, pho
     with live_app.app_context():
         other = users.create_user(db.session, "with-two-steps@example.org", Role.COORDINATOR, PASSWORD)
         other.totp_secret = "JBSWY3DPEHPK3PXP"
+        admin = db.session.scalar(sa.select(User).where(User.email == "axe-admin@example.org"))
+        db.session.add(SignIn(user_id=admin.id, token_hash="0" * 64, browser="Mobile Safari on iOS"))
         db.session.commit()
         other_id = other.id
     seen = {}
@@ -147,9 +149,14 @@ def test_axe_finds_no_violations_on_the_account_pages(live_app, live_server, pho
         ("add a user", "/users/new"),
         ("a user with a second step", f"/users/{other_id}"),
         ("change your password", "/account/password"),
+        ("where you are signed in", "/account/sessions"),
         ("data protection", "/data-protection"),
     ]:
         seen[name] = _violations_at(page, live_server + path, axe_source)
+    page.goto(f"{live_server}/account/sessions")
+    page.get_by_role("button", name="Sign out this browser").click()
+    page.wait_for_selector("text=That browser is signed out.")
+    seen["another browser signed out"] = axe_violations(page, axe_source)
     for name, path in [
         ("add a user with errors", "/users/new"),
         ("password with errors", "/account/password"),

@@ -327,10 +327,11 @@ def test_signing_out_everywhere_else_ends_the_other_sessions_and_keeps_this_one(
     for browser in (client, laptop, phone):
         browser.post("/login", data={"email": email, "password": PASSWORD})
         assert browser.get("/plans").status_code == 200
-    page = client.get("/account/password").text
-    assert "Sign out everywhere else" in page
+    page = client.get("/account/sessions").text
+    assert "Sign out everywhere else" in page and page.count("Sign out this browser") == 2
     done = client.post("/account/sign-out-elsewhere", follow_redirects=True)
     assert "Anywhere else you were signed in, you are now signed out." in done.text
+    assert "Sign out this browser" not in done.text and "(this browser)" in done.text
     assert client.get("/plans").status_code == 200
     assert laptop.get("/plans").status_code == 302 and phone.get("/plans").status_code == 302
     with app.app_context():

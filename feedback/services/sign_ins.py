@@ -1,0 +1,117 @@
+"""The browsers signed in to each staff account (models.SignIn): begun at sign-in, found again from the
+session cookie's token at every request, listed for their owner, and ended one by one or all at once.
+
+A session cookie is signed but kept by the browser: without a row to end, a copy of it taken before the
+person signed out would carry on working until it expired (OWASP ASVS 3.3.1). The row is what makes
+signing out final, and what lets a person see where else they are signed in and end it (ASVS 3.3.4).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from ..models import SignIn, User
+from ..models.types import utcnow
+
+# How often a session's "last active" time is written: at most once a minute, not at every request.
+SEEN_EVERY_SECONDS = 60
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start(session: Session, user: User, user_agent: str) -> str:
+    """A new sign-in for ``user`` from this browser; returns the token its session cookie keeps."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    session.add(
+        SignIn(
+            user_id=user.id,
+            token_hash=_hash(token),
+            started_at=now,
+            last_seen_at=now,
+            browser=describe_browser(user_agent),
+        )
+    )
+    session.flush()
+    return token
+
+
+def find(session: Session, user_id: int, token: object) -> SignIn | None:
+    """The sign-in this session's token belongs to, if it is ``user_id``'s and has not been ended."""
+    if not isinstance(token, str) or not token:
+        return None
+    query = sa.select(SignIn).where(SignIn.token_hash == _hash(token), SignIn.user_id == user_id)
+    return session.scalar(query)
+
+
+def seen(connection: Connection, token: str, at: datetime) -> None:
+    """The session was used at ``at``: its "last active" time moves on."""
+    connection.execute(sa.update(SignIn).where(SignIn.token_hash == _hash(token)).values(last_seen_at=at))
+
+
+def live(session: Session, user: User, lifetime: timedelta, idle: timedelta) -> list[SignIn]:
+    """``user``'s sessions that have not ended, most recently used first. A row past the lifetime, or idle
+    for longer than the idle limit (with a minute's slack, as "last active" moves once a minute), is
+    a session that will be refused at its next request, and is left out."""
+    now = utcnow()
+    query = (
+        sa.select(SignIn)
+        .where(
+            SignIn.user_id == user.id,
+            SignIn.started_at > now - lifetime,
+            SignIn.last_seen_at > now - idle - timedelta(seconds=SEEN_EVERY_SECONDS),
+        )
+        .order_by(SignIn.last_seen_at.desc(), SignIn.id.desc())
+    )
+    return list(session.scalars(query))
+
+
+def end(session: Session, user: User, sign_in_id: int) -> bool:
+    """End one of ``user``'s sessions; False if there is no such session of theirs."""
+    ended = session.execute(sa.delete(SignIn).where(SignIn.id == sign_in_id, SignIn.user_id == user.id))
+    return ended.rowcount > 0
+
+
+def end_this(session: Session, token: object) -> None:
+    """End the session whose cookie holds ``token`` (signing out)."""
+    if isinstance(token, str) and token:
+        session.execute(sa.delete(SignIn).where(SignIn.token_hash == _hash(token)))
+
+
+def end_all(session: Session, user: User) -> int:
+    """End every session of ``user``; how many there were."""
+    return session.execute(sa.delete(SignIn).where(SignIn.user_id == user.id)).rowcount
+
+
+def purge_stale(session: Session, lifetime: timedelta, idle: timedelta) -> int:
+    """Delete the rows of sessions past their lifetime or idle limit (daily housekeeping): each would be
+    refused at its next request anyway, and a browser closed without signing out leaves one behind."""
+    now = utcnow()
+    stale = sa.or_(
+        SignIn.started_at <= now - lifetime,
+        SignIn.last_seen_at <= now - idle - timedelta(seconds=SEEN_EVERY_SECONDS),
+    )
+    return session.execute(sa.delete(SignIn).where(stale)).rowcount
+
+
+@lru_cache(maxsize=256)
+def describe_browser(user_agent: str) -> str:
+    """ "Firefox on Windows", "Mobile Safari on iOS": what ua-parser makes of the User-Agent header, enough
+    for a person to tell their work laptop from their phone. Only this is kept, not the header."""
+    from ua_parser import parse  # its rules load on first use: at the first sign-in, not at start-up
+
+    parsed = parse(user_agent[:1000])
+    browser = parsed.user_agent.family if parsed.user_agent and parsed.user_agent.family != "Other" else ""
+    system = parsed.os.family if parsed.os and parsed.os.family != "Other" else ""
+    if browser and system:
+        return f"{browser} on {system}"[:100]
+    return (browser or (f"A browser on {system}" if system else "An unknown browser"))[:100]
