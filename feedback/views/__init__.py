@@ -83,6 +83,7 @@ def register(app: Flask) -> None:
             "Role": Role,
             "navigation_items": _navigation_items,
             "cspNonce": headers.csp_nonce(),
+            "session_seconds_left": auth.seconds_left,
         }
 
 

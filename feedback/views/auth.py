@@ -234,11 +234,20 @@ def keep_alive():
 @bp.get("/session/status")
 @require_role(Role.STAFF)
 def session_status():
-    """Seconds left before the idle sign-out, without counting as activity."""
-    left = current_app.config["SESSION_IDLE_SECONDS"] - (
-        int(time.time()) - session.get("seen", int(time.time()))
-    )
-    return {"seconds_left": max(left, 0)}
+    """Seconds left before the session ends, without counting as activity, and whether "Stay signed in"
+    can put that off: not once the end of the session's lifetime comes before the idle limit."""
+    left, renewable = seconds_left()
+    return {"seconds_left": left, "renewable": renewable}
+
+
+def seconds_left() -> tuple[int, bool]:
+    """Seconds before this session ends, and whether activity would put that off (it is the idle limit
+    that ends it, not the lifetime). Pages give it to the timeout warning's script (base.html)."""
+    now = int(time.time())
+    idle_left = current_app.config["SESSION_IDLE_SECONDS"] - (now - session.get("seen", now))
+    lifetime = int(current_app.permanent_session_lifetime.total_seconds())
+    lifetime_left = lifetime - (now - session.get("started", 0))
+    return max(min(idle_left, lifetime_left), 0), idle_left < lifetime_left
 
 
 @bp.route("/account/two-factor", methods=["GET", "POST"])

@@ -3,6 +3,8 @@ included."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 
 from feedback.extensions import db
@@ -211,3 +213,24 @@ def test_the_idle_warning_lets_a_person_stay_signed_in_and_otherwise_signs_them_
         assert "signed out after a time without activity" in page.content()
     finally:
         live_app.config["SESSION_IDLE_SECONDS"] = 30 * 60
+
+
+def test_the_warning_before_the_end_of_a_session_s_lifetime_lets_a_person_save_and_then_signs_them_out(
+    live_app, live_server, phone
+):
+    page = _signed_in(live_app, live_server, phone)
+    live_app.config["SESSION_IDLE_SECONDS"] = 60  # the idle warning would come at 30 seconds left
+    live_app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=12)  # but the lifetime ends first
+    try:
+        page.goto(f"{live_server}/plans")
+        dialog = page.locator("#session-timeout")
+        dialog.wait_for(state="visible", timeout=8000)
+        assert "Save anything you are working on now" in dialog.inner_text()
+        assert "minutes without activity" not in dialog.inner_text()
+        page.click("#session-timeout-stay")  # "Continue": back to the page, to save what is unsaved
+        assert dialog.is_hidden()
+        page.wait_for_url(lambda url: "/login" in url, timeout=15000)
+        assert "signed out because you signed in" in page.content()
+    finally:
+        live_app.config["SESSION_IDLE_SECONDS"] = 30 * 60
+        live_app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=8)

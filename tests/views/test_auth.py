@@ -210,10 +210,11 @@ def test_an_idle_session_ends_and_activity_or_the_warning_button_keeps_it(app, c
     monkeypatch.setattr(auth.time, "time", lambda: start)
     assert client.get("/plans").status_code == 200  # activity: the clock starts here
     monkeypatch.setattr(auth.time, "time", lambda: start + idle - 60)
-    assert client.get("/session/status").get_json() == {"seconds_left": 60}
+    assert client.get("/session/status").get_json() == {"seconds_left": 60, "renewable": True}
     assert client.post("/session/keep-alive").status_code == 204  # "Stay signed in"
     monkeypatch.setattr(auth.time, "time", lambda: start + 2 * idle - 70)
-    assert client.get("/session/status").get_json() == {"seconds_left": 10}  # asking is not activity
+    status = client.get("/session/status").get_json()  # asking is not activity
+    assert status == {"seconds_left": 10, "renewable": True}
     monkeypatch.setattr(auth.time, "time", lambda: start + 2 * idle)
     ended = client.get("/plans")
     assert ended.status_code == 302 and "/login?next=/plans&timeout=1" in ended.headers["Location"]

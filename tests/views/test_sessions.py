@@ -62,6 +62,9 @@ def test_a_busy_session_still_ends_at_its_lifetime(app, make_user, monkeypatch):
     for moment in range(start + 20 * 60, start + lifetime - 60, 20 * 60):  # a request every 20 minutes
         monkeypatch.setattr(auth.time, "time", lambda moment=moment: moment)
         assert browser.get("/plans").status_code == 200
+    # The page's warning comes as before the idle limit, but "Stay signed in" cannot put this off.
+    monkeypatch.setattr(auth.time, "time", lambda: start + lifetime - 60)
+    assert browser.get("/session/status").get_json() == {"seconds_left": 60, "renewable": False}
     monkeypatch.setattr(auth.time, "time", lambda: start + lifetime)
     assert browser.get("/plans").status_code == 200
     monkeypatch.setattr(auth.time, "time", lambda: start + lifetime + 1)
