@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from datetime import timedelta
+
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from ..extensions import db
 from ..forms.users import NewUserForm, SetPasswordForm, UserForm
 from ..models import Role, User
-from ..services import users
+from ..services import sign_ins, users
+from . import security_log
 from .access import require_role
 
 bp = Blueprint("users", __name__, url_prefix="/users")
@@ -92,6 +95,20 @@ def second_step_off(user_id: int):
     return redirect(url_for(".edit", user_id=user.id))
 
 
+@bp.post("/<int:user_id>/sign-out")
+@require_role(Role.ADMIN)
+def sign_out(user_id: int):
+    """Sign someone out of every browser, without changing their password or turning their account off:
+    they phoned to say they left a laptop signed in on a train."""
+    user = db.get_or_404(User, user_id)
+    if user.id == current_user.id:  # yours, keeping this browser, from your own list
+        return redirect(url_for("auth.sessions"))
+    users.end_sessions(db.session, user)
+    security_log.event("sessions_ended", user.id, by=str(current_user.id))
+    flash(f"Signed {user.email} out of every browser. Their password still works.", "success")
+    return redirect(url_for(".edit", user_id=user.id))
+
+
 def _user_form(user: User, **kwargs) -> UserForm:
     """The account's form, filled from the account where a post does not say otherwise."""
     return UserForm(data={"name": user.name, "role": user.role.value, "active": user.active}, **kwargs)
@@ -103,5 +120,11 @@ def _edit_page(user: User, form: UserForm, password_form: SetPasswordForm):
         user=user,
         form=form,
         password_form=password_form,
+        signed_in=sign_ins.live(
+            db.session,
+            user,
+            current_app.permanent_session_lifetime,
+            timedelta(seconds=current_app.config["SESSION_IDLE_SECONDS"]),
+        ),
         history=users.history(db.session, user),
     ), 400 if form.errors or password_form.errors else 200

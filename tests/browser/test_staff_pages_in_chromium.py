@@ -143,6 +143,7 @@ def test_axe_finds_no_violations_on_the_account_pages(live_app, live_server, pho
         other.totp_secret = "JBSWY3DPEHPK3PXP"
         admin = db.session.scalar(sa.select(User).where(User.email == "axe-admin@example.org"))
         db.session.add(SignIn(user_id=admin.id, token_hash="0" * 64, browser="Mobile Safari on iOS"))
+        db.session.add(SignIn(user_id=other.id, token_hash="1" * 64, browser="Firefox on Windows"))
         db.session.commit()
         other_id = other.id
     seen = {}

@@ -187,3 +187,26 @@ def test_guessing_the_current_password_counts_towards_the_sign_in_lock(app, clie
     locked = client.post("/account/password", data=right)
     assert locked.status_code == 429 and "cannot be checked for up to 15 minutes" in locked.text
     assert app.test_client().post("/login", data={"email": email, "password": PASSWORD}).status_code == 429
+
+
+def test_an_admin_sees_where_someone_is_signed_in_and_signs_them_out_everywhere(
+    app, client, login, make_user
+):
+    login(Role.ADMIN)
+    user_id, email = make_user(Role.STAFF)
+    assert "Not signed in anywhere." in client.get(f"/users/{user_id}").text
+    laptop = _second_browser(app, email)
+    page = client.get(f"/users/{user_id}").text
+    assert "Where they are signed in" in page and "An unknown browser: signed in" in page
+    done = client.post(f"/users/{user_id}/sign-out", follow_redirects=True)
+    assert f"Signed {email} out of every browser." in done.text and "Not signed in anywhere." in done.text
+    assert "ended every session" in done.text  # in the account's history
+    assert laptop.get("/plans").status_code == 302
+    _second_browser(app, email)  # the password still works
+    assert client.post("/users/999999/sign-out").status_code == 404
+
+
+def test_an_admin_signs_themselves_out_elsewhere_from_their_own_list(app, client, login):
+    own_id = _user(app, login(Role.ADMIN)).id
+    assert client.post(f"/users/{own_id}/sign-out").location == "/account/sessions"
+    assert client.get("/plans").status_code == 200
