@@ -105,7 +105,7 @@ def purge_stale(session: Session, lifetime: timedelta, idle: timedelta) -> int:
 
 @lru_cache(maxsize=256)
 def describe_browser(user_agent: str) -> str:
-    """ "Firefox on Windows", "Mobile Safari on iOS": what ua-parser makes of the User-Agent header, enough
+    """What ua-parser makes of the User-Agent header ("Firefox on Windows", "Mobile Safari on iOS"), enough
     for a person to tell their work laptop from their phone. Only this is kept, not the header."""
     from ua_parser import parse  # its rules load on first use: at the first sign-in, not at start-up
 

@@ -297,10 +297,11 @@ def sessions():
         current_app.permanent_session_lifetime,
         timedelta(seconds=current_app.config["SESSION_IDLE_SECONDS"]),
     )
+    this_one = sign_ins.find(db.session, user.id, session.get("sign_in"))
     return render_template(
         "auth/sessions.html",
-        sign_ins=live,
-        this_one=sign_ins.find(db.session, user.id, session.get("sign_in")),
+        sign_ins=sorted(live, key=lambda sign_in: sign_in != this_one),  # this browser first
+        this_one=this_one,
         idle_minutes=current_app.config["SESSION_IDLE_SECONDS"] // 60,
         lifetime_hours=round(current_app.permanent_session_lifetime.total_seconds() / 3600),
     )
