@@ -24,6 +24,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config.from_object(config.Defaults)
     app.config.update(config.from_environment(Path(app.instance_path), given=overrides or {}))
     app.config.update(overrides or {})
+    app.config.update(config.following(app.config))
 
     app.jinja_loader = ChoiceLoader(
         [

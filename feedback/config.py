@@ -85,6 +85,22 @@ def from_environment(instance_path: Path, given: dict | None = None) -> dict:
     return settings
 
 
+def following(settings: dict) -> dict:
+    """Settings that follow from others, once the environment and any overrides have been read.
+
+    The session cookie is named with the ``__Host-`` prefix (OWASP ASVS 3.4.4) whenever it is Secure,
+    has no Domain and its path is "/": a browser then takes it only from this host over HTTPS (or
+    localhost), and a neighbouring subdomain of the council's cannot set one to plant a session. A
+    cookie without Secure (FEEDBACK_INSECURE_COOKIES, tests) keeps the plain name, which browsers accept.
+    """
+    name = settings["SESSION_COOKIE_NAME"]
+    path = settings.get("SESSION_COOKIE_PATH") or settings.get("APPLICATION_ROOT") or "/"  # as Flask's
+    host_only = not settings.get("SESSION_COOKIE_DOMAIN") and path == "/"
+    if settings["SESSION_COOKIE_SECURE"] and host_only and not name.startswith("__Host-"):
+        return {"SESSION_COOKIE_NAME": f"__Host-{name}"}
+    return {}
+
+
 def engine_options(url: str) -> dict:
     """hide_parameters: a database error's message would otherwise carry the row's values (an email, a
     child's name) into the log.

@@ -87,3 +87,13 @@ def test_wsgi_module_builds_the_app(monkeypatch, tmp_path):
     importlib.reload(wsgi)
     assert wsgi.app.name == "feedback"
     assert Path(wsgi.__file__).read_text().count("\n") <= 4
+
+
+def test_the_session_cookie_keeps_its_plain_name_where_the_host_prefix_would_be_refused():
+    following = config.following
+    secure = {"SESSION_COOKIE_NAME": config.Defaults.SESSION_COOKIE_NAME, "SESSION_COOKIE_SECURE": True}
+    assert following(secure) == {"SESSION_COOKIE_NAME": "__Host-feedback_session"}
+    assert following({**secure, "SESSION_COOKIE_SECURE": False}) == {}  # FEEDBACK_INSECURE_COOKIES
+    assert following({**secure, "SESSION_COOKIE_DOMAIN": "send.example.gov.uk"}) == {}
+    assert following({**secure, "APPLICATION_ROOT": "/feedback"}) == {}
+    assert following({**secure, "SESSION_COOKIE_NAME": "__Host-feedback_session"}) == {}

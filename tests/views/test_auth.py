@@ -83,6 +83,8 @@ def test_session_cookie_is_secure_httponly_and_lax_and_not_long_lived(tmp_path):
     )
     cookie = response.headers["Set-Cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    # Only this host over HTTPS may set it: no Domain, and the path the __Host- prefix requires.
+    assert cookie.startswith("__Host-feedback_session=") and "Domain" not in cookie and "Path=/;" in cookie
     assert app.permanent_session_lifetime.total_seconds() <= 12 * 3600
     assert "remember_token" not in " ".join(response.headers.getlist("Set-Cookie"))
 
