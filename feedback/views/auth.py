@@ -11,7 +11,7 @@ from ..database import WRITES
 from ..extensions import db
 from ..forms.auth import CodeForm, LoginForm
 from ..forms.users import ChangePasswordForm
-from ..models import Role, User
+from ..models import Role, SignIn, User
 from ..models.types import utcnow
 from ..services import ratelimit, sign_ins, two_factor, users
 from . import security_log
@@ -291,20 +291,20 @@ def sessions():
     """Where the person is signed in: each browser, when it signed in and when it was last used, with a
     button to sign it out (OWASP ASVS 3.3.4)."""
     user = db.session.get(User, current_user.id)
-    live = sign_ins.live(
-        db.session,
-        user,
-        current_app.permanent_session_lifetime,
-        timedelta(seconds=current_app.config["SESSION_IDLE_SECONDS"]),
-    )
     this_one = sign_ins.find(db.session, user.id, session.get("sign_in"))
     return render_template(
         "auth/sessions.html",
-        sign_ins=sorted(live, key=lambda sign_in: sign_in != this_one),  # this browser first
+        sign_ins=sorted(live_sign_ins(user), key=lambda sign_in: sign_in != this_one),  # this browser first
         this_one=this_one,
         idle_minutes=current_app.config["SESSION_IDLE_SECONDS"] // 60,
         lifetime_hours=round(current_app.permanent_session_lifetime.total_seconds() / 3600),
     )
+
+
+def live_sign_ins(user: User) -> list[SignIn]:
+    """``user``'s sessions that have not ended, by this deployment's lifetime and idle limit."""
+    idle = timedelta(seconds=current_app.config["SESSION_IDLE_SECONDS"])
+    return sign_ins.live(db.session, user, current_app.permanent_session_lifetime, idle)
 
 
 @bp.post("/account/sessions/<int:sign_in_id>/end")

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from ..extensions import db
 from ..forms.users import NewUserForm, SetPasswordForm, UserForm
 from ..models import Role, User
-from ..services import sign_ins, users
+from ..services import users
 from . import security_log
 from .access import require_role
+from .auth import live_sign_ins
 
 bp = Blueprint("users", __name__, url_prefix="/users")
 
@@ -120,11 +119,6 @@ def _edit_page(user: User, form: UserForm, password_form: SetPasswordForm):
         user=user,
         form=form,
         password_form=password_form,
-        signed_in=sign_ins.live(
-            db.session,
-            user,
-            current_app.permanent_session_lifetime,
-            timedelta(seconds=current_app.config["SESSION_IDLE_SECONDS"]),
-        ),
+        signed_in=live_sign_ins(user),
         history=users.history(db.session, user),
     ), 400 if form.errors or password_form.errors else 200
