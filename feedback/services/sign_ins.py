@@ -62,17 +62,22 @@ def live(session: Session, user: User, lifetime: timedelta, idle: timedelta) -> 
     """``user``'s sessions that have not ended, most recently used first. A row past the lifetime, or idle
     for longer than the idle limit (with a minute's slack, as "last active" moves once a minute), is
     a session that will be refused at its next request, and is left out."""
-    now = utcnow()
     query = (
         sa.select(SignIn)
-        .where(
-            SignIn.user_id == user.id,
-            SignIn.started_at > now - lifetime,
-            SignIn.last_seen_at > now - idle - timedelta(seconds=SEEN_EVERY_SECONDS),
-        )
+        .where(SignIn.user_id == user.id, _still_live(lifetime, idle))
         .order_by(SignIn.last_seen_at.desc(), SignIn.id.desc())
     )
     return list(session.scalars(query))
+
+
+def _still_live(lifetime: timedelta, idle: timedelta) -> sa.ColumnElement[bool]:
+    """Within the lifetime since it began, and used within the idle limit (with a minute's slack, as "last
+    active" moves once a minute)."""
+    now = utcnow()
+    return sa.and_(
+        SignIn.started_at > now - lifetime,
+        SignIn.last_seen_at > now - idle - timedelta(seconds=SEEN_EVERY_SECONDS),
+    )
 
 
 def end(session: Session, user: User, sign_in_id: int) -> bool:
@@ -95,12 +100,7 @@ def end_all(session: Session, user: User) -> int:
 def purge_stale(session: Session, lifetime: timedelta, idle: timedelta) -> int:
     """Delete the rows of sessions past their lifetime or idle limit (daily housekeeping): each would be
     refused at its next request anyway, and a browser closed without signing out leaves one behind."""
-    now = utcnow()
-    stale = sa.or_(
-        SignIn.started_at <= now - lifetime,
-        SignIn.last_seen_at <= now - idle - timedelta(seconds=SEEN_EVERY_SECONDS),
-    )
-    return session.execute(sa.delete(SignIn).where(stale)).rowcount
+    return session.execute(sa.delete(SignIn).where(sa.not_(_still_live(lifetime, idle)))).rowcount
 
 
 @lru_cache(maxsize=256)

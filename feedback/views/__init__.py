@@ -84,6 +84,7 @@ def register(app: Flask) -> None:
             "navigation_items": _navigation_items,
             "cspNonce": headers.csp_nonce(),
             "session_seconds_left": auth.seconds_left,
+            "session_lifetime_hours": auth.lifetime_hours,
         }
 
 

@@ -63,9 +63,11 @@ def login():
     if request.method == "GET" and request.args.get("timeout"):
         flash("You were signed out after a time without activity. Sign in again to carry on.", "success")
     if request.method == "GET" and request.args.get("expired"):
-        hours = round(current_app.permanent_session_lifetime.total_seconds() / 3600)
-        message = f"You were signed out because you signed in {hours} hours ago. Sign in again to carry on."
-        flash(message, "success")
+        hours = lifetime_hours()
+        flash(
+            f"You were signed out because you signed in {hours} hours ago. Sign in again to carry on.",
+            "success",
+        )
     if form.validate_on_submit():
         # Counted before anything reads the database: on SQLite the request's own write transaction must
         # not be open while the counter's short one runs.
@@ -166,9 +168,10 @@ def end_expired_sessions():
     if request.endpoint in ("static", "auth.login", "auth.code", "auth.logout") or "_user_id" not in session:
         return None
     now = int(time.time())
-    if now - session.get("seen", now) > current_app.config["SESSION_IDLE_SECONDS"]:
+    idle_left, lifetime_left = _time_left(now)
+    if idle_left < 0:
         return _sign_out_expired("idle", timeout=1)
-    if now - session.get("started", 0) > current_app.permanent_session_lifetime.total_seconds():
+    if lifetime_left < 0:
         return _sign_out_expired("lifetime", expired=1)
     if request.endpoint != "auth.session_status":
         session["seen"] = now
@@ -243,11 +246,22 @@ def session_status():
 def seconds_left() -> tuple[int, bool]:
     """Seconds before this session ends, and whether activity would put that off (it is the idle limit
     that ends it, not the lifetime). Pages give it to the timeout warning's script (base.html)."""
-    now = int(time.time())
+    idle_left, lifetime_left = _time_left(int(time.time()))
+    return max(min(idle_left, lifetime_left), 0), idle_left < lifetime_left
+
+
+def _time_left(now: int) -> tuple[int, int]:
+    """Seconds until the session's idle limit and until the end of its lifetime, below nought once past;
+    a session without a start (from before sign-ins were kept) is past its lifetime."""
     idle_left = current_app.config["SESSION_IDLE_SECONDS"] - (now - session.get("seen", now))
     lifetime = int(current_app.permanent_session_lifetime.total_seconds())
     lifetime_left = lifetime - (now - session.get("started", 0))
-    return max(min(idle_left, lifetime_left), 0), idle_left < lifetime_left
+    return idle_left, lifetime_left
+
+
+def lifetime_hours() -> int:
+    """How many hours a session lasts from signing in, however busy (PERMANENT_SESSION_LIFETIME)."""
+    return round(current_app.permanent_session_lifetime.total_seconds() / 3600)
 
 
 @bp.route("/account/two-factor", methods=["GET", "POST"])
@@ -297,7 +311,7 @@ def sessions():
         sign_ins=sorted(live_sign_ins(user), key=lambda sign_in: sign_in != this_one),  # this browser first
         this_one=this_one,
         idle_minutes=current_app.config["SESSION_IDLE_SECONDS"] // 60,
-        lifetime_hours=round(current_app.permanent_session_lifetime.total_seconds() / 3600),
+        lifetime_hours=lifetime_hours(),
     )
 
 
