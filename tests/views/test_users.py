@@ -4,6 +4,7 @@ these ends the sessions it should."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pyotp
@@ -104,6 +105,8 @@ def test_times_are_shown_as_a_uk_clock_showed_them_in_summer_and_winter(app, cli
 def test_an_admin_cannot_lock_themselves_out(app, client, login):
     admin = login(Role.ADMIN)
     me = _user(app, admin)
+    own_page = " ".join(client.get(f"/users/{me.id}").text.split())
+    assert re.search(r"Last signed in [^<]*\d\. This is you: another admin can change your role", own_page)
     for data, message in (
         ({"role": "coordinator", "active": "y"}, "cannot take away your own admin role"),
         ({"role": "admin"}, "cannot turn off your own account"),
