@@ -112,5 +112,6 @@ def test_pages_use_no_gov_uk_branding_and_download_no_fonts(app, client):
     for path in ("/login", "/s/live-feedback", "/you-said-we-did"):
         page = client.get(path).text
         assert "govuk-icon" not in page and "favicon" not in page and "manifest.json" not in page, path
+        assert '<meta name="theme-color" content="#f4f8fb">' in page, path  # the header's, not GOV.UK's blue
         icons = re.findall(r'<link rel="icon" href="([^"]+)"', page)
         assert len(icons) == 1 and fetch(client, icons[0]).headers["Cache-Control"] == YEAR, path
