@@ -18,7 +18,17 @@ from . import clock
 from .database import WRITES, is_busy
 from .extensions import db
 from .models import AnalysisRun, Role, Survey
-from .services import cases, data_protection, demo, plan_import, respond, response_import, themes, users
+from .services import (
+    access_events,
+    cases,
+    data_protection,
+    demo,
+    plan_import,
+    respond,
+    response_import,
+    themes,
+    users,
+)
 from .services.audit import set_actor
 
 users_cli = AppGroup("users", help="Staff accounts.")
@@ -287,17 +297,22 @@ def _in_batches(batches: Iterator[int], what: str) -> int:
 @click.option("--phone", default="", help="Their phone number.")
 @click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
 @with_appcontext
+@_writes
 def subject_access_command(email: str, phone: str, output: Path) -> None:
     """Write everything held about a person (responses they left contact details with, cases they raised,
-    their staff account) to OUTPUT as JSON, for a subject access request."""
+    their staff account) to OUTPUT as JSON, for a subject access request. The export is recorded as the
+    staff pages record being shown the details, before the file is written: the next export lists it."""
     import json
 
     if output.exists():
         raise click.ClickException(f"{output} already exists; choose a new file.")
     try:
-        found = data_protection.subject_access(db.session, email=email, phone=phone)
+        case_ids, response_ids = data_protection.holders(db.session, email=email, phone=phone)
     except ValueError as error:
         raise click.ClickException(str(error)) from None
+    access_events.insert(db.session, access_events.rows(None, "subject-access", case_ids, response_ids))
+    db.session.commit()
+    found = data_protection.subject_access(db.session, email=email, phone=phone)
     output.write_text(json.dumps(found, indent=2, ensure_ascii=False), encoding="utf-8")
     output.chmod(0o600)
     click.echo(

@@ -19,6 +19,7 @@ from ..models import AccessEvent, User
 from ..models.types import utcnow
 
 CASE, RESPONSE = "case", "response"
+COMMAND_LINE = "the command line"  # who, for a command run on the server: it has no staff account
 
 # What each page that shows contact details is called in the subject access export.
 PAGES = {
@@ -29,12 +30,17 @@ PAGES = {
     "data_protection.find": "a data protection search",
     "data_protection.erase": "a data protection search",
     "data_protection.export": "a subject access export",
+    "subject-access": "a subject access export from the command line",
 }
 
 
-def rows(actor: User, page: str, cases: Iterable[int] = (), responses: Iterable[int] = ()) -> list[dict]:
-    """The rows that record ``actor`` being shown the details of these cases and responses on ``page``."""
-    base = {"at": utcnow(), "actor_id": actor.id, "actor": actor.email, "page": page}
+def rows(
+    actor: User | None, page: str, cases: Iterable[int] = (), responses: Iterable[int] = ()
+) -> list[dict]:
+    """The rows that record ``actor`` being shown the details of these cases and responses on ``page``
+    (a command's name, with no actor)."""
+    who = {"actor_id": actor.id, "actor": actor.email} if actor else {"actor_id": None, "actor": COMMAND_LINE}
+    base = {"at": utcnow(), **who, "page": page}
     return [
         {**base, "subject_type": kind, "subject_id": subject_id}
         for kind, ids in ((CASE, cases), (RESPONSE, responses))

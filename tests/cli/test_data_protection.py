@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from feedback import clock
 from feedback.extensions import db
 from feedback.models import (
+    AccessEvent,
     Agreement,
     Answer,
     Audience,
@@ -57,6 +58,10 @@ def test_a_subject_access_export_finds_their_responses_cases_and_nothing_else(ap
     found = json.loads(out.read_text())
     assert [c["reference"] for c in found["cases"]] == [reference]
     assert found["cases"][0]["contact"]["child_name"] == "Sam Bloggs"
+    # The export is recorded as a page showing the details is, before it is written: it lists itself.
+    by_command = ("the command line", "a subject access export from the command line")
+    for held in (found["cases"][0], found["survey_responses"][0]):
+        assert [(seen["who"], seen["where"]) for seen in held["seen_by"]] == [by_command]
     assert (
         len(found["survey_responses"]) == 1
         and found["survey_responses"][0]["profile"]["district"] == "Warwick"
@@ -68,6 +73,11 @@ def test_a_subject_access_export_finds_their_responses_cases_and_nothing_else(ap
     assert len(json.loads(by_phone.read_text())["survey_responses"]) == 1
     refused = runner.invoke(args=["subject-access", str(tmp_path / "nobody.json")])
     assert refused.exit_code == 1 and "email address or a phone number" in refused.output
+    exists = runner.invoke(args=["subject-access", "--email", "jo@example.org", str(out)])
+    assert exists.exit_code == 1 and "already exists" in exists.output
+    with app.app_context():  # the two exports, one by email and one by phone; nothing for those refused
+        recorded = db.session.execute(sa.select(AccessEvent.subject_type, AccessEvent.actor_id)).all()
+        assert sorted(recorded) == [("case", None), ("response", None), ("response", None)]
 
 
 def test_old_responses_lose_what_identifies_them_and_keep_their_answers(app, runner, demo):
