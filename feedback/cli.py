@@ -300,8 +300,8 @@ def _in_batches(batches: Iterator[int], what: str) -> int:
 @_writes
 def subject_access_command(email: str, phone: str, output: Path) -> None:
     """Write everything held about a person (responses they left contact details with, cases they raised,
-    their staff account) to OUTPUT as JSON, for a subject access request. The export is recorded as the
-    staff pages record being shown the details, before the file is written: the next export lists it."""
+    their staff account) to OUTPUT as JSON, for a subject access request. Recorded first, as the pages
+    that show contact details are, so the file lists this export among those shown the details."""
     import json
 
     if output.exists():
