@@ -51,9 +51,8 @@ def _housekeeping(trigger: str, today: date | None = None) -> Housekeeping:
     set_actor(db.session, None, f"daily housekeeping ({trigger})")
     with writing(db.session):
         drafts = respond.purge_expired_drafts(db.session)
-    idle = timedelta(seconds=config["SESSION_IDLE_SECONDS"])
     with writing(db.session):
-        stale_sign_ins = sign_ins.purge_stale(db.session, config["PERMANENT_SESSION_LIFETIME"], idle)
+        stale_sign_ins = sign_ins.purge_stale(db.session, *sign_ins.limits(current_app))
     responses_before = data_protection.years_before(today, config["RESPONSE_RETENTION_YEARS"])
     responses = sum(data_protection.forget_old_responses(db.session, responses_before, places))
     cases_before = data_protection.years_before(today, config["CASE_RETENTION_YEARS"])

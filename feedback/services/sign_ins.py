@@ -12,6 +12,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -20,12 +21,22 @@ from sqlalchemy.orm import Session
 from ..models import SignIn, User
 from ..models.types import utcnow
 
+if TYPE_CHECKING:
+    from flask import Flask
+
 # How often a session's "last active" time is written: at most once a minute, not at every request.
 SEEN_EVERY_SECONDS = 60
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+def _hash(token: object) -> str | None:
+    """What a sign-in's row keeps of its session's token; None for anything no session was given."""
+    return hashlib.sha256(token.encode()).hexdigest() if isinstance(token, str) and token else None
+
+
+def limits(app: Flask) -> tuple[timedelta, timedelta]:
+    """The lifetime and the idle limit this deployment gives a session (PERMANENT_SESSION_LIFETIME, as
+    Flask reads it, and SESSION_IDLE_SECONDS)."""
+    return app.permanent_session_lifetime, timedelta(seconds=app.config["SESSION_IDLE_SECONDS"])
 
 
 def start(session: Session, user: User, user_agent: str) -> str:
@@ -47,21 +58,22 @@ def start(session: Session, user: User, user_agent: str) -> str:
 
 def find(session: Session, user_id: int, token: object) -> SignIn | None:
     """The sign-in this session's token belongs to, if it is ``user_id``'s and has not been ended."""
-    if not isinstance(token, str) or not token:
+    hashed = _hash(token)
+    if hashed is None:
         return None
-    query = sa.select(SignIn).where(SignIn.token_hash == _hash(token), SignIn.user_id == user_id)
-    return session.scalar(query)
+    return session.scalar(sa.select(SignIn).where(SignIn.token_hash == hashed, SignIn.user_id == user_id))
 
 
-def seen(connection: Connection, token: str, at: datetime) -> None:
+def seen(connection: Connection, token: object, at: datetime) -> None:
     """The session was used at ``at``: its "last active" time moves on."""
-    connection.execute(sa.update(SignIn).where(SignIn.token_hash == _hash(token)).values(last_seen_at=at))
+    hashed = _hash(token)
+    if hashed is not None:
+        connection.execute(sa.update(SignIn).where(SignIn.token_hash == hashed).values(last_seen_at=at))
 
 
 def live(session: Session, user: User, lifetime: timedelta, idle: timedelta) -> list[SignIn]:
-    """``user``'s sessions that have not ended, most recently used first. A row past the lifetime, or idle
-    for longer than the idle limit (with a minute's slack, as "last active" moves once a minute), is
-    a session that will be refused at its next request, and is left out."""
+    """``user``'s sessions that have not ended, most recently used first; a row past either limit is a
+    session that will be refused at its next request, and is left out."""
     query = (
         sa.select(SignIn)
         .where(SignIn.user_id == user.id, _still_live(lifetime, idle))
@@ -88,8 +100,9 @@ def end(session: Session, user: User, sign_in_id: int) -> bool:
 
 def end_this(session: Session, token: object) -> None:
     """End the session whose cookie holds ``token`` (signing out)."""
-    if isinstance(token, str) and token:
-        session.execute(sa.delete(SignIn).where(SignIn.token_hash == _hash(token)))
+    hashed = _hash(token)
+    if hashed is not None:
+        session.execute(sa.delete(SignIn).where(SignIn.token_hash == hashed))
 
 
 def end_all(session: Session, user: User) -> int:

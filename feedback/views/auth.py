@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import time
-from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
@@ -196,8 +195,6 @@ def _sign_out_expired(reason: str, **login_args):
 def _keep_last_seen(token: object) -> None:
     """Write the sign-in's "last active" time, in a short transaction of its own: before the request has
     read anything, so that on SQLite it takes its turn as a writer as any other would."""
-    if not isinstance(token, str) or not token:
-        return
     with db.engine.connect() as connection:
         connection.execution_options(**WRITES)
         with connection.begin():
@@ -304,8 +301,7 @@ def two_factor_setup():
 def sessions():
     """Where the person is signed in: each browser, when it signed in and when it was last used, with a
     button to sign it out (OWASP ASVS 3.3.4)."""
-    user = db.session.get(User, current_user.id)
-    this_one = sign_ins.find(db.session, user.id, session.get("sign_in"))
+    user, this_one = _this_browser()
     return render_template(
         "auth/sessions.html",
         sign_ins=sorted(live_sign_ins(user), key=lambda sign_in: sign_in != this_one),  # this browser first
@@ -317,8 +313,13 @@ def sessions():
 
 def live_sign_ins(user: User) -> list[SignIn]:
     """``user``'s sessions that have not ended, by this deployment's lifetime and idle limit."""
-    idle = timedelta(seconds=current_app.config["SESSION_IDLE_SECONDS"])
-    return sign_ins.live(db.session, user, current_app.permanent_session_lifetime, idle)
+    return sign_ins.live(db.session, user, *sign_ins.limits(current_app))
+
+
+def _this_browser() -> tuple[User, SignIn | None]:
+    """The signed-in person, and the sign-in of this browser's session."""
+    user = db.session.get(User, current_user.id)
+    return user, sign_ins.find(db.session, user.id, session.get("sign_in"))
 
 
 @bp.post("/account/sessions/<int:sign_in_id>/end")
@@ -326,8 +327,7 @@ def live_sign_ins(user: User) -> list[SignIn]:
 def end_session(sign_in_id: int):
     """Sign out one other browser: a shared computer left signed in, a phone given back. Only the
     person's own sessions, and not this one (signing out is for that)."""
-    user = db.session.get(User, current_user.id)
-    this_one = sign_ins.find(db.session, user.id, session.get("sign_in"))
+    user, this_one = _this_browser()
     if this_one is not None and this_one.id == sign_in_id:
         abort(404)  # the page offers no button for it
     if sign_ins.end(db.session, user, sign_in_id):
