@@ -37,12 +37,13 @@ class AccessEvent(db.Model):
 
     Cases and responses are never deleted, only made anonymous, so their ids are never given to another
     family's row, as a deleted contact's could be; once their details are erased, the events stay with
-    the anonymous case or response."""
+    the anonymous case or response, until the daily housekeeping deletes them at the end of
+    FEEDBACK_ACCESS_RETENTION_YEARS (by ``at``, hence its index)."""
 
     __tablename__ = "access_event"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     actor: Mapped[str] = mapped_column(sa.String(254))
     subject_type: Mapped[str] = mapped_column(sa.String(10))
