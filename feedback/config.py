@@ -50,7 +50,7 @@ def from_environment(instance_path: Path, given: dict | None = None) -> dict:
         "SESSION_COOKIE_SECURE": os.environ.get("FEEDBACK_INSECURE_COOKIES") != "1",
         "REMEMBER_COOKIE_SECURE": os.environ.get("FEEDBACK_INSECURE_COOKIES") != "1",
     }
-    for kind in ("CASE", "RESPONSE"):
+    for kind in ("CASE", "RESPONSE", "ACCESS"):
         retention = os.environ.get(f"FEEDBACK_{kind}_RETENTION_YEARS")
         if retention:
             if not retention.isdigit() or not 1 <= int(retention) <= 100:
@@ -153,6 +153,8 @@ class Defaults:
     CASE_RETENTION_YEARS = 6
     # Years after a response is submitted before its contact details, profile and names are forgotten.
     RESPONSE_RETENTION_YEARS = 3
+    # Years the record of who on the staff was shown a family's details is kept: as long as a closed case.
+    ACCESS_RETENTION_YEARS = 6
     # How families reach the data protection officer, on the privacy notice: an address, email or page.
     PRIVACY_CONTACT = ""
     # How people ask for a survey in another format or report a problem, on the accessibility statement.

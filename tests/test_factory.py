@@ -47,10 +47,12 @@ def test_only_a_database_with_a_server_is_pinged_before_its_connection_is_used(a
 def test_retention_periods_and_the_contacts_come_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("FEEDBACK_RESPONSE_RETENTION_YEARS", "5")
     monkeypatch.setenv("FEEDBACK_CASE_RETENTION_YEARS", "7")
+    monkeypatch.setenv("FEEDBACK_ACCESS_RETENTION_YEARS", "2")
     monkeypatch.setenv("FEEDBACK_PRIVACY_CONTACT", " dpo@council.example ")
     monkeypatch.setenv("FEEDBACK_ACCESSIBILITY_CONTACT", "0300 000 0000 ")
     settings = config.from_environment(tmp_path)
     assert (settings["RESPONSE_RETENTION_YEARS"], settings["CASE_RETENTION_YEARS"]) == (5, 7)
+    assert settings["ACCESS_RETENTION_YEARS"] == 2
     assert settings["PRIVACY_CONTACT"] == "dpo@council.example"
     assert settings["ACCESSIBILITY_CONTACT"] == "0300 000 0000"
     monkeypatch.setenv("FEEDBACK_RESPONSE_RETENTION_YEARS", "three")

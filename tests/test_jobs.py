@@ -1,5 +1,6 @@
-"""The scheduler's daily housekeeping: expired drafts and ended sign-ins go, and responses and cases past
-their retention period are forgotten, without anyone remembering to run a command."""
+"""The scheduler's daily housekeeping: expired drafts and ended sign-ins go, responses and cases past
+their retention period are forgotten, and old records of staff shown a family's details are deleted,
+without anyone remembering to run a command."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import sqlalchemy as sa
 from feedback.extensions import db
 from feedback.jobs import Housekeeping, build_scheduler, run_job
 from feedback.models import (
+    AccessEvent,
     AuditEvent,
     Case,
     CaseContact,
@@ -22,18 +24,20 @@ from feedback.models import (
     SurveyDraft,
 )
 from feedback.models.types import utcnow
-from feedback.services import lease
+from feedback.services import data_protection, lease
 
-TODAY = date(
-    2026, 1, 10
-)  # responses before 10 January 2023 (3 years) and cases closed before 10 January 2022 (4)
+# Responses before 10 January 2023 (3 years), cases closed before 10 January 2022 (4) and access records
+# made before 10 January 2021 (5).
+TODAY = date(2026, 1, 10)
 
 
 def _old_and_new(app) -> dict[str, int]:
     """An expired draft and a live one; an old and a recent response, and an old and a recent closed case,
-    each with contact details. Returns their ids."""
+    each with contact details; access records made either side of the retention period's end. Returns
+    their ids."""
     with app.app_context():
         app.config["CASE_RETENTION_YEARS"] = 4
+        app.config["ACCESS_RETENTION_YEARS"] = 5
         survey = db.session.scalar(sa.select(Survey).where(Survey.slug == "live-feedback"))
         drafts = {}
         for name, expires in (("expired", -1), ("live", 1)):
@@ -60,8 +64,23 @@ def _old_and_new(app) -> dict[str, int]:
         new_case = db.session.scalar(sa.select(Case).where(Case.closed_on >= date(2022, 1, 10)).limit(1))
         for case in (old_case, new_case):
             case.contact = CaseContact(name="Ann Jones", phone="07700 900461", child_name="Oliver Jones")
+        accesses = {
+            name: AccessEvent(
+                at=at,
+                actor="case.officer@council.example",
+                subject_type="case",
+                subject_id=old_case.id,
+                page="cases.show",
+            )
+            for name, at in (
+                ("old_access", datetime(2021, 1, 9, 23, 59, 59, tzinfo=UTC)),
+                ("access_on_the_day", datetime(2021, 1, 10, tzinfo=UTC)),  # midnight in the UK, in winter
+            )
+        }
+        db.session.add_all(accesses.values())
         db.session.commit()
         return {
+            **{name: access.id for name, access in accesses.items()},
             "expired": drafts["expired"].id,
             "live": drafts["live"].id,
             "old_response": old_response.id,
@@ -105,7 +124,11 @@ def test_daily_housekeeping_deletes_expired_drafts_and_forgets_what_is_past_rete
     done = run_job(app, "housekeeping", today=TODAY)
 
     assert done == Housekeeping(
-        drafts_deleted=1, responses_forgotten=old_responses, cases_anonymised=old_cases, sign_ins_deleted=2
+        drafts_deleted=1,
+        responses_forgotten=old_responses,
+        cases_anonymised=old_cases,
+        sign_ins_deleted=2,
+        access_records_deleted=1,
     )
     with app.app_context():
         assert set(db.session.scalars(sa.select(SurveyDraft.id))) == {ids["live"]}
@@ -128,9 +151,31 @@ def test_daily_housekeeping_deletes_expired_drafts_and_forgets_what_is_past_rete
             )
         )
         assert "daily housekeeping (scheduler)" in actors
+        assert set(db.session.scalars(sa.select(AccessEvent.id))) == {ids["access_on_the_day"]}
 
     # The next day's run reads only what has grown old since: here, nothing.
-    assert run_job(app, "housekeeping", today=TODAY) == Housekeeping(0, 0, 0, 0)
+    assert run_job(app, "housekeeping", today=TODAY) == Housekeeping(0, 0, 0, 0, 0)
+
+
+def test_old_access_records_go_in_batches_each_committed_on_its_own(app):
+    with app.app_context():
+        db.session.add_all(
+            AccessEvent(
+                at=datetime(2020, 6, day, tzinfo=UTC),
+                actor="a@council.example",
+                subject_type="response",
+                subject_id=day,
+                page="replies.index",
+            )
+            for day in range(1, 7)
+        )
+        db.session.commit()
+        batches = data_protection.forget_old_access_records(db.session, date(2020, 6, 6), batch_size=2)
+        assert next(batches) == 2
+        with sa.orm.Session(db.engine) as other:  # the first batch is committed before the second begins
+            assert other.scalar(sa.select(sa.func.count()).select_from(AccessEvent)) == 4
+        assert list(batches) == [2, 1]
+        assert list(db.session.scalars(sa.select(AccessEvent.subject_id))) == [6]
 
 
 def test_housekeeping_does_nothing_while_another_process_holds_its_lease(app, demo):

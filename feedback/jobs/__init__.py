@@ -38,13 +38,15 @@ class Housekeeping:
     responses_forgotten: int
     cases_anonymised: int
     sign_ins_deleted: int
+    access_records_deleted: int
 
 
 def _housekeeping(trigger: str, today: date | None = None) -> Housekeeping:
     """The daily duties of data protection, each in transactions of its own: expired drafts and the
     sign-ins of sessions past their lifetime or idle limit are deleted, responses past
     FEEDBACK_RESPONSE_RETENTION_YEARS and cases closed longer ago than FEEDBACK_CASE_RETENTION_YEARS are
-    forgotten, as their commands do by hand."""
+    forgotten, as their commands do by hand, and records of staff being shown a family's details are
+    deleted after FEEDBACK_ACCESS_RETENTION_YEARS."""
     config = current_app.config
     places = config["REDACT_PLACES"]
     today = today or clock.today()
@@ -57,16 +59,21 @@ def _housekeeping(trigger: str, today: date | None = None) -> Housekeeping:
     responses = sum(data_protection.forget_old_responses(db.session, responses_before, places))
     cases_before = data_protection.years_before(today, config["CASE_RETENTION_YEARS"])
     anonymised = sum(cases.anonymise_closed_before(db.session, cases_before, places))
-    done = Housekeeping(drafts, responses, anonymised, stale_sign_ins)
+    access_before = data_protection.years_before(today, config["ACCESS_RETENTION_YEARS"])
+    access_records = sum(data_protection.forget_old_access_records(db.session, access_before))
+    done = Housekeeping(drafts, responses, anonymised, stale_sign_ins, access_records)
     _log.info(
         "Housekeeping: %d expired drafts and %d ended sign-ins deleted, %d responses submitted before %s"
-        " forgotten, %d cases closed before %s anonymised",
+        " forgotten, %d cases closed before %s anonymised, %d records of staff shown a family's details"
+        " before %s deleted",
         drafts,
         stale_sign_ins,
         responses,
         responses_before,
         anonymised,
         cases_before,
+        access_records,
+        access_before,
     )
     return done
 

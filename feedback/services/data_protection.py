@@ -16,6 +16,7 @@ from ..analysis.redact import redact_quote
 from ..analysis.text import read_comment
 from ..database import reading, writing
 from ..models import (
+    AccessEvent,
     Answer,
     AuditEvent,
     Case,
@@ -202,6 +203,26 @@ def forget_old_responses(
         with writing(session):
             _forget(session, ids, redacted)
         yield len(ids)
+
+
+def forget_old_access_records(
+    session: Session, cutoff: date, batch_size: int = RETENTION_BATCH
+) -> Iterator[int]:
+    """Records of someone on the staff being shown a family's details, made before ``cutoff``, are deleted:
+    they are kept to answer "who has seen my details?" and to look into misuse, and are themselves a record
+    of what each member of staff did, kept no longer than the council says it needs them.
+
+    Yields how many each batch deleted, each batch in a short write transaction of its own, read by the
+    index on when they were made: a family saving meanwhile waits for one batch. Call it outside a
+    transaction."""
+    moment = clock.day_starts(cutoff)
+    batch = sa.select(AccessEvent.id).where(AccessEvent.at < moment).limit(batch_size).scalar_subquery()
+    while True:
+        with writing(session):
+            deleted = session.execute(sa.delete(AccessEvent).where(AccessEvent.id.in_(batch))).rowcount
+        if not deleted:
+            return
+        yield deleted
 
 
 def erase_response_contacts(

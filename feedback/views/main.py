@@ -32,11 +32,12 @@ def home():
 @public
 def privacy():
     """The privacy notice for families and young people: what is kept, why, for how long, and their
-    rights. The periods are the ones the retention commands use."""
+    rights. The periods are the ones the daily housekeeping and the retention commands use."""
     return render_template(
         "main/privacy.html",
         draft_days=respond.DRAFT_LIFETIME.days,
         response_years=current_app.config["RESPONSE_RETENTION_YEARS"],
+        access_years=current_app.config["ACCESS_RETENTION_YEARS"],
         contact=current_app.config["PRIVACY_CONTACT"],
     )
 

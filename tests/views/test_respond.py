@@ -76,11 +76,14 @@ def count_new_responses(app) -> int:
 
 def test_the_privacy_notice_says_what_is_kept_for_how_long_and_how_to_ask(app, client, demo):
     assert '<a class="govuk-link" href="/privacy">' in client.get("/s/live-feedback").text
-    app.config.update(RESPONSE_RETENTION_YEARS=5, PRIVACY_CONTACT="dpo@council.example")
+    app.config.update(
+        RESPONSE_RETENTION_YEARS=5, ACCESS_RETENTION_YEARS=7, PRIVACY_CONTACT="dpo@council.example"
+    )
     notice = client.get("/privacy")
     assert notice.status_code == 200
     text = " ".join(notice.text.split())
     assert "deleted 60 days after you last saved them" in text and "deleted 5 years after" in text
+    assert "who on the staff has seen them and when: deleted 7 years after each time" in text
     assert "data protection officer: dpo@council.example" in text and "Information Commissioner" in text
     app.config["PRIVACY_CONTACT"] = ""
     assert "contact the council for your area" in " ".join(client.get("/privacy").text.split())
