@@ -91,6 +91,21 @@ class SetPasswordForm(BaseForm):
     submit = SubmitField("Set password", widget=GovSubmitInput())
 
 
+class ConfirmPasswordForm(BaseForm):
+    """A person's own password again, before they sign out their other browsers (OWASP ASVS 3.3.4): someone
+    at a computer left signed in must not be able to shut its owner out of the others."""
+
+    password = PasswordField(
+        "Your password",
+        widget=GovPasswordInput(),
+        description="To check it is you, enter the password you sign in with.",
+        validators=[
+            DataRequired(message="Enter your password"),
+            Length(max=200, message="Your password must be 200 characters or fewer"),
+        ],
+    )
+
+
 class ChangePasswordForm(BaseForm):
     current = _password("Current password")
     password = _password("New password", NEW_PASSWORD_HINT)

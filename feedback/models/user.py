@@ -83,12 +83,15 @@ class User(UserMixin, db.Model):
     def set_password(self, password: str) -> None:
         self.password_hash = hasher().hash(password)
 
-    def check_password(self, password: str) -> bool:
+    def check_password(self, password: str, rehash: bool = True) -> bool:
+        """Whether ``password`` is this account's. A hash made with weaker settings than today's is made
+        again, unless ``rehash`` is False: a new hash changes password_mark, and so ends the session
+        that is checking it, as well as every other."""
         try:
             hasher().verify(self.password_hash, password)
         except (VerificationError, InvalidHashError):
             return False
-        if hasher().check_needs_rehash(self.password_hash):
+        if rehash and hasher().check_needs_rehash(self.password_hash):
             self.set_password(password)
         return True
 

@@ -9,7 +9,7 @@ from flask_login import current_user, login_user, logout_user
 from ..database import WRITES
 from ..extensions import db
 from ..forms.auth import CodeForm, LoginForm
-from ..forms.users import ChangePasswordForm
+from ..forms.users import ChangePasswordForm, ConfirmPasswordForm
 from ..models import Role, SignIn, User
 from ..models.types import utcnow
 from ..services import ratelimit, sign_ins, two_factor, users
@@ -35,6 +35,11 @@ def _safe_next(target: str | None) -> str:
 FAILURES_BEFORE_LOCK = 5
 ATTEMPTS_PER_ADDRESS = 30
 LOCK_WINDOW = 15 * 60
+# Said where a signed-in person gives their password again and the lock is on.
+LOCKED_OUT = (
+    f"After {FAILURES_BEFORE_LOCK} wrong passwords, yours cannot be checked for up to {LOCK_WINDOW // 60}"
+    " minutes. Try again after that."
+)
 
 
 def _email_bucket(email: str) -> str:
@@ -322,33 +327,73 @@ def _this_browser() -> tuple[User, SignIn | None]:
     return user, sign_ins.find(db.session, user.id, session.get("sign_in"))
 
 
-@bp.post("/account/sessions/<int:sign_in_id>/end")
+@bp.route("/account/sessions/<int:sign_in_id>/end", methods=["GET", "POST"])
 @require_role(Role.STAFF)
 def end_session(sign_in_id: int):
     """Sign out one other browser: a shared computer left signed in, a phone given back. Only the
-    person's own sessions, and not this one (signing out is for that)."""
+    person's own sessions, not this one (signing out is for that), and only with their password."""
     user, this_one = _this_browser()
     if this_one is not None and this_one.id == sign_in_id:
         abort(404)  # the page offers no button for it
-    if sign_ins.end(db.session, user, sign_in_id):
-        security_log.event("sign_out", user.id, reason="ended_from_another_browser")
-        flash("That browser is signed out.", "success")
-    else:  # a second press, or a page left open while it ended some other way
+    other = next((sign_in for sign_in in live_sign_ins(user) if sign_in.id == sign_in_id), None)
+    if other is None:  # a second press, a page left open while it ended some other way, or not theirs
         flash("That browser was already signed out.", "success")
-    return redirect(url_for(".sessions"))
+        return redirect(url_for(".sessions"))
+    # Plain values: checking the password ends this transaction, and the row may go meanwhile.
+    user_id, shown = user.id, {key: getattr(other, key) for key in ("browser", "started_at", "last_seen_at")}
+    form = ConfirmPasswordForm()
+    if form.validate_on_submit():
+        refused = _refused_password(form, "sign_out_other")
+        if refused is None:
+            if sign_ins.end(db.session, db.session.get(User, user_id), sign_in_id):
+                security_log.event("sign_out", user_id, reason="ended_from_another_browser")
+            flash("That browser is signed out.", "success")
+            return redirect(url_for(".sessions"))
+        status = refused
+    else:
+        status = 400 if form.errors else 200
+    return render_template("auth/end_session.html", form=form, sign_in=shown), status
 
 
-@bp.post("/account/sign-out-elsewhere")
+@bp.route("/account/sign-out-elsewhere", methods=["GET", "POST"])
 @require_role(Role.STAFF)
 def sign_out_elsewhere():
     """Every other session of the account ends (a laptop left signed in, a browser that is not yours any
-    more); this one carries on, with a new sign-in."""
-    user = db.session.get(User, current_user.id)
-    users.end_sessions(db.session, user)
-    _start_session(user)
-    security_log.event("sessions_ended", user.id, kept="this_one")
-    flash("Anywhere else you were signed in, you are now signed out.", "success")
-    return redirect(url_for(".sessions"))
+    more), once the person gives their password; this one carries on, with a new sign-in."""
+    form = ConfirmPasswordForm()
+    if form.validate_on_submit():
+        refused = _refused_password(form, "sign_out_elsewhere")
+        if refused is None:
+            user = db.session.get(User, current_user.id)
+            users.end_sessions(db.session, user)
+            _start_session(user)
+            security_log.event("sessions_ended", user.id, kept="this_one")
+            flash("Anywhere else you were signed in, you are now signed out.", "success")
+            return redirect(url_for(".sessions"))
+        status = refused
+    else:
+        status = 400 if form.errors else 200
+    user, this_one = _this_browser()
+    others = [sign_in for sign_in in live_sign_ins(user) if this_one is None or sign_in.id != this_one.id]
+    return render_template("auth/sign_out_elsewhere.html", form=form, others=others), status
+
+
+def _refused_password(form: ConfirmPasswordForm, action: str) -> int | None:
+    """None if the password in ``form`` is the signed-in person's; otherwise the status to answer with, and
+    the form says why. Wrong ones count towards the same lock as at sign-in, so a session left open is no
+    way to guess the password. The request's transaction ends first, as the counter needs."""
+    user_id, email = current_user.id, current_user.email
+    db.session.rollback()
+    if _locked(email):
+        security_log.refused(action, user_id, reason="account_locked")
+        form.password.errors.append(LOCKED_OUT)
+        return 429
+    if not db.session.get(User, user_id).check_password(form.password.data, rehash=False):
+        security_log.refused(action, user_id, reason="wrong_password")
+        _count_wrong(email)
+        form.password.errors.append("Your password is not right")
+        return 400
+    return None
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -363,9 +408,7 @@ def change_password():
         db.session.rollback()  # end the request's transaction before the counter's
         if _locked(email):
             security_log.refused("password_change", user_id, reason="account_locked")
-            form.current.errors.append(
-                "After 5 wrong passwords, yours cannot be checked for up to 15 minutes. Try again after that."
-            )
+            form.current.errors.append(LOCKED_OUT)
             return render_template("auth/password.html", form=form), 429
         user = db.session.get(User, user_id)
         try:

@@ -162,6 +162,10 @@ def test_axe_finds_no_violations_on_any_staff_page_a_link_leads_to(live_app, liv
     """Following links from the home page as an admin, the first page of each kind (one case stands for
     all cases), so that a new page is checked without being listed; and every staff page is reached."""
     page = _signed_in(live_app, live_server, phone, Role.ADMIN)
+    with live_app.app_context():  # signed in on a phone too, so that signing out another browser is offered
+        admin = db.session.scalar(sa.select(User).where(User.email == "axe-admin@example.org"))
+        db.session.add(SignIn(user_id=admin.id, token_hash="2" * 64, browser="Mobile Safari on iOS"))
+        db.session.commit()
     queue, checked, found = deque(["/home"]), set(), {}
     while queue:
         href = queue.popleft()
@@ -205,8 +209,18 @@ def test_axe_finds_no_violations_on_the_account_pages(live_app, live_server, pho
         seen[name] = _violations_at(page, live_server + path, axe_source)
     page.goto(f"{live_server}/account/sessions")
     page.get_by_role("button", name="Sign out this browser").click()
+    page.wait_for_selector("h1:has-text('Sign out another browser')")
+    seen["signing out another browser"] = axe_violations(page, axe_source)
+    page.locator("main button[type=submit]").click()
+    page.wait_for_selector(".govuk-error-summary")
+    seen["signing out another browser without the password"] = axe_violations(page, axe_source)
+    page.fill("#password", PASSWORD)
+    page.locator("main button[type=submit]").click()
     page.wait_for_selector("text=That browser is signed out.")
     seen["another browser signed out"] = axe_violations(page, axe_source)
+    seen["sign out everywhere else"] = _violations_at(
+        page, f"{live_server}/account/sign-out-elsewhere", axe_source
+    )
     for name, path in [
         ("add a user with errors", "/users/new"),
         ("password with errors", "/account/password"),

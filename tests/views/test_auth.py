@@ -332,7 +332,12 @@ def test_signing_out_everywhere_else_ends_the_other_sessions_and_keeps_this_one(
         assert browser.get("/plans").status_code == 200
     page = client.get("/account/sessions").text
     assert "Sign out everywhere else" in page and page.count("Sign out this browser") == 2
-    done = client.post("/account/sign-out-elsewhere", follow_redirects=True)
+    asked = client.get("/account/sign-out-elsewhere")
+    assert asked.status_code == 200 and asked.text.count("An unknown browser, last active") == 2
+    refused = client.post("/account/sign-out-elsewhere", data={"password": "not my password at all"})
+    assert refused.status_code == 400 and "Your password is not right" in refused.text
+    assert laptop.get("/plans").status_code == 200
+    done = client.post("/account/sign-out-elsewhere", data={"password": PASSWORD}, follow_redirects=True)
     assert "Anywhere else you were signed in, you are now signed out." in done.text
     assert "Sign out this browser" not in done.text and "(this browser)" in done.text
     assert client.get("/plans").status_code == 200

@@ -101,15 +101,24 @@ def test_a_person_sees_where_they_are_signed_in_and_signs_out_another_browser(ap
     assert page.status_code == 200
     # This browser comes first, though the phone signed in since.
     assert 0 < page.text.index("Firefox on Windows (this browser)") < page.text.index("Mobile Safari on iOS")
-    ends = re.findall(r'action="(/account/sessions/(\d+)/end)"', page.text)
+    ends = re.findall(r'href="(/account/sessions/(\d+)/end)"', page.text)
     assert len(ends) == 1  # the phone's; this browser signs out with "Sign out"
     phone_end, phone_id = ends[0]
 
-    done = laptop.post(phone_end, follow_redirects=True)
+    asked = laptop.get(phone_end)
+    assert asked.status_code == 200 and "Mobile Safari on iOS" in asked.text
+    assert 'autocomplete="current-password"' in asked.text
+    # Without the password, or with a wrong one, the phone stays signed in (OWASP ASVS 3.3.4).
+    assert "Enter your password" in laptop.post(phone_end, data={"password": ""}).text
+    wrong = laptop.post(phone_end, data={"password": "not my password at all"})
+    assert wrong.status_code == 400 and "Your password is not right" in wrong.text
+    assert phone.get("/plans").status_code == 200
+
+    done = laptop.post(phone_end, data={"password": PASSWORD}, follow_redirects=True)
     assert "That browser is signed out." in done.text and "Mobile Safari" not in done.text
     assert phone.get("/plans").status_code == 302
     assert laptop.get("/plans").status_code == 200
-    again = laptop.post(phone_end, follow_redirects=True)  # a second press
+    again = laptop.post(phone_end, data={"password": PASSWORD}, follow_redirects=True)  # a second press
     assert again.status_code == 200 and "That browser was already signed out." in again.text
 
     with app.app_context():
@@ -117,11 +126,33 @@ def test_a_person_sees_where_they_are_signed_in_and_signs_out_another_browser(ap
             db.session.scalar(sa.select(SignIn.id).join(User).where(User.email == address))
             for address in (email, someone_else)
         )
-    refused = laptop.post(f"/account/sessions/{other}/end", follow_redirects=True)
-    assert "That browser was already signed out." in refused.text  # says nothing of other accounts
+    for method in (laptop.get, laptop.post):
+        refused = method(f"/account/sessions/{other}/end", data={"password": PASSWORD}, follow_redirects=True)
+        assert "That browser was already signed out." in refused.text  # says nothing of other accounts
     assert theirs.get("/plans").status_code == 200
-    assert laptop.post(f"/account/sessions/{own}/end").status_code == 404  # no button offers it
+    assert laptop.post(f"/account/sessions/{own}/end", data={"password": PASSWORD}).status_code == 404
     assert laptop.get("/plans").status_code == 200
+
+
+def test_wrong_passwords_given_to_sign_out_a_browser_count_towards_the_lock(app, make_user):
+    _, email = make_user(Role.STAFF)
+    laptop, phone = _browser(app, email), _browser(app, email, SAFARI_ON_AN_IPHONE)
+    with app.app_context():
+        phone_id = max(db.session.scalars(sa.select(SignIn.id)))
+    for _ in range(auth.FAILURES_BEFORE_LOCK):
+        assert (
+            laptop.post(
+                f"/account/sessions/{phone_id}/end", data={"password": "guess guess guess"}
+            ).status_code
+            == 400
+        )
+    locked = laptop.post(f"/account/sessions/{phone_id}/end", data={"password": PASSWORD})
+    assert locked.status_code == 429 and auth.LOCKED_OUT in " ".join(locked.text.split())
+    everywhere = laptop.post("/account/sign-out-elsewhere", data={"password": PASSWORD})
+    assert everywhere.status_code == 429
+    assert phone.get("/plans").status_code == 200
+    # The same lock as at sign-in: a session left open is no way to guess the password.
+    assert app.test_client().post("/login", data={"email": email, "password": PASSWORD}).status_code == 429
 
 
 def test_browsers_are_named_as_people_know_them():
