@@ -134,7 +134,7 @@ def read_table(path: Path) -> pd.DataFrame:
     suffix = path.suffix.lower()
     try:
         if suffix == ".csv":
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+            frame = _read_csv(path)
         elif suffix in (".xlsx", ".xlsm"):
             frame = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
         else:
@@ -143,7 +143,10 @@ def read_table(path: Path) -> pd.DataFrame:
         raise
     except FileNotFoundError:
         raise ImportFailed([RowError(0, "file", f"{path} does not exist")]) from None
-    except (UnicodeDecodeError, ValueError, OSError, pd.errors.ParserError) as error:
+    except UnicodeDecodeError:
+        message = 'is not text that can be read: save it from Excel as "CSV UTF-8", or as .xlsx'
+        raise ImportFailed([RowError(0, "file", message)]) from None
+    except (ValueError, OSError, pd.errors.ParserError) as error:
         raise ImportFailed(
             [RowError(0, "file", f"could not be read as {suffix[1:].upper()}: {error}")]
         ) from None
@@ -151,6 +154,15 @@ def read_table(path: Path) -> pd.DataFrame:
     return frame.map(
         lambda value: strip_control_characters(value).strip() if isinstance(value, str) else value
     )
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    """A CSV file in UTF-8 or, failing that, in Windows-1252: Excel on Windows saves "CSV (Comma
+    delimited)" in that, where a curly apostrophe or a pound sign is not UTF-8."""
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="cp1252")
 
 
 def _parse_date(text: str) -> date:

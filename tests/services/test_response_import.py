@@ -10,7 +10,7 @@ import openpyxl
 import sqlalchemy as sa
 
 from feedback.extensions import db
-from feedback.models import Agreement, Channel, Response
+from feedback.models import Agreement, Answer, Channel, Response
 from feedback.services import response_import
 
 HEADER = [
@@ -208,3 +208,28 @@ def test_xlsx_exports_work_too(app, runner, demo, tmp_path):
     result = runner.invoke(args=["responses", "import", "live-feedback", str(tmp_path / "forms.xlsx")])
     assert result.exit_code == 0, result.output
     assert len(imported(app)) == 3
+
+
+def test_a_csv_saved_by_excel_on_windows_imports_as_typed(app, runner, demo, tmp_path):
+    """Excel's "CSV (Comma delimited)" is Windows-1252: a curly apostrophe there is not UTF-8."""
+    rows = [ROWS[0][:7] + ["Don’t change the £5 bus pass", "Oak"]]
+    path = tmp_path / "forms.csv"
+    with open(path, "w", newline="", encoding="cp1252") as handle:
+        csv.writer(handle).writerows([HEADER, *rows])
+    result = runner.invoke(args=["responses", "import", "live-feedback", str(path)])
+    assert result.exit_code == 0, result.output
+    (response,) = imported(app)
+    with app.app_context():
+        comment = db.session.scalar(
+            sa.select(Answer.text).where(Answer.response_id == response.id, Answer.text.is_not(None))
+        )
+    assert comment == "Don’t change the £5 bus pass"
+
+
+def test_a_csv_that_is_not_text_is_refused_with_what_to_do(app, runner, demo, tmp_path):
+    path = tmp_path / "forms.csv"
+    path.write_bytes(b"ID,Name\n1,\x81\x8d\x90\n")  # bytes no text encoding Excel writes has
+    result = runner.invoke(args=["responses", "import", "live-feedback", str(path)])
+    assert result.exit_code == 1
+    assert 'is not text that can be read: save it from Excel as "CSV UTF-8", or as .xlsx' in result.output
+    assert imported(app) == []
