@@ -138,15 +138,11 @@ def test_wrong_passwords_given_to_sign_out_a_browser_count_towards_the_lock(app,
     _, email = make_user(Role.STAFF)
     laptop, phone = _browser(app, email), _browser(app, email, SAFARI_ON_AN_IPHONE)
     with app.app_context():
-        phone_id = max(db.session.scalars(sa.select(SignIn.id)))
+        phone_id = max(db.session.scalars(sa.select(SignIn.id)))  # the later sign-in
+    end_phone = f"/account/sessions/{phone_id}/end"
     for _ in range(auth.FAILURES_BEFORE_LOCK):
-        assert (
-            laptop.post(
-                f"/account/sessions/{phone_id}/end", data={"password": "guess guess guess"}
-            ).status_code
-            == 400
-        )
-    locked = laptop.post(f"/account/sessions/{phone_id}/end", data={"password": PASSWORD})
+        assert laptop.post(end_phone, data={"password": "guess guess guess"}).status_code == 400
+    locked = laptop.post(end_phone, data={"password": PASSWORD})
     assert locked.status_code == 429 and auth.LOCKED_OUT in " ".join(locked.text.split())
     everywhere = laptop.post("/account/sign-out-elsewhere", data={"password": PASSWORD})
     assert everywhere.status_code == 429
