@@ -4,8 +4,10 @@ database message would carry the row's values."""
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 import sqlalchemy as sa
+from sqlalchemy.exc import OperationalError
 
 from feedback import create_app
 from feedback.extensions import db
@@ -60,3 +62,21 @@ def test_an_unexpected_database_error_is_logged_without_the_rows_values(tmp_path
     assert response.status_code == 500
     assert "Unhandled error" in caplog.text and "IntegrityError" in caplog.text  # the error itself is there
     assert EMAIL not in caplog.text
+
+
+def test_a_busy_database_is_logged_by_the_page_not_its_address(tmp_path, caplog):
+    """A survey page's address holds the family's resume token, which opens their unsent answers."""
+    app = create_app({"SECRET_KEY": "k", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'logs.sqlite3'}"})
+
+    @app.get("/s/<slug>/<token>/busy")
+    def busy(slug, token):
+        locked = sqlite3.OperationalError("database is locked")
+        locked.sqlite_errorcode = sqlite3.SQLITE_BUSY
+        raise OperationalError("BEGIN IMMEDIATE", {}, locked)
+
+    busy.access = "public"
+    caplog.set_level(logging.DEBUG)
+    response = app.test_client().get("/s/live-feedback/SECRET-RESUME-TOKEN/busy")
+    assert response.status_code == 503
+    assert "write lock: GET /s/<slug>/<token>/busy" in caplog.text
+    assert "SECRET-RESUME-TOKEN" not in caplog.text

@@ -58,9 +58,9 @@ def register(app: Flask) -> None:
         if not is_busy(error):
             return _unexpected(error)
         db.session.rollback()
-        app.logger.warning(
-            "Gave up waiting for the database's write lock: %s %s", request.method, request.path
-        )
+        # The page by its route, not its address: a survey page's address holds a family's resume token.
+        page_name = request.url_rule.rule if request.url_rule else "(no page)"
+        app.logger.warning("Gave up waiting for the database's write lock: %s %s", request.method, page_name)
         title, message = MESSAGES[503]
         page = render_template("errors/error.html", title=title, message=message)
         return page, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
