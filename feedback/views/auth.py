@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
+from wtforms import Field
 
 from ..database import WRITES
 from ..extensions import db
@@ -380,20 +381,33 @@ def sign_out_elsewhere():
 
 def _refused_password(form: ConfirmPasswordForm, action: str) -> int | None:
     """None if the password in ``form`` is the signed-in person's; otherwise the status to answer with, and
-    the form says why. Wrong ones count towards the same lock as at sign-in, so a session left open is no
-    way to guess the password. The request's transaction ends first, as the counter needs."""
+    the form says why."""
     user_id, email = current_user.id, current_user.email
-    db.session.rollback()
-    if _locked(email):
-        security_log.refused(action, user_id, reason="account_locked")
-        form.password.errors.append(LOCKED_OUT)
+    if _lock_is_on(form.password, user_id, email, action):
         return 429
     if not db.session.get(User, user_id).check_password(form.password.data, rehash=False):
-        security_log.refused(action, user_id, reason="wrong_password")
-        _count_wrong(email)
-        form.password.errors.append("Your password is not right")
+        _wrong_password(form.password, user_id, email, action, "Your password is not right")
         return 400
     return None
+
+
+def _lock_is_on(field: Field, user_id: int, email: str, action: str) -> bool:
+    """Whether wrong passwords have locked the signed-in person's account for now, as at sign-in; if so,
+    ``field`` says so. A signed-in person who gives their password again meets the same lock, so that a
+    session left open is no way to guess it. The request's transaction ends first, before the counter's."""
+    db.session.rollback()
+    if not _locked(email):
+        return False
+    security_log.refused(action, user_id, reason="account_locked")
+    field.errors.append(LOCKED_OUT)
+    return True
+
+
+def _wrong_password(field: Field, user_id: int, email: str, action: str, message: str) -> None:
+    """The password given in ``field`` is not theirs: it counts towards the lock, and ``field`` says so."""
+    security_log.refused(action, user_id, reason="wrong_password")
+    _count_wrong(email)
+    field.errors.append(message)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -405,19 +419,16 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         user_id, email = current_user.id, current_user.email
-        db.session.rollback()  # end the request's transaction before the counter's
-        if _locked(email):
-            security_log.refused("password_change", user_id, reason="account_locked")
-            form.current.errors.append(LOCKED_OUT)
+        if _lock_is_on(form.current, user_id, email, "password_change"):
             return render_template("auth/password.html", form=form), 429
         user = db.session.get(User, user_id)
         try:
             users.change_own_password(db.session, user, form.current.data, form.password.data)
         except users.UserError as error:
             if error.field == "current":
-                security_log.refused("password_change", user_id, reason="wrong_password")
-                _count_wrong(email)
-            form[error.field or "password"].errors.append(str(error))
+                _wrong_password(form.current, user_id, email, "password_change", str(error))
+            else:
+                form[error.field or "password"].errors.append(str(error))
         else:
             _start_session(user)
             security_log.event("password_change", user_id)
