@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -52,3 +53,18 @@ def test_reported_statuses_that_match_the_suggested_ones_are_called_so(app, clie
         db.session.commit()
     login(Role.STAFF)
     assert "Every reported status matches the suggested one" in _text(client, "/home")
+
+
+def test_families_and_the_public_find_what_changed_and_the_open_data_from_the_front_page(client):
+    page = client.get("/")
+    links = re.findall(r'href="([^"]+)"', page.text)
+    for path in (
+        "/you-said-we-did",
+        "/you-said-we-did/young-people",
+        "/api/v1/readings.csv",
+        "/api/v1/you-said-we-did.csv",
+        "/api/v1/openapi.yaml",
+        "/login",
+    ):
+        assert path in links
+        assert client.get(path).status_code == 200
