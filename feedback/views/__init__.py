@@ -7,6 +7,7 @@ from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
 from .. import clock
+from ..forms.base import error_summary
 from ..models import Role
 
 
@@ -75,6 +76,7 @@ def register(app: Flask) -> None:
     errors.register(app)
     security_log.init_app(app)
     app.add_template_filter(clock.uk_time)
+    app.add_template_global(error_summary)
 
     @app.context_processor
     def _globals() -> dict:

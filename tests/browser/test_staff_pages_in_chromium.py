@@ -123,6 +123,8 @@ def test_axe_finds_no_violations_on_the_analyser_and_case_pages(live_app, live_s
     seen["new case with errors"] = _violations_when_refused(
         page, f"{live_server}/cases/new", axe_source, {"#received_on-day": "31"}
     )
+    page.click(".govuk-error-summary a[href='#received_on-day']")  # a date's error leads to its day box
+    assert page.evaluate("document.activeElement.id") == "received_on-day"
     assert {name: found for name, found in seen.items() if found} == {}
 
 
