@@ -60,3 +60,19 @@ class DayMonthYearField(DateField):
             self.data = date(year, month, day)
         except ValueError:
             raise ValueError(self.invalid_message) from None
+
+
+class ReportDateField(DayMonthYearField):
+    """A GOV.UK date input that also takes the date as one value written 2026-03-31, as links give it
+    (``?date=2026-03-31``): a link to a report stays short and reads as the date it is."""
+
+    def process_formdata(self, valuelist):
+        if len(valuelist) == 1:
+            try:
+                self.data = date.fromisoformat(str(valuelist[0]).strip())
+            except ValueError:
+                pass
+            else:
+                self.raw_data = [str(self.data.day), str(self.data.month), str(self.data.year)]
+                return
+        super().process_formdata(valuelist)

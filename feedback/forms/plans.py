@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from enum import Enum
 
 from govuk_frontend_wtf.wtforms_widgets import (
@@ -24,9 +25,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from .. import clock
 from ..models import CaseKind, Direction, ImpactStatus, ProgressStatus, Unit
 from .base import BaseForm
-from .fields import DayMonthYearField, NumberField, WholeNumberField
+from .fields import DayMonthYearField, NumberField, ReportDateField, WholeNumberField
 
 
 def enum_value(value) -> str:
@@ -253,3 +255,30 @@ class ReadingForm(BaseForm):
             raise ValidationError("Value must be between 0 and 100 for a percentage")
         if field.data is not None and field.data < 0:
             raise ValidationError("Value must be 0 or more")
+
+
+class ReportDateForm(BaseForm):
+    """The date a progress report stands at, from the report page's own form or a link: read from the
+    address, with no token, as it changes nothing."""
+
+    class Meta:
+        csrf = False
+
+    date = ReportDateField(
+        "Report date",
+        widget=GovDateInput(),
+        invalid_message="Report date must be a real date, like 31 3 2026",
+        description="For example, 31 3 2026",
+    )
+
+    def validate_date(self, field):
+        if field.data is None:
+            return
+        if field.data > clock.today():
+            raise ValidationError("Report date must be today or in the past")
+        if field.data < date(2000, 1, 1):
+            raise ValidationError("Report date must be in 2000 or later")
+
+    def chosen(self) -> date:
+        """The date asked for; today when none was."""
+        return self.date.data or clock.today()

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import clock
 from ..extensions import db
-from ..forms.plans import ActionForm, AreaForm, MeasureForm, ReadingForm
+from ..forms.plans import ActionForm, AreaForm, MeasureForm, ReadingForm, ReportDateForm
 from ..models import Action, Area, Measure, Role
 from ..services import analysis, plans
 from ..services.charts import interval, measure_chart_svg
-from ..services.report import progress_report, report_workbook
+from ..services.report import progress_report, quarter_of, report_workbook
 from .access import require_role
 
 bp = Blueprint("plans", __name__)
@@ -61,36 +61,42 @@ def brag(plan_id: int):
     )
 
 
-def _report_date() -> date | None:
-    text = request.args.get("date", "")
-    if not text:
-        return clock.today()
-    try:
-        chosen = date.fromisoformat(text)
-    except ValueError:
-        return None
-    return chosen if date(2000, 1, 1) <= chosen <= clock.today() else None
+def _report_date_form() -> ReportDateForm:
+    return ReportDateForm(formdata=request.args if "date" in request.args else None)
+
+
+def _recent_quarter_ends(today: date, count: int = 4) -> list[date]:
+    """The last days of the quarters before today's, newest first: the dates a board report is made at."""
+    ends = [quarter_of(today)[0] - timedelta(days=1)]
+    while len(ends) < count:
+        ends.append(quarter_of(ends[-1])[0] - timedelta(days=1))
+    return ends
 
 
 @bp.get("/plans/<int:plan_id>/report")
 @require_role(Role.STAFF)
 def report(plan_id: int):
-    """The quarterly progress report at a chosen date, printable."""
+    """The quarterly progress report at a chosen date, printable. A date that cannot be one is shown
+    beside its boxes, over today's report."""
     plan = _plan_or_404(plan_id)
-    as_of = _report_date()
-    if as_of is None:
-        flash("Enter the report's date as a real date, not in the future, like 2023-03-31.", "error")
-        return redirect(url_for(".report", plan_id=plan.id))
-    return render_template("plans/report.html", report=progress_report(db.session, plan, as_of))
+    form = _report_date_form()
+    valid = form.validate()
+    return render_template(
+        "plans/report.html",
+        report=progress_report(db.session, plan, form.chosen() if valid else clock.today()),
+        form=form,
+        quarter_ends=_recent_quarter_ends(clock.today()),
+    ), (200 if valid else 400)
 
 
 @bp.get("/plans/<int:plan_id>/report.xlsx")
 @require_role(Role.STAFF)
 def report_xlsx(plan_id: int):
     plan = _plan_or_404(plan_id)
-    as_of = _report_date()
-    if as_of is None:
+    form = _report_date_form()
+    if not form.validate():
         abort(404)
+    as_of = form.chosen()
     body = report_workbook(progress_report(db.session, plan, as_of))
     return Response(
         body,

@@ -125,6 +125,10 @@ def test_axe_finds_no_violations_on_the_analyser_and_case_pages(live_app, live_s
     )
     page.click(".govuk-error-summary a[href='#received_on-day']")  # a date's error leads to its day box
     assert page.evaluate("document.activeElement.id") == "received_on-day"
+    wrong_date = {"#date-day": "31", "#date-month": "2", "#date-year": "2024"}
+    seen["report at a date that is not one"] = _violations_when_refused(
+        page, f"{live_server}/plans/1/report", axe_source, wrong_date, "text=Show report"
+    )
     assert {name: found for name, found in seen.items() if found} == {}
 
 

@@ -117,10 +117,51 @@ def db_action_id(app) -> int:
         return db.session.scalar(sa.select(Action.id).where(Action.reference == "1.1.1"))
 
 
-def test_the_report_refuses_a_date_in_the_future_and_exports_xlsx(app, client, login, plan_id):
+def _text(response) -> str:
+    return " ".join(response.text.split())
+
+
+@pytest.mark.parametrize(
+    ("boxes", "message"),
+    [
+        (["31", "2", "2024"], "Report date must be a real date, like 31 3 2026"),
+        (["31", "3", ""], "Report date must be a real date, like 31 3 2026"),
+        (["2024-03-31"], None),  # the form links use: not an error
+        (["1", "1", "2099"], "Report date must be today or in the past"),
+        (["31", "12", "1999"], "Report date must be in 2000 or later"),
+    ],
+)
+def test_a_report_date_that_cannot_be_one_is_named_beside_its_boxes(client, login, plan_id, boxes, message):
     login(Role.STAFF)
-    refused = client.get(f"/plans/{plan_id}/report?date=2999-01-01", follow_redirects=True)
-    assert "not in the future" in refused.text
+    response = client.get(f"/plans/{plan_id}/report", query_string=[("date", box) for box in boxes])
+    page = _text(response)
+    if message is None:
+        assert response.status_code == 200 and "Progress report at 31 March 2024" in page
+        return
+    assert response.status_code == 400
+    assert page.count(message) == 2  # in the error summary and beside the boxes
+    assert 'href="#date-day"' in page and 'id="date-day"' in page  # the summary's link reaches a box
+    assert f"Progress report at {clock.today().day} " in page  # today's report below, as without a date
+    assert f'value="{boxes[0]}"' in page  # what was typed stays in its box
+
+
+def test_the_report_date_can_be_typed_in_boxes_or_picked_from_recent_quarter_ends(client, login, plan_id):
+    login(Role.STAFF)
+    boxes = [("date", "30"), ("date", "9"), ("date", "2022")]
+    page = _text(client.get(f"/plans/{plan_id}/report", query_string=boxes))
+    assert "Progress report at 30 September 2022" in page
+    assert "report.xlsx?date=2022-09-30" in page
+    last_quarter_end = quarter_of(clock.today())[0] - timedelta(days=1)
+    year_before = quarter_of(last_quarter_end - timedelta(days=300))[1]
+    for end in (last_quarter_end, year_before):
+        assert f'report?date={end.isoformat()}">{end.day} {end:%B %Y}</a>' in page
+    earlier = quarter_of(year_before)[0] - timedelta(days=1)
+    assert f"report?date={earlier.isoformat()}" not in page  # four quarters back is enough
+
+
+def test_the_report_exports_xlsx_and_refuses_a_date_in_the_future(app, client, login, plan_id):
+    login(Role.STAFF)
+    assert client.get(f"/plans/{plan_id}/report.xlsx?date=2999-01-01").status_code == 404
     workbook = openpyxl.load_workbook(
         io.BytesIO(client.get(f"/plans/{plan_id}/report.xlsx?date=2022-09-30").data)
     )
