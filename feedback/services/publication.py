@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..analysis.agreement import SUPPRESS_BELOW
 from ..analysis.redact import redact_quote
-from ..analysis.themes import latest_period, theme_trends
+from ..analysis.themes import latest_period, period_name, theme_trends
 from ..models import (
     Action,
     Answer,
@@ -75,7 +75,7 @@ def suggestions(session: Session, period: str = "quarter", limit: int = 5, place
         found.append(
             Suggestion(
                 theme=theme,
-                period=str(row["period"]),
+                period=period_name(row["period"]),
                 comments=int(row["comments"]),
                 share=float(row["share"]),
                 negative=float(row["negative"]),
@@ -97,7 +97,7 @@ def draft_from_theme(
     if suggestion is None:
         raise EntryError(f"No comments about {theme.name} in the newest period", "theme")
     you_said = (
-        f"In {suggestion.period}, {suggestion.comments} comments were about {theme.name.lower()} "
+        f"In {suggestion.period}, {suggestion.comments} comments were about {theme.name} "
         f"({suggestion.share:.0f}% of all comments); {suggestion.negative:.0f}% of them were negative."
     )
     entry = YouSaidWeDid(

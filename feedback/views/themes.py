@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
-from ..analysis.themes import latest_period, theme_trends
+from ..analysis.themes import latest_period, period_name, theme_trends
 from ..extensions import db
 from ..forms.themes import ThemeForm
 from ..models import Role, Theme
@@ -31,7 +31,7 @@ def index():
         in_use=[t for t in all_themes if not t.candidate and not t.dismissed],
         candidates=[t for t in all_themes if t.candidate and not t.dismissed],
         latest={int(r["theme_id"]): r for r in latest.to_dict("records")},
-        newest=str(latest["period"].iloc[0]) if not latest.empty else None,
+        newest=period_name(latest["period"].iloc[0]) if not latest.empty else None,
     )
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from feedback.analysis.agreement import agreement_from_counts, change_against_first
 from feedback.analysis.summary import OVERALL, quantitative_summary
-from feedback.analysis.themes import latest_period, theme_trends
+from feedback.analysis.themes import latest_period, period_name, theme_trends
 
 
 def test_summary_counts_and_percentages_per_area_and_overall():
@@ -94,3 +94,15 @@ def test_change_against_the_first_period_uses_the_two_proportion_test():
     assert pd.isna(rows[0]["change"]) and not rows[0]["significant"]
     assert rows[1]["change"] == pytest.approx(29) and rows[1]["significant"]
     assert rows[2]["change"] == pytest.approx(2) and not rows[2]["significant"]
+
+
+@pytest.mark.parametrize(
+    ("period", "name"),
+    [
+        (pd.Period("2023-01", freq="Q"), "January to March 2023"),
+        (pd.Period("2022-12", freq="Q"), "October to December 2022"),
+        (pd.Period("2023-03", freq="M"), "March 2023"),
+    ],
+)
+def test_periods_are_named_as_a_sentence_names_them(period, name):
+    assert period_name(period) == name

@@ -50,12 +50,13 @@ def test_a_theme_becomes_a_draft_with_its_figures_and_redacted_quotes_to_approve
         analysis.analyse(db.session)
         ehcp = db.session.scalar(sa.select(Theme).where(Theme.slug == "ehc-plan-process"))
         suggestion = next(s for s in publication.suggestions(db.session, limit=20) if s.theme.id == ehcp.id)
-        assert suggestion.comments > 0 and suggestion.period == "2023Q1"
+        assert suggestion.comments > 0 and suggestion.period == "January to March 2023"
         entry = publication.draft_from_theme(
             db.session, ehcp, db.session.get(User, author_id), EntryKind.WE_LISTENED
         )
         assert entry.status is EntryStatus.DRAFT and entry.theme is ehcp
-        assert f"{suggestion.comments} comments were about ehc plan process" in entry.you_said
+        said = f"In January to March 2023, {suggestion.comments} comments were about EHC plan process "
+        assert entry.you_said.startswith(said)
         assert entry.quotes and not any(q.approved for q in entry.quotes)
         assert all(q.redacted_text for q in entry.quotes) and all(q.original_text for q in entry.quotes)
 

@@ -74,6 +74,8 @@ def test_themes_show_trends_candidates_and_redacted_quotes(app, client, login, d
         candidate = db.session.scalar(sa.select(Theme.name).where(Theme.candidate.is_(True)).limit(1))
     assert "Waiting times" in page and "Candidate themes" in page and candidate in page
     assert "/accept" not in page  # staff read; coordinators decide
+    assert "Figures are for January to March 2023, the newest quarter with comments." in page
+    assert "Figures are for March 2023, the newest month" in client.get("/themes?period=month").text
     ehcp = _id(app, Theme, slug="ehc-plan-process")
     theme_page = client.get(f"/themes/{ehcp}?period=month").text
     assert "2023-03" in theme_page and "Oliver" not in theme_page and "parent.example" not in theme_page
