@@ -102,9 +102,24 @@ _WIDER_THAN_THE_PHONE = """() => {
 }"""
 
 
+# Visible table captions whose text reaches past the right edge of the table's scrolling wrapper: a caption
+# is as wide as its table, so a long one is cut off on a phone until the reader scrolls the table.
+_CAPTIONS_CUT_OFF = """() => [...document.querySelectorAll('.app-table-wrapper caption')]
+  .filter(caption => !caption.classList.contains('govuk-visually-hidden'))
+  .filter(caption => {
+    const text = document.createRange();
+    text.selectNodeContents(caption);
+    const box = text.getBoundingClientRect();
+    const edge = caption.closest('.app-table-wrapper').getBoundingClientRect().right;
+    return box.width > 0 && box.right > edge + 1;
+  })
+  .map(caption => caption.outerHTML.slice(0, 200))"""
+
+
 def axe_violations(page, axe_source: str) -> list[dict]:
     """WCAG 2.2 A and AA, and axe's best practices, on the page as it is now; and reflow (1.4.10), which
-    axe does not check: nothing may make the page wider than the phone, so that it never scrolls sideways."""
+    axe does not check: nothing may make the page wider than the phone, so that it never scrolls sideways,
+    and no table's caption may be cut off at the edge of the table's scrolling wrapper."""
     # Evaluated through the DevTools protocol rather than added as an inline script, which the app's
     # Content Security Policy rightly refuses.
     page.evaluate(axe_source)
@@ -119,4 +134,7 @@ def axe_violations(page, axe_source: str) -> list[dict]:
     wide = page.evaluate(_WIDER_THAN_THE_PHONE)
     if wide:
         found.append({"id": "reflow", "impact": "serious", "nodes": wide})
+    cut_off = page.evaluate(_CAPTIONS_CUT_OFF)
+    if cut_off:
+        found.append({"id": "caption-cut-off", "impact": "serious", "nodes": cut_off})
     return found
