@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 from datetime import date, timedelta
 
@@ -167,3 +168,12 @@ def test_a_case_page_tells_its_history_in_words(app, client, login):
         assert line in history, line
     # The summary is named, not repeated; the number a case is given as it is logged is not news.
     assert "review" not in history and "reference" not in history
+
+
+def test_a_case_page_names_the_areas_of_the_plan_it_bears_on(app, client, login, demo):
+    with app.app_context():
+        case = db.session.scalar(sa.select(Case).where(Case.areas.any()).limit(1))
+        case_id, names = case.id, [f"Area {area.reference}: {area.title}" for area in case.areas]
+    login(Role.STAFF)
+    page = client.get(f"/cases/{case_id}").text
+    assert "Areas of the plan" in page and all(html.escape(name) in page for name in names)
