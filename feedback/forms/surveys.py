@@ -8,6 +8,7 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovCheckboxInput,
+    GovDateInput,
     GovFileInput,
     GovRadioInput,
     GovSelect,
@@ -27,9 +28,13 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
-from ..models import Audience, QuestionKind
+from .. import clock
+from ..models import Audience, QuestionKind, SurveyVariant
+from ..services.respond import Page
 from .base import BaseForm
+from .fields import DayMonthYearField
 from .plans import enum_value
+from .respond import SurveyPageForm, page_form_class
 
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 KEY = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -246,3 +251,23 @@ class ResponsesImportForm(BaseForm):
 
     def mapping_pairs(self) -> list[str]:
         return [line.strip() for line in (self.mapping.data or "").splitlines() if line.strip()]
+
+
+def paper_form_class(page: Page, variant: SurveyVariant) -> type[SurveyPageForm]:
+    """The survey's questions on one page, and the date the paper form was filled in: a form collected at
+    an event in September and typed in November counts in September."""
+
+    class PaperForm(page_form_class(page, variant, last=True)):  # type: ignore[misc, valid-type]
+        filled_in = DayMonthYearField(
+            "Date on the form",
+            widget=GovDateInput(),
+            description="When it was filled in, if the form says: it counts in that month. Leave it empty "
+            "for today. For example, 27 9 2026",
+            invalid_message="Date on the form must be a real date, like 27 9 2026",
+        )
+
+        def validate_filled_in(self, field):
+            if field.data is not None and field.data > clock.today():
+                raise ValidationError("Date on the form must be today or in the past")
+
+    return PaperForm

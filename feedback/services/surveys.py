@@ -5,10 +5,12 @@ from __future__ import annotations
 import secrets
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import date, timedelta
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from .. import clock
 from ..models import (
     Action,
     Answer,
@@ -284,10 +286,11 @@ def _variant(survey: Survey, variant_id: int) -> SurveyVariant:
 
 
 def record_paper_response(
-    session: Session, survey: Survey, values: dict, entry_key: str
+    session: Session, survey: Survey, values: dict, entry_key: str, filled_in: date | None = None
 ) -> respond.SubmitResult | None:
     """A response from a paper form, typed in by staff. The entry key is issued with the blank form, so
-    pressing save twice stores the response once."""
+    pressing save twice stores the response once. With the date the form was filled in, the response is
+    dated midday that day (UK time), so that it counts in that day's month, not the one it was typed in."""
     variant = next(v for v in survey.variants if v.kind is VariantKind.STANDARD)
     draft = respond.draft_under_key(session, survey, variant, Channel.PAPER, entry_key)
     if draft is None:  # the key was issued with another survey's form
@@ -295,7 +298,12 @@ def record_paper_response(
     if not draft.submitted:
         draft.answers = values
         session.flush()
-    return respond.submit(session, draft, {q.key: q for q in survey.questions})
+    result = respond.submit(session, draft, {q.key: q for q in survey.questions})
+    if result.created and filled_in is not None:
+        response = session.get(Response, result.response_id)
+        response.submitted_at = clock.day_starts(filled_in) + timedelta(hours=12)
+        session.flush()
+    return result
 
 
 def new_entry_key() -> str:

@@ -11,8 +11,8 @@ import segno
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
 from ..extensions import db
-from ..forms.respond import build_page_form, page_values
-from ..forms.surveys import ResponsesImportForm, SurveyForm, question_form, versions_form
+from ..forms.respond import page_values
+from ..forms.surveys import ResponsesImportForm, SurveyForm, paper_form_class, question_form, versions_form
 from ..models import Question, Role, Survey, SurveyStateError
 from ..services import response_import, surveys
 from ..services.plan_import import ImportFailed
@@ -269,11 +269,10 @@ def paper(survey_id: int):
     entry_key = request.form.get("entry_key") or surveys.new_entry_key()
     if not PAPER_KEY.match(entry_key):
         abort(400)
-    form = build_page_form(
-        page, standard, formdata=request.form if request.method == "POST" else None, last=True
-    )
+    form = paper_form_class(page, standard)(formdata=request.form if request.method == "POST" else None)
     if request.method == "POST" and form.validate():
-        result = surveys.record_paper_response(db.session, survey, page_values(form, page), entry_key)
+        values = page_values(form, page)
+        result = surveys.record_paper_response(db.session, survey, values, entry_key, form.filled_in.data)
         if result is None:
             abort(400)
         flash(

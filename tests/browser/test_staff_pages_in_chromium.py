@@ -129,6 +129,10 @@ def test_axe_finds_no_violations_on_the_analyser_and_case_pages(live_app, live_s
     seen["report at a date that is not one"] = _violations_when_refused(
         page, f"{live_server}/plans/1/report", axe_source, wrong_date, "text=Show report"
     )
+    not_a_date = {"#filled_in-day": "31", "#filled_in-month": "9", "#filled_in-year": "2026"}
+    seen["paper response on a date that is not one"] = _violations_when_refused(
+        page, f"{live_server}/surveys/{survey_id}/paper", axe_source, not_a_date, "text=Save paper response"
+    )
     assert {name: found for name, found in seen.items() if found} == {}
 
 

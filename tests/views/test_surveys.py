@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 import threading
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
 
+from feedback import clock
 from feedback.extensions import db
 from feedback.models import (
     Agreement,
@@ -228,6 +230,40 @@ def test_staff_type_in_a_paper_response_once(app, client, login, demo):
         answers = {a.question.key: a for a in paper[0].answers}
         assert answers["heard"].agreement is Agreement.AGREE
     assert client.post(f"/surveys/{survey_id}/paper", data={"entry_key": "forged"}).status_code == 400
+
+
+def test_a_paper_response_counts_in_the_month_it_was_filled_in(app, client, login, demo):
+    login(Role.STAFF)
+    survey_id = _survey_id(app, "live-feedback")
+
+    def post(filled_in: list[str]):
+        key = re.search(r'name="entry_key" value="([^"]+)"', client.get(f"/surveys/{survey_id}/paper").text)
+        data = {"entry_key": key.group(1), "q_heard": "agree", "filled_in": filled_in}
+        return client.post(f"/surveys/{survey_id}/paper", data=data)
+
+    def paper_dates() -> list:
+        with app.app_context():
+            paper = Response.idempotency_key.like("paper-%")
+            return [
+                clock.in_uk(at) for at in db.session.scalars(sa.select(Response.submitted_at).where(paper))
+            ]
+
+    future = clock.today() + timedelta(days=1)
+    for filled_in, message in [
+        (["31", "9", "2026"], "Date on the form must be a real date, like 27 9 2026"),
+        (
+            [str(future.day), str(future.month), str(future.year)],
+            "Date on the form must be today or in the past",
+        ),
+    ]:
+        refused = post(filled_in)
+        assert refused.status_code == 400 and message in refused.text
+        assert 'value="agree" checked' in refused.text  # the answers typed stay
+    assert paper_dates() == []
+    assert post(["30", "9", "2025"]).status_code == 302
+    assert [(at.date(), at.hour) for at in paper_dates()] == [(date(2025, 9, 30), 12)]  # September's, midday
+    assert post(["", "", ""]).status_code == 302  # no date on the form: today
+    assert sorted(at.date() for at in paper_dates())[-1] == clock.today()
 
 
 def test_staff_cannot_change_surveys(app, client, login, demo):
