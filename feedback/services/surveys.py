@@ -160,6 +160,8 @@ def save_survey(
     anonymous: bool,
     consent_text: str,
 ) -> Survey:
+    if survey is not None and slug.strip() != survey.slug and not can_change_address(survey):
+        raise SurveyStateError(ADDRESS_IS_SET)
     if survey is None:
         survey = Survey()
         survey.variants = [
@@ -235,6 +237,18 @@ def save_question(
         wording.hint = hint.strip()
     session.flush()
     return question
+
+
+ADDRESS_IS_SET = (
+    "The web address cannot change once the survey has opened: posters' QR codes, links from other sites "
+    "and families' links back to their unsent answers all use it."
+)
+
+
+def can_change_address(survey: Survey) -> bool:
+    """Whether the survey's web address may still change: until it first opens, nothing printed or sent
+    to a family points at it."""
+    return survey.status is SurveyStatus.DRAFT
 
 
 ORDER_IS_SET = (

@@ -65,19 +65,27 @@ def _survey_page(survey: Survey | None):
         obj=survey,
         slug_taken=lambda slug: surveys.slug_taken(db.session, slug, survey.id if survey else None),
     )
+    fixed_address = survey is not None and not surveys.can_change_address(survey)
+    if fixed_address:
+        del form.slug  # shown, not asked
     if form.validate_on_submit():
         saved = surveys.save_survey(
             db.session,
             survey,
             title=form.title.data,
-            slug=form.slug.data,
+            slug=survey.slug if fixed_address else form.slug.data,
             audience=form.audience.data,
             anonymous=form.anonymous.data,
             consent_text=form.consent_text.data or "",
         )
         flash("Survey saved." if survey else "Survey created. Add its questions, then open it.", "success")
         return redirect(url_for(".show", survey_id=saved.id))
-    return render_template("surveys/edit.html", form=form, survey=survey), 400 if form.errors else 200
+    return render_template(
+        "surveys/edit.html",
+        form=form,
+        survey=survey,
+        why_address_is_fixed=surveys.ADDRESS_IS_SET if fixed_address else None,
+    ), 400 if form.errors else 200
 
 
 @bp.route("/<int:survey_id>/versions", methods=["GET", "POST"])

@@ -22,9 +22,10 @@ from feedback.models import (
     Response,
     Role,
     Survey,
+    SurveyStateError,
     SurveyStatus,
 )
-from feedback.services import audit
+from feedback.services import audit, surveys
 
 
 def _survey_id(app, slug: str) -> int:
@@ -90,6 +91,28 @@ def test_a_coordinator_builds_a_survey_and_opens_it(app, client, login, demo):
         "added the standard version",
         "added the survey",
     ]
+
+
+def test_a_survey_keeps_its_web_address_once_it_has_opened(app, client, login, demo):
+    """Posters' QR codes, the widget's links and families' resume links all name the address."""
+    login(Role.COORDINATOR)
+    details = {"title": "Short breaks", "slug": "short-breaks", "audience": "parent_carer", "anonymous": "y"}
+    assert client.post("/surveys/new", data=details).status_code == 302
+    draft_id = _survey_id(app, "short-breaks")
+    moved = client.post(f"/surveys/{draft_id}/edit", data={**details, "slug": "short-breaks-2026"})
+    assert moved.status_code == 302 and _survey_id(app, "short-breaks-2026") == draft_id  # nobody uses it yet
+
+    open_id = _survey_id(app, "live-feedback")
+    page = " ".join(client.get(f"/surveys/{open_id}/edit").text.split())
+    assert "/s/live-feedback" in page and "cannot change once the survey has opened" in page
+    assert 'name="slug"' not in page
+    edited = {**details, "title": "Tell us how it feels now", "slug": "elsewhere"}
+    assert client.post(f"/surveys/{open_id}/edit", data=edited).status_code == 302
+    with app.app_context():
+        survey = db.session.get(Survey, open_id)
+        assert (survey.title, survey.slug) == ("Tell us how it feels now", "live-feedback")
+        with pytest.raises(SurveyStateError, match="cannot change once the survey has opened"):
+            surveys.save_survey(db.session, survey, **{**edited, "anonymous": True, "consent_text": ""})
 
 
 @pytest.mark.parametrize(
