@@ -128,10 +128,11 @@ class QuestionForm(BaseForm):
     )
     submit = SubmitField("Save question", widget=GovSubmitInput())
 
-    def __init__(self, *args, measure_choices=(), key_taken=lambda key: False, **kwargs):
+    def __init__(self, *args, measure_choices=(), key_taken=lambda key: False, choices_answered=0, **kwargs):
         super().__init__(*args, **kwargs)
         self.measures.choices = [SelectChoice(value, label) for value, label in measure_choices]
         self.key_taken = key_taken
+        self.choices_answered = choices_answered
 
     def validate_key(self, field):
         if not KEY.match(field.data or ""):
@@ -148,6 +149,11 @@ class QuestionForm(BaseForm):
             and len(self.choice_list()) < 2
         ):
             raise ValidationError("Enter at least two choices, one a line")
+        if len(self.choice_list()) < self.choices_answered:
+            raise ValidationError(
+                f"Keep all {self.choices_answered} choices people have answered with, each on its own line: "
+                "reword one where it is, and add new ones at the end"
+            )
 
     def choice_list(self) -> list[str]:
         return [line.strip() for line in (self.choices.data or "").splitlines() if line.strip()]

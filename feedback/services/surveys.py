@@ -25,6 +25,7 @@ from ..models import (
     QuestionWording,
     Response,
     Survey,
+    SurveyDraft,
     SurveyStateError,
     SurveyStatus,
     SurveyVariant,
@@ -207,6 +208,8 @@ def save_question(
     if question is None:
         question = Question(survey=survey, position=len(survey.questions))
         session.add(question)
+    elif _changes_what_answers_mean(question, key, kind, choices) and is_answered(session, question):
+        raise SurveyStateError(ANSWERED)
     question.key = key
     question.kind = QuestionKind(kind)
     question.required = required
@@ -237,6 +240,28 @@ def save_question(
         wording.hint = hint.strip()
     session.flush()
     return question
+
+
+ANSWERED = (
+    "People have answered this question, so its short name and kind of answer stay as they are, and its "
+    "choices keep their places: answers are kept by the short name and by each choice's place in the list."
+)
+
+
+def is_answered(session: Session, question: Question) -> bool:
+    """Whether anyone has answered the question, in a response or on a page saved and not yet sent."""
+    if session.scalar(select(Answer.id).where(Answer.question_id == question.id).limit(1)) is not None:
+        return True
+    unsent = select(SurveyDraft.answers).where(
+        SurveyDraft.survey_id == question.survey_id, SurveyDraft.response_id.is_(None)
+    )
+    return any((answers or {}).get(question.key) is not None for answers in session.scalars(unsent))
+
+
+def _changes_what_answers_mean(question: Question, key: str, kind: str, choices: list[str]) -> bool:
+    """A new short name or kind of answer, or fewer choices (so that some move or go): what an answer
+    already given would be read as changes. A reworded choice, or one added at the end, leaves it."""
+    return key != question.key or kind != question.kind.value or len(choices) < len(question.choices or [])
 
 
 ADDRESS_IS_SET = (

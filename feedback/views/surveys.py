@@ -138,8 +138,17 @@ def _question_page(survey: Survey, question: Question | None):
         for wording in question.wordings:
             data[f"wording_{wording.variant_id}"] = wording.text
             data[f"hint_{wording.variant_id}"] = wording.hint
+    answered = question is not None and surveys.is_answered(db.session, question)
+    formdata = request.form.copy() if request.method == "POST" else None
+    if answered and formdata is not None:  # shown, not asked: see surveys.ANSWERED
+        formdata["key"], formdata["kind"] = question.key, question.kind.value
     form = question_form(
-        survey.variants, data=data, measure_choices=surveys.measure_choices(db.session), key_taken=key_taken
+        survey.variants,
+        formdata=formdata,
+        data=data,
+        measure_choices=surveys.measure_choices(db.session),
+        key_taken=key_taken,
+        choices_answered=len(question.choices or []) if answered else 0,
     )
     if form.validate_on_submit():
         surveys.save_question(
@@ -159,7 +168,11 @@ def _question_page(survey: Survey, question: Question | None):
         flash("Question saved.", "success")
         return redirect(url_for(".show", survey_id=survey.id, _anchor="questions"))
     return render_template(
-        "surveys/question.html", form=form, survey=survey, question=question
+        "surveys/question.html",
+        form=form,
+        survey=survey,
+        question=question,
+        why_fixed=surveys.ANSWERED if answered else None,
     ), 400 if form.errors else 200
 
 

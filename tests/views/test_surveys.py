@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -22,6 +22,7 @@ from feedback.models import (
     Response,
     Role,
     Survey,
+    SurveyDraft,
     SurveyStateError,
     SurveyStatus,
 )
@@ -361,6 +362,53 @@ def _question_form(question: Question, **changes) -> dict:
     return {**data, **changes}
 
 
+def test_what_a_question_s_answers_mean_stays_once_anyone_has_answered_it(app, client, login, demo):
+    """Answers are kept by the question's short name and each choice's place in its list: a new name,
+    kind or order would make answers already given, or saved on a family's unsent page, read as others."""
+    login(Role.COORDINATOR)
+    survey_id = _survey_id(app, "live-feedback")
+    with app.app_context():
+        variants = db.session.get(Survey, survey_id).variants
+        heard_id = db.session.scalar(sa.select(Question.id).where(Question.key == "heard"))
+    wording = {f"wording_{v.id}": "How did you get here?" for v in variants}
+    travel = {**wording, "key": "travel", "kind": "single_choice", "choices": "Bus\nTaxi\nWalk"}
+    assert client.post(f"/surveys/{survey_id}/questions/new", data=travel).status_code == 302
+    with app.app_context():
+        question_id = db.session.scalar(sa.select(Question.id).where(Question.key == "travel"))
+    edit = f"/surveys/{survey_id}/questions/{question_id}/edit"
+    travel["key"] = "getting_here"  # nobody has answered it yet: anything may change
+    assert client.post(edit, data=travel).status_code == 302
+
+    with app.app_context():  # a family has chosen Taxi on a page they have not sent yet
+        expires = datetime.now(UTC) + timedelta(days=60)
+        unsent = {"getting_here": "2"}
+        db.session.add(SurveyDraft(token="t" * 32, survey_id=survey_id, answers=unsent, expires_at=expires))
+        db.session.commit()
+    page = " ".join(client.get(edit).text.split())
+    assert "Short name: <code" in page and "Kind of answer: One choice" in page and 'name="key"' not in page
+    fewer = client.post(edit, data={**travel, "choices": "Bus\nWalk"})
+    assert fewer.status_code == 400 and "Keep all 3 choices people have answered with" in fewer.text
+    reworded = {**travel, "key": "how", "kind": "free_text", "choices": "Bus or coach\nTaxi\nWalk\nCycle"}
+    assert client.post(edit, data=reworded).status_code == 302
+    with app.app_context():
+        question = db.session.get(Question, question_id)
+        assert (question.key, question.kind) == ("getting_here", QuestionKind.SINGLE_CHOICE)
+        labels = ["Bus or coach", "Taxi", "Walk", "Cycle"]
+        assert question.choices == [{"value": str(n), "label": label} for n, label in enumerate(labels, 1)]
+        with pytest.raises(SurveyStateError, match="People have answered this question"):
+            surveys.save_question(
+                db.session, question.survey, question, key="how", kind="single_choice", required=False,
+                choices=["Bus", "Taxi", "Walk"], measure_ids=[], wordings={},
+            )  # fmt: skip
+
+    assert (
+        "People have answered this question"
+        in client.get(  # answered in stored responses
+            f"/surveys/{survey_id}/questions/{heard_id}/edit"
+        ).text
+    )
+
+
 def test_retagging_a_question_is_in_the_survey_and_measure_histories(app, client, login, demo):
     """Which questions count towards a measure decides its figures: who changed that, and when, is on the
     survey's page and on each measure's."""
@@ -376,12 +424,11 @@ def test_retagging_a_question_is_in_the_survey_and_measure_histories(app, client
         references = {m.id: f"{m.action.reference}/{m.reference}" for m in (kept, dropped, added)}
         standard = next(w for w in question.wordings if w.variant.kind.value == "standard")
         data = _question_form(question, measures=[str(kept.id), str(added.id)])
-        data[f"wording_{standard.variant_id}"] = "I feel listened to."
+        wording = f"wording_{standard.variant_id}"
+        data[wording] = "I feel listened to."
         ids = {"kept": kept.id, "dropped": dropped.id, "added": added.id}
 
-    refused = client.post(
-        f"/surveys/{survey_id}/questions/{question_id}/edit", data={**data, "key": "Not ok"}
-    )
+    refused = client.post(f"/surveys/{survey_id}/questions/{question_id}/edit", data={**data, wording: ""})
     assert refused.status_code == 400
     with app.app_context():
         assert not db.session.scalars(sa.select(AuditEvent).where(AuditEvent.actor == email)).all(), (
