@@ -61,19 +61,21 @@ def edit(survey_id: int):
 
 
 def _survey_page(survey: Survey | None):
+    fixed_address = survey is not None and not surveys.can_change_address(survey)
+    formdata = request.form.copy() if request.method == "POST" else None
+    if fixed_address and formdata is not None:  # shown, not asked: see surveys.ADDRESS_IS_SET
+        formdata["slug"] = survey.slug
     form = SurveyForm(
+        formdata=formdata,
         obj=survey,
         slug_taken=lambda slug: surveys.slug_taken(db.session, slug, survey.id if survey else None),
     )
-    fixed_address = survey is not None and not surveys.can_change_address(survey)
-    if fixed_address:
-        del form.slug  # shown, not asked
     if form.validate_on_submit():
         saved = surveys.save_survey(
             db.session,
             survey,
             title=form.title.data,
-            slug=survey.slug if fixed_address else form.slug.data,
+            slug=form.slug.data,
             audience=form.audience.data,
             anonymous=form.anonymous.data,
             consent_text=form.consent_text.data or "",
