@@ -62,7 +62,8 @@ def brag(plan_id: int):
 
 
 def _report_date_form() -> ReportDateForm:
-    return ReportDateForm(formdata=request.args if "date" in request.args else None)
+    """The date asked for in the address; without one, today's, shown in the boxes."""
+    return ReportDateForm(formdata=request.args if "date" in request.args else None, date=clock.today())
 
 
 def _recent_quarter_ends(today: date, count: int = 4) -> list[date]:

@@ -147,6 +147,9 @@ def test_a_report_date_that_cannot_be_one_is_named_beside_its_boxes(client, logi
 
 def test_the_report_date_can_be_typed_in_boxes_or_picked_from_recent_quarter_ends(client, login, plan_id):
     login(Role.STAFF)
+    today = clock.today()
+    shown = _text(client.get(f"/plans/{plan_id}/report"))  # without a date: today's, in the boxes too
+    assert f'id="date-day" name="date" type="text" value="{today:%d}"' in shown
     boxes = [("date", "30"), ("date", "9"), ("date", "2022")]
     page = _text(client.get(f"/plans/{plan_id}/report", query_string=boxes))
     assert "Progress report at 30 September 2022" in page
