@@ -239,8 +239,14 @@ def save_page(session: Session, draft: SurveyDraft, values: dict, next_page: int
     session.flush()
 
 
-def submit(session: Session, draft: SurveyDraft, questions_by_key: dict[str, QuestionLike]) -> SubmitResult:
-    """Turn a draft into its one response. Safe to call twice, or twice at once."""
+def submit(
+    session: Session,
+    draft: SurveyDraft,
+    questions_by_key: dict[str, QuestionLike],
+    submitted_at: datetime | None = None,
+) -> SubmitResult:
+    """Turn a draft into its one response, dated now unless ``submitted_at`` says when it was given (a
+    paper form). Safe to call twice, or twice at once."""
     if draft.submitted:
         return SubmitResult(draft.response_id, created=False)
     result = store_response(
@@ -252,6 +258,7 @@ def submit(session: Session, draft: SurveyDraft, questions_by_key: dict[str, Que
         draft.token,
         draft.answers or {},
         questions_by_key,
+        submitted_at,
     )
     if result.created:
         draft.response_id = result.response_id
@@ -269,8 +276,10 @@ def store_response(
     key: str,
     answers: dict,
     questions_by_key: Mapping[str, QuestionLike],
+    submitted_at: datetime | None = None,
 ) -> SubmitResult:
-    """Store one response under its idempotency key; a second call with the same key returns the first.
+    """Store one response under its idempotency key, dated now unless ``submitted_at`` is given; a second
+    call with the same key returns the first.
 
     Plain inserts on the caller's connection and in its transaction: every submission comes through here,
     and the ORM's unit of work would cost more than the rest of the request. ON CONFLICT DO NOTHING on
@@ -283,7 +292,7 @@ def store_response(
         {
             "survey_id": survey_id,
             "variant_id": variant_id,
-            "submitted_at": utcnow(),
+            "submitted_at": submitted_at or utcnow(),
             "respondent_role": role,
             "channel": channel,
             "idempotency_key": key,

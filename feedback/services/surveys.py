@@ -337,12 +337,8 @@ def record_paper_response(
     if not draft.submitted:
         draft.answers = values
         session.flush()
-    result = respond.submit(session, draft, {q.key: q for q in survey.questions})
-    if result.created and filled_in is not None:
-        response = session.get(Response, result.response_id)
-        response.submitted_at = clock.day_starts(filled_in) + timedelta(hours=12)
-        session.flush()
-    return result
+    given = clock.day_starts(filled_in) + timedelta(hours=12) if filled_in is not None else None
+    return respond.submit(session, draft, {q.key: q for q in survey.questions}, given)
 
 
 def new_entry_key() -> str:
