@@ -343,16 +343,12 @@ def end_session(sign_in_id: int):
     # Plain values: checking the password ends this transaction, and the row may go meanwhile.
     user_id, shown = user.id, {key: getattr(other, key) for key in ("browser", "started_at", "last_seen_at")}
     form = ConfirmPasswordForm()
-    if form.validate_on_submit():
-        refused = _refused_password(form, "sign_out_other")
-        if refused is None:
-            if sign_ins.end(db.session, db.session.get(User, user_id), sign_in_id):
-                security_log.event("sign_out", user_id, reason="ended_from_another_browser")
-            flash("That browser is signed out.", "success")
-            return redirect(url_for(".sessions"))
-        status = refused
-    else:
-        status = 400 if form.errors else 200
+    status = _unless_password_given(form, "sign_out_other")
+    if status is None:
+        if sign_ins.end(db.session, db.session.get(User, user_id), sign_in_id):
+            security_log.event("sign_out", user_id, reason="ended_from_another_browser")
+        flash("That browser is signed out.", "success")
+        return redirect(url_for(".sessions"))
     return render_template("auth/end_session.html", form=form, sign_in=shown), status
 
 
@@ -362,26 +358,24 @@ def sign_out_elsewhere():
     """Every other session of the account ends (a laptop left signed in, a browser that is not yours any
     more), once the person gives their password; this one carries on, with a new sign-in."""
     form = ConfirmPasswordForm()
-    if form.validate_on_submit():
-        refused = _refused_password(form, "sign_out_elsewhere")
-        if refused is None:
-            user = db.session.get(User, current_user.id)
-            users.end_sessions(db.session, user)
-            _start_session(user)
-            security_log.event("sessions_ended", user.id, kept="this_one")
-            flash("Anywhere else you were signed in, you are now signed out.", "success")
-            return redirect(url_for(".sessions"))
-        status = refused
-    else:
-        status = 400 if form.errors else 200
+    status = _unless_password_given(form, "sign_out_elsewhere")
+    if status is None:
+        user = db.session.get(User, current_user.id)
+        users.end_sessions(db.session, user)
+        _start_session(user)
+        security_log.event("sessions_ended", user.id, kept="this_one")
+        flash("Anywhere else you were signed in, you are now signed out.", "success")
+        return redirect(url_for(".sessions"))
     user, this_one = _this_browser()
     others = [sign_in for sign_in in live_sign_ins(user) if this_one is None or sign_in.id != this_one.id]
     return render_template("auth/sign_out_elsewhere.html", form=form, others=others), status
 
 
-def _refused_password(form: ConfirmPasswordForm, action: str) -> int | None:
-    """None if the password in ``form`` is the signed-in person's; otherwise the status to answer with, and
-    the form says why."""
+def _unless_password_given(form: ConfirmPasswordForm, action: str) -> int | None:
+    """None once ``form`` has been sent with the signed-in person's password; otherwise the status to show
+    the form with: 200 before it is sent, or 400 or 429 with the form saying why."""
+    if not form.validate_on_submit():
+        return 400 if form.errors else 200
     user_id, email = current_user.id, current_user.email
     if _lock_is_on(form.password, user_id, email, action):
         return 429
