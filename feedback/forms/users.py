@@ -30,13 +30,13 @@ ROLE_LABELS = {
 }
 
 
-def _password(label: str, hint: str | None = None) -> PasswordField:
+def _password(label: str, hint: str | None = None, missing: str | None = None) -> PasswordField:
     return PasswordField(
         label,
         widget=GovPasswordInput(),
         description=hint or "",
         validators=[
-            DataRequired(message=f"Enter the {label.lower()}"),
+            DataRequired(message=missing or f"Enter the {label.lower()}"),
             Length(max=200, message=f"{label} must be 200 characters or fewer"),
         ],
     )
@@ -95,14 +95,8 @@ class ConfirmPasswordForm(BaseForm):
     """A person's own password again, before they sign out their other browsers (OWASP ASVS 3.3.4): someone
     at a computer left signed in must not be able to shut its owner out of the others."""
 
-    password = PasswordField(
-        "Your password",
-        widget=GovPasswordInput(),
-        description="To check it is you, enter the password you sign in with.",
-        validators=[
-            DataRequired(message="Enter your password"),
-            Length(max=200, message="Your password must be 200 characters or fewer"),
-        ],
+    password = _password(
+        "Your password", "To check it is you, enter the password you sign in with.", "Enter your password"
     )
 
 
