@@ -31,6 +31,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 from .. import clock
 from ..models import Audience, QuestionKind, SurveyVariant
 from ..services.respond import Page
+from ..services.surveys import moved_choices
 from .base import BaseForm
 from .fields import DayMonthYearField
 from .plans import enum_value
@@ -128,11 +129,13 @@ class QuestionForm(BaseForm):
     )
     submit = SubmitField("Save question", widget=GovSubmitInput())
 
-    def __init__(self, *args, measure_choices=(), key_taken=lambda key: False, choices_answered=0, **kwargs):
+    def __init__(self, *args, measure_choices=(), key_taken=lambda key: False, answered_with=(), **kwargs):
+        """``answered_with``: the choices people have answered with, in their places, once anyone has
+        answered the question (services/surveys.py, ANSWERED); empty before."""
         super().__init__(*args, **kwargs)
         self.measures.choices = [SelectChoice(value, label) for value, label in measure_choices]
         self.key_taken = key_taken
-        self.choices_answered = choices_answered
+        self.answered_with = list(answered_with)
 
     def validate_key(self, field):
         if not KEY.match(field.data or ""):
@@ -149,10 +152,17 @@ class QuestionForm(BaseForm):
             and len(self.choice_list()) < 2
         ):
             raise ValidationError("Enter at least two choices, one a line")
-        if len(self.choice_list()) < self.choices_answered:
+        if len(self.choice_list()) < len(self.answered_with):
             raise ValidationError(
-                f"Keep all {self.choices_answered} choices people have answered with, each on its own line: "
-                "reword one where it is, and add new ones at the end"
+                f"Keep all {len(self.answered_with)} choices people have answered with, each on its own "
+                "line: reword one where it is, and add new ones at the end"
+            )
+        moved = moved_choices(self.answered_with, self.choice_list())
+        if moved:
+            words, before, now = moved[0]
+            raise ValidationError(
+                f"Put “{words}” back as choice {before} (it is choice {now} now): people have answered with "
+                "each choice in its place, so reword one where it is, and add new ones at the end"
             )
 
     def choice_list(self) -> list[str]:

@@ -259,9 +259,37 @@ def is_answered(session: Session, question: Question) -> bool:
 
 
 def _changes_what_answers_mean(question: Question, key: str, kind: str, choices: list[str]) -> bool:
-    """A new short name or kind of answer, or fewer choices (so that some move or go): what an answer
-    already given would be read as changes. A reworded choice, or one added at the end, leaves it."""
-    return key != question.key or kind != question.kind.value or len(choices) < len(question.choices or [])
+    """A new short name or kind of answer, fewer choices (so that some move or go), or a choice's words
+    at another place: what an answer already given would be read as changes. A reworded choice, or one
+    added at the end, leaves it."""
+    answered_with = [choice["label"] for choice in question.choices or []]
+    return (
+        key != question.key
+        or kind != question.kind.value
+        or len(choices) < len(answered_with)
+        or bool(moved_choices(answered_with, choices))
+    )
+
+
+def moved_choices(answered_with: list[str], choices: list[str]) -> list[tuple[str, int, int]]:
+    """The choices of ``answered_with`` whose words stand at another place in ``choices`` (two swapped,
+    or one moved up or down), as (words, place before, place now), counted from 1. An answer is kept as
+    its choice's place, so the answers given to each of these would be read as another choice's. Words
+    are compared without case or extra spaces; rewording a choice where it is moves nothing."""
+
+    def same(words: str) -> str:
+        return " ".join(words.split()).casefold()
+
+    places: dict[str, int] = {}
+    for place, words in enumerate(choices):
+        places.setdefault(same(words), place)
+    moved = []
+    for place, words in enumerate(answered_with):
+        stays = place < len(choices) and same(choices[place]) == same(words)
+        now = places.get(same(words))
+        if not stays and now is not None:
+            moved.append((words, place + 1, now + 1))
+    return moved
 
 
 ADDRESS_IS_SET = (

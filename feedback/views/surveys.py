@@ -150,7 +150,7 @@ def _question_page(survey: Survey, question: Question | None):
         data=data,
         measure_choices=surveys.measure_choices(db.session),
         key_taken=key_taken,
-        choices_answered=len(question.choices or []) if answered else 0,
+        answered_with=[choice["label"] for choice in question.choices or []] if answered else (),
     )
     if form.validate_on_submit():
         surveys.save_question(

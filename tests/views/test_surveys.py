@@ -388,6 +388,10 @@ def test_what_a_question_s_answers_mean_stays_once_anyone_has_answered_it(app, c
     assert "Short name: <code" in page and "Kind of answer: One choice" in page and 'name="key"' not in page
     fewer = client.post(edit, data={**travel, "choices": "Bus\nWalk"})
     assert fewer.status_code == 400 and "Keep all 3 choices people have answered with" in fewer.text
+    # Swapped, the family's "2" would read as Bus; inserted at the top, every answer would move down one.
+    for moved, named in (("Bus\nWalk\nTaxi", "“Taxi” back as choice 2"), ("Car\nbus\nTaxi\nWalk", "“Bus”")):
+        refused = client.post(edit, data={**travel, "choices": moved})
+        assert refused.status_code == 400 and f"Put {named}" in refused.text
     reworded = {**travel, "key": "how", "kind": "free_text", "choices": "Bus or coach\nTaxi\nWalk\nCycle"}
     assert client.post(edit, data=reworded).status_code == 302
     with app.app_context():
@@ -399,6 +403,12 @@ def test_what_a_question_s_answers_mean_stays_once_anyone_has_answered_it(app, c
             surveys.save_question(
                 db.session, question.survey, question, key="how", kind="single_choice", required=False,
                 choices=["Bus", "Taxi", "Walk"], measure_ids=[], wordings={},
+            )  # fmt: skip
+        with pytest.raises(SurveyStateError, match="People have answered this question"):
+            surveys.save_question(
+                db.session, question.survey, question, key="getting_here", kind="single_choice",
+                required=False, choices=["Taxi", "Bus or coach", "Walk", "Cycle"], measure_ids=[],
+                wordings={},
             )  # fmt: skip
 
     assert (
