@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date, timedelta
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -10,7 +11,7 @@ from flask_login import current_user
 from .. import clock
 from ..extensions import db
 from ..forms.plans import ActionForm, AreaForm, MeasureForm, ReadingForm, ReportDateForm
-from ..models import Action, Area, Measure, Role
+from ..models import Action, Area, Measure, Reading, ReadingSource, Role
 from ..services import analysis, plans
 from ..services.charts import interval, measure_chart_svg
 from ..services.report import progress_report, quarter_of, report_workbook
@@ -110,15 +111,32 @@ def report_xlsx(plan_id: int):
 @require_role(Role.STAFF)
 def measure(measure_id: int):
     measure = db.get_or_404(Measure, measure_id)
+    notes_said_once = _notes_said_once(measure.readings)
     return render_template(
         "plans/measure.html",
         measure=measure,
+        notes_said_once=notes_said_once,
+        note_column=any(r.note and notes_said_once.get(r.source) != r.note for r in measure.readings),
         history=plans.measure_history(db.session, measure),
         intervals={r.id: interval(r.value, r.n, measure.unit) for r in measure.readings},
         questions=plans.tagged_question_results(db.session, measure),
         cases=plans.linked_cases(db.session, measure),
         entries=plans.linked_entries(db.session, measure),
     )
+
+
+def _notes_said_once(readings: list[Reading]) -> dict[ReadingSource, str]:
+    """The note that every reading from one source has (the analyser's "% agree (or yes) from the
+    survey"), where there are several: said once above the table, not on every row, which on a phone
+    made each row several lines tall."""
+    by_source: dict[ReadingSource, list[str]] = defaultdict(list)
+    for reading in readings:
+        by_source[reading.source].append(reading.note or "")
+    return {
+        source: notes[0]
+        for source, notes in by_source.items()
+        if len(notes) > 1 and notes[0] and len(set(notes)) == 1
+    }
 
 
 @bp.get("/measures/<int:measure_id>/chart.svg")

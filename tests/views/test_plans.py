@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from feedback.extensions import db
-from feedback.models import Action, AuditEvent, Measure, Plan, ProgressStatus, Reading, Role
+from feedback.models import Action, AuditEvent, Measure, Plan, ProgressStatus, Reading, ReadingSource, Role
 
 
 @pytest.fixture
@@ -58,6 +59,39 @@ def test_measure_page_shows_baseline_target_milestones_readings_and_history(app,
     assert "177 weeks by 30 September 2022" in html
     assert "Target for September was 177 weeks." in html
     assert re.search(r"\d\d:\d\d, demo: added", html)
+
+
+def test_a_note_every_analysis_reading_shares_is_said_once_above_the_readings(app, client, login, plan_id):
+    """On a phone, the analyser's note repeated in every row made each row several lines tall."""
+    login(Role.STAFF)
+    measure_id = _measure(app, "Longest wait")
+    said = "% agree (or yes) from the survey"
+    with app.app_context():
+        measure = db.session.get(Measure, measure_id)
+        measure.readings.clear()
+        for month in (1, 2, 3):
+            end = date(2023, month + 1, 1) - timedelta(days=1)
+            measure.readings.append(
+                Reading(
+                    period_start=end.replace(day=1), period_end=end, value=40.0 + month, n=30,
+                    source=ReadingSource.ANALYSIS, note=said,
+                )
+            )  # fmt: skip
+        db.session.commit()
+    page = client.get(f"/measures/{measure_id}").text
+    assert page.count(said) == 1 and "Analysis readings: % agree" in page and ">Note</th>" not in page
+
+    with app.app_context():
+        measure = db.session.get(Measure, measure_id)
+        measure.readings.append(
+            Reading(
+                period_start=date(2023, 4, 1), period_end=date(2023, 4, 30), value=50.0,
+                source=ReadingSource.MANUAL, note="From the SEND team's file audit",
+            )
+        )  # fmt: skip
+        db.session.commit()
+    page = client.get(f"/measures/{measure_id}").text
+    assert page.count(said) == 1 and ">Note</th>" in page and "file audit" in page
 
 
 def test_unknown_ids_are_404_not_500(client, login, demo):
