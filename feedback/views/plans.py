@@ -111,12 +111,12 @@ def report_xlsx(plan_id: int):
 @require_role(Role.STAFF)
 def measure(measure_id: int):
     measure = db.get_or_404(Measure, measure_id)
-    notes_said_once = _notes_said_once(measure.readings)
+    notes_said_once, row_notes = _reading_notes(measure.readings)
     return render_template(
         "plans/measure.html",
         measure=measure,
         notes_said_once=notes_said_once,
-        note_column=any(r.note and notes_said_once.get(r.source) != r.note for r in measure.readings),
+        row_notes=row_notes,
         history=plans.measure_history(db.session, measure),
         intervals={r.id: interval(r.value, r.n, measure.unit) for r in measure.readings},
         questions=plans.tagged_question_results(db.session, measure),
@@ -125,18 +125,21 @@ def measure(measure_id: int):
     )
 
 
-def _notes_said_once(readings: list[Reading]) -> dict[ReadingSource, str]:
-    """The note that every reading from one source has (the analyser's "% agree (or yes) from the
-    survey"), where there are several: said once above the table, not on every row, which on a phone
-    made each row several lines tall."""
+def _reading_notes(readings: list[Reading]) -> tuple[dict[ReadingSource, str], dict[int, str] | None]:
+    """The notes said once above a measure's readings, and each reading's note left to say in its row
+    (None when no row has one: then there is no Note column). A note that every reading from one source
+    has, where there are several (the analyser's "% agree (or yes) from the survey"), is said once: on
+    every row, it made each row several lines tall on a phone."""
     by_source: dict[ReadingSource, list[str]] = defaultdict(list)
     for reading in readings:
         by_source[reading.source].append(reading.note or "")
-    return {
+    said_once = {
         source: notes[0]
         for source, notes in by_source.items()
         if len(notes) > 1 and notes[0] and len(set(notes)) == 1
     }
+    rows = {r.id: "" if r.source in said_once else r.note or "" for r in readings}
+    return said_once, rows if any(rows.values()) else None
 
 
 @bp.get("/measures/<int:measure_id>/chart.svg")
