@@ -167,6 +167,11 @@ class Question(db.Model):
 
     __table_args__ = (sa.UniqueConstraint("survey_id", "key"),)
 
+    @property
+    def choice_labels(self) -> list[str]:
+        """The choices' words, in their places (an answer is kept as its choice's place)."""
+        return [choice["label"] for choice in self.choices or []]
+
     def wording_for(self, variant: SurveyVariant) -> QuestionWording | None:
         by_variant = {w.variant_id: w for w in self.wordings}
         return by_variant.get(variant.id)

@@ -262,7 +262,7 @@ def _changes_what_answers_mean(question: Question, key: str, kind: str, choices:
     """A new short name or kind of answer, fewer choices (so that some move or go), or a choice's words
     at another place: what an answer already given would be read as changes. A reworded choice, or one
     added at the end, leaves it."""
-    answered_with = [choice["label"] for choice in question.choices or []]
+    answered_with = question.choice_labels
     return (
         key != question.key
         or kind != question.kind.value

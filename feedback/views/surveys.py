@@ -9,6 +9,7 @@ from pathlib import Path
 
 import segno
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
 
 from ..extensions import db
 from ..forms.respond import page_values
@@ -60,13 +61,21 @@ def edit(survey_id: int):
     return _survey_page(db.get_or_404(Survey, survey_id))
 
 
+def _posted(fixed: dict[str, str]) -> MultiDict | None:
+    """The form as sent, with the fields a page shows but does not ask for (``fixed``) at their values,
+    whatever was sent for them; None when nothing was sent."""
+    if request.method != "POST":
+        return None
+    formdata = request.form.copy()
+    for name, value in fixed.items():
+        formdata[name] = value  # replaces what was sent (MultiDict.update would add to it)
+    return formdata
+
+
 def _survey_page(survey: Survey | None):
     fixed_address = survey is not None and not surveys.can_change_address(survey)
-    formdata = request.form.copy() if request.method == "POST" else None
-    if fixed_address and formdata is not None:  # shown, not asked: see surveys.ADDRESS_IS_SET
-        formdata["slug"] = survey.slug
     form = SurveyForm(
-        formdata=formdata,
+        formdata=_posted({"slug": survey.slug} if fixed_address else {}),  # see surveys.ADDRESS_IS_SET
         obj=survey,
         slug_taken=lambda slug: surveys.slug_taken(db.session, slug, survey.id if survey else None),
     )
@@ -134,23 +143,21 @@ def _question_page(survey: Survey, question: Question | None):
             "key": question.key,
             "kind": question.kind.value,
             "required": question.required,
-            "choices": "\n".join(c["label"] for c in question.choices or []),
+            "choices": "\n".join(question.choice_labels),
             "measures": [m.id for m in question.measures],
         }
         for wording in question.wordings:
             data[f"wording_{wording.variant_id}"] = wording.text
             data[f"hint_{wording.variant_id}"] = wording.hint
     answered = question is not None and surveys.is_answered(db.session, question)
-    formdata = request.form.copy() if request.method == "POST" else None
-    if answered and formdata is not None:  # shown, not asked: see surveys.ANSWERED
-        formdata["key"], formdata["kind"] = question.key, question.kind.value
+    fixed = {"key": question.key, "kind": question.kind.value} if answered else {}  # see surveys.ANSWERED
     form = question_form(
         survey.variants,
-        formdata=formdata,
+        formdata=_posted(fixed),
         data=data,
         measure_choices=surveys.measure_choices(db.session),
         key_taken=key_taken,
-        answered_with=[choice["label"] for choice in question.choices or []] if answered else (),
+        answered_with=question.choice_labels if answered else (),
     )
     if form.validate_on_submit():
         surveys.save_question(
