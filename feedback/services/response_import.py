@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from sqlalchemy import select
@@ -125,20 +125,69 @@ def _value(question: Question, text: str):
     return {"text": text}
 
 
-def _parse_time(text: str) -> datetime:
-    for pattern in (
-        "%m/%d/%y %H:%M:%S",
-        "%Y-%m-%d %H:%M:%S",
-        "%d/%m/%Y %H:%M:%S",
-        "%d/%m/%Y %H:%M",
-        "%Y-%m-%dT%H:%M:%S",
-    ):
-        try:
-            # No offset is written: the time is as the UK clock of whoever exported or typed it showed it.
-            return datetime.strptime(text, pattern).replace(tzinfo=clock.UK)
-        except ValueError:
-            continue
-    raise ValueError("must be a date and time like 2022-09-30 14:05:00")
+# A date written with slashes, as Excel shows one: 30/09/2022 14:05 in the UK, 9/30/2022 2:05 PM in the US.
+SLASHED = re.compile(
+    r"^(\d{1,2})/(\d{1,2})/(\d{4}|\d{2}),? (\d{1,2}):(\d{2})(?::(\d{2}))?(?: ?([AaPp][Mm]))?$"
+)
+DAY_FIRST, MONTH_FIRST = "day", "month"
+
+
+@dataclass(frozen=True)
+class DateOrder:
+    """Which way round a file writes its slashed dates (DAY_FIRST or MONTH_FIRST), and the row that
+    shows it; both None when no row does."""
+
+    first: str | None = None
+    shown_by: int | None = None
+
+
+def date_order(times: list[tuple[int, str]]) -> DateOrder:
+    """The order of the file's slashed dates, from the first (row, text) that can be read only one way:
+    whichever of the first two numbers is above 12 is the day. One file is one computer's export, so every
+    date in it is the same way round, and 3/4/2022 is read the way that row shows."""
+    for row, text in times:
+        found = SLASHED.match(text.strip())
+        if found:
+            first, second = int(found[1]), int(found[2])
+            if first > 12 >= second:
+                return DateOrder(DAY_FIRST, row)
+            if second > 12 >= first:
+                return DateOrder(MONTH_FIRST, row)
+    return DateOrder()
+
+
+def _parse_time(text: str, order: DateOrder = DateOrder()) -> datetime:
+    """A time as the export writes it, on the UK clock of whoever exported or typed it: no offset is
+    written. When no row of the file shows which way round its slashed dates are, a two-digit year is
+    Microsoft Forms' own (9/30/22 14:05:00, month first) and a four-digit one is Excel's in the UK
+    (30/09/2022 14:05, day first)."""
+    text = text.strip()
+    found = SLASHED.match(text)
+    if not found:
+        for pattern in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"):
+            try:
+                return datetime.strptime(text, pattern).replace(tzinfo=clock.UK)
+            except ValueError:
+                continue
+        raise ValueError("must be a date and time like 30/09/2022 14:05 or 2022-09-30 14:05:00")
+    first, second, year, hour, minute, seconds, half = found.groups()
+    day_first = order.first == DAY_FIRST if order.first else len(year) == 4
+    day, month = (first, second) if day_first else (second, first)
+    try:
+        day_of_year = date(int(year) + (2000 if len(year) == 2 else 0), int(month), int(day))
+    except ValueError:
+        if order.shown_by is None:
+            raise ValueError(f"{text!r} is not a date") from None
+        raise ValueError(
+            f"{text!r} is not a date with the {order.first} first, as row {order.shown_by} "
+            "writes its date: every date in one file must be the same way round"
+        ) from None
+    hours, minutes, secs = int(hour), int(minute), int(seconds or 0)
+    if (half and not 1 <= hours <= 12) or hours > 23 or minutes > 59 or secs > 59:
+        raise ValueError(f"{text!r} is not a time of day")
+    if half:  # 2:05 PM
+        hours = hours % 12 + (12 if half.lower() == "pm" else 0)
+    return datetime.combine(day_of_year, time(hours, minutes, secs), tzinfo=clock.UK)
 
 
 def import_responses(
@@ -163,11 +212,15 @@ def import_responses(
         )
     )
     role = role_for_audience(survey.audience)
+    records = frame.to_dict("records")
+    order = date_order(
+        [(index + 2, str(record[time_column])) for index, record in enumerate(records)] if time_column else []
+    )
 
     result = ResponseImportResult(columns={column: q.key for column, q in matched.items()})
     pending: list[Response] = []
     seen: dict[str, int] = {}
-    for index, record in enumerate(frame.to_dict("records")):
+    for index, record in enumerate(records):
         row = index + 2
         source_id = str(record[ID_COLUMN]).strip()
         if not source_id:
@@ -181,7 +234,7 @@ def import_responses(
         submitted = datetime.now(UTC)
         if time_column and record[time_column]:
             try:
-                submitted = _parse_time(str(record[time_column]))
+                submitted = _parse_time(str(record[time_column]), order)
             except ValueError as error:
                 errors.append(RowError(row, time_column, str(error)))
         answers = []

@@ -9,6 +9,7 @@ from pathlib import Path
 import openpyxl
 import sqlalchemy as sa
 
+from feedback import clock
 from feedback.extensions import db
 from feedback.models import Agreement, Answer, Channel, Response
 from feedback.services import response_import
@@ -232,4 +233,47 @@ def test_a_csv_that_is_not_text_is_refused_with_what_to_do(app, runner, demo, tm
     result = runner.invoke(args=["responses", "import", "live-feedback", str(path)])
     assert result.exit_code == 1
     assert 'is not text that can be read: save it from Excel as "CSV UTF-8", or as .xlsx' in result.output
+    assert imported(app) == []
+
+
+def import_times(runner, tmp_path, times: list[str]):
+    rows = [[str(n), "", when, "anonymous", "", "Agree", "", "", ""] for n, when in enumerate(times, 1)]
+    path = write_csv(tmp_path / "times.csv", rows=rows)
+    return runner.invoke(args=["responses", "import", "live-feedback", str(path)])
+
+
+def submitted_on(app) -> list[str]:
+    with app.app_context():
+        return [r.submitted_at.astimezone(clock.UK).strftime("%d %b %Y %H:%M") for r in imported(app)]
+
+
+def test_a_file_saved_by_excel_in_the_us_is_read_month_first(app, runner, demo, tmp_path):
+    """One row that can only be month first (9/30) says how the whole file is written: 3/4/2022 in it is
+    the 4th of March, not the 3rd of April."""
+    result = import_times(runner, tmp_path, ["3/4/2022 10:00", "9/30/2022 2:05 PM", "10/1/2022 09:02"])
+    assert result.exit_code == 0, result.output
+    assert submitted_on(app) == ["04 Mar 2022 10:00", "30 Sep 2022 14:05", "01 Oct 2022 09:02"]
+
+
+def test_a_file_saved_by_excel_in_the_uk_is_read_day_first(app, runner, demo, tmp_path):
+    result = import_times(runner, tmp_path, ["03/04/2022 10:00", "30/09/2022 14:05:30"])
+    assert result.exit_code == 0, result.output
+    assert submitted_on(app) == ["03 Apr 2022 10:00", "30 Sep 2022 14:05"]
+
+
+def test_dates_written_both_ways_round_in_one_file_are_refused(app, runner, demo, tmp_path):
+    result = import_times(runner, tmp_path, ["30/09/2022 14:05", "9/30/2022 14:05", "9/30/2022 25:00"])
+    assert result.exit_code == 1
+    assert (
+        "row 3, column completion time: '9/30/2022 14:05' is not a date with the day first, as row 2 "
+        "writes its date: every date in one file must be the same way round" in result.output
+    )
+    assert "row 4, column completion time:" in result.output
+    assert imported(app) == []
+
+
+def test_a_time_that_is_not_a_time_of_day_is_refused(app, runner, demo, tmp_path):
+    result = import_times(runner, tmp_path, ["30/09/2022 13:05 PM", "30/09/2022 24:00"])
+    assert "row 2, column completion time: '30/09/2022 13:05 PM' is not a time of day" in result.output
+    assert "row 3, column completion time: '30/09/2022 24:00' is not a time of day" in result.output
     assert imported(app) == []
