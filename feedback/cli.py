@@ -348,11 +348,15 @@ def erase_contact(email: str, phone: str) -> None:
 @_says_when_busy  # the analyser takes the lock only to write (services/analysis.py), so not @_writes
 def analyse_command(full: bool) -> None:
     """Run the analyser once, unless another run holds the lease."""
+    _analyse_once("manual", full)
+
+
+def _analyse_once(trigger: str, full: bool = False) -> None:
     from flask import current_app
 
     from .jobs import run_job
 
-    run_id = run_job(current_app._get_current_object(), "analyse", trigger="manual", full=full)
+    run_id = run_job(current_app._get_current_object(), "analyse", trigger=trigger, full=full)
     if run_id is None:
         raise click.ClickException("Another analysis is running; nothing was done.")
     run = db.session.get(AnalysisRun, run_id)
@@ -416,6 +420,14 @@ def demo_command(extra: int, seed: int) -> None:
         click.echo(
             "Loaded the demo local area: " + ", ".join(f"{n} {what}" for what, n in summary.items()) + "."
         )
+        # What the scheduler would do within the hour: themes, readings from the survey answers and each
+        # measure's suggested status are there from the first page, and the published entries quote them.
+        _analyse_once("demo")
+        db.session.remove()  # the run's own session, which read how it went: the entries begin as writers
+        set_actor(db.session, None, "demo")
+        db.session.connection(execution_options=WRITES)
+        demo.publish_entries(db.session)
+        db.session.commit()
         click.echo(
             "Sign in at /login as "
             + ", ".join(email for email, _ in demo.DEMO_USERS)

@@ -156,7 +156,6 @@ def load(session: Session, seed: int = 2022) -> tuple[dict[str, int], str]:
     responses = _insert_responses(session, survey, _count_for_year(rng), rng, (WINDOW_START, WINDOW_END))
     widget_answers = _widget_answers(session, widget, rng)
     password = _demo_users(session)
-    _published_entries(session, measures)
     summary = {
         "areas": len(plan.areas),
         "measures": len(measures),
@@ -375,12 +374,13 @@ def _demo_users(session: Session) -> str:
     return password
 
 
-def _published_entries(session: Session, measures: dict[str, Measure]) -> None:
+def publish_entries(session: Session) -> None:
     """Two entries written by the demo coordinator and approved by the demo admin, as Warwickshire's
-    update reports them, so that the public pages have something to show."""
+    update reports them, so that the public pages have something to show. Each quotes the newest figure
+    the analyser has counted for its measure, as a coordinator's would: publish them after a run."""
     author = session.scalar(sa.select(User).where(User.role == Role.COORDINATOR))
     approver = session.scalar(sa.select(User).where(User.role == Role.ADMIN))
-    heard = next(m for m in measures.values() if m.text.startswith("Parent carers who agree"))
+    heard = session.scalar(sa.select(Measure).where(Measure.text.startswith("Parent carers who agree")))
     for audience, title, you_said, we_did in (
         (
             Audience.PARENT_CARER,

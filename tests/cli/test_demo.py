@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -69,6 +70,11 @@ def test_the_demo_loads_a_whole_local_area_into_an_empty_database(app, runner):
         assert _count(Case, Case.kind == CaseKind.COMPLAINT, in_2021) == 100
         assert _count(Case, Case.kind == CaseKind.MEDIATION, in_2021) == 231
         assert _count(Case, Case.kind == CaseKind.TRIBUNAL, in_2021) == 123
+
+    # The analyser has run, and the published entries quote the figure it counted for their measure.
+    assert "Analysis 1 took" in result.output
+    page = app.test_client().get("/you-said-we-did").get_data(as_text=True)
+    assert re.search(r"Based on \d+ responses, \d+% agreed, up from 6%\.", page), page
 
 
 def test_agreement_in_the_demo_rises_as_it_did_in_warwickshire(app, demo):
