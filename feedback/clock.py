@@ -10,9 +10,13 @@ Microsoft Forms. A server's own clock is often set to UTC, where from midnight t
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # The tz database comes from the tzdata package where the system has none (pyproject.toml).
 UK = ZoneInfo("Europe/London")
@@ -41,6 +45,23 @@ def day_ends(day: date) -> datetime:
 def uk_time(moment: datetime | None, pattern: str) -> str:
     """A template filter: ``{{ run.started_at|uk_time('%-d %b %Y %H:%M') }}``; empty for no timestamp."""
     return in_uk(moment).strftime(pattern) if moment is not None else ""
+
+
+def period_name(period: pd.Period, short: bool = False) -> str:
+    """A month, quarter or year as a sentence names it: "March 2023", "January to March 2023" (as the ONS
+    writes a quarter) or "2023"; ``short`` for a table's row: "Mar 2023", "Jan to Mar 2023". Never pandas's
+    "2023Q1", which a reader whose quarters follow the financial year takes for April to June."""
+    month = "%b" if short else "%B"
+    if period.freqstr.startswith("Q"):
+        return f"{period.start_time:{month}} to {period.end_time:{month} %Y}"
+    if period.freqstr.startswith("M"):
+        return f"{period.start_time:{month} %Y}"
+    return str(period)
+
+
+def period_label(period: pd.Period) -> str:
+    """A template filter: ``{{ row.period|period_label }}`` names a table's month or quarter shortly."""
+    return period_name(period, short=True)
 
 
 def uk_month(dialect: str, column: sa.ColumnElement) -> sa.ColumnElement:

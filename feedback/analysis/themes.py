@@ -50,14 +50,6 @@ def theme_trends(counts: pd.DataFrame, period: str = "quarter") -> pd.DataFrame:
     return themed[columns]
 
 
-def period_name(period: pd.Period) -> str:
-    """A period as a sentence names it: "March 2023", or "January to March 2023" for a quarter, as the
-    ONS writes it, not pandas's "2023Q1"."""
-    if period.freqstr.startswith("Q"):
-        return f"{period.start_time:%B} to {period.end_time:%B %Y}"
-    return f"{period.start_time:%B %Y}"
-
-
 def latest_period(trends: pd.DataFrame) -> pd.DataFrame:
     """Each theme's row for the newest period that has comments, most talked-about first."""
     if trends.empty:

@@ -349,12 +349,16 @@ def agreement_breakdown(session: Session, survey_id: int, by: str) -> pd.DataFra
         [(q, label(g), YES_NO_AS_AGREEMENT.get(a, a), c) for q, g, a, c in rows],
         columns=["question_id", "group", "agreement", "count"],
     )
-    if by == "quarter":
-        counts["group"] = pd.PeriodIndex(counts["group"], freq="M").asfreq("Q").astype(str)
+    periods = by in ("month", "quarter")
+    if periods:
+        months = pd.PeriodIndex(counts["group"], freq="M")
+        counts["group"] = months.asfreq("Q") if by == "quarter" else months
     table = agreement_from_counts(counts, ["question_id", "group"])
-    if by in ("month", "quarter"):
-        return change_against_first(table, "question_id", "group")
-    return table.assign(change=None, significant=False)
+    if not periods:
+        return table.assign(change=None, significant=False)
+    # Compared in time order, then named as a reader names them: "Jan to Mar 2023", not "2023Q1".
+    table = change_against_first(table, "question_id", "group")
+    return table.assign(group=[clock.period_name(period, short=True) for period in table["group"]])
 
 
 def _label(value) -> str:

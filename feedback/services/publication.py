@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..analysis.agreement import SUPPRESS_BELOW
 from ..analysis.redact import redact_quote
-from ..analysis.themes import latest_period, period_name, theme_trends
+from ..analysis.themes import latest_period, theme_trends
+from ..clock import period_name
 from ..models import (
     Action,
     Answer,

@@ -76,6 +76,7 @@ def register(app: Flask) -> None:
     errors.register(app)
     security_log.init_app(app)
     app.add_template_filter(clock.uk_time)
+    app.add_template_filter(clock.period_label)
     app.add_template_global(error_summary)
 
     @app.context_processor

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
-from ..analysis.themes import latest_period, period_name, theme_trends
+from ..analysis.themes import latest_period, theme_trends
+from ..clock import period_name
 from ..extensions import db
 from ..forms.themes import ThemeForm
 from ..models import Role, Theme

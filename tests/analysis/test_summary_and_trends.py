@@ -7,7 +7,8 @@ import pytest
 
 from feedback.analysis.agreement import agreement_from_counts, change_against_first
 from feedback.analysis.summary import OVERALL, quantitative_summary
-from feedback.analysis.themes import latest_period, period_name, theme_trends
+from feedback.analysis.themes import latest_period, theme_trends
+from feedback.clock import period_name
 
 
 def test_summary_counts_and_percentages_per_area_and_overall():
