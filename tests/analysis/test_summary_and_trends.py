@@ -107,3 +107,15 @@ def test_change_against_the_first_period_uses_the_two_proportion_test():
 )
 def test_periods_are_named_as_a_sentence_names_them(period, name):
     assert period_name(period) == name
+
+
+@pytest.mark.parametrize(
+    ("period", "label"),
+    [
+        (pd.Period("2023-01", freq="Q"), "Jan to Mar 2023"),
+        (pd.Period("2023-03", freq="M"), "Mar 2023"),
+        (pd.Period("2023", freq="Y"), "2023"),
+    ],
+)
+def test_a_table_row_names_its_period_shortly(period, label):
+    assert period_name(period, short=True) == label
