@@ -51,9 +51,9 @@ def period_name(period: pd.Period, short: bool = False) -> str:
     """A month, quarter or year as a sentence names it: "March 2023", "January to March 2023" (as the ONS
     writes a quarter) or "2023"; ``short`` for a table's row: "Mar 2023", "Jan to Mar 2023". Never pandas's
     "2023Q1", which a reader whose quarters follow the financial year takes for April to June."""
-    month = "%b" if short else "%B"
+    month, to = ("%b", "\u00a0to\u00a0") if short else ("%B", " to ")  # a narrow row breaks before the year
     if period.freqstr.startswith("Q"):
-        return f"{period.start_time:{month}} to {period.end_time:{month} %Y}"
+        return f"{period.start_time:{month}}{to}{period.end_time:{month} %Y}"
     if period.freqstr.startswith("M"):
         return f"{period.start_time:{month} %Y}"
     return str(period)

@@ -112,7 +112,7 @@ def test_periods_are_named_as_a_sentence_names_them(period, name):
 @pytest.mark.parametrize(
     ("period", "label"),
     [
-        (pd.Period("2023-01", freq="Q"), "Jan to Mar 2023"),
+        (pd.Period("2023-01", freq="Q"), "Jan\u00a0to\u00a0Mar 2023"),
         (pd.Period("2023-03", freq="M"), "Mar 2023"),
         (pd.Period("2023", freq="Y"), "2023"),
     ],

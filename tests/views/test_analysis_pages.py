@@ -37,7 +37,11 @@ def test_results_break_agreement_down_with_intervals_and_significance(app, clien
     login(Role.STAFF)
     survey_id = _id(app, Survey, slug="live-feedback")
     quarterly = client.get(f"/surveys/{survey_id}/results").text
-    assert "Apr to Jun 2022" in quarterly and "Jan to Mar 2023" in quarterly and "significant" in quarterly
+    assert (
+        "Apr\u00a0to\u00a0Jun 2022" in quarterly
+        and "Jan\u00a0to\u00a0Mar 2023" in quarterly
+        and "significant" in quarterly
+    )
     assert "95% range" in quarterly
     for by, expected in [("version", "Young person"), ("role", "Parent carer"), ("month", "Apr 2022")]:
         assert expected in client.get(f"/surveys/{survey_id}/results?by={by}").text

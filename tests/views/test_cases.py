@@ -83,7 +83,7 @@ def test_the_dashboard_compares_years_with_the_baseline_and_target(client, login
     login(Role.STAFF)
     page = client.get("/cases/dashboard").text
     assert "2021 (baseline)" in page and "-14%" in page and "80, not met" in page
-    assert "on time" in page and "Oct to Dec 2022" in page
+    assert "on time" in page and "Oct\u00a0to\u00a0Dec 2022" in page
     assert "Dec 2022</th>" in client.get("/cases/dashboard?period=month").text
 
 

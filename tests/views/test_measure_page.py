@@ -27,7 +27,7 @@ def test_a_survey_measure_has_its_chart_interval_table_and_questions(app, client
     page = client.get(f"/measures/{heard}").text
     assert f'src="/measures/{heard}/chart.svg"' in page and "The table below gives the same figures" in page
     assert re.search(r"\d+–\d+%</td>", page)  # an interval beside a reading
-    assert "Survey questions counted" in page and "Jan to Mar 2023" in page
+    assert "Survey questions counted" in page and "Jan\u00a0to\u00a0Mar 2023" in page
     chart = client.get(f"/measures/{heard}/chart.svg")
     assert chart.mimetype == "image/svg+xml" and b"<svg" in chart.data[:500]
 
@@ -38,7 +38,7 @@ def test_the_widget_measure_counts_its_yes_no_question_as_percent_yes(app, clien
         users_who_find = Measure.text.startswith("Users who can find what they are looking for")
         found = db.session.scalar(sa.select(Measure.id).where(users_who_find))
     login(Role.STAFF)
-    page = " ".join(client.get(f"/measures/{found}").text.split())
+    page = " ".join(client.get(f"/measures/{found}").text.split())  # no-break spaces too
     assert "“Did you find what you were looking for?”" in page and "% yes</th>" in page
     assert "Jan to Mar 2023</th>" in page and "No answers yet" not in page
 
