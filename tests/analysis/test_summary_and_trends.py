@@ -98,24 +98,15 @@ def test_change_against_the_first_period_uses_the_two_proportion_test():
 
 
 @pytest.mark.parametrize(
-    ("period", "name"),
+    ("period", "sentence", "row"),
     [
-        (pd.Period("2023-01", freq="Q"), "January to March 2023"),
-        (pd.Period("2022-12", freq="Q"), "October to December 2022"),
-        (pd.Period("2023-03", freq="M"), "March 2023"),
+        (pd.Period("2023-01", freq="Q"), "January to March 2023", "Jan\u00a0to\u00a0Mar 2023"),
+        (pd.Period("2022-12", freq="Q"), "October to December 2022", "Oct\u00a0to\u00a0Dec 2022"),
+        (pd.Period("2023-03", freq="M"), "March 2023", "Mar 2023"),
+        (pd.Period("2023", freq="Y"), "2023", "2023"),
     ],
 )
-def test_periods_are_named_as_a_sentence_names_them(period, name):
-    assert period_name(period) == name
-
-
-@pytest.mark.parametrize(
-    ("period", "label"),
-    [
-        (pd.Period("2023-01", freq="Q"), "Jan\u00a0to\u00a0Mar 2023"),
-        (pd.Period("2023-03", freq="M"), "Mar 2023"),
-        (pd.Period("2023", freq="Y"), "2023"),
-    ],
-)
-def test_a_table_row_names_its_period_shortly(period, label):
-    assert period_name(period, short=True) == label
+def test_periods_are_named_as_a_reader_names_them(period, sentence, row):
+    """In a sentence as the ONS writes them, and shortly in a table's row; never "2023Q1"."""
+    assert period_name(period) == sentence
+    assert period_name(period, short=True) == row
