@@ -352,6 +352,7 @@ def analyse_command(full: bool) -> None:
 
 
 def _analyse_once(trigger: str, full: bool = False) -> None:
+    """One analyser run now, and what it did; refused while another run holds the lease."""
     from flask import current_app
 
     from .jobs import run_job
