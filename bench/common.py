@@ -46,7 +46,8 @@ def wait_for(port: int, deadline: float) -> None:
 
 
 def gunicorn(app: str, port: int, env: dict, workers: int, threads: int = 1) -> subprocess.Popen:
-    """gunicorn on 127.0.0.1: sync workers, as in the README's production line, unless threads > 1."""
+    """gunicorn on 127.0.0.1 as in the README's production line (sync workers forked from one preloaded app),
+    but with gthread workers if threads > 1."""
     worker_class = "sync" if threads == 1 else "gthread"
     return subprocess.Popen(
         [
@@ -54,6 +55,7 @@ def gunicorn(app: str, port: int, env: dict, workers: int, threads: int = 1) -> 
             "-m",
             "gunicorn",
             app,
+            "--preload",
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",

@@ -91,6 +91,20 @@ def test_wsgi_module_builds_the_app(monkeypatch, tmp_path):
     assert Path(wsgi.__file__).read_text().count("\n") <= 4
 
 
+def test_building_the_app_connects_to_no_database(monkeypatch, tmp_path):
+    """gunicorn --preload builds the app once and forks the workers from it (README, Production): a
+    connection made while building would be shared by every worker, each writing through the same one."""
+    database = tmp_path / "not-yet.sqlite3"
+    monkeypatch.setenv("FEEDBACK_DATABASE_URL", f"sqlite:///{database}")
+    monkeypatch.setenv("FEEDBACK_SECRET_KEY", "x" * 32)
+    import importlib
+
+    import wsgi
+
+    importlib.reload(wsgi)
+    assert not database.exists()  # SQLite makes the file when it is first opened
+
+
 def test_the_session_cookie_keeps_its_plain_name_where_the_host_prefix_would_be_refused():
     following = config.following
     secure = {"SESSION_COOKIE_NAME": config.Defaults.SESSION_COOKIE_NAME, "SESSION_COOKIE_SECURE": True}

@@ -43,6 +43,7 @@ def test_two_web_instances_and_a_scheduler_share_one_database(app, demo, databas
                 "-m",
                 "gunicorn",
                 "wsgi:app",
+                "--preload",
                 "--bind",
                 f"127.0.0.1:{port}",
                 "--workers",

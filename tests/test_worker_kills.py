@@ -67,8 +67,9 @@ def test_killing_workers_loses_and_duplicates_nothing(app, demo, database_url):
         FEEDBACK_PUBLIC_POST_LIMIT="100000000/60",
     )
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "wsgi:app", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-         "--worker-class", "gthread", "--threads", "2", "--log-level", "error", "--chdir", str(ROOT)],
+        [sys.executable, "-m", "gunicorn", "wsgi:app", "--preload", "--bind", f"127.0.0.1:{port}",
+         "--workers", "2", "--worker-class", "gthread", "--threads", "2", "--log-level", "error",
+         "--chdir", str(ROOT)],
         env=env,
     )  # fmt: skip
     acknowledged: set[str] = set()
