@@ -79,19 +79,7 @@ def test_without_a_secret_key_one_is_made_once_and_kept_private(monkeypatch, tmp
     assert first["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'feedback.sqlite3'}"
 
 
-def test_wsgi_module_builds_the_app(monkeypatch, tmp_path):
-    monkeypatch.setenv("FEEDBACK_DATABASE_URL", f"sqlite:///{tmp_path / 'w.sqlite3'}")
-    monkeypatch.setenv("FEEDBACK_SECRET_KEY", "x" * 32)
-    import importlib
-
-    import wsgi
-
-    importlib.reload(wsgi)
-    assert wsgi.app.name == "feedback"
-    assert Path(wsgi.__file__).read_text().count("\n") <= 4
-
-
-def test_building_the_app_connects_to_no_database(monkeypatch, tmp_path):
+def test_wsgi_module_builds_the_app_without_connecting(monkeypatch, tmp_path):
     """gunicorn --preload builds the app once and forks the workers from it (README, Production): a
     connection made while building would be shared by every worker, each writing through the same one."""
     database = tmp_path / "not-yet.sqlite3"
@@ -102,6 +90,8 @@ def test_building_the_app_connects_to_no_database(monkeypatch, tmp_path):
     import wsgi
 
     importlib.reload(wsgi)
+    assert wsgi.app.name == "feedback"
+    assert Path(wsgi.__file__).read_text().count("\n") <= 4
     assert not database.exists()  # SQLite makes the file when it is first opened
 
 
