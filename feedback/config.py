@@ -9,17 +9,27 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
 
 def _instance_secret_key(instance_path: Path) -> str:
+    """The key kept in ``instance/secret_key``, made the first time. Web workers starting together may each
+    make one: each writes its own to a file of its own (mode 0600) and links it into place, which only the
+    first can do, so every worker reads the same whole key and none sees the file before its key is in it."""
     key_file = instance_path / "secret_key"
     if not key_file.exists():
         instance_path.mkdir(parents=True, exist_ok=True)
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(32))
+        fd, made = tempfile.mkstemp(prefix=".secret_key-", dir=instance_path)
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32))
+            os.link(made, key_file)
+        except FileExistsError:
+            pass  # another worker's key is in place
+        finally:
+            os.unlink(made)
     return key_file.read_text().strip()
 
 

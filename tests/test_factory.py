@@ -79,6 +79,29 @@ def test_without_a_secret_key_one_is_made_once_and_kept_private(monkeypatch, tmp
     assert first["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'feedback.sqlite3'}"
 
 
+def test_a_secret_key_is_never_seen_half_made(monkeypatch, tmp_path):
+    """Workers started together (gunicorn without --preload) each make the key if it is not there: none may
+    read the file before the key is in it, or serve with an empty key."""
+    key_file = tmp_path / "secret_key"
+
+    def token_hex(length):
+        assert not key_file.exists(), "the key file is there, empty, while its key is made"
+        return "k" * 2 * length
+
+    monkeypatch.setattr(config.secrets, "token_hex", token_hex)
+    assert config._instance_secret_key(tmp_path) == "k" * 64
+    assert [path.name for path in tmp_path.iterdir()] == ["secret_key"]
+
+
+def test_a_worker_that_finds_the_key_made_meanwhile_reads_it(monkeypatch, tmp_path):
+    """Another worker made the key between this one looking for it and making its own: this one keeps
+    theirs, rather than failing to start or replacing a key sessions are already signed with."""
+    (tmp_path / "secret_key").write_text("theirs")
+    monkeypatch.setattr(config.Path, "exists", lambda path: False)
+    assert config._instance_secret_key(tmp_path) == "theirs"
+    assert [path.name for path in tmp_path.iterdir()] == ["secret_key"]
+
+
 def test_wsgi_module_builds_the_app_without_connecting(monkeypatch, tmp_path):
     """gunicorn --preload builds the app once and forks the workers from it (README, Production): a
     connection made while building would be shared by every worker, each writing through the same one."""
