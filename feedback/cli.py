@@ -24,6 +24,7 @@ from .services import (
     data_protection,
     demo,
     plan_import,
+    private_files,
     respond,
     response_import,
     themes,
@@ -313,8 +314,11 @@ def subject_access_command(email: str, phone: str, output: Path) -> None:
     access_events.insert(db.session, access_events.rows(None, "subject-access", case_ids, response_ids))
     db.session.commit()
     found = data_protection.subject_access(db.session, email=email, phone=phone)
+    try:
+        private_files.create(output)
+    except FileExistsError:
+        raise click.ClickException(f"{output} already exists; choose a new file.") from None
     output.write_text(json.dumps(found, indent=2, ensure_ascii=False), encoding="utf-8")
-    output.chmod(0o600)
     click.echo(
         f"Wrote {len(found['survey_responses'])} responses, {len(found['cases'])} cases"
         f"{' and a staff account' if found['staff_account'] else ''} to {output}."

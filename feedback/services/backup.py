@@ -11,6 +11,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from . import private_files
+
 
 class BackupError(RuntimeError):
     """Something the person running the command can act on; the message says what."""
@@ -34,21 +36,30 @@ def _run(command: list[str], env: dict[str, str]) -> None:
 
 
 def backup(engine: sa.Engine, target: Path) -> Path:
-    if target.exists():
-        raise BackupError(f"{target} already exists; choose a new file so that no backup is overwritten")
+    """Copy the database to ``target``, a new file only its owner can read (it holds every family's
+    details); a backup that fails leaves no file behind."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    if engine.dialect.name == "sqlite":
-        source = sqlite3.connect(engine.url.database)
-        destination = sqlite3.connect(target)
-        try:
-            with destination:
-                source.backup(destination)
-        finally:
-            destination.close()
-            source.close()
-    else:
-        url, env = _libpq(engine.url)
-        _run(["pg_dump", "--format=custom", "--no-owner", "--file", str(target), url], env)
+    try:
+        private_files.create(target)
+    except FileExistsError:
+        message = f"{target} already exists; choose a new file so that no backup is overwritten"
+        raise BackupError(message) from None
+    try:
+        if engine.dialect.name == "sqlite":
+            source = sqlite3.connect(engine.url.database)
+            destination = sqlite3.connect(target)  # an empty file is an empty database to SQLite
+            try:
+                with destination:
+                    source.backup(destination)
+            finally:
+                destination.close()
+                source.close()
+        else:
+            url, env = _libpq(engine.url)
+            _run(["pg_dump", "--format=custom", "--no-owner", "--file", str(target), url], env)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
     return target
 
 

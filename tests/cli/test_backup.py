@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
+import pytest
 import sqlalchemy as sa
 
 from feedback.extensions import db
 from feedback.models import Answer, Case, Response, User
+from feedback.services import backup
 
 
 def _counts() -> dict[str, int]:
@@ -64,3 +69,32 @@ def test_what_a_restored_backup_brings_back_is_forgotten_again_by_the_next_reten
     assert runner.invoke(args=retention).output == first.output  # the same responses, forgotten again
     with app.app_context():
         assert db.session.scalar(comment) is None
+
+
+@pytest.fixture
+def usual_umask():
+    """The umask most machines give a login: files others can read unless made otherwise."""
+    before = os.umask(0o022)
+    yield
+    os.umask(before)
+
+
+def test_a_backup_is_readable_only_by_its_owner(runner, demo, tmp_path, usual_umask):
+    target = tmp_path / "feedback.backup"
+    assert runner.invoke(args=["backup", str(target)]).exit_code == 0
+    assert target.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_backup_that_fails_leaves_no_file(monkeypatch, tmp_path):
+    """pg_dump that stops halfway (a full disk, a dropped connection) has written part of a backup."""
+
+    def stops_halfway(command, env):
+        Path(command[command.index("--file") + 1]).write_bytes(b"PGDMP part of a backup")
+        raise backup.BackupError("pg_dump failed: could not write to output file: No space left on device")
+
+    monkeypatch.setattr(backup, "_run", stops_halfway)
+    engine = sa.create_engine("postgresql+psycopg://feedback@127.0.0.1:1/feedback")  # never connected
+    target = tmp_path / "feedback.backup"
+    with pytest.raises(backup.BackupError, match="No space left"):
+        backup.backup(engine, target)
+    assert not target.exists()
