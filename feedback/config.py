@@ -14,13 +14,20 @@ from datetime import timedelta
 from pathlib import Path
 
 
+def _make_instance_folder(instance_path: Path) -> None:
+    """The folder of the key and the default SQLite database, which holds every family's details: made
+    readable only by its owner, since SQLite makes its files as readable as the process's umask leaves them
+    (usually by everyone on the machine). A folder that is already there keeps its mode."""
+    instance_path.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
 def _instance_secret_key(instance_path: Path) -> str:
     """The key kept in ``instance/secret_key``, made the first time. Web workers starting together may each
     make one: each writes its own to a file of its own (mode 0600) and links it into place, which only the
     first can do, so every worker reads the same whole key and none sees the file before its key is in it."""
     key_file = instance_path / "secret_key"
     if not key_file.exists():
-        instance_path.mkdir(parents=True, exist_ok=True)
+        _make_instance_folder(instance_path)
         fd, made = tempfile.mkstemp(prefix=".secret_key-", dir=instance_path)
         try:
             with os.fdopen(fd, "w") as handle:
@@ -41,7 +48,7 @@ def _database_url(instance_path: Path) -> str:
             if url.startswith(prefix):
                 return "postgresql+psycopg://" + url[len(prefix) :]
         return url
-    instance_path.mkdir(parents=True, exist_ok=True)
+    _make_instance_folder(instance_path)
     return f"sqlite:///{instance_path / 'feedback.sqlite3'}"
 
 

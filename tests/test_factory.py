@@ -1,3 +1,4 @@
+import os
 from pathlib import Path
 
 import pytest
@@ -77,6 +78,18 @@ def test_without_a_secret_key_one_is_made_once_and_kept_private(monkeypatch, tmp
     assert first["SECRET_KEY"] == second["SECRET_KEY"] and len(first["SECRET_KEY"]) >= 64
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
     assert first["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'feedback.sqlite3'}"
+
+
+def test_the_instance_folder_is_made_readable_only_by_its_owner(monkeypatch, tmp_path):
+    """It holds the default SQLite database, whose files SQLite makes readable by everyone the umask lets."""
+    monkeypatch.delenv("FEEDBACK_SECRET_KEY", raising=False)
+    monkeypatch.delenv("FEEDBACK_DATABASE_URL", raising=False)
+    before = os.umask(0o022)
+    try:
+        config.from_environment(tmp_path / "instance")
+    finally:
+        os.umask(before)
+    assert (tmp_path / "instance").stat().st_mode & 0o777 == 0o700
 
 
 def test_a_secret_key_is_never_seen_half_made(monkeypatch, tmp_path):
