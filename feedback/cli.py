@@ -305,20 +305,19 @@ def subject_access_command(email: str, phone: str, output: Path) -> None:
     that show contact details are, so the file lists this export among those shown the details."""
     import json
 
-    if output.exists():
-        raise click.ClickException(f"{output} already exists; choose a new file.")
     try:
         case_ids, response_ids = data_protection.holders(db.session, email=email, phone=phone)
-    except ValueError as error:
+        private_files.create(output)  # before the export is recorded, so that a bad path changes nothing
+    except (ValueError, private_files.CannotCreate) as error:
         raise click.ClickException(str(error)) from None
-    access_events.insert(db.session, access_events.rows(None, "subject-access", case_ids, response_ids))
-    db.session.commit()
-    found = data_protection.subject_access(db.session, email=email, phone=phone)
     try:
-        private_files.create(output)
-    except FileExistsError:
-        raise click.ClickException(f"{output} already exists; choose a new file.") from None
-    output.write_text(json.dumps(found, indent=2, ensure_ascii=False), encoding="utf-8")
+        access_events.insert(db.session, access_events.rows(None, "subject-access", case_ids, response_ids))
+        db.session.commit()
+        found = data_protection.subject_access(db.session, email=email, phone=phone)
+        output.write_text(json.dumps(found, indent=2, ensure_ascii=False), encoding="utf-8")
+    except BaseException:
+        output.unlink()
+        raise
     click.echo(
         f"Wrote {len(found['survey_responses'])} responses, {len(found['cases'])} cases"
         f"{' and a staff account' if found['staff_account'] else ''} to {output}."

@@ -38,12 +38,13 @@ def _run(command: list[str], env: dict[str, str]) -> None:
 def backup(engine: sa.Engine, target: Path) -> Path:
     """Copy the database to ``target``, a new file only its owner can read (it holds every family's
     details); a backup that fails leaves no file behind."""
-    target.parent.mkdir(parents=True, exist_ok=True)
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
         private_files.create(target)
-    except FileExistsError:
-        message = f"{target} already exists; choose a new file so that no backup is overwritten"
-        raise BackupError(message) from None
+    except private_files.CannotCreate as error:
+        raise BackupError(str(error)) from None
+    except OSError as error:
+        raise BackupError(f"{target.parent} cannot be made a folder: {error.strerror}.") from None
     try:
         if engine.dialect.name == "sqlite":
             source = sqlite3.connect(engine.url.database)

@@ -85,6 +85,12 @@ def test_a_backup_is_readable_only_by_its_owner(runner, demo, tmp_path, usual_um
     assert target.stat().st_mode & 0o777 == 0o600
 
 
+def test_a_backup_with_nowhere_to_go_says_so(runner, demo, tmp_path):
+    (tmp_path / "notes.txt").write_text("a file, not a folder")
+    result = runner.invoke(args=["backup", str(tmp_path / "notes.txt" / "feedback.backup")])
+    assert result.exit_code == 1 and "cannot be made a folder" in result.output, result.output
+
+
 def test_a_backup_that_fails_leaves_no_file(monkeypatch, tmp_path):
     """pg_dump that stops halfway (a full disk, a dropped connection) has written part of a backup."""
 

@@ -73,8 +73,12 @@ def test_a_subject_access_export_finds_their_responses_cases_and_nothing_else(ap
     assert len(json.loads(by_phone.read_text())["survey_responses"]) == 1
     refused = runner.invoke(args=["subject-access", str(tmp_path / "nobody.json")])
     assert refused.exit_code == 1 and "email address or a phone number" in refused.output
+    assert not (tmp_path / "nobody.json").exists()
     exists = runner.invoke(args=["subject-access", "--email", "jo@example.org", str(out)])
     assert exists.exit_code == 1 and "already exists" in exists.output
+    no_folder = str(tmp_path / "no" / "sar.json")
+    nowhere = runner.invoke(args=["subject-access", "--email", "jo@example.org", no_folder])
+    assert nowhere.exit_code == 1 and "cannot be written: No such file or directory" in nowhere.output
     with app.app_context():  # the two exports, one by email and one by phone; nothing for those refused
         recorded = db.session.execute(sa.select(AccessEvent.subject_type, AccessEvent.actor_id)).all()
         assert sorted(recorded) == [("case", None), ("response", None), ("response", None)]
