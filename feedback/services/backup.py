@@ -48,12 +48,9 @@ def backup(engine: sa.Engine, target: Path) -> Path:
     try:
         if engine.dialect.name == "sqlite":
             source = sqlite3.connect(engine.url.database)
-            destination = sqlite3.connect(target)  # an empty file is an empty database to SQLite
             try:
-                with destination:
-                    source.backup(destination)
+                _copy(source, target)  # an empty file is an empty database to SQLite
             finally:
-                destination.close()
                 source.close()
         else:
             url, env = _libpq(engine.url)
@@ -62,6 +59,16 @@ def backup(engine: sa.Engine, target: Path) -> Path:
         target.unlink(missing_ok=True)
         raise
     return target
+
+
+def _copy(source: sqlite3.Connection, destination: Path | str) -> None:
+    """SQLite's online backup of ``source`` into the database at ``destination``, in one transaction."""
+    copy = sqlite3.connect(destination)
+    try:
+        with copy:
+            source.backup(copy)
+    finally:
+        copy.close()
 
 
 def restore(engine: sa.Engine, source: Path) -> None:
@@ -78,12 +85,9 @@ def restore(engine: sa.Engine, source: Path) -> None:
         if check != "ok":
             backup_db.close()
             raise BackupError(f"{source} failed its integrity check: {check}")
-        live = sqlite3.connect(engine.url.database)
         try:
-            with live:
-                backup_db.backup(live)
+            _copy(backup_db, engine.url.database)
         finally:
-            live.close()
             backup_db.close()
     else:
         url, env = _libpq(engine.url)
