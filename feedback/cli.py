@@ -15,7 +15,7 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy.exc import OperationalError
 
 from . import clock
-from .database import WRITES, is_busy
+from .database import WRITES, is_busy, writing
 from .extensions import db
 from .models import AnalysisRun, Role, Survey
 from .services import (
@@ -429,9 +429,8 @@ def demo_command(extra: int, seed: int) -> None:
         _analyse_once("demo")
         db.session.remove()  # the run's own session, which read how it went: the entries begin as writers
         set_actor(db.session, None, "demo")
-        db.session.connection(execution_options=WRITES)
-        demo.publish_entries(db.session)
-        db.session.commit()
+        with writing(db.session):
+            demo.publish_entries(db.session)
         click.echo(
             "Sign in at /login as "
             + ", ".join(email for email, _ in demo.DEMO_USERS)
