@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from .types import UTCDateTime, checked_enum, utcnow
 
 
@@ -18,7 +18,7 @@ class RunStatus(enum.Enum):
     FAILED = "failed"
 
 
-class AnalysisRun(db.Model):
+class AnalysisRun(Model):
     __tablename__ = "analysis_run"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -47,7 +47,7 @@ class AnalysisRun(db.Model):
         return (self.finished_at - self.started_at).total_seconds()
 
 
-class JobLease(db.Model):
+class JobLease(Model):
     """Who holds a job until when. Taking it is one conditional UPDATE, so two schedulers, or a manual
     run beside one, never both run it."""
 

@@ -7,11 +7,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from .types import UTCDateTime, utcnow
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     __tablename__ = "audit_event"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -31,7 +31,7 @@ class AuditEvent(db.Model):
     )
 
 
-class AccessEvent(db.Model):
+class AccessEvent(Model):
     """Someone on the staff was shown a family's contact details: who, when, on which page, and whose, by
     the case or response they belong to (OWASP ASVS 8.3.5). The details themselves are never copied.
 

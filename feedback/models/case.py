@@ -9,7 +9,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model, db
 from .kinds import CaseKind
 from .plan import Area, Measure
 from .theme import Theme
@@ -131,7 +131,7 @@ case_measure = sa.Table(
 )
 
 
-class Case(db.Model):
+class Case(Model):
     # "case" is a reserved word in SQL.
     __tablename__ = "case_record"
 
@@ -167,7 +167,7 @@ class Case(db.Model):
     )
 
 
-class CaseStage(db.Model):
+class CaseStage(Model):
     """One step of a case: when it started, when it was due (computed from STAGE_RULES in working days
     without bank holidays) and when it was done."""
 
@@ -198,7 +198,7 @@ class CaseStage(db.Model):
         return self.completed_on <= self.due_on
 
 
-class CaseContact(db.Model):
+class CaseContact(Model):
     """The family's personal details for a case, kept apart from the case so that exports leave them out
     and retention can anonymise them."""
 

@@ -8,7 +8,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .kinds import CaseKind
 from .types import UTCDateTime, checked_enum, utcnow
 
@@ -109,7 +109,7 @@ class ReadingSource(enum.Enum):
     CASES = "cases"
 
 
-class Plan(db.Model):
+class Plan(Model):
     __tablename__ = "plan"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -134,7 +134,7 @@ class Plan(db.Model):
         return f"<Plan {self.title!r}>"
 
 
-class Area(db.Model):
+class Area(Model):
     """A priority, area of weakness or workstream."""
 
     __tablename__ = "area"
@@ -161,7 +161,7 @@ class Area(db.Model):
         return f"<Area {self.reference}>"
 
 
-class IStatement(db.Model):
+class IStatement(Model):
     """What a family or young person should be able to say when the area is fixed."""
 
     __tablename__ = "i_statement"
@@ -175,7 +175,7 @@ class IStatement(db.Model):
     __table_args__ = (sa.UniqueConstraint("area_id", "text"),)
 
 
-class Action(db.Model):
+class Action(Model):
     __tablename__ = "action"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -205,7 +205,7 @@ class Action(db.Model):
         return f"<Action {self.reference}>"
 
 
-class Measure(db.Model):
+class Measure(Model):
     """An impact measure (KPI, success measure) with its baseline, target and readings."""
 
     __tablename__ = "measure"
@@ -269,7 +269,7 @@ class Measure(db.Model):
         return f"<Measure {self.action.reference if self.action else '?'}/{self.reference}>"
 
 
-class Milestone(db.Model):
+class Milestone(Model):
     """An interim point on a measure's trajectory from baseline to target."""
 
     __tablename__ = "milestone"
@@ -284,7 +284,7 @@ class Milestone(db.Model):
     __table_args__ = (sa.UniqueConstraint("measure_id", "due_date"),)
 
 
-class Reading(db.Model):
+class Reading(Model):
     """A measure's value for a period."""
 
     __tablename__ = "reading"

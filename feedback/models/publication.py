@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model, db
 from .plan import Action, Measure
 from .survey import Audience
 from .theme import Theme
@@ -42,7 +42,7 @@ entry_measure = sa.Table(
 )
 
 
-class YouSaidWeDid(db.Model):
+class YouSaidWeDid(Model):
     __tablename__ = "you_said_we_did"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -97,7 +97,7 @@ class YouSaidWeDid(db.Model):
         return self.revisions[-1] if self.revisions else None
 
 
-class EntryQuote(db.Model):
+class EntryQuote(Model):
     """A family's words, kept as given and as redacted; only the redacted, approved text is ever shown."""
 
     __tablename__ = "entry_quote"
@@ -112,7 +112,7 @@ class EntryQuote(db.Model):
     entry: Mapped[YouSaidWeDid] = relationship(back_populates="quotes")
 
 
-class EntryRevision(db.Model):
+class EntryRevision(Model):
     """What an entry said each time it was published."""
 
     __tablename__ = "entry_revision"

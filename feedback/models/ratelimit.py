@@ -5,10 +5,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 
 
-class RateLimitHit(db.Model):
+class RateLimitHit(Model):
     __tablename__ = "rate_limit_hit"
 
     # A keyed hash of the client's address and the limited action: no address is stored.

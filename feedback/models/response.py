@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model, db
 from .survey import Question, Survey, SurveyVariant
 from .theme import Theme
 from .types import UTCDateTime, checked_enum, utcnow
@@ -50,7 +50,7 @@ class Channel(enum.Enum):
     IMPORT = "import"
 
 
-class Response(db.Model):
+class Response(Model):
     __tablename__ = "response"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -81,7 +81,7 @@ class Response(db.Model):
     )
 
 
-class Answer(db.Model):
+class Answer(Model):
     """One answer; exactly one of its value columns is filled, by the question's kind."""
 
     __tablename__ = "answer"
@@ -116,7 +116,7 @@ class Answer(db.Model):
     )
 
 
-class ResponseContact(db.Model):
+class ResponseContact(Model):
     """Contact details a respondent gave because they asked for a reply; kept apart so they can be erased
     without touching the answers."""
 
@@ -145,7 +145,7 @@ comment_theme = sa.Table(
 )
 
 
-class CommentAnalysis(db.Model):
+class CommentAnalysis(Model):
     """Themes and sentiment of one free-text answer, computed once by the analyser."""
 
     __tablename__ = "comment_analysis"
@@ -167,7 +167,7 @@ class CommentAnalysis(db.Model):
     )
 
 
-class SurveyDraft(db.Model):
+class SurveyDraft(Model):
     """A survey in progress, saved page by page so that nothing a family typed is lost.
 
     The token is the resume link's secret and the submission's id: the response made from a draft takes

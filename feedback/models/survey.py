@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model, db
 from .plan import Area, IStatement, Measure
 from .types import UTCDateTime, checked_enum, utcnow
 
@@ -71,7 +71,7 @@ question_area = sa.Table(
 )
 
 
-class Survey(db.Model):
+class Survey(Model):
     __tablename__ = "survey"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -120,7 +120,7 @@ class Survey(db.Model):
         return f"<Survey {self.slug}>"
 
 
-class SurveyVariant(db.Model):
+class SurveyVariant(Model):
     """A version of a survey's wording for an audience or language: standard, young person, easy read."""
 
     __tablename__ = "survey_variant"
@@ -143,7 +143,7 @@ class SurveyVariant(db.Model):
         return self.kind.value.replace("_", "-")
 
 
-class Question(db.Model):
+class Question(Model):
     __tablename__ = "question"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -177,7 +177,7 @@ class Question(db.Model):
         return by_variant.get(variant.id)
 
 
-class QuestionWording(db.Model):
+class QuestionWording(Model):
     __tablename__ = "question_wording"
 
     id: Mapped[int] = mapped_column(primary_key=True)

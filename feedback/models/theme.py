@@ -7,11 +7,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from .types import UTCDateTime, utcnow
 
 
-class Theme(db.Model):
+class Theme(Model):
     __tablename__ = "theme"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -32,7 +32,7 @@ class Theme(db.Model):
         return f"<Theme {self.slug}>"
 
 
-class NounChunk(db.Model):
+class NounChunk(Model):
     """How many comments used a noun phrase: the analyser offers frequent ones that no theme matches as
     candidate themes. Names, numbers and addresses are never counted (see ``analysis.text``)."""
 

@@ -12,7 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from .types import UTCDateTime, checked_enum, utcnow
 
 
@@ -45,7 +45,7 @@ class Role(enum.Enum):
         return self.rank >= other.rank
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "user"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -102,7 +102,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.email} {self.role.value}>"
 
 
-class SignIn(db.Model):
+class SignIn(Model):
     """One browser signed in to a staff account. Its session cookie carries a random token; this row keeps
     only the token's SHA-256, so that signing out, or ending the session from another browser, ends it
     for good, even for someone holding a copy of the cookie (views/access.py). The person sees their
