@@ -360,10 +360,11 @@ def _analyse_once(trigger: str, full: bool = False) -> None:
 
     from .jobs import run_job
 
-    run_id = run_job(current_app._get_current_object(), "analyse", trigger=trigger, full=full)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the app behind the proxy
+    run_id = run_job(app, "analyse", trigger=trigger, full=full)
     if run_id is None:
         raise click.ClickException("Another analysis is running; nothing was done.")
-    run = db.session.get(AnalysisRun, run_id)
+    run = db.session.get_one(AnalysisRun, run_id)
     if run.status.value == "failed":
         raise click.ClickException(f"The analysis failed; earlier results are unchanged.\n{run.error}")
     click.echo(
@@ -385,7 +386,7 @@ def scheduler_command() -> None:
 
     from .jobs import SCHEDULE, build_scheduler
 
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the app behind the proxy
     try:
         scheduler = build_scheduler(app)
     except ValueError as error:

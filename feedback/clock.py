@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 if TYPE_CHECKING:
     import pandas as pd
+    from sqlalchemy.orm import QueryableAttribute
 
 # The tz database comes from the tzdata package where the system has none (pyproject.toml).
 UK = ZoneInfo("Europe/London")
@@ -64,7 +65,7 @@ def period_label(period: pd.Period) -> str:
     return period_name(period, short=True)
 
 
-def uk_month(dialect: str, column: sa.ColumnElement) -> sa.ColumnElement:
+def uk_month(dialect: str, column: sa.ColumnElement | QueryableAttribute) -> sa.ColumnElement:
     """SQL for the UK month ('2026-07') of a stored timestamp, for the database to count by month.
 
     PostgreSQL converts with its time zone database. SQLite has none, and needs only this: a UK month

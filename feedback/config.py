@@ -98,7 +98,7 @@ def from_environment(instance_path: Path, given: dict | None = None) -> dict:
         settings["SQLALCHEMY_DATABASE_URI"] = _database_url(instance_path)
     if "SQLALCHEMY_ENGINE_OPTIONS" not in given:
         url = given.get("SQLALCHEMY_DATABASE_URI") or settings["SQLALCHEMY_DATABASE_URI"]
-        settings["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(url)
+        settings["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(str(url))
     return settings
 
 

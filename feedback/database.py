@@ -11,13 +11,13 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeAlias, cast
 
 from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine, Result
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, scoped_session
 from sqlalchemy.pool import Pool
@@ -28,6 +28,8 @@ from .extensions import db
 READS_ONLY = {"reads_only": True}
 # Execution options for a transaction outside a request that will write (see ``writing``).
 WRITES = {"writes": True}
+# What the services take: a Session, or Flask-SQLAlchemy's db.session, which stands for the request's own.
+DbSession: TypeAlias = Session | scoped_session[Any]
 BUSY_TIMEOUT_SECONDS = 10  # how long a writer waits for its turn (below), and then for SQLite's write lock
 # Set on every SQLite connection as it is made, in this order; a test may shorten busy_timeout here.
 SQLITE_PRAGMAS = {
@@ -42,6 +44,12 @@ SQLITE_PRAGMAS = {
 def insert_on_conflict(dialect: str) -> Any:
     """The insert of this dialect (PostgreSQL's or SQLite's), which can say ON CONFLICT."""
     return pg_insert if dialect == "postgresql" else sqlite_insert
+
+
+def rows_changed(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE run by a Session changed. A Session types every result as a
+    Result; for these statements it is a CursorResult, which counts them."""
+    return cast(CursorResult[Any], result).rowcount
 
 
 def is_busy(error: BaseException) -> bool:
@@ -107,14 +115,14 @@ def _sqlite_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 
-def _not_in_a_transaction(session: Session | scoped_session, name: str) -> None:
+def _not_in_a_transaction(session: DbSession, name: str) -> None:
     own = session() if isinstance(session, scoped_session) else session
     if own.in_transaction():
         raise RuntimeError(f"{name}() starts a transaction: end the session's open one first")
 
 
 @contextmanager
-def writing(session: Session | scoped_session) -> Iterator[Session | scoped_session]:
+def writing(session: DbSession) -> Iterator[DbSession]:
     """A transaction of ``session`` that writes, for work outside a request (the analyser): it begins as
     a writer (on SQLite: its turn, then BEGIN IMMEDIATE), commits at the end and rolls back on an error.
     Do the slow reading and thinking before it, in a transaction of its own, so that families' answers
@@ -130,7 +138,7 @@ def writing(session: Session | scoped_session) -> Iterator[Session | scoped_sess
 
 
 @contextmanager
-def reading(session: Session | scoped_session) -> Iterator[Session | scoped_session]:
+def reading(session: DbSession) -> Iterator[DbSession]:
     """A transaction of ``session`` that only reads, even in a POST: on SQLite it takes no write lock.
     Ended by a rollback, which expires the objects it loaded: keep plain values from it, not them."""
     _not_in_a_transaction(session, "reading")

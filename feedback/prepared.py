@@ -22,18 +22,18 @@ the pool tests each connection as it hands it out).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.sql import Executable
-from sqlalchemy.sql.compiler import Compiled
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ClauseElement
 
 
 class Prepared:
     """One statement, compiled for each dialect it meets (SQLite and PostgreSQL, in tests)."""
 
-    def __init__(self, statement: Executable) -> None:
+    def __init__(self, statement: ClauseElement) -> None:
         self.statement = statement
         self._compiled: dict[str, _Compiled] = {}
 
@@ -60,8 +60,8 @@ class Prepared:
 
 
 class _Compiled:
-    def __init__(self, statement: Executable, dialect: Dialect) -> None:
-        compiled: Compiled = statement.compile(dialect=dialect)
+    def __init__(self, statement: ClauseElement, dialect: Dialect) -> None:
+        compiled = cast(SQLCompiler, statement.compile(dialect=dialect))  # a statement's compiler
         self.sql = compiled.string
         self._construct = compiled.construct_params
         self._order: Sequence[str] | None = compiled.positiontup if compiled.positional else None
@@ -103,10 +103,12 @@ class _DriverCursor:
         self.connection, self.compiled, self.params = connection, compiled, params
 
     def __enter__(self) -> Any:
-        self.cursor = self.connection.connection.driver_connection.cursor()
+        driver_connection = self.connection.connection.driver_connection
+        assert driver_connection is not None  # a connection in use is open
+        self.cursor = driver_connection.cursor()
         return self.cursor
 
-    def __exit__(self, kind: type | None, error: BaseException | None, traceback: Any) -> bool:
+    def __exit__(self, kind: type | None, error: BaseException | None, traceback: Any) -> None:
         self.cursor.close()
         dialect = self.connection.dialect
         if isinstance(error, dialect.loaded_dbapi.Error):
@@ -118,4 +120,3 @@ class _DriverCursor:
                 hide_parameters=True,
                 dialect=dialect,
             ) from error
-        return False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from datetime import date
 from enum import Enum
 
@@ -279,6 +280,6 @@ class ReportDateForm(BaseForm):
         if field.data < date(2000, 1, 1):
             raise ValidationError("Report date must be in 2000 or later")
 
-    def chosen(self) -> date:
+    def chosen(self) -> datetime.date:  # (``date`` here is the field)
         """The date asked for; today when none was."""
         return self.date.data or clock.today()

@@ -273,7 +273,7 @@ def paper_form_class(page: Page, variant: SurveyVariant) -> type[SurveyPageForm]
     """The survey's questions on one page, and the date the paper form was filled in: a form collected at
     an event in September and typed in November counts in September."""
 
-    class PaperForm(page_form_class(page, variant, last=True)):  # type: ignore[misc, valid-type]
+    class PaperForm(page_form_class(page, variant, last=True)):  # type: ignore[misc]
         filled_in = DayMonthYearField(
             "Date on the form",
             widget=GovDateInput(),

@@ -13,8 +13,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session
 
+from ..database import DbSession
 from ..models import AccessEvent, User
 from ..models.types import utcnow
 
@@ -48,12 +48,14 @@ def rows(
     ]
 
 
-def insert(connection: Connection | Session, events: list[dict]) -> None:
+def insert(connection: Connection | DbSession, events: list[dict]) -> None:
     if events:
         connection.execute(sa.insert(AccessEvent), events)
 
 
-def seen(session: Session, kind: str, subject_id: int, since: datetime | None = None) -> list[dict[str, str]]:
+def seen(
+    session: DbSession, kind: str, subject_id: int, since: datetime | None = None
+) -> list[dict[str, str]]:
     """Who was shown the details of this case or response, and where, oldest first, as the subject access
     export gives it; ``since`` leaves out what was shown before these details were given."""
     query = sa.select(AccessEvent).where(

@@ -9,12 +9,13 @@ from __future__ import annotations
 import enum
 import hashlib
 import traceback
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
 from .. import clock
 from ..analysis.agreement import YES_NO_AS_AGREEMENT, agreement_from_counts, change_against_first
@@ -22,11 +23,12 @@ from ..analysis.cases import rolling_year
 from ..analysis.summary import quantitative_summary
 from ..analysis.trajectory import Plan as Trajectory
 from ..analysis.trajectory import suggested_status
-from ..database import reading, writing
+from ..database import DbSession, reading, writing
 from ..models import (
     AnalysisRun,
     Answer,
     Case,
+    CaseKind,
     DataSource,
     Direction,
     ImpactStatus,
@@ -50,7 +52,7 @@ COUNTED_KINDS = (QuestionKind.AGREEMENT, QuestionKind.YES_NO)
 COUNTED_VALUE = sa.func.coalesce(sa.type_coerce(Answer.agreement, sa.String), Answer.text)
 
 
-def survey_readings(session: Session, measure_ids: list[int], since: date | None = None) -> pd.DataFrame:
+def survey_readings(session: DbSession, measure_ids: list[int], since: date | None = None) -> pd.DataFrame:
     """Monthly % agree over the agreement and yes/no questions tagged to each measure (a yes counts as
     agreeing, so a Local Offer widget's "Did you find what you were looking for?" gives % yes): measure_id,
     month, agree, n, percent, low, high. The database counts answers per question, month and value in one
@@ -95,7 +97,7 @@ def survey_readings(session: Session, measure_ids: list[int], since: date | None
     return table
 
 
-def _tags_version(session: Session) -> str:
+def _tags_version(session: DbSession) -> str:
     """A fingerprint of which questions count towards which measures: when it changes, readings are
     counted again in full."""
     rows = session.execute(
@@ -106,7 +108,7 @@ def _tags_version(session: Session) -> str:
     return hashlib.sha256(repr(rows).encode()).hexdigest()[:16]
 
 
-def _first_new_month(session: Session, after_response_id: int, as_of: date) -> date:
+def _first_new_month(session: DbSession, after_response_id: int, as_of: date) -> date:
     """The first month with responses newer than the last run's newest, and never later than last month:
     a response whose id was taken before the last run but committed after it is still counted."""
     earliest = session.scalar(
@@ -118,7 +120,7 @@ def _first_new_month(session: Session, after_response_id: int, as_of: date) -> d
     return min(clock.in_uk(earliest).date().replace(day=1), last_month)
 
 
-def _write_readings(session: Session, measure: Measure, table: pd.DataFrame) -> int:
+def _write_readings(session: DbSession, measure: Measure, table: pd.DataFrame) -> int:
     existing = {r.period_end: r for r in measure.readings if r.source is ReadingSource.ANALYSIS}
     written = 0
     for row in table.itertuples():
@@ -144,7 +146,7 @@ def _write_readings(session: Session, measure: Measure, table: pd.DataFrame) -> 
     return written
 
 
-def _write_case_readings(measure: Measure, table: pd.DataFrame) -> int:
+def _write_case_readings(measure: Measure, kind: CaseKind, table: pd.DataFrame) -> int:
     existing = {r.period_end: r for r in measure.readings if r.source is ReadingSource.CASES}
     written = 0
     for month_end, count in zip(table["month_end"], table["count"], strict=True):
@@ -158,7 +160,7 @@ def _write_case_readings(measure: Measure, table: pd.DataFrame) -> int:
                     period_end=month_end,
                     value=float(count),
                     source=ReadingSource.CASES,
-                    note=f"{measure.case_kind.label}s received in the 12 months to {month_end:%B %Y}",
+                    note=f"{kind.label}s received in the 12 months to {month_end:%B %Y}",
                 )
             )
             written += 1
@@ -169,11 +171,17 @@ def _write_case_readings(measure: Measure, table: pd.DataFrame) -> int:
 
 
 def _suggest(measure: Measure, as_of: date) -> ImpactStatus | None:
-    if None in (measure.baseline_value, measure.baseline_date, measure.target_value, measure.target_date):
+    baseline_date, baseline, target_date, target = (
+        measure.baseline_date,
+        measure.baseline_value,
+        measure.target_date,
+        measure.target_value,
+    )
+    if baseline_date is None or baseline is None or target_date is None or target is None:
         return None
     trajectory = Trajectory(
-        baseline=(measure.baseline_date, measure.baseline_value),
-        target=(measure.target_date, measure.target_value),
+        baseline=(baseline_date, baseline),
+        target=(target_date, target),
         milestones=[(m.due_date, m.value) for m in measure.milestones],
         increase_is_better=measure.direction is Direction.INCREASE,
     )
@@ -200,7 +208,9 @@ class _Counts:
     cases: dict[int, pd.DataFrame]  # measure id: cases received in the 12 months to each month end
 
 
-def analyse(session: Session, as_of: date | None = None, trigger: str = "manual", full: bool = False) -> int:
+def analyse(
+    session: DbSession, as_of: date | None = None, trigger: str = "manual", full: bool = False
+) -> int:
     """One run, recorded whatever happens. Incremental: comments are read once, readings are counted again
     only for the months that have new responses, unless the lexicon, the question tags or ``full`` say
     otherwise.
@@ -259,9 +269,9 @@ def analyse(session: Session, as_of: date | None = None, trigger: str = "manual"
     return run_id
 
 
-def _count(session: Session, marks: _Marks | None, full: bool, as_of: date) -> _Counts:
+def _count(session: DbSession, marks: _Marks | None, full: bool, as_of: date) -> _Counts:
     tags_version = _tags_version(session)
-    last_response_id = session.scalar(sa.select(sa.func.coalesce(sa.func.max(Response.id), 0)))
+    last_response_id = session.execute(sa.select(sa.func.coalesce(sa.func.max(Response.id), 0))).scalar_one()
     since = None
     if not full and marks is not None and marks.tags_version == tags_version:
         since = _first_new_month(session, marks.last_response_id or 0, as_of)
@@ -280,7 +290,7 @@ def _count(session: Session, marks: _Marks | None, full: bool, as_of: date) -> _
     return _Counts(tags_version, last_response_id, survey, cases)
 
 
-def _write_counts(session: Session, run: AnalysisRun, counts: _Counts, as_of: date) -> None:
+def _write_counts(session: DbSession, run: AnalysisRun, counts: _Counts, as_of: date) -> None:
     """Write the readings ``_count`` worked out, and every measure's suggested status from them. A measure
     deleted or given another data source since is left alone."""
     run.tags_version = counts.tags_version
@@ -296,7 +306,7 @@ def _write_counts(session: Session, run: AnalysisRun, counts: _Counts, as_of: da
     for measure_id, table in counts.cases.items():
         measure = by_id.get(measure_id)
         if measure is not None and measure.data_source is DataSource.CASES and measure.case_kind is not None:
-            run.readings_written += _write_case_readings(measure, table)
+            run.readings_written += _write_case_readings(measure, measure.case_kind, table)
     session.flush()
     for measure in measures:
         suggestion = _suggest(measure, as_of)
@@ -317,7 +327,7 @@ BREAKDOWNS = {
 }
 
 
-def agreement_breakdown(session: Session, survey_id: int, by: str) -> pd.DataFrame:
+def agreement_breakdown(session: DbSession, survey_id: int, by: str) -> pd.DataFrame:
     """% agree (or yes) for each counted question of a survey, split by ``by`` (a key of BREAKDOWNS):
     question_id, group, agree, n, percent, low, high; for periods, also change since the first period and
     whether it is significant. The database counts; pandas does the rest."""
@@ -332,7 +342,7 @@ def agreement_breakdown(session: Session, survey_id: int, by: str) -> pd.DataFra
         "district": Response.district,
         "need": Response.area_of_need,
     }[by]
-    rows = session.execute(
+    rows: Sequence[sa.Row] = session.execute(
         sa.select(Answer.question_id, group.label("grp"), COUNTED_VALUE, sa.func.count())
         .select_from(Response)
         .join(Answer, Answer.response_id == Response.id)
@@ -387,5 +397,5 @@ def plan_summary(plan) -> pd.DataFrame:
     return quantitative_summary(pd.DataFrame(items, columns=["area", "kind", "status"]))
 
 
-def recent_runs(session: Session, limit: int = 50) -> list[AnalysisRun]:
+def recent_runs(session: DbSession, limit: int = 50) -> list[AnalysisRun]:
     return list(session.scalars(sa.select(AnalysisRun).order_by(AnalysisRun.id.desc()).limit(limit)))

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
+from ..database import DbSession
 from ..models import (
     Action,
     Area,
@@ -75,7 +76,7 @@ _PENDING = "feedback_audit_pending"
 SYSTEM_ACTOR = "system"
 
 
-def set_actor(session: Session, user: User | None, label: str | None = None) -> None:
+def set_actor(session: DbSession, user: User | None, label: str | None = None) -> None:
     """Name who is making the changes in this session (a request's user, or a command)."""
     session.info["audit_actor"] = (user.id if user else None, label or (user.email if user else SYSTEM_ACTOR))
 
@@ -219,7 +220,7 @@ def _forget(session: Session) -> None:
     session.info.pop(_PENDING, None)
 
 
-def history_of(session: Session, entity: Any, limit: int = 50) -> list[AuditEvent]:
+def history_of(session: DbSession, entity: Any, limit: int = 50) -> list[AuditEvent]:
     """The entity's newest events, from its own insert on: SQLite gives the id of a deleted row that had
     the highest id to the next row, and that row's history is not the new one's."""
     name = type(entity).__name__
@@ -243,7 +244,7 @@ def history_of(session: Session, entity: Any, limit: int = 50) -> list[AuditEven
 
 
 def redact_copies(
-    session: Session, model: type, ids: Iterable[int], fields: Iterable[str], redact: Callable[[str], str]
+    session: DbSession, model: type, ids: Iterable[int], fields: Iterable[str], redact: Callable[[str], str]
 ) -> None:
     """Forgetting reaches the trail: in every event of the ``model`` rows ``ids``, the values it kept of
     ``fields``, before and after, are replaced by their redactions. Otherwise a case's summary, redacted

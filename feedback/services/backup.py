@@ -47,7 +47,7 @@ def backup(engine: sa.Engine, target: Path) -> Path:
         raise BackupError(f"{target.parent} cannot be made a folder: {error.strerror}.") from None
     try:
         if engine.dialect.name == "sqlite":
-            source = sqlite3.connect(engine.url.database)
+            source = sqlite3.connect(engine.url.database or ":memory:")
             try:
                 _copy(source, target)  # an empty file is an empty database to SQLite
             finally:
@@ -86,7 +86,7 @@ def restore(engine: sa.Engine, source: Path) -> None:
             backup_db.close()
             raise BackupError(f"{source} failed its integrity check: {check}")
         try:
-            _copy(backup_db, engine.url.database)
+            _copy(backup_db, engine.url.database or ":memory:")
         finally:
             backup_db.close()
     else:
@@ -116,8 +116,8 @@ def integrity_problems(engine: sa.Engine) -> list[str]:
             return problems
         # pg_restore recreates every constraint and fails if the data breaks one; what could remain is a
         # constraint left unvalidated.
-        rows = connection.exec_driver_sql(
+        unvalidated = connection.exec_driver_sql(
             "SELECT conrelid::regclass::text || ': ' || conname FROM pg_catalog.pg_constraint"
             " WHERE NOT convalidated AND connamespace = 'public'::regnamespace"
         )
-        return [f"constraint not validated: {row[0]}" for row in rows]
+        return [f"constraint not validated: {row[0]}" for row in unvalidated]

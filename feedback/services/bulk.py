@@ -26,6 +26,7 @@ def write_rows(connection: sa.Connection, table: str, columns: tuple[str, ...], 
     known = db.metadata.tables[table]
     targets = [known.c[name] for name in columns]
     raw = connection.connection.driver_connection
+    assert raw is not None  # a connection in use is open
     if connection.dialect.name == "postgresql":
         from psycopg import sql
 

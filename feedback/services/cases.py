@@ -15,10 +15,10 @@ from datetime import date, timedelta
 
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
 from ..analysis.redact import redact_quote
-from ..database import reading, writing
+from ..database import DbSession, reading, writing
 from ..models import (
     OUTCOMES_BY_KIND,
     STAGE_RULES,
@@ -95,7 +95,7 @@ def due_date(name: StageName, started_on: date) -> date | None:
     return add_working_days(started_on, number) if unit == "working" else started_on + timedelta(days=number)
 
 
-def load_case(session: Session, case_id: int) -> Case | None:
+def load_case(session: DbSession, case_id: int) -> Case | None:
     return session.scalar(
         sa.select(Case)
         .where(Case.id == case_id)
@@ -109,7 +109,7 @@ def load_case(session: Session, case_id: int) -> Case | None:
     )
 
 
-def save_case(session: Session, case: Case | None, details: CaseDetails, today: date) -> Case:
+def save_case(session: DbSession, case: Case | None, details: CaseDetails, today: date) -> Case:
     """Log a new case (its first stage starts the day it was received) or change one."""
     if details.received_on > today:
         raise CaseError("The date received must be today or in the past", "received_on")
@@ -130,7 +130,7 @@ def save_case(session: Session, case: Case | None, details: CaseDetails, today: 
             raise CaseError("The date received cannot be after the case was closed", "received_on")
 
     new = case is None
-    if new:
+    if case is None:
         case = Case(kind=details.kind, received_on=details.received_on, reference="")
         session.add(case)
     texts = (details.summary.strip(), details.learning.strip())
@@ -157,7 +157,7 @@ def save_case(session: Session, case: Case | None, details: CaseDetails, today: 
 
 
 def record_stage(
-    session: Session, case: Case, name: StageName, started_on: date, completed_on: date | None, today: date
+    session: DbSession, case: Case, name: StageName, started_on: date, completed_on: date | None, today: date
 ) -> CaseStage:
     """Start a stage, or record when it was done; its due date follows from the rules."""
     if name not in STAGES_BY_KIND[case.kind]:
@@ -183,7 +183,7 @@ def record_stage(
 
 
 def close_case(
-    session: Session, case: Case, outcome: CaseOutcome | None, closed_on: date | None, today: date
+    session: DbSession, case: Case, outcome: CaseOutcome | None, closed_on: date | None, today: date
 ) -> None:
     if outcome is None:
         raise CaseError("Choose the outcome before closing the case", "outcome")
@@ -201,7 +201,7 @@ def close_case(
     session.flush()
 
 
-def reopen_case(session: Session, case: Case) -> None:
+def reopen_case(session: DbSession, case: Case) -> None:
     case.outcome = None
     case.closed_on = None
     case.anonymised_at = None  # what it gathers now is forgotten in its turn, once it has closed again
@@ -247,7 +247,7 @@ def _same_person(held: CaseContact, given: Contact) -> bool:
     return any(before and before == after for before, after in zip(who(held), who(given), strict=True))
 
 
-def _by_ids(session: Session, model, ids: list[int]) -> list:
+def _by_ids(session: DbSession, model, ids: list[int]) -> list:
     if not ids:
         return []
     found = list(session.scalars(sa.select(model).where(model.id.in_(ids))))
@@ -256,7 +256,7 @@ def _by_ids(session: Session, model, ids: list[int]) -> list:
     return found
 
 
-def _next_reference(session: Session, kind: CaseKind, received_on: date) -> str:
+def _next_reference(session: DbSession, kind: CaseKind, received_on: date) -> str:
     prefix = f"{PREFIX[kind]}-{received_on.year}-"
     taken = set(session.scalars(sa.select(Case.reference).where(Case.reference.startswith(prefix))))
     number = len(taken) + 1
@@ -268,7 +268,7 @@ def _next_reference(session: Session, kind: CaseKind, received_on: date) -> str:
 # Learning -------------------------------------------------------------------------------------------
 
 
-def draft_entry(session: Session, case: Case, author: User) -> YouSaidWeDid:
+def draft_entry(session: DbSession, case: Case, author: User) -> YouSaidWeDid:
     """A "You said, we did" draft from what the case taught: the summary, redacted, as what was said;
     the learning as what we did. It goes through the usual review before anyone sees it."""
     if not case.learning.strip():
@@ -322,16 +322,16 @@ def _filtered(query, filters: CaseFilter, today: date):
     return query
 
 
-def ids_with_contacts(session: Session, filters: CaseFilter, today: date) -> list[int]:
+def ids_with_contacts(session: DbSession, filters: CaseFilter, today: date) -> list[int]:
     """The cases among these that hold a family's details: whose an export with contacts shows."""
     return list(session.scalars(_filtered(sa.select(Case.id).join(CaseContact), filters, today)))
 
 
-def count_cases(session: Session, filters: CaseFilter, today: date) -> int:
+def count_cases(session: DbSession, filters: CaseFilter, today: date) -> int:
     return session.scalar(_filtered(sa.select(sa.func.count(Case.id)), filters, today))
 
 
-def list_cases(session: Session, filters: CaseFilter, page: int, today: date) -> tuple[list[Case], int]:
+def list_cases(session: DbSession, filters: CaseFilter, page: int, today: date) -> tuple[list[Case], int]:
     total = count_cases(session, filters, today)
     cases = session.scalars(
         _filtered(sa.select(Case), filters, today)
@@ -350,7 +350,7 @@ CONTACT_COLUMNS = ["contact_name", "contact_email", "contact_phone", "child_name
 
 
 def export_frame(
-    session: Session, filters: CaseFilter, today: date, with_contacts: bool = False
+    session: DbSession, filters: CaseFilter, today: date, with_contacts: bool = False
 ) -> pd.DataFrame:
     """The cases as a table for CSV or XLSX. The family's details only when asked for by name."""
     cases = session.scalars(
@@ -392,7 +392,7 @@ def export_frame(
     return pd.DataFrame([{k: inert(v) for k, v in row.items()} for row in rows], columns=columns)
 
 
-def case_frames(session: Session) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def case_frames(session: DbSession) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Cases (id, kind, received_on, closed_on, outcome), stages (case_id, kind, due_on, completed_on)
     and themes (case_id, theme) for the dashboard."""
     cases = pd.DataFrame(
@@ -424,7 +424,7 @@ def case_frames(session: Session) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFr
     return cases, stages, themes
 
 
-def case_measures(session: Session) -> list[Measure]:
+def case_measures(session: DbSession) -> list[Measure]:
     return list(
         session.scalars(
             sa.select(Measure).where(Measure.case_kind.is_not(None)).options(selectinload(Measure.action))
@@ -442,7 +442,7 @@ _NAMES = {
 }
 
 
-def history(session: Session, case: Case, limit: int = 50) -> list[HistoryLine]:
+def history(session: DbSession, case: Case, limit: int = 50) -> list[HistoryLine]:
     """What happened to the case and its stages, newest first, in words, for the case officer."""
     events = [(event, "") for event in history_of(session, case, limit)]
     for stage in case.stages:
@@ -482,7 +482,7 @@ def _days(before: dict, after: dict) -> dict[str, dict[str, str]]:
 
 
 def anonymise_closed_before(
-    session: Session, cutoff: date, places: list[str] | None = None, batch_size: int = RETENTION_BATCH
+    session: DbSession, cutoff: date, places: list[str] | None = None, batch_size: int = RETENTION_BATCH
 ) -> Iterator[int]:
     """Forget the families of cases closed before ``cutoff``: their contact details are deleted, and
     names and other details are redacted from the summary and the learning. The counts, dates, outcomes
@@ -514,7 +514,7 @@ def anonymise_closed_before(
 
 
 def erase_family_details(
-    session: Session, email: str = "", phone: str = "", places: list[str] | None = None
+    session: DbSession, email: str = "", phone: str = "", places: list[str] | None = None
 ) -> list[str]:
     """On a request to erase, the cases where a family gave this email address or phone number are
     anonymised now, as retention would anonymise them once closed. The cases stay, as the area's record.
@@ -533,7 +533,7 @@ def _redactor(places: list[str] | None) -> Callable[[str], str]:
     return redact
 
 
-def _anonymise(session: Session, case_ids: list[int], redact: Callable[[str], str]) -> None:
+def _anonymise(session: DbSession, case_ids: list[int], redact: Callable[[str], str]) -> None:
     """The family's details deleted and names redacted from the cases' text and from the audit trail's
     copies of it, in the session's transaction."""
     for case in session.scalars(

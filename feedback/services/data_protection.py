@@ -4,17 +4,17 @@ and forgetting responses after the retention period, or sooner when someone asks
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
 from .. import clock
 from ..analysis.redact import redact_quote
 from ..analysis.text import read_comment
-from ..database import reading, writing
+from ..database import DbSession, reading, rows_changed, writing
 from ..models import (
     AccessEvent,
     Answer,
@@ -59,7 +59,7 @@ def search_terms(email: str, phone: str) -> tuple[str, str]:
     return email.strip().lower(), "".join(c for c in phone if c.isdigit())
 
 
-def holders(session: Session, email: str = "", phone: str = "") -> tuple[list[int], list[int]]:
+def holders(session: DbSession, email: str = "", phone: str = "") -> tuple[list[int], list[int]]:
     """The cases and survey responses whose contact details are this person's: whose details a page about
     them shows."""
     cases = session.scalars(sa.select(CaseContact.case_id).where(given(CaseContact, email, phone))).all()
@@ -69,7 +69,7 @@ def holders(session: Session, email: str = "", phone: str = "") -> tuple[list[in
     return list(cases), list(responses)
 
 
-def subject_access(session: Session, email: str = "", phone: str = "") -> dict:
+def subject_access(session: DbSession, email: str = "", phone: str = "") -> dict:
     """Everything held about the person with this email address or phone number: survey responses they
     left contact details with (and those responses' answers), cases they raised, and their staff account
     with what they changed; and who on the staff was shown their details, when and where. Anonymous
@@ -77,13 +77,13 @@ def subject_access(session: Session, email: str = "", phone: str = "") -> dict:
     contacts = session.scalars(sa.select(ResponseContact).where(given(ResponseContact, email, phone))).all()
     responses = []
     for contact in contacts:
-        response = session.scalar(
+        response = session.scalars(
             sa.select(Response)
             .where(Response.id == contact.response_id)
             .options(
                 selectinload(Response.answers).selectinload(Answer.question), selectinload(Response.survey)
             )
-        )
+        ).one()
         responses.append(
             {
                 "survey": response.survey.title,
@@ -108,10 +108,10 @@ def subject_access(session: Session, email: str = "", phone: str = "") -> dict:
         )
     case_contacts = session.scalars(sa.select(CaseContact).where(given(CaseContact, email, phone))).all()
     cases = []
-    for contact in case_contacts:
-        case = session.scalar(
-            sa.select(Case).where(Case.id == contact.case_id).options(selectinload(Case.stages))
-        )
+    for held in case_contacts:
+        case = session.scalars(
+            sa.select(Case).where(Case.id == held.case_id).options(selectinload(Case.stages))
+        ).one()
         cases.append(
             {
                 "reference": case.reference,
@@ -122,10 +122,10 @@ def subject_access(session: Session, email: str = "", phone: str = "") -> dict:
                 "summary": case.summary,
                 "what_we_will_change": case.learning,
                 "contact": {
-                    "name": contact.name,
-                    "email": contact.email,
-                    "phone": contact.phone,
-                    "child_name": contact.child_name,
+                    "name": held.name,
+                    "email": held.email,
+                    "phone": held.phone,
+                    "child_name": held.child_name,
                 },
                 "stages": [
                     {
@@ -135,7 +135,7 @@ def subject_access(session: Session, email: str = "", phone: str = "") -> dict:
                     }
                     for s in case.stages
                 ],
-                "seen_by": access_events.seen(session, access_events.CASE, case.id, since=contact.given_at),
+                "seen_by": access_events.seen(session, access_events.CASE, case.id, since=held.given_at),
             }
         )
     account = None
@@ -175,7 +175,7 @@ def years_before(day: date, years: int) -> date:
 
 
 def forget_old_responses(
-    session: Session, cutoff: date, places: list[str] | None = None, batch_size: int = RETENTION_BATCH
+    session: DbSession, cutoff: date, places: list[str] | None = None, batch_size: int = RETENTION_BATCH
 ) -> Iterator[int]:
     """Responses submitted before ``cutoff`` lose what could identify their author: contact details are
     deleted, the profile (need, age band, phase, district) is cleared, and comments are redacted, with
@@ -206,7 +206,7 @@ def forget_old_responses(
 
 
 def forget_old_access_records(
-    session: Session, cutoff: date, batch_size: int = RETENTION_BATCH
+    session: DbSession, cutoff: date, batch_size: int = RETENTION_BATCH
 ) -> Iterator[int]:
     """Records of someone on the staff being shown a family's details, made before ``cutoff``, are deleted:
     they are kept to answer "who has seen my details?" and to look into misuse, and are themselves a record
@@ -219,14 +219,14 @@ def forget_old_access_records(
     batch = sa.select(AccessEvent.id).where(AccessEvent.at < moment).limit(batch_size).scalar_subquery()
     while True:
         with writing(session):
-            deleted = session.execute(sa.delete(AccessEvent).where(AccessEvent.id.in_(batch))).rowcount
+            deleted = rows_changed(session.execute(sa.delete(AccessEvent).where(AccessEvent.id.in_(batch))))
         if not deleted:
             return
         yield deleted
 
 
 def erase_response_contacts(
-    session: Session, email: str = "", phone: str = "", places: list[str] | None = None
+    session: DbSession, email: str = "", phone: str = "", places: list[str] | None = None
 ) -> int:
     """On a request to erase, every response where someone gave this email address or phone number is
     forgotten now, as retention would forget it later: contact details, profile and names in comments.
@@ -238,14 +238,14 @@ def erase_response_contacts(
     return len(ids)
 
 
-def _comments_of(session: Session, response_ids: list[int]) -> list[tuple[int, str]]:
+def _comments_of(session: DbSession, response_ids: Sequence[int]) -> list[tuple[int, str]]:
     query = sa.select(Answer.id, Answer.text).where(
         Answer.response_id.in_(response_ids), Answer.text.is_not(None)
     )
-    return [(answer_id, text) for answer_id, text in session.execute(query)]
+    return [(answer_id, text) for answer_id, text in session.execute(query) if text is not None]
 
 
-def _forget(session: Session, response_ids: list[int], redacted: dict[int, _RedactedComment]) -> None:
+def _forget(session: DbSession, response_ids: Sequence[int], redacted: dict[int, _RedactedComment]) -> None:
     session.execute(sa.delete(ResponseContact).where(ResponseContact.response_id.in_(response_ids)))
     profile = {"area_of_need": None, "age_band": None, "school_phase": None, "district": None}
     session.execute(
@@ -267,7 +267,7 @@ def _redacted(comments: Iterable[tuple[int, str]], places: list[str]) -> dict[in
     """{answer id: its comment redacted} for the comments that redaction changes; each distinct text is
     read once."""
     seen: dict[str, _RedactedComment | None] = {}
-    changed = {}
+    changed: dict[int, _RedactedComment] = {}
     for answer_id, text in comments:
         if text not in seen:
             redaction = redact_quote(text, places).text
@@ -276,12 +276,13 @@ def _redacted(comments: Iterable[tuple[int, str]], places: list[str]) -> dict[in
             else:
                 read = read_comment(redaction)
                 seen[text] = _RedactedComment(text, redaction, " ".join(read.tokens), " ".join(read.lemmas))
-        if seen[text] is not None:
-            changed[answer_id] = seen[text]
+        found = seen[text]
+        if found is not None:
+            changed[answer_id] = found
     return changed
 
 
-def _forget_comment(session: Session, answer_id: int, comment: _RedactedComment) -> None:
+def _forget_comment(session: DbSession, answer_id: int, comment: _RedactedComment) -> None:
     """The comment redacted, and every copy of it: the analyser's tokens (its sentiment and themes stay,
     so that the dashboard's history does not change) and the originals of quotes taken from it, which
     the approver compares with what is published."""

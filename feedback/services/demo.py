@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
 from .. import clock
+from ..database import DbSession
 from ..models import (
     STAGES_BY_KIND,
     Agreement,
@@ -127,17 +127,17 @@ AGREEMENT_QUESTIONS = [
 COMMENT_KEY = "comment"
 
 
-def is_empty(session: Session) -> bool:
+def is_empty(session: DbSession) -> bool:
     return not any(
         session.scalar(sa.select(sa.func.count()).select_from(model)) for model in (Plan, Survey, Case)
     )
 
 
-def is_loaded(session: Session) -> bool:
+def is_loaded(session: DbSession) -> bool:
     return session.scalar(sa.select(Survey.id).where(Survey.slug == SURVEY_SLUG)) is not None
 
 
-def load(session: Session, seed: int = 2022) -> tuple[dict[str, int], str]:
+def load(session: DbSession, seed: int = 2022) -> tuple[dict[str, int], str]:
     """Load the demo; returns what was loaded and the demo users' password, made afresh each time."""
     rng = np.random.default_rng(seed)
     plan = plan_import.import_plan(session, PLAN_FILE).plan
@@ -167,12 +167,12 @@ def load(session: Session, seed: int = 2022) -> tuple[dict[str, int], str]:
     return summary, password
 
 
-def load_themes(session: Session) -> list[Theme]:
+def load_themes(session: DbSession) -> list[Theme]:
     install_lexicon(session)
     return list(session.scalars(sa.select(Theme)))
 
 
-def _live_feedback_survey(session: Session, measures: dict[str, Measure]) -> Survey:
+def _live_feedback_survey(session: DbSession, measures: dict[str, Measure]) -> Survey:
     survey = Survey(
         slug=SURVEY_SLUG,
         title="Tell us how it feels",
@@ -227,7 +227,7 @@ def _live_feedback_survey(session: Session, measures: dict[str, Measure]) -> Sur
     return survey
 
 
-def _local_offer_widget(session: Session, measures: dict[str, Measure]) -> Survey:
+def _local_offer_widget(session: DbSession, measures: dict[str, Measure]) -> Survey:
     survey = Survey(
         slug=WIDGET_SLUG,
         title="Did you find what you were looking for?",
@@ -251,7 +251,11 @@ def _local_offer_widget(session: Session, measures: dict[str, Measure]) -> Surve
 
 
 def _cases(
-    session: Session, rng: np.random.Generator, themes: list[Theme], measures: dict[str, Measure], plan: Plan
+    session: DbSession,
+    rng: np.random.Generator,
+    themes: list[Theme],
+    measures: dict[str, Measure],
+    plan: Plan,
 ) -> int:
     """Cases across 2021 and 2022 at the seed's rates: 100 complaints, 231 mediations and 123 appeals in
     2021, with 2022 on its way to the 20% reductions."""
@@ -342,7 +346,7 @@ def _cases(
     return count
 
 
-def _seed_readings(session: Session, measures: dict[str, Measure]) -> None:
+def _seed_readings(session: DbSession, measures: dict[str, Measure]) -> None:
     """Readings the Warwickshire update reported, entered as staff would have."""
     readings = [
         ("1.1.1/1", date(2022, 9, 30), 153, None, "Target for September was 177 weeks."),
@@ -367,20 +371,29 @@ def _seed_readings(session: Session, measures: dict[str, Measure]) -> None:
         )
 
 
-def _demo_users(session: Session) -> str:
+def _demo_users(session: DbSession) -> str:
     password = secrets.token_urlsafe(12)
     for email, role in DEMO_USERS:
         users.create_user(session, email, role, password, name=f"Demo {role.value}")
     return password
 
 
-def publish_entries(session: Session) -> None:
+def publish_entries(session: DbSession) -> None:
     """Two entries written by the demo coordinator and approved by the demo admin, as Warwickshire's
     update reports them, so that the public pages have something to show. Each quotes the newest figure
     the analyser has counted for its measure, as a coordinator's would: publish them after a run."""
-    author = session.scalar(sa.select(User).where(User.role == Role.COORDINATOR))
-    approver = session.scalar(sa.select(User).where(User.role == Role.ADMIN))
-    heard = session.scalar(sa.select(Measure).where(Measure.text.startswith("Parent carers who agree")))
+    author = session.scalars(
+        sa.select(User).where(User.role == Role.COORDINATOR).order_by(User.id).limit(1)
+    ).one()
+    approver = session.scalars(
+        sa.select(User).where(User.role == Role.ADMIN).order_by(User.id).limit(1)
+    ).one()
+    heard = session.scalars(
+        sa.select(Measure)
+        .where(Measure.text.startswith("Parent carers who agree"))
+        .order_by(Measure.id)
+        .limit(1)
+    ).one()
     for audience, title, you_said, we_did in (
         (
             Audience.PARENT_CARER,
@@ -419,7 +432,7 @@ def _count_for_year(rng: np.random.Generator) -> int:
 
 
 def add_synthetic_responses(
-    session: Session, n: int, seed: int = 2022, window: tuple[datetime, datetime] | None = None
+    session: DbSession, n: int, seed: int = 2022, window: tuple[datetime, datetime] | None = None
 ) -> tuple[int, float]:
     """Add ``n`` reproducible responses, spread over the demo's year or over ``window``; returns how many
     and the seconds taken."""
@@ -428,14 +441,14 @@ def add_synthetic_responses(
         raise ValueError("Load the demo first.")
     started = time.perf_counter()
     # Each batch takes its own stream, so the same seed gives the same rows whatever was added before.
-    existing = session.scalar(sa.select(sa.func.count()).select_from(sa.table("response")))
+    existing = session.execute(sa.select(sa.func.count()).select_from(sa.table("response"))).scalar_one()
     rng = np.random.default_rng([seed, existing])
     added = _insert_responses(session, survey, n, rng, window or (WINDOW_START, WINDOW_END))
     return added, time.perf_counter() - started
 
 
 def _insert_responses(
-    session: Session, survey: Survey, n: int, rng: np.random.Generator, window: tuple[datetime, datetime]
+    session: DbSession, survey: Survey, n: int, rng: np.random.Generator, window: tuple[datetime, datetime]
 ) -> int:
     """Generate ``n`` responses to the live feedback survey, with answers, and write them in bulk."""
     if n == 0:
@@ -465,7 +478,7 @@ def _insert_responses(
 WIDGET_YES = (45, 66)
 
 
-def _widget_answers(session: Session, survey: Survey, rng: np.random.Generator) -> int:
+def _widget_answers(session: DbSession, survey: Survey, rng: np.random.Generator) -> int:
     """About 30 answers a month to the widget across the demo year, so that its measure gets readings."""
     size = int(rng.integers(330, 390))
     connection = session.connection()

@@ -4,9 +4,10 @@ values for JSON and CSV. Small numbers are suppressed here, once, so no format c
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
 from ..analysis.agreement import SUPPRESS_BELOW
+from ..database import DbSession
 from ..models import Action, Area, EntryStatus, Measure, YouSaidWeDid
 from . import publication
 
@@ -46,7 +47,7 @@ def measure_record(measure: Measure) -> dict:
     }
 
 
-def published_measures(session: Session, measure_id: int | None = None) -> list[Measure]:
+def published_measures(session: DbSession, measure_id: int | None = None) -> list[Measure]:
     query = (
         sa.select(Measure)
         .join(Action)
@@ -66,6 +67,7 @@ def published_measures(session: Session, measure_id: int | None = None) -> list[
 def entry_record(entry: YouSaidWeDid) -> dict:
     """An entry as the public sees it: its newest approved revision, never the draft being edited."""
     latest = entry.latest
+    assert latest is not None  # the public sees only entries approved once
     shown = latest.snapshot
     return {
         "slug": entry.slug,
@@ -82,7 +84,7 @@ def entry_record(entry: YouSaidWeDid) -> dict:
     }
 
 
-def published_entries(session: Session, slug: str | None = None) -> list[YouSaidWeDid]:
+def published_entries(session: DbSession, slug: str | None = None) -> list[YouSaidWeDid]:
     if slug is not None:
         entry = publication.public_entry(session, slug)
         return [entry] if entry is not None and entry.status is not EntryStatus.WITHDRAWN else []

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from ..database import DbSession
 from ..models import (
     Action,
     Area,
@@ -427,12 +427,12 @@ def _parse_milestones(text: str) -> list[tuple[date, float]]:
     return sorted(milestones)
 
 
-def import_plan(session: Session, path: Path) -> ImportResult:
+def import_plan(session: DbSession, path: Path) -> ImportResult:
     plan_info, areas = parse(read_table(path))
     return apply(session, plan_info, areas)
 
 
-def apply(session: Session, plan_info: dict, areas: dict[str, AreaRow]) -> ImportResult:
+def apply(session: DbSession, plan_info: dict, areas: dict[str, AreaRow]) -> ImportResult:
     plan = session.scalar(select(Plan).where(Plan.title == plan_info["title"]))
     if plan is None:
         plan = Plan(title=plan_info["title"], kind=plan_info["kind"], local_area=plan_info["local_area"])
@@ -500,7 +500,7 @@ def apply(session: Session, plan_info: dict, areas: dict[str, AreaRow]) -> Impor
     return result
 
 
-def _sync_milestones(session: Session, measure: Measure, milestones: list[tuple[date, float]]) -> None:
+def _sync_milestones(session: DbSession, measure: Measure, milestones: list[tuple[date, float]]) -> None:
     wanted = dict(milestones)
     for milestone in list(measure.milestones):
         if milestone.due_date not in wanted:

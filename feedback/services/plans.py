@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
+from ..database import DbSession
 from ..models import (
     Action,
     Area,
@@ -43,11 +44,11 @@ class PlanError(ValueError):
         self.field = field
 
 
-def list_plans(session: Session) -> list[Plan]:
+def list_plans(session: DbSession) -> list[Plan]:
     return list(session.scalars(select(Plan).order_by(Plan.title)))
 
 
-def load_plan(session: Session, plan_id: int) -> Plan | None:
+def load_plan(session: DbSession, plan_id: int) -> Plan | None:
     """A plan with everything its page shows, in a handful of queries whatever its size."""
     return session.scalar(
         select(Plan)
@@ -63,7 +64,7 @@ def load_plan(session: Session, plan_id: int) -> Plan | None:
 
 
 def update_area(
-    session: Session, area: Area, *, title: str, senior_responsible_officer: str, outcomes: str
+    session: DbSession, area: Area, *, title: str, senior_responsible_officer: str, outcomes: str
 ) -> Area:
     area.title = title.strip()
     area.senior_responsible_officer = senior_responsible_officer.strip()
@@ -73,7 +74,7 @@ def update_area(
 
 
 def update_action(
-    session: Session,
+    session: DbSession,
     action: Action,
     *,
     description: str,
@@ -92,7 +93,7 @@ def update_action(
 
 
 def update_measure(
-    session: Session,
+    session: DbSession,
     measure: Measure,
     *,
     text: str,
@@ -132,7 +133,7 @@ def update_measure(
 
 
 def add_reading(
-    session: Session,
+    session: DbSession,
     measure: Measure,
     *,
     period_end: date,
@@ -167,7 +168,7 @@ def add_reading(
 # The measure page's neighbours ------------------------------------------------------------------------
 
 
-def tagged_question_results(session: Session, measure: Measure, quarters: int = 4) -> list[dict]:
+def tagged_question_results(session: DbSession, measure: Measure, quarters: int = 4) -> list[dict]:
     """For each survey question tagged to the measure, its % agree (or % yes) over the last ``quarters``
     quarters with answers: question, survey, yes_no, rows (group, agree, n, percent, low, high, change,
     significant)."""
@@ -185,21 +186,23 @@ def tagged_question_results(session: Session, measure: Measure, quarters: int = 
     return results
 
 
-def measure_history(session: Session, measure: Measure, limit: int = 50) -> list[HistoryLine]:
+def measure_history(session: DbSession, measure: Measure, limit: int = 50) -> list[HistoryLine]:
     """The newest changes to the measure, and to which survey questions count towards it, newest first."""
     lines = [describe(event) for event in history_of(session, measure, limit)]
     lines += _tagging_history(session, measure)
     return sorted(lines, key=lambda line: (line.at, line.event_id), reverse=True)[:limit]
 
 
-def _tagging_history(session: Session, measure: Measure) -> list[HistoryLine]:
+def _tagging_history(session: DbSession, measure: Measure) -> list[HistoryLine]:
     """When each survey question started or stopped counting towards the measure. A question's audit events
     keep the ids of the measures it counts towards (services/audit.py); staff change them seldom, so reading
     every question's events is cheaper than a JSON query each database spells differently."""
     events = session.scalars(
         select(AuditEvent).where(AuditEvent.entity_type == "Question").order_by(AuditEvent.id)
     ).all()
-    titles: dict[int, str] = {id_: title for id_, title in session.execute(select(Survey.id, Survey.title))}
+    titles: dict[int | None, str] = {
+        id_: title for id_, title in session.execute(select(Survey.id, Survey.title))
+    }
     current = {
         id_: (key, survey_id)
         for id_, key, survey_id in session.execute(select(Question.id, Question.key, Question.survey_id))
@@ -208,11 +211,11 @@ def _tagging_history(session: Session, measure: Measure) -> list[HistoryLine]:
     for life in lives(events):
         # What the question is called now, or was when it was removed: its delete event keeps every column.
         last = life[-1]
-        key, survey_id = (
-            (last.before.get("key"), last.before.get("survey_id"))
-            if last.operation == "delete"
-            else current.get(last.entity_id, ("?", None))
-        )
+        if last.operation == "delete":
+            removed = last.before or {}
+            key, survey_id = removed.get("key"), removed.get("survey_id")
+        else:
+            key, survey_id = current.get(last.entity_id, ("?", None))
         question = f"question “{key}” of {titles.get(survey_id, 'a survey since deleted')}"
         for event in life:
             before = set((event.before or {}).get("measures") or [])
@@ -225,13 +228,13 @@ def _tagging_history(session: Session, measure: Measure) -> list[HistoryLine]:
     return lines
 
 
-def linked_cases(session: Session, measure: Measure, limit: int = 20) -> tuple[list[Case], int]:
+def linked_cases(session: DbSession, measure: Measure, limit: int = 20) -> tuple[list[Case], int]:
     query = select(Case).join(case_measure).where(case_measure.c.measure_id == measure.id)
-    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     return list(session.scalars(query.order_by(Case.received_on.desc()).limit(limit))), total
 
 
-def linked_entries(session: Session, measure: Measure) -> list[YouSaidWeDid]:
+def linked_entries(session: DbSession, measure: Measure) -> list[YouSaidWeDid]:
     return list(
         session.scalars(
             select(YouSaidWeDid)

@@ -14,12 +14,13 @@ import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
 from ..analysis.agreement import SUPPRESS_BELOW
 from ..analysis.redact import redact_quote
 from ..analysis.themes import latest_period, theme_trends
 from ..clock import period_name
+from ..database import DbSession
 from ..models import (
     Action,
     Answer,
@@ -63,7 +64,7 @@ class Suggestion:
     quotes: list
 
 
-def suggestions(session: Session, period: str = "quarter", limit: int = 5, places: list[str] | None = None):
+def suggestions(session: DbSession, period: str = "quarter", limit: int = 5, places: list[str] | None = None):
     """The newest period's most talked-about themes, with their figures and redacted quotes."""
     trends = theme_trends(theme_service.theme_counts(session), period)
     latest = latest_period(trends).head(limit)
@@ -89,7 +90,7 @@ def suggestions(session: Session, period: str = "quarter", limit: int = 5, place
 
 
 def draft_from_theme(
-    session: Session, theme: Theme, author: User, kind: EntryKind, places: list[str] | None = None
+    session: DbSession, theme: Theme, author: User, kind: EntryKind, places: list[str] | None = None
 ) -> YouSaidWeDid:
     """A draft about a theme: what people said, in figures, with up to three redacted quotes to approve."""
     suggestion = next(
@@ -137,7 +138,7 @@ class EntryDetails:
 
 
 def save_entry(
-    session: Session, entry: YouSaidWeDid | None, details: EntryDetails, author: User
+    session: DbSession, entry: YouSaidWeDid | None, details: EntryDetails, author: User
 ) -> YouSaidWeDid:
     """Create or change an entry. A change to an entry in review or published makes it a draft again:
     what a reviewer approved is never changed under them, and the public keeps the approved revision."""
@@ -184,7 +185,7 @@ def _set_evidence(entry: YouSaidWeDid) -> None:
     entry.evidence_n = entry.evidence_percent = entry.evidence_from_percent = None
 
 
-def attach_quote(session: Session, entry: YouSaidWeDid, answer: Answer, places: list[str]) -> EntryQuote:
+def attach_quote(session: DbSession, entry: YouSaidWeDid, answer: Answer, places: list[str]) -> EntryQuote:
     redaction = redact_quote(answer.text or "", places)
     quote = EntryQuote(answer_id=answer.id, original_text=answer.text or "", redacted_text=redaction.text)
     entry.quotes.append(quote)
@@ -194,7 +195,7 @@ def attach_quote(session: Session, entry: YouSaidWeDid, answer: Answer, places: 
 
 
 def review_quotes(
-    session: Session, entry: YouSaidWeDid, approved: dict[int, bool], texts: dict[int, str]
+    session: DbSession, entry: YouSaidWeDid, approved: dict[int, bool], texts: dict[int, str]
 ) -> None:
     """The approver's decisions on each quote, and any further redaction they typed."""
     for quote in entry.quotes:
@@ -212,14 +213,14 @@ def removed_from(quote: EntryQuote, places: list[str]) -> list[tuple[str, str]]:
 # Review and publication ---------------------------------------------------------------------------------
 
 
-def send_for_review(session: Session, entry: YouSaidWeDid) -> None:
+def send_for_review(session: DbSession, entry: YouSaidWeDid) -> None:
     if entry.status is not EntryStatus.DRAFT:
         raise EntryError("Only a draft can be sent for review")
     entry.status = EntryStatus.IN_REVIEW
     session.flush()
 
 
-def approve(session: Session, entry: YouSaidWeDid, approver: User) -> EntryRevision:
+def approve(session: DbSession, entry: YouSaidWeDid, approver: User) -> EntryRevision:
     """Publish: a second person's approval freezes the entry into a new revision the public reads."""
     if entry.status is not EntryStatus.IN_REVIEW:
         raise EntryError("Only an entry in review can be approved")
@@ -235,7 +236,7 @@ def approve(session: Session, entry: YouSaidWeDid, approver: User) -> EntryRevis
     return revision
 
 
-def withdraw(session: Session, entry: YouSaidWeDid, reason: str) -> None:
+def withdraw(session: DbSession, entry: YouSaidWeDid, reason: str) -> None:
     if not entry.revisions:
         raise EntryError("Only a published entry can be withdrawn; delete a draft instead")
     if not reason.strip():
@@ -294,7 +295,7 @@ class PublicFilter:
     audience: Audience | None = None
 
 
-def public_entries(session: Session, filters: PublicFilter | None = None) -> list[YouSaidWeDid]:
+def public_entries(session: DbSession, filters: PublicFilter | None = None) -> list[YouSaidWeDid]:
     """Entries with an approved revision, not withdrawn, newest first, filtered on what was approved."""
     filters = filters or PublicFilter()
     entries = session.scalars(
@@ -304,18 +305,20 @@ def public_entries(session: Session, filters: PublicFilter | None = None) -> lis
     ).all()
     shown = []
     for entry in entries:
-        latest = entry.latest.snapshot
-        if filters.area and filters.area not in latest.get("areas", []):
+        latest = entry.latest
+        assert latest is not None  # the query asks for a revision
+        approved = latest.snapshot
+        if filters.area and filters.area not in approved.get("areas", []):
             continue
-        if filters.theme_id and latest.get("theme_id") != filters.theme_id:
+        if filters.theme_id and approved.get("theme_id") != filters.theme_id:
             continue
-        if filters.audience and latest.get("audience") != filters.audience.value:
+        if filters.audience and approved.get("audience") != filters.audience.value:
             continue
-        shown.append(entry)
-    return sorted(shown, key=lambda e: e.latest.published_at, reverse=True)
+        shown.append((latest.published_at, entry))
+    return [entry for _, entry in sorted(shown, key=lambda pair: pair[0], reverse=True)]
 
 
-def public_entry(session: Session, slug: str) -> YouSaidWeDid | None:
+def public_entry(session: DbSession, slug: str) -> YouSaidWeDid | None:
     """An entry the public may open: published once, withdrawn or not."""
     return session.scalar(
         sa.select(YouSaidWeDid)
@@ -324,7 +327,7 @@ def public_entry(session: Session, slug: str) -> YouSaidWeDid | None:
     )
 
 
-def filter_choices(session: Session) -> dict:
+def filter_choices(session: DbSession) -> dict:
     return {
         "areas": session.execute(
             sa.select(Area.reference, Area.title).order_by(Area.plan_id, Area.position)
@@ -337,7 +340,7 @@ def filter_choices(session: Session) -> dict:
     }
 
 
-def staff_entries(session: Session) -> list[YouSaidWeDid]:
+def staff_entries(session: DbSession) -> list[YouSaidWeDid]:
     return list(
         session.scalars(
             sa.select(YouSaidWeDid)
@@ -347,7 +350,7 @@ def staff_entries(session: Session) -> list[YouSaidWeDid]:
     )
 
 
-def _free_slug(session: Session, text: str) -> str:
+def _free_slug(session: DbSession, text: str) -> str:
     base = SLUG.sub("-", text.lower()).strip("-")[:100] or "entry"
     slug, n = base, 1
     while session.scalar(sa.select(YouSaidWeDid.id).where(YouSaidWeDid.slug == slug)) is not None:

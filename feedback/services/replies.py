@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from .. import clock
+from ..database import DbSession
 from ..models import Answer, QuestionKind, Response, ResponseContact, User
 from ..models.types import utcnow
 from .working_days import add_working_days
@@ -37,7 +38,7 @@ class ReplyRequest:
     replied_by: str
 
 
-def requests(session: Session, replied: bool = False, limit: int = 200) -> list[ReplyRequest]:
+def requests(session: DbSession, replied: bool = False, limit: int = 200) -> list[ReplyRequest]:
     """Those still waiting for a reply, the longest waiting first; or, with ``replied``, those answered,
     the latest first."""
     query = sa.select(ResponseContact).options(
@@ -55,13 +56,13 @@ def requests(session: Session, replied: bool = False, limit: int = 200) -> list[
     return [_request(contact) for contact in session.scalars(query.limit(limit))]
 
 
-def waiting_count(session: Session) -> int:
-    return session.scalar(
+def waiting_count(session: DbSession) -> int:
+    return session.execute(
         sa.select(sa.func.count()).select_from(ResponseContact).where(ResponseContact.replied_at.is_(None))
-    )
+    ).scalar_one()
 
 
-def overdue_count(session: Session, today: date) -> int:
+def overdue_count(session: DbSession, today: date) -> int:
     """Those still waiting whose reply was due before ``today``."""
     sent = session.scalars(
         sa.select(Response.submitted_at)
@@ -77,7 +78,7 @@ def reply_by(sent_at: datetime) -> date:
     return add_working_days(clock.in_uk(sent_at).date(), REPLY_WORKING_DAYS)
 
 
-def mark_replied(session: Session, contact_id: int, user: User) -> ReplyRequest | None:
+def mark_replied(session: DbSession, contact_id: int, user: User) -> ReplyRequest | None:
     """Record that ``user`` replied; a request already marked keeps who replied first. None if there is no
     such request (its details may have been erased meanwhile)."""
     first = sa.and_(ResponseContact.id == contact_id, ResponseContact.replied_at.is_(None))

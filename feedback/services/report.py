@@ -15,10 +15,10 @@ from datetime import date, datetime
 
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
 from .. import clock
 from ..analysis.summary import quantitative_summary
+from ..database import DbSession
 from ..models import Action, AuditEvent, ImpactStatus, Measure, Plan, ProgressStatus, Reading
 
 
@@ -28,7 +28,7 @@ def quarter_of(day: date) -> tuple[date, date]:
     return quarter.start_time.date(), quarter.end_time.date()
 
 
-def as_they_were(session: Session, entity_type: str, ids: list[int], moment: datetime) -> dict[int, dict]:
+def as_they_were(session: DbSession, entity_type: str, ids: list[int], moment: datetime) -> dict[int, dict]:
     """For each entity changed since ``moment``, the values of the changed columns as they were then.
     An entity created since (a plan imported after the fact) gets the values it was created with, the
     oldest there are. Columns absent were not changed since."""
@@ -82,7 +82,7 @@ class Report:
     summary: list[dict]
 
 
-def progress_report(session: Session, plan: Plan, as_of: date) -> Report:
+def progress_report(session: DbSession, plan: Plan, as_of: date) -> Report:
     """The report at the end of ``as_of``: statuses and narratives as they stood then, readings up to then
     and the quarter's readings as its evidence."""
     moment = clock.day_ends(as_of)
@@ -137,7 +137,7 @@ def _summary(plan: Plan, sections: list[AreaSection]) -> list[dict]:
             (
                 label,
                 "measure",
-                (line.reported or line.suggested).value if (line.reported or line.suggested) else None,
+                status.value if (status := line.reported or line.suggested) else None,
             )
             for line in section.measures
         ]

@@ -18,9 +18,9 @@ from typing import Protocol
 
 from sqlalchemy import Select, bindparam, delete, insert, select
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
-from ..database import insert_on_conflict
+from ..database import DbSession, insert_on_conflict, rows_changed
 from ..models import (
     Agreement,
     Answer,
@@ -113,7 +113,7 @@ class PagePlan:
         return self.pages[number - 1] if 1 <= number <= len(self.pages) else None
 
 
-def open_survey(session: Session, slug: str) -> Survey | None:
+def open_survey(session: DbSession, slug: str) -> Survey | None:
     """The survey at ``slug`` if families can answer it now; None otherwise."""
     survey = survey_with_questions(session, Survey.slug == slug)
     if survey is None or not open_now(survey.status, survey.opens_at, survey.closes_at):
@@ -121,7 +121,7 @@ def open_survey(session: Session, slug: str) -> Survey | None:
     return survey
 
 
-def survey_with_questions(session: Session, *where) -> Survey | None:
+def survey_with_questions(session: DbSession, *where) -> Survey | None:
     """A survey with its versions, questions and their wordings loaded: all a page or a form needs."""
     return session.scalar(
         select(Survey)
@@ -174,7 +174,7 @@ def page_plan(survey: Survey) -> PagePlan:
 
 
 def start_draft(
-    session: Session, survey: Survey, variant: SurveyVariant, channel: Channel = Channel.WEB
+    session: DbSession, survey: Survey, variant: SurveyVariant, channel: Channel = Channel.WEB
 ) -> SurveyDraft:
     draft = SurveyDraft(
         token=secrets.token_urlsafe(24), survey=survey, variant=variant, channel=channel, **_blank_draft()
@@ -197,7 +197,7 @@ def _blank_draft() -> dict:
 
 
 def draft_under_key(
-    session: Session, survey: Survey, variant: SurveyVariant, channel: Channel, key: str
+    session: DbSession, survey: Survey, variant: SurveyVariant, channel: Channel, key: str
 ) -> SurveyDraft | None:
     """The draft a key made by the client names (the widget's, a paper form's), made if it is new and
     locked until the commit, so that two posts with one key take turns instead of both making it: on
@@ -215,7 +215,7 @@ def draft_under_key(
     )
 
 
-def find_draft(session: Session, survey_id: int, token: str, to_save: bool = False) -> SurveyDraft | None:
+def find_draft(session: DbSession, survey_id: int, token: str, to_save: bool = False) -> SurveyDraft | None:
     """The draft behind a resume link, unless it has expired. ``to_save`` locks its row until the commit
     (PostgreSQL; SQLite's write lock already covers it), so that two saves of one draft take turns."""
     if not TOKEN.match(token or ""):
@@ -227,7 +227,7 @@ def find_draft(session: Session, survey_id: int, token: str, to_save: bool = Fal
     return draft
 
 
-def save_page(session: Session, draft: SurveyDraft, values: dict, next_page: int) -> None:
+def save_page(session: DbSession, draft: SurveyDraft, values: dict, next_page: int) -> None:
     """Keep this page's answers (replacing what the page said before) and where the family got to."""
     answers = dict(draft.answers or {})
     answers.update(values)
@@ -240,14 +240,14 @@ def save_page(session: Session, draft: SurveyDraft, values: dict, next_page: int
 
 
 def submit(
-    session: Session,
+    session: DbSession,
     draft: SurveyDraft,
-    questions_by_key: dict[str, QuestionLike],
+    questions_by_key: Mapping[str, QuestionLike],
     submitted_at: datetime | None = None,
 ) -> SubmitResult:
     """Turn a draft into its one response, dated now unless ``submitted_at`` says when it was given (a
     paper form). Safe to call twice, or twice at once."""
-    if draft.submitted:
+    if draft.response_id is not None:  # submitted
         return SubmitResult(draft.response_id, created=False)
     result = store_response(
         session.connection(),
@@ -416,8 +416,9 @@ def _answer_value(question: QuestionLike, value) -> tuple[str, object]:
     return "text", str(value)
 
 
-def purge_expired_drafts(session: Session, now: datetime | None = None) -> int:
+def purge_expired_drafts(session: DbSession, now: datetime | None = None) -> int:
     """Delete drafts whose resume link has expired, with the answers they held. Submitted drafts go too
     once expired: the confirmation page was the only thing they still served."""
-    result = session.execute(delete(SurveyDraft).where(SurveyDraft.expires_at <= (now or utcnow())))
-    return result.rowcount or 0
+    return rows_changed(
+        session.execute(delete(SurveyDraft).where(SurveyDraft.expires_at <= (now or utcnow())))
+    )

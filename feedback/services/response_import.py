@@ -15,9 +15,9 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from .. import clock
+from ..database import DbSession
 from ..models import Agreement, Answer, Channel, Question, QuestionKind, Response, Survey
 from .plan_import import ImportFailed, RowError, read_table
 from .respond import role_for_audience
@@ -56,7 +56,7 @@ def match_columns(
     survey: Survey, headers: list[str], mapping: dict[str, str]
 ) -> tuple[dict[str, Question], list[RowError]]:
     by_key = {q.key: q for q in survey.questions}
-    by_text = {}
+    by_text: dict[str, Question] = {}
     for question in survey.questions:
         for wording in question.wordings:
             by_text.setdefault(_normalise(wording.text), question)
@@ -74,13 +74,13 @@ def match_columns(
     for header in headers:
         normal = _normalise(header)
         if header in mapping:
-            question = by_key.get(mapping[header])
+            found = by_key.get(mapping[header])
         else:
-            question = by_key.get(normal) or by_text.get(normal)
-        if question is not None:
-            if question in matched.values():
-                errors.append(RowError(1, header, f"is a second column for question {question.key}"))
-            matched[header] = question
+            found = by_key.get(normal) or by_text.get(normal)
+        if found is not None:
+            if found in matched.values():
+                errors.append(RowError(1, header, f"is a second column for question {found.key}"))
+            matched[header] = found
     if not matched and not errors:
         errors.append(RowError(1, "header", "no column matches a question of this survey; give a mapping"))
     return matched, errors
@@ -191,7 +191,7 @@ def _parse_time(text: str, order: DateOrder = DateOrder()) -> datetime:
 
 
 def import_responses(
-    session: Session, survey: Survey, path: Path, mapping: dict[str, str] | None = None
+    session: DbSession, survey: Survey, path: Path, mapping: dict[str, str] | None = None
 ) -> ResponseImportResult:
     frame = read_table(path)
     headers = list(frame.columns)

@@ -22,7 +22,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
-from ..database import READS_ONLY
+from ..database import READS_ONLY, DbSession
 from ..forms.respond import AnswerCheck, answer_checks
 from ..models import RespondentRole, Survey, SurveyStatus
 from ..prepared import Prepared
@@ -70,6 +70,8 @@ def open_shape(engine: Engine, slug: str) -> SurveyShape | None:
         if shape is None or not _stamped(shape, stamp):
             with Session(bind=connection) as session:
                 shape = _read(session, stamp.id)
+            if shape is None:  # deleted since its stamp was read (PostgreSQL reads each statement afresh)
+                return None
             _kept[slug] = shape
         return shape
 
@@ -117,8 +119,10 @@ def _stamped(shape: SurveyShape, stamp: _Stamp) -> bool:
     return shape.id == stamp.id and shape.revision == stamp.revision
 
 
-def _read(session: Session, survey_id: int) -> SurveyShape:
+def _read(session: DbSession, survey_id: int) -> SurveyShape | None:
     survey = respond.survey_with_questions(session, Survey.id == survey_id)
+    if survey is None:
+        return None
     page = respond.Page(1, tuple(survey.questions))
     versions = {}
     for variant in survey.variants:

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session
 
+from ..database import DbSession, rows_changed
 from ..models import SignIn, User
 from ..models.types import utcnow
 
@@ -39,7 +39,7 @@ def limits(app: Flask) -> tuple[timedelta, timedelta]:
     return app.permanent_session_lifetime, timedelta(seconds=app.config["SESSION_IDLE_SECONDS"])
 
 
-def start(session: Session, user: User, user_agent: str) -> str:
+def start(session: DbSession, user: User, user_agent: str) -> str:
     """A new sign-in for ``user`` from this browser; returns the token its session cookie keeps."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
@@ -56,7 +56,7 @@ def start(session: Session, user: User, user_agent: str) -> str:
     return token
 
 
-def find(session: Session, user_id: int, token: object) -> SignIn | None:
+def find(session: DbSession, user_id: int, token: object) -> SignIn | None:
     """The sign-in this session's token belongs to, if it is ``user_id``'s and has not been ended."""
     hashed = _hash(token)
     if hashed is None:
@@ -71,7 +71,7 @@ def seen(connection: Connection, token: object, at: datetime) -> None:
         connection.execute(sa.update(SignIn).where(SignIn.token_hash == hashed).values(last_seen_at=at))
 
 
-def live(session: Session, user: User, lifetime: timedelta, idle: timedelta) -> list[SignIn]:
+def live(session: DbSession, user: User, lifetime: timedelta, idle: timedelta) -> list[SignIn]:
     """``user``'s sessions that have not ended, most recently used first; a row past either limit is a
     session that will be refused at its next request, and is left out."""
     query = (
@@ -92,28 +92,28 @@ def _still_live(lifetime: timedelta, idle: timedelta) -> sa.ColumnElement[bool]:
     )
 
 
-def end(session: Session, user: User, sign_in_id: int) -> bool:
+def end(session: DbSession, user: User, sign_in_id: int) -> bool:
     """End one of ``user``'s sessions; False if there is no such session of theirs."""
     ended = session.execute(sa.delete(SignIn).where(SignIn.id == sign_in_id, SignIn.user_id == user.id))
-    return ended.rowcount > 0
+    return rows_changed(ended) > 0
 
 
-def end_this(session: Session, token: object) -> None:
+def end_this(session: DbSession, token: object) -> None:
     """End the session whose cookie holds ``token`` (signing out)."""
     hashed = _hash(token)
     if hashed is not None:
         session.execute(sa.delete(SignIn).where(SignIn.token_hash == hashed))
 
 
-def end_all(session: Session, user: User) -> int:
+def end_all(session: DbSession, user: User) -> int:
     """End every session of ``user``; how many there were."""
-    return session.execute(sa.delete(SignIn).where(SignIn.user_id == user.id)).rowcount
+    return rows_changed(session.execute(sa.delete(SignIn).where(SignIn.user_id == user.id)))
 
 
-def purge_stale(session: Session, lifetime: timedelta, idle: timedelta) -> int:
+def purge_stale(session: DbSession, lifetime: timedelta, idle: timedelta) -> int:
     """Delete the rows of sessions past their lifetime or idle limit (daily housekeeping): each would be
     refused at its next request anyway, and a browser closed without signing out leaves one behind."""
-    return session.execute(sa.delete(SignIn).where(sa.not_(_still_live(lifetime, idle)))).rowcount
+    return rows_changed(session.execute(sa.delete(SignIn).where(sa.not_(_still_live(lifetime, idle)))))
 
 
 @lru_cache(maxsize=256)

@@ -8,9 +8,10 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
 from .. import clock
+from ..database import DbSession
 from ..models import (
     Action,
     Answer,
@@ -35,16 +36,16 @@ from . import respond
 from .audit import HistoryLine, describe, lives
 
 
-def list_surveys(session: Session) -> list[Survey]:
+def list_surveys(session: DbSession) -> list[Survey]:
     return list(session.scalars(select(Survey).order_by(Survey.title)))
 
 
-def slug_taken(session: Session, slug: str, except_id: int | None = None) -> bool:
+def slug_taken(session: DbSession, slug: str, except_id: int | None = None) -> bool:
     found = session.scalar(select(Survey.id).where(Survey.slug == slug))
     return found is not None and found != except_id
 
 
-def measure_choices(session: Session) -> list[tuple[int, str]]:
+def measure_choices(session: DbSession) -> list[tuple[int, str]]:
     rows = session.execute(
         select(Measure.id, Action.reference, Measure.reference, Measure.text)
         .join(Action)
@@ -55,7 +56,7 @@ def measure_choices(session: Session) -> list[tuple[int, str]]:
     return [(id_, f"{action_ref}/{measure_ref} {text}") for id_, action_ref, measure_ref, text in rows]
 
 
-def measure_references(session: Session, ids: Iterable[int]) -> dict[int, str]:
+def measure_references(session: DbSession, ids: Iterable[int]) -> dict[int, str]:
     """What staff call each measure: its action's reference and its own, as in 1.1.1/2."""
     wanted = set(ids)
     if not wanted:
@@ -66,7 +67,7 @@ def measure_references(session: Session, ids: Iterable[int]) -> dict[int, str]:
     return {id_: f"{action_ref}/{measure_ref}" for id_, action_ref, measure_ref in rows}
 
 
-def history(session: Session, survey: Survey, limit: int = 50) -> list[HistoryLine]:
+def history(session: DbSession, survey: Survey, limit: int = 50) -> list[HistoryLine]:
     """The newest changes to the survey, its versions, its questions (with the measures each counts
     towards, and those removed) and their wordings, in words, newest first. The wordings a question was
     added or removed with are not listed apart from it: the question's line stands for them (the trail
@@ -117,7 +118,7 @@ def _subjects(survey: Survey) -> dict[tuple[str, int], str]:
 
 
 def _named_events(
-    session: Session, survey: Survey, subjects: dict[tuple[str, int], str]
+    session: DbSession, survey: Survey, subjects: dict[tuple[str, int], str]
 ) -> list[tuple[AuditEvent, str]]:
     """Every event of the survey's parts as they are now, and of the questions removed from it, each with
     what it happened to. Events are split into the lives of rows (audit.lives), so that a question given a
@@ -142,8 +143,8 @@ def _named_events(
             last = life[-1]
             if last.operation != "delete" and (entity_type, last.entity_id) in subjects:
                 named += [(event, subjects[(entity_type, event.entity_id)]) for event in life]
-            elif entity_type == "Question" and (last.before or {}).get("survey_id") == survey.id:
-                named += [(event, f"question “{last.before.get('key')}”") for event in life]
+            elif entity_type == "Question" and (before := last.before or {}).get("survey_id") == survey.id:
+                named += [(event, f"question “{before.get('key')}”") for event in life]
     return named
 
 
@@ -152,7 +153,7 @@ def _version_name(variant: SurveyVariant) -> str:
 
 
 def save_survey(
-    session: Session,
+    session: DbSession,
     survey: Survey | None,
     *,
     title: str,
@@ -181,7 +182,7 @@ def save_survey(
 
 
 def save_question(
-    session: Session,
+    session: DbSession,
     survey: Survey,
     question: Question | None,
     *,
@@ -248,7 +249,7 @@ ANSWERED = (
 )
 
 
-def is_answered(session: Session, question: Question) -> bool:
+def is_answered(session: DbSession, question: Question) -> bool:
     """Whether anyone has answered the question, in a response or on a page saved and not yet sent."""
     if session.scalar(select(Answer.id).where(Answer.question_id == question.id).limit(1)) is not None:
         return True
@@ -316,7 +317,7 @@ def can_rearrange(survey: Survey) -> bool:
     return survey.status is SurveyStatus.DRAFT
 
 
-def move_question(session: Session, survey: Survey, question: Question, step: int) -> None:
+def move_question(session: DbSession, survey: Survey, question: Question, step: int) -> None:
     """Swap the question with the one above it (step -1) or below it (+1); at either end, nothing moves."""
     if not can_rearrange(survey):
         raise SurveyStateError(ORDER_IS_SET)
@@ -329,7 +330,7 @@ def move_question(session: Session, survey: Survey, question: Question, step: in
     session.flush()
 
 
-def remove_question(session: Session, survey: Survey, question: Question) -> None:
+def remove_question(session: DbSession, survey: Survey, question: Question) -> None:
     """Delete the question, with its wordings and tags, from a survey nobody has answered yet."""
     if not can_rearrange(survey):
         raise SurveyStateError(ORDER_IS_SET)
@@ -353,7 +354,7 @@ def _variant(survey: Survey, variant_id: int) -> SurveyVariant:
 
 
 def record_paper_response(
-    session: Session, survey: Survey, values: dict, entry_key: str, filled_in: date | None = None
+    session: DbSession, survey: Survey, values: dict, entry_key: str, filled_in: date | None = None
 ) -> respond.SubmitResult | None:
     """A response from a paper form, typed in by staff. The entry key is issued with the blank form, so
     pressing save twice stores the response once. With the date the form was filled in, the response is
@@ -373,14 +374,16 @@ def new_entry_key() -> str:
     return "paper-" + secrets.token_urlsafe(18)
 
 
-def response_count(session: Session, survey: Survey) -> int:
+def response_count(session: DbSession, survey: Survey) -> int:
     from sqlalchemy import func
 
-    return session.scalar(select(func.count()).select_from(Response).where(Response.survey_id == survey.id))
+    return session.execute(
+        select(func.count()).select_from(Response).where(Response.survey_id == survey.id)
+    ).scalar_one()
 
 
 def save_versions(
-    session: Session, survey: Survey, titles: dict[int, str], new_language: str, new_title: str
+    session: DbSession, survey: Survey, titles: dict[int, str], new_language: str, new_title: str
 ) -> None:
     for variant in survey.variants:
         if variant.id in titles:

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
 from .. import clock
 from ..analysis.redact import Redaction, redact_quote
 from ..analysis.text import Comment, Lexicon, read_comment, split_keywords, tone
+from ..database import DbSession
 from ..models import Answer, CommentAnalysis, NounChunk, Question, QuestionKind, Response, Theme
 from ..models.response import comment_theme
 from ..models.types import utcnow
@@ -36,7 +36,7 @@ class ThemeError(ValueError):
     """A lexicon change that would break a rule; the message is for the coordinator who made it."""
 
 
-def load_lexicon(session: Session) -> tuple[Lexicon, dict[str, int]]:
+def load_lexicon(session: DbSession) -> tuple[Lexicon, dict[str, int]]:
     """The lexicon of the themes in use (not candidates, not dismissed), and their ids by slug."""
     themes = session.scalars(sa.select(Theme).where(Theme.candidate.is_(False), Theme.dismissed.is_(False)))
     ids, keywords = {}, {}
@@ -46,7 +46,7 @@ def load_lexicon(session: Session) -> tuple[Lexicon, dict[str, int]]:
     return Lexicon(keywords), ids
 
 
-def install_lexicon(session: Session, path: Path = LEXICON_FILE) -> int:
+def install_lexicon(session: DbSession, path: Path = LEXICON_FILE) -> int:
     """Add the themes of a lexicon file (slug, name, keywords separated by semicolons) that are not there
     yet; themes a coordinator has edited are left as they are. Returns how many were added."""
     with open(path, newline="", encoding="utf-8-sig") as handle:
@@ -64,7 +64,7 @@ def install_lexicon(session: Session, path: Path = LEXICON_FILE) -> int:
     return added
 
 
-def _new_comments(session: Session) -> Iterator[list[tuple[int, str]]]:
+def _new_comments(session: DbSession) -> Iterator[list[tuple[int, str]]]:
     """Free-text answers not analysed yet, in batches; found by an anti-join rather than a high-water
     mark, because on PostgreSQL ids are not committed in order."""
     query = (
@@ -108,7 +108,7 @@ class CommentFindings:
 FORGOTTEN_MARGIN = timedelta(minutes=5)
 
 
-def forgotten_since(session: Session, moment: datetime) -> set[int]:
+def forgotten_since(session: DbSession, moment: datetime) -> set[int]:
     """The comments redacted (services/data_protection.py: by retention, or on a request to erase) after
     ``moment``, or just before: a run that began reading at ``moment`` may have read them as they were,
     and what it read of them must not be stored to outlive their redaction. Few or none, found by a scan
@@ -123,7 +123,7 @@ def forgotten_since(session: Session, moment: datetime) -> set[int]:
 
 
 def read_comments(
-    session: Session, lexicon: Lexicon, theme_ids: dict[str, int], match_again: bool
+    session: DbSession, lexicon: Lexicon, theme_ids: dict[str, int], match_again: bool
 ) -> CommentFindings:
     """Read every comment not read before: sentiment, tokens and lemmas, themes, noun chunks; and with
     ``match_again``, match every comment read before against the lexicon again, from its stored tokens
@@ -149,7 +149,7 @@ def read_comments(
     return found
 
 
-def write_comments(session: Session, found: CommentFindings) -> None:
+def write_comments(session: DbSession, found: CommentFindings) -> None:
     """Store what ``read_comments`` found, in the session's transaction."""
     connection = session.connection()
     if found.rethemed is not None:
@@ -160,10 +160,10 @@ def write_comments(session: Session, found: CommentFindings) -> None:
     _count_chunks(session, found.chunk_counts, utcnow())
 
 
-def _count_chunks(session: Session, counts: Counter[str], now: datetime) -> None:
+def _count_chunks(session: DbSession, counts: Counter[str], now: datetime) -> None:
     if not counts:
         return
-    known = set()
+    known: set[str] = set()
     phrases = list(counts)
     for start in range(0, len(phrases), 500):
         known.update(
@@ -186,7 +186,7 @@ def _count_chunks(session: Session, counts: Counter[str], now: datetime) -> None
 
 
 def _match_again(
-    session: Session, lexicon: Lexicon, theme_ids: dict[str, int]
+    session: DbSession, lexicon: Lexicon, theme_ids: dict[str, int]
 ) -> tuple[list[tuple[int, int]], int]:
     """The themes of every comment read before, matched against ``lexicon`` from its stored tokens and
     lemmas: (answer_id, theme_id) links, and how many comments."""
@@ -211,7 +211,7 @@ def _match_again(
         last = rows[-1][0]
 
 
-def offer_candidates(session: Session, lexicon: Lexicon) -> int:
+def offer_candidates(session: DbSession, lexicon: Lexicon) -> int:
     """Offer the most frequent noun phrases that no theme matches as candidate themes, up to
     ``CANDIDATES_OFFERED`` open at once. A phrase once offered (accepted or dismissed) is not offered
     again. Returns how many were offered now."""
@@ -252,7 +252,7 @@ def _slug(phrase: str) -> str:
 # Coordinators' edits ---------------------------------------------------------------------------------
 
 
-def update_theme(session: Session, theme: Theme, *, name: str, keywords: str) -> Theme:
+def update_theme(session: DbSession, theme: Theme, *, name: str, keywords: str) -> Theme:
     name = name.strip()
     words = split_keywords(keywords)
     if not name:
@@ -270,7 +270,7 @@ def update_theme(session: Session, theme: Theme, *, name: str, keywords: str) ->
     return theme
 
 
-def create_theme(session: Session, *, name: str, keywords: str) -> Theme:
+def create_theme(session: DbSession, *, name: str, keywords: str) -> Theme:
     slug = _slug(name)
     if session.scalar(sa.select(Theme).where(Theme.slug == slug)) is not None:
         raise ThemeError("A theme with that name already exists")
@@ -279,13 +279,13 @@ def create_theme(session: Session, *, name: str, keywords: str) -> Theme:
     return update_theme(session, theme, name=name, keywords=keywords)
 
 
-def accept_candidate(session: Session, theme: Theme) -> None:
+def accept_candidate(session: DbSession, theme: Theme) -> None:
     theme.candidate = False
     theme.dismissed = False
     session.flush()
 
 
-def dismiss_candidate(session: Session, theme: Theme) -> None:
+def dismiss_candidate(session: DbSession, theme: Theme) -> None:
     if not theme.candidate:
         raise ThemeError("Only a candidate theme can be dismissed")
     theme.dismissed = True
@@ -295,7 +295,7 @@ def dismiss_candidate(session: Session, theme: Theme) -> None:
 # Page queries ------------------------------------------------------------------------------------------
 
 
-def theme_counts(session: Session) -> pd.DataFrame:
+def theme_counts(session: DbSession) -> pd.DataFrame:
     """Comments and their sentiment per theme and month, counted by the database: month, theme_id,
     comments, negative, positive, polarity_sum. Plus, under theme_id 0, every analysed comment."""
     month = clock.uk_month(session.get_bind().dialect.name, Response.submitted_at)
@@ -327,11 +327,11 @@ def theme_counts(session: Session) -> pd.DataFrame:
 
 
 def quotes(
-    session: Session, theme: Theme, *, limit: int = 3, places: list[str] | None = None
+    session: DbSession, theme: Theme, *, limit: int = 3, places: list[str] | None = None
 ) -> list[Redaction]:
     """Representative quotes of a theme, redacted: among its recent comments of a readable length, the
     most common texts, in the theme's own mix of negative and positive."""
-    rows = session.execute(
+    found = session.execute(
         sa.select(Answer.text, CommentAnalysis.polarity)
         .select_from(comment_theme)
         .join(CommentAnalysis, CommentAnalysis.answer_id == comment_theme.c.answer_id)
@@ -339,7 +339,8 @@ def quotes(
         .where(comment_theme.c.theme_id == theme.id)
         .order_by(comment_theme.c.answer_id.desc())
         .limit(2000)
-    ).all()
+    )
+    rows = [(text, polarity) for text, polarity in found if text is not None]  # a comment is text
     candidates = Counter(text for text, _ in rows if 30 <= len(text) <= 400)
     if not candidates:
         return []

@@ -14,9 +14,9 @@ import time
 import pyotp
 import segno
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from ..database import DbSession, rows_changed
 from ..models import Role, User
 
 ISSUER = "Feedback Loop"
@@ -44,7 +44,7 @@ def step_of(secret: str, code: str, now: float | None = None) -> int | None:
     return None
 
 
-def use_code(session: Session, user: User, code: str, secret: str | None = None) -> bool:
+def use_code(session: DbSession, user: User, code: str, secret: str | None = None) -> bool:
     """Whether ``code`` is right for the account's app (or for ``secret``, one being set up) and comes
     from a later step than the last code that worked; if so, it is used up."""
     step = step_of(secret or user.totp_secret or "", code)
@@ -55,7 +55,7 @@ def use_code(session: Session, user: User, code: str, secret: str | None = None)
         sa.update(User).where(User.id == user.id, later).values(totp_used_step=step),
         execution_options={"synchronize_session": False},
     )
-    if used.rowcount != 1:
+    if rows_changed(used) != 1:
         return False
     set_committed_value(user, "totp_used_step", step)
     return True
@@ -68,7 +68,7 @@ def provisioning_qr(user: User, secret: str) -> str:
     return segno.make(uri, error="m").svg_data_uri(scale=4)
 
 
-def turn_on(session: Session, user: User, secret: str, code: str) -> None:
+def turn_on(session: DbSession, user: User, secret: str, code: str) -> None:
     if not user.has_role(Role.COORDINATOR):
         raise TwoFactorError("Only coordinators and admins use a second step")
     user.totp_used_step = None  # the steps of an app set up before count for nothing now
@@ -80,7 +80,7 @@ def turn_on(session: Session, user: User, secret: str, code: str) -> None:
     user.totp_secret = secret
 
 
-def turn_off(session: Session, user: User, code: str) -> None:
+def turn_off(session: DbSession, user: User, code: str) -> None:
     if not user.totp_secret or not use_code(session, user, code):
         raise TwoFactorError("That code is not right. Enter the code your app shows now")
     user.totp_secret = None

@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
+from ..database import DbSession
 from ..models import Role, User
 from ..models.types import utcnow
 from ..models.user import hasher
@@ -68,12 +68,12 @@ def _sequence(digits: str) -> bool:
     return len(steps) == 1 and steps <= {1, 9}
 
 
-def find_by_email(session: Session, email: str) -> User | None:
+def find_by_email(session: DbSession, email: str) -> User | None:
     return session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
 
 
 def create_user(
-    session: Session, email: str, role: Role | str, password: str, name: str = "", active: bool = True
+    session: DbSession, email: str, role: Role | str, password: str, name: str = "", active: bool = True
 ) -> User:
     email = email.strip().lower()
     if "@" not in email or len(email) > 254:
@@ -94,7 +94,7 @@ def create_user(
     return user
 
 
-def authenticate(session: Session, email: str, password: str) -> User | None:
+def authenticate(session: DbSession, email: str, password: str) -> User | None:
     user = find_by_email(session, email)
     if user is None or not user.active:
         # Hashing anyway keeps the response time the same whether or not the account exists.
@@ -108,7 +108,7 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
 
 
 def update_user(
-    session: Session, user: User, acting_id: int, name: str, role: Role | str, active: bool
+    session: DbSession, user: User, acting_id: int, name: str, role: Role | str, active: bool
 ) -> None:
     """An admin changes someone's name, role, or whether they can sign in. Nobody takes away their own
     admin role or turns off their own account: that way the service always keeps an admin who can
@@ -124,7 +124,7 @@ def update_user(
     session.flush()
 
 
-def end_sessions(session: Session, user: User) -> None:
+def end_sessions(session: DbSession, user: User) -> None:
     """Every session of the account ends at its next request: someone signed in on a lost laptop, or
     left signed in on a shared computer. The password stays as it is. Their sign-ins go (the list of
     where they are signed in), and the count the audit trail shows moves on, which changes the mark
@@ -134,7 +134,7 @@ def end_sessions(session: Session, user: User) -> None:
     session.flush()
 
 
-def set_new_password(session: Session, user: User, password: str) -> None:
+def set_new_password(session: DbSession, user: User, password: str) -> None:
     """A new password, under the same rules as a first one; every session made with the old one ends."""
     problem = password_problem(password, user.email)
     if problem:
@@ -144,7 +144,7 @@ def set_new_password(session: Session, user: User, password: str) -> None:
     session.flush()
 
 
-def change_own_password(session: Session, user: User, current: str, new: str) -> None:
+def change_own_password(session: DbSession, user: User, current: str, new: str) -> None:
     if not user.check_password(current):
         raise UserError("Your current password is not right", "current")
     if new == current:
@@ -152,18 +152,18 @@ def change_own_password(session: Session, user: User, current: str, new: str) ->
     set_new_password(session, user, new)
 
 
-def remove_second_step(session: Session, user: User) -> None:
+def remove_second_step(session: DbSession, user: User) -> None:
     """An admin turns off someone's second sign-in step, when the phone with their authenticator app is
     lost: their password alone signs them in until they turn it on again."""
     user.totp_secret = None
     session.flush()
 
 
-def all_users(session: Session) -> list[User]:
+def all_users(session: DbSession) -> list[User]:
     return list(session.scalars(select(User).order_by(User.active.desc(), func.lower(User.email))))
 
 
-def history(session: Session, user: User, limit: int = 50) -> list[HistoryLine]:
+def history(session: DbSession, user: User, limit: int = 50) -> list[HistoryLine]:
     """Who changed the account and how, newest first, in words. Signing in is left out, though the trail
     keeps its time, and the secrets, which the trail keeps only as "[redacted]", are named."""
     lines = []

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
+from ..database import DbSession
 from ..models import AnalysisRun, EntryStatus, Measure, RunStatus, YouSaidWeDid
 from . import cases, replies
 
@@ -39,7 +39,7 @@ class Work:
         )
 
 
-def work(session: Session, today: date) -> Work:
+def work(session: DbSession, today: date) -> Work:
     newest = session.scalar(
         sa.select(AnalysisRun)
         .where(AnalysisRun.status != RunStatus.RUNNING)
@@ -67,5 +67,5 @@ def work(session: Session, today: date) -> Work:
     )
 
 
-def _count(session: Session, model: type, condition: sa.ColumnElement[bool]) -> int:
-    return session.scalar(sa.select(sa.func.count()).select_from(model).where(condition))
+def _count(session: DbSession, model: type, condition: sa.ColumnElement[bool]) -> int:
+    return session.execute(sa.select(sa.func.count()).select_from(model).where(condition)).scalar_one()

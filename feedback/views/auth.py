@@ -44,7 +44,7 @@ LOCKED_OUT = (
 
 
 def _email_bucket(email: str) -> str:
-    return ratelimit.bucket(current_app.secret_key, email.strip().lower(), "login-failures")
+    return ratelimit.bucket(current_app.config["SECRET_KEY"], email.strip().lower(), "login-failures")
 
 
 def _locked(email: str) -> bool:
@@ -141,7 +141,7 @@ def code():
             session.clear()
             flash("This account is locked for up to 15 minutes after 5 wrong attempts.", "success")
             return redirect(url_for("auth.login"))
-        user = db.session.get(User, user_id)
+        user = db.session.get_one(User, user_id)
         if two_factor.use_code(db.session, user, form.code.data):
             _start_session(user)
             security_log.event("sign_in", user_id, second_step="on")
@@ -272,14 +272,14 @@ def lifetime_hours() -> int:
 def two_factor_setup():
     """Turn the second sign-in step on (scan, then prove it with a code) or off (prove it once more)."""
     form = CodeForm()
-    user = db.session.get(User, current_user.id)
+    user = db.session.get_one(User, current_user.id)
     secret = None
     if user.totp_secret is None:
         secret = session.get("new_totp_secret") or two_factor.new_secret()
         session["new_totp_secret"] = secret
     if form.validate_on_submit():
         try:
-            if user.totp_secret is None:
+            if secret is not None:  # turning it on, with the new secret the code proves
                 two_factor.turn_on(db.session, user, secret, form.code.data)
                 security_log.event("second_step.on", user.id)
                 session.pop("new_totp_secret", None)
@@ -324,7 +324,7 @@ def live_sign_ins(user: User) -> list[SignIn]:
 
 def _this_browser() -> tuple[User, SignIn | None]:
     """The signed-in person, and the sign-in of this browser's session."""
-    user = db.session.get(User, current_user.id)
+    user = db.session.get_one(User, current_user.id)
     return user, sign_ins.find(db.session, user.id, session.get("sign_in"))
 
 
@@ -345,7 +345,7 @@ def end_session(sign_in_id: int):
     form = ConfirmPasswordForm()
     status = _unless_password_given(form, "sign_out_other")
     if status is None:
-        if sign_ins.end(db.session, db.session.get(User, user_id), sign_in_id):
+        if sign_ins.end(db.session, db.session.get_one(User, user_id), sign_in_id):
             security_log.event("sign_out", user_id, reason="ended_from_another_browser")
         flash("That browser is signed out.", "success")
         return redirect(url_for(".sessions"))
@@ -360,7 +360,7 @@ def sign_out_elsewhere():
     form = ConfirmPasswordForm()
     status = _unless_password_given(form, "sign_out_elsewhere")
     if status is None:
-        user = db.session.get(User, current_user.id)
+        user = db.session.get_one(User, current_user.id)
         users.end_sessions(db.session, user)
         _start_session(user)
         security_log.event("sessions_ended", user.id, kept="this_one")
@@ -379,7 +379,7 @@ def _unless_password_given(form: ConfirmPasswordForm, action: str) -> int | None
     user_id, email = current_user.id, current_user.email
     if _lock_is_on(form.password, user_id, email, action):
         return 429
-    if not db.session.get(User, user_id).check_password(form.password.data, rehash=False):
+    if not db.session.get_one(User, user_id).check_password(form.password.data, rehash=False):
         _wrong_password(form.password, user_id, email, action, "Your password is not right")
         return 400
     return None
@@ -415,7 +415,7 @@ def change_password():
         user_id, email = current_user.id, current_user.email
         if _lock_is_on(form.current, user_id, email, "password_change"):
             return render_template("auth/password.html", form=form), 429
-        user = db.session.get(User, user_id)
+        user = db.session.get_one(User, user_id)
         try:
             users.change_own_password(db.session, user, form.current.data, form.password.data)
         except users.UserError as error:

@@ -108,10 +108,9 @@ def _case_page(case: Case | None):
 
 
 def _field(form, error: cases.CaseError, default: str):
-    name = {"theme_ids": "themes", "area_ids": "areas", "measure_ids": "measures"}.get(
-        error.field, error.field
-    )
-    return getattr(form, name or default, None) or getattr(form, default)
+    field = error.field or default
+    name = {"theme_ids": "themes", "area_ids": "areas", "measure_ids": "measures"}.get(field, field)
+    return getattr(form, name, None) or getattr(form, default)
 
 
 @bp.route("/new", methods=["GET", "POST"])

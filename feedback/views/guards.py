@@ -32,7 +32,7 @@ def counts_its_own_posts(view):
 def client_bucket(action: str) -> str:
     """This client's network address as a keyed hash, a different one for each action: what counters and
     the security log keep instead of the address."""
-    return ratelimit.bucket(current_app.secret_key, request.remote_addr or "", action)
+    return ratelimit.bucket(current_app.config["SECRET_KEY"], request.remote_addr or "", action)
 
 
 def public_post_limit() -> tuple[str, int, int]:

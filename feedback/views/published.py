@@ -88,11 +88,12 @@ def feed():
 @public
 def entry(slug: str):
     found = publication.public_entry(db.session, slug[:120])
-    if found is None:
+    latest = found.latest if found is not None else None
+    if latest is None:
         abort(404)
     return render_template(
         "published/entry.html",
         entry=found,
-        shown=found.latest.snapshot,
-        sentence=publication.evidence_sentence(found.latest.snapshot["evidence"]),
+        shown=latest.snapshot,
+        sentence=publication.evidence_sentence(latest.snapshot["evidence"]),
     )

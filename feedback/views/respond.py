@@ -154,7 +154,7 @@ def _save_page(survey: Survey, draft: SurveyDraft, current: respond.Page, values
     questions = {q.key: respond.QuestionShape(q.id, q.key, q.kind) for q in survey.questions} if last else {}
     db.session.rollback()  # the end of the reading transaction, which wrote nothing
     try:
-        draft = respond.find_draft(db.session, survey_id, token, to_save=True)
+        locked = respond.find_draft(db.session, survey_id, token, to_save=True)
     except OperationalError as error:
         if not is_busy(error):
             raise
@@ -163,13 +163,13 @@ def _save_page(survey: Survey, draft: SurveyDraft, current: respond.Page, values
         db.session.rollback()
         db.session.connection(execution_options=READS_ONLY)
         return None
-    if draft is None:
+    if locked is None:
         abort(404)
-    if not draft.submitted:
-        respond.save_page(db.session, draft, values, next_page=current.number + 1)
+    if not locked.submitted:
+        respond.save_page(db.session, locked, values, next_page=current.number + 1)
         if not last:
             return redirect(url_for(".page", slug=slug, token=token, number=current.number + 1))
-        respond.submit(db.session, draft, questions)
+        respond.submit(db.session, locked, questions)
     return redirect(url_for(".done", slug=slug, token=token))
 
 
@@ -233,6 +233,7 @@ def _submission(slug: str, shape: shapes.SurveyShape | None, fresh: bool):
     body = request.get_json(silent=True)
     errors = _body_errors(body)
     if not errors:
+        assert body is not None  # _body_errors found a JSON object
         key = f"client-{body['idempotency_key']}"
         version = shape.version(body.get("version") if isinstance(body.get("version"), str) else None)
         answers, values = body.get("answers", {}), {}

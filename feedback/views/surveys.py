@@ -73,9 +73,9 @@ def _posted(fixed: dict[str, str]) -> MultiDict | None:
 
 
 def _survey_page(survey: Survey | None):
-    fixed_address = survey is not None and not surveys.can_change_address(survey)
+    fixed = {"slug": survey.slug} if survey is not None and not surveys.can_change_address(survey) else {}
     form = SurveyForm(
-        formdata=_posted({"slug": survey.slug} if fixed_address else {}),  # see surveys.ADDRESS_IS_SET
+        formdata=_posted(fixed),  # see surveys.ADDRESS_IS_SET
         obj=survey,
         slug_taken=lambda slug: surveys.slug_taken(db.session, slug, survey.id if survey else None),
     )
@@ -95,7 +95,7 @@ def _survey_page(survey: Survey | None):
         "surveys/edit.html",
         form=form,
         survey=survey,
-        why_address_is_fixed=surveys.ADDRESS_IS_SET if fixed_address else None,
+        why_address_is_fixed=surveys.ADDRESS_IS_SET if fixed else None,
     ), 400 if form.errors else 200
 
 
@@ -150,14 +150,17 @@ def _question_page(survey: Survey, question: Question | None):
             data[f"wording_{wording.variant_id}"] = wording.text
             data[f"hint_{wording.variant_id}"] = wording.hint
     answered = question is not None and surveys.is_answered(db.session, question)
-    fixed = {"key": question.key, "kind": question.kind.value} if answered else {}  # see surveys.ANSWERED
+    fixed, answered_with = {}, []
+    if question is not None and answered:
+        fixed = {"key": question.key, "kind": question.kind.value}  # see surveys.ANSWERED
+        answered_with = question.choice_labels
     form = question_form(
         survey.variants,
         formdata=_posted(fixed),
         data=data,
         measure_choices=surveys.measure_choices(db.session),
         key_taken=key_taken,
-        answered_with=question.choice_labels if answered else (),
+        answered_with=answered_with,
     )
     if form.validate_on_submit():
         surveys.save_question(
