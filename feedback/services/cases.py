@@ -44,6 +44,7 @@ from ..models.types import utcnow
 from .audit import HistoryLine, changes_in_words, history_of, redact_copies
 from .data_protection import RETENTION_BATCH, given, search_terms
 from .spreadsheet import inert
+from .text import folded
 from .working_days import add_working_days
 
 PAGE_SIZE = 50
@@ -242,7 +243,7 @@ def _same_person(held: CaseContact, given: Contact) -> bool:
     complaint on)."""
 
     def who(contact: CaseContact | Contact) -> tuple[str, str, str]:
-        return (" ".join(contact.name.split()).casefold(), *search_terms(contact.email, contact.phone))
+        return (folded(contact.name), *search_terms(contact.email, contact.phone))
 
     return any(before and before == after for before, after in zip(who(held), who(given), strict=True))
 

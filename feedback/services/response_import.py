@@ -21,6 +21,7 @@ from ..database import DbSession
 from ..models import Agreement, Answer, Channel, Question, QuestionKind, Response, Survey
 from .plan_import import ImportFailed, RowError, read_table
 from .respond import role_for_audience
+from .text import folded
 
 ID_COLUMN = "id"
 TIME_COLUMNS = ("completion time", "completion_time", "submitted at", "submitted_at")
@@ -48,8 +49,8 @@ class ResponseImportResult:
     columns: dict[str, str] = field(default_factory=dict)
 
 
-def _normalise(text: str) -> str:
-    return re.sub(r"\s+", " ", str(text).strip().lower().replace("’", "'"))
+def _normalise(text: object) -> str:
+    return folded(str(text))  # a header or cell may be a number
 
 
 def match_columns(

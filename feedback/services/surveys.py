@@ -34,6 +34,7 @@ from ..models import (
 )
 from . import respond
 from .audit import HistoryLine, describe, lives
+from .text import folded
 
 
 def list_surveys(session: DbSession) -> list[Survey]:
@@ -276,18 +277,14 @@ def moved_choices(answered_with: list[str], choices: list[str]) -> list[tuple[st
     """The choices of ``answered_with`` whose words stand at another place in ``choices`` (two swapped,
     or one moved up or down), as (words, place before, place now), counted from 1. An answer is kept as
     its choice's place, so the answers given to each of these would be read as another choice's. Words
-    are compared without case or extra spaces; rewording a choice where it is moves nothing."""
-
-    def same(words: str) -> str:
-        return " ".join(words.split()).casefold()
-
+    are compared as text.folded compares them; rewording a choice where it is moves nothing."""
     places: dict[str, int] = {}
     for place, words in enumerate(choices):
-        places.setdefault(same(words), place)
+        places.setdefault(folded(words), place)
     moved = []
     for place, words in enumerate(answered_with):
-        stays = place < len(choices) and same(choices[place]) == same(words)
-        now = places.get(same(words))
+        stays = place < len(choices) and folded(choices[place]) == folded(words)
+        now = places.get(folded(words))
         if not stays and now is not None:
             moved.append((words, place + 1, now + 1))
     return moved

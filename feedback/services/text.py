@@ -11,6 +11,12 @@ import re
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+def folded(text: str) -> str:
+    """``text`` with what two people typing the same words may do differently set aside (case, runs of
+    spaces, a curly apostrophe for a straight one): for comparing words, never for storing them."""
+    return " ".join(text.replace("’", "'").split()).casefold()
+
+
 def strip_control_characters(value):
     if isinstance(value, str):
         return CONTROL_CHARACTERS.sub("", value)
