@@ -372,8 +372,6 @@ def new_entry_key() -> str:
 
 
 def response_count(session: DbSession, survey: Survey) -> int:
-    from sqlalchemy import func
-
     return session.execute(
         select(func.count()).select_from(Response).where(Response.survey_id == survey.id)
     ).scalar_one()

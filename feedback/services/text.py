@@ -1,4 +1,5 @@
-"""Text as it may be stored: no control characters but tab and line breaks.
+"""Text as it may be stored: no control characters but tab and line breaks. And words as they are
+compared: folded, as people type the same words differently.
 
 PostgreSQL refuses NUL in text and no person types a control character, so forms, imports and
 addresses all pass through here and both databases store the same thing.
