@@ -15,7 +15,7 @@ class _Friendly:
 
     def process_formdata(self, valuelist):
         try:
-            super().process_formdata(valuelist)
+            super().process_formdata(valuelist)  # type: ignore[misc]  # the field class mixed in after
         except ValueError:
             self.data = None
             raise ValueError(self.invalid_message) from None

@@ -569,7 +569,7 @@ def _generate(
     tone = rng.random((size, len(AGREEMENT_QUESTIONS)))
 
     responses = []
-    answers = []
+    answers: list[tuple[int, int, int, str | None, str | None]] = []
     answer_id = first_answer
     for i in range(size):
         response_id = first_response + i

@@ -34,8 +34,8 @@ def _filters() -> cases.CaseFilter:
 @require_role(Role.STAFF)
 def index():
     filters = _filters()
-    page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
+    asked = request.args.get("page", "1")
+    page = int(asked) if asked.isdigit() and 0 < int(asked) < 100_000 else 1
     found, total = cases.list_cases(db.session, filters, page, clock.today())
     pages = max(1, -(-total // cases.PAGE_SIZE))
     return render_template(
@@ -81,6 +81,7 @@ def _case_page(case: Case | None):
         }
     form = CaseForm(data=data, **_choices())
     if form.validate_on_submit():
+        assert form.received_on.data is not None  # the form requires it
         details = cases.CaseDetails(
             kind=CaseKind(form.kind.data),
             received_on=form.received_on.data,
@@ -161,6 +162,7 @@ def stage(case_id: int):
         data = {"name": wanted}
     form = StageForm(data=data, kind=case.kind)
     if form.validate_on_submit():
+        assert form.started_on.data is not None  # the form requires it
         try:
             cases.record_stage(
                 db.session,
@@ -233,6 +235,7 @@ def dashboard():
     yearly = counting.counts_by_period(frame, "year")
     baselines = {}
     for measure in cases.case_measures(db.session):
+        assert measure.case_kind is not None  # case_measures gives measures that count cases
         kind = measure.case_kind.value
         if kind in yearly.columns and measure.baseline_date is not None:
             baselines[kind] = {

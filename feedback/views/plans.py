@@ -228,6 +228,7 @@ def new_reading(measure_id: int):
     measure = db.get_or_404(Measure, measure_id)
     form = ReadingForm(unit=measure.unit)
     if form.validate_on_submit():
+        assert form.period_end.data is not None and form.value.data is not None  # the form requires them
         try:
             plans.add_reading(
                 db.session,

@@ -67,7 +67,9 @@ def feed():
     generator.language("en-GB")
     newest = None
     for entry in reversed(entries):
-        shown = entry.latest.snapshot
+        latest = entry.latest
+        assert latest is not None  # public_entries gives entries approved once
+        shown = latest.snapshot
         item = generator.add_entry()
         link = url_for(".entry", slug=entry.slug, _external=True)
         item.id(link)
@@ -77,8 +79,8 @@ def feed():
         did = "We did" if shown["kind"] == "we_did" else "We listened"
         item.summary(f"{said}: {shown['you_said']}\n{did}: {shown['we_did']}")
         item.published(entry.revisions[0].published_at)
-        item.updated(entry.latest.published_at)
-        newest = max(newest or entry.latest.published_at, entry.latest.published_at)
+        item.updated(latest.published_at)
+        newest = max(newest or latest.published_at, latest.published_at)
     if newest is not None:
         generator.updated(newest)
     return Response(generator.atom_str(pretty=True), mimetype="application/atom+xml")
