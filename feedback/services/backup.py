@@ -47,7 +47,7 @@ def backup(engine: sa.Engine, target: Path) -> Path:
         raise BackupError(f"{target.parent} cannot be made a folder: {error.strerror}.") from None
     try:
         if engine.dialect.name == "sqlite":
-            source = sqlite3.connect(engine.url.database or ":memory:")
+            source = sqlite3.connect(_sqlite_file(engine))
             try:
                 _copy(source, target)  # an empty file is an empty database to SQLite
             finally:
@@ -59,6 +59,12 @@ def backup(engine: sa.Engine, target: Path) -> Path:
         target.unlink(missing_ok=True)
         raise
     return target
+
+
+def _sqlite_file(engine: sa.Engine) -> str:
+    if not engine.url.database or engine.url.database == ":memory:":
+        raise BackupError("The database is held in memory: it has no file to back up or restore.")
+    return engine.url.database
 
 
 def _copy(source: sqlite3.Connection, destination: Path | str) -> None:
@@ -86,7 +92,7 @@ def restore(engine: sa.Engine, source: Path) -> None:
             backup_db.close()
             raise BackupError(f"{source} failed its integrity check: {check}")
         try:
-            _copy(backup_db, engine.url.database or ":memory:")
+            _copy(backup_db, _sqlite_file(engine))
         finally:
             backup_db.close()
     else:

@@ -104,3 +104,15 @@ def test_a_backup_that_fails_leaves_no_file(monkeypatch, tmp_path):
     with pytest.raises(backup.BackupError, match="No space left"):
         backup.backup(engine, target)
     assert not target.exists()
+
+
+def test_a_database_in_memory_is_neither_backed_up_nor_restored_to(tmp_path):
+    """Copying it would make an empty backup, or restore into a database that ends with the command."""
+    engine = sa.create_engine("sqlite://")
+    target = tmp_path / "feedback.backup"
+    with pytest.raises(backup.BackupError, match="held in memory"):
+        backup.backup(engine, target)
+    assert not target.exists()
+    target.write_bytes(b"")  # an empty file is an empty SQLite database, which passes its integrity check
+    with pytest.raises(backup.BackupError, match="held in memory"):
+        backup.restore(engine, target)
