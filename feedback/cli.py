@@ -307,17 +307,17 @@ def subject_access_command(email: str, phone: str, output: Path) -> None:
 
     try:
         case_ids, response_ids = data_protection.holders(db.session, email=email, phone=phone)
-        private_files.create(output)  # before the export is recorded, so that a bad path changes nothing
-    except (ValueError, private_files.CannotCreate) as error:
+    except ValueError as error:
         raise click.ClickException(str(error)) from None
     try:
-        access_events.insert(db.session, access_events.rows(None, "subject-access", case_ids, response_ids))
-        db.session.commit()
-        found = data_protection.subject_access(db.session, email=email, phone=phone)
-        output.write_text(json.dumps(found, indent=2, ensure_ascii=False), encoding="utf-8")
-    except BaseException:
-        output.unlink()
-        raise
+        with private_files.created(output):  # before the export is recorded: a bad path changes nothing
+            events = access_events.rows(None, "subject-access", case_ids, response_ids)
+            access_events.insert(db.session, events)
+            db.session.commit()
+            found = data_protection.subject_access(db.session, email=email, phone=phone)
+            output.write_text(json.dumps(found, indent=2, ensure_ascii=False), encoding="utf-8")
+    except private_files.CannotCreate as error:
+        raise click.ClickException(str(error)) from None
     click.echo(
         f"Wrote {len(found['survey_responses'])} responses, {len(found['cases'])} cases"
         f"{' and a staff account' if found['staff_account'] else ''} to {output}."

@@ -40,24 +40,21 @@ def backup(engine: sa.Engine, target: Path) -> Path:
     details); a backup that fails leaves no file behind."""
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        private_files.create(target)
-    except private_files.CannotCreate as error:
-        raise BackupError(str(error)) from None
     except OSError as error:
         raise BackupError(f"{target.parent} cannot be made a folder: {error.strerror}.") from None
     try:
-        if engine.dialect.name == "sqlite":
-            source = sqlite3.connect(_sqlite_file(engine))
-            try:
-                _copy(source, target)  # an empty file is an empty database to SQLite
-            finally:
-                source.close()
-        else:
-            url, env = _libpq(engine.url)
-            _run(["pg_dump", "--format=custom", "--no-owner", "--file", str(target), url], env)
-    except BaseException:
-        target.unlink(missing_ok=True)
-        raise
+        with private_files.created(target):
+            if engine.dialect.name == "sqlite":
+                source = sqlite3.connect(_sqlite_file(engine))
+                try:
+                    _copy(source, target)  # an empty file is an empty database to SQLite
+                finally:
+                    source.close()
+            else:
+                url, env = _libpq(engine.url)
+                _run(["pg_dump", "--format=custom", "--no-owner", "--file", str(target), url], env)
+    except private_files.CannotCreate as error:
+        raise BackupError(str(error)) from None
     return target
 
 
