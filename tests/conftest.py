@@ -145,7 +145,9 @@ def demo(app: Flask, database_url: str, demo_template) -> dict[str, int]:
         db.session.remove()
         db.engine.dispose()
     template, summary = demo_template
-    target = Path(sa.engine.make_url(database_url).database)
+    database = sa.engine.make_url(database_url).database
+    assert database, "the demo template is copied only for a database in a file"
+    target = Path(database)
     for suffix in ("-wal", "-shm"):
         Path(f"{target}{suffix}").unlink(missing_ok=True)
     shutil.copyfile(template, target)
