@@ -101,6 +101,12 @@ class DataSource(enum.Enum):
     MANUAL = "manual"
     CASES = "cases"
 
+    @property
+    def unit(self) -> Unit | None:
+        """The unit the readings from here are in: the analyser writes a percentage agreeing, or a number
+        of cases. None for readings staff enter, which may be in any unit."""
+        return {"survey": Unit.PERCENT, "cases": Unit.COUNT}.get(self.value)
+
 
 class ReadingSource(enum.Enum):
     ANALYSIS = "analysis"

@@ -31,6 +31,7 @@ from ..models import (
     ProgressStatus,
     Unit,
 )
+from .plans import outside_a_percentage
 from .text import strip_control_characters
 
 COLUMNS = [
@@ -63,6 +64,11 @@ COLUMNS = [
 REQUIRED = ["plan", "plan_kind", "area_ref", "area_title", "action_ref", "action_description"]
 REFERENCE = re.compile(r"^[0-9A-Za-z]+(\.[0-9A-Za-z]+)*$")
 MAX_ROWS = 5000
+PERCENTAGE = "must be between 0 and 100 for a percentage"
+UNIT_OF_SOURCE = {
+    DataSource.SURVEY: "must be percent for readings from survey questions",
+    DataSource.CASES: "must be count for a count of cases",
+}
 
 
 @dataclass(frozen=True)
@@ -107,6 +113,7 @@ class MeasureRow:
     case_kind: CaseKind | None
     reported_status: ImpactStatus | None
     status_reason: str
+    row: int  # the file's row it was read from
 
 
 @dataclass
@@ -328,9 +335,11 @@ def _read_measure(
     if unit is Unit.PERCENT:
         for column, value in (("baseline_value", baseline_value), ("target_value", target_value)):
             if value is not None and not 0 <= value <= 100:
-                row_errors.append(RowError(row, column, "must be between 0 and 100 for a percentage"))
-    if source is DataSource.CASES and unit is Unit.PERCENT:
-        row_errors.append(RowError(row, "measure_unit", "must be count for a count of cases"))
+                row_errors.append(RowError(row, column, PERCENTAGE))
+        if any(not 0 <= value <= 100 for _, value in milestones):
+            row_errors.append(RowError(row, "milestones", f"each {PERCENTAGE}"))
+    if source.unit is not None and unit is not source.unit:
+        row_errors.append(RowError(row, "measure_unit", UNIT_OF_SOURCE[source]))
     if baseline_date and target_date and target_date < baseline_date:
         row_errors.append(RowError(row, "target_date", "must not be before baseline_date"))
     key = (action_ref, measure_ref or "")
@@ -359,6 +368,7 @@ def _read_measure(
         case_kind,
         reported,
         reader.record["measure_status_reason"],
+        row,
     )
 
 
@@ -441,6 +451,7 @@ def apply(session: DbSession, plan_info: dict, areas: dict[str, AreaRow]) -> Imp
         plan.kind = plan_info["kind"]
         plan.local_area = plan_info["local_area"] or plan.local_area
     result = ImportResult(plan)
+    errors: list[RowError] = []  # what only the plan as it is can show wrong: readings under a new unit
 
     existing_areas = {area.reference: area for area in plan.areas}
     for area_position, area_row in enumerate(areas.values()):
@@ -480,6 +491,8 @@ def apply(session: DbSession, plan_info: dict, areas: dict[str, AreaRow]) -> Imp
                 if measure is None:
                     measure = Measure(action=action, reference=row.ref)
                     session.add(measure)
+                elif row.unit is Unit.PERCENT and (outside := outside_a_percentage(measure)):
+                    errors.append(RowError(row.row, "measure_unit", f"cannot be percent: {outside}"))
                 measure.position = measure_position
                 measure.text = row.text
                 measure.unit = row.unit
@@ -496,6 +509,8 @@ def apply(session: DbSession, plan_info: dict, areas: dict[str, AreaRow]) -> Imp
                 measure.reported_status = row.reported_status
                 measure.reported_status_reason = row.status_reason
                 _sync_milestones(session, measure, row.milestones)
+    if errors:
+        raise ImportFailed(errors)  # the caller rolls back what was changed before
     session.flush()
     return result
 

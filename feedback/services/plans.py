@@ -108,9 +108,17 @@ def update_measure(
     readings_from: str | None = None,
     published: bool | None = None,
 ) -> Measure:
-    """``readings_from``: "manual", "survey" or "cases:<kind>"; None leaves it as it is."""
+    """``readings_from``: "manual", "survey" or "cases:<kind>"; None leaves it as it is. Refused, with
+    nothing changed, if the unit is not the one its readings will come in, or is percent while a
+    reading is outside 0 to 100: the same figures would then mean something else."""
     if target_date and baseline_date and target_date < baseline_date:
         raise PlanError("Target date must be the same as or after the baseline date", "target_date")
+    source, case_kind = measure.data_source, measure.case_kind
+    if readings_from:
+        name, _, kind = readings_from.partition(":")
+        source = DataSource(name)
+        case_kind = CaseKind(kind) if source is DataSource.CASES else None
+    _check_unit(measure, Unit(unit), source)
     measure.text = text.strip()
     measure.unit = Unit(unit)
     measure.direction = Direction(direction)
@@ -122,14 +130,33 @@ def update_measure(
     measure.reported_status_reason = reported_status_reason.strip()
     if published is not None:
         measure.published = published
-    if readings_from:
-        source, _, kind = readings_from.partition(":")
-        measure.data_source = DataSource(source)
-        measure.case_kind = CaseKind(kind) if source == DataSource.CASES.value else None
-        if source == DataSource.CASES.value and measure.unit is Unit.PERCENT:
-            raise PlanError("A count of cases is a number, not a percentage: change the unit", "unit")
+    measure.data_source, measure.case_kind = source, case_kind
     session.flush()
     return measure
+
+
+UNIT_OF_SOURCE = {
+    DataSource.SURVEY: "Readings from survey questions are a percentage agreeing: choose percent as the unit",
+    DataSource.CASES: "Readings from cases are a number of cases: choose count as the unit",
+}
+
+
+def _check_unit(measure: Measure, unit: Unit, source: DataSource) -> None:
+    if source.unit is not None and unit is not source.unit:
+        raise PlanError(UNIT_OF_SOURCE[source], "unit")
+    if unit is Unit.PERCENT and (outside := outside_a_percentage(measure)):
+        raise PlanError(f"{outside[0].upper()}{outside[1:]}, so it cannot be a percentage", "unit")
+
+
+def outside_a_percentage(measure: Measure) -> str:
+    """What the measure's readings say against its being a percentage; empty if nothing does."""
+    outside = [reading for reading in measure.readings if not 0 <= reading.value <= 100]
+    if not outside:
+        return ""
+    first = f"{outside[0].value:g} for the period ending {outside[0].period_end:%-d %B %Y}"
+    if len(outside) == 1:
+        return f"a reading of this measure ({first}) is outside 0 to 100"
+    return f"{len(outside)} readings of this measure (the first: {first}) are outside 0 to 100"
 
 
 def add_reading(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,9 @@ from feedback.models import (
     Milestone,
     Plan,
     ProgressStatus,
+    Reading,
+    ReadingSource,
+    Unit,
 )
 from feedback.services.plan_import import ImportFailed, import_plan
 
@@ -181,21 +185,65 @@ def test_a_measure_counting_cases_names_their_kind_as_the_measures_page_does(app
         assert (_measure(text).data_source, _measure(text).case_kind) == (DataSource.MANUAL, None)
 
 
-def test_a_count_of_cases_must_be_of_a_kind_there_is_and_not_a_percentage(app, tmp_path):
+def test_readings_counted_for_a_measure_must_be_of_a_kind_there_is_and_in_its_unit(app, tmp_path):
     rows = _rows()
     rows[0]["measure_data_source"] = "cases:parking"  # row 2
     rows[1]["measure_data_source"] = "survey:tribunal"  # row 3
     rows[2]["measure_data_source"] = "cases:complaint"  # row 4, whose unit is percent
     rows[2]["measure_unit"] = "percent"
+    rows[3]["measure_data_source"] = "cases:complaint"  # row 5: a count of cases is not in weeks either
+    rows[3]["measure_unit"] = "weeks"
+    rows[4]["measure_data_source"] = "survey"  # row 6: the analyser writes a percentage agreeing
+    rows[4]["measure_unit"] = "count"
     with app.app_context(), pytest.raises(ImportFailed) as failure:
         import_plan(db.session, _write(tmp_path / "bad.csv", rows))
     assert [(e.row, e.column) for e in failure.value.errors] == [
         (2, "measure_data_source"),
         (3, "measure_data_source"),
         (4, "measure_unit"),
+        (5, "measure_unit"),
+        (6, "measure_unit"),
     ]
     assert "as in cases:tribunal" in failure.value.errors[0].reason
     assert failure.value.errors[2].reason == "must be count for a count of cases"
+    assert failure.value.errors[4].reason == "must be percent for readings from survey questions"
+
+
+def test_a_measure_whose_readings_are_not_percentages_cannot_become_one(app, tmp_path):
+    """The unit says what every reading means: re-importing a measure as a percentage while it holds a
+    reading of 250 would show 250% on the board report. Its row is named, and nothing changes."""
+    rows = _rows()
+    row = next(n for n, r in enumerate(rows) if r["measure_unit"] == "weeks")
+    with app.app_context():
+        import_plan(db.session, EXAMPLE_CSV)
+        db.session.commit()
+        measure = _measure(rows[row]["measure_text"])
+        for day, value in ((date(2023, 3, 31), 250), (date(2023, 6, 30), 60), (date(2023, 9, 30), 300)):
+            measure.readings.append(Reading(period_end=day, value=value, source=ReadingSource.MANUAL))
+        db.session.commit()
+        rows[row].update(measure_unit="percent", baseline_value="", target_value="", milestones="")
+        rows[row]["measure_text"] = "Renamed in the same file"
+        with pytest.raises(ImportFailed) as failure:
+            import_plan(db.session, _write(tmp_path / "percent.csv", rows))
+        db.session.rollback()
+        assert [(e.row, e.column) for e in failure.value.errors] == [(row + 2, "measure_unit")]
+        assert failure.value.errors[0].reason == (
+            "cannot be percent: 2 readings of this measure (the first: 250 for the period ending 31 March"
+            " 2023) are outside 0 to 100"
+        )
+        unchanged = db.session.get_one(Measure, measure.id)
+        assert (unchanged.unit, unchanged.text) == (Unit.WEEKS, _rows()[row]["measure_text"])
+
+
+def test_a_percentage_s_milestones_are_0_to_100(app, tmp_path):
+    rows = _rows()
+    row = next(n for n, r in enumerate(rows) if r["measure_unit"] == "percent" and r["milestones"])
+    rows[row]["milestones"] = "2022-09-30=40; 2023-06-30=140"
+    with app.app_context(), pytest.raises(ImportFailed) as failure:
+        import_plan(db.session, _write(tmp_path / "milestones.csv", rows))
+    assert [(e.row, e.column, e.reason) for e in failure.value.errors] == [
+        (row + 2, "milestones", "each must be between 0 and 100 for a percentage")
+    ]
 
 
 def _measure(text: str) -> Measure:

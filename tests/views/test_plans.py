@@ -9,7 +9,18 @@ import pytest
 import sqlalchemy as sa
 
 from feedback.extensions import db
-from feedback.models import Action, AuditEvent, Measure, Plan, ProgressStatus, Reading, ReadingSource, Role
+from feedback.models import (
+    Action,
+    AuditEvent,
+    CaseKind,
+    Measure,
+    Plan,
+    ProgressStatus,
+    Reading,
+    ReadingSource,
+    Role,
+    Unit,
+)
 
 
 @pytest.fixture
@@ -278,23 +289,54 @@ def test_ids_too_large_for_the_database_are_404_not_500(client, login, demo):
         assert client.get(url).status_code == 404, url
 
 
-def test_a_coordinator_makes_a_measure_count_cases_and_a_percentage_cannot(app, client, login, plan_id):
+def test_a_coordinator_makes_a_measure_count_cases_and_only_in_the_unit_count(app, client, login, plan_id):
     login(Role.COORDINATOR)
     measure_id = _measure(app, "Longest wait")
     form = {
         "text": "Complaints about waits",
-        "unit": "weeks",
+        "unit": "count",
         "direction": "decrease",
         "readings_from": "cases:complaint",
     }
+    for unit in ("percent", "weeks"):
+        refused = client.post(f"/measures/{measure_id}/edit", data={**form, "unit": unit})
+        assert refused.status_code == 400 and "choose count as the unit" in refused.text
     assert client.post(f"/measures/{measure_id}/edit", data=form).status_code == 302
     with app.app_context():
-        measure = db.session.get(Measure, measure_id)
-        assert (measure.data_source.value, measure.case_kind.value) == ("cases", "complaint")
-    refused = client.post(f"/measures/{measure_id}/edit", data={**form, "unit": "percent"})
-    assert refused.status_code == 400 and "not a percentage" in refused.text
+        measure = db.session.get_one(Measure, measure_id)
+        assert (measure.data_source.value, measure.case_kind, measure.unit.value) == (
+            "cases",
+            CaseKind.COMPLAINT,
+            "count",
+        )
+    refused = client.post(f"/measures/{measure_id}/edit", data={**form, "readings_from": "survey"})
+    assert refused.status_code == 400 and "choose percent as the unit" in refused.text
     form["readings_from"] = "manual"
     assert client.post(f"/measures/{measure_id}/edit", data=form).status_code == 302
     with app.app_context():
         measure = db.session.get(Measure, measure_id)
         assert (measure.data_source.value, measure.case_kind) == ("manual", None)
+
+
+def test_a_measure_holding_a_reading_outside_0_to_100_cannot_become_a_percentage(app, client, login, plan_id):
+    """Changing the unit changes what every reading means: the demo's longest wait, 153 weeks, cannot
+    mean 153%. The form names the reading and nothing is saved, the new wording included."""
+    login(Role.COORDINATOR)
+    measure_id = _measure(app, "Longest wait")
+    with app.app_context():
+        measure = db.session.get_one(Measure, measure_id)
+        outside = [r for r in measure.readings if not 0 <= r.value <= 100]
+        assert measure.unit is Unit.WEEKS and len(outside) == 1
+        first = f"{outside[0].value:g} for the period ending {outside[0].period_end:%-d %B %Y}"
+    form = {
+        "text": "Share waiting long",
+        "unit": "percent",
+        "direction": "decrease",
+        "readings_from": "manual",
+    }
+    refused = client.post(f"/measures/{measure_id}/edit", data=form)
+    assert refused.status_code == 400
+    assert f"A reading of this measure ({first}) is outside 0 to 100, so it cannot be" in refused.text
+    with app.app_context():
+        unchanged = db.session.get_one(Measure, measure_id)
+        assert (unchanged.unit, unchanged.text.startswith("Longest wait")) == (Unit.WEEKS, True)
