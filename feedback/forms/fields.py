@@ -22,6 +22,12 @@ class _Friendly:
 
 
 class NumberField(_Friendly, FloatField):
+    def _value(self) -> str:
+        """A stored 153.0 shown as 153, as it was typed, when a form starts from the current values."""
+        if self.raw_data or self.data is None or not float(self.data).is_integer():
+            return super()._value()
+        return str(int(self.data))
+
     def process_formdata(self, valuelist):
         super().process_formdata(valuelist)
         if self.data is not None and not math.isfinite(self.data):

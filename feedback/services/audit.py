@@ -317,6 +317,8 @@ def changes_in_words(
             value = ", ".join(str(known.get(item, item)) for item in value)
         elif value in known:
             value = known[value]
+        elif isinstance(value, float) and value.is_integer():
+            value = int(value)  # 149, as it was typed, not the 149.0 a float column keeps
         return f"“{value}”" if value not in (None, "") else "nothing"
 
     return "changed " + "; ".join(

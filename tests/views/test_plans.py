@@ -125,6 +125,7 @@ def test_edit_forms_start_from_the_current_values(app, client, login, plan_id):
     assert 'value="31"' in action_page and 'value="03"' in action_page and 'value="2024"' in action_page
     measure_page = client.get(f"/measures/{_measure(app, 'Longest wait')}/edit").text
     assert re.search(r'<option value="weeks" selected', measure_page)
+    assert 'name="baseline_value" type="text" value="242"' in measure_page  # stored as 242.0
     assert re.search(r'name="direction" type="radio" value="decrease" checked', measure_page)
     assert re.search(r'name="reported_status" type="radio" value="green" checked', measure_page)
 
