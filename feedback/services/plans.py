@@ -169,15 +169,7 @@ def add_reading(
     note: str,
     entered_by: User | None,
 ) -> Reading:
-    duplicate = session.scalar(
-        select(Reading.id).where(
-            Reading.measure_id == measure.id,
-            Reading.period_end == period_end,
-            Reading.source == ReadingSource.MANUAL,
-        )
-    )
-    if duplicate:
-        raise PlanError("There is already a reading for the period ending on this date", "period_end")
+    _refuse_a_second_reading(session, measure, period_end)
     reading = Reading(
         measure=measure,
         period_end=period_end,
@@ -190,6 +182,42 @@ def add_reading(
     session.add(reading)
     session.flush()
     return reading
+
+
+def change_reading(
+    session: DbSession, reading: Reading, *, period_end: date, value: float, n: int | None, note: str
+) -> Reading:
+    """Correct a reading staff entered. The audit trail keeps what it was and who changed it."""
+    _refuse_a_second_reading(session, reading.measure, period_end, other_than=reading)
+    reading.period_end, reading.value, reading.n, reading.note = period_end, value, n, note.strip()
+    session.flush()
+    return reading
+
+
+def remove_reading(session: DbSession, reading: Reading) -> None:
+    """Remove a reading staff entered by mistake; the audit trail keeps it."""
+    session.delete(reading)
+    session.flush()
+
+
+def entered_by_staff(reading: Reading) -> bool:
+    """Whether staff may change or remove the reading: the analyser writes its own and the case counts
+    again at every run, so only those staff entered are theirs to correct."""
+    return reading.source is ReadingSource.MANUAL
+
+
+def _refuse_a_second_reading(
+    session: DbSession, measure: Measure, period_end: date, other_than: Reading | None = None
+) -> None:
+    query = select(Reading.id).where(
+        Reading.measure_id == measure.id,
+        Reading.period_end == period_end,
+        Reading.source == ReadingSource.MANUAL,
+    )
+    if other_than is not None:
+        query = query.where(Reading.id != other_than.id)
+    if session.scalar(query) is not None:
+        raise PlanError("There is already a reading for the period ending on this date", "period_end")
 
 
 # The measure page's neighbours ------------------------------------------------------------------------
@@ -214,10 +242,57 @@ def tagged_question_results(session: DbSession, measure: Measure, quarters: int 
 
 
 def measure_history(session: DbSession, measure: Measure, limit: int = 50) -> list[HistoryLine]:
-    """The newest changes to the measure, and to which survey questions count towards it, newest first."""
+    """The newest changes to the measure, to the readings staff entered, and to which survey questions
+    count towards it, newest first."""
     lines = [describe(event) for event in history_of(session, measure, limit)]
+    lines += _reading_history(session, measure)
     lines += _tagging_history(session, measure)
     return sorted(lines, key=lambda line: (line.at, line.event_id), reverse=True)[:limit]
+
+
+def _reading_history(session: DbSession, measure: Measure) -> list[HistoryLine]:
+    """When staff added, changed or removed a reading of the measure: what a board was shown, and who
+    corrected it. The analyser's readings are left out: it writes them again at every run. A removed
+    reading is found by its delete event, which keeps every column; readings are removed seldom, so
+    reading every such event is cheaper than a JSON query each database spells differently."""
+
+    def staff_entered(values: dict | None) -> bool:
+        values = values or {}
+        return values.get("measure_id") == measure.id and values.get("source") == ReadingSource.MANUAL.value
+
+    current = set(
+        session.scalars(
+            select(Reading.id).where(Reading.measure_id == measure.id, Reading.source == ReadingSource.MANUAL)
+        )
+    )
+    removed = {
+        event.entity_id
+        for event in session.scalars(
+            select(AuditEvent).where(AuditEvent.entity_type == "Reading", AuditEvent.operation == "delete")
+        )
+        if staff_entered(event.before)
+    }
+    events = session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.entity_type == "Reading", AuditEvent.entity_id.in_(current | removed))
+        .order_by(AuditEvent.id)
+    ).all()
+    lines = []
+    for life in lives(events):
+        # Every column is in an insert's after and a delete's before; an update keeps only what changed.
+        whole = next(
+            (e.after if e.operation == "insert" else e.before for e in life if e.operation != "update"), None
+        )
+        if not (staff_entered(whole) if whole is not None else life[-1].entity_id in current):
+            continue  # another row that had the same id (SQLite gives a deleted row's id again)
+        period_end = (whole or {}).get("period_end")
+        for event in life:
+            if event.operation == "update" and period_end is None:
+                period_end = (event.before or {}).get("period_end")
+            named = f" for the period ending {date.fromisoformat(period_end):%-d %B %Y}" if period_end else ""
+            lines.append(describe(event, f"reading{named}"))
+            period_end = (event.after or {}).get("period_end", period_end)
+    return lines
 
 
 def _tagging_history(session: DbSession, measure: Measure) -> list[HistoryLine]:

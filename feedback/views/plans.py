@@ -119,6 +119,7 @@ def measure(measure_id: int):
         row_notes=row_notes,
         history=plans.measure_history(db.session, measure),
         intervals={r.id: interval(r.value, r.n, measure.unit) for r in measure.readings},
+        changeable={r.id for r in measure.readings if plans.entered_by_staff(r)},
         questions=plans.tagged_question_results(db.session, measure),
         cases=plans.linked_cases(db.session, measure),
         entries=plans.linked_entries(db.session, measure),
@@ -244,4 +245,53 @@ def new_reading(measure_id: int):
         else:
             flash("Reading added.", "success")
             return redirect(url_for(".measure", measure_id=measure.id))
-    return render_template("plans/new_reading.html", form=form, measure=measure), 400 if form.errors else 200
+    return render_template("plans/reading.html", form=form, measure=measure), 400 if form.errors else 200
+
+
+@bp.route("/readings/<int:reading_id>/edit", methods=["GET", "POST"])
+@require_role(Role.COORDINATOR)
+def edit_reading(reading_id: int):
+    """Correct a reading staff entered: a mistyped value or date would otherwise stay on every report."""
+    reading = _reading_staff_entered_or_404(reading_id)
+    measure = reading.measure
+    form = ReadingForm(obj=reading, unit=measure.unit)
+    form.submit.label.text = "Save reading"
+    if form.validate_on_submit():
+        assert form.period_end.data is not None and form.value.data is not None  # the form requires them
+        try:
+            plans.change_reading(
+                db.session,
+                reading,
+                period_end=form.period_end.data,
+                value=form.value.data,
+                n=form.n.data,
+                note=form.note.data or "",
+            )
+        except plans.PlanError as error:
+            getattr(form, error.field or "value").errors.append(str(error))
+        else:
+            flash("Reading saved.", "success")
+            return redirect(url_for(".measure", measure_id=measure.id, _anchor="readings"))
+    return render_template("plans/reading.html", form=form, measure=measure, reading=reading), (
+        400 if form.errors else 200
+    )
+
+
+@bp.route("/readings/<int:reading_id>/remove", methods=["GET", "POST"])
+@require_role(Role.COORDINATOR)
+def remove_reading(reading_id: int):
+    """A page that asks first; the audit trail keeps the reading removed."""
+    reading = _reading_staff_entered_or_404(reading_id)
+    measure = reading.measure
+    if request.method == "POST":
+        plans.remove_reading(db.session, reading)
+        flash("Reading removed.", "success")
+        return redirect(url_for(".measure", measure_id=measure.id, _anchor="readings"))
+    return render_template("plans/remove_reading.html", measure=measure, reading=reading)
+
+
+def _reading_staff_entered_or_404(reading_id: int) -> Reading:
+    reading = db.get_or_404(Reading, reading_id)
+    if not plans.entered_by_staff(reading):
+        abort(404)  # the analyser's and the case counts are written again at every run
+    return reading

@@ -114,6 +114,8 @@ def test_unknown_ids_are_404_not_500(client, login, demo):
         "/measures/999/edit",
         "/areas/999/edit",
         "/measures/999/readings/new",
+        "/readings/999/edit",
+        "/readings/999/remove",
     ):
         assert client.get(url).status_code == 404, url
 
@@ -202,6 +204,97 @@ def test_a_coordinator_adds_a_reading_once_per_period(app, client, login, plan_i
             r.value for r in db.session.scalars(sa.select(Reading).where(Reading.measure_id == measure_id))
         ]
         assert values == [153, 149]
+
+
+def _readings(app, measure_id: int) -> list[tuple[date, float]]:
+    with app.app_context():
+        query = sa.select(Reading).where(Reading.measure_id == measure_id).order_by(Reading.period_end)
+        return [(r.period_end, r.value) for r in db.session.scalars(query)]
+
+
+def test_a_coordinator_corrects_a_mistyped_reading_and_the_history_says_who(app, client, login, plan_id):
+    """A reading typed wrong would otherwise stay on every report: only a second reading could be added,
+    and not for the same period."""
+    login(Role.COORDINATOR)
+    measure_id = _measure(app, "Longest wait")
+    data = {"period_end": ["31", "10", "2022"], "value": "1490", "n": "", "note": "October figure."}
+    assert client.post(f"/measures/{measure_id}/readings/new", data=data).status_code == 302
+    with app.app_context():
+        typo = db.session.scalars(sa.select(Reading).where(Reading.value == 1490)).one()
+    page = client.get(f"/measures/{measure_id}").text
+    assert f"/readings/{typo.id}/edit" in page
+    form = client.get(f"/readings/{typo.id}/edit").text
+    assert 'value="1490"' in form and "October figure." in form and "Save reading" in form
+
+    answer = client.post(f"/readings/{typo.id}/edit", data={**data, "value": "149"})
+    assert answer.status_code == 302 and answer.location.endswith(f"/measures/{measure_id}#readings")
+    assert _readings(app, measure_id) == [(date(2022, 9, 30), 153), (date(2022, 10, 31), 149)]
+    history = client.get(f"/measures/{measure_id}").text
+    assert "reading for the period ending 31 October 2022: changed value from “1490” to “149”" in history
+    assert "added reading for the period ending 31 October 2022" in history
+
+
+def test_a_changed_reading_keeps_to_one_a_period_and_the_form_s_rules(app, client, login, plan_id):
+    login(Role.COORDINATOR)
+    measure_id = _measure(app, "Longest wait")
+    data = {"period_end": ["31", "10", "2022"], "value": "149", "n": "", "note": ""}
+    assert client.post(f"/measures/{measure_id}/readings/new", data=data).status_code == 302
+    with app.app_context():
+        october = db.session.scalars(sa.select(Reading).where(Reading.value == 149)).one().id
+    onto_september = client.post(
+        f"/readings/{october}/edit", data={**data, "period_end": ["30", "9", "2022"]}
+    )
+    assert onto_september.status_code == 400 and "already a reading for the period" in onto_september.text
+    negative = client.post(f"/readings/{october}/edit", data={**data, "value": "-3"})
+    assert negative.status_code == 400 and "Value must be 0 or more" in negative.text
+    assert _readings(app, measure_id) == [(date(2022, 9, 30), 153), (date(2022, 10, 31), 149)]
+    unchanged = client.post(f"/readings/{october}/edit", data={**data, "note": "Checked."})
+    assert unchanged.status_code == 302  # its own period is not a second reading
+
+
+def test_a_coordinator_removes_a_reading_entered_by_mistake_after_a_page_that_asks(
+    app, client, login, plan_id
+):
+    login(Role.COORDINATOR)
+    measure_id = _measure(app, "Longest wait")
+    with app.app_context():
+        september = db.session.scalars(sa.select(Reading).where(Reading.measure_id == measure_id)).one().id
+    assert f"/readings/{september}/remove" in client.get(f"/readings/{september}/edit").text
+    asks = client.get(f"/readings/{september}/remove")
+    assert (
+        asks.status_code == 200 and "Remove the reading for the period ending 30 September 2022?" in asks.text
+    )
+    assert _readings(app, measure_id) == [(date(2022, 9, 30), 153)]
+    assert client.post(f"/readings/{september}/remove").status_code == 302
+    assert _readings(app, measure_id) == []
+    assert (
+        "deleted reading for the period ending 30 September 2022"
+        in client.get(f"/measures/{measure_id}").text
+    )
+
+
+def test_only_readings_staff_entered_change_and_only_coordinators_change_them(app, client, login, plan_id):
+    """The analyser writes its own readings again at every run: a correction would not last."""
+    analysed_measure = _measure(app, "Parent carers who agree they feel heard")
+    with app.app_context():
+        analysed = Reading(
+            measure_id=analysed_measure, period_end=date(2022, 9, 30), value=40, source=ReadingSource.ANALYSIS
+        )
+        db.session.add(analysed)
+        db.session.commit()
+        entered = db.session.scalars(sa.select(Reading).where(Reading.source == ReadingSource.MANUAL)).first()
+        assert entered is not None
+        analysed_id, entered_id = analysed.id, entered.id
+    login(Role.COORDINATOR)
+    assert f"/readings/{analysed_id}/edit" not in client.get(f"/measures/{analysed_measure}").text
+    for url in (f"/readings/{analysed_id}/edit", f"/readings/{analysed_id}/remove"):
+        assert client.get(url).status_code == 404
+        assert client.post(url, data={"value": "1"}).status_code == 404
+    login(Role.STAFF)
+    assert "/edit" not in client.get(f"/measures/{analysed_measure}").text
+    assert client.post(f"/readings/{entered_id}/remove").status_code == 403
+    with app.app_context():
+        assert db.session.get(Reading, entered_id) is not None
 
 
 @pytest.mark.parametrize(
