@@ -170,7 +170,12 @@ def _write_case_readings(measure: Measure, kind: CaseKind, table: pd.DataFrame) 
     return written
 
 
-def _suggest(measure: Measure, as_of: date) -> ImpactStatus | None:
+def suggest(measure: Measure, as_of: date | None = None) -> ImpactStatus | None:
+    """The impact status the measure's readings suggest against its trajectory on ``as_of`` (today in
+    the UK by default); None for a measure without a baseline and a target. Every run sets it; an edit of
+    the measure or of a reading sets it too (services/plans.py), so that it never waits for the next run.
+    """
+    as_of = as_of or clock.today()
     baseline_date, baseline, target_date, target = (
         measure.baseline_date,
         measure.baseline_value,
@@ -309,7 +314,7 @@ def _write_counts(session: DbSession, run: AnalysisRun, counts: _Counts, as_of: 
             run.readings_written += _write_case_readings(measure, measure.case_kind, table)
     session.flush()
     for measure in measures:
-        suggestion = _suggest(measure, as_of)
+        suggestion = suggest(measure, as_of)
         if suggestion is not measure.suggested_status:
             measure.suggested_status = suggestion
             run.statuses_changed += 1

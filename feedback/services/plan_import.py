@@ -31,6 +31,7 @@ from ..models import (
     ProgressStatus,
     Unit,
 )
+from . import analysis
 from .plans import outside_a_percentage
 from .text import strip_control_characters
 
@@ -509,6 +510,8 @@ def apply(session: DbSession, plan_info: dict, areas: dict[str, AreaRow]) -> Imp
                 measure.reported_status = row.reported_status
                 measure.reported_status_reason = row.status_reason
                 _sync_milestones(session, measure, row.milestones)
+                # What a new baseline, target or milestone suggests, at once and in the same audit event.
+                measure.suggested_status = analysis.suggest(measure)
     if errors:
         raise ImportFailed(errors)  # the caller rolls back what was changed before
     session.flush()

@@ -131,6 +131,7 @@ def update_measure(
     if published is not None:
         measure.published = published
     measure.data_source, measure.case_kind = source, case_kind
+    measure.suggested_status = analysis.suggest(measure)  # in the same audit event as the edit
     session.flush()
     return measure
 
@@ -180,7 +181,7 @@ def add_reading(
         entered_by_id=entered_by.id if entered_by else None,
     )
     session.add(reading)
-    session.flush()
+    _suggest_again(session, measure)
     return reading
 
 
@@ -190,13 +191,23 @@ def change_reading(
     """Correct a reading staff entered. The audit trail keeps what it was and who changed it."""
     _refuse_a_second_reading(session, reading.measure, period_end, other_than=reading)
     reading.period_end, reading.value, reading.n, reading.note = period_end, value, n, note.strip()
-    session.flush()
+    _suggest_again(session, reading.measure)
     return reading
 
 
 def remove_reading(session: DbSession, reading: Reading) -> None:
     """Remove a reading staff entered by mistake; the audit trail keeps it."""
+    measure = reading.measure
     session.delete(reading)
+    _suggest_again(session, measure)
+
+
+def _suggest_again(session: DbSession, measure: Measure) -> None:
+    """The status the measure's figures now suggest, at once: the page, the BRAG report and the warning
+    that the reported status differs follow the edit just made, not the analyser's next run."""
+    session.flush()
+    session.expire(measure, ["readings"])  # a reading removed or moved is out of order or still there
+    measure.suggested_status = analysis.suggest(measure)
     session.flush()
 
 

@@ -90,7 +90,7 @@ def test_a_failed_run_is_recorded_and_leaves_earlier_results(app, runner, demo, 
     def broken(*args, **kwargs):
         raise RuntimeError("the disk is full")
 
-    monkeypatch.setattr(analysis, "_suggest", broken)
+    monkeypatch.setattr(analysis, "suggest", broken)
     failed = runner.invoke(args=["analyse"])
     assert failed.exit_code == 1 and "earlier results are unchanged" in failed.output
     with app.app_context():

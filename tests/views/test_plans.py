@@ -13,6 +13,7 @@ from feedback.models import (
     Action,
     AuditEvent,
     CaseKind,
+    ImpactStatus,
     Measure,
     Plan,
     ProgressStatus,
@@ -21,6 +22,7 @@ from feedback.models import (
     Role,
     Unit,
 )
+from feedback.services import analysis
 
 
 @pytest.fixture
@@ -359,6 +361,11 @@ def test_editing_a_measure_needs_a_reason_when_the_reported_status_differs(app, 
     assert client.post(f"/measures/{measure_id}/edit", data=form).status_code == 302
     page = client.get(f"/measures/{measure_id}").text
     assert "Care Notes outage" in page and "differs from the one suggested" in page
+    # Saved as if higher were better, September's 153 weeks is past the target of 13 at once.
+    form["direction"] = "increase"
+    assert client.post(f"/measures/{measure_id}/edit", data=form).status_code == 302
+    with app.app_context():
+        assert db.session.get_one(Measure, measure_id).suggested_status is ImpactStatus.BLUE
 
 
 def test_a_coordinator_edits_an_area(app, client, login, plan_id):
@@ -391,6 +398,7 @@ def test_a_coordinator_makes_a_measure_count_cases_and_only_in_the_unit_count(ap
         "unit": "count",
         "direction": "decrease",
         "readings_from": "cases:complaint",
+        "reported_status_reason": "The lead's own count.",  # the import suggested another status
     }
     for unit in ("percent", "weeks"):
         refused = client.post(f"/measures/{measure_id}/edit", data={**form, "unit": unit})
@@ -427,6 +435,7 @@ def test_a_measure_holding_a_reading_outside_0_to_100_cannot_become_a_percentage
         "unit": "percent",
         "direction": "decrease",
         "readings_from": "manual",
+        "reported_status_reason": "The lead's own figures.",  # the import suggested another status
     }
     refused = client.post(f"/measures/{measure_id}/edit", data=form)
     assert refused.status_code == 400
@@ -434,3 +443,26 @@ def test_a_measure_holding_a_reading_outside_0_to_100_cannot_become_a_percentage
     with app.app_context():
         unchanged = db.session.get_one(Measure, measure_id)
         assert (unchanged.unit, unchanged.text.startswith("Longest wait")) == (Unit.WEEKS, True)
+
+
+def test_the_suggested_status_follows_a_reading_s_change_at_once(app, client, login, plan_id):
+    """Not at the analyser's next run: the coordinator who corrects a reading before a board meeting sees
+    the BRAG status it gives, and the warning if the reported status now differs from it."""
+    login(Role.COORDINATOR)
+    measure_id = _measure(app, "Longest wait")  # 242 weeks at the end of 2021, to be 13 by March 2024
+    with app.app_context():
+        september = db.session.scalars(sa.select(Reading).where(Reading.measure_id == measure_id)).one().id
+
+    def suggested() -> ImpactStatus | None:
+        with app.app_context():
+            return db.session.get_one(Measure, measure_id).suggested_status
+
+    data = {"period_end": ["30", "9", "2022"], "value": "400"}
+    assert client.post(f"/readings/{september}/edit", data=data).status_code == 302
+    assert suggested() is ImpactStatus.RED  # longer than at the baseline
+    assert client.post(f"/readings/{september}/edit", data={**data, "value": "100"}).status_code == 302
+    assert suggested() is ImpactStatus.GREEN  # ahead of the line from 242 to 13
+    assert client.post(f"/readings/{september}/remove").status_code == 302
+    with app.app_context():
+        expected = analysis.suggest(db.session.get_one(Measure, measure_id))
+    assert suggested() is expected is not ImpactStatus.GREEN
