@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from datetime import date
 from enum import Enum
+from typing import Any
 
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
@@ -250,6 +251,16 @@ class ReadingForm(BaseForm):
     def __init__(self, *args, unit: Unit, **kwargs):
         super().__init__(*args, **kwargs)
         self.unit_value = unit
+
+    def values(self) -> dict[str, Any]:
+        """What a valid form says, as services.plans.add_reading and change_reading take it."""
+        assert self.period_end.data is not None and self.value.data is not None  # the form requires them
+        return {
+            "period_end": self.period_end.data,
+            "value": self.value.data,
+            "n": self.n.data,
+            "note": self.note.data or "",
+        }
 
     def validate_value(self, field):
         if field.data is not None and self.unit_value is Unit.PERCENT and not 0 <= field.data <= 100:

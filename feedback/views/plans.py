@@ -229,17 +229,8 @@ def new_reading(measure_id: int):
     measure = db.get_or_404(Measure, measure_id)
     form = ReadingForm(unit=measure.unit)
     if form.validate_on_submit():
-        assert form.period_end.data is not None and form.value.data is not None  # the form requires them
         try:
-            plans.add_reading(
-                db.session,
-                measure,
-                period_end=form.period_end.data,
-                value=form.value.data,
-                n=form.n.data,
-                note=form.note.data or "",
-                entered_by=current_user,
-            )
+            plans.add_reading(db.session, measure, **form.values(), entered_by=current_user)
         except plans.PlanError as error:
             getattr(form, error.field or "value").errors.append(str(error))
         else:
@@ -257,16 +248,8 @@ def edit_reading(reading_id: int):
     form = ReadingForm(obj=reading, unit=measure.unit)
     form.submit.label.text = "Save reading"
     if form.validate_on_submit():
-        assert form.period_end.data is not None and form.value.data is not None  # the form requires them
         try:
-            plans.change_reading(
-                db.session,
-                reading,
-                period_end=form.period_end.data,
-                value=form.value.data,
-                n=form.n.data,
-                note=form.note.data or "",
-            )
+            plans.change_reading(db.session, reading, **form.values())
         except plans.PlanError as error:
             getattr(form, error.field or "value").errors.append(str(error))
         else:
