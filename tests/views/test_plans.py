@@ -386,7 +386,13 @@ def test_a_coordinator_edits_an_area(app, client, login, plan_id):
 
 def test_ids_too_large_for_the_database_are_404_not_500(client, login, demo):
     login(Role.COORDINATOR)
-    for url in ("/plans/99999999999999999999", "/measures/2147483648", "/surveys/9223372036854775808"):
+    for url in (
+        "/plans/99999999999999999999",
+        "/measures/2147483648",
+        "/surveys/9223372036854775808",
+        "/readings/9223372036854775808/edit",
+        "/readings/2147483648/remove",
+    ):
         assert client.get(url).status_code == 404, url
 
 
