@@ -6,12 +6,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from feedback.extensions import db
-from feedback.models import Audience, EntryKind, Role, User
+from feedback.models import Audience, EntryKind, Role, User, YouSaidWeDid
 from feedback.services import publication, users
 from tests.browser.conftest import axe_violations
 
 
-def _publish(author, approver, **details) -> str:
+def _publish(author, approver, **details) -> YouSaidWeDid:
     entry = publication.save_entry(
         db.session,
         None,
