@@ -118,9 +118,10 @@ def update_measure(
         name, _, kind = readings_from.partition(":")
         source = DataSource(name)
         case_kind = CaseKind(kind) if source is DataSource.CASES else None
-    _check_unit(measure, Unit(unit), source)
+    measure_unit = Unit(unit)
+    _check_unit(measure, measure_unit, source)
     measure.text = text.strip()
-    measure.unit = Unit(unit)
+    measure.unit = measure_unit
     measure.direction = Direction(direction)
     measure.baseline_value = baseline_value
     measure.baseline_date = baseline_date
@@ -271,11 +272,7 @@ def _reading_history(session: DbSession, measure: Measure) -> list[HistoryLine]:
         values = values or {}
         return values.get("measure_id") == measure.id and values.get("source") == ReadingSource.MANUAL.value
 
-    current = set(
-        session.scalars(
-            select(Reading.id).where(Reading.measure_id == measure.id, Reading.source == ReadingSource.MANUAL)
-        )
-    )
+    current = {reading.id for reading in measure.readings if entered_by_staff(reading)}  # loaded by the page
     removed = {
         event.entity_id
         for event in session.scalars(
