@@ -224,7 +224,8 @@ def test_a_coordinator_corrects_a_mistyped_reading_and_the_history_says_who(app,
     with app.app_context():
         typo = db.session.scalars(sa.select(Reading).where(Reading.value == 1490)).one()
     page = client.get(f"/measures/{measure_id}").text
-    assert f"/readings/{typo.id}/edit" in page
+    link = f'href="/readings/{typo.id}/edit"><span class="govuk-visually-hidden">Change the reading for the'
+    assert link in page and "select its date" in page
     form = client.get(f"/readings/{typo.id}/edit").text
     assert 'value="1490"' in form and "October figure." in form and "Save reading" in form
 
