@@ -143,9 +143,15 @@ UNIT_OF_SOURCE = {
 }
 
 
+def unit_against_source(unit: Unit, source: DataSource) -> str:
+    """What is wrong with ``unit`` for readings from ``source``; empty if nothing is. A measure saved before
+    the rule may still break it: its page says so until a coordinator chooses the unit."""
+    return UNIT_OF_SOURCE[source] if source.unit is not None and unit is not source.unit else ""
+
+
 def _check_unit(measure: Measure, unit: Unit, source: DataSource) -> None:
-    if source.unit is not None and unit is not source.unit:
-        raise PlanError(UNIT_OF_SOURCE[source], "unit")
+    if wrong := unit_against_source(unit, source):
+        raise PlanError(wrong, "unit")
     if unit is Unit.PERCENT and (outside := outside_a_percentage(measure)):
         raise PlanError(f"{outside[0].upper()}{outside[1:]}, so it cannot be a percentage", "unit")
 

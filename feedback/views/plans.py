@@ -117,6 +117,7 @@ def measure(measure_id: int):
         measure=measure,
         notes_said_once=notes_said_once,
         row_notes=row_notes,
+        wrong_unit=plans.unit_against_source(measure.unit, measure.data_source),
         history=plans.measure_history(db.session, measure),
         intervals={r.id: interval(r.value, r.n, measure.unit) for r in measure.readings},
         changeable={r.id for r in measure.readings if plans.entered_by_staff(r)},

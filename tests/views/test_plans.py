@@ -13,6 +13,7 @@ from feedback.models import (
     Action,
     AuditEvent,
     CaseKind,
+    DataSource,
     ImpactStatus,
     Measure,
     Plan,
@@ -425,6 +426,26 @@ def test_a_coordinator_makes_a_measure_count_cases_and_only_in_the_unit_count(ap
     with app.app_context():
         measure = db.session.get(Measure, measure_id)
         assert (measure.data_source.value, measure.case_kind) == ("manual", None)
+
+
+def test_a_measure_saved_before_units_had_to_fit_its_source_says_so(app, client, login, plan_id):
+    """Measures saved before the rule may count cases in weeks; the form asks only at the next save, so the
+    page says it first."""
+    measure_id = _measure(app, "Longest wait")
+    with app.app_context():
+        measure = db.session.get_one(Measure, measure_id)
+        measure.data_source, measure.case_kind = DataSource.CASES, CaseKind.COMPLAINT  # as before the rule
+        db.session.commit()
+    login(Role.STAFF)
+    page = client.get(f"/measures/{measure_id}").text
+    assert "The unit, weeks, does not fit where the readings come from." in page
+    assert "choose count as the unit" in page and "A coordinator can change it." in page
+    login(Role.COORDINATOR)
+    assert "Edit the measure to change it." in client.get(f"/measures/{measure_id}").text
+    with app.app_context():
+        db.session.get_one(Measure, measure_id).unit = Unit.COUNT
+        db.session.commit()
+    assert "does not fit where the readings come from" not in client.get(f"/measures/{measure_id}").text
 
 
 def test_a_measure_holding_a_reading_outside_0_to_100_cannot_become_a_percentage(app, client, login, plan_id):
