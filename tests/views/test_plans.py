@@ -108,7 +108,7 @@ def test_a_note_every_analysis_reading_shares_is_said_once_above_the_readings(ap
     assert page.count(said) == 1 and ">Note</th>" in page and "file audit" in page
 
 
-def test_unknown_ids_are_404_not_500(client, login, demo):
+def test_unknown_ids_and_ids_too_large_for_the_database_are_404_not_500(client, login, demo):
     login(Role.COORDINATOR)
     for url in (
         "/plans/999",
@@ -119,6 +119,11 @@ def test_unknown_ids_are_404_not_500(client, login, demo):
         "/measures/999/readings/new",
         "/readings/999/edit",
         "/readings/999/remove",
+        "/plans/99999999999999999999",
+        "/measures/2147483648",
+        "/surveys/9223372036854775808",
+        "/readings/9223372036854775808/edit",
+        "/readings/2147483648/remove",
     ):
         assert client.get(url).status_code == 404, url
 
@@ -384,18 +389,6 @@ def test_a_coordinator_edits_an_area(app, client, login, plan_id):
     assert client.get(f"/areas/{area_id}/edit").status_code == 200
     assert client.post(f"/areas/{area_id}/edit", data=form).status_code == 302
     assert "A. N. Other" in client.get(f"/plans/{plan_id}").text
-
-
-def test_ids_too_large_for_the_database_are_404_not_500(client, login, demo):
-    login(Role.COORDINATOR)
-    for url in (
-        "/plans/99999999999999999999",
-        "/measures/2147483648",
-        "/surveys/9223372036854775808",
-        "/readings/9223372036854775808/edit",
-        "/readings/2147483648/remove",
-    ):
-        assert client.get(url).status_code == 404, url
 
 
 def test_a_coordinator_makes_a_measure_count_cases_and_only_in_the_unit_count(app, client, login, plan_id):
