@@ -107,6 +107,10 @@ class DataSource(enum.Enum):
         of cases. None for readings staff enter, which may be in any unit."""
         return {"survey": Unit.PERCENT, "cases": Unit.COUNT}.get(self.value)
 
+    def fits(self, unit: Unit) -> bool:
+        """Whether a measure in ``unit`` can take its readings from here."""
+        return self.unit is None or unit is self.unit
+
 
 class ReadingSource(enum.Enum):
     ANALYSIS = "analysis"

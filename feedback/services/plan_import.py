@@ -339,7 +339,7 @@ def _read_measure(
                 row_errors.append(RowError(row, column, PERCENTAGE))
         if any(not 0 <= value <= 100 for _, value in milestones):
             row_errors.append(RowError(row, "milestones", f"each {PERCENTAGE}"))
-    if source.unit is not None and unit is not source.unit:
+    if not source.fits(unit):
         row_errors.append(RowError(row, "measure_unit", UNIT_OF_SOURCE[source]))
     if baseline_date and target_date and target_date < baseline_date:
         row_errors.append(RowError(row, "target_date", "must not be before baseline_date"))

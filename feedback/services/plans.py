@@ -146,7 +146,7 @@ UNIT_OF_SOURCE = {
 def unit_against_source(unit: Unit, source: DataSource) -> str:
     """What is wrong with ``unit`` for readings from ``source``; empty if nothing is. A measure saved before
     the rule may still break it: its page says so until a coordinator chooses the unit."""
-    return UNIT_OF_SOURCE[source] if source.unit is not None and unit is not source.unit else ""
+    return "" if source.fits(unit) else UNIT_OF_SOURCE[source]
 
 
 def _check_unit(measure: Measure, unit: Unit, source: DataSource) -> None:
