@@ -217,7 +217,8 @@ class MeasureForm(BaseForm):
 
 
 def _check_percent(form, field) -> None:
-    if field.data is not None and form.unit.data == Unit.PERCENT.value and not 0 <= field.data <= 100:
+    unit = next((unit for unit in Unit if unit.value == form.unit.data), None)  # None: the select says so
+    if field.data is not None and unit is not None and not unit.holds(field.data):
         raise ValidationError(f"{field.label.text} must be between 0 and 100 for a percentage")
 
 
@@ -263,7 +264,7 @@ class ReadingForm(BaseForm):
         }
 
     def validate_value(self, field):
-        if field.data is not None and self.unit_value is Unit.PERCENT and not 0 <= field.data <= 100:
+        if field.data is not None and not self.unit_value.holds(field.data):
             raise ValidationError("Value must be between 0 and 100 for a percentage")
         if field.data is not None and field.data < 0:
             raise ValidationError("Value must be 0 or more")

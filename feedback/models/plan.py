@@ -88,6 +88,10 @@ class Unit(enum.Enum):
     def suffix(self) -> str:
         return {"percent": "%", "count": "", "weeks": " weeks", "days": " days", "score": ""}[self.value]
 
+    def holds(self, value: float) -> bool:
+        """Whether ``value`` can be a figure in this unit: a percentage is 0 to 100, the others anything."""
+        return self is not Unit.PERCENT or 0 <= value <= 100
+
 
 class Direction(enum.Enum):
     INCREASE = "increase"

@@ -333,12 +333,11 @@ def _read_measure(
     milestones = get("milestones", _parse_milestones) or []
     source, case_kind = get("measure_data_source", _reading_source) or (DataSource.MANUAL, None)
     reported = get("measure_reported_status", _one_of(ImpactStatus))
-    if unit is Unit.PERCENT:
-        for column, value in (("baseline_value", baseline_value), ("target_value", target_value)):
-            if value is not None and not 0 <= value <= 100:
-                row_errors.append(RowError(row, column, PERCENTAGE))
-        if any(not 0 <= value <= 100 for _, value in milestones):
-            row_errors.append(RowError(row, "milestones", f"each {PERCENTAGE}"))
+    for column, value in (("baseline_value", baseline_value), ("target_value", target_value)):
+        if value is not None and not unit.holds(value):
+            row_errors.append(RowError(row, column, PERCENTAGE))
+    if not all(unit.holds(value) for _, value in milestones):
+        row_errors.append(RowError(row, "milestones", f"each {PERCENTAGE}"))
     if not source.fits(unit):
         row_errors.append(RowError(row, "measure_unit", UNIT_OF_SOURCE[source]))
     if baseline_date and target_date and target_date < baseline_date:

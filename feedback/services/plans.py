@@ -158,7 +158,7 @@ def _check_unit(measure: Measure, unit: Unit, source: DataSource) -> None:
 
 def outside_a_percentage(measure: Measure) -> str:
     """What the measure's readings say against its being a percentage; empty if nothing does."""
-    outside = [reading for reading in measure.readings if not 0 <= reading.value <= 100]
+    outside = [reading for reading in measure.readings if not Unit.PERCENT.holds(reading.value)]
     if not outside:
         return ""
     first = f"{outside[0].value:g} for the period ending {outside[0].period_end:%-d %B %Y}"
