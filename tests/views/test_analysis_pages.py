@@ -3,11 +3,13 @@ and the plan's summary; coordinators keep the lexicon."""
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 
 from feedback import clock
 from feedback.extensions import db
-from feedback.models import AuditEvent, CommentAnalysis, Role, Survey, Theme
+from feedback.models import Action, Area, AuditEvent, CommentAnalysis, Plan, Role, Survey, Theme
 from feedback.services import analysis
 
 from ..conftest import csrf_token_from
@@ -133,9 +135,20 @@ def test_a_coordinator_accepts_one_candidate_and_dismisses_another(app, client, 
 
 
 def test_the_plan_page_summarises_statuses_per_area_and_overall(app, client, login, demo):
+    with app.app_context():  # an area with an action and no measure yet: one row in the summary
+        plan = db.session.get(Plan, 1)
+        plan.areas.append(Area(reference="6", position=6, title="Transitions to adult services"))
+        plan.areas[-1].actions.append(Action(reference="6.1", description="Map the transitions pathway"))
+        db.session.commit()
     login(Role.STAFF)
     page = client.get("/plans/1").text
     assert "All areas" in page and "Not rated" in page
     summary = page[page.index('id="summary"') : page.index('aria-label="Areas of the plan"')]
     rows = summary.count('<td class="govuk-table__cell">Actions</td>'), summary.count(">Measures</td>")
-    assert rows == (6, 6)  # 5 areas and all of them
+    assert rows == (7, 6)  # 6 areas and all of them; the new area has no measures
+    # An area's title heads both its rows, actions and measures, from one cell: the table is half as long.
+    headers = re.findall(r'<th scope="row" class="govuk-table__header"( rowspan="2")?>([^<]*)</th>', summary)
+    spans = {title: rowspan for rowspan, title in headers}
+    assert len(headers) == len(spans) == 7
+    assert spans.pop("Area 6: Transitions to adult services") == ""
+    assert set(spans.values()) == {' rowspan="2"'}
