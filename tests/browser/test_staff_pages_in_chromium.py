@@ -269,6 +269,27 @@ def test_the_progress_report_prints_without_navigation(live_app, live_server, ph
     assert page.locator("h2", has_text="Area 1").is_visible()
 
 
+def test_brag_on_a_page_keeps_the_progress_status_on_a_phone_screen(live_app, live_server, phone, browser):
+    """On a phone the lead is said under the action, not in a column of its own that pushed every status
+    off the screen; a wider screen has the column."""
+    page = _signed_in(live_app, live_server, phone)
+    page.goto(f"{live_server}/plans/1/brag")
+    first_action = page.locator("tr.app-row--action").first
+    assert not page.locator("thead th", has_text="Lead").is_visible()
+    assert first_action.locator("th .app-narrow-only").inner_text().startswith("Lead: ")
+    status = first_action.locator("td .govuk-tag").first.bounding_box()
+    assert status is not None and status["x"] + status["width"] <= 360
+
+    wide = browser.new_context(viewport={"width": 1024, "height": 768})
+    try:
+        page = _signed_in(live_app, live_server, wide)
+        page.goto(f"{live_server}/plans/1/brag")
+        assert page.locator("thead th", has_text="Lead").is_visible()
+        assert not page.locator("tr.app-row--action .app-narrow-only").first.is_visible()
+    finally:
+        wide.close()
+
+
 def test_the_idle_warning_lets_a_person_stay_signed_in_and_otherwise_signs_them_out(
     live_app, live_server, phone
 ):
