@@ -217,8 +217,7 @@ class MeasureForm(BaseForm):
 
 
 def _check_percent(form, field) -> None:
-    unit = next((unit for unit in Unit if unit.value == form.unit.data), None)  # None: the select says so
-    if field.data is not None and unit is not None and not unit.holds(field.data):
+    if field.data is not None and form.unit.data == Unit.PERCENT.value and not Unit.PERCENT.holds(field.data):
         raise ValidationError(f"{field.label.text} must be between 0 and 100 for a percentage")
 
 
