@@ -28,7 +28,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from .. import clock
-from ..models import CaseKind, Direction, ImpactStatus, ProgressStatus, Unit
+from ..models import MOST_READING_N, CaseKind, Direction, ImpactStatus, ProgressStatus, Unit
 from .base import BaseForm
 from .fields import DayMonthYearField, NumberField, ReportDateField, WholeNumberField
 
@@ -239,7 +239,11 @@ class ReadingForm(BaseForm):
         "Number of answers or cases behind it (n)",
         widget=GovTextInput(),
         invalid_message="n must be a whole number, like 86",
-        validators=[Optional(), NumberRange(min=0, message="n must be 0 or more")],
+        validators=[
+            Optional(),
+            NumberRange(min=0, message="n must be 0 or more"),
+            NumberRange(max=MOST_READING_N, message=f"n must be {MOST_READING_N:,} or fewer"),
+        ],
     )
     note = TextAreaField(
         "Note",

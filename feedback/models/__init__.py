@@ -14,6 +14,7 @@ from .case import (
 )
 from .kinds import CaseKind
 from .plan import (
+    MOST_READING_N,
     Action,
     Area,
     DataSource,
@@ -86,6 +87,7 @@ __all__ = [
     "ImpactStatus",
     "Measure",
     "Milestone",
+    "MOST_READING_N",
     "OUTCOMES_BY_KIND",
     "Plan",
     "PlanKind",

@@ -298,6 +298,10 @@ class Milestone(Model):
     __table_args__ = (sa.UniqueConstraint("measure_id", "due_date"),)
 
 
+# The most a reading's n may be: the largest number an INTEGER column holds on PostgreSQL.
+MOST_READING_N = 2**31 - 1
+
+
 class Reading(Model):
     """A measure's value for a period."""
 

@@ -314,6 +314,7 @@ def test_only_readings_staff_entered_change_and_only_coordinators_change_them(ap
         ({"period_end": ["30", "9", "2022"], "value": "nan"}, "Value must be a number"),
         ({"period_end": ["30", "9", "2022"], "value": "-3"}, "Value must be 0 or more"),
         ({"period_end": ["30", "9", "2022"], "value": "3", "n": "1.5"}, "n must be a whole number"),
+        ({"period_end": ["31", "10", "2022"], "value": "3", "n": "9" * 11}, "n must be 2,147,483,647 or"),
     ],
 )
 def test_bad_readings_are_refused_with_a_message(app, client, login, plan_id, data, message):
