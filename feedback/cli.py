@@ -138,7 +138,7 @@ def import_plan(file: Path) -> None:
         _refuse_import(failure, file)
     db.session.commit()
     click.echo(f"Imported {result.plan.title}.")
-    for kind in ("areas", "actions", "measures"):
+    for kind in plan_import.KINDS:
         click.echo(f"  {kind}: {result.created[kind]} new, {result.updated[kind]} updated")
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from ..database import DbSession
 from ..models import (
+    MOST_READING_N,
     Action,
     Area,
     CaseKind,
@@ -29,6 +30,8 @@ from ..models import (
     Plan,
     PlanKind,
     ProgressStatus,
+    Reading,
+    ReadingSource,
     Unit,
 )
 from . import analysis
@@ -61,7 +64,12 @@ COLUMNS = [
     "measure_data_source",
     "measure_reported_status",
     "measure_status_reason",
+    "latest_value",
+    "latest_date",
+    "latest_n",
+    "latest_note",
 ]
+MEASURE_COLUMNS = COLUMNS[COLUMNS.index("measure_ref") :]  # a row with any of these filled in has a measure
 REQUIRED = ["plan", "plan_kind", "area_ref", "area_title", "action_ref", "action_description"]
 REFERENCE = re.compile(r"^[0-9A-Za-z]+(\.[0-9A-Za-z]+)*$")
 MAX_ROWS = 5000
@@ -92,11 +100,24 @@ class ImportFailed(Exception):
         self.errors = errors
 
 
+KINDS = ("areas", "actions", "measures", "readings")  # what an import counts, new and updated
+
+
 @dataclass
 class ImportResult:
     plan: Plan
-    created: dict[str, int] = field(default_factory=lambda: {"areas": 0, "actions": 0, "measures": 0})
-    updated: dict[str, int] = field(default_factory=lambda: {"areas": 0, "actions": 0, "measures": 0})
+    created: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
+    updated: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
+
+
+@dataclass(frozen=True)
+class LatestRow:
+    """The newest figure the plan gives for a measure, kept as the measure's imported reading."""
+
+    period_end: date
+    value: float
+    n: int | None
+    note: str
 
 
 @dataclass
@@ -114,6 +135,7 @@ class MeasureRow:
     case_kind: CaseKind | None
     reported_status: ImpactStatus | None
     status_reason: str
+    latest: LatestRow | None
     row: int  # the file's row it was read from
 
 
@@ -191,6 +213,17 @@ def _parse_number(text: str) -> float:
     if value != value or value in (float("inf"), float("-inf")):
         raise ValueError("must be a number, like 35 or 12.5")
     return value
+
+
+def _parse_n(text: str) -> int:
+    """A reading's n: a whole number of answers or cases, which an INTEGER column holds."""
+    try:
+        value = float(text.replace(",", ""))  # a spreadsheet may hand a whole number over as 86.0
+    except ValueError:
+        raise ValueError("must be a whole number, like 86") from None
+    if not value.is_integer() or not 0 <= value <= MOST_READING_N:
+        raise ValueError(f"must be a whole number from 0 to {MOST_READING_N:,}, like 86")
+    return int(value)
 
 
 def _one_of(enum_class):
@@ -292,7 +325,7 @@ def _read_line(
     ):
         if len(record[column]) > limit:
             row_errors.append(RowError(row, column, f"must be {limit} characters or fewer"))
-    has_measure = any(record[c] for c in ("measure_ref", "measure_text", "baseline_value", "target_value"))
+    has_measure = any(record[column] for column in MEASURE_COLUMNS)
     measure = _read_measure(reader, action_ref or "", seen_measures) if has_measure else None
     if row_errors:
         return None, row_errors
@@ -354,6 +387,7 @@ def _read_measure(
     seen_measures.setdefault(key, row)
     if text and len(text) > 2000:
         row_errors.append(RowError(row, "measure_text", "must be 2,000 characters or fewer"))
+    latest = _read_latest(reader, unit)
     return MeasureRow(
         measure_ref,
         text,
@@ -368,8 +402,27 @@ def _read_measure(
         case_kind,
         reported,
         reader.record["measure_status_reason"],
+        latest,
         row,
     )
+
+
+def _read_latest(reader: _RowReader, unit: Unit) -> LatestRow | None:
+    """The measure's latest figure, if the row gives one: its value and date both, n and a note if known.
+    What is wrong with it goes to the reader's errors."""
+    if not any(reader.record[column] for column in COLUMNS if column.startswith("latest_")):
+        return None
+    value = reader.get("latest_value", _parse_number, required=True)
+    period_end = reader.get("latest_date", _parse_date, required=True)
+    n = reader.get("latest_n", _parse_n)
+    note = reader.record["latest_note"]
+    if value is not None and not unit.holds(value):
+        reader.errors.append(RowError(reader.row, "latest_value", PERCENTAGE))
+    if len(note) > 2000:
+        reader.errors.append(RowError(reader.row, "latest_note", "must be 2,000 characters or fewer"))
+    if value is None or period_end is None:
+        return None
+    return LatestRow(period_end, value, n, note)
 
 
 def _place(areas: dict[str, AreaRow], line: _Line, row: int) -> RowError | None:
@@ -509,6 +562,8 @@ def apply(session: DbSession, plan_info: dict, areas: dict[str, AreaRow]) -> Imp
                 measure.reported_status = row.reported_status
                 measure.reported_status_reason = row.status_reason
                 _sync_milestones(session, measure, row.milestones)
+                if row.latest is not None:
+                    _count(result, "readings", _keep_latest(measure, row.latest))
                 # What a new baseline, target or milestone suggests, at once and in the same audit event.
                 measure.suggested_status = analysis.suggest(measure)
     if errors:
@@ -526,6 +581,25 @@ def _sync_milestones(session: DbSession, measure: Measure, milestones: list[tupl
             milestone.value = wanted.pop(milestone.due_date)
     for due_date, value in wanted.items():
         measure.milestones.append(Milestone(due_date=due_date, value=value))
+
+
+def _keep_latest(measure: Measure, latest: LatestRow) -> bool:
+    """Keep the plan's latest figure as the measure's imported reading on its date; whether it is new.
+    Importing the same date again corrects that reading; a later date adds the next one, and the readings
+    of earlier imports stay, so that importing each update of a plan builds the measure's history."""
+    reading = next(
+        (
+            reading
+            for reading in measure.readings
+            if reading.source is ReadingSource.IMPORT and reading.period_end == latest.period_end
+        ),
+        None,
+    )
+    if reading is None:
+        reading = Reading(source=ReadingSource.IMPORT, period_end=latest.period_end)
+        measure.readings.append(reading)
+    reading.value, reading.n, reading.note = latest.value, latest.n, latest.note
+    return reading.id is None
 
 
 def _count(result: ImportResult, kind: str, created: bool) -> None:

@@ -17,6 +17,7 @@ from feedback.models import (
     AuditEvent,
     CaseKind,
     DataSource,
+    ImpactStatus,
     IStatement,
     Measure,
     Milestone,
@@ -65,7 +66,7 @@ def test_the_warwickshire_example_imports_its_five_areas(app):
             "Measure": 51,
             "Milestone": 16,
         }
-        assert result.created == {"areas": 5, "actions": 19, "measures": 51}
+        assert result.created == {"areas": 5, "actions": 19, "measures": 51, "readings": 0}
         wait = db.session.scalar(sa.select(Measure).where(Measure.text.startswith("Longest wait")))
         assert (wait.baseline_value, wait.target_value, wait.unit.value, wait.direction.value) == (
             242,
@@ -110,8 +111,8 @@ def test_importing_the_same_file_twice_gives_the_same_counts(app):
         result = import_plan(db.session, EXAMPLE_CSV)
         db.session.commit()
         assert counts() == first
-        assert result.created == {"areas": 0, "actions": 0, "measures": 0}
-        assert result.updated == {"areas": 5, "actions": 19, "measures": 51}
+        assert result.created == {"areas": 0, "actions": 0, "measures": 0, "readings": 0}
+        assert result.updated == {"areas": 5, "actions": 19, "measures": 51, "readings": 0}
 
 
 def test_xlsx_and_csv_give_the_same_plan(app):
@@ -250,6 +251,90 @@ def _measure(text: str) -> Measure:
     return db.session.scalar(sa.select(Measure).where(Measure.text == text))
 
 
+DELIVERY_2019 = EXAMPLES / "warwickshire-delivery-2019.csv"
+
+
+def _imported_readings() -> list[tuple[str, date, float, int | None]]:
+    query = sa.select(Reading).where(Reading.source == ReadingSource.IMPORT).order_by(Reading.id)
+    return [(r.measure.text, r.period_end, r.value, r.n) for r in db.session.scalars(query)]
+
+
+def test_the_latest_figure_a_plan_gives_is_kept_as_an_imported_reading(app):
+    """Warwickshire's 2019-20 plan gives each key measure's December 2019 figure beside its baseline: the
+    measure's page, its chart and its suggested status start from them, not from nothing."""
+    with app.app_context():
+        result = import_plan(db.session, DELIVERY_2019)
+        db.session.commit()
+        assert result.created["readings"] == 11
+        readings = _imported_readings()
+        assert len(readings) == 11 and db.session.scalar(sa.select(sa.func.count(Reading.id))) == 11
+        assert ("% of resourced provision places used", date(2019, 12, 31), 71.4, 98) in readings
+        used = _measure("% of resourced provision places used")
+        # 52% in January 2019 to 80% by August 2020: 71.4% in December is ahead of the trajectory.
+        assert used.suggested_status is ImpactStatus.GREEN
+        assert "70 of the 98 places" in used.readings[0].note
+
+        again = import_plan(db.session, DELIVERY_2019)
+        db.session.commit()
+        assert (again.created["readings"], again.updated["readings"]) == (0, 11)
+        assert _imported_readings() == readings
+
+
+def test_each_update_of_a_plan_adds_its_latest_figure_and_corrects_one_of_the_same_date(app, tmp_path):
+    rows = _rows(DELIVERY_2019)
+    kitemark = next(row for row in rows if row["measure_text"].startswith("Early years settings"))
+    with app.app_context():
+        import_plan(db.session, DELIVERY_2019)
+        db.session.commit()
+        kitemark.update(latest_value="61", latest_date="31/03/2020", latest_note="March 2020")
+        result = import_plan(db.session, _write(tmp_path / "march.csv", rows))
+        db.session.commit()
+        assert (result.created["readings"], result.updated["readings"]) == (1, 10)
+        kitemark["latest_value"] = "63"  # the March figure, corrected
+        import_plan(db.session, _write(tmp_path / "march-corrected.csv", rows))
+        db.session.commit()
+        measure = _measure(kitemark["measure_text"])
+        assert [(r.period_end, r.value, r.source) for r in measure.readings] == [
+            (date(2019, 12, 31), 54, ReadingSource.IMPORT),
+            (date(2020, 3, 31), 63, ReadingSource.IMPORT),
+        ]
+        audited = db.session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.entity_type == "Reading", AuditEvent.operation == "update")
+        ).all()
+        assert [event.after for event in audited if event.after.get("value") is not None] == [{"value": 63.0}]
+
+
+def test_a_latest_figure_needs_its_date_fits_its_unit_and_belongs_to_a_measure(app, tmp_path):
+    rows = _rows(DELIVERY_2019)
+    rows[0]["latest_date"] = ""  # row 2: a value with no date
+    rows[3]["latest_value"] = "101"  # row 5: a percentage over 100
+    rows[4]["latest_n"] = "about 90"  # row 6
+    rows[5]["latest_n"] = "-3"  # row 7
+    rows[1]["latest_value"] = "12"  # row 3: an action with no measure
+    rows[1]["latest_date"] = "31/12/2019"
+    rows[7]["latest_note"] = "December 2019"  # row 9: a note alone, on an action with no measure
+    with app.app_context():
+        with pytest.raises(ImportFailed) as failure:
+            import_plan(db.session, _write(tmp_path / "bad-latest.csv", rows))
+        db.session.rollback()
+        assert db.session.scalar(sa.select(sa.func.count(Reading.id))) == 0
+    reasons = {(error.row, error.column): error.reason for error in failure.value.errors}
+    assert reasons == {
+        (2, "latest_date"): "is empty",
+        (3, "measure_ref"): "is empty",
+        (3, "measure_text"): "is empty",
+        (3, "measure_direction"): "is empty",
+        (5, "latest_value"): "must be between 0 and 100 for a percentage",
+        (6, "latest_n"): "must be a whole number, like 86",
+        (7, "latest_n"): "must be a whole number from 0 to 2,147,483,647, like 86",
+        (9, "measure_ref"): "is empty",
+        (9, "measure_text"): "is empty",
+        (9, "measure_direction"): "is empty",
+        (9, "latest_value"): "is empty",
+        (9, "latest_date"): "is empty",
+    }
+
+
 def test_a_malformed_file_names_every_bad_row_and_imports_nothing(app, tmp_path):
     rows = _rows()
     rows[0]["baseline_value"] = "about forty"  # row 2
@@ -339,6 +424,8 @@ def test_the_command_reports_counts_and_every_bad_row(app, runner, tmp_path):
     assert "measures: 51 new, 0 updated" in result.output
     result = runner.invoke(args=["plans", "import", str(EXAMPLE_CSV)])
     assert "measures: 0 new, 51 updated" in result.output
+    result = runner.invoke(args=["plans", "import", str(EXAMPLES / "warwickshire-delivery-2019.csv")])
+    assert "readings: 11 new, 0 updated" in result.output
 
     rows = _rows()
     rows[3]["baseline_date"] = "2022-02-30"
