@@ -268,23 +268,28 @@ def measure_history(session: DbSession, measure: Measure, limit: int = 50) -> li
     return sorted(lines, key=lambda line: (line.at, line.event_id), reverse=True)[:limit]
 
 
+# The readings people gave, on the measure's page or in an imported plan; the analyser writes its own and
+# the case counts again at every run.
+_GIVEN = {ReadingSource.MANUAL, ReadingSource.IMPORT}
+
+
 def _reading_history(session: DbSession, measure: Measure) -> list[HistoryLine]:
-    """When staff added, changed or removed a reading of the measure: what a board was shown, and who
-    corrected it. The analyser's readings are left out: it writes them again at every run. A removed
+    """When staff added, changed or removed a reading of the measure, on its page or by importing the plan
+    again: what a board was shown, and who corrected it. The analyser's readings are left out. A removed
     reading is found by its delete event, which keeps every column; readings are removed seldom, so
     reading every such event is cheaper than a JSON query each database spells differently."""
 
-    def staff_entered(values: dict | None) -> bool:
+    def given(values: dict | None) -> bool:
         values = values or {}
-        return values.get("measure_id") == measure.id and values.get("source") == ReadingSource.MANUAL.value
+        return values.get("measure_id") == measure.id and values.get("source") in {s.value for s in _GIVEN}
 
-    current = {reading.id for reading in measure.readings if entered_by_staff(reading)}  # loaded by the page
+    current = {reading.id for reading in measure.readings if reading.source in _GIVEN}  # loaded by the page
     removed = {
         event.entity_id
         for event in session.scalars(
             select(AuditEvent).where(AuditEvent.entity_type == "Reading", AuditEvent.operation == "delete")
         )
-        if staff_entered(event.before)
+        if given(event.before)
     }
     events = session.scalars(
         select(AuditEvent)
@@ -297,7 +302,7 @@ def _reading_history(session: DbSession, measure: Measure) -> list[HistoryLine]:
         whole = next(
             (e.after if e.operation == "insert" else e.before for e in life if e.operation != "update"), None
         )
-        if not (staff_entered(whole) if whole is not None else life[-1].entity_id in current):
+        if not (given(whole) if whole is not None else life[-1].entity_id in current):
             continue  # another row that had the same id (SQLite gives a deleted row's id again)
         period_end = (whole or {}).get("period_end")
         for event in life:

@@ -27,6 +27,7 @@ from feedback.models import (
     ReadingSource,
     Unit,
 )
+from feedback.services import plans
 from feedback.services.plan_import import ImportFailed, import_plan
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -302,6 +303,11 @@ def test_each_update_of_a_plan_adds_its_latest_figure_and_corrects_one_of_the_sa
             sa.select(AuditEvent).where(AuditEvent.entity_type == "Reading", AuditEvent.operation == "update")
         ).all()
         assert [event.after for event in audited if event.after.get("value") is not None] == [{"value": 63.0}]
+        history = [line.text for line in plans.measure_history(db.session, measure)]
+        assert history[:2] == [  # as a correction typed on the measure's page shows there
+            "reading for the period ending 31 March 2020: changed value from “61” to “63”",
+            "added reading for the period ending 31 March 2020",
+        ]
 
 
 def test_a_latest_figure_needs_its_date_fits_its_unit_and_belongs_to_a_measure(app, tmp_path):
