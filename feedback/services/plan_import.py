@@ -8,6 +8,7 @@ written; importing the same file again updates the plan in place, matched by pla
 from __future__ import annotations
 
 import re
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -173,6 +174,9 @@ def read_table(path: Path) -> pd.DataFrame:
         raise
     except FileNotFoundError:
         raise ImportFailed([RowError(0, "file", f"{path} does not exist")]) from None
+    except (zipfile.BadZipFile, KeyError):  # not the zip of XML parts that an .xlsx workbook is
+        message = "is not an Excel workbook that can be opened: save it from Excel again as .xlsx, or as CSV"
+        raise ImportFailed([RowError(0, "file", message)]) from None
     except UnicodeDecodeError:
         message = 'is not text that can be read: save it from Excel as "CSV UTF-8", or as .xlsx'
         raise ImportFailed([RowError(0, "file", message)]) from None

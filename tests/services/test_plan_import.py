@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import shutil
+import zipfile
 from datetime import date
 from pathlib import Path
 
@@ -408,6 +409,26 @@ def test_files_that_are_not_the_template_are_refused_clearly(app, tmp_path, cont
         with pytest.raises(ImportFailed) as failure:
             import_plan(db.session, path)
     assert expected in str(failure.value.errors[0])
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"\xff\xfe not a workbook", EXAMPLE_XLSX.read_bytes()[:3000], "a zip of something else"],
+    ids=["empty", "bytes", "cut short", "another zip"],
+)
+def test_a_file_named_xlsx_that_is_no_workbook_is_refused_clearly(app, tmp_path, content):
+    path = tmp_path / "plan.xlsx"
+    if isinstance(content, str):
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("notes.txt", content)
+    else:
+        path.write_bytes(content)
+    with app.app_context():
+        with pytest.raises(ImportFailed) as failure:
+            import_plan(db.session, path)
+    assert str(failure.value.errors[0]) == (
+        "file: is not an Excel workbook that can be opened: save it from Excel again as .xlsx, or as CSV"
+    )
 
 
 def test_unknown_columns_and_wrong_extensions_are_refused(app, tmp_path):
