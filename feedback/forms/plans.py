@@ -7,9 +7,11 @@ from datetime import date
 from enum import Enum
 from typing import Any
 
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
     GovDateInput,
+    GovFileInput,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
@@ -298,3 +300,16 @@ class ReportDateForm(BaseForm):
     def chosen(self) -> datetime.date:  # (``date`` here is the field)
         """The date asked for; today when none was."""
         return self.date.data or clock.today()
+
+
+class PlanImportForm(BaseForm):
+    file = FileField(
+        "The plan's file",
+        widget=GovFileInput(),
+        description="A CSV or Excel (.xlsx) file in the template's columns",
+        validators=[
+            FileRequired(message="Select the plan's file"),
+            FileAllowed(["csv", "xlsx"], message="The file must be a CSV or an Excel .xlsx file"),
+        ],
+    )
+    submit = SubmitField("Import the plan", widget=GovSubmitInput())

@@ -10,12 +10,13 @@ from flask_login import current_user
 
 from .. import clock
 from ..extensions import db
-from ..forms.plans import ActionForm, AreaForm, MeasureForm, ReadingForm, ReportDateForm
+from ..forms.plans import ActionForm, AreaForm, MeasureForm, PlanImportForm, ReadingForm, ReportDateForm
 from ..models import Action, Area, Measure, Reading, ReadingSource, Role
-from ..services import analysis, plans
+from ..services import analysis, plan_import, plans
 from ..services.charts import interval, measure_chart_svg
 from ..services.report import progress_report, quarter_of, report_workbook
 from .access import require_role
+from .uploads import saved_upload
 
 bp = Blueprint("plans", __name__)
 
@@ -24,6 +25,46 @@ bp = Blueprint("plans", __name__)
 @require_role(Role.STAFF)
 def index():
     return render_template("plans/index.html", plans=plans.list_plans(db.session))
+
+
+@bp.route("/plans/import", methods=["GET", "POST"])
+@require_role(Role.COORDINATOR)
+def import_plan():
+    """Upload a plan, or its next update, in the template's columns: every bad row is listed and nothing
+    is imported, as with ``flask plans import``."""
+    form = PlanImportForm()
+    problems: list[plan_import.RowError] = []
+    if form.validate_on_submit():
+        with saved_upload(form.file.data) as path:
+            try:
+                result = plan_import.import_plan(db.session, path)
+            except plan_import.ImportFailed as failure:
+                problems = failure.errors  # the request rolls back what the import had changed
+            else:
+                added, updated = _in_words(result.created), _in_words(result.updated)
+                flash(f"Imported {result.plan.title}: {added} added; {updated} updated.", "success")
+                return redirect(url_for(".show", plan_id=result.plan.id))
+    status = 400 if form.errors or problems else 200
+    return render_template("plans/import.html", form=form, problems=problems), status
+
+
+def _in_words(counts: dict[str, int]) -> str:
+    """``{"areas": 1, "actions": 0, "measures": 12, ...}`` as "1 area and 12 measures"; "nothing" for none."""
+    named = [f"{n} {kind if n != 1 else kind.removesuffix('s')}" for kind, n in counts.items() if n]
+    if len(named) > 1:
+        return f"{', '.join(named[:-1])} and {named[-1]}"
+    return named[0] if named else "nothing"
+
+
+@bp.get("/plans/template.csv")
+@require_role(Role.STAFF)
+def import_template():
+    """The import template: its header row, each column the import reads."""
+    return Response(
+        ",".join(plan_import.COLUMNS) + "\r\n",
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="plan-template.csv"'},
+    )
 
 
 def _plan_or_404(plan_id: int):
@@ -121,6 +162,7 @@ def measure(measure_id: int):
         history=plans.measure_history(db.session, measure),
         intervals={r.id: interval(r.value, r.n, measure.unit) for r in measure.readings},
         changeable={r.id for r in measure.readings if plans.entered_by_staff(r)},
+        imported=any(r.source is ReadingSource.IMPORT for r in measure.readings),
         questions=plans.tagged_question_results(db.session, measure),
         cases=plans.linked_cases(db.session, measure),
         entries=plans.linked_entries(db.session, measure),

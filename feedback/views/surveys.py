@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-import tempfile
-from pathlib import Path
 
 import segno
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -19,6 +17,7 @@ from ..services import response_import, surveys
 from ..services.plan_import import ImportFailed
 from ..services.respond import Page
 from .access import require_role
+from .uploads import saved_upload
 
 bp = Blueprint("surveys", __name__, url_prefix="/surveys")
 PAPER_KEY = re.compile(r"^paper-[A-Za-z0-9_-]{16,58}$")
@@ -252,13 +251,10 @@ def import_responses(survey_id: int):
     form = ResponsesImportForm()
     problems = []
     if form.validate_on_submit():
-        upload = form.file.data
-        suffix = ".xlsx" if upload.filename.lower().endswith(".xlsx") else ".csv"
-        with tempfile.NamedTemporaryFile(suffix=suffix) as copy:
-            upload.save(copy.name)
+        with saved_upload(form.file.data) as path:
             try:
                 result = response_import.import_responses(
-                    db.session, survey, Path(copy.name), response_import.read_mapping(form.mapping_pairs())
+                    db.session, survey, path, response_import.read_mapping(form.mapping_pairs())
                 )
             except ImportFailed as failure:
                 problems = failure.errors

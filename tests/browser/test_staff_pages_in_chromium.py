@@ -42,18 +42,28 @@ def _violations_at(page, url: str, axe_source: str) -> list:
 
 
 def _violations_when_refused(
-    page, url: str, axe_source: str, fill: dict | None = None, button: str = "main button[type=submit]"
+    page,
+    url: str,
+    axe_source: str,
+    fill: dict | None = None,
+    button: str = "main button[type=submit]",
+    files: dict | None = None,
 ) -> list:
-    """What axe finds on the page at ``url`` once a form on it, filled with ``fill``, has been refused."""
+    """What axe finds on the page at ``url`` once a form on it, filled with ``fill`` and given the
+    ``files`` to upload, has been refused."""
     page.goto(url)
     for selector, value in (fill or {}).items():
         page.fill(selector, value)
+    for selector, path in (files or {}).items():
+        page.set_input_files(selector, path)
     page.locator(button).first.click()
     page.wait_for_selector(".govuk-error-summary")
     return axe_violations(page, axe_source)
 
 
-def test_axe_finds_no_violations_on_the_analyser_and_case_pages(live_app, live_server, phone, axe_source):
+def test_axe_finds_no_violations_on_the_analyser_and_case_pages(
+    live_app, live_server, phone, axe_source, tmp_path
+):
     """Pages in the states that matter: after an analysis run, a draft survey, replies waiting and answered,
     errors. The test after this one checks a page of every kind as it comes."""
     page = _signed_in(live_app, live_server, phone)
@@ -133,6 +143,14 @@ def test_axe_finds_no_violations_on_the_analyser_and_case_pages(live_app, live_s
     seen["paper response on a date that is not one"] = _violations_when_refused(
         page, f"{live_server}/surveys/{survey_id}/paper", axe_source, not_a_date, "text=Save paper response"
     )
+    plan_import = f"{live_server}/plans/import"
+    seen["plan import without a file"] = _violations_when_refused(page, plan_import, axe_source)
+    bad_plan = tmp_path / "plan.csv"
+    bad_plan.write_text("plan,plan_kind,area_ref,area_title,action_ref,action_description\nA,wsoa,1,,1.1,\n")
+    seen["plan file with problems"] = _violations_when_refused(
+        page, plan_import, axe_source, files={"#file": bad_plan}
+    )
+    assert page.locator("#problems tbody tr").count() == 2  # area_title and action_description
     assert {name: found for name, found in seen.items() if found} == {}
 
 
@@ -143,6 +161,7 @@ NOT_STAFF_PAGES = {
     "cases.export",
     "plans.measure_chart",
     "plans.report_xlsx",
+    "plans.import_template",
     "surveys.qr_code",
     "main.healthz",
     "auth.session_status",

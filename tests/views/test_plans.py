@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import re
 from datetime import date, timedelta
+from io import BytesIO, StringIO
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -488,3 +491,86 @@ def test_the_suggested_status_follows_a_reading_s_change_at_once(app, client, lo
     with app.app_context():
         expected = analysis.suggest(db.session.get_one(Measure, measure_id))
     assert suggested() is expected is not ImpactStatus.GREEN
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def _upload(client, content: bytes, name: str = "plan.csv"):
+    data = {"file": (BytesIO(content), name)}
+    return client.post("/plans/import", data=data, content_type="multipart/form-data")
+
+
+def test_a_coordinator_imports_a_plan_and_its_next_update_from_the_plans_page(app, client, login):
+    """Without the command line: the plans page offers the import, and the plan's page says what came in."""
+    email = login(Role.COORDINATOR)
+    empty = client.get("/plans").text
+    assert "There are no plans yet." in empty and 'href="/plans/import"' in empty
+    template = client.get("/plans/template.csv")
+    assert template.mimetype == "text/csv" and template.text.startswith("plan,plan_kind,local_area,")
+    assert template.text.strip().split(",")[-4:] == ["latest_value", "latest_date", "latest_n", "latest_note"]
+
+    delivery = (EXAMPLES / "warwickshire-delivery-2019.csv").read_bytes()
+    done = _upload(client, delivery)
+    assert done.status_code == 302
+    page = client.get(done.location).text
+    assert "Warwickshire SEND and Inclusion Delivery Plan 2019-20" in page
+    assert "6 areas, 14 actions, 12 measures and 11 readings added; nothing updated." in page
+    again = client.get(_upload(client, delivery, name="PLAN.CSV").location).text
+    assert "nothing added; 6 areas, 14 actions, 12 measures and 11 readings updated." in again
+    march = delivery.replace(b",54,31/12/2019,,December 2019", b",61,31/03/2020,,March 2020")
+    update = client.get(_upload(client, march).location).text
+    assert "1 reading added; 6 areas, 14 actions, 12 measures and 10 readings updated." in update
+    measure_page = client.get(f"/measures/{_measure(app, 'Early years settings')}").text
+    assert "Import readings are the plan's latest figures" in measure_page
+    assert f"{email}: added reading for the period ending 31 March 2020" in measure_page
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Plan.id))) == 1
+        imported = db.session.scalars(sa.select(Reading).where(Reading.source == ReadingSource.IMPORT)).all()
+        assert len(imported) == 12
+        plan_parts = ("Plan", "Area", "IStatement", "Action", "Measure", "Milestone", "Reading")
+        actors = sa.select(AuditEvent.actor).where(AuditEvent.entity_type.in_(plan_parts))
+        assert set(db.session.scalars(actors)) == {email}
+
+
+def test_a_plan_file_with_problems_lists_every_one_and_imports_nothing(app, client, login, plan_id):
+    login(Role.COORDINATOR)
+    with app.app_context():
+        wait = db.session.scalar(sa.select(Measure).where(Measure.text.startswith("Longest wait")))
+        before = (wait.target_value, len(wait.readings), db.session.scalar(sa.select(sa.func.count(Plan.id))))
+    with open(EXAMPLES / "warwickshire-wsoa-2022.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    waits = [n for n, row in enumerate(rows) if row["measure_text"].startswith("Longest wait")]
+    percent = next(n for n, row in enumerate(rows) if row["measure_unit"] == "percent")
+    for row in rows:
+        row.update(latest_value="", latest_date="")
+    rows[waits[0]].update(target_value="20", latest_value="150")  # a figure with no date
+    rows[percent].update(latest_value="101", latest_date="31/03/2023")
+    file = StringIO()
+    writer = csv.DictWriter(file, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    refused = _upload(client, file.getvalue().encode())
+    assert refused.status_code == 400
+    html = refused.text
+    assert "<title>Error: Import a plan" in html
+    assert "Nothing was imported: 2 problems to fix" in html and 'id="problems"' in html
+    assert re.search(rf">{waits[0] + 2}</td>\s*<td[^>]*>latest_date</td>\s*<td[^>]*>is empty</td>", html)
+    assert re.search(rf">{percent + 2}</td>\s*<td[^>]*>latest_value</td>\s*<td[^>]*>must be between 0", html)
+    with app.app_context():
+        wait = db.session.scalar(sa.select(Measure).where(Measure.text.startswith("Longest wait")))
+        after = (wait.target_value, len(wait.readings), db.session.scalar(sa.select(sa.func.count(Plan.id))))
+        assert after == before
+
+    assert "Select the plan&#39;s file" in client.post("/plans/import", data={}).text
+    wrong = _upload(client, b"%PDF-1.4", name="plan.pdf")
+    assert wrong.status_code == 400 and "The file must be a CSV or an Excel .xlsx file" in wrong.text
+    garbled = _upload(client, b"\xff\xfe\x00garbage", name="plan.xlsx")
+    assert garbled.status_code == 400 and "is not an Excel workbook that can be opened" in garbled.text
+
+
+def test_only_coordinators_import_plans(app, client, login, plan_id):
+    login(Role.STAFF)
+    assert 'href="/plans/import"' not in client.get("/plans").text
+    assert client.get("/plans/import").status_code == 403
+    assert _upload(client, b"plan\n").status_code == 403
