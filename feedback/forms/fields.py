@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from datetime import date
 
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from govuk_frontend_wtf.wtforms_widgets import GovFileInput
 from wtforms import DateField, FloatField, IntegerField
 
 
@@ -82,3 +84,16 @@ class ReportDateField(DayMonthYearField):
                 self.raw_data = [str(self.data.day), str(self.data.month), str(self.data.year)]
                 return
         super().process_formdata(valuelist)
+
+
+def import_file_field(label: str, description: str, required_message: str) -> FileField:
+    """A file to import: CSV or Excel .xlsx, the two kinds the importers read (services/plan_import.py)."""
+    return FileField(
+        label,
+        widget=GovFileInput(),
+        description=description,
+        validators=[
+            FileRequired(message=required_message),
+            FileAllowed(["csv", "xlsx"], message="The file must be a CSV or an Excel .xlsx file"),
+        ],
+    )

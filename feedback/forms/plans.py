@@ -7,11 +7,9 @@ from datetime import date
 from enum import Enum
 from typing import Any
 
-from flask_wtf.file import FileAllowed, FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
     GovDateInput,
-    GovFileInput,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
@@ -32,7 +30,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from .. import clock
 from ..models import MOST_READING_N, CaseKind, Direction, ImpactStatus, ProgressStatus, Unit
 from .base import BaseForm
-from .fields import DayMonthYearField, NumberField, ReportDateField, WholeNumberField
+from .fields import DayMonthYearField, NumberField, ReportDateField, WholeNumberField, import_file_field
 
 
 def enum_value(value) -> str:
@@ -303,13 +301,7 @@ class ReportDateForm(BaseForm):
 
 
 class PlanImportForm(BaseForm):
-    file = FileField(
-        "The plan's file",
-        widget=GovFileInput(),
-        description="A CSV or Excel (.xlsx) file in the template's columns",
-        validators=[
-            FileRequired(message="Select the plan's file"),
-            FileAllowed(["csv", "xlsx"], message="The file must be a CSV or an Excel .xlsx file"),
-        ],
+    file = import_file_field(
+        "The plan's file", "A CSV or Excel (.xlsx) file in the template's columns", "Select the plan's file"
     )
     submit = SubmitField("Import the plan", widget=GovSubmitInput())

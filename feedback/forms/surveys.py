@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import re
 
-from flask_wtf.file import FileAllowed, FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovCheckboxInput,
     GovDateInput,
-    GovFileInput,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
@@ -33,7 +31,7 @@ from ..models import Audience, QuestionKind, SurveyVariant
 from ..services.respond import Page
 from ..services.surveys import moved_choices
 from .base import BaseForm
-from .fields import DayMonthYearField
+from .fields import DayMonthYearField, import_file_field
 from .plans import enum_value
 from .respond import SurveyPageForm, page_form_class
 
@@ -247,14 +245,10 @@ def versions_form(variants, **kwargs):
 
 
 class ResponsesImportForm(BaseForm):
-    file = FileField(
+    file = import_file_field(
         "Export from Microsoft Forms",
-        widget=GovFileInput(),
-        description="The CSV or Excel (.xlsx) file that Microsoft Forms gives under 'Open results in Excel'",
-        validators=[
-            FileRequired(message="Select the export file"),
-            FileAllowed(["csv", "xlsx"], message="The file must be a CSV or an Excel .xlsx file"),
-        ],
+        "The CSV or Excel (.xlsx) file that Microsoft Forms gives under 'Open results in Excel'",
+        "Select the export file",
     )
     mapping = TextAreaField(
         "Columns to match by hand",
