@@ -1,8 +1,9 @@
 """Importing a plan from the documented CSV or XLSX template: everything or nothing.
 
-One row per measure, carrying its area, I statement and action (see examples/plan-template.csv and
-docs in the README). Every bad row is reported with its row number, column and reason before anything is
-written; importing the same file again updates the plan in place, matched by plan title and references.
+One row per measure, carrying its area, I statement and action, and the latest figure the plan gives for
+it, which is kept as the measure's reading (see examples/plan-template.csv and docs in the README). Every
+bad row is reported with its row number, column and reason before anything is written; importing the same
+file again updates the plan in place, matched by plan title and references.
 """
 
 from __future__ import annotations
