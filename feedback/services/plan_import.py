@@ -38,6 +38,7 @@ from ..models import (
 )
 from . import analysis
 from .plans import outside_a_percentage
+from .spreadsheet import as_written, inert
 from .text import strip_control_characters
 
 COLUMNS = [
@@ -187,7 +188,7 @@ def read_table(path: Path) -> pd.DataFrame:
         ) from None
     frame.columns = [strip_control_characters(str(column)).strip().lower() for column in frame.columns]
     return frame.map(
-        lambda value: strip_control_characters(value).strip() if isinstance(value, str) else value
+        lambda value: as_written(strip_control_characters(value).strip()) if isinstance(value, str) else value
     )
 
 
@@ -609,3 +610,92 @@ def _keep_latest(measure: Measure, latest: LatestRow) -> bool:
 
 def _count(result: ImportResult, kind: str, created: bool) -> None:
     (result.created if created else result.updated)[kind] += 1
+
+
+# The plan in the template ---------------------------------------------------------------------------------
+
+# Columns of words people wrote, which a spreadsheet must not take for a formula (spreadsheet.inert).
+_WRITTEN = {
+    "plan",
+    "local_area",
+    "area_title",
+    "area_sro",
+    "area_outcomes",
+    "i_statement",
+    "action_description",
+    "action_lead",
+    "measure_text",
+    "measure_status_reason",
+    "latest_note",
+}
+
+
+def template_rows(plan: Plan) -> list[dict[str, str]]:
+    """The plan in the template's columns, a row a measure and a row for each action without one, with
+    each measure's newest imported figure: what a coordinator downloads to write the next update in.
+    Imported again unchanged, it changes nothing. I statements no action names are not in it."""
+    rows = []
+    for area in plan.areas:
+        for action in area.actions:
+            common = {
+                "plan": plan.title,
+                "plan_kind": plan.kind.value,
+                "local_area": plan.local_area,
+                "area_ref": area.reference,
+                "area_title": area.title,
+                "area_sro": area.senior_responsible_officer,
+                "area_outcomes": area.outcomes,
+                "i_statement": action.i_statement.text if action.i_statement else "",
+                "action_ref": action.reference,
+                "action_description": action.description,
+                "action_lead": action.lead,
+                "action_completion_date": _date_cell(action.completion_date),
+                "action_progress_status": action.progress_status.value,
+            }
+            measures: list[Measure | None] = [*action.measures] or [None]
+            for measure in measures:
+                cells = {**common, **(_measure_cells(measure) if measure else {})}
+                rows.append({column: _cell(column, cells.get(column, "")) for column in COLUMNS})
+    return rows
+
+
+def _measure_cells(measure: Measure) -> dict[str, str]:
+    source = measure.data_source.value
+    if measure.data_source is DataSource.CASES and measure.case_kind is not None:
+        source = f"{source}:{measure.case_kind.value}"
+    imported = [reading for reading in measure.readings if reading.source is ReadingSource.IMPORT]
+    latest = max(imported, key=lambda reading: reading.period_end) if imported else None
+    milestones = (f"{m.due_date.isoformat()}={_number_cell(m.value)}" for m in measure.milestones)
+    return {
+        "measure_ref": measure.reference,
+        "measure_text": measure.text,
+        "measure_unit": measure.unit.value,
+        "measure_direction": measure.direction.value,
+        "baseline_value": _number_cell(measure.baseline_value),
+        "baseline_date": _date_cell(measure.baseline_date),
+        "target_value": _number_cell(measure.target_value),
+        "target_date": _date_cell(measure.target_date),
+        "milestones": "; ".join(milestones),
+        "measure_data_source": source,
+        "measure_reported_status": measure.reported_status.value if measure.reported_status else "",
+        "measure_status_reason": measure.reported_status_reason,
+        "latest_value": _number_cell(latest.value) if latest else "",
+        "latest_date": _date_cell(latest.period_end) if latest else "",
+        "latest_n": str(latest.n) if latest and latest.n is not None else "",
+        "latest_note": latest.note if latest else "",
+    }
+
+
+def _cell(column: str, value: str) -> str:
+    return inert(value) if column in _WRITTEN else value
+
+
+def _number_cell(value: float | None) -> str:
+    """153 as 153 and 71.4 as 71.4, as a person would type them: never 153.0, nor 1.2e+06."""
+    if value is None:
+        return ""
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
+def _date_cell(value: date | None) -> str:
+    return value.isoformat() if value else ""

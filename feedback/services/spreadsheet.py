@@ -11,3 +11,11 @@ def inert(value):
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
+
+
+def as_written(value):
+    """What ``inert`` was given: the apostrophe it put before a formula's first character taken off, so
+    that a file made here and imported again says what it said. Anything else is returned as it is."""
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from collections import defaultdict
 from datetime import date, timedelta
 
@@ -59,11 +61,30 @@ def _in_words(counts: dict[str, int]) -> str:
 @bp.get("/plans/template.csv")
 @require_role(Role.STAFF)
 def import_template():
-    """The import template: its header row, each column the import reads."""
+    """The import template, empty: its header row names each column the import reads."""
+    return _in_the_template([], "plan-template.csv")
+
+
+@bp.get("/plans/<int:plan_id>/plan.csv")
+@require_role(Role.STAFF)
+def plan_csv(plan_id: int):
+    """The plan as it is, in the import template, to write the next update in and import again."""
+    plan = _plan_or_404(plan_id)
+    return _in_the_template(
+        plan_import.template_rows(plan), f"plan-{plan.id}-{clock.today().isoformat()}.csv"
+    )
+
+
+def _in_the_template(rows: list[dict[str, str]], filename: str) -> Response:
+    """CSV in UTF-8 with the byte order mark by which Excel knows it is UTF-8, as the import reads it."""
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=plan_import.COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
     return Response(
-        ",".join(plan_import.COLUMNS) + "\r\n",
+        "\ufeff" + text.getvalue(),
         mimetype="text/csv",
-        headers={"Content-Disposition": 'attachment; filename="plan-template.csv"'},
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 

@@ -29,7 +29,7 @@ from feedback.models import (
     Unit,
 )
 from feedback.services import plans
-from feedback.services.plan_import import ImportFailed, import_plan
+from feedback.services.plan_import import ImportFailed, import_plan, parse, read_table, template_rows
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 EXAMPLE_CSV = EXAMPLES / "warwickshire-wsoa-2022.csv"
@@ -340,6 +340,54 @@ def test_a_latest_figure_needs_its_date_fits_its_unit_and_belongs_to_a_measure(a
         (9, "latest_value"): "is empty",
         (9, "latest_date"): "is empty",
     }
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "warwickshire-wsoa-2022.csv",
+        "worcestershire-app-2022.csv",
+        "leicestershire-wsoa-2020.csv",
+        "warwickshire-delivery-2019.csv",
+    ],
+)
+def test_a_plan_downloaded_in_the_template_says_what_its_file_said_and_imports_again_unchanged(
+    app, tmp_path, name
+):
+    """What a coordinator downloads to write the next update in: the same plan, row for row, as the file
+    it was imported from, and importing it as it is changes nothing at all."""
+    with app.app_context():
+        plan = import_plan(db.session, EXAMPLES / name).plan
+        db.session.commit()
+        exported = _write(tmp_path / "exported.csv", template_rows(plan))
+        assert parse(read_table(exported)) == parse(read_table(EXAMPLES / name))
+        events = db.session.scalar(sa.select(sa.func.count(AuditEvent.id)))
+        result = import_plan(db.session, exported)
+        db.session.commit()
+        assert sum(result.created.values()) == 0
+        assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id))) == events
+
+
+def test_words_a_spreadsheet_would_run_as_a_formula_are_downloaded_inert_and_imported_as_written(
+    app, tmp_path
+):
+    with app.app_context():
+        plan = import_plan(db.session, DELIVERY_2019).plan
+        action = plan.areas[0].actions[0]
+        formula = '=HYPERLINK("http://example.com", "Click")'
+        action.description = formula
+        action.lead = "-IDS 0-5 team"
+        db.session.commit()
+        rows = template_rows(plan)
+        assert rows[0]["action_description"] == "'" + formula
+        assert rows[0]["action_lead"] == "'-IDS 0-5 team"
+        assert rows[0]["baseline_value"] == "40" and rows[3]["latest_value"] == "71.4"
+        import_plan(db.session, _write(tmp_path / "again.csv", rows))
+        db.session.commit()
+        assert (action.description, action.lead) == (
+            '=HYPERLINK("http://example.com", "Click")',
+            "-IDS 0-5 team",
+        )
 
 
 def test_a_malformed_file_names_every_bad_row_and_imports_nothing(app, tmp_path):

@@ -507,7 +507,7 @@ def test_a_coordinator_imports_a_plan_and_its_next_update_from_the_plans_page(ap
     empty = client.get("/plans").text
     assert "There are no plans yet." in empty and 'href="/plans/import"' in empty
     template = client.get("/plans/template.csv")
-    assert template.mimetype == "text/csv" and template.text.startswith("plan,plan_kind,local_area,")
+    assert template.mimetype == "text/csv" and template.text.startswith("\ufeffplan,plan_kind,local_area,")
     assert template.text.strip().split(",")[-4:] == ["latest_value", "latest_date", "latest_n", "latest_note"]
 
     delivery = (EXAMPLES / "warwickshire-delivery-2019.csv").read_bytes()
@@ -574,3 +574,21 @@ def test_only_coordinators_import_plans(app, client, login, plan_id):
     assert 'href="/plans/import"' not in client.get("/plans").text
     assert client.get("/plans/import").status_code == 403
     assert _upload(client, b"plan\n").status_code == 403
+
+
+def test_a_plan_downloaded_from_its_page_uploads_again_as_its_next_update(app, client, login, plan_id):
+    login(Role.COORDINATOR)
+    page = client.get(f"/plans/{plan_id}").text
+    assert f'href="/plans/{plan_id}/plan.csv"' in page
+    download = client.get(f"/plans/{plan_id}/plan.csv")
+    assert download.mimetype == "text/csv" and download.data.startswith("\ufeffplan,plan_kind,".encode())
+    assert f"plan-{plan_id}-" in download.headers["Content-Disposition"]
+    assert "Longest wait for an autism diagnostic assessment" in download.text
+    updated = download.data.replace(b"Helen Stephenson", b"Helen Stephenson-Smith")
+    flash = client.get(_upload(client, updated).location).text
+    assert "nothing added; 5 areas, 19 actions and 51 measures updated." in flash
+    with app.app_context():
+        lead = db.session.scalar(sa.select(Action.lead).where(Action.reference == "1.1.1"))
+        assert lead == "Helen Stephenson-Smith"
+    login(Role.STAFF)
+    assert client.get(f"/plans/{plan_id}/plan.csv").status_code == 200
