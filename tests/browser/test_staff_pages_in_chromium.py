@@ -162,6 +162,7 @@ NOT_STAFF_PAGES = {
     "plans.measure_chart",
     "plans.report_xlsx",
     "plans.import_template",
+    "plans.plan_csv",
     "surveys.qr_code",
     "main.healthz",
     "auth.session_status",
