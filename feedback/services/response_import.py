@@ -9,6 +9,7 @@ export imported twice stores each response once.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -106,6 +107,8 @@ def _value(question: Question, text: str):
             number = float(text)
         except ValueError:
             raise ValueError("must be a number") from None
+        if not math.isfinite(number):  # "nan", "inf" and "1e999" are floats to Python, not answers
+            raise ValueError("must be a number")
         if kind is QuestionKind.RATING and not 1 <= number <= 5:
             raise ValueError("must be a rating from 1 to 5")
         return {"number": number}

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from feedback import clock
 from feedback.extensions import db
 from feedback.models import Agreement, Answer, Channel, Response
-from feedback.services import response_import
+from feedback.services import response_import, surveys
 
 HEADER = [
     "ID",
@@ -276,4 +276,29 @@ def test_a_time_that_is_not_a_time_of_day_is_refused(app, runner, demo, tmp_path
     result = import_times(runner, tmp_path, ["30/09/2022 13:05 PM", "30/09/2022 24:00"])
     assert "row 2, column completion time: '30/09/2022 13:05 PM' is not a time of day" in result.output
     assert "row 3, column completion time: '30/09/2022 24:00' is not a time of day" in result.output
+    assert imported(app) == []
+
+
+def test_a_number_that_is_not_finite_is_refused(app, runner, demo, tmp_path):
+    """float() reads "nan" and "1e999" as numbers: nobody typed them as an answer, a NaN is stored as no
+    value at all, and an infinity would make every average of the question one."""
+    with app.app_context():
+        survey = surveys.save_survey(
+            db.session, None, title="Waits", slug="waits", audience="parent_carer", anonymous=True,
+            consent_text="",
+        )  # fmt: skip
+        wording = {survey.variants[0].id: ("How many weeks did you wait?", "")}
+        surveys.save_question(
+            db.session, survey, None, key="weeks", kind="number", required=False, choices=[],
+            measure_ids=[], wordings=wording,
+        )  # fmt: skip
+        db.session.commit()
+    header = HEADER[:5] + ["How many weeks did you wait?"]
+    answers = ["12", "nan", "1e999", "-inf"]
+    rows = [[str(n), *ROWS[0][1:5], answer] for n, answer in enumerate(answers, 1)]
+    path = write_csv(tmp_path / "waits.csv", header, rows)
+    result = runner.invoke(args=["responses", "import", "waits", str(path)])
+    assert result.exit_code == 1, result.output
+    for row in (3, 4, 5):
+        assert f"row {row}, column how many weeks did you wait?: must be a number" in result.output
     assert imported(app) == []
