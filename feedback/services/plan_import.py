@@ -38,7 +38,7 @@ from ..models import (
 )
 from . import analysis
 from .plans import outside_a_percentage
-from .spreadsheet import as_written, inert
+from .spreadsheet import as_written
 from .text import strip_control_characters
 
 COLUMNS = [
@@ -614,26 +614,12 @@ def _count(result: ImportResult, kind: str, created: bool) -> None:
 
 # The plan in the template ---------------------------------------------------------------------------------
 
-# Columns of words people wrote, which a spreadsheet must not take for a formula (spreadsheet.inert).
-_WRITTEN = {
-    "plan",
-    "local_area",
-    "area_title",
-    "area_sro",
-    "area_outcomes",
-    "i_statement",
-    "action_description",
-    "action_lead",
-    "measure_text",
-    "measure_status_reason",
-    "latest_note",
-}
-
 
 def template_rows(plan: Plan) -> list[dict[str, str]]:
     """The plan in the template's columns, a row a measure and a row for each action without one, with
     each measure's newest imported figure: what a coordinator downloads to write the next update in.
-    Imported again unchanged, it changes nothing. I statements no action names are not in it."""
+    Imported again unchanged, it changes nothing. I statements no action names are not in it. Written out
+    with spreadsheet.csv_bytes, whose apostrophes before formulas the import takes off (read_table)."""
     rows = []
     for area in plan.areas:
         for action in area.actions:
@@ -655,7 +641,7 @@ def template_rows(plan: Plan) -> list[dict[str, str]]:
             measures: list[Measure | None] = [*action.measures] or [None]
             for measure in measures:
                 cells = {**common, **(_measure_cells(measure) if measure else {})}
-                rows.append({column: _cell(column, cells.get(column, "")) for column in COLUMNS})
+                rows.append({column: cells.get(column, "") for column in COLUMNS})
     return rows
 
 
@@ -684,10 +670,6 @@ def _measure_cells(measure: Measure) -> dict[str, str]:
         "latest_n": str(latest.n) if latest and latest.n is not None else "",
         "latest_note": latest.note if latest else "",
     }
-
-
-def _cell(column: str, value: str) -> str:
-    return inert(value) if column in _WRITTEN else value
 
 
 def _number_cell(value: float | None) -> str:

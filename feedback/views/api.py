@@ -3,15 +3,13 @@ did" entries, as JSON (described by /api/v1/openapi.yaml) and CSV. Anyone may re
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, jsonify
 
 from ..extensions import db
 from ..services import open_data
-from ..services.spreadsheet import inert
+from ..services.spreadsheet import csv_bytes
 from .access import public
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -114,13 +112,8 @@ def entries_csv():
 
 
 def _csv(rows: list[dict], columns: list[str], name: str) -> Response:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: inert(v) for k, v in row.items()})
     return Response(
-        buffer.getvalue().encode("utf-8-sig"),
+        csv_bytes(rows, columns),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

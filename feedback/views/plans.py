@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from datetime import date, timedelta
 
@@ -17,6 +15,7 @@ from ..models import Action, Area, Measure, Reading, ReadingSource, Role
 from ..services import analysis, plan_import, plans
 from ..services.charts import interval, measure_chart_svg
 from ..services.report import progress_report, quarter_of, report_workbook
+from ..services.spreadsheet import csv_bytes
 from .access import require_role
 from .uploads import saved_upload
 
@@ -76,13 +75,8 @@ def plan_csv(plan_id: int):
 
 
 def _in_the_template(rows: list[dict[str, str]], filename: str) -> Response:
-    """CSV in UTF-8 with the byte order mark by which Excel knows it is UTF-8, as the import reads it."""
-    text = io.StringIO()
-    writer = csv.DictWriter(text, fieldnames=plan_import.COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows(rows)
     return Response(
-        "\ufeff" + text.getvalue(),
+        csv_bytes(rows, plan_import.COLUMNS),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

@@ -29,7 +29,15 @@ from feedback.models import (
     Unit,
 )
 from feedback.services import plans
-from feedback.services.plan_import import ImportFailed, import_plan, parse, read_table, template_rows
+from feedback.services.plan_import import (
+    COLUMNS,
+    ImportFailed,
+    import_plan,
+    parse,
+    read_table,
+    template_rows,
+)
+from feedback.services.spreadsheet import csv_bytes
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 EXAMPLE_CSV = EXAMPLES / "warwickshire-wsoa-2022.csv"
@@ -44,7 +52,7 @@ def counts() -> dict[str, int]:
 
 
 def _rows(path: Path = EXAMPLE_CSV) -> list[dict]:
-    with open(path, newline="", encoding="utf-8") as handle:
+    with open(path, newline="", encoding="utf-8-sig") as handle:
         return list(csv.DictReader(handle))
 
 
@@ -359,7 +367,8 @@ def test_a_plan_downloaded_in_the_template_says_what_its_file_said_and_imports_a
     with app.app_context():
         plan = import_plan(db.session, EXAMPLES / name).plan
         db.session.commit()
-        exported = _write(tmp_path / "exported.csv", template_rows(plan))
+        exported = tmp_path / "exported.csv"
+        exported.write_bytes(csv_bytes(template_rows(plan), COLUMNS))  # as the plan's page gives it
         assert parse(read_table(exported)) == parse(read_table(EXAMPLES / name))
         events = db.session.scalar(sa.select(sa.func.count(AuditEvent.id)))
         result = import_plan(db.session, exported)
@@ -378,11 +387,13 @@ def test_words_a_spreadsheet_would_run_as_a_formula_are_downloaded_inert_and_imp
         action.description = formula
         action.lead = "-IDS 0-5 team"
         db.session.commit()
-        rows = template_rows(plan)
+        downloaded = tmp_path / "again.csv"
+        downloaded.write_bytes(csv_bytes(template_rows(plan), COLUMNS))  # as the plan's page gives it
+        rows = _rows(downloaded)
         assert rows[0]["action_description"] == "'" + formula
         assert rows[0]["action_lead"] == "'-IDS 0-5 team"
         assert rows[0]["baseline_value"] == "40" and rows[3]["latest_value"] == "71.4"
-        import_plan(db.session, _write(tmp_path / "again.csv", rows))
+        import_plan(db.session, downloaded)
         db.session.commit()
         assert (action.description, action.lead) == (
             '=HYPERLINK("http://example.com", "Click")',
