@@ -66,7 +66,7 @@ class DayMonthYearField(DateField):
             if not 1900 <= year <= 2100:
                 raise ValueError
             self.data = date(year, month, day)
-        except ValueError:
+        except (ValueError, OverflowError):  # OverflowError: a day or month past what C's int holds
             raise ValueError(self.invalid_message) from None
 
 

@@ -182,6 +182,7 @@ def test_a_coordinator_edits_an_action_and_the_change_is_audited(app, client, lo
         ({"completion_date": ["31", "2", "2024"]}, "Completion date must be a real date"),
         ({"completion_date": ["", "3", "2024"]}, "Completion date must be a real date"),
         ({"completion_date": ["1"]}, "Completion date must be a real date"),
+        ({"completion_date": ["2147483648", "3", "2024"]}, "Completion date must be a real date"),
         ({"progress_status": "purple"}, "Not a valid choice"),
         ({"lead": "x" * 201}, "Lead must be 200 characters or fewer"),
     ],

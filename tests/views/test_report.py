@@ -126,6 +126,7 @@ def _text(response) -> str:
     [
         (["31", "2", "2024"], "Report date must be a real date, like 31 3 2026"),
         (["31", "3", ""], "Report date must be a real date, like 31 3 2026"),
+        (["1", "9" * 20, "2024"], "Report date must be a real date, like 31 3 2026"),  # past C's int
         (["2024-03-31"], None),  # the form links use: not an error
         (["1", "1", "2099"], "Report date must be today or in the past"),
         (["31", "12", "1999"], "Report date must be in 2000 or later"),
