@@ -7,30 +7,14 @@ import importlib
 import pkgutil
 import re
 
-import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from werkzeug.routing import AnyConverter, IntegerConverter
 from wtforms import Form
 from wtforms.fields.core import UnboundField
 
 from feedback import forms
-from feedback.extensions import db
-from feedback.models import (
-    Answer,
-    AuditEvent,
-    Case,
-    CaseContact,
-    Measure,
-    Reading,
-    Response,
-    Role,
-    Survey,
-    Theme,
-    YouSaidWeDid,
-)
-
-COUNTED = (Answer, AuditEvent, Case, CaseContact, Reading, Response, Survey, Theme, YouSaidWeDid, Measure)
+from feedback.models import Role
+from tests.views.addresses import addresses, counts
 
 # Text as people and attackers type it: any code point, control characters and NUL included.
 TEXT = st.text(max_size=300)
@@ -69,27 +53,8 @@ def _fields(client, path: str) -> list[str]:
 
 
 def _posts(app) -> list[str]:
-    """Every address that takes a POST, with the first of its records (the second user: not the admin
-    whose session the test runs in)."""
-    adapter = app.url_map.bind("localhost")
-    posts = []
-    for rule in app.url_map.iter_rules():
-        if "POST" not in rule.methods or rule.endpoint == "auth.logout":
-            continue
-        values = {}
-        for name, converter in rule._converters.items():
-            if isinstance(converter, IntegerConverter):
-                values[name] = 2 if rule.endpoint.startswith("users.") else 1
-            elif isinstance(converter, AnyConverter):
-                values[name] = sorted(converter.items)[0]
-            else:
-                values[name] = "live-feedback" if name == "slug" else "x"
-        posts.append(adapter.build(rule.endpoint, values, method="POST"))
-    return sorted(posts)
-
-
-def _counts() -> tuple[int, ...]:
-    return tuple(db.session.scalar(sa.select(sa.func.count()).select_from(m)) for m in COUNTED)
+    """Every address that takes a POST."""
+    return sorted(url for url, methods in addresses(app, user_id=2) if "POST" in methods)
 
 
 @settings(
@@ -107,12 +72,12 @@ def test_no_form_fails_and_a_refusal_saves_nothing(app, client, login, demo, dat
     names = _fields(client, path)
     form = data.draw(st.dictionaries(st.sampled_from(names), VALUE, max_size=len(names)), label="form")
     with app.app_context():
-        before = _counts()
+        before = counts()
     response = client.post(path, data=form)
     assert response.status_code < 500, (path, form)
     if response.status_code >= 400:
         with app.app_context():
-            assert _counts() == before, (path, form)
+            assert counts() == before, (path, form)
     if "/login" in (response.location or ""):  # a post that ended the session (none should): sign in again
         client._signed_in = False
 
@@ -138,9 +103,9 @@ JSON = st.recursive(
 )
 def test_the_json_submission_api_never_fails_and_a_refusal_saves_nothing(app, client, demo, body):
     with app.app_context():
-        before = _counts()
+        before = counts()
     response = client.post("/s/live-feedback/responses", json=body)
     assert response.status_code < 500, body
     if response.status_code >= 400:
         with app.app_context():
-            assert _counts() == before, body
+            assert counts() == before, body

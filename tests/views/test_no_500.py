@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from werkzeug.routing import AnyConverter, IntegerConverter
 
 from feedback.models import Role
+from tests.views.addresses import addresses
 
 GARBAGE = [
     {},
@@ -58,28 +58,12 @@ GARBAGE = [
 ]
 
 
-def _urls(app):
-    adapter = app.url_map.bind("localhost")
-    for rule in app.url_map.iter_rules():
-        if rule.endpoint in ("static", "auth.logout"):  # signing out would end the admin's run early
-            continue
-        values = {}
-        for name, converter in rule._converters.items():
-            if isinstance(converter, IntegerConverter):
-                values[name] = 1
-            elif isinstance(converter, AnyConverter):
-                values[name] = sorted(converter.items)[0]
-            else:
-                values[name] = "live-feedback" if name == "slug" else "x"
-        yield adapter.build(rule.endpoint, values, method=sorted(rule.methods)[0]), rule.methods
-
-
 @pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous", "admin"])
 def test_no_route_answers_garbage_with_a_500(app, client, login, demo, signed_in):
     if signed_in:
         login(Role.ADMIN)
     app.config["FEEDBACK_PUBLIC_POST_LIMIT"] = (10_000, 600)
-    for url, methods in _urls(app):
+    for url, methods in addresses(app):
         if "GET" in methods:
             assert client.get(url).status_code < 500, url
         if "POST" in methods:
