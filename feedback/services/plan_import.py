@@ -75,7 +75,10 @@ COLUMNS = [
 MEASURE_COLUMNS = COLUMNS[COLUMNS.index("measure_ref") :]  # a row with any of these filled in has a measure
 REQUIRED = ["plan", "plan_kind", "area_ref", "area_title", "action_ref", "action_description"]
 REFERENCE = re.compile(r"^[0-9A-Za-z]+(\.[0-9A-Za-z]+)*$")
-MAX_ROWS = 5000
+MAX_ROWS = 5000  # under the header, in a plan or in a Microsoft Forms export
+# What an .xlsx file (a zip of XML parts) may unpack to. A workbook of MAX_ROWS full rows unpacks to a few
+# megabytes; an upload of 10 MB (config.py) could unpack to gigabytes, all read into memory.
+MAX_UNPACKED_BYTES = 100 * 1024 * 1024
 PERCENTAGE = "must be between 0 and 100 for a percentage"
 UNIT_OF_SOURCE = {
     DataSource.SURVEY: "must be percent for readings from survey questions",
@@ -164,12 +167,18 @@ class AreaRow:
 
 
 def read_table(path: Path) -> pd.DataFrame:
+    """The rows of a CSV or .xlsx file under its header, every cell as the text it shows; or raise
+    ImportFailed saying why the file cannot be read. Reading stops one row past MAX_ROWS: a file with a
+    million rows (a sheet formatted to its last row, say) is refused in a moment, not after reading them."""
     suffix = path.suffix.lower()
     try:
         if suffix == ".csv":
             frame = _read_csv(path)
         elif suffix in (".xlsx", ".xlsm"):
-            frame = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
+            _check_unpacked_size(path)
+            frame = pd.read_excel(
+                path, dtype=str, keep_default_na=False, engine="openpyxl", nrows=MAX_ROWS + 1
+            )
         else:
             raise ImportFailed([RowError(0, "file", "must be a .csv or .xlsx file")])
     except ImportFailed:
@@ -186,19 +195,35 @@ def read_table(path: Path) -> pd.DataFrame:
         raise ImportFailed(
             [RowError(0, "file", f"could not be read as {suffix[1:].upper()}: {error}")]
         ) from None
+    if len(frame) > MAX_ROWS:
+        message = f"has more than {MAX_ROWS} rows: split it into files of {MAX_ROWS} or fewer"
+        raise ImportFailed([RowError(0, "file", message)])
     frame.columns = [strip_control_characters(str(column)).strip().lower() for column in frame.columns]
     return frame.map(
         lambda value: as_written(strip_control_characters(value).strip()) if isinstance(value, str) else value
     )
 
 
+def _check_unpacked_size(path: Path) -> None:
+    """Refuse a workbook whose parts unpack to more than MAX_UNPACKED_BYTES, before any is unpacked. The
+    sizes are the ones the zip declares; Python's zipfile unpacks no more of a part than its declared size."""
+    with zipfile.ZipFile(path) as workbook:
+        unpacked = sum(part.file_size for part in workbook.infolist())
+    if unpacked > MAX_UNPACKED_BYTES:
+        message = (
+            f"unpacks to {unpacked / 2**20:,.0f} MB, more than the {MAX_UNPACKED_BYTES // 2**20} MB a "
+            "workbook may: save only the sheet to import, or save it as CSV"
+        )
+        raise ImportFailed([RowError(0, "file", message)])
+
+
 def _read_csv(path: Path) -> pd.DataFrame:
     """A CSV file in UTF-8 or, failing that, in Windows-1252: Excel on Windows saves "CSV (Comma
     delimited)" in that, where a curly apostrophe or a pound sign is not UTF-8."""
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", nrows=MAX_ROWS + 1)
     except UnicodeDecodeError:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="cp1252")
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="cp1252", nrows=MAX_ROWS + 1)
 
 
 def _parse_date(text: str) -> date:
@@ -290,8 +315,6 @@ def _with_template_columns(frame: pd.DataFrame) -> pd.DataFrame:
         raise ImportFailed([RowError(1, column, "is not a column of the template") for column in unknown])
     if frame.empty:
         raise ImportFailed([RowError(0, "file", "has no rows under the header")])
-    if len(frame) > MAX_ROWS:
-        raise ImportFailed([RowError(0, "file", f"has more than {MAX_ROWS} rows")])
     for column in COLUMNS:
         if column not in frame.columns:
             frame[column] = ""

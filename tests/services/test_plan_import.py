@@ -8,6 +8,7 @@ import zipfile
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 
@@ -28,7 +29,7 @@ from feedback.models import (
     ReadingSource,
     Unit,
 )
-from feedback.services import plans
+from feedback.services import plan_import, plans
 from feedback.services.plan_import import (
     COLUMNS,
     ImportFailed,
@@ -487,6 +488,44 @@ def test_a_file_named_xlsx_that_is_no_workbook_is_refused_clearly(app, tmp_path,
             import_plan(db.session, path)
     assert str(failure.value.errors[0]) == (
         "file: is not an Excel workbook that can be opened: save it from Excel again as .xlsx, or as CSV"
+    )
+
+
+def test_a_file_of_more_rows_than_a_plan_has_is_refused_whether_csv_or_xlsx(app, tmp_path, monkeypatch):
+    rows = _rows()
+    csv_path = _write(tmp_path / "plan.csv", rows)
+    xlsx_path = tmp_path / "plan.xlsx"
+    pd.DataFrame(rows).to_excel(xlsx_path, index=False)
+    with app.app_context():
+        monkeypatch.setattr(plan_import, "MAX_ROWS", len(rows) - 1)
+        for path in (csv_path, xlsx_path):
+            with pytest.raises(ImportFailed) as failure:
+                import_plan(db.session, path)
+            assert [str(error) for error in failure.value.errors] == [
+                f"file: has more than {len(rows) - 1} rows: split it into files of {len(rows) - 1} or fewer"
+            ]
+            assert set(counts().values()) == {0}
+        monkeypatch.setattr(plan_import, "MAX_ROWS", len(rows))  # exactly as many: imported
+        for path in (csv_path, xlsx_path):
+            import_plan(db.session, path)
+            assert counts()["Area"] == 5
+
+
+def test_a_workbook_that_unpacks_to_more_than_it_may_is_refused_before_it_is_read(app, tmp_path, monkeypatch):
+    """An .xlsx is a zip: 10 MB uploaded could unpack to gigabytes, all of it read into memory."""
+    monkeypatch.setattr(plan_import, "MAX_UNPACKED_BYTES", 2**20)
+    path = tmp_path / "plan.xlsx"
+    shutil.copy(EXAMPLE_XLSX, path)
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as workbook:
+        workbook.writestr("xl/media/padding.bin", b"\0" * 2 * 2**20)  # 2 MB of nothing: a few KB zipped
+    assert path.stat().st_size < EXAMPLE_XLSX.stat().st_size + 10_000
+    with app.app_context():
+        with pytest.raises(ImportFailed) as failure:
+            import_plan(db.session, path)
+        assert set(counts().values()) == {0}
+    assert str(failure.value.errors[0]) == (
+        "file: unpacks to 2 MB, more than the 1 MB a workbook may: save only the sheet to import, or save it "
+        "as CSV"
     )
 
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from feedback import clock
 from feedback.extensions import db
 from feedback.models import Agreement, Answer, Channel, Response
-from feedback.services import response_import, surveys
+from feedback.services import plan_import, response_import, surveys
 
 HEADER = [
     "ID",
@@ -196,6 +196,16 @@ def test_the_file_and_the_survey_must_fit(app, runner, demo, tmp_path):
     assert "which school?: is mapped to school, which is not a question of this survey" in result.output
     result = runner.invoke(args=["responses", "import", "no-such-survey", str(no_id)])
     assert result.exit_code == 1 and "no survey with the web address /s/no-such-survey" in result.output
+    assert imported(app) == []
+
+
+def test_an_export_longer_than_the_limit_is_refused_with_what_to_do(app, runner, demo, tmp_path, monkeypatch):
+    monkeypatch.setattr(plan_import, "MAX_ROWS", len(ROWS) - 1)
+    result = runner.invoke(args=["responses", "import", "live-feedback", str(write_csv(tmp_path / "f.csv"))])
+    assert result.exit_code == 1
+    assert f"file: has more than {len(ROWS) - 1} rows: split it into files of {len(ROWS) - 1} or fewer" in (
+        result.output
+    )
     assert imported(app) == []
 
 
