@@ -28,6 +28,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 
 from .. import clock
 from ..models import Audience, QuestionKind, SurveyVariant
+from ..services.plan_import import MAX_ROWS
 from ..services.respond import Page
 from ..services.surveys import moved_choices
 from .base import BaseForm
@@ -247,7 +248,8 @@ def versions_form(variants, **kwargs):
 class ResponsesImportForm(BaseForm):
     file = import_file_field(
         "Export from Microsoft Forms",
-        "The CSV or Excel (.xlsx) file that Microsoft Forms gives under 'Open results in Excel'",
+        "The CSV or Excel (.xlsx) file that Microsoft Forms gives under 'Open results in Excel', with up to "
+        f"{MAX_ROWS:,} responses",
         "Select the export file",
     )
     mapping = TextAreaField(

@@ -319,9 +319,12 @@ def test_a_coordinator_adds_a_language_version_which_families_can_choose(app, cl
     assert 'href="/s/live-feedback?version=pl" lang="pl"' in client.get("/s/live-feedback").text
 
 
-def test_a_coordinator_uploads_a_forms_export_and_sees_every_problem(app, client, login, demo, tmp_path):
+def test_a_coordinator_uploads_a_forms_export_and_sees_every_problem(
+    app, client, login, demo, tmp_path, monkeypatch
+):
     from io import BytesIO
 
+    from feedback.services import plan_import
     from tests.services.test_response_import import HEADER, ROWS
 
     login(Role.COORDINATOR)
@@ -339,6 +342,12 @@ def test_a_coordinator_uploads_a_forms_export_and_sees_every_problem(app, client
     assert "must be Strongly agree" in refused.text
     assert "The file must be a CSV or an Excel .xlsx file" in upload(ROWS, name="export.pdf").text
     assert "is mapped to nothing_here" in upload(ROWS, mapping="Which school?=nothing_here").text
+    assert "with up to 5,000 responses" in client.get(f"/surveys/{survey_id}/import").text
+    with monkeypatch.context() as patch:
+        patch.setattr(plan_import, "MAX_ROWS", 2)
+        too_long = upload(ROWS)
+    assert too_long.status_code == 400
+    assert "has more than 2 rows: split it into files of 2 or fewer" in too_long.text
     done = upload(ROWS)
     assert done.status_code == 302
     assert "Imported 3 responses; 0 were already there." in client.get(done.location).text
