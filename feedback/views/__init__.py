@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, request, url_for
+from flask.json.provider import DefaultJSONProvider
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
@@ -20,8 +23,20 @@ class DatabaseIdConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+class RequestJSON(DefaultJSONProvider):
+    """Flask's JSON, but a request body nested deeper than Python's parser follows (a kilobyte of ``[[[[``)
+    is JSON that cannot be read, as ``get_json`` treats any other: not a RecursionError and a 500."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("nested too deeply to read") from None
+
+
 def register(app: Flask) -> None:
     app.url_map.converters["int"] = DatabaseIdConverter
+    app.json = RequestJSON(app)
     from . import (
         analysis,
         api,

@@ -472,6 +472,14 @@ def test_bad_json_responses_are_refused_with_a_message_and_store_nothing(app, cl
     assert count_new_responses(app) == 0
 
 
+@pytest.mark.parametrize("body", ["[" * 100_000, '{"answers": ' * 50_000 + "{}" + "}" * 50_000])
+def test_json_nested_deeper_than_the_parser_goes_is_refused_as_not_json(app, client, demo, body):
+    app.testing = False  # an exception past the view is then a 500, as in production, not raised here
+    response = client.post("/s/live-feedback/responses", data=body, content_type="application/json")
+    assert response.status_code == 400 and "body" in response.json["errors"]
+    assert count_new_responses(app) == 0
+
+
 def test_an_optional_question_answered_with_spaces_is_left_unanswered_not_a_server_error(app, client, demo):
     """WTForms lets an optional field whose first value is only spaces through as left empty: it must be
     stored as no answer, through the JSON submission and through the pages alike."""
