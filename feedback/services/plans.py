@@ -279,9 +279,11 @@ def _reading_history(session: DbSession, measure: Measure) -> list[HistoryLine]:
     reading is found by its delete event, which keeps every column; readings are removed seldom, so
     reading every such event is cheaper than a JSON query each database spells differently."""
 
+    given_sources = {source.value for source in _GIVEN}  # as an audit event keeps them
+
     def given(values: dict | None) -> bool:
         values = values or {}
-        return values.get("measure_id") == measure.id and values.get("source") in {s.value for s in _GIVEN}
+        return values.get("measure_id") == measure.id and values.get("source") in given_sources
 
     current = {reading.id for reading in measure.readings if reading.source in _GIVEN}  # loaded by the page
     removed = {
