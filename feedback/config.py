@@ -131,12 +131,19 @@ def engine_options(url: str) -> dict:
 
 
 def _parse_limit(text: str) -> tuple[int, int]:
-    """``300/600``: 300 requests in each 600-second window."""
+    """``300/600``: 300 requests in each 600-second window (``300`` alone: in each minute). Both at least 1:
+    a window of 0 seconds cannot be counted in, and a limit under 1 would refuse every family."""
     count, _, seconds = text.partition("/")
     try:
-        return int(count), int(seconds or 60)
+        limit = int(count), int(seconds or 60)
     except ValueError:
-        raise ValueError(f"FEEDBACK_PUBLIC_POST_LIMIT must look like 300/600, not {text!r}") from None
+        limit = (0, 0)
+    if min(limit) < 1:
+        raise ValueError(
+            f"FEEDBACK_PUBLIC_POST_LIMIT must look like 300/600, posts in each window of so many seconds, "
+            f"both at least 1; not {text!r}"
+        )
+    return limit
 
 
 class Defaults:

@@ -61,6 +61,17 @@ def test_retention_periods_and_the_contacts_come_from_the_environment(monkeypatc
         config.from_environment(tmp_path)
 
 
+def test_the_public_post_limit_comes_from_the_environment_and_must_be_countable(monkeypatch, tmp_path):
+    monkeypatch.setenv("FEEDBACK_PUBLIC_POST_LIMIT", "20/60")
+    assert config.from_environment(tmp_path)["FEEDBACK_PUBLIC_POST_LIMIT"] == (20, 60)
+    monkeypatch.setenv("FEEDBACK_PUBLIC_POST_LIMIT", "20")
+    assert config.from_environment(tmp_path)["FEEDBACK_PUBLIC_POST_LIMIT"] == (20, 60)
+    for bad in ("0/0", "20/0", "-1/60", "0", "twenty/60"):
+        monkeypatch.setenv("FEEDBACK_PUBLIC_POST_LIMIT", bad)
+        with pytest.raises(ValueError, match=f"must look like 300/600, .* both at least 1; not '{bad}'"):
+            config.from_environment(tmp_path)
+
+
 def test_who_needs_a_second_sign_in_step_comes_from_the_environment(monkeypatch, tmp_path):
     assert config.Defaults.SECOND_STEP_REQUIRED_FOR == "admin"
     monkeypatch.setenv("FEEDBACK_SECOND_STEP_REQUIRED_FOR", "coordinator")
