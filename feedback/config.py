@@ -72,7 +72,8 @@ def from_environment(instance_path: Path, given: dict | None = None) -> dict:
         if retention:
             if not retention.isdigit() or not 1 <= int(retention) <= 100:
                 raise ValueError(
-                    f"FEEDBACK_{kind}_RETENTION_YEARS must be a whole number of years, not {retention!r}"
+                    f"FEEDBACK_{kind}_RETENTION_YEARS must be a whole number of years from 1 to 100, "
+                    f"not {retention!r}"
                 )
             settings[f"{kind}_RETENTION_YEARS"] = int(retention)
     for contact in ("PRIVACY_CONTACT", "ACCESSIBILITY_CONTACT"):

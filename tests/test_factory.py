@@ -56,9 +56,12 @@ def test_retention_periods_and_the_contacts_come_from_the_environment(monkeypatc
     assert settings["ACCESS_RETENTION_YEARS"] == 2
     assert settings["PRIVACY_CONTACT"] == "dpo@council.example"
     assert settings["ACCESSIBILITY_CONTACT"] == "0300 000 0000"
-    monkeypatch.setenv("FEEDBACK_RESPONSE_RETENTION_YEARS", "three")
-    with pytest.raises(ValueError, match="FEEDBACK_RESPONSE_RETENTION_YEARS must be a whole number"):
-        config.from_environment(tmp_path)
+    for bad in ("three", "0", "-5", "101"):
+        monkeypatch.setenv("FEEDBACK_RESPONSE_RETENTION_YEARS", bad)
+        with pytest.raises(
+            ValueError, match=f"RETENTION_YEARS must be a whole number of years from 1 to 100, not '{bad}'"
+        ):
+            config.from_environment(tmp_path)
 
 
 def test_the_public_post_limit_comes_from_the_environment_and_must_be_countable(monkeypatch, tmp_path):
