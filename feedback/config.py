@@ -136,10 +136,10 @@ def _parse_limit(text: str) -> tuple[int, int]:
     a window of 0 seconds cannot be counted in, and a limit under 1 would refuse every family."""
     count, _, seconds = text.partition("/")
     try:
-        limit = int(count), int(seconds or 60)
+        limit: tuple[int, int] | None = (int(count), int(seconds or 60))
     except ValueError:
-        limit = (0, 0)
-    if min(limit) < 1:
+        limit = None
+    if limit is None or min(limit) < 1:
         raise ValueError(
             f"FEEDBACK_PUBLIC_POST_LIMIT must look like 300/600, posts in each window of so many seconds, "
             f"both at least 1; not {text!r}"
