@@ -47,6 +47,12 @@ def _database_url(instance_path: Path) -> str:
         for prefix in ("postgres://", "postgresql://"):
             if url.startswith(prefix):
                 return "postgresql+psycopg://" + url[len(prefix) :]
+        if not url.startswith(("sqlite:", "postgresql+psycopg://")):
+            scheme = url.partition(":")[0]  # only that: the rest may hold a password
+            raise ValueError(
+                "FEEDBACK_DATABASE_URL must be a PostgreSQL URL (postgresql://user:password@host/name) or "
+                f"a SQLite one (sqlite:////path/to/file.sqlite3), not one starting {scheme!r}"
+            )
         return url
     _make_instance_folder(instance_path)
     return f"sqlite:///{instance_path / 'feedback.sqlite3'}"

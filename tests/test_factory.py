@@ -35,6 +35,14 @@ def test_configuration_comes_from_the_environment(monkeypatch, tmp_path):
     assert settings["FEEDBACK_ANALYSIS_CRON"] == "*/15 * * * *"
 
 
+def test_a_database_url_the_app_cannot_use_stops_it_naming_only_its_scheme(monkeypatch, tmp_path):
+    for url in ("mysql://user:secret@db/feedback", "postgresql+psycopg2://user:secret@db/x", "nosuch"):
+        monkeypatch.setenv("FEEDBACK_DATABASE_URL", url)
+        with pytest.raises(ValueError, match="must be a PostgreSQL URL .* or a SQLite one") as refusal:
+            config.from_environment(tmp_path)
+        assert repr(url.partition(":")[0]) in str(refusal.value) and "secret" not in str(refusal.value)
+
+
 def test_only_a_database_with_a_server_is_pinged_before_its_connection_is_used(app, monkeypatch, tmp_path):
     monkeypatch.setenv("FEEDBACK_DATABASE_URL", "postgres://user:pw@db.internal/feedback")
     assert config.from_environment(tmp_path)["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
