@@ -15,7 +15,14 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy.exc import OperationalError
 
 from . import clock
-from .database import WRITES, is_busy, writing
+from .database import (
+    WRITES,
+    NotOnDisk,
+    clear_flush_failure,
+    is_busy,
+    raise_if_not_on_disk,
+    writing,
+)
 from .extensions import db
 from .models import AnalysisRun, Role, Survey
 from .services import (
@@ -54,10 +61,12 @@ def register_commands(app: Flask) -> None:
 
 
 BUSY = "Another program kept the database busy for too long; nothing was changed. Try again."
+NOT_ON_DISK = "The change could not be flushed to disk ({error}): check the disk, then check the change."
 
 
 def _says_when_busy(command: Callable) -> Callable:
-    """If another writer keeps SQLite's lock past the busy timeout, the command says so plainly."""
+    """If another writer keeps SQLite's lock past the busy timeout, or what the command committed could
+    not be flushed to disk, the command says so plainly."""
 
     @functools.wraps(command)
     def run(*args, **kwargs):
@@ -68,6 +77,8 @@ def _says_when_busy(command: Callable) -> Callable:
                 raise
             db.session.rollback()
             raise click.ClickException(BUSY) from None
+        except NotOnDisk as error:
+            raise click.ClickException(NOT_ON_DISK.format(error=error)) from None
 
     return run
 
@@ -81,8 +92,11 @@ def _writes(command: Callable) -> Callable:
     @_says_when_busy
     @functools.wraps(command)
     def run(*args, **kwargs):
+        clear_flush_failure()
         db.session.connection(execution_options=WRITES)
-        return command(*args, **kwargs)
+        result = command(*args, **kwargs)
+        raise_if_not_on_disk()  # the command committed: was it flushed? (database.py)
+        return result
 
     return run
 

@@ -69,7 +69,8 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     """SQLite enforces foreign keys only when asked, and WAL lets readers run beside one writer.
 
     synchronous = FULL: a commit is on disk before the family is told their answers are saved, as with
-    PostgreSQL's default; NORMAL would let a power cut take back the last few acknowledged submissions.
+    PostgreSQL's default; NORMAL alone would let a power cut take back the last few acknowledged
+    submissions. In WAL mode the flush is made after the writer's turn (_flush_wal), not inside it.
 
     secure_delete = ON: what a delete or an update removes is overwritten with zeros, so that contact
     details erased on request, or at the end of the retention period, are gone from the database file
@@ -85,6 +86,12 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
         for name, value in SQLITE_PRAGMAS.items():
             cursor.execute(f"PRAGMA {name} = {value}")
         path = next((file for _, name, file in cursor.execute("PRAGMA database_list") if name == "main"), "")
+        journal_mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
+        options = {option for (option,) in cursor.execute("PRAGMA compile_options")}
+        if SQLITE_PRAGMAS["synchronous"] == "FULL" and flushes_after_the_turn(journal_mode, options):
+            cursor.execute("PRAGMA synchronous = NORMAL")  # and _flush_wal does what FULL would, later
+            connection_record.info[_WAL_PATH] = f"{path}-wal"
+            connection_record.info[_CHANGES_FLUSHED] = dbapi_connection.total_changes
         cursor.close()
         if path:  # a database in memory is one connection's own: nobody to queue behind
             turn_file = _open_turn_file(path)
@@ -112,7 +119,20 @@ def _sqlite_begin(connection: Any) -> None:
             writes = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
         if writes:
             _take_turn(connection.connection.info, connection.connection.dbapi_connection)
+        connection.connection.info[_BEGAN_AS_WRITER] = writes
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+
+@event.listens_for(Engine, "commit")
+def _sqlite_commit(connection: Any) -> None:
+    """A commit by a writer, or of any change, is flushed to disk when the connection goes back to the
+    pool (_flush_wal); a transaction that only read, or was rolled back, is not."""
+    info = connection.connection.info
+    if _WAL_PATH in info and (
+        info.get(_BEGAN_AS_WRITER)
+        or connection.connection.dbapi_connection.total_changes != info[_CHANGES_FLUSHED]
+    ):
+        info[_FLUSH_DUE] = True
 
 
 def _not_in_a_transaction(session: DbSession, name: str) -> None:
@@ -128,6 +148,7 @@ def writing(session: DbSession) -> Iterator[DbSession]:
     Do the slow reading and thinking before it, in a transaction of its own, so that families' answers
     wait only for the writing."""
     _not_in_a_transaction(session, "writing")
+    clear_flush_failure()
     session.connection(execution_options=WRITES)
     try:
         yield session
@@ -135,6 +156,7 @@ def writing(session: DbSession) -> Iterator[DbSession]:
         session.rollback()
         raise
     session.commit()
+    raise_if_not_on_disk()
 
 
 @contextmanager
@@ -286,6 +308,7 @@ def _give_back_turn(dbapi_connection: Any, connection_record: Any) -> None:
     if _TURN_HELD_BY in info:
         _threads_with_a_turn.discard(info.pop(_TURN_HELD_BY))
         fcntl.flock(info[_TURN_FILE], fcntl.LOCK_UN)
+    _flush_wal(dbapi_connection, info)
 
 
 @event.listens_for(Pool, "close")
@@ -293,21 +316,103 @@ def _close_turn_file(dbapi_connection: Any, connection_record: Any) -> None:
     if connection_record is not None:
         connection_record.info.pop(_WAIT_CUT, None)  # a connection being closed keeps no timeout
     _give_back_turn(dbapi_connection, connection_record)
-    turn_file = connection_record.info.pop(_TURN_FILE, None) if connection_record is not None else None
-    if turn_file is not None:
-        os.close(turn_file)
+    if connection_record is not None:
+        for name in (_TURN_FILE, _WAL_FILE):
+            opened = connection_record.info.pop(name, None)
+            if opened is not None:
+                os.close(opened)
+
+
+# synchronous = FULL flushes the WAL inside COMMIT, while the writer still holds SQLite's write lock and its
+# turn: every writer waits for every other writer's flush, one after another. In WAL mode, FULL differs
+# from NORMAL only by that flush (SQLite's wal.c: NORMAL still flushes the WAL's header when it starts
+# again, the WAL before a checkpoint and the database after one). So connections run with NORMAL, and one
+# that committed as a writer, or committed any change, flushes the WAL itself as it goes back to the pool:
+# after giving back its turn, and before its request answers. What it committed is on disk before anyone
+# is told it is saved, as with FULL, while the next writer already writes; and a flush takes to disk every
+# commit written before it, so writers share flushes. A family's double tap may read the first tap's
+# response before that flush ends, so the second is answered after a flush of its own too: its JSON
+# request commits as a writer, and a reply that reports as saved what it only read (the confirmation
+# page, a retry read without the lock) asks for one with ``acknowledges``. Reading alone flushes nothing.
+#
+# A build of SQLite without powersafe overwrite pads each commit to a sector boundary only with FULL, and
+# a journal that is not a WAL has no such split: those keep FULL (flushes_after_the_turn).
+_WAL_PATH = "wal_path"
+_WAL_FILE = "wal_file"
+_CHANGES_FLUSHED = "wal_changes_flushed"  # the connection's total_changes at its last flush
+_FLUSH_DUE = "wal_flush_due"
+_BEGAN_AS_WRITER = "began_as_writer"
+_unflushed = threading.local()  # what a flush that failed raised, until the request or command says so
+
+
+class NotOnDisk(Exception):
+    """What was committed may not have reached the disk: the flush after it failed. The request answers
+    503 (views/errors.py) and a command fails, each saying to try again: the same submission is then
+    found stored and flushed once more, not stored twice."""
+
+
+def flushes_after_the_turn(journal_mode: str, compile_options: set[str]) -> bool:
+    """Whether a connection may run with NORMAL and flush the WAL itself, to the same effect as FULL."""
+    return journal_mode.lower() == "wal" and "POWERSAFE_OVERWRITE=0" not in compile_options
+
+
+def acknowledges(connection: Any) -> None:
+    """What this transaction read is about to be reported as saved (a retry's stored response): flush the
+    WAL when the connection goes back to the pool, as a writer's would be, so that nobody is told of a
+    commit that a power cut could still take back."""
+    connection.connection.info[_FLUSH_DUE] = True
+
+
+def _flush_wal(dbapi_connection: Any, info: dict) -> None:
+    path = info.get(_WAL_PATH)
+    if not info.pop(_FLUSH_DUE, False) or path is None or dbapi_connection is None:
+        return
+    changes = dbapi_connection.total_changes
+    try:
+        wal = info.get(_WAL_FILE)
+        if wal is None:
+            # Opened once per connection: SQLite removes the WAL only when its last connection closes.
+            wal = info[_WAL_FILE] = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        os.fdatasync(wal)
+    except FileNotFoundError:
+        pass  # no WAL yet: nothing has been committed to one
+    except OSError as error:
+        _log.critical("SQLite's WAL could not be flushed to disk; the last commit may be lost: %s", error)
+        _unflushed.error = error
+        return
+    info[_CHANGES_FLUSHED] = changes
+
+
+def clear_flush_failure() -> None:
+    _unflushed.error = None
+
+
+def raise_if_not_on_disk() -> None:
+    """Raise NotOnDisk if a flush in this thread has failed since the last clear_flush_failure()."""
+    error = getattr(_unflushed, "error", None)
+    if error is not None:
+        _unflushed.error = None
+        raise NotOnDisk(error.strerror or str(error)) from error
 
 
 def init_app(app: Flask) -> None:
+    @app.before_request
+    def _no_flush_failed_yet() -> None:
+        clear_flush_failure()  # one that failed after an earlier request's answer was only logged
+
     @app.after_request
     def _commit(response: Any) -> Any:
         """One transaction per request: services flush, a successful request commits here. A request
         that never used the session (a JSON submission writes on a connection of its own) skips it: an
-        empty commit still costs a twentieth of such a request."""
-        if not db.session.registry.has() or not db.session().in_transaction():
-            return response
-        if response.status_code < 400:
-            db.session.commit()
-        else:
-            db.session.rollback()
+        empty commit still costs a twentieth of such a request. Whatever the request committed is flushed
+        to disk by now (_flush_wal); if that failed, the answer says so instead."""
+        if db.session.registry.has() and db.session().in_transaction():
+            if response.status_code < 400:
+                db.session.commit()
+            else:
+                db.session.rollback()
+        try:
+            raise_if_not_on_disk()
+        except NotOnDisk as error:
+            return app.make_response(app.handle_user_exception(error))
         return response

@@ -1,11 +1,14 @@
 """On SQLite, web writers queue for the write lock on a lock file beside the database (feedback/database.py):
 taken when a request's write transaction begins, given back when it ends however it ends, never by a
-transaction that only reads, and never waited for by a thread that already holds it. These run on SQLite
-in both of CI's runs: the queue exists only for SQLite."""
+transaction that only reads, and never waited for by a thread that already holds it. What a writer
+committed is flushed to disk after it gives back its turn. These run on SQLite in both of CI's runs: the
+queue exists only for SQLite."""
 
 from __future__ import annotations
 
+import errno
 import fcntl
+import logging
 import os
 import signal
 import sqlite3
@@ -16,7 +19,14 @@ import pytest
 import sqlalchemy as sa
 
 from feedback import create_app
-from feedback.database import READS_ONLY, SQLITE_PRAGMAS, reading, writing
+from feedback.database import (
+    READS_ONLY,
+    SQLITE_PRAGMAS,
+    NotOnDisk,
+    flushes_after_the_turn,
+    reading,
+    writing,
+)
 from feedback.extensions import db
 from tests.conftest import sqlite_write_lock_is_free
 
@@ -52,6 +62,82 @@ def turn_is_taken(app) -> bool:
 
 def lock_is_free(app) -> bool:
     return sqlite_write_lock_is_free(turn_file(app).removesuffix("-writers"))
+
+
+@pytest.fixture
+def flushes(sqlite_app, monkeypatch) -> list[tuple[str, bool]]:
+    """Every file flushed to disk from here on, each with whether the writers' turn was taken then."""
+    seen: list[tuple[str, bool]] = []
+    flush = os.fdatasync
+
+    def fdatasync(fd: int) -> None:
+        seen.append((os.readlink(f"/proc/self/fd/{fd}"), turn_is_taken(sqlite_app)))
+        flush(fd)
+
+    monkeypatch.setattr(os, "fdatasync", fdatasync)
+    return seen
+
+
+def test_a_commit_is_flushed_to_disk_after_the_turn_is_given_back_and_before_the_request_ends(
+    sqlite_app, flushes
+):
+    """SQLite's FULL flushes inside COMMIT, holding the lock and the turn, so every writer would wait for
+    every other's flush. The connection runs with NORMAL instead and flushes the WAL itself once the turn
+    is free: still before anyone can be told the write is saved."""
+    wal = turn_file(sqlite_app).replace("-writers", "-wal")
+    with sqlite_app.test_request_context(method="POST"):
+        with db.engine.begin() as connection:
+            assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+            connection.exec_driver_sql("INSERT INTO note VALUES ('a')")
+        assert flushes == [(wal, False)]
+        db.session.execute(sa.text("INSERT INTO note VALUES ('b')"))  # the request's own session
+        db.session.commit()
+        assert flushes == [(wal, False)] * 2
+    with sqlite_app.test_request_context(method="GET"), db.engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM note").scalar() == 2
+    with sqlite_app.app_context():
+        with db.engine.begin() as connection:  # not begun as a writer, but it changed a row
+            connection.exec_driver_sql("INSERT INTO note VALUES ('c')")
+        with writing(db.session):
+            db.session.execute(sa.text("INSERT INTO note VALUES ('d')"))
+    assert flushes == [(wal, False)] * 4  # and none for the reading
+    with sqlite_app.test_request_context(method="POST"):
+        with pytest.raises(RuntimeError), db.engine.begin() as connection:
+            connection.exec_driver_sql("INSERT INTO note VALUES ('undone')")
+            raise RuntimeError("the form was wrong")
+    assert flushes == [(wal, False)] * 4  # nothing was committed, so nothing is told it is saved
+
+
+def test_a_flush_that_fails_is_reported_not_ignored(sqlite_app, monkeypatch, caplog):
+    def fdatasync(fd: int) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(os, "fdatasync", fdatasync)
+    with sqlite_app.app_context():
+        with caplog.at_level(logging.CRITICAL), pytest.raises(NotOnDisk, match="Input/output error"):
+            with writing(db.session):
+                db.session.execute(sa.text("INSERT INTO note VALUES ('maybe')"))
+        assert "could not be flushed to disk" in caplog.text
+        assert not turn_is_taken(sqlite_app) and lock_is_free(sqlite_app)
+        monkeypatch.undo()
+        with writing(db.session):  # the next writer starts afresh
+            db.session.execute(sa.text("INSERT INTO note VALUES ('surely')"))
+        db.create_all()
+    monkeypatch.setattr(os, "fdatasync", fdatasync)
+    monkeypatch.setenv("FEEDBACK_NEW_PASSWORD", "a long enough passphrase")
+    command = ["users", "create", "a@example.org", "--role", "staff"]
+    result = sqlite_app.test_cli_runner().invoke(args=command)
+    assert result.exit_code == 1
+    assert "could not be flushed to disk (Input/output error): check the disk" in result.output
+
+
+def test_flushing_after_the_turn_only_where_it_does_what_full_does(tmp_path):
+    assert flushes_after_the_turn("wal", {"THREADSAFE=1"})
+    assert not flushes_after_the_turn("delete", set())  # a rollback journal has no such split
+    assert not flushes_after_the_turn("wal", {"POWERSAFE_OVERWRITE=0"})  # FULL would pad each commit
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    with app.app_context(), db.engine.connect() as connection:  # in memory: no WAL to flush
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
 
 
 def test_a_web_write_holds_the_turn_until_it_commits(sqlite_app):

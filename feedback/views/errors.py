@@ -7,7 +7,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from ..database import is_busy
+from ..database import NotOnDisk, is_busy
 from ..extensions import db
 
 MESSAGES = {
@@ -31,6 +31,12 @@ MESSAGES = {
     503: ("The service is busy", "Nothing you entered was saved. Wait a minute, then go back and try again."),
 }
 RETRY_AFTER_SECONDS = 60
+NOT_ON_DISK = (
+    "Your answers may not have been saved",
+    "The service could not confirm that what you sent was saved. Wait a minute, then go back and check "
+    "before you send it again.",
+)
+NOT_ON_DISK_JSON = "The service could not finish saving: send the same request again later."
 
 
 def register(app: Flask) -> None:
@@ -64,6 +70,18 @@ def register(app: Flask) -> None:
         title, message = MESSAGES[503]
         page = render_template("errors/error.html", title=title, message=message)
         return page, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+    @app.errorhandler(NotOnDisk)
+    def _not_on_disk(error: NotOnDisk):
+        """The request's commit could not be flushed to disk (database.py logs it as critical). A survey
+        sent again is found stored and flushed once more: its key keeps it to one response."""
+        page_name = request.url_rule.rule if request.url_rule else "(no page)"
+        app.logger.error("Told %s %s to try again: its commit may not be on disk", request.method, page_name)
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        if request.is_json:
+            return {"errors": {"busy": NOT_ON_DISK_JSON}}, 503, headers
+        page = render_template("errors/error.html", title=NOT_ON_DISK[0], message=NOT_ON_DISK[1])
+        return page, 503, headers
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):

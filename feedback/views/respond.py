@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
 from sqlalchemy.exc import OperationalError
 from wtforms import ValidationError
 
-from ..database import READS_ONLY, is_busy
+from ..database import READS_ONLY, acknowledges, is_busy
 from ..extensions import csrf, db
 from ..forms.respond import build_page_form, page_values, saved_data
 from ..models import Channel, Survey, SurveyDraft
@@ -182,6 +182,7 @@ def done(slug: str, token: str):
     draft = respond.find_draft(db.session, survey.id, token)
     if draft is None or not draft.submitted:
         abort(404)
+    acknowledges(db.session.connection())  # a double tap's other request may still be flushing it
     return render_template(
         "respond/done.html", survey=survey, draft=draft, reply_working_days=replies.REPLY_WORKING_DAYS
     )
@@ -246,6 +247,8 @@ def _submission(slug: str, shape: shapes.SurveyShape | None, fresh: bool):
             with db.engine.connect() as connection:
                 connection.execution_options(**READS_ONLY)
                 existing = connection.scalar(respond.response_under_key(shape.id, key))
+                if existing is not None:
+                    acknowledges(connection)  # the first request's flush may not have ended yet
             if existing is not None:
                 return {"id": existing, "created": False}, 200
     if errors:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import re
 import shutil
 import sqlite3
@@ -32,6 +34,7 @@ from feedback.models import (
 from feedback.models.types import utcnow
 from feedback.services import respond, shapes
 from feedback.views import respond as respond_views
+from feedback.views.errors import NOT_ON_DISK_JSON
 from tests.conftest import _load_demo as load_demo
 from tests.conftest import csrf_token_from, sqlite_write_lock_is_free
 
@@ -600,14 +603,57 @@ def test_the_kept_shape_is_read_again_only_when_what_families_answer_changes(app
         assert heard.required == "Answer this question: I feel listened to."
 
 
-def test_an_acknowledged_submission_is_on_disk_before_the_answer_goes_back(tmp_path):
-    """synchronous = FULL: with NORMAL, a power cut could take back submissions already acknowledged."""
-    app = create_app(
-        {"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/d.db"}
-    )
-    with app.app_context(), db.engine.connect() as connection:
-        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
-        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+def test_nothing_is_reported_saved_before_it_is_flushed_to_disk(sqlite_demo_app, monkeypatch):
+    """With NORMAL, a power cut could take back what was acknowledged; the app flushes the WAL itself
+    (feedback/database.py). Every answer that says a submission is saved comes after a flush: its own
+    request's, or, for a retry or a confirmation that only reads it, one of their own."""
+    app, path = sqlite_demo_app
+    flushed: list[str] = []
+    flush = os.fdatasync
+
+    def fdatasync(fd: int) -> None:
+        flushed.append(os.readlink(f"/proc/self/fd/{fd}"))
+        flush(fd)
+
+    monkeypatch.setattr(os, "fdatasync", fdatasync)
+    client = app.test_client()
+    wal = f"{path}-wal"
+    body = {"idempotency_key": "flushed-before-the-answer", "answers": {"heard": "agree"}}
+    assert client.post("/s/live-feedback/responses", json=body).status_code == 201
+    assert flushed == [wal]
+    changed = {**body, "answers": {"heard": "sort of"}}  # refused by the survey, so read without the lock
+    assert client.post("/s/live-feedback/responses", json=changed).json["created"] is False
+    assert flushed == [wal] * 2
+    base = complete(client)
+    flushed.clear()
+    assert client.get(f"{base}/done").status_code == 200
+    assert flushed == [wal]
+    assert client.get("/s/live-feedback").status_code == 200  # a page that only reads waits for no disk
+    assert flushed == [wal]
+
+
+def test_a_save_whose_flush_fails_is_not_reported_saved_and_sending_it_again_stores_it_once(
+    sqlite_demo_app, monkeypatch
+):
+    app, _ = sqlite_demo_app
+
+    def fdatasync(fd: int) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    client = app.test_client()
+    base = base_of(start(client))
+    body = {"idempotency_key": "sent-as-the-disk-failed", "answers": {"heard": "agree"}}
+    monkeypatch.setattr(os, "fdatasync", fdatasync)
+    sent = client.post("/s/live-feedback/responses", json=body)
+    assert sent.status_code == 503 and sent.headers["Retry-After"] == "60"
+    assert sent.json == {"errors": {"busy": NOT_ON_DISK_JSON}}
+    page = client.post(f"{base}/1", data=PAGES[0])
+    assert page.status_code == 503 and "Your answers may not have been saved" in page.text
+    monkeypatch.undo()
+    again = client.post("/s/live-feedback/responses", json=body)
+    assert again.status_code == 200 and again.json["created"] is False
+    assert client.post(f"{base}/1", data=PAGES[0]).location.endswith(f"{base}/2")
+    assert count_new_responses(app) == 1
 
 
 def test_expired_drafts_are_purged_with_what_they_held(app, client, runner, demo):
