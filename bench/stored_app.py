@@ -3,7 +3,8 @@ submission needs with sqlite3 and nothing else.
 
 It reads the survey's row (its version and questions once, as the app keeps a survey's shape), counts
 the post in the rate limit, and stores the response and its answers in one transaction with the app's
-pragmas, writers taking turns at the lock as the app's do (feedback/database.py). There is no ORM, no
+pragmas, writers taking turns at the lock as the app's do and flushing the WAL to disk after giving
+back their turn, before they answer (feedback/database.py). There is no ORM, no
 form, no hook and no message for a wrong answer: what the feedback line costs beyond this one is the
 price of the framework the app is written in.
 """
@@ -33,6 +34,7 @@ def _database() -> tuple:
         connection = sqlite3.connect(path, isolation_level=None)
         for name, value in SQLITE_PRAGMAS.items():
             connection.execute(f"PRAGMA {name} = {value}")
+        connection.execute("PRAGMA synchronous = NORMAL")  # the WAL is flushed after the turn, as the app's
         turn = os.open(f"{path}-writers", os.O_RDWR | os.O_CREAT, 0o600)
         # The survey's version and questions are read once, as the app keeps a survey's shape.
         variant_id, survey_id = connection.execute(
@@ -40,13 +42,14 @@ def _database() -> tuple:
             "WHERE s.slug = 'live-feedback' AND v.kind = 'standard'"
         ).fetchone()
         questions = dict(connection.execute("SELECT key, id FROM question WHERE survey_id = ?", (survey_id,)))
-        opened = _opened[owner] = (connection, turn, variant_id, questions)
+        wal = os.open(f"{path}-wal", os.O_RDONLY | os.O_CLOEXEC)
+        opened = _opened[owner] = (connection, turn, wal, variant_id, questions)
     return opened
 
 
 @app.post("/s/<slug>/responses")
 def submit(slug: str):
-    connection, turn, variant_id, questions = _database()
+    connection, turn, wal, variant_id, questions = _database()
     body = request.get_json()
     survey = connection.execute("SELECT id, status FROM survey WHERE slug = ?", (slug,)).fetchone()
     if survey is None or survey[1] != "open":
@@ -82,4 +85,5 @@ def submit(slug: str):
         raise
     finally:
         fcntl.flock(turn, fcntl.LOCK_UN)
+    os.fdatasync(wal)  # on disk before it is acknowledged, as with synchronous = FULL
     return {"id": response_id, "created": True}, 201
