@@ -3,10 +3,10 @@ submission needs with sqlite3 and nothing else.
 
 It reads the survey's row (its version and questions once, as the app keeps a survey's shape), counts
 the post in the rate limit, and stores the response and its answers in one transaction with the app's
-pragmas, writers taking turns at the lock as the app's do and flushing the WAL to disk after giving
-back their turn, before they answer (feedback/database.py). There is no ORM, no
-form, no hook and no message for a wrong answer: what the feedback line costs beyond this one is the
-price of the framework the app is written in.
+pragmas, writers taking turns at the lock as the app's do and flushing the WAL to disk after giving back
+their turn, before they answer (feedback/database.py). There is no ORM, no form, no hook and no message
+for a wrong answer: what the feedback line costs beyond this one is the price of the framework the app
+is written in.
 """
 
 import fcntl
