@@ -131,7 +131,7 @@ def test_a_flush_that_fails_is_reported_not_ignored(sqlite_app, monkeypatch, cap
     assert "could not be flushed to disk (Input/output error): check the disk" in result.output
 
 
-def test_flushing_after_the_turn_only_where_it_does_what_full_does(tmp_path):
+def test_flushing_after_the_turn_only_where_it_does_what_full_does():
     assert flushes_after_the_turn("wal", {"THREADSAFE=1"})
     assert not flushes_after_the_turn("delete", set())  # a rollback journal has no such split
     assert not flushes_after_the_turn("wal", {"POWERSAFE_OVERWRITE=0"})  # FULL would pad each commit
