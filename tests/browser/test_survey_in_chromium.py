@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import re
 import sqlite3
 
@@ -239,6 +241,29 @@ def test_a_page_the_database_is_too_busy_to_save_keeps_its_answers_and_passes_ax
         with live_app.app_context():
             db.engine.dispose()
     assert (busy_page, busy_widget) == ([], [])
+    page.get_by_role("button", name="Continue").click()
+    expect(page).to_have_url(re.compile(r"/2$"))
+
+
+def test_a_page_whose_save_cannot_be_flushed_to_disk_says_so_and_passes_axe(
+    live_server, phone, axe_source, monkeypatch
+):
+    """The disk fails the flush after a save (feedback/database.py): the family is not told it is saved,
+    the page saying so passes axe, and sending the page again goes on."""
+
+    def fdatasync(fd: int) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    page = phone.new_page()
+    page.goto(f"{live_server}/s/live-feedback")
+    page.get_by_role("button", name="Start now").click()
+    answer_radios(page, ANSWERS[0])
+    monkeypatch.setattr(os, "fdatasync", fdatasync)
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your answers may not have been saved")
+    assert axe_violations(page, axe_source) == []
+    monkeypatch.undo()
+    page.go_back()
     page.get_by_role("button", name="Continue").click()
     expect(page).to_have_url(re.compile(r"/2$"))
 
