@@ -64,24 +64,17 @@ def register(app: Flask) -> None:
         if not is_busy(error):
             return _unexpected(error)
         db.session.rollback()
-        # The page by its route, not its address: a survey page's address holds a family's resume token.
-        page_name = request.url_rule.rule if request.url_rule else "(no page)"
-        app.logger.warning("Gave up waiting for the database's write lock: %s %s", request.method, page_name)
-        title, message = MESSAGES[503]
-        page = render_template("errors/error.html", title=title, message=message)
-        return page, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        app.logger.warning("Gave up waiting for the database's write lock: %s %s", request.method, _page())
+        return _try_again_later(*MESSAGES[503])
 
     @app.errorhandler(NotOnDisk)
     def _not_on_disk(error: NotOnDisk):
         """The request's commit could not be flushed to disk (database.py logs it as critical). A survey
         sent again is found stored and flushed once more: its key keeps it to one response."""
-        page_name = request.url_rule.rule if request.url_rule else "(no page)"
-        app.logger.error("Told %s %s to try again: its commit may not be on disk", request.method, page_name)
-        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        app.logger.error("Told %s %s to try again: its commit may not be on disk", request.method, _page())
         if request.is_json:
-            return {"errors": {"busy": NOT_ON_DISK_JSON}}, 503, headers
-        page = render_template("errors/error.html", title=NOT_ON_DISK[0], message=NOT_ON_DISK[1])
-        return page, 503, headers
+            return {"errors": {"busy": NOT_ON_DISK_JSON}}, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        return _try_again_later(*NOT_ON_DISK)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
@@ -91,3 +84,14 @@ def register(app: Flask) -> None:
         app.logger.exception("Unhandled error")
         title, message = MESSAGES[500]
         return render_template("errors/error.html", title=title, message=message), 500
+
+
+def _page() -> str:
+    """The page by its route, not its address, for the log: a survey page's address holds a family's
+    resume token."""
+    return request.url_rule.rule if request.url_rule else "(no page)"
+
+
+def _try_again_later(title: str, message: str):
+    page = render_template("errors/error.html", title=title, message=message)
+    return page, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
