@@ -6,6 +6,7 @@ where the schema is created once and every table is emptied after each test.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import shutil
@@ -174,3 +175,13 @@ def sqlite_write_lock_is_free(path: Path | str) -> bool:
         return False
     finally:
         probe.close()
+
+
+def fail_every_flush(monkeypatch) -> None:
+    """From here on every flush to disk fails, as on a failing disk: the app's flush of SQLite's WAL
+    (feedback/database.py) raises what the kernel would."""
+
+    def fdatasync(fd: int) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(os, "fdatasync", fdatasync)

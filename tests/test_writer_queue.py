@@ -6,7 +6,6 @@ queue exists only for SQLite."""
 
 from __future__ import annotations
 
-import errno
 import fcntl
 import logging
 import os
@@ -28,7 +27,7 @@ from feedback.database import (
     writing,
 )
 from feedback.extensions import db
-from tests.conftest import sqlite_write_lock_is_free
+from tests.conftest import fail_every_flush, sqlite_write_lock_is_free
 
 
 @pytest.fixture
@@ -109,10 +108,7 @@ def test_a_commit_is_flushed_to_disk_after_the_turn_is_given_back_and_before_the
 
 
 def test_a_flush_that_fails_is_reported_not_ignored(sqlite_app, monkeypatch, caplog):
-    def fdatasync(fd: int) -> None:
-        raise OSError(errno.EIO, "Input/output error")
-
-    monkeypatch.setattr(os, "fdatasync", fdatasync)
+    fail_every_flush(monkeypatch)
     with sqlite_app.app_context():
         with caplog.at_level(logging.CRITICAL), pytest.raises(NotOnDisk, match="Input/output error"):
             with writing(db.session):
@@ -123,7 +119,7 @@ def test_a_flush_that_fails_is_reported_not_ignored(sqlite_app, monkeypatch, cap
         with writing(db.session):  # the next writer starts afresh
             db.session.execute(sa.text("INSERT INTO note VALUES ('surely')"))
         db.create_all()
-    monkeypatch.setattr(os, "fdatasync", fdatasync)
+    fail_every_flush(monkeypatch)
     monkeypatch.setenv("FEEDBACK_NEW_PASSWORD", "a long enough passphrase")
     command = ["users", "create", "a@example.org", "--role", "staff"]
     result = sqlite_app.test_cli_runner().invoke(args=command)

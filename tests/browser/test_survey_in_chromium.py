@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import errno
-import os
 import re
 import sqlite3
 
@@ -16,6 +14,7 @@ from feedback.database import SQLITE_PRAGMAS
 from feedback.extensions import db
 from feedback.models import Response
 from tests.browser.conftest import axe_violations
+from tests.conftest import fail_every_flush
 
 ANSWERS = [
     {"q_heard": "agree", "q_valued": "neither", "q_involved": "dont_know"},
@@ -250,15 +249,11 @@ def test_a_page_whose_save_cannot_be_flushed_to_disk_says_so_and_passes_axe(
 ):
     """The disk fails the flush after a save (feedback/database.py): the family is not told it is saved,
     the page saying so passes axe, and sending the page again goes on."""
-
-    def fdatasync(fd: int) -> None:
-        raise OSError(errno.EIO, "Input/output error")
-
     page = phone.new_page()
     page.goto(f"{live_server}/s/live-feedback")
     page.get_by_role("button", name="Start now").click()
     answer_radios(page, ANSWERS[0])
-    monkeypatch.setattr(os, "fdatasync", fdatasync)
+    fail_every_flush(monkeypatch)
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your answers may not have been saved")
     assert axe_violations(page, axe_source) == []

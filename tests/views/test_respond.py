@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 import os
 import re
 import shutil
@@ -36,7 +35,7 @@ from feedback.services import respond, shapes
 from feedback.views import respond as respond_views
 from feedback.views.errors import NOT_ON_DISK_JSON
 from tests.conftest import _load_demo as load_demo
-from tests.conftest import csrf_token_from, sqlite_write_lock_is_free
+from tests.conftest import csrf_token_from, fail_every_flush, sqlite_write_lock_is_free
 
 PAGES = [
     {"q_heard": "agree", "q_valued": "strongly_agree", "q_involved": "dont_know"},
@@ -636,14 +635,10 @@ def test_a_save_whose_flush_fails_is_not_reported_saved_and_sending_it_again_sto
     sqlite_demo_app, monkeypatch
 ):
     app, _ = sqlite_demo_app
-
-    def fdatasync(fd: int) -> None:
-        raise OSError(errno.EIO, "Input/output error")
-
     client = app.test_client()
     base = base_of(start(client))
     body = {"idempotency_key": "sent-as-the-disk-failed", "answers": {"heard": "agree"}}
-    monkeypatch.setattr(os, "fdatasync", fdatasync)
+    fail_every_flush(monkeypatch)
     sent = client.post("/s/live-feedback/responses", json=body)
     assert sent.status_code == 503 and sent.headers["Retry-After"] == "60"
     assert sent.json == {"errors": {"busy": NOT_ON_DISK_JSON}}
