@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from feedback import clock
 from feedback.extensions import db
-from feedback.models import Action, AuditEvent, Plan, Role
+from feedback.models import Action, AuditEvent, ImpactStatus, Measure, Plan, Role
 from feedback.services.report import quarter_of
 
 
@@ -99,6 +99,28 @@ def test_the_report_stands_at_the_end_of_its_day_in_uk_time(app, client, login, 
         db.session.commit()
     assert "Written just after midnight" not in client.get(f"/plans/{plan_id}/report?date=2026-06-30").text
     assert "Written just after midnight" in client.get(f"/plans/{plan_id}/report?date=2026-07-01").text
+
+
+def test_the_report_says_why_a_reported_status_differs_from_the_suggested_one_or_that_nobody_said(
+    app, client, login, plan_id
+):
+    login(Role.STAFF)
+    with app.app_context():
+        measure = db.session.scalar(sa.select(Measure).order_by(Measure.id).limit(1))
+        measure.reported_status, measure.suggested_status = ImpactStatus.RED, ImpactStatus.GREEN
+        measure.reported_status_reason = ""
+        db.session.commit()
+        measure_id = measure.id
+    suggested = "Suggested from the readings: Green: On trajectory."
+    page = _text(client.get(f"/plans/{plan_id}/report"))
+    assert f"{suggested} No reason was given for the difference." in page
+    unexplained = page.count("No reason was given for the difference.")
+    with app.app_context():
+        db.session.get_one(Measure, measure_id).reported_status_reason = "The survey sample was too small."
+        db.session.commit()
+    page = _text(client.get(f"/plans/{plan_id}/report"))
+    assert f"{suggested} The survey sample was too small." in page
+    assert page.count("No reason was given for the difference.") == unexplained - 1
 
 
 def _write(client, action_id: int, narrative: str, status: str) -> None:
