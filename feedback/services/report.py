@@ -20,6 +20,7 @@ from .. import clock
 from ..analysis.summary import quantitative_summary
 from ..database import DbSession
 from ..models import Action, AuditEvent, ImpactStatus, Measure, Plan, ProgressStatus, Reading
+from .spreadsheet import inert
 
 
 def quarter_of(day: date) -> tuple[date, date]:
@@ -184,7 +185,8 @@ def report_workbook(report: Report) -> bytes:
     summary = pd.DataFrame(report.summary)
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        actions.to_excel(writer, sheet_name="Actions", index=False)
-        measures.to_excel(writer, sheet_name="Measures", index=False)
-        summary.to_excel(writer, sheet_name="Summary", index=False)
+        # Text that begins like a formula is written as text: openpyxl writes "=..." as a formula.
+        actions.map(inert).to_excel(writer, sheet_name="Actions", index=False)
+        measures.map(inert).to_excel(writer, sheet_name="Measures", index=False)
+        summary.map(inert).to_excel(writer, sheet_name="Summary", index=False)
     return buffer.getvalue()

@@ -123,6 +123,22 @@ def test_the_report_says_why_a_reported_status_differs_from_the_suggested_one_or
     assert page.count("No reason was given for the difference.") == unexplained - 1
 
 
+def test_text_that_looks_like_a_formula_stays_text_in_the_report_workbook(app, client, login, plan_id):
+    """A narrative beginning with = would otherwise be written as a formula: one that Excel cannot read
+    makes it offer to repair the workbook, and one it can would run when the board opens the report."""
+    login(Role.COORDINATOR)
+    narrative = '=HYPERLINK("http://example.org","93% recruited")'
+    _write(client, db_action_id(app), narrative, "amber")
+    with app.app_context():
+        db.session.scalar(sa.select(Measure).order_by(Measure.id).limit(1)).text = "=1+1 families heard"
+        db.session.commit()
+    workbook = openpyxl.load_workbook(io.BytesIO(client.get(f"/plans/{plan_id}/report.xlsx").data))
+    cells = [cell for sheet in workbook for row in sheet.iter_rows() for cell in row]
+    assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
+    texts = {cell.value for cell in cells if cell.data_type == "s"}
+    assert "'" + narrative in texts and "'=1+1 families heard" in texts
+
+
 def _write(client, action_id: int, narrative: str, status: str) -> None:
     form = {
         "description": "Increase capacity",
