@@ -10,6 +10,10 @@ from __future__ import annotations
 import re
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Those, and half of a character written in two UTF-16 code units (most emoji) without its other half: JSON's
+# \u escapes can carry one, from a client that cut a text at a length counted in UTF-16, but UTF-8 cannot
+# encode it, so neither database can store it.
+_NOT_STORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 def folded(text: str) -> str:
@@ -19,8 +23,9 @@ def folded(text: str) -> str:
 
 
 def strip_control_characters(value):
+    """``value`` (text, or a list of texts) without control characters or halves of characters."""
     if isinstance(value, str):
-        return CONTROL_CHARACTERS.sub("", value)
+        return _NOT_STORABLE.sub("", value)
     if isinstance(value, list):
         return [strip_control_characters(item) for item in value]
     return value

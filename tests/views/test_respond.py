@@ -482,6 +482,18 @@ def test_json_nested_deeper_than_the_parser_goes_is_refused_as_not_json(app, cli
     assert count_new_responses(app) == 0
 
 
+def test_half_an_emoji_in_a_json_comment_is_dropped_and_the_rest_is_stored(app, client, demo):
+    """A client that cuts a comment at a length counted in UTF-16 can leave half of an emoji, which JSON
+    can carry (\\ud83d) but no database can store: the comment is stored without it, not a 500."""
+    app.testing = False  # an exception past the view is then a 500, as in production, not raised here
+    body = '{"idempotency_key": "%s", "answers": {"heard": "agree", "comment": "Thank you \\ud83d"}}'
+    sent = client.post("/s/live-feedback/responses", data=body % ("e" * 20), content_type="application/json")
+    assert sent.status_code == 201
+    with app.app_context():
+        texts = db.session.scalars(sa.select(Answer.text).where(Answer.response_id == sent.json["id"]))
+        assert [text for text in texts if text] == ["Thank you "]
+
+
 def test_an_optional_question_answered_with_spaces_is_left_unanswered_not_a_server_error(app, client, demo):
     """WTForms lets an optional field whose first value is only spaces through as left empty: it must be
     stored as no answer, through the JSON submission and through the pages alike."""
