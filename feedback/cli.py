@@ -432,6 +432,7 @@ def scheduler_command() -> None:
     help="Add this many synthetic responses (fast; for benchmarks).",
 )
 @click.option("--seed", type=int, default=2022, show_default=True, help="Seed for reproducible data.")
+@_says_when_busy
 def demo_command(extra: int, seed: int) -> None:
     """Load the demo local area into an empty database, and optionally add synthetic responses."""
     set_actor(db.session, None, "demo")
