@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-# Those, and half of a character written in two UTF-16 code units (most emoji) without its other half: JSON's
-# \u escapes can carry one, from a client that cut a text at a length counted in UTF-16, but UTF-8 cannot
-# encode it, so neither database can store it.
-_NOT_STORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+# Those; half of a character written in two UTF-16 code units (most emoji) without its other half, which
+# JSON's \u escapes can carry, from a client that cut a text at a length counted in UTF-16, but UTF-8 cannot
+# encode, so neither database can store; and U+FFFE and U+FFFF, which are no character at all and which XML
+# cannot carry: one in an entry's text or a quote would take down the Atom feed of "You said, we did".
+_NOT_STORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 
 def folded(text: str) -> str:
@@ -23,7 +24,8 @@ def folded(text: str) -> str:
 
 
 def strip_control_characters(value):
-    """``value`` (text, or a list of texts) without control characters or halves of characters."""
+    """``value`` (text, or a list of texts) without control characters or anything else no person types
+    that a database or the Atom feed cannot hold (_NOT_STORABLE)."""
     if isinstance(value, str):
         return _NOT_STORABLE.sub("", value)
     if isinstance(value, list):

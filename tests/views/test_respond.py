@@ -482,12 +482,16 @@ def test_json_nested_deeper_than_the_parser_goes_is_refused_as_not_json(app, cli
     assert count_new_responses(app) == 0
 
 
-def test_half_an_emoji_in_a_json_comment_is_dropped_and_the_rest_is_stored(app, client, demo):
-    """A client that cuts a comment at a length counted in UTF-16 can leave half of an emoji, which JSON
-    can carry (\\ud83d) but no database can store: the comment is stored without it, not a 500."""
+@pytest.mark.parametrize("escape", ["\\u0000", "\\ud83d", "\\ufffe", "\\uffff"])
+def test_what_a_database_or_the_feed_cannot_hold_is_dropped_from_a_json_comment(app, client, demo, escape):
+    """JSON can carry what nobody types: a NUL (PostgreSQL refuses it), half of an emoji, as from a client
+    that cut a comment at a length counted in UTF-16 (UTF-8 cannot encode it), and U+FFFE or U+FFFF (XML
+    cannot carry them, and a quote in the Atom feed would break it). The comment is stored without it."""
     app.testing = False  # an exception past the view is then a 500, as in production, not raised here
-    body = '{"idempotency_key": "%s", "answers": {"heard": "agree", "comment": "Thank you \\ud83d"}}'
-    sent = client.post("/s/live-feedback/responses", data=body % ("e" * 20), content_type="application/json")
+    body = '{"idempotency_key": "%s", "answers": {"heard": "agree", "comment": "Thank you %s"}}'
+    sent = client.post(
+        "/s/live-feedback/responses", data=body % ("e" * 20, escape), content_type="application/json"
+    )
     assert sent.status_code == 201
     with app.app_context():
         texts = db.session.scalars(sa.select(Answer.text).where(Answer.response_id == sent.json["id"]))
