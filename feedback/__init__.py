@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config
 from .extensions import csrf, db, login_manager, migrate, wtforms_helpers
@@ -39,6 +40,14 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+
+    if app.config["TRUSTED_PROXIES"]:
+        # Behind a proxy every request comes from the proxy's address, and every family would share one
+        # rate limit (views/guards.py); gunicorn takes only the scheme from a proxy, not the address. The
+        # address each trusted proxy added is taken from the right of X-Forwarded-For, so a client cannot
+        # name itself by sending the header; and the scheme from X-Forwarded-Proto.
+        proxies = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True, render_as_batch=True)

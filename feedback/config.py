@@ -58,6 +58,9 @@ def _database_url(instance_path: Path) -> str:
     return f"sqlite:///{instance_path / 'feedback.sqlite3'}"
 
 
+# A TLS proxy, a load balancer in front of that, a CDN in front of both: more than that is a mistake.
+MOST_PROXIES = 5
+
 # Who must turn on the second sign-in step before using the service: admins (and so every account that
 # reaches the data protection pages and the users), coordinators and admins, or nobody.
 SECOND_STEP_CHOICES = ("admin", "coordinator", "none")
@@ -99,6 +102,14 @@ def from_environment(instance_path: Path, given: dict | None = None) -> dict:
     limit = os.environ.get("FEEDBACK_PUBLIC_POST_LIMIT")
     if limit:
         settings["FEEDBACK_PUBLIC_POST_LIMIT"] = _parse_limit(limit)
+    proxies = os.environ.get("FEEDBACK_TRUSTED_PROXIES")
+    if proxies:
+        if not proxies.isdigit() or int(proxies) > MOST_PROXIES:
+            raise ValueError(
+                f"FEEDBACK_TRUSTED_PROXIES must be how many proxies in front of the app add to"
+                f" X-Forwarded-For, from 0 to {MOST_PROXIES}; not {proxies!r}"
+            )
+        settings["TRUSTED_PROXIES"] = int(proxies)
     if "SECRET_KEY" not in given:
         settings["SECRET_KEY"] = os.environ.get("FEEDBACK_SECRET_KEY") or _instance_secret_key(instance_path)
     if "SQLALCHEMY_DATABASE_URI" not in given:
@@ -178,6 +189,10 @@ class Defaults:
     SERVICE_NAME = "Feedback Loop"
     # Public survey posts from one address: a school's tablets share one, so this is generous.
     FEEDBACK_PUBLIC_POST_LIMIT = (300, 600)
+    # How many proxies in front of the app add the client's address to X-Forwarded-For (create_app).
+    # 0: the app takes requests from the clients themselves, and the header, which anyone can send, is
+    # ignored.
+    TRUSTED_PROXIES = 0
     # School and place names that quotes must never show, beside the names the tagger finds.
     REDACT_PLACES: list[str] = []
     # Years after a case closes before the family's details are deleted and its text redacted.

@@ -83,6 +83,16 @@ def test_the_public_post_limit_comes_from_the_environment_and_must_be_countable(
             config.from_environment(tmp_path)
 
 
+def test_how_many_proxies_to_trust_comes_from_the_environment(monkeypatch, tmp_path):
+    assert config.Defaults.TRUSTED_PROXIES == 0  # X-Forwarded-For is anyone's to send
+    monkeypatch.setenv("FEEDBACK_TRUSTED_PROXIES", "2")
+    assert config.from_environment(tmp_path)["TRUSTED_PROXIES"] == 2
+    for bad in ("-1", "one", "6", "1.5"):
+        monkeypatch.setenv("FEEDBACK_TRUSTED_PROXIES", bad)
+        with pytest.raises(ValueError, match=f"add to X-Forwarded-For, from 0 to 5; not '{bad}'"):
+            config.from_environment(tmp_path)
+
+
 def test_who_needs_a_second_sign_in_step_comes_from_the_environment(monkeypatch, tmp_path):
     assert config.Defaults.SECOND_STEP_REQUIRED_FOR == "admin"
     monkeypatch.setenv("FEEDBACK_SECOND_STEP_REQUIRED_FOR", "coordinator")

@@ -437,6 +437,30 @@ def test_public_posts_are_rate_limited_per_address(app, demo):
     assert client.get("/s/live-feedback").status_code == 200  # reading is never limited
 
 
+def test_behind_a_proxy_each_family_is_limited_by_its_own_address_and_cannot_name_another(app, demo):
+    """Behind a proxy every request comes from the proxy, and without FEEDBACK_TRUSTED_PROXIES every family
+    would share one limit; with it, the address the proxy added counts, and one a client sent does not."""
+    same = ("TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "WTF_CSRF_ENABLED", "SESSION_COOKIE_SECURE")
+    limit = {"FEEDBACK_PUBLIC_POST_LIMIT": (3, 600)}
+    proxied = create_app({key: app.config[key] for key in same} | limit | {"TRUSTED_PROXIES": 1})
+    app.config.update(limit)
+
+    def post(to, forwarded: str) -> int:
+        headers = {"X-Forwarded-For": forwarded}
+        return to.test_client().post("/s/live-feedback", headers=headers).status_code
+
+    for _ in range(3):
+        assert post(proxied, "198.51.100.1") == 302
+    assert post(proxied, "198.51.100.1") == 429
+    assert post(proxied, "198.51.100.2") == 302  # another family behind the same proxy
+    assert post(proxied, "198.51.100.2, 198.51.100.1") == 429  # the proxy appends the address it saw
+    for family in range(3):  # no proxy trusted: the header is anyone's to send, and changes nothing
+        assert post(app, f"203.0.113.{family}") == 302
+    assert post(app, "203.0.113.99") == 429
+    with proxied.app_context():
+        db.engine.dispose()
+
+
 def test_a_whole_response_in_one_json_request_is_stored_once_however_often_it_is_retried(app, client, demo):
     body = {
         "idempotency_key": "k" * 20,
