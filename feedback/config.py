@@ -8,6 +8,7 @@ single machine works out of the box; several machines behind a balancer must sha
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import tempfile
 from datetime import timedelta
@@ -58,6 +59,7 @@ def _database_url(instance_path: Path) -> str:
     return f"sqlite:///{instance_path / 'feedback.sqlite3'}"
 
 
+SERVER_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?")
 # A TLS proxy, a load balancer in front of that, a CDN in front of both: more than that is a mistake.
 MOST_PROXIES = 5
 
@@ -102,6 +104,17 @@ def from_environment(instance_path: Path, given: dict | None = None) -> dict:
     limit = os.environ.get("FEEDBACK_PUBLIC_POST_LIMIT")
     if limit:
         settings["FEEDBACK_PUBLIC_POST_LIMIT"] = _parse_limit(limit)
+    server_name = os.environ.get("FEEDBACK_SERVER_NAME")
+    if server_name:
+        if not SERVER_NAME.fullmatch(server_name):
+            raise ValueError(
+                "FEEDBACK_SERVER_NAME must be the host name families use, like feedback.council.gov.uk"
+                f" (a port may follow a colon; no https:// and no path), not {server_name!r}"
+            )
+        # The address of every link made to be used elsewhere: a poster's QR code, the Local Offer
+        # widget's code, the resume link, the Atom feed. Without it they are built on the Host header,
+        # which a proxy that does not pass it on sets to the app's own address (127.0.0.1:8000).
+        settings["SERVER_NAME"] = server_name.lower()
     proxies = os.environ.get("FEEDBACK_TRUSTED_PROXIES")
     if proxies:
         if not proxies.isdigit() or int(proxies) > MOST_PROXIES:

@@ -93,6 +93,18 @@ def test_how_many_proxies_to_trust_comes_from_the_environment(monkeypatch, tmp_p
             config.from_environment(tmp_path)
 
 
+def test_the_public_host_name_comes_from_the_environment(monkeypatch, tmp_path):
+    assert "SERVER_NAME" not in config.from_environment(tmp_path)  # links are built on the Host header
+    monkeypatch.setenv("FEEDBACK_SERVER_NAME", "Feedback.Council.gov.uk")
+    assert config.from_environment(tmp_path)["SERVER_NAME"] == "feedback.council.gov.uk"
+    monkeypatch.setenv("FEEDBACK_SERVER_NAME", "localhost:5000")
+    assert config.from_environment(tmp_path)["SERVER_NAME"] == "localhost:5000"
+    for bad in ("https://feedback.council.gov.uk", "feedback.council.gov.uk/", "-x.org", "a b", "x.org:port"):
+        monkeypatch.setenv("FEEDBACK_SERVER_NAME", bad)
+        with pytest.raises(ValueError, match=f"no https:// and no path\\), not '{bad}'"):
+            config.from_environment(tmp_path)
+
+
 def test_who_needs_a_second_sign_in_step_comes_from_the_environment(monkeypatch, tmp_path):
     assert config.Defaults.SECOND_STEP_REQUIRED_FOR == "admin"
     monkeypatch.setenv("FEEDBACK_SECOND_STEP_REQUIRED_FOR", "coordinator")

@@ -186,6 +186,31 @@ def test_the_qr_code_encodes_the_survey_address(app, client, login, demo):
     assert client.get(f"/surveys/{survey_id}/qr.png").data == buffer.getvalue()
 
 
+def test_links_for_posters_and_other_sites_use_the_public_host_name_whatever_the_proxy_sends(
+    app, client, login, demo
+):
+    """A proxy that does not pass the Host header on sends the app's own address (127.0.0.1:8000): a poster's
+    QR code, or the widget's code pasted into the Local Offer, would point there, not at the service."""
+    import io
+
+    import segno
+
+    login(Role.STAFF)
+    survey_id, widget_id = _survey_id(app, "live-feedback"), _survey_id(app, "local-offer-feedback")
+    app.config["SERVER_NAME"] = "feedback.council.gov.uk"  # as FEEDBACK_SERVER_NAME sets it
+    proxy = {"base_url": "http://127.0.0.1:8000"}  # and the session cookie, as the proxy passes it on
+    client.set_cookie("feedback_session", client.get_cookie("feedback_session").value, domain="127.0.0.1")
+    page = client.get(f"/surveys/{survey_id}", **proxy).text
+    assert "http://feedback.council.gov.uk/s/live-feedback" in page and "127.0.0.1" not in page
+    widget = client.get(f"/surveys/{widget_id}", **proxy).text
+    assert 'src="http://feedback.council.gov.uk/w/local-offer-feedback"' in widget
+    expected = io.BytesIO()
+    segno.make("http://feedback.council.gov.uk/s/live-feedback?from=qr", error="m").save(
+        expected, kind="png", scale=12, border=4
+    )
+    assert client.get(f"/surveys/{survey_id}/qr.png", **proxy).data == expected.getvalue()
+
+
 def test_the_local_offer_widget_feeds_its_measure_once_per_entry(app, client, demo):
     page = client.get("/w/local-offer-feedback")
     assert page.status_code == 200 and "Did you find what you were looking for?" in page.text
