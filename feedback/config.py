@@ -59,6 +59,7 @@ def _database_url(instance_path: Path) -> str:
     return f"sqlite:///{instance_path / 'feedback.sqlite3'}"
 
 
+# A host name, and its port if it needs one: what Flask's SERVER_NAME takes.
 SERVER_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?")
 # A TLS proxy, a load balancer in front of that, a CDN in front of both: more than that is a mistake.
 MOST_PROXIES = 5
@@ -119,7 +120,7 @@ def from_environment(instance_path: Path, given: dict | None = None) -> dict:
     if proxies:
         if not proxies.isdigit() or int(proxies) > MOST_PROXIES:
             raise ValueError(
-                f"FEEDBACK_TRUSTED_PROXIES must be how many proxies in front of the app add to"
+                "FEEDBACK_TRUSTED_PROXIES must be how many proxies in front of the app add to"
                 f" X-Forwarded-For, from 0 to {MOST_PROXIES}; not {proxies!r}"
             )
         settings["TRUSTED_PROXIES"] = int(proxies)
