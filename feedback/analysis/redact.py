@@ -64,7 +64,13 @@ def _places_pattern(places: Iterable[str]) -> re.Pattern[str] | None:
     names = sorted({p.strip() for p in places if p.strip()}, key=len, reverse=True)
     if not names:
         return None
-    return re.compile(r"\b(?:" + "|".join(re.escape(n) for n in names) + r")\b", re.IGNORECASE)
+    return re.compile(_alone("|".join(re.escape(n) for n in names)), re.IGNORECASE)
+
+
+def _alone(pattern: str) -> str:
+    """``pattern`` where no letter or digit touches it. Unlike \\b...\\b, this finds text that begins or
+    ends with punctuation too: no word boundary follows a place that ends "(C of E)" or "R.C."."""
+    return rf"(?<!\w)(?:{pattern})(?!\w)"
 
 
 def _is_word(token: str) -> bool:
@@ -102,7 +108,7 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
         if run and (len(run) > 1 or not titled):
             names.append(" ".join(run))
     for name in sorted(set(names), key=len, reverse=True):
-        pattern = re.compile(r"\b" + r"\s+".join(re.escape(part) for part in name.split()) + r"\b")
+        pattern = re.compile(_alone(r"\s+".join(re.escape(part) for part in name.split())))
         if pattern.search(text):
             text = pattern.sub("[name]", text)
             removed.append(("name", name))

@@ -39,6 +39,20 @@ def test_configured_places_are_removed_whatever_their_case():
     assert result.text.count("[place]") == 2
 
 
+@pytest.mark.parametrize("place", ["St Mary's (C of E)", "St. Peter's R.C.", "(Hope) Centre", "Lee & Co"])
+def test_a_place_that_begins_or_ends_with_punctuation_is_removed_whole(place):
+    """A place's name is matched where no letter or digit touches it: a word boundary cannot follow a
+    closing bracket or a full stop, and the school's name would stay in a quote put to the public."""
+    result = redact_quote(f"He goes to {place} now, not {place.upper()}.", [place])
+    assert result.text == "He goes to [place] now, not [place]."
+    assert result.removed == [("place", place), ("place", place.upper())]
+
+
+def test_a_place_is_not_found_inside_a_longer_word():
+    result = redact_quote("It was hopeful: Hope helped.", ["Hope"])
+    assert result.text == "It was hopeful: [place] helped."
+
+
 def test_ordinary_words_acronyms_and_months_stay():
     text = "The Council and CAMHS did nothing in March. The Local Offer website is good; SENCO helped."
     result = redact_quote(text)
