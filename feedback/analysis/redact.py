@@ -1,10 +1,12 @@
 """Redacting quotes before anyone outside the case team reads them.
 
-Patterns catch what has a shape (emails, phone numbers, NHS numbers, postcodes, dates, links); the list of
-places an area configures catches its school and place names; TextBlob's tagger catches people's names, as
-capitalised proper nouns that are not ordinary words ("Sarah", "Mrs Jones", "Dr Patel"). A name that is
-also a word ("Grace", "Will") is caught only beside a title or another name, which is why a person still
-approves every quote before it is published. Each removal is reported, so the approver sees what went.
+Patterns catch what has a shape (emails, phone numbers, NHS numbers, street addresses, postcodes, dates,
+links); the list of places an area configures catches its school and place names; TextBlob's tagger
+catches people's names, as capitalised proper nouns that are not ordinary words ("Sarah", "Mrs Jones",
+"Dr Patel", "Amelia-Rose"). A name that is also a word ("Grace", "Will") is caught only beside a title or
+another name, or after "son", "daughter" and the like ("my son Jack", "my son, Will,"), which is why a
+person still approves every quote before it is published. Each removal is reported, so the approver sees
+what went.
 """
 
 from __future__ import annotations
@@ -18,6 +20,11 @@ import textblob.en as pattern_en
 from .text import load_textblob
 
 TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir"})
+# After one of these, a capitalised word is a child's name even if it is also a word: "my son Jack".
+KIN = frozenset(
+    """son sons daughter daughters child children boy girl twin twins grandson granddaughter stepson
+    stepdaughter brother sister nephew niece""".split()
+)
 CALENDAR = frozenset(
     """january february march april may june july august september october november december
     monday tuesday wednesday thursday friday saturday sunday""".split()
@@ -32,7 +39,21 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("email", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.IGNORECASE)),
     ("link", re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)),
     ("NHS number", re.compile(r"\b\d{3}[ -]?\d{3}[ -]?\d{4}\b(?![ -]?\d)")),
-    ("phone", re.compile(r"(?<![\w+])(?:\+44\s?\(?0?\)?\s?|\b0)(?:\d[\s-]?){8,10}\d\b")),
+    (
+        "phone",
+        re.compile(
+            r"(?<![\w+])(?:\+44\s?\(?0?\)?\s?|\b0)(?:\d[\s-]?){8,10}\d\b"
+            r"|\(0\d{2,4}\)\s?\d{3,4}[\s-]?\d{3,4}\b"  # (01632) 960 123
+        ),
+    ),
+    (
+        "address",
+        re.compile(
+            r"\b\d{1,4}[A-Za-z]?,?\s+(?:[A-Z][a-z']+\s+){1,3}"
+            r"(?:Road|Rd|Street|Avenue|Ave|Close|Lane|Drive|Way|Crescent|Court|Gardens|Place|Grove|Terrace"
+            r"|Walk|Row|Mews|Square|Rise|Hill|View|Park)\b"
+        ),
+    ),
     (
         "postcode",
         re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[ABD-HJLNP-UW-Z]{2}\b", re.IGNORECASE),
@@ -41,6 +62,7 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         "date",
         re.compile(
             rf"\b\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:\d{{4}}|\d{{2}})\b"
+            rf"|\b\d{{4}}-\d{{1,2}}-\d{{1,2}}\b"
             rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH}\.?,?\s+\d{{4}}\b"
             rf"|\b{MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b",
             re.IGNORECASE,
@@ -89,14 +111,20 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
         run: list[str] = []  # a name being read: "Mrs", "Jones"
         maybe: list[str] = []  # capitalised words that are a name only if one follows: "Grace" Smith
         titled = False
+        previous = ""
         for word, tag in ((t[0], t[1]) for t in sentence):
-            capitalised = word[:1].isupper() and not word.isupper() and word.isalpha()
+            after_kin = previous in KIN
+            if word != ",":  # "my son, Jack, ..."
+                previous = word.lower()
+            capitalised = word[:1].isupper() and not word.isupper() and word.replace("-", "").isalpha()
             if capitalised and word.lower().rstrip(".") in TITLES:
                 titled = True
                 run.append(word)
                 continue
-            if capitalised and tag.startswith("NNP"):
-                if titled or run or not _is_word(word):
+            # After a kinship word the tagger may take a name for a noun, or "Will" for a modal verb.
+            kin_name = after_kin and (tag.startswith("NN") or tag == "MD")
+            if capitalised and (tag.startswith("NNP") or kin_name):
+                if titled or run or kin_name or not _is_word(word):
                     run = maybe + run + [word] if not run else run + [word]
                     maybe = []
                 else:

@@ -22,6 +22,14 @@ from feedback.analysis.redact import redact_quote
         ("We spoke to Mrs Jones twice", "name", "Mrs Jones"),
         ("Still waiting for Dr Patel to call", "name", "Dr Patel"),
         ("Grace Smith helped us", "name", "Grace Smith"),
+        ("Ring us on (01632) 960 123 after six", "phone", "(01632) 960 123"),
+        ("Date of birth 2015-03-12, if it helps", "date", "2015-03-12"),
+        ("Come to 14 Acacia Avenue, any time", "address", "14 Acacia Avenue"),
+        ("Flat 3, 22b High Street is where we are", "address", "22b High Street"),
+        ("My son Jack has autism", "name", "Jack"),  # a name that is also a word, after "son"
+        ("Our daughter, Grace, was left out", "name", "Grace"),
+        ("My son Will will start in September", "name", "Will"),  # which the tagger takes for a modal
+        ("We asked for Amelia-Rose to be assessed", "name", "Amelia-Rose"),
     ],
 )
 def test_each_kind_of_detail_is_removed_and_reported(text, kind, removed):
@@ -51,6 +59,18 @@ def test_a_place_that_begins_or_ends_with_punctuation_is_removed_whole(place):
 def test_a_place_is_not_found_inside_a_longer_word():
     result = redact_quote("It was hopeful: Hope helped.", ["Hope"])
     assert result.text == "It was hopeful: [place] helped."
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My son, The Council said, would have to wait.",  # a kinship word, then no name
+        "He is 14 and in Year 9; we waited 18 months.",  # numbers that are no address
+        "The Children and Families team and my son's teacher",
+    ],
+)
+def test_what_only_looks_like_a_name_or_an_address_stays(text):
+    assert redact_quote(text).text == text
 
 
 def test_ordinary_words_acronyms_and_months_stay():
