@@ -114,10 +114,10 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
         previous = ""
         for word, tag in ((t[0], t[1]) for t in sentence):
             after_kin = previous in KIN
-            if word != ",":  # "my son, Jack, ..."
+            if word not in (",", "("):  # "my son, Jack, ...", "my son (Jack)"
                 previous = word.lower()
             capitalised = word[:1].isupper() and not word.isupper() and word.replace("-", "").isalpha()
-            if capitalised and word.lower().rstrip(".") in TITLES:
+            if word[:1].isupper() and word.lower().rstrip(".") in TITLES:  # "Mrs" or "Mrs."
                 titled = True
                 run.append(word)
                 continue

@@ -20,6 +20,7 @@ from feedback.analysis.redact import redact_quote
         ("Her NHS number is 943 476 5919.", "NHS number", "943 476 5919"),
         ("Sarah from the SEND team was amazing", "name", "Sarah"),
         ("We spoke to Mrs Jones twice", "name", "Mrs Jones"),
+        ("We love Mrs. Brown", "name", "Mrs. Brown"),  # a title with a full stop, before a word
         ("Still waiting for Dr Patel to call", "name", "Dr Patel"),
         ("Grace Smith helped us", "name", "Grace Smith"),
         ("Ring us on (01632) 960 123 after six", "phone", "(01632) 960 123"),
@@ -28,6 +29,7 @@ from feedback.analysis.redact import redact_quote
         ("Flat 3, 22b High Street is where we are", "address", "22b High Street"),
         ("My son Jack has autism", "name", "Jack"),  # a name that is also a word, after "son"
         ("Our daughter, Grace, was left out", "name", "Grace"),
+        ("My son (Jack) is 7", "name", "Jack"),
         ("My son Will will start in September", "name", "Will"),  # which the tagger takes for a modal
         ("We asked for Amelia-Rose to be assessed", "name", "Amelia-Rose"),
     ],
