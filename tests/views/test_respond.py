@@ -449,16 +449,18 @@ def test_behind_a_proxy_each_family_is_limited_by_its_own_address_and_cannot_nam
         headers = {"X-Forwarded-For": forwarded}
         return to.test_client().post("/s/live-feedback", headers=headers).status_code
 
-    for _ in range(3):
-        assert post(proxied, "198.51.100.1") == 302
-    assert post(proxied, "198.51.100.1") == 429
-    assert post(proxied, "198.51.100.2") == 302  # another family behind the same proxy
-    assert post(proxied, "198.51.100.2, 198.51.100.1") == 429  # the proxy appends the address it saw
-    for family in range(3):  # no proxy trusted: the header is anyone's to send, and changes nothing
-        assert post(app, f"203.0.113.{family}") == 302
-    assert post(app, "203.0.113.99") == 429
-    with proxied.app_context():
-        db.engine.dispose()
+    try:
+        for _ in range(3):
+            assert post(proxied, "198.51.100.1") == 302
+        assert post(proxied, "198.51.100.1") == 429
+        assert post(proxied, "198.51.100.2") == 302  # another family behind the same proxy
+        assert post(proxied, "198.51.100.2, 198.51.100.1") == 429  # the proxy appends the address it saw
+        for family in range(3):  # no proxy trusted: the header is anyone's to send, and changes nothing
+            assert post(app, f"203.0.113.{family}") == 302
+        assert post(app, "203.0.113.99") == 429
+    finally:
+        with proxied.app_context():
+            db.engine.dispose()  # or PostgreSQL would keep its connections past the test's cleaning up
 
 
 def test_a_whole_response_in_one_json_request_is_stored_once_however_often_it_is_retried(app, client, demo):
