@@ -43,6 +43,16 @@ def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError):
         db.session.rollback()
+        if error.description and "referrer does not match" in error.description:
+            # Over HTTPS, Flask-WTF refuses a form sent from a page whose host is not the request's Host
+            # header: behind a proxy that does not pass the header on, every staff form, which only the
+            # log can tell the person who set the proxy up.
+            app.logger.warning(
+                "Refused a form sent to %s from another host than its Host header (%s): behind a proxy,"
+                " pass the Host header on (nginx: proxy_set_header Host $host;)",
+                _page(),
+                request.host,
+            )
         return render_template(
             "errors/error.html",
             title="Your page timed out",

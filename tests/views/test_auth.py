@@ -103,6 +103,25 @@ def test_sign_out_needs_a_post_with_a_csrf_token(tmp_path):
     assert client.get("/plans").status_code == 302
 
 
+def test_a_proxy_that_does_not_pass_the_host_on_is_named_in_the_log_when_it_costs_a_form(tmp_path, caplog):
+    """Over HTTPS a form is refused when the page it came from names another host than the request: behind
+    a proxy that sends the app its own address as Host, every staff form. The person sees "timed out";
+    the log tells whoever set the proxy up what to change."""
+    client = _app_with_one_user(tmp_path).test_client()
+    proxied = {"base_url": "https://127.0.0.1:8000", "headers": {"Referer": "https://feedback.example/login"}}
+    token = csrf_token_from(client.get("/login", base_url="https://127.0.0.1:8000").text)
+    with caplog.at_level(logging.WARNING):
+        refused = client.post("/login", data={"csrf_token": token, "email": "a@example.org"}, **proxied)
+    assert refused.status_code == 400 and "timed out" in refused.text
+    assert "/login from another host than its Host header (127.0.0.1:8000)" in caplog.text
+    assert "proxy_set_header Host $host;" in caplog.text
+    caplog.clear()
+    same_host = {"base_url": "https://127.0.0.1:8000", "headers": {"Referer": "https://127.0.0.1:8000/login"}}
+    with caplog.at_level(logging.WARNING):  # a form without its token is no set-up's fault
+        assert client.post("/login", data={"email": "a@example.org"}, **same_host).status_code == 400
+    assert "Host header" not in caplog.text
+
+
 def test_passwords_are_hashed_with_argon2id_above_owasp_minimums():
     production_hash = make_password_hasher().hash(PASSWORD)
     parameters = extract_parameters(production_hash)
