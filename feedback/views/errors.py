@@ -83,7 +83,7 @@ def register(app: Flask) -> None:
         sent again is found stored and flushed once more: its key keeps it to one response."""
         app.logger.error("Told %s %s to try again: its commit may not be on disk", request.method, _page())
         if request.is_json:
-            return {"errors": {"busy": NOT_ON_DISK_JSON}}, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+            return try_again_json(NOT_ON_DISK_JSON)
         return _try_again_later(*NOT_ON_DISK)
 
     @app.errorhandler(Exception)
@@ -105,3 +105,8 @@ def _page() -> str:
 def _try_again_later(title: str, message: str):
     page = render_template("errors/error.html", title=title, message=message)
     return page, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+
+def try_again_json(message: str):
+    """Nothing was stored, or it may not be on disk, and the same request may succeed in a moment."""
+    return {"errors": {"busy": message}}, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}

@@ -15,7 +15,7 @@ from ..forms.respond import build_page_form, page_values, saved_data
 from ..models import Channel, Survey, SurveyDraft
 from ..services import ratelimit, replies, respond, shapes
 from .access import public
-from .errors import RETRY_AFTER_SECONDS
+from .errors import try_again_json
 from .guards import TOO_MANY, counts_its_own_posts, public_post_limit
 
 bp = Blueprint("respond", __name__)
@@ -215,7 +215,7 @@ def submit_json(slug: str):
         if outcome is not _CHECK_AGAIN:
             return outcome
         shape = None
-    return _try_again("The survey is being changed and nothing was stored: send the same request again.")
+    return try_again_json("The survey is being changed and nothing was stored: send the same request again.")
 
 
 NOT_OPEN = "This survey is not open."
@@ -271,7 +271,9 @@ def _submission(slug: str, shape: shapes.SurveyShape | None, fresh: bool):
     except OperationalError as error:
         if not is_busy(error):
             raise
-        return _try_again("The service is busy and nothing was stored: send the same request again later.")
+        return try_again_json(
+            "The service is busy and nothing was stored: send the same request again later."
+        )
     return {"id": result.response_id, "created": result.created}, 201 if result.created else 200
 
 
@@ -289,11 +291,6 @@ def _as_form_data(value) -> list[str]:
     that is not text or a number is not sent at all."""
     items = value if isinstance(value, list) else [value]
     return [str(item) for item in items if isinstance(item, str | int | float) and not isinstance(item, bool)]
-
-
-def _try_again(message: str):
-    """Nothing was stored, and the same request may succeed in a moment."""
-    return {"errors": {"busy": message}}, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 
 def _refused(errors: dict, status: int = 400):
