@@ -19,6 +19,7 @@ from .database import (
     WRITES,
     NotOnDisk,
     clear_flush_failure,
+    commit_to_disk,
     is_busy,
     raise_if_not_on_disk,
     writing,
@@ -101,13 +102,6 @@ def _writes(command: Callable) -> Callable:
     return run
 
 
-def _commit() -> None:
-    """Commit, and fail before the command says what it did if that could not be flushed to disk: the
-    flush comes as the connection goes back to the pool, after the commit (database.py)."""
-    db.session.commit()
-    raise_if_not_on_disk()
-
-
 def _refuse_import(failure: plan_import.ImportFailed, file: Path) -> None:
     """List every problem, write nothing, and exit non-zero."""
     db.session.rollback()
@@ -143,7 +137,7 @@ def _create_user(email: str, role: str, name: str, password: str) -> None:
     except users.UserError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from None
-    _commit()
+    commit_to_disk(db.session)
     click.echo(f"Created {user.email} with role {user.role.value}.")
 
 
@@ -157,7 +151,7 @@ def import_plan(file: Path) -> None:
         result = plan_import.import_plan(db.session, file)
     except plan_import.ImportFailed as failure:
         _refuse_import(failure, file)
-    _commit()
+    commit_to_disk(db.session)
     click.echo(f"Imported {result.plan.title}.")
     for kind in plan_import.KINDS:
         click.echo(f"  {kind}: {result.created[kind]} new, {result.updated[kind]} updated")
@@ -176,7 +170,7 @@ def install_themes(file: Path | None) -> None:
         raise click.ClickException(
             f"{file} is not a lexicon file: it needs the columns slug, name and keywords ({error})."
         ) from None
-    _commit()
+    commit_to_disk(db.session)
     click.echo(f"Added {added} themes; the next analysis run matches every comment against them.")
 
 
@@ -221,7 +215,7 @@ def import_responses(survey_slug: str, file: Path, pairs: tuple[str, ...]) -> No
         )
     except plan_import.ImportFailed as failure:
         _refuse_import(failure, file)
-    _commit()
+    commit_to_disk(db.session)
     for column, key in result.columns.items():
         click.echo(f"  column {column!r} -> {key}")
     click.echo(
@@ -235,7 +229,7 @@ def import_responses(survey_slug: str, file: Path, pairs: tuple[str, ...]) -> No
 def purge_drafts() -> None:
     """Delete survey drafts whose resume link has expired (60 days after their last save)."""
     removed = respond.purge_expired_drafts(db.session)
-    _commit()
+    commit_to_disk(db.session)
     click.echo(f"Deleted {removed} expired drafts.")
 
 
@@ -255,7 +249,7 @@ def erase_case_contact(email: str, phone: str) -> None:
         )
     except ValueError as error:
         raise click.ClickException(str(error)) from None
-    _commit()
+    commit_to_disk(db.session)
     click.echo(
         f"Erased the family's details and took names out of {len(references)} cases"
         f"{': ' + ', '.join(references) if references else ''}."
@@ -334,7 +328,7 @@ def subject_access_command(email: str, phone: str, output: Path) -> None:
         with private_files.created(output):  # before the export is recorded: a bad path changes nothing
             events = access_events.rows(None, "subject-access", case_ids, response_ids)
             access_events.insert(db.session, events)
-            _commit()
+            commit_to_disk(db.session)
             found = data_protection.subject_access(db.session, email=email, phone=phone)
             output.write_text(json.dumps(found, indent=2, ensure_ascii=False), encoding="utf-8")
     except private_files.CannotCreate as error:
@@ -360,7 +354,7 @@ def erase_contact(email: str, phone: str) -> None:
         )
     except ValueError as error:
         raise click.ClickException(str(error)) from None
-    _commit()
+    commit_to_disk(db.session)
     click.echo(
         f"Erased the contact details, profile and names of {erased} responses; their answers stay, anonymous."
     )
@@ -443,7 +437,7 @@ def demo_command(extra: int, seed: int) -> None:
         raise click.ClickException("The database already holds data; the demo loads only into an empty one.")
     else:
         summary, password = demo.load(db.session, seed=seed)
-        _commit()
+        commit_to_disk(db.session)
         click.echo(
             "Loaded the demo local area: " + ", ".join(f"{n} {what}" for what, n in summary.items()) + "."
         )
@@ -461,7 +455,7 @@ def demo_command(extra: int, seed: int) -> None:
         )
     if extra:
         added, seconds = demo.add_synthetic_responses(db.session, extra, seed=seed)
-        _commit()
+        commit_to_disk(db.session)
         click.echo(
             f"Added {added} synthetic responses in {seconds:.1f} s ({added / max(seconds, 1e-9):,.0f}/s)."
         )

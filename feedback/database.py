@@ -155,6 +155,12 @@ def writing(session: DbSession) -> Iterator[DbSession]:
     except BaseException:
         session.rollback()
         raise
+    commit_to_disk(session)
+
+
+def commit_to_disk(session: DbSession) -> None:
+    """Commit ``session``, and raise NotOnDisk now if the flush that follows the commit failed (it comes
+    as the connection goes back to the pool, _flush_wal): before anyone is told that it was saved."""
     session.commit()
     raise_if_not_on_disk()
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"  # ASCII's control characters but tab and line breaks
+CONTROL_CHARACTERS = re.compile(f"[{_CONTROL}]")
 # Those; half of a character written in two UTF-16 code units (most emoji) without its other half, which
 # JSON's \u escapes can carry, from a client that cut a text at a length counted in UTF-16, but UTF-8 cannot
 # encode, so neither database can store; and U+FFFE and U+FFFF, which are no character at all and which XML
 # cannot carry: one in an entry's text or a quote would take down the Atom feed of "You said, we did".
-_NOT_STORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+_NOT_STORABLE = re.compile(rf"[{_CONTROL}\ud800-\udfff\ufffe\uffff]")
 
 
 def folded(text: str) -> str:
