@@ -37,6 +37,12 @@ NOT_ON_DISK = (
     "before you send it again.",
 )
 NOT_ON_DISK_JSON = "The service could not finish saving: send the same request again later."
+JSON_MESSAGES = {
+    400: "The request could not be read.",
+    404: "Nothing is at this address.",
+    405: "This address does not take that method: the Allow header names the ones it takes.",
+    413: "The request is too large: nothing was stored.",
+}
 
 
 def register(app: Flask) -> None:
@@ -64,8 +70,13 @@ def register(app: Flask) -> None:
     def _http(error: HTTPException):
         db.session.rollback()
         code = error.code or 500
+        # What werkzeug says must go with the status, such as a 405's Allow, goes with our answer too.
+        headers = [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
+        if _wants_json():
+            message = JSON_MESSAGES.get(code, error.description or error.name)
+            return {"errors": {"request": message}}, code, headers
         title, message = MESSAGES.get(code, (error.name, error.description or ""))
-        return render_template("errors/error.html", title=title, message=message), code
+        return render_template("errors/error.html", title=title, message=message), code, headers
 
     @app.errorhandler(OperationalError)
     def _database(error: OperationalError):
@@ -82,7 +93,7 @@ def register(app: Flask) -> None:
         """The request's commit could not be flushed to disk (database.py logs it as critical). A survey
         sent again is found stored and flushed once more: its key keeps it to one response."""
         app.logger.error("Told %s %s to try again: its commit may not be on disk", request.method, _page())
-        if request.is_json:
+        if _wants_json():
             return try_again_json(NOT_ON_DISK_JSON)
         return _try_again_later(*NOT_ON_DISK)
 
@@ -94,6 +105,12 @@ def register(app: Flask) -> None:
         app.logger.exception("Unhandled error")
         title, message = MESSAGES[500]
         return render_template("errors/error.html", title=title, message=message), 500
+
+
+def _wants_json() -> bool:
+    """The open data API's readers, and a client that sent JSON (a page's script posting a queued
+    survey), read every answer as JSON, a refusal included."""
+    return request.is_json or request.path.startswith("/api/")
 
 
 def _page() -> str:

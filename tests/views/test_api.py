@@ -42,8 +42,8 @@ def _schema(spec: dict, path: str, code: str = "200") -> dict:
     return {**schema, "components": spec["components"]}
 
 
-def _check(spec, path, body) -> None:
-    resolver_schema = _schema(spec, path)
+def _check(spec, path, body, code: str = "200") -> None:
+    resolver_schema = _schema(spec, path, code)
     jsonschema.Draft202012Validator(
         resolver_schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
     ).validate(body)
@@ -119,7 +119,9 @@ def test_only_published_measures_with_small_numbers_suppressed(client, spec, pub
     assert any(r["value"] is not None and r["n"] >= 10 for r in readings)
     one = client.get(f"/api/v1/measures/{published}")
     _check(spec, "/measures/{id}", one.get_json())
-    assert client.get(f"/api/v1/measures/{published + 1}").status_code == 404
+    missing = client.get(f"/api/v1/measures/{published + 1}")
+    assert missing.status_code == 404 and missing.is_json
+    _check(spec, "/measures/{id}", missing.get_json(), "404")
     assert one.headers["Access-Control-Allow-Origin"] == "*"
 
 
@@ -133,7 +135,9 @@ def test_only_published_entries_with_approved_redacted_quotes(client, spec, publ
     assert letters["quotes"] == ["[name] said"] and letters["measures"] == [published]
     assert letters["you_said"] == "Letters were full of jargon."  # the approved text, not the edit
     _check(spec, "/you-said-we-did/{slug}", client.get("/api/v1/you-said-we-did/letters").get_json())
-    assert client.get("/api/v1/you-said-we-did/draft").status_code == 404
+    draft = client.get("/api/v1/you-said-we-did/draft")
+    assert draft.status_code == 404
+    _check(spec, "/you-said-we-did/{slug}", draft.get_json(), "404")
 
 
 def test_csv_exports_match_the_json(client, published):
@@ -148,5 +152,13 @@ def test_csv_exports_match_the_json(client, published):
 
 
 def test_the_api_refuses_to_write(client, published):
-    assert client.post("/api/v1/measures").status_code == 405
-    assert client.delete(f"/api/v1/measures/{published}").status_code == 405
+    for refused in (client.post("/api/v1/measures"), client.delete(f"/api/v1/measures/{published}")):
+        assert refused.status_code == 405
+        assert set(refused.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
+        assert "Allow header" in refused.get_json()["errors"]["request"]
+
+
+def test_an_unknown_api_address_is_a_json_404(client):
+    response = client.get("/api/v1/measure")
+    assert response.status_code == 404
+    assert response.get_json() == {"errors": {"request": "Nothing is at this address."}}

@@ -508,6 +508,24 @@ def test_json_nested_deeper_than_the_parser_goes_is_refused_as_not_json(app, cli
     assert count_new_responses(app) == 0
 
 
+def test_a_json_client_refused_before_the_view_is_answered_in_json(app, client, demo):
+    """A page's script that queued a survey offline reads every answer to it as JSON: one too large to
+    read, or sent with the wrong method, is told so in JSON (and a 405 says what the address takes)."""
+    too_large = client.post(
+        "/s/live-feedback/responses",
+        data=b'{"idempotency_key": "%s", "answers": {"comment": "%s"}}'
+        % (b"t" * 20, b"x" * app.config["MAX_CONTENT_LENGTH"]),
+        content_type="application/json",
+    )
+    assert too_large.status_code == 413 and "nothing was stored" in too_large.json["errors"]["request"]
+    wrong_method = client.put("/s/live-feedback/responses", json={"idempotency_key": "t" * 20})
+    assert wrong_method.status_code == 405 and "POST" in wrong_method.headers["Allow"]
+    assert wrong_method.json["errors"]["request"]
+    assert count_new_responses(app) == 0
+    page = client.put("/s/live-feedback/start")  # a person's browser still gets a page
+    assert page.status_code == 405 and page.mimetype == "text/html" and "Allow" in page.headers
+
+
 @pytest.mark.parametrize("escape", ["\\u0000", "\\ud83d", "\\ufffe", "\\uffff"])
 def test_what_a_database_or_the_feed_cannot_hold_is_dropped_from_a_json_comment(app, client, demo, escape):
     """JSON can carry what nobody types: a NUL (PostgreSQL refuses it), half of an emoji, as from a client
