@@ -3,10 +3,11 @@
 Patterns catch what has a shape (emails, phone numbers, NHS numbers, street addresses, postcodes, dates,
 links); the list of places an area configures catches its school and place names; TextBlob's tagger
 catches people's names, as capitalised proper nouns that are not ordinary words ("Sarah", "Mrs Jones",
-"Dr Patel", "Amelia-Rose"). A name that is also a word ("Grace", "Will") is caught only beside a title or
-another name, or after "son", "daughter" and the like ("my son Jack", "my son, Will,"), which is why a
-person still approves every quote before it is published. Each removal is reported, so the approver sees
-what went.
+"Dr Patel", "Amelia-Rose", "O'Brien", "Mrs van der Berg"). A name that is also a word ("Grace", "Will")
+is caught only beside a title or another name, after "son", "daughter" and the like ("my son Jack", "my
+son, Will,"), or owning something with no "the" before it ("Jack's teacher"); one in lower case is not
+caught at all. That is why a person still approves every quote before it is published. Each removal is
+reported, so the approver sees what went.
 """
 
 from __future__ import annotations
@@ -25,9 +26,20 @@ KIN = frozenset(
     """son sons daughter daughters child children boy girl twin twins grandson granddaughter stepson
     stepdaughter brother sister nephew niece""".split()
 )
+# Between two parts of a name: "Mrs van der Berg", "Ana da Silva".
+PARTICLES = frozenset("van der den de da di du von le la bin ibn al".split())
+# Capitalised words that own things in feedback without being anybody: "Council's letters".
+INSTITUTIONS = frozenset(
+    "council school college nursery academy hospital service team government area".split()
+)
+# Tags of words that are never part of a name, even after a title: "I spoke to Miss. She said ..."
+NOT_NAMES = frozenset("PRP PRP$ DT IN CC WP WP$ WDT WRB TO EX PDT UH".split())
+APOSTROPHES = ("'", "\u2019")
+POSSESSIVES = ("'s", "\u2019s")
 CALENDAR = frozenset(
     """january february march april may june july august september october november december
-    monday tuesday wednesday thursday friday saturday sunday""".split()
+    monday tuesday wednesday thursday friday saturday sunday
+    christmas easter whitsun halloween diwali eid ramadan hanukkah""".split()
 )
 
 MONTH = (
@@ -104,37 +116,101 @@ def _is_word(token: str) -> bool:
     return tag is not None and not tag.startswith("NNP")
 
 
-def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
+def _tokens(text: str) -> list[tuple[str, str]]:
+    """The tagged words of ``text`` as one list, sentences run together (the tokenizer ends a sentence
+    after "Miss."), with a name such as "O'Brien" or "D'Souza", which it splits at the apostrophe, put
+    back together."""
     tagged = pattern_en.parser.parse(text, tokenize=True, tags=True, chunks=False).split()
+    words = [(token[0], token[1]) for sentence in tagged for token in sentence]
+    joined: list[tuple[str, str]] = []
+    index = 0
+    while index < len(words):
+        word, tag = words[index]
+        following = words[index + 1 : index + 3]
+        if (
+            len(word) == 1
+            and word.isupper()
+            and len(following) == 2
+            and following[0][0] in APOSTROPHES
+            and following[1][0][:1].isupper()
+            and following[1][0].isalpha()
+        ):
+            joined.append((word + following[0][0] + following[1][0], "NNP"))
+            index += 3
+            continue
+        if word in APOSTROPHES and following[:1] and following[0][0] == "s":  # "Jack" "'" "s"
+            joined.append((word + "s", "POS"))
+            index += 2
+            continue
+        joined.append((word, tag))
+        index += 1
+    return joined
+
+
+def _capitalised(word: str) -> bool:
+    letters = word.replace("-", "")
+    for apostrophe in APOSTROPHES:
+        letters = letters.replace(apostrophe, "")
+    return word[:1].isupper() and not word.isupper() and letters.isalpha()
+
+
+def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
     names: list[str] = []
-    for sentence in tagged:
-        run: list[str] = []  # a name being read: "Mrs", "Jones"
-        maybe: list[str] = []  # capitalised words that are a name only if one follows: "Grace" Smith
-        titled = False
-        previous = ""
-        for word, tag in ((t[0], t[1]) for t in sentence):
-            after_kin = previous in KIN
-            if word not in (",", "("):  # "my son, Jack, ...", "my son (Jack)"
-                previous = word.lower()
-            capitalised = word[:1].isupper() and not word.isupper() and word.replace("-", "").isalpha()
-            if word[:1].isupper() and word.lower().rstrip(".") in TITLES:  # "Mrs" or "Mrs."
-                titled = True
-                run.append(word)
-                continue
-            # After a kinship word the tagger may take a name for a noun, or "Will" for a modal verb.
-            kin_name = after_kin and (tag.startswith("NN") or tag == "MD")
-            if capitalised and (tag.startswith("NNP") or kin_name):
-                if titled or run or kin_name or not _is_word(word):
-                    run = maybe + run + [word] if not run else run + [word]
-                    maybe = []
-                else:
-                    maybe.append(word)
-                continue
-            if run and (len(run) > 1 or not titled):
-                names.append(" ".join(run))
-            run, maybe, titled = [], [], False
+    run: list[str] = []  # a name being read: "Mrs", "Jones"
+    maybe: list[str] = []  # capitalised words that are a name only if one follows: "Grace" Smith
+    between: list[str] = []  # "van der" in "Mrs van der Berg": part of the name if another part follows
+    titled = False
+    previous = ""
+    before_maybe = ""  # the tag before the first of ``maybe``: "the" in "the Council's"
+    previous_tag = ""
+
+    def end_run() -> None:
+        nonlocal run, maybe, between, titled
         if run and (len(run) > 1 or not titled):
             names.append(" ".join(run))
+        run, maybe, between, titled = [], [], [], False
+
+    for word, tag in _tokens(text):
+        after_kin = previous in KIN
+        if word not in (",", "("):  # "my son, Jack, ...", "my son (Jack)"
+            previous = word.lower()
+        if word[:1].isupper() and word.lower().rstrip(".") in TITLES:  # "Mrs" or "Mrs."
+            titled = True
+            run.append(word)
+        elif word == "." and titled and len(run) == 1 and run[0].lower() != "sir":
+            # "Miss. Rose": the stop the tokenizer split off ("Sir." more often ends a letter)
+            run[-1] += word
+        elif word.lower() in PARTICLES and run:
+            between.append(word)
+        elif _capitalised(word) and (
+            # After a title, whatever the tagger makes of it ("MacLeod" is a noun to it); after a kinship
+            # word, the tagger may take a name for a noun, or "Will" for a modal verb.
+            (titled and tag not in NOT_NAMES)
+            or tag.startswith("NNP")
+            or (after_kin and (tag.startswith("NN") or tag == "MD"))
+        ):
+            if titled or run or after_kin or not _is_word(word):
+                run = maybe + run + between + [word] if not run else run + between + [word]
+                maybe, between = [], []
+            else:
+                if not maybe:
+                    before_maybe = previous_tag
+                maybe.append(word)
+        elif (
+            word in POSSESSIVES
+            and not run
+            and len(maybe) == 1
+            and not before_maybe.startswith(("DT", "PRP$", "JJ", "NN", "CD"))
+        ):
+            # "Jack's teacher": a word that is also a name, owning something, with no "the", "our",
+            # "Local" or other word before it that would make it a thing ("the Council's", "Local Area's")
+            if maybe[0].lower() not in INSTITUTIONS | CALENDAR:
+                names.append(maybe[0])
+            maybe = []
+        else:
+            end_run()
+        previous_tag = tag
+    end_run()
     for name in sorted(set(names), key=len, reverse=True):
         pattern = re.compile(_alone(r"\s+".join(re.escape(part) for part in name.split())))
         if pattern.search(text):

@@ -32,6 +32,12 @@ from feedback.analysis.redact import redact_quote
         ("My son (Jack) is 7", "name", "Jack"),
         ("My son Will will start in September", "name", "Will"),  # which the tagger takes for a modal
         ("We asked for Amelia-Rose to be assessed", "name", "Amelia-Rose"),
+        ("Mrs O'Brien was kind", "name", "Mrs O'Brien"),  # which the tokenizer splits at the apostrophe
+        ("Ask for Ms D\u2019Souza", "name", "Ms D\u2019Souza"),
+        ("Ms MacLeod said no", "name", "Ms MacLeod"),  # a noun to the tagger, but after a title
+        ("Miss. Rose helped", "name", "Miss. Rose"),  # where the tokenizer ends a sentence
+        ("We met Mrs van der Berg", "name", "Mrs van der Berg"),
+        ("Jack's teacher was great", "name", "Jack"),  # a word, but owning something with no "the"
     ],
 )
 def test_each_kind_of_detail_is_removed_and_reported(text, kind, removed):
@@ -69,6 +75,10 @@ def test_a_place_is_not_found_inside_a_longer_word():
         "My son, The Council said, would have to wait.",  # a kinship word, then no name
         "He is 14 and in Year 9; we waited 18 months.",  # numbers that are no address
         "The Children and Families team and my son's teacher",
+        "The Council's letters, the Local Area's plan and the Guardian's report",  # owned by things
+        "Monday's meeting was before the Easter holidays.",
+        "I spoke to Miss. She was kind.",  # a title with no name after it
+        "Any reference to 'Consortia' here.",  # a closing quote, not a possessive
     ],
 )
 def test_what_only_looks_like_a_name_or_an_address_stays(text):
