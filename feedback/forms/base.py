@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.main import wtforms_errors
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput
+from wtforms import HiddenField
 
 from ..services.text import strip_control_characters
 
@@ -17,12 +18,21 @@ class BaseForm(FlaskForm):
             return unbound_field.bind(form=form, filters=filters, **options)
 
 
+class EditForm(BaseForm):
+    """A form that changes something that is already saved, which somebody else may change while its page
+    is open: ``seen`` carries what the page was shown (views/editing.py)."""
+
+    seen = HiddenField()
+
+
 def error_summary(form: FlaskForm) -> dict:
     """govuk-frontend-wtf's error summary, except that a date's link goes to its day box, as GOV.UK's
-    date input asks: the field's id is on the boxes' container, which a link cannot give focus to."""
+    date input asks: the field's id is on the boxes' container, which a link cannot give focus to; and an
+    edit refused because someone else changed the thing goes to what they changed."""
     params = wtforms_errors(form)
     dates = [field for field in form if isinstance(field.widget, GovDateInput)]
     day_boxes = {f"#{field.id}": f"#{field.name}-day" for field in dates}
+    day_boxes["#seen"] = "#changed-by-others"  # the list of what changed, which _form_page.html shows
     for error in params["errorList"]:
         error["href"] = day_boxes.get(error["href"], error["href"])
     return params

@@ -22,7 +22,7 @@ from wtforms import (
 from wtforms.validators import Email, InputRequired, Length, Optional
 
 from ..models import OUTCOMES_BY_KIND, STAGES_BY_KIND, CaseKind
-from .base import BaseForm
+from .base import BaseForm, EditForm
 from .fields import DayMonthYearField
 from .plans import enum_value
 
@@ -37,7 +37,7 @@ def _date(label: str, required: bool = False, hint: str = "For example, 27 3 202
     )
 
 
-class CaseForm(BaseForm):
+class CaseForm(EditForm):
     kind = RadioField(
         "Kind of case",
         widget=GovRadioInput(),

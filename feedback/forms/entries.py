@@ -22,11 +22,11 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from ..models import Audience, EntryKind
-from .base import BaseForm
+from .base import BaseForm, EditForm
 from .plans import enum_value
 
 
-class EntryForm(BaseForm):
+class EntryForm(EditForm):
     kind = RadioField(
         "What kind of entry",
         widget=GovRadioInput(),

@@ -29,7 +29,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from .. import clock
 from ..models import MOST_READING_N, CaseKind, Direction, ImpactStatus, ProgressStatus, Unit
-from .base import BaseForm
+from .base import BaseForm, EditForm
 from .fields import DayMonthYearField, NumberField, ReportDateField, WholeNumberField, import_file_field
 
 
@@ -47,7 +47,7 @@ def _choices(enum_class) -> list[SelectChoice]:
     ]
 
 
-class AreaForm(BaseForm):
+class AreaForm(EditForm):
     title = StringField(
         "Title",
         widget=GovTextInput(),
@@ -69,7 +69,7 @@ class AreaForm(BaseForm):
     submit = SubmitField("Save area", widget=GovSubmitInput())
 
 
-class ActionForm(BaseForm):
+class ActionForm(EditForm):
     description = TextAreaField(
         "Description",
         widget=GovTextArea(),
@@ -105,7 +105,7 @@ class ActionForm(BaseForm):
     submit = SubmitField("Save action", widget=GovSubmitInput())
 
 
-class MeasureForm(BaseForm):
+class MeasureForm(EditForm):
     text = TextAreaField(
         "Measure",
         widget=GovTextArea(),
@@ -221,7 +221,7 @@ def _check_percent(form, field) -> None:
         raise ValidationError(f"{field.label.text} must be between 0 and 100 for a percentage")
 
 
-class ReadingForm(BaseForm):
+class ReadingForm(EditForm):
     period_end = DayMonthYearField(
         "End of the period",
         widget=GovDateInput(),

@@ -31,7 +31,7 @@ from ..models import Audience, QuestionKind, SurveyVariant
 from ..services.plan_import import MAX_ROWS
 from ..services.respond import Page
 from ..services.surveys import moved_choices
-from .base import BaseForm
+from .base import BaseForm, EditForm
 from .fields import DayMonthYearField, import_file_field
 from .plans import enum_value
 from .respond import SurveyPageForm, page_form_class
@@ -49,7 +49,7 @@ KIND_LABELS = {
 }
 
 
-class SurveyForm(BaseForm):
+class SurveyForm(EditForm):
     title = StringField(
         "Title",
         widget=GovTextInput(),
@@ -99,7 +99,7 @@ class SurveyForm(BaseForm):
             raise ValidationError("Another survey already uses this web address")
 
 
-class QuestionForm(BaseForm):
+class QuestionForm(EditForm):
     key = StringField(
         "Short name",
         widget=GovTextInput(),

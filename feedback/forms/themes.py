@@ -6,10 +6,10 @@ from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea, GovT
 from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from .base import BaseForm
+from .base import EditForm
 
 
-class ThemeForm(BaseForm):
+class ThemeForm(EditForm):
     name = StringField(
         "Name",
         widget=GovTextInput(),

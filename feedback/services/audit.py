@@ -243,6 +243,32 @@ def history_of(session: DbSession, entity: Any, limit: int = 50) -> list[AuditEv
     )
 
 
+def newest_event_id(session: DbSession, entity: Any) -> int:
+    """The id of the newest event of ``entity``, 0 if it has none: what a page showing it was shown."""
+    newest = session.scalar(
+        sa.select(sa.func.max(AuditEvent.id)).where(
+            AuditEvent.entity_type == type(entity).__name__, AuditEvent.entity_id == entity.id
+        )
+    )
+    return newest or 0
+
+
+def changed_since(session: DbSession, entity: Any, event_id: int, fields: Iterable[str]) -> list[AuditEvent]:
+    """The events of ``entity`` after ``event_id`` that changed any of ``fields`` (or deleted it), oldest
+    first."""
+    fields = set(fields)
+    events = session.scalars(
+        sa.select(AuditEvent)
+        .where(
+            AuditEvent.entity_type == type(entity).__name__,
+            AuditEvent.entity_id == entity.id,
+            AuditEvent.id > event_id,
+        )
+        .order_by(AuditEvent.id)
+    )
+    return [e for e in events if e.operation != "update" or fields & set(e.after or {})]
+
+
 def redact_copies(
     session: DbSession, model: type, ids: Iterable[int], fields: Iterable[str], redact: Callable[[str], str]
 ) -> None:

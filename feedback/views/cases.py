@@ -15,6 +15,7 @@ from ..models import STAGES_BY_KIND, Area, Case, CaseKind, CaseOutcome, Role, St
 from ..services import cases
 from ..services.surveys import measure_choices
 from .access import record_shown, require_role
+from .editing import unchanged_since_shown
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -80,7 +81,7 @@ def _case_page(case: Case | None):
             "child_name": contact.child_name if contact else "",
         }
     form = CaseForm(data=data, **_choices())
-    if form.validate_on_submit():
+    if form.validate_on_submit(extra_validators=unchanged_since_shown(form, case)):
         assert form.received_on.data is not None  # the form requires it
         details = cases.CaseDetails(
             kind=CaseKind(form.kind.data),

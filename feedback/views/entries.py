@@ -13,6 +13,7 @@ from ..models import Action, Area, Audience, EntryKind, EntryStatus, Role, Theme
 from ..services import publication
 from ..services.surveys import measure_choices
 from .access import require_role
+from .editing import unchanged_since_shown
 
 bp = Blueprint("entries", __name__, url_prefix="/entries")
 
@@ -81,7 +82,7 @@ def _entry_page(entry: YouSaidWeDid | None):
             "measures": [m.id for m in entry.measures],
         }
     form = EntryForm(data=data, **_choices())
-    if form.validate_on_submit():
+    if form.validate_on_submit(extra_validators=unchanged_since_shown(form, entry, also=("theme_id",))):
         details = publication.EntryDetails(
             kind=EntryKind(form.kind.data),
             audience=Audience(form.audience.data),

@@ -17,6 +17,7 @@ from ..services.charts import interval, measure_chart_svg
 from ..services.report import progress_report, quarter_of, report_workbook
 from ..services.spreadsheet import csv_bytes
 from .access import require_role
+from .editing import unchanged_since_shown
 from .uploads import saved_upload
 
 bp = Blueprint("plans", __name__)
@@ -215,7 +216,7 @@ def measure_chart(measure_id: int):
 def edit_area(area_id: int):
     area = db.get_or_404(Area, area_id)
     form = AreaForm(obj=area)
-    if form.validate_on_submit():
+    if form.validate_on_submit(extra_validators=unchanged_since_shown(form, area)):
         plans.update_area(
             db.session,
             area,
@@ -233,7 +234,7 @@ def edit_area(area_id: int):
 def edit_action(action_id: int):
     action = db.get_or_404(Action, action_id)
     form = ActionForm(obj=action)
-    if form.validate_on_submit():
+    if form.validate_on_submit(extra_validators=unchanged_since_shown(form, action)):
         plans.update_action(
             db.session,
             action,
@@ -256,7 +257,8 @@ def edit_measure(measure_id: int):
     form = MeasureForm(
         obj=measure, suggested_status=measure.suggested_status, data={"readings_from": readings_from}
     )
-    if form.validate_on_submit():
+    also = ("data_source", "case_kind")  # what "readings from" sets
+    if form.validate_on_submit(extra_validators=unchanged_since_shown(form, measure, also)):
         try:
             plans.update_measure(
                 db.session,
@@ -305,7 +307,7 @@ def edit_reading(reading_id: int):
     measure = reading.measure
     form = ReadingForm(obj=reading, unit=measure.unit)
     form.submit.label.text = "Save reading"
-    if form.validate_on_submit():
+    if form.validate_on_submit(extra_validators=unchanged_since_shown(form, reading)):
         try:
             plans.change_reading(db.session, reading, **form.values())
         except plans.PlanError as error:

@@ -17,6 +17,7 @@ from ..services import response_import, surveys
 from ..services.plan_import import ImportFailed
 from ..services.respond import Page
 from .access import require_role
+from .editing import unchanged_since_shown
 from .uploads import saved_upload
 
 bp = Blueprint("surveys", __name__, url_prefix="/surveys")
@@ -78,7 +79,7 @@ def _survey_page(survey: Survey | None):
         obj=survey,
         slug_taken=lambda slug: surveys.slug_taken(db.session, slug, survey.id if survey else None),
     )
-    if form.validate_on_submit():
+    if form.validate_on_submit(extra_validators=unchanged_since_shown(form, survey)):
         saved = surveys.save_survey(
             db.session,
             survey,
@@ -161,7 +162,7 @@ def _question_page(survey: Survey, question: Question | None):
         key_taken=key_taken,
         answered_with=answered_with,
     )
-    if form.validate_on_submit():
+    if form.validate_on_submit(extra_validators=unchanged_since_shown(form, question)):
         surveys.save_question(
             db.session,
             survey,

@@ -11,6 +11,7 @@ from ..forms.themes import ThemeForm
 from ..models import Role, Theme
 from ..services import themes
 from .access import require_role
+from .editing import unchanged_since_shown
 
 bp = Blueprint("themes", __name__, url_prefix="/themes")
 
@@ -61,7 +62,7 @@ def edit(theme_id: int):
 
 def _theme_page(theme: Theme | None):
     form = ThemeForm(data={"name": theme.name, "keywords": theme.keywords} if theme else None)
-    if form.validate_on_submit():
+    if form.validate_on_submit(extra_validators=unchanged_since_shown(form, theme)):
         try:
             if theme is None:
                 theme = themes.create_theme(db.session, name=form.name.data, keywords=form.keywords.data)

@@ -10,9 +10,20 @@ import sqlalchemy as sa
 from werkzeug.exceptions import HTTPException
 
 from feedback.extensions import db
-from feedback.models import Case, Measure, Response, ResponseContact, Role, SignIn, Survey, Theme, User
+from feedback.models import (
+    Action,
+    Case,
+    Measure,
+    Response,
+    ResponseContact,
+    Role,
+    SignIn,
+    Survey,
+    Theme,
+    User,
+)
 from feedback.models.types import utcnow
-from feedback.services import analysis, surveys, users
+from feedback.services import analysis, audit, surveys, users
 from tests.browser.conftest import axe_violations
 
 PASSWORD = "a long enough password 42"
@@ -130,6 +141,16 @@ def test_axe_finds_no_violations_on_the_analyser_and_case_pages(
     seen["edit theme with errors"] = _violations_when_refused(
         page, f"{live_server}/themes/{theme_id}/edit", axe_source, {"#keywords": ""}
     )
+    page.goto(f"{live_server}/actions/1/edit")
+    with live_app.app_context():  # someone else saves the action while the page is open
+        audit.set_actor(db.session, None, "someone.else@example.org")
+        db.session.get(Action, 1).lead = "Someone else"
+        db.session.commit()
+    page.locator("main button[type=submit]").first.click()
+    page.wait_for_selector("#changed-by-others")
+    seen["edit action that someone else changed"] = axe_violations(page, axe_source)
+    page.click(".govuk-error-summary a[href='#changed-by-others']")  # leads to what they changed
+    assert page.evaluate("document.activeElement.id") == "changed-by-others"
     seen["new case with errors"] = _violations_when_refused(
         page, f"{live_server}/cases/new", axe_source, {"#received_on-day": "31"}
     )

@@ -1,0 +1,147 @@
+"""Two people editing the same thing: whoever saves second is shown what the first changed, and nothing of
+theirs is lost or saved over it until they save again (views/editing.py)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from feedback.extensions import db
+from feedback.models import Action, AuditEvent, Measure, ProgressStatus, Role
+from feedback.services import audit
+
+SEEN = re.compile(r'<input[^>]*name="seen"[^>]*value="(\d+)"|<input[^>]*value="(\d+)"[^>]*name="seen"')
+EDIT_PAGES = [
+    "plans.edit_area",
+    "plans.edit_action",
+    "plans.edit_measure",
+    "plans.edit_reading",
+    "cases.edit",
+    "entries.edit",
+    "surveys.edit",
+    "surveys.edit_question",
+    "themes.edit",
+]
+
+
+def _seen(page: str) -> int:
+    found = SEEN.search(page)
+    assert found, "the page carries what it was shown"
+    return int(found.group(1) or found.group(2))
+
+
+def _action_form(seen: int | str, **changes) -> dict:
+    return {
+        "seen": str(seen),
+        "description": "Increase capacity",
+        "lead": "Helen Stephenson",
+        "completion_date": ["31", "3", "2024"],
+        "progress_status": "amber",
+        "progress_narrative": "Recruitment at 93%.",
+        **changes,
+    }
+
+
+def _change_as(app, actor: str, model, record_id: int, **values) -> None:
+    with app.app_context():
+        audit.set_actor(db.session, None, actor)
+        record = db.session.get(model, record_id)
+        for name, value in values.items():
+            setattr(record, name, value)
+        db.session.commit()
+
+
+@pytest.fixture
+def action_id(app, demo) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(Action.id).where(Action.reference == "1.1.1"))
+
+
+def test_a_save_over_someone_elses_change_is_refused_with_what_they_changed(app, client, login, action_id):
+    login(Role.COORDINATOR)
+    seen = _seen(client.get(f"/actions/{action_id}/edit").text)
+    _change_as(app, "sam.lee@example.org", Action, action_id, progress_status=ProgressStatus.RED)
+
+    refused = client.post(f"/actions/{action_id}/edit", data=_action_form(seen))
+
+    assert refused.status_code == 400
+    assert 'href="#changed-by-others"' in refused.text  # the error summary leads to the list
+    notice = refused.text[refused.text.index('id="changed-by-others"') :]
+    assert "sam.lee@example.org: changed progress status from “green” to “red”" in notice
+    assert "Recruitment at 93%." in refused.text  # what they typed is still in the form
+    with app.app_context():
+        assert db.session.get(Action, action_id).progress_status is ProgressStatus.RED
+
+    # Saving the page as shown again replaces the other change, knowingly.
+    again = client.post(f"/actions/{action_id}/edit", data=_action_form(_seen(refused.text)))
+    assert again.status_code == 302
+    with app.app_context():
+        action = db.session.get(Action, action_id)
+        assert action.progress_status is ProgressStatus.AMBER
+        assert action.progress_narrative == "Recruitment at 93%."
+
+
+def test_a_change_to_what_the_form_does_not_edit_is_no_reason_to_refuse(app, client, login, demo):
+    """The analyser sets a measure's suggested status while a coordinator has its page open."""
+    login(Role.COORDINATOR)
+    with app.app_context():
+        measure = db.session.scalar(sa.select(Measure).where(Measure.text.startswith("Longest wait")))
+        measure_id, suggested = measure.id, measure.suggested_status
+    page = client.get(f"/measures/{measure_id}/edit")
+    data: dict[str, list[str] | str] = {}
+    for name, value in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', page.text):
+        data.setdefault(name, []).append(value)  # type: ignore[union-attr]  # a date's three boxes
+    data.update(text="Longest wait, in days", unit="days", direction="decrease", readings_from="manual")
+    data.update(reported_status="", reported_status_reason="")
+    _change_as(app, "system", Measure, measure_id, suggested_status=None if suggested else "red")
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.max(AuditEvent.id))) > _seen(page.text)
+
+    saved = client.post(f"/measures/{measure_id}/edit", data=data)
+
+    assert saved.status_code == 302, saved.text
+    with app.app_context():
+        assert db.session.get(Measure, measure_id).text == "Longest wait, in days"
+
+
+@pytest.mark.parametrize("seen", ["", "x", "²", "-1", "9" * 30])
+def test_a_page_sent_without_what_it_was_shown_is_saved_as_before(app, client, login, action_id, seen):
+    """From a page opened before the check existed, or with what no page sends: nothing to compare."""
+    login(Role.COORDINATOR)
+    assert client.post(f"/actions/{action_id}/edit", data=_action_form(seen)).status_code == 302
+    with app.app_context():
+        assert db.session.get(Action, action_id).progress_status is ProgressStatus.AMBER
+
+
+@pytest.mark.parametrize("endpoint", EDIT_PAGES)
+def test_every_edit_page_carries_what_it_was_shown(app, client, login, demo, endpoint):
+    login(Role.COORDINATOR)
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    with app.test_request_context():
+        address = app.url_map.bind("localhost").build(endpoint, {name: 1 for name in rule.arguments})
+    page = client.get(address)
+    assert page.status_code == 200, address
+    with app.app_context():
+        newest = db.session.scalar(
+            sa.select(sa.func.max(AuditEvent.id)).where(
+                AuditEvent.entity_type == _entity_type(endpoint),
+                AuditEvent.entity_id == 1,
+            )
+        )
+    assert _seen(page.text) == (newest or 0)
+
+
+def _entity_type(endpoint: str) -> str:
+    return {
+        "plans.edit_area": "Area",
+        "plans.edit_action": "Action",
+        "plans.edit_measure": "Measure",
+        "plans.edit_reading": "Reading",
+        "cases.edit": "Case",
+        "entries.edit": "YouSaidWeDid",
+        "surveys.edit": "Survey",
+        "surveys.edit_question": "Question",
+        "themes.edit": "Theme",
+    }[endpoint]
