@@ -101,7 +101,7 @@ class CaseForm(EditForm):
         self.measures.choices = [SelectChoice(v, label) for v, label in measures]
 
 
-class StageForm(BaseForm):
+class StageForm(EditForm):
     name = RadioField(
         "Stage",
         widget=GovRadioInput(),

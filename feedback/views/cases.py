@@ -162,7 +162,7 @@ def stage(case_id: int):
     elif wanted in {s.value for s in STAGES_BY_KIND[case.kind]}:
         data = {"name": wanted}
     form = StageForm(data=data, kind=case.kind)
-    if form.validate_on_submit():
+    if form.validate_on_submit(extra_validators=unchanged_since_shown(form, existing)):
         assert form.started_on.data is not None  # the form requires it
         try:
             cases.record_stage(

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from feedback.extensions import db
-from feedback.models import Action, AuditEvent, Measure, ProgressStatus, Role
+from feedback.models import Action, AuditEvent, CaseStage, Measure, ProgressStatus, Role
 from feedback.services import audit
 
 SEEN = re.compile(r'<input[^>]*name="seen"[^>]*value="(\d+)"|<input[^>]*value="(\d+)"[^>]*name="seen"')
@@ -145,3 +145,26 @@ def _entity_type(endpoint: str) -> str:
         "surveys.edit_question": "Question",
         "themes.edit": "Theme",
     }[endpoint]
+
+
+def test_a_case_stage_changed_by_a_colleague_is_not_saved_over(app, client, login, demo):
+    """A case's stages have a page each; a colleague recording the same stage's completion meanwhile."""
+    login(Role.STAFF)
+    with app.app_context():
+        stage = db.session.scalars(sa.select(CaseStage).where(CaseStage.completed_on.is_(None))).first()
+        address = f"/cases/{stage.case_id}/stage?name={stage.name.value}"
+        stage_id, started = stage.id, stage.started_on
+    seen = _seen(client.get(address).text)
+    _change_as(app, "a.colleague@example.org", CaseStage, stage_id, completed_on=started)
+    data = {
+        "seen": str(seen),
+        "name": stage.name.value,
+        "started_on": [str(started.day), str(started.month), str(started.year)],
+        "completed_on": ["", "", ""],
+    }
+
+    refused = client.post(address, data=data)
+
+    assert refused.status_code == 400 and "a.colleague@example.org: changed completed on" in refused.text
+    with app.app_context():
+        assert db.session.get(CaseStage, stage_id).completed_on == started
