@@ -21,7 +21,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
 
 from ..models import Role
-from .base import BaseForm
+from .base import BaseForm, EditForm
 
 ROLE_LABELS = {
     Role.STAFF: "Staff: log and read cases, read plans, surveys and results",
@@ -60,7 +60,7 @@ _EMAIL = EmailField(
 )
 
 
-class UserForm(BaseForm):
+class UserForm(EditForm):
     name = StringField(
         "Name",
         widget=GovTextInput(),

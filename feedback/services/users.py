@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from ..database import DbSession
-from ..models import Role, User
+from ..models import AuditEvent, Role, User
 from ..models.types import utcnow
 from ..models.user import hasher
 from . import sign_ins
@@ -166,23 +166,24 @@ def all_users(session: DbSession) -> list[User]:
 def history(session: DbSession, user: User, limit: int = 50) -> list[HistoryLine]:
     """Who changed the account and how, newest first, in words. Signing in is left out, though the trail
     keeps its time, and the secrets, which the trail keeps only as "[redacted]", are named."""
-    lines = []
-    for event in history_of(session, user, limit=limit * 4):
-        changed = {key: value for key, value in (event.after or {}).items() if key != "last_login_at"}
-        if event.operation != "update":
-            lines.append(describe(event))
-            continue
-        words = []
-        if "active" in changed:
-            words.append("can sign in again" if changed.pop("active") else "can no longer sign in")
-        if changed.pop("password_hash", None) is not None:
-            words.append("set a new password")
-        if "totp_secret" in changed:
-            words.append(f"turned the second sign-in step {'on' if changed.pop('totp_secret') else 'off'}")
-        if changed.pop("sessions_ended", None) is not None:
-            words.append("ended every session")
-        if changed:
-            words.insert(0, changes_in_words(event.before or {}, changed))
-        if words:
-            lines.append(HistoryLine(event.at, event.actor, "; ".join(words), event.id))
-    return lines[:limit]
+    lines = (described(event) for event in history_of(session, user, limit=limit * 4))
+    return [line for line in lines if line is not None][:limit]
+
+
+def described(event: AuditEvent) -> HistoryLine | None:
+    """An event of an account in words, or None for a sign-in, which changes nothing anyone chose."""
+    changed = {key: value for key, value in (event.after or {}).items() if key != "last_login_at"}
+    if event.operation != "update":
+        return describe(event)
+    words = []
+    if "active" in changed:
+        words.append("can sign in again" if changed.pop("active") else "can no longer sign in")
+    if changed.pop("password_hash", None) is not None:
+        words.append("set a new password")
+    if "totp_secret" in changed:
+        words.append(f"turned the second sign-in step {'on' if changed.pop('totp_secret') else 'off'}")
+    if changed.pop("sessions_ended", None) is not None:
+        words.append("ended every session")
+    if changed:
+        words.insert(0, changes_in_words(event.before or {}, changed))
+    return HistoryLine(event.at, event.actor, "; ".join(words), event.id) if words else None

@@ -18,7 +18,9 @@ from wtforms import Field, ValidationError
 
 from ..extensions import db
 from ..forms.base import EditForm
+from ..models import AuditEvent
 from ..services import audit
+from ..services.audit import HistoryLine
 
 CHANGED = "This was changed after you opened the page. Check what changed, then save again."
 NOT_FIELDS = {"seen", "submit", "csrf_token"}
@@ -26,19 +28,22 @@ SEEN = re.compile(r"[0-9]{1,18}")  # an id, which any database's integer column 
 
 
 def unchanged_since_shown(
-    form: EditForm, record: Any, also: Iterable[str] = ()
+    form: EditForm,
+    record: Any,
+    also: Iterable[str] = (),
+    described: Callable[[AuditEvent], HistoryLine | None] = audit.describe,
 ) -> dict[str, list[Callable[[EditForm, Field], None]]]:
     """Extra validators for ``form.validate_on_submit``, for ``form`` editing ``record`` (None: a new one,
     which nobody else can have changed). ``also`` names columns the form changes under other names (a
-    measure's "readings from" sets its data_source and case_kind)."""
+    measure's "readings from" sets its data_source and case_kind); ``described`` puts an event in words,
+    as the record's history on its page does."""
     if record is None:
         return {}
-    newest = audit.newest_event_id(db.session, record)
     sent = form.seen.data or ""
+    newest = remember_shown(form, record)
     if not form.is_submitted() or not SEEN.fullmatch(sent):
         # A page that is being shown, or one sent from a page opened before this check existed, or without
         # it (or with what no page sends): nothing to compare with.
-        form.seen.data = str(newest)
         return {}
     fields = {field.name for field in form if field.name not in NOT_FIELDS} | set(also)
 
@@ -46,7 +51,16 @@ def unchanged_since_shown(
         events = audit.changed_since(db.session, record, int(sent), fields)
         field.data = str(newest)  # saving the page again replaces their changes, knowingly
         if events:
-            form.changed_by_others = [audit.describe(event) for event in events]
+            lines = (described(event) for event in events)
+            form.changed_by_others = [line for line in lines if line is not None]
             raise ValidationError(CHANGED)
 
     return {"seen": [nobody_else_changed_it]}
+
+
+def remember_shown(form: EditForm, record: Any) -> int:
+    """Mark ``form`` as showing ``record`` as it is now, for a page that shows it again without checking
+    (after another form on the page was refused); returns the mark."""
+    newest = audit.newest_event_id(db.session, record)
+    form.seen.data = str(newest)
+    return newest

@@ -12,6 +12,7 @@ from ..services import users
 from . import security_log
 from .access import require_role
 from .auth import live_sign_ins
+from .editing import remember_shown, unchanged_since_shown
 
 bp = Blueprint("users", __name__, url_prefix="/users")
 
@@ -49,7 +50,7 @@ def new():
 def edit(user_id: int):
     user = db.get_or_404(User, user_id)
     form = _user_form(user)
-    if form.validate_on_submit():
+    if form.validate_on_submit(extra_validators=unchanged_since_shown(form, user, described=users.described)):
         try:
             users.update_user(
                 db.session, user, current_user.id, form.name.data, form.role.data, form.active.data
@@ -78,7 +79,9 @@ def set_password(user_id: int):
         else:
             flash(f"Set a new password for {user.email}. Any session they had open has ended.", "success")
             return redirect(url_for(".edit", user_id=user.id))
-    return _edit_page(user, _user_form(user, formdata=None), password_form)
+    form = _user_form(user, formdata=None)
+    remember_shown(form, user)
+    return _edit_page(user, form, password_form)
 
 
 @bp.post("/<int:user_id>/second-step-off")

@@ -213,3 +213,26 @@ def test_an_admin_signs_themselves_out_elsewhere_from_their_own_list(app, client
     own_id = _user(app, login(Role.ADMIN)).id
     assert client.post(f"/users/{own_id}/sign-out").location == "/account/sessions"
     assert client.get("/plans").status_code == 200
+
+
+def test_an_admin_saving_an_old_page_does_not_turn_a_leavers_account_back_on(app, client, login, make_user):
+    """Another admin turned the account off after this page was opened; the leaver signing in between (a
+    change the page does not edit) was no reason to refuse, but saving it as it was shown would be."""
+    login(Role.ADMIN)
+    leaver_id, leaver = make_user(Role.STAFF)
+    page = client.get(f"/users/{leaver_id}").text
+    seen = re.search(r'name="seen"[^>]*value="(\d+)"|value="(\d+)"[^>]*name="seen"', page)
+    assert seen
+    opened = {"seen": seen.group(1) or seen.group(2), "name": "", "role": "staff", "active": "y"}
+    _second_browser(app, leaver)  # a sign-in: its time is in the trail, not in the form
+    other_admin = app.test_client()
+    _, other_email = make_user(Role.ADMIN)
+    other_admin.post("/login", data={"email": other_email, "password": PASSWORD})
+    assert other_admin.post(f"/users/{leaver_id}", data={"name": "", "role": "staff"}).status_code == 302
+
+    refused = client.post(f"/users/{leaver_id}", data={**opened, "name": "Sam"})
+
+    assert refused.status_code == 400
+    notice = refused.text[refused.text.index('id="changed-by-others"') :]
+    assert f"{other_email}: can no longer sign in" in notice.split("</div>")[0]
+    assert _user(app, leaver).active is False and _user(app, leaver).name == ""
