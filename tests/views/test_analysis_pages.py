@@ -147,8 +147,15 @@ def test_the_plan_page_summarises_statuses_per_area_and_overall(app, client, log
     rows = summary.count('<td class="govuk-table__cell">Actions</td>'), summary.count(">Measures</td>")
     assert rows == (7, 6)  # 6 areas and all of them; the new area has no measures
     # An area's title heads both its rows, actions and measures, from one cell: the table is half as long.
-    headers = re.findall(r'<th scope="row" class="govuk-table__header"( rowspan="2")?>([^<]*)</th>', summary)
-    spans = {title: rowspan for rowspan, title in headers}
+    # On a phone only "Area 6" shows, so that the statuses fit beside it; the area's section has the title.
+    headers = re.findall(
+        r'<th scope="row" class="govuk-table__header"( rowspan="2")?>([^<]*)'
+        r'(?:<span class="app-wide-only">([^<]*)</span>)?</th>',
+        summary,
+    )
+    spans = {name + title: rowspan for rowspan, name, title in headers}
     assert len(headers) == len(spans) == 7
     assert spans.pop("Area 6: Transitions to adult services") == ""
+    assert spans.pop("All areas") == ' rowspan="2"'
+    assert '>Area 6<span class="app-wide-only">: Transitions to adult services</span></th>' in summary
     assert set(spans.values()) == {' rowspan="2"'}
