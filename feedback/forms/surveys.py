@@ -203,7 +203,7 @@ LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 def versions_form(variants, **kwargs):
     """Titles for each version of a survey, and an optional new language version."""
 
-    class VersionsForm(BaseForm):
+    class VersionsForm(EditForm):
         new_language = StringField(
             "Language code",
             widget=GovTextInput(),

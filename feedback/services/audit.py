@@ -243,14 +243,10 @@ def history_of(session: DbSession, entity: Any, limit: int = 50) -> list[AuditEv
     )
 
 
-def newest_event_id(session: DbSession, entity: Any) -> int:
-    """The id of the newest event of ``entity``, 0 if it has none: what a page showing it was shown."""
-    newest = session.scalar(
-        sa.select(sa.func.max(AuditEvent.id)).where(
-            AuditEvent.entity_type == type(entity).__name__, AuditEvent.entity_id == entity.id
-        )
-    )
-    return newest or 0
+def newest_event_id(session: DbSession) -> int:
+    """The id of the newest event in the trail, 0 if there is none: what a page shows, it shows as of
+    this event."""
+    return session.scalar(sa.select(sa.func.max(AuditEvent.id))) or 0
 
 
 def changed_since(session: DbSession, entity: Any, event_id: int, fields: Iterable[str]) -> list[AuditEvent]:

@@ -1,17 +1,19 @@
 """Two people editing the same thing: whoever saves second is shown what the first changed, with their own
 changes kept in the form, instead of silently undoing it.
 
-The page carries the id of the newest audit event of what it edits as it was shown (``EditForm.seen``); the
-audit trail records every change, whoever makes it and however (services/audit.py). A save is refused
-when an event after that one changed a field the form edits, and the page is shown again with the
-changes listed; saving again then replaces them, knowingly. A change to something the form does not edit
-(the analyser's suggested status, say) is no reason to refuse.
+The page carries the id of the newest event in the audit trail when it was shown (``EditForm.seen``); the
+trail records every change, whoever makes it and however (services/audit.py). A save is refused when an
+event after that one changed a field the form edits, of the record it edits or of the parts it edits with
+it (a question's wordings), and the page is shown again with the changes listed; saving again then
+replaces them, knowingly. A change to something the form does not edit (the analyser's suggested status,
+say) is no reason to refuse.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from wtforms import Field, ValidationError
@@ -27,40 +29,57 @@ NOT_FIELDS = {"seen", "submit", "csrf_token"}
 SEEN = re.compile(r"[0-9]{1,18}")  # an id, which any database's integer column can be compared with
 
 
+@dataclass(frozen=True)
+class Part:
+    """Something a page edits beside its record, under field names of its own: ``fields`` are its columns
+    the page sets, and ``subject`` names it in the list of changes ("easy read wording")."""
+
+    record: Any
+    fields: frozenset[str]
+    subject: str
+
+
 def unchanged_since_shown(
     form: EditForm,
     record: Any,
     also: Iterable[str] = (),
     described: Callable[[AuditEvent], HistoryLine | None] = audit.describe,
+    parts: Iterable[Part] = (),
 ) -> dict[str, list[Callable[[EditForm, Field], None]]]:
     """Extra validators for ``form.validate_on_submit``, for ``form`` editing ``record`` (None: a new one,
     which nobody else can have changed). ``also`` names columns the form changes under other names (a
-    measure's "readings from" sets its data_source and case_kind); ``described`` puts an event in words,
-    as the record's history on its page does."""
+    measure's "readings from" sets its data_source and case_kind); ``described`` puts an event of the
+    record in words, as the record's history on its page does; ``parts`` are what else the page edits."""
     if record is None:
         return {}
     sent = form.seen.data or ""
-    newest = remember_shown(form, record)
+    newest = remember_shown(form)
     if not form.is_submitted() or not SEEN.fullmatch(sent):
         # A page that is being shown, or one sent from a page opened before this check existed, or without
         # it (or with what no page sends): nothing to compare with.
         return {}
     fields = {field.name for field in form if field.name not in NOT_FIELDS} | set(also)
+    parts = list(parts)
 
     def nobody_else_changed_it(form: EditForm, field: Field) -> None:
-        events = audit.changed_since(db.session, record, int(sent), fields)
+        found = [
+            (event, described(event)) for event in audit.changed_since(db.session, record, int(sent), fields)
+        ]
+        for part in parts:
+            events = audit.changed_since(db.session, part.record, int(sent), part.fields)
+            found += [(event, audit.describe(event, part.subject)) for event in events]
         field.data = str(newest)  # saving the page again replaces their changes, knowingly
-        if events:
-            lines = (described(event) for event in events)
-            form.changed_by_others = [line for line in lines if line is not None]
+        if found:
+            found.sort(key=lambda pair: pair[0].id)
+            form.changed_by_others = [line for _, line in found if line is not None]
             raise ValidationError(CHANGED)
 
     return {"seen": [nobody_else_changed_it]}
 
 
-def remember_shown(form: EditForm, record: Any) -> int:
-    """Mark ``form`` as showing ``record`` as it is now, for a page that shows it again without checking
-    (after another form on the page was refused); returns the mark."""
-    newest = audit.newest_event_id(db.session, record)
+def remember_shown(form: EditForm) -> int:
+    """Mark ``form`` as showing what it edits as it is now; returns the mark. For a page shown again
+    without checking, after another form on it was refused."""
+    newest = audit.newest_event_id(db.session)
     form.seen.data = str(newest)
     return newest

@@ -17,7 +17,7 @@ from ..services import response_import, surveys
 from ..services.plan_import import ImportFailed
 from ..services.respond import Page
 from .access import require_role
-from .editing import unchanged_since_shown
+from .editing import Part, unchanged_since_shown
 from .uploads import saved_upload
 
 bp = Blueprint("surveys", __name__, url_prefix="/surveys")
@@ -106,7 +106,8 @@ def versions(survey_id: int):
     Each question's wording in a version is set on the question's page."""
     survey = db.get_or_404(Survey, survey_id)
     form = versions_form(survey.variants, data={f"title_{v.id}": v.title for v in survey.variants})
-    if form.validate_on_submit():
+    titles = [Part(v, frozenset({"title"}), f"version {v.title}") for v in survey.variants]
+    if form.validate_on_submit(extra_validators=unchanged_since_shown(form, survey, parts=titles)):
         surveys.save_versions(
             db.session,
             survey,
@@ -162,7 +163,11 @@ def _question_page(survey: Survey, question: Question | None):
         key_taken=key_taken,
         answered_with=answered_with,
     )
-    if form.validate_on_submit(extra_validators=unchanged_since_shown(form, question)):
+    wordings = [
+        Part(w, frozenset({"text", "hint"}), f"wording in {w.variant.title}")
+        for w in (question.wordings if question is not None else [])
+    ]
+    if form.validate_on_submit(extra_validators=unchanged_since_shown(form, question, parts=wordings)):
         surveys.save_question(
             db.session,
             survey,

@@ -80,7 +80,7 @@ def set_password(user_id: int):
             flash(f"Set a new password for {user.email}. Any session they had open has ended.", "success")
             return redirect(url_for(".edit", user_id=user.id))
     form = _user_form(user, formdata=None)
-    remember_shown(form, user)
+    remember_shown(form)
     return _edit_page(user, form, password_form)
 
 
