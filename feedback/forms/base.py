@@ -31,8 +31,8 @@ def error_summary(form: FlaskForm) -> dict:
     edit refused because someone else changed the thing goes to what they changed."""
     params = wtforms_errors(form)
     dates = [field for field in form if isinstance(field.widget, GovDateInput)]
-    day_boxes = {f"#{field.id}": f"#{field.name}-day" for field in dates}
-    day_boxes["#seen"] = "#changed-by-others"  # the list of what changed, which _form_page.html shows
+    links = {f"#{field.id}": f"#{field.name}-day" for field in dates}
+    links["#seen"] = "#changed-by-others"  # the list of what changed (macros.html, changed_since_opened)
     for error in params["errorList"]:
-        error["href"] = day_boxes.get(error["href"], error["href"])
+        error["href"] = links.get(error["href"], error["href"])
     return params

@@ -7,6 +7,10 @@ event after that one changed a field the form edits, of the record it edits or o
 it (a question's wordings), and the page is shown again with the changes listed; saving again then
 replaces them, knowingly. A change to something the form does not edit (the analyser's suggested status,
 say) is no reason to refuse.
+
+On PostgreSQL an event's id is given when it is written, not when it commits: a change still being
+committed as the page is shown, while a later one has committed, could go unnoticed. The window is one
+write transaction long (an import's, at most); SQLite, with one writer at a time, has none.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ SEEN = re.compile(r"[0-9]{1,18}")  # an id, which any database's integer column 
 @dataclass(frozen=True)
 class Part:
     """Something a page edits beside its record, under field names of its own: ``fields`` are its columns
-    the page sets, and ``subject`` names it in the list of changes ("easy read wording")."""
+    the page sets, and ``subject`` names it in the list of changes ("wording in Easy read")."""
 
     record: Any
     fields: frozenset[str]
