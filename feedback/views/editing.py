@@ -30,7 +30,8 @@ from ..services.audit import HistoryLine
 
 CHANGED = "This was changed after you opened the page. Check what changed, then save again."
 NOT_FIELDS = {"seen", "submit", "csrf_token"}
-SEEN = re.compile(r"[0-9]{1,18}")  # an id, which any database's integer column can be compared with
+SEEN = re.compile(r"[0-9]{1,10}")
+MOST_ID = 2**31 - 1  # what an integer column holds on PostgreSQL: a larger id cannot even be compared
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ def unchanged_since_shown(
         return {}
     sent = form.seen.data or ""
     newest = remember_shown(form)
-    if not form.is_submitted() or not SEEN.fullmatch(sent):
+    if not form.is_submitted() or not SEEN.fullmatch(sent) or int(sent) > MOST_ID:
         # A page that is being shown, or one sent from a page opened before this check existed, or without
         # it (or with what no page sends): nothing to compare with.
         return {}

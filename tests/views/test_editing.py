@@ -109,7 +109,7 @@ def test_a_change_to_what_the_form_does_not_edit_is_no_reason_to_refuse(app, cli
         assert db.session.get(Measure, measure_id).text == "Longest wait, in days"
 
 
-@pytest.mark.parametrize("seen", ["", "x", "²", "-1", "9" * 30])
+@pytest.mark.parametrize("seen", ["", "x", "²", "-1", "2147483648", "9" * 30])
 def test_a_page_sent_without_what_it_was_shown_is_saved_as_before(app, client, login, action_id, seen):
     """From a page opened before the check existed, or with what no page sends: nothing to compare."""
     login(Role.COORDINATOR)
