@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, jsonify
+from flask import Blueprint, Response, abort, jsonify, request
 
 from ..extensions import db
 from ..services import open_data
@@ -16,8 +16,12 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 OPENAPI = Path(__file__).resolve().parent.parent / "openapi.yaml"
 
 
-@bp.after_request
+@bp.after_app_request
 def _open_to_all(response: Response) -> Response:
+    """Every answer under the API's prefix, a refusal at an address it has no route for included (which
+    the blueprint's own hook would not see), may be read by a page from any origin."""
+    if not request.path.startswith(f"{bp.url_prefix}/"):
+        return response
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers.setdefault("Cache-Control", "public, max-age=300")
     return response
