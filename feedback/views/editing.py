@@ -58,22 +58,23 @@ def unchanged_since_shown(
     if record is None:
         return {}
     sent = form.seen.data or ""
-    newest = remember_shown(form)
+    # The page, shown again for whatever reason, shows what is saved now: saving it again replaces any
+    # change listed on it, knowingly.
+    remember_shown(form)
     if not form.is_submitted() or not SEEN.fullmatch(sent) or int(sent) > MOST_ID:
         # A page that is being shown, or one sent from a page opened before this check existed, or without
         # it (or with what no page sends): nothing to compare with.
         return {}
+    since = int(sent)
     fields = {field.name for field in form if field.name not in NOT_FIELDS} | set(also)
     parts = list(parts)
 
     def nobody_else_changed_it(form: EditForm, field: Field) -> None:
-        found = [
-            (event, described(event)) for event in audit.changed_since(db.session, record, int(sent), fields)
-        ]
+        events = audit.changed_since(db.session, record, since, fields)
+        found = [(event, described(event)) for event in events]
         for part in parts:
-            events = audit.changed_since(db.session, part.record, int(sent), part.fields)
+            events = audit.changed_since(db.session, part.record, since, part.fields)
             found += [(event, audit.describe(event, part.subject)) for event in events]
-        field.data = str(newest)  # saving the page again replaces their changes, knowingly
         if found:
             found.sort(key=lambda pair: pair[0].id)
             form.changed_by_others = [line for _, line in found if line is not None]
@@ -82,9 +83,7 @@ def unchanged_since_shown(
     return {"seen": [nobody_else_changed_it]}
 
 
-def remember_shown(form: EditForm) -> int:
-    """Mark ``form`` as showing what it edits as it is now; returns the mark. For a page shown again
-    without checking, after another form on it was refused."""
-    newest = audit.newest_event_id(db.session)
-    form.seen.data = str(newest)
-    return newest
+def remember_shown(form: EditForm) -> None:
+    """Mark ``form`` as showing what it edits as it is now: also for a page shown again without checking,
+    after another form on it was refused."""
+    form.seen.data = str(audit.newest_event_id(db.session))
