@@ -5,9 +5,11 @@ links); the list of places an area configures catches its school and place names
 catches people's names, as capitalised proper nouns that are not ordinary words ("Sarah", "Mrs Jones",
 "Dr Patel", "Amelia-Rose", "O'Brien", "Mrs van der Berg"). A name that is also a word ("Grace", "Will")
 is caught only beside a title or another name, after "son", "daughter" and the like ("my son Jack", "my
-son, Will,"), or owning something with no "the" before it ("Jack's teacher"); one in lower case is not
-caught at all. That is why a person still approves every quote before it is published. Each removal is
-reported, so the approver sees what went.
+son, Will,"), or owning something with no "the" before it ("Jack's teacher"). In lower case, a word
+the tagger's lexicon does not know as an ordinary word is a name after a title or after "my son" and the
+like ("mrs jones", "my son oliver"); a name that is also a word, or one in lower case anywhere else ("my
+son jack", "mrs brown", "oliver said"), is not caught. That is why a person still approves every quote
+before it is published. Each removal is reported, so the approver sees what went.
 """
 
 from __future__ import annotations
@@ -21,11 +23,15 @@ import textblob.en as pattern_en
 from .text import load_textblob
 
 TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir"})
+# Written in lower case, "miss" and "sir" are more often a verb or a way of addressing a letter.
+LOWER_CASE_TITLES = TITLES - {"miss", "sir"}
 # After one of these, a capitalised word is a child's name even if it is also a word: "my son Jack".
 KIN = frozenset(
     """son sons daughter daughters child children boy girl twin twins grandson granddaughter stepson
     stepdaughter brother sister nephew niece""".split()
 )
+KIN_ONE = KIN - {"sons", "daughters", "children", "twins"}
+OWNERS = frozenset("my our his her their".split())
 # Between two parts of a name: "Mrs van der Berg", "Ana da Silva".
 PARTICLES = frozenset("van der den de da di du von le la bin ibn al".split())
 # Capitalised words that own things in feedback without being anybody: "Council's letters".
@@ -34,6 +40,11 @@ INSTITUTIONS = frozenset(
 )
 # Tags of words that are never part of a name, even after a title: "I spoke to Miss. She said ..."
 NOT_NAMES = frozenset("PRP PRP$ DT IN CC WP WP$ WDT WRB TO EX PDT UH".split())
+# Lower-case words the tagger's lexicon does not know that are no name: "my son asd" is not about a boy.
+SEND_TERMS = frozenset(
+    """asd asc adhd add pda odd sen send senco sencos ehcp ehcps ehc camhs ot slt salt semh slcn spld mld
+    sld pmld msi vi hi ld iep idp""".split()
+)
 APOSTROPHES = ("'", "\u2019")
 POSSESSIVES = ("'s", "\u2019s")
 CALENDAR = frozenset(
@@ -116,6 +127,15 @@ def _is_word(token: str) -> bool:
     return tag is not None and not tag.startswith("NNP")
 
 
+def _unknown_lower_case(word: str) -> bool:
+    """Whether ``word`` is in lower case and not an ordinary word the tagger's lexicon knows: "oliver",
+    "jones" and "patel" are not, though "Oliver" is a name to it; "jack" and "brown" are words."""
+    if not (word.islower() and word.replace("-", "").isalpha()):
+        return False
+    tag = pattern_en.lexicon.get(word)
+    return (tag is None or tag.startswith("NNP") or tag == "FW") and word not in SEND_TERMS | CALENDAR
+
+
 def _tokens(text: str) -> list[tuple[str, str]]:
     """The tagged words of ``text`` as one list, sentences run together (the tokenizer ends a sentence
     after "Miss."), with a name such as "O'Brien" or "D'Souza", which it splits at the apostrophe, put
@@ -160,7 +180,7 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
     maybe: list[str] = []  # capitalised words that are a name only if one follows: "Grace" Smith
     between: list[str] = []  # "van der" in "Mrs van der Berg": part of the name if another part follows
     titled = False
-    previous = ""
+    previous = before_previous = ""
     before_maybe = ""  # the tag before the first of ``maybe``: "the" in "the Council's"
     previous_tag = ""
 
@@ -172,9 +192,14 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
 
     for word, tag in _tokens(text):
         after_kin = previous in KIN
+        # In lower case, only after one's own child or relative: "the healthy child programme" and
+        # "our children centres" are things.
+        after_own_kin = previous in KIN_ONE and before_previous in OWNERS
         if word not in (",", "("):  # "my son, Jack, ...", "my son (Jack)"
-            previous = word.lower()
-        if word[:1].isupper() and word.lower().rstrip(".") in TITLES:  # "Mrs" or "Mrs."
+            before_previous, previous = previous, word.lower()
+        if (word[:1].isupper() and word.lower().rstrip(".") in TITLES) or (
+            word.rstrip(".") in LOWER_CASE_TITLES  # "Mrs", "Mrs." or "mrs"
+        ):
             titled = True
             run.append(word)
         elif word == "." and titled and len(run) == 1 and run[0].lower() != "sir":
@@ -196,6 +221,17 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
                 if not maybe:
                     before_maybe = previous_tag
                 maybe.append(word)
+        elif (
+            tag not in NOT_NAMES
+            and _unknown_lower_case(word)
+            and (
+                (titled and len(run) == 1)  # "mrs jones", "Dr patel"
+                or (run and all(part.islower() for part in run))  # "mrs jones-smith", "oliver smith"
+                or after_own_kin  # "my son oliver", "our daughter, priya,"
+            )
+        ):
+            run = run + between + [word]
+            maybe, between = [], []
         elif (
             word in POSSESSIVES
             and not run

@@ -38,6 +38,15 @@ from feedback.analysis.redact import redact_quote
         ("Miss. Rose helped", "name", "Miss. Rose"),  # where the tokenizer ends a sentence
         ("We met Mrs van der Berg", "name", "Mrs van der Berg"),
         ("Jack's teacher was great", "name", "Jack"),  # a word, but owning something with no "the"
+        # In lower case, as typed on a phone: words the tagger's lexicon does not know
+        ("we spoke to mrs jones twice", "name", "mrs jones"),
+        ("ask dr. khan why", "name", "dr. khan"),
+        ("Still waiting for Dr patel", "name", "Dr patel"),
+        ("my son oliver has waited since march", "name", "oliver"),
+        ("our daughter, priya, was left out", "name", "priya"),
+        ("my son oliver smith is 5", "name", "oliver smith"),
+        ("mrs jones-smith never rang", "name", "mrs jones-smith"),
+        ("we all miss Sarah", "name", "Sarah"),  # "miss" in lower case is a verb
     ],
 )
 def test_each_kind_of_detail_is_removed_and_reported(text, kind, removed):
@@ -78,6 +87,10 @@ def test_a_place_is_not_found_inside_a_longer_word():
         "The Council's letters, the Local Area's plan and the Guardian's report",  # owned by things
         "Monday's meeting was before the Easter holidays.",
         "I spoke to Miss. She was kind.",  # a title with no name after it
+        "the dr said no and the dr appointment was cancelled",  # a title, then ordinary words
+        "my son has asd and my daughter adhd, ms too",  # the service's own acronyms
+        "the healthy child programme and our children centres",  # British spellings the lexicon lacks
+        "we miss the old service, sir",
         "Any reference to 'Consortia' here.",  # a closing quote, not a possessive
     ],
 )
