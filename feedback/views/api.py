@@ -16,11 +16,17 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 OPENAPI = Path(__file__).resolve().parent.parent / "openapi.yaml"
 
 
+def is_api(path: str) -> bool:
+    """Whether ``path`` is the API's, in any version, including one it has no route for: its answers are
+    JSON (views/errors.py) that any origin may read."""
+    return path.startswith("/api/")
+
+
 @bp.after_app_request
 def _open_to_all(response: Response) -> Response:
-    """Every answer under the API's prefix, a refusal at an address it has no route for included (which
-    the blueprint's own hook would not see), may be read by a page from any origin."""
-    if not request.path.startswith(f"{bp.url_prefix}/"):
+    """Every answer at the API's addresses, a refusal where it has no route included (which the
+    blueprint's own hook would not see), may be read by a page from any origin."""
+    if not is_api(request.path):
         return response
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers.setdefault("Cache-Control", "public, max-age=300")

@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..database import NotOnDisk, is_busy
 from ..extensions import db
+from . import api
 
 MESSAGES = {
     400: ("Something was wrong with that request", "Go back, check what you entered and try again."),
@@ -110,7 +111,7 @@ def register(app: Flask) -> None:
 def _wants_json() -> bool:
     """The open data API's readers, and a client that sent JSON (a page's script posting a queued
     survey), read every answer as JSON, a refusal included."""
-    return request.is_json or request.path.startswith("/api/")
+    return request.is_json or api.is_api(request.path)
 
 
 def _page() -> str:

@@ -158,8 +158,9 @@ def test_the_api_refuses_to_write(client, published):
         assert "Allow header" in refused.get_json()["errors"]["request"]
 
 
-def test_an_unknown_api_address_is_a_json_404_any_origin_may_read(client):
-    response = client.get("/api/v1/measure")
+@pytest.mark.parametrize("address", ["/api/v1/measure", "/api/v2/measures", "/api/"])
+def test_an_unknown_api_address_is_a_json_404_any_origin_may_read(client, address):
+    response = client.get(address)
     assert response.status_code == 404
     assert response.get_json() == {"errors": {"request": "Nothing is at this address."}}
     assert response.headers["Access-Control-Allow-Origin"] == "*"
