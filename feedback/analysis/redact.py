@@ -32,6 +32,7 @@ KIN = frozenset(
 )
 KIN_ONE = KIN - {"sons", "daughters", "children", "twins"}
 OWNERS = frozenset("my our his her their".split())
+AGES = frozenset("year years old".split())  # "my 7 year old son"
 # Between two parts of a name: "Mrs van der Berg", "Ana da Silva".
 PARTICLES = frozenset("van der den de da di du von le la bin ibn al".split())
 # Capitalised words that own things in feedback without being anybody: "Council's letters".
@@ -136,6 +137,17 @@ def _unknown_lower_case(word: str) -> bool:
     return (tag is None or tag.startswith("NNP") or tag == "FW") and word not in SEND_TERMS | CALENDAR
 
 
+def _owned(before: list[tuple[str, str]]) -> bool:
+    """Whether the tagged words ``before`` a kinship word end with "my", "our" and the like, and at most
+    three words that describe the child: "my son", "our eldest daughter", "my 7 year old son"."""
+    for word, tag in reversed(before[-4:]):
+        if word in OWNERS:
+            return True
+        if not (tag.startswith(("JJ", "CD")) or word in AGES):
+            return False
+    return False
+
+
 def _tokens(text: str) -> list[tuple[str, str]]:
     """The tagged words of ``text`` as one list, sentences run together (the tokenizer ends a sentence
     after "Miss."), with a name such as "O'Brien" or "D'Souza", which it splits at the apostrophe, put
@@ -180,7 +192,8 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
     maybe: list[str] = []  # capitalised words that are a name only if one follows: "Grace" Smith
     between: list[str] = []  # "van der" in "Mrs van der Berg": part of the name if another part follows
     titled = False
-    previous = before_previous = ""
+    previous = ""
+    before: list[tuple[str, str]] = []  # the words read so far, without commas and brackets
     before_maybe = ""  # the tag before the first of ``maybe``: "the" in "the Council's"
     previous_tag = ""
 
@@ -194,9 +207,10 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
         after_kin = previous in KIN
         # In lower case, only after one's own child or relative: "the healthy child programme" and
         # "our children centres" are things.
-        after_own_kin = previous in KIN_ONE and before_previous in OWNERS
+        after_own_kin = previous in KIN_ONE and _owned(before[:-1])
         if word not in (",", "("):  # "my son, Jack, ...", "my son (Jack)"
-            before_previous, previous = previous, word.lower()
+            previous = word.lower()
+            before.append((previous, tag))
         if (word[:1].isupper() and word.lower().rstrip(".") in TITLES) or (
             word.rstrip(".") in LOWER_CASE_TITLES  # "Mrs", "Mrs." or "mrs"
         ):

@@ -45,6 +45,8 @@ from feedback.analysis.redact import redact_quote
         ("my son oliver has waited since march", "name", "oliver"),
         ("our daughter, priya, was left out", "name", "priya"),
         ("my son oliver smith is 5", "name", "oliver smith"),
+        ("my 7 year old son oliver was excluded", "name", "oliver"),
+        ("our eldest daughter amelia is 12", "name", "amelia"),
         ("mrs jones-smith never rang", "name", "mrs jones-smith"),
         ("we all miss Sarah", "name", "Sarah"),  # "miss" in lower case is a verb
     ],
@@ -90,6 +92,7 @@ def test_a_place_is_not_found_inside_a_longer_word():
         "the dr said no and the dr appointment was cancelled",  # a title, then ordinary words
         "my son has asd and my daughter adhd, ms too",  # the service's own acronyms
         "the healthy child programme and our children centres",  # British spellings the lexicon lacks
+        "we read our notes on the child programme",  # "our" owns the notes, not the child
         "we miss the old service, sir",
         "Any reference to 'Consortia' here.",  # a closing quote, not a possessive
     ],
