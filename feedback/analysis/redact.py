@@ -207,7 +207,7 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
         after_kin = previous in KIN
         # In lower case, only after one's own child or relative: "the healthy child programme" and
         # "our children centres" are things.
-        after_own_kin = previous in KIN_ONE and _owned(before[:-1])
+        after_own_kin = previous in KIN_ONE and _owned(before[-5:-1])
         if word not in (",", "("):  # "my son, Jack, ...", "my son (Jack)"
             previous = word.lower()
             before.append((previous, tag))
