@@ -139,11 +139,12 @@ def _unknown_lower_case(word: str) -> bool:
 
 def _owned(before: list[tuple[str, str]]) -> bool:
     """Whether the tagged words ``before`` a kinship word end with "my", "our" and the like, and at most
-    three words that describe the child: "my son", "our eldest daughter", "my 7 year old son"."""
+    three words that describe the child or name another: "my son", "our eldest daughter", "my 7 year old
+    son", "my son and daughter"."""
     for word, tag in reversed(before[-4:]):
         if word in OWNERS:
             return True
-        if not (tag.startswith(("JJ", "CD")) or word in AGES):
+        if not (tag.startswith(("JJ", "CD")) or word in AGES or word in KIN or word in ("and", "&")):
             return False
     return False
 

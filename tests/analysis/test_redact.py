@@ -47,6 +47,7 @@ from feedback.analysis.redact import redact_quote
         ("my son oliver smith is 5", "name", "oliver smith"),
         ("my 7 year old son oliver was excluded", "name", "oliver"),
         ("our eldest daughter amelia is 12", "name", "amelia"),
+        ("my son and daughter amelia both wait", "name", "amelia"),
         ("mrs jones-smith never rang", "name", "mrs jones-smith"),
         ("we all miss Sarah", "name", "Sarah"),  # "miss" in lower case is a verb
     ],
