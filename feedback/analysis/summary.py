@@ -9,6 +9,12 @@ STATUSES = ["blue", "green", "amber", "red", "grey"]
 OVERALL = "All areas"
 
 
+def area_label(reference: str, title: str) -> str:
+    """An area as the summary and the pages' lists name it: "Area 1: Identification of needs". A summary
+    with no room for the title shows what comes before the first ": " (templates/plans/_summary.html)."""
+    return f"Area {reference}: {title}"
+
+
 def quantitative_summary(items: pd.DataFrame) -> pd.DataFrame:
     """``items`` has one row an action or measure: area, kind ("action" or "measure") and status (a BRAG
     value, "pink" counted as grey, or None for not yet rated). One row comes back for each area and kind,

@@ -20,7 +20,7 @@ from sqlalchemy.orm import selectinload
 from .. import clock
 from ..analysis.agreement import YES_NO_AS_AGREEMENT, agreement_from_counts, change_against_first
 from ..analysis.cases import rolling_year
-from ..analysis.summary import quantitative_summary
+from ..analysis.summary import area_label, quantitative_summary
 from ..analysis.trajectory import Plan as Trajectory
 from ..analysis.trajectory import suggested_status
 from ..database import DbSession, reading, writing
@@ -392,7 +392,7 @@ def plan_summary(plan) -> pd.DataFrame:
     """The quantitative summary of a loaded plan (see ``analysis.summary``)."""
     items = []
     for area in plan.areas:
-        label = f"Area {area.reference}: {area.title}"
+        label = area_label(area.reference, area.title)
         for action in area.actions:
             status = action.progress_status.value if action.progress_status else None
             items.append((label, "action", status))

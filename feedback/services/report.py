@@ -17,7 +17,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from .. import clock
-from ..analysis.summary import quantitative_summary
+from ..analysis.summary import area_label, quantitative_summary
 from ..database import DbSession
 from ..models import Action, AuditEvent, ImpactStatus, Measure, Plan, ProgressStatus, Reading
 from .spreadsheet import inert
@@ -132,7 +132,7 @@ def _summary(plan: Plan, sections: list[AreaSection]) -> list[dict]:
     """The quantitative summary with the statuses of the report's date."""
     items = []
     for section in sections:
-        label = f"Area {section.reference}: {section.title}"
+        label = area_label(section.reference, section.title)
         items += [(label, "action", line.status.value if line.status else None) for line in section.actions]
         items += [
             (

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from .. import clock
 from ..analysis import cases as counting
+from ..analysis.summary import area_label
 from ..extensions import db
 from ..forms.cases import CaseForm, CloseForm, StageForm
 from ..models import STAGES_BY_KIND, Area, Case, CaseKind, CaseOutcome, Role, StageName, Theme
@@ -57,7 +58,7 @@ def _choices():
     areas = db.session.scalars(db.select(Area).order_by(Area.plan_id, Area.position))
     return {
         "themes": [(t.id, t.name) for t in themes],
-        "areas": [(a.id, f"Area {a.reference}: {a.title}") for a in areas],
+        "areas": [(a.id, area_label(a.reference, a.title)) for a in areas],
         "measures": measure_choices(db.session),
     }
 
