@@ -134,7 +134,16 @@ def _unknown_lower_case(word: str) -> bool:
     if not (word.islower() and word.replace("-", "").isalpha()):
         return False
     tag = pattern_en.lexicon.get(word)
-    return (tag is None or tag.startswith("NNP") or tag == "FW") and word not in SEND_TERMS | CALENDAR
+    return (
+        (tag is None or tag.startswith("NNP") or tag == "FW")
+        and word not in SEND_TERMS | CALENDAR
+        and not _without_apostrophe(word)
+    )
+
+
+def _without_apostrophe(word: str) -> bool:
+    """Whether ``word`` is a verb and "not" typed without the apostrophe: "hasnt", "shouldnt"."""
+    return word.endswith("nt") and (pattern_en.lexicon.get(word[:-2]) or "").startswith(("VB", "MD"))
 
 
 def _owned(before: list[tuple[str, str]]) -> bool:

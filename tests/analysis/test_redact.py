@@ -95,6 +95,7 @@ def test_a_place_is_not_found_inside_a_longer_word():
         "the healthy child programme and our children centres",  # British spellings the lexicon lacks
         "we read our notes on the child programme",  # "our" owns the notes, not the child
         "Any reference to 'Consortia' here.",  # a closing quote, not a possessive
+        "my son hasnt got a place and my son shouldnt have to wait",  # "n't" without the apostrophe
     ],
 )
 def test_what_only_looks_like_a_name_or_an_address_stays(text):
