@@ -7,9 +7,12 @@ catches people's names, as capitalised proper nouns that are not ordinary words 
 is caught only beside a title or another name, after "son", "daughter" and the like ("my son Jack", "my
 son, Will,"), or owning something with no "the" before it ("Jack's teacher"). In lower case, a word
 the tagger's lexicon does not know as an ordinary word is a name after a title or after "my son" and the
-like ("mrs jones", "my son oliver"); a name that is also a word, or one in lower case anywhere else ("my
-son jack", "mrs brown", "oliver said"), is not caught. That is why a person still approves every quote
-before it is published. Each removal is reported, so the approver sees what went.
+like ("mrs jones", "my son oliver"); so is any word after "mr", "mrs", "ms" or "mx" ("mrs brown"), and a
+word the lexicon also knows as a name, after "my son" and before what the child did ("my son jack has",
+"my daughter grace, who"), unless it is something a child has ("my son school has"). A name in lower case
+anywhere else ("oliver said"), or one the lexicon does not know as a name ("my daughter poppy"), is not
+caught. That is why a person still approves every quote before it is published. Each removal is
+reported, so the approver sees what went.
 """
 
 from __future__ import annotations
@@ -25,6 +28,24 @@ from .text import load_textblob
 TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir"})
 # Written in lower case, "miss" and "sir" are more often a verb or a way of addressing a letter.
 LOWER_CASE_TITLES = TITLES - {"miss", "sir"}
+# Titles that come before a surname and nothing else, so that in lower case the word after one is a name
+# even if it is also a word ("mrs brown", "mr wood"); "dr" may come before "appointment".
+SURNAME_TITLES = frozenset({"mr", "mrs", "ms", "mx"})
+# Tags of words that are no surname after a title, which is then somebody's initials ("mr attended"):
+# verbs that say what somebody did, adverbs and modals.
+NOT_AFTER_TITLE = frozenset("VBD VBZ VBP VBN VBG MD RB RBR RBS".split())
+# Tags of what may follow a child's name that is also a word: "my son jack has", "my daughter grace and",
+# "my son mark." (the tagger's "." is also "!" and "?", its ":" also ";" and "-").
+AFTER_A_NAME = frozenset("VBZ VBD VBP MD CC , . : )".split())
+# What a parent who leaves out an apostrophe puts where a child's name would stand: "my son school has
+# been great". The tagger's lexicon knows each of them with a capital as a proper noun too ("School").
+BELONGINGS = frozenset(
+    """home school college nursery class unit place placement provision support transport plan review
+    report letter assessment diagnosis referral appointment therapy care health anxiety behaviour needs
+    teacher worker assistant team doctor nurse consultant clinic hospital dad father mum mother friend
+    life day week time age journey bus taxi room club medicine level reading progress education
+    case""".split()
+)
 # After one of these, a capitalised word is a child's name even if it is also a word: "my son Jack".
 KIN = frozenset(
     """son sons daughter daughters child children boy girl twin twins grandson granddaughter stepson
@@ -131,7 +152,7 @@ def _is_word(token: str) -> bool:
 def _unknown_lower_case(word: str) -> bool:
     """Whether ``word`` is in lower case and not an ordinary word the tagger's lexicon knows: "oliver",
     "jones" and "patel" are not, though "Oliver" is a name to it; "jack" and "brown" are words."""
-    if not (word.islower() and word.replace("-", "").isalpha()):
+    if not _lower_case_word(word):
         return False
     tag = pattern_en.lexicon.get(word)
     return (
@@ -144,6 +165,16 @@ def _unknown_lower_case(word: str) -> bool:
 def _without_apostrophe(word: str) -> bool:
     """Whether ``word`` is a verb and "not" typed without the apostrophe: "hasnt", "shouldnt"."""
     return word.endswith("nt") and (pattern_en.lexicon.get(word[:-2]) or "").startswith(("VB", "MD"))
+
+
+def _also_a_name(word: str) -> bool:
+    """Whether a lower-case ordinary word is also a name ("jack", "grace"): its capitalised form is a
+    proper noun to the tagger's lexicon ("today" and "autumn" are not), and it is nothing a child has."""
+    return (pattern_en.lexicon.get(word.capitalize()) or "").startswith("NNP") and word not in BELONGINGS
+
+
+def _lower_case_word(word: str) -> bool:
+    return word.islower() and word.replace("-", "").isalpha()
 
 
 def _owned(before: list[tuple[str, str]]) -> bool:
@@ -213,7 +244,8 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
             names.append(" ".join(run))
         run, maybe, between, titled = [], [], [], False
 
-    for word, tag in _tokens(text):
+    tokens = _tokens(text)
+    for index, (word, tag) in enumerate(tokens):
         after_kin = previous in KIN
         # In lower case, only after one's own child or relative: "the healthy child programme" and
         # "our children centres" are things.
@@ -255,6 +287,25 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
             )
         ):
             run = run + between + [word]
+            maybe, between = [], []
+        elif _lower_case_word(word) and (
+            # "mrs brown", "Mr wood": after a title that only ever comes before a surname
+            (
+                titled
+                and len(run) == 1
+                and run[0].lower().rstrip(".") in SURNAME_TITLES
+                and tag not in NOT_NAMES | NOT_AFTER_TITLE
+            )
+            # "my son jack has waited", "my daughter grace, who": a noun, or a word the tagger took for
+            # a verb ("jack"), where only a name would stand, before what the child did
+            or (
+                after_own_kin
+                and tag in ("NN", "VB")
+                and _also_a_name(word)
+                and (tokens[index + 1][1] if index + 1 < len(tokens) else ".") in AFTER_A_NAME
+            )
+        ):
+            run = run + [word]
             maybe, between = [], []
         elif (
             word in POSSESSIVES

@@ -49,6 +49,14 @@ from feedback.analysis.redact import redact_quote
         ("our eldest daughter amelia is 12", "name", "amelia"),
         ("my son and daughter amelia both wait", "name", "amelia"),
         ("mrs jones-smith never rang", "name", "mrs jones-smith"),
+        # In lower case, words that are also ordinary words: after a title that only comes before a surname,
+        # or after "my son" and before what the child did
+        ("we spoke to mrs brown about it", "name", "mrs brown"),
+        ("Mr wood rang", "name", "Mr wood"),
+        ("my son jack has waited since march", "name", "jack"),
+        ("my daughter grace, who is 7, was left out", "name", "grace"),
+        ("my son harry and his sister", "name", "harry"),
+        ("mrs jones class was the best", "name", "mrs jones"),  # one word after the title, not two
         ("we all miss Sarah", "name", "Sarah"),  # "miss" in lower case is a verb
     ],
 )
@@ -95,6 +103,12 @@ def test_a_place_is_not_found_inside_a_longer_word():
         "the healthy child programme and our children centres",  # British spellings the lexicon lacks
         "we read our notes on the child programme",  # "our" owns the notes, not the child
         "Any reference to 'Consortia' here.",  # a closing quote, not a possessive
+        "– mr attended as a senior leader",  # somebody's initials, not a title
+        "my son will start in september and my daughter rose to it",  # what the child does
+        "my daughter first asked for help in 2022",  # not a noun: "First" is a name to the lexicon
+        "my son school has been great",  # "my son's school" without the apostrophe
+        "my son yesterday was sent home",  # a word the lexicon does not know as a name
+        "my son family support worker left",  # a word that is a name only before what the child did
         "my son hasnt got a place and my son shouldnt have to wait",  # "n't" without the apostrophe
     ],
 )
