@@ -25,11 +25,14 @@ def is_api(path: str) -> bool:
 @bp.after_app_request
 def _open_to_all(response: Response) -> Response:
     """Every answer at the API's addresses, a refusal where it has no route included (which the
-    blueprint's own hook would not see), may be read by a page from any origin."""
+    blueprint's own hook would not see), may be read by a page from any origin. What was found may be
+    kept for five minutes; a refusal may not, so that an entry published a moment after somebody asked
+    for it, or a busy server's "try again", is not repeated by a cache."""
     if not is_api(request.path):
         return response
     response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers.setdefault("Cache-Control", "public, max-age=300")
+    cache = "public, max-age=300" if response.status_code == 200 else "no-store"
+    response.headers.setdefault("Cache-Control", cache)
     return response
 
 

@@ -165,3 +165,10 @@ def test_an_unknown_api_address_is_a_json_404_any_origin_may_read(client, addres
     assert response.get_json() == {"errors": {"request": "Nothing is at this address."}}
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert "Access-Control-Allow-Origin" not in client.get("/no-such-page").headers  # only the API's
+
+
+def test_caches_may_keep_what_was_found_but_not_a_refusal(client, published):
+    """A draft that anyone asked for before it was published must be there as soon as it is."""
+    assert client.get("/api/v1/you-said-we-did/letters").headers["Cache-Control"] == "public, max-age=300"
+    for refused in (client.get("/api/v1/you-said-we-did/draft"), client.get("/api/v2/measures")):
+        assert refused.status_code == 404 and refused.headers["Cache-Control"] == "no-store"
