@@ -1,18 +1,19 @@
 """Redacting quotes before anyone outside the case team reads them.
 
 Patterns catch what has a shape (emails, phone numbers, NHS numbers, street addresses, postcodes, dates,
-links); the list of places an area configures catches its school and place names; TextBlob's tagger
-catches people's names, as capitalised proper nouns that are not ordinary words ("Sarah", "Mrs Jones",
-"Dr Patel", "Amelia-Rose", "O'Brien", "Mrs van der Berg"). A name that is also a word ("Grace", "Will")
-is caught only beside a title or another name, after "son", "daughter" and the like ("my son Jack", "my
-son, Will,"), or owning something with no "the" before it ("Jack's teacher"). In lower case, a word
-the tagger's lexicon does not know as an ordinary word is a name after a title or after "my son" and the
-like ("mrs jones", "my son oliver"); so is any word after "mr", "mrs", "ms" or "mx" ("mrs brown"), and a
-word the lexicon also knows as a name, after "my son" and before what the child did ("my son jack has",
-"my daughter grace, who"), unless it is something a child has ("my son school has"). A name in lower case
-anywhere else ("oliver said"), or one the lexicon does not know as a name ("my daughter poppy"), is not
-caught. That is why a person still approves every quote before it is published. Each removal is
-reported, so the approver sees what went.
+links); the list of places an area configures catches its school and place names; TextBlob's tagger catches
+people's names, as capitalised proper nouns that are not ordinary words ("Sarah", "Mrs Jones", "Dr Patel",
+"Amelia-Rose", "O'Brien", "Mrs van der Berg"). A name that is also a word ("Grace", "Will") is caught only
+beside a title or another name, after "son", "daughter" and the like ("my son Jack", "my son, Will,"), or
+owning something with no "the" before it ("Jack's teacher"). In lower case, a word the tagger's lexicon does
+not know as an ordinary word is a name after a title or after "my son" and the like ("mrs jones", "my son
+oliver"); so is any word after "mr", "mrs", "ms" or "mx" ("mrs brown"), and a word the lexicon also knows as a
+name, after "my son" and before what the child did ("my son jack has", "my daughter grace, who"), unless it is
+something a child has ("my son school has"). After "is called", "was named" or "name is", the next word is a
+name whatever its case ("his name is harry", "she is called Hope"), unless it says what somebody was called
+("lazy", "names", "a liar"). A name in lower case anywhere else ("oliver said"), or one the lexicon does not
+know as a name ("my daughter poppy"), is not caught. That is why a person still approves every quote before it
+is published. Each removal is reported, so the approver sees what went.
 """
 
 from __future__ import annotations
@@ -53,6 +54,9 @@ KIN = frozenset(
 )
 KIN_ONE = KIN - {"sons", "daughters", "children", "twins"}
 OWNERS = frozenset("my our his her their".split())
+# "is called", "was named", "name is", "name's": a name comes next, whatever else the word may be.
+NAMING = frozenset("called named".split())
+BE = frozenset("is was are were 's \u2019s".split())
 AGES = frozenset("year years old".split())  # "my 7 year old son"
 # Between two parts of a name: "Mrs van der Berg", "Ana da Silva".
 PARTICLES = frozenset("van der den de da di du von le la bin ibn al".split())
@@ -173,6 +177,15 @@ def _also_a_name(word: str) -> bool:
     return (pattern_en.lexicon.get(word.capitalize()) or "").startswith("NNP") and word not in BELONGINGS
 
 
+def _names_next(before: list[tuple[str, str]]) -> bool:
+    """Whether the last two words ``before`` say that a name comes next: "she is called", "a boy was
+    named", "his name is" ("I called", "the named school" and "was called names" say no such thing)."""
+    if len(before) < 2:
+        return False
+    (first, _), (second, _) = before[-2:]
+    return (first in BE and second in NAMING) or (first == "name" and second in BE)
+
+
 def _lower_case_word(word: str) -> bool:
     return word.islower() and word.replace("-", "").isalpha()
 
@@ -250,6 +263,7 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
         # In lower case, only after one's own child or relative: "the healthy child programme" and
         # "our children centres" are things.
         after_own_kin = previous in KIN_ONE and _owned(before[-5:-1])
+        named = _names_next(before)
         if word not in (",", "("):  # "my son, Jack, ...", "my son (Jack)"
             previous = word.lower()
             before.append((previous, tag))
@@ -265,12 +279,12 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
             between.append(word)
         elif _capitalised(word) and (
             # After a title, whatever the tagger makes of it ("MacLeod" is a noun to it); after a kinship
-            # word, the tagger may take a name for a noun, or "Will" for a modal verb.
+            # word or "is called", the tagger may take a name for a noun, or "Will" for a modal verb.
             (titled and tag not in NOT_NAMES)
             or tag.startswith("NNP")
-            or (after_kin and (tag.startswith("NN") or tag == "MD"))
+            or ((after_kin or named) and (tag.startswith("NN") or tag == "MD"))
         ):
-            if titled or run or after_kin or not _is_word(word):
+            if titled or run or after_kin or named or not _is_word(word):
                 run = maybe + run + between + [word] if not run else run + between + [word]
                 maybe, between = [], []
             else:
@@ -303,6 +317,12 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
                 and tag in ("NN", "VB")
                 and _also_a_name(word)
                 and (tokens[index + 1][1] if index + 1 < len(tokens) else ".") in AFTER_A_NAME
+            )
+            # "his name is harry", "she is called oliver" (but "he was called lazy", or "names", or "back")
+            or (
+                named
+                and (tag in ("NN", "NNP", "VB") or _unknown_lower_case(word))
+                and word not in BELONGINGS | SEND_TERMS
             )
         ):
             run = run + [word]

@@ -57,6 +57,12 @@ from feedback.analysis.redact import redact_quote
         ("my daughter grace, who is 7, was left out", "name", "grace"),
         ("my son harry and his sister", "name", "harry"),
         ("mrs jones class was the best", "name", "mrs jones"),  # one word after the title, not two
+        # Named, whatever else the word may be
+        ("my son is called jack and he is 7", "name", "jack"),
+        ("her name's grace", "name", "grace"),
+        ("his name is oliver smith", "name", "oliver smith"),
+        ("My daughter is called Hope", "name", "Hope"),  # a capitalised word, but not a proper noun
+        ("My son is called Will", "name", "Will"),  # which the tagger takes for a modal
         ("we all miss Sarah", "name", "Sarah"),  # "miss" in lower case is a verb
     ],
 )
@@ -110,6 +116,9 @@ def test_a_place_is_not_found_inside_a_longer_word():
         "my son yesterday was sent home",  # a word the lexicon does not know as a name
         "my son family support worker left",  # a word that is a name only before what the child did
         "my son hasnt got a place and my son shouldnt have to wait",  # "n't" without the apostrophe
+        "I called the council, and he was called back, called lazy, called names and called a liar",
+        "the named school is wrong and he is called home early",
+        "the school called police",  # nobody is named
     ],
 )
 def test_what_only_looks_like_a_name_or_an_address_stays(text):
