@@ -11,9 +11,11 @@ oliver"); so is any word after "mr", "mrs", "ms" or "mx" ("mrs brown"), and a wo
 name, after "my son" and before what the child did ("my son jack has", "my daughter grace, who"), unless it is
 something a child has ("my son school has"). After "is called", "was named" or "name is", the next word is a
 name whatever its case ("his name is harry", "she is called Hope"), unless it says what somebody was called
-("lazy", "names", "a liar"). A name in lower case anywhere else ("oliver said"), or one the lexicon does not
-know as a name ("my daughter poppy"), is not caught. That is why a person still approves every quote before it
-is published. Each removal is reported, so the approver sees what went.
+("lazy", "names", "a liar"); after "a boy called", "a friend named" and the like, the next word is a name if
+it may be one ("a boy called jack", but not "a friend called tonight"). A name in lower case anywhere else
+("oliver said", "a neighbour called sue"), or one the lexicon does not know as a name ("my daughter poppy"),
+is not caught. That is why a person still approves every quote before it is published. Each removal is
+reported, so the approver sees what went.
 """
 
 from __future__ import annotations
@@ -54,9 +56,13 @@ KIN = frozenset(
 )
 KIN_ONE = KIN - {"sons", "daughters", "children", "twins"}
 OWNERS = frozenset("my our his her their".split())
-# "is called", "was named", "name is", "name's": a name comes next, whatever else the word may be.
+# "is called", "was named", "name is", "name's": a name comes next, whatever else the word may be; after
+# "a boy called", a name if it may be one ("a boy called today" is no name).
 NAMING = frozenset("called named".split())
 BE = frozenset("is was are were 's \u2019s".split())
+# Children and young people, who may be introduced as "a boy called ...": after "a teacher called" or "a
+# neighbour called" comes who they rang as often as their name ("the police", but also "police").
+YOUNG = frozenset("kid lad pupil student friend classmate baby toddler teenager".split())
 AGES = frozenset("year years old".split())  # "my 7 year old son"
 # Between two parts of a name: "Mrs van der Berg", "Ana da Silva".
 PARTICLES = frozenset("van der den de da di du von le la bin ibn al".split())
@@ -186,6 +192,17 @@ def _names_next(before: list[tuple[str, str]]) -> bool:
     return (first in BE and second in NAMING) or (first == "name" and second in BE)
 
 
+def _introduces(before: list[tuple[str, str]]) -> bool:
+    """Whether the last three words ``before`` introduce a child or young person by name: "a boy called",
+    "a friend named" ("a neighbour called", "the school called" and "I called" say whom somebody rang)."""
+    return (
+        len(before) >= 3
+        and before[-3][0] in ("a", "an")
+        and before[-2][0] in KIN | YOUNG
+        and before[-1][0] in NAMING
+    )
+
+
 def _lower_case_word(word: str) -> bool:
     return word.islower() and word.replace("-", "").isalpha()
 
@@ -264,6 +281,7 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
         # "our children centres" are things.
         after_own_kin = previous in KIN_ONE and _owned(before[-5:-1])
         named = _names_next(before)
+        introduced = _introduces(before)
         if word not in (",", "("):  # "my son, Jack, ...", "my son (Jack)"
             previous = word.lower()
             before.append((previous, tag))
@@ -282,9 +300,9 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
             # word or "is called", the tagger may take a name for a noun, or "Will" for a modal verb.
             (titled and tag not in NOT_NAMES)
             or tag.startswith("NNP")
-            or ((after_kin or named) and (tag.startswith("NN") or tag == "MD"))
+            or ((after_kin or named or introduced) and (tag.startswith("NN") or tag == "MD"))
         ):
-            if titled or run or after_kin or named or not _is_word(word):
+            if titled or run or after_kin or named or introduced or not _is_word(word):
                 run = maybe + run + between + [word] if not run else run + between + [word]
                 maybe, between = [], []
             else:
@@ -324,6 +342,8 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
                 and (tag in ("NN", "NNP", "VB") or _unknown_lower_case(word))
                 and word not in BELONGINGS | SEND_TERMS
             )
+            # "a boy called jack", "a friend named ivy", "a girl called priya"
+            or (introduced and (_unknown_lower_case(word) or (tag in ("NN", "VB") and _also_a_name(word))))
         ):
             run = run + [word]
             maybe, between = [], []

@@ -63,6 +63,9 @@ from feedback.analysis.redact import redact_quote
         ("his name is oliver smith", "name", "oliver smith"),
         ("My daughter is called Hope", "name", "Hope"),  # a capitalised word, but not a proper noun
         ("My son is called Will", "name", "Will"),  # which the tagger takes for a modal
+        ("a boy called jack is in his class", "name", "jack"),
+        ("a girl named priya", "name", "priya"),
+        ("a friend called Will", "name", "Will"),
         ("we all miss Sarah", "name", "Sarah"),  # "miss" in lower case is a verb
     ],
 )
@@ -119,6 +122,8 @@ def test_a_place_is_not_found_inside_a_longer_word():
         "I called the council, and he was called back, called lazy, called names and called a liar",
         "the named school is wrong and he is called home early",
         "the school called police",  # nobody is named
+        "a teacher called police, our son called police and a friend called today, then called back",
+        "a friend called tonight",  # "Tonight" is a name to the lexicon, but here it is no noun
     ],
 )
 def test_what_only_looks_like_a_name_or_an_address_stays(text):
