@@ -12,10 +12,11 @@ name, after "my son" and before what the child did ("my son jack has", "my daugh
 something a child has ("my son school has"). After "is called", "was named" or "name is", the next word is a
 name whatever its case ("his name is harry", "she is called Hope"), unless it says what somebody was called
 ("lazy", "names", "a liar"); after "a boy called", "a friend named" and the like, the next word is a name if
-it may be one ("a boy called jack", but not "a friend called tonight"). A name in lower case anywhere else
-("oliver said", "a neighbour called sue"), or one the lexicon does not know as a name ("my daughter poppy"),
-is not caught. That is why a person still approves every quote before it is published. Each removal is
-reported, so the approver sees what went.
+it may be one ("a boy called jack", but not "a friend called tonight"). The lexicon is American; a British
+spelling of a word it knows ("programme", "whilst", "paediatric") is a word too. A name in lower case anywhere
+else ("oliver said", "a neighbour called sue"), or one the lexicon does not know as a name ("my daughter
+poppy"), is not caught. That is why a person still approves every quote before it is published. Each removal
+is reported, so the approver sees what went.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ AFTER_A_NAME = frozenset("VBZ VBD VBP MD CC , . : )".split())
 # What a parent who leaves out an apostrophe puts where a child's name would stand: "my son school has
 # been great". The tagger's lexicon knows each of them with a capital as a proper noun too ("School").
 BELONGINGS = frozenset(
-    """home school college nursery class unit place placement provision support transport plan review
+    """home school college nursery centre class unit place placement provision support transport plan review
     report letter assessment diagnosis referral appointment therapy care health anxiety behaviour needs
     teacher worker assistant team doctor nurse consultant clinic hospital dad father mum mother friend
     life day week time age journey bus taxi room club medicine level reading progress education
@@ -76,6 +77,26 @@ NOT_NAMES = frozenset("PRP PRP$ DT IN CC WP WP$ WDT WRB TO EX PDT UH".split())
 SEND_TERMS = frozenset(
     """asd asc adhd add pda odd sen send senco sencos ehcp ehcps ehc camhs ot slt salt semh slcn spld mld
     sld pmld msi vi hi ld iep idp""".split()
+)
+# British spellings of words the tagger's lexicon knows in American ("programme", "organisation",
+# "paediatric", "counselling"): each is tried in turn, and counts only if the lexicon knows what it gives, so
+# that "louise" and "florence" stay names.
+AMERICAN_SPELLINGS = (
+    (re.compile(r"mme(s?)$"), r"m\1"),
+    (re.compile(r"is(e|ed|es|ing|ation|ations)$"), r"iz\1"),
+    (re.compile(r"ys(e|ed|es|ing)$"), r"yz\1"),
+    (re.compile(r"our"), "or"),
+    (re.compile(r"tre(s?)$"), r"ter\1"),
+    (re.compile(r"ence$"), "ense"),
+    (re.compile(r"ctis(e|ed|es|ing)$"), r"ctic\1"),
+    (re.compile(r"ll(ing|ed|er|ers|or|ors)$"), r"l\1"),
+    (re.compile(r"(.)ae(.)"), r"\1e\2"),
+    (re.compile(r"geing$"), "ging"),
+)
+# Words of British English that American English has no spelling of.
+BRITISH_WORDS = frozenset(
+    """whilst amongst learnt spelt mum mums nan nanna grandad maths carer carers childminder childminders
+    headteacher headteachers keyworker keyworkers nappies""".split()
 )
 APOSTROPHES = ("'", "\u2019")
 POSSESSIVES = ("'s", "\u2019s")
@@ -155,7 +176,7 @@ def _is_word(token: str) -> bool:
     lower = token.lower()
     if lower in CALENDAR:
         return True
-    tag = pattern_en.lexicon.get(lower)
+    tag = _lexicon_tag(lower)
     return tag is not None and not tag.startswith("NNP")
 
 
@@ -164,12 +185,27 @@ def _unknown_lower_case(word: str) -> bool:
     "jones" and "patel" are not, though "Oliver" is a name to it; "jack" and "brown" are words."""
     if not _lower_case_word(word):
         return False
-    tag = pattern_en.lexicon.get(word)
+    tag = _lexicon_tag(word)
     return (
         (tag is None or tag.startswith("NNP") or tag == "FW")
         and word not in SEND_TERMS | CALENDAR
         and not _without_apostrophe(word)
     )
+
+
+def _lexicon_tag(lower: str) -> str | None:
+    """The tag the tagger's lexicon gives a lower-case word, or its American spelling; None if it knows
+    neither. Its lexicon is American: "programme" and "whilst" would otherwise be names."""
+    tag = pattern_en.lexicon.get(lower)
+    if tag is not None:
+        return tag
+    if lower in BRITISH_WORDS:
+        return "NN"
+    for british, american in AMERICAN_SPELLINGS:
+        spelt, changed = british.subn(american, lower)
+        if changed and (tag := pattern_en.lexicon.get(spelt)) is not None:
+            return tag
+    return None
 
 
 def _without_apostrophe(word: str) -> bool:

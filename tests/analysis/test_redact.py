@@ -66,6 +66,10 @@ from feedback.analysis.redact import redact_quote
         ("a boy called jack is in his class", "name", "jack"),
         ("a girl named priya", "name", "priya"),
         ("a friend called Will", "name", "Will"),
+        # British spellings of words are words; names that look like them are still names
+        ("my son oliver whilst at school was bullied", "name", "oliver"),
+        ("our daughter louise is 9 and my daughter florence has waited", "name", "louise"),
+        ("our daughter louise is 9 and my daughter florence has waited", "name", "florence"),
         ("we all miss Sarah", "name", "Sarah"),  # "miss" in lower case is a verb
     ],
 )
@@ -116,6 +120,7 @@ def test_a_place_is_not_found_inside_a_longer_word():
         "my son will start in september and my daughter rose to it",  # what the child does
         "my daughter first asked for help in 2022",  # not a noun: "First" is a name to the lexicon
         "my son school has been great",  # "my son's school" without the apostrophe
+        "our local child centre closed",  # a place, not a child
         "my son yesterday was sent home",  # a word the lexicon does not know as a name
         "my son family support worker left",  # a word that is a name only before what the child did
         "my son hasnt got a place and my son shouldnt have to wait",  # "n't" without the apostrophe
@@ -134,3 +139,27 @@ def test_ordinary_words_acronyms_and_months_stay():
     text = "The Council and CAMHS did nothing in March. The Local Offer website is good; SENCO helped."
     result = redact_quote(text)
     assert result.text == text and not result.changed
+
+
+@pytest.mark.parametrize(
+    "word",
+    [
+        "programme",
+        "organisation",
+        "analyse",
+        "behaviours",
+        "centres",
+        "licence",
+        "practise",
+        "counselling",
+        "paediatrician",
+        "ageing",
+        "whilst",
+        "carers",
+    ],
+)
+def test_british_spellings_are_words_not_names(word):
+    """TextBlob's lexicon is American: a British spelling it does not know would be taken for a name
+    where an unknown word is one, capitalised at the start of a sentence or after a name in lower case."""
+    assert redact_quote(f"{word.capitalize()} matters to us.").text == f"{word.capitalize()} matters to us."
+    assert redact_quote(f"my son oliver {word}").text == f"my son [name] {word}"
