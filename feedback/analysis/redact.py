@@ -62,7 +62,7 @@ OWNERS = frozenset("my our his her their".split())
 NAMING = frozenset("called named".split())
 BE = frozenset("is was are were 's \u2019s".split())
 # Children and young people, who may be introduced as "a boy called ...": after "a teacher called" or "a
-# neighbour called" comes who they rang as often as their name ("the police", but also "police").
+# neighbour called" comes whom they rang as often as their name ("the police", but also "police").
 YOUNG = frozenset("kid lad pupil student friend classmate baby toddler teenager".split())
 AGES = frozenset("year years old".split())  # "my 7 year old son"
 # Between two parts of a name: "Mrs van der Berg", "Ana da Silva".
