@@ -345,20 +345,20 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
                 if not maybe:
                     before_maybe = previous_tag
                 maybe.append(word)
-        elif (
-            tag not in NOT_NAMES
-            and _unknown_lower_case(word)
-            and (
-                (titled and len(run) == 1)  # "mrs jones", "Dr patel"
-                or (run and all(part.islower() for part in run))  # "mrs jones-smith", "oliver smith"
-                or after_own_kin  # "my son oliver", "our daughter, priya,"
-            )
-        ):
-            run = run + between + [word]
-            maybe, between = [], []
         elif _lower_case_word(word) and (
-            # "mrs brown", "Mr wood": after a title that only ever comes before a surname
+            # A word the tagger's lexicon does not know: "mrs jones", "Dr patel", "mrs jones-smith",
+            # "oliver smith", "my son oliver", "our daughter, priya,"
             (
+                tag not in NOT_NAMES
+                and _unknown_lower_case(word)
+                and (
+                    (titled and len(run) == 1)
+                    or (run and all(part.islower() for part in run))
+                    or after_own_kin
+                )
+            )
+            # "mrs brown", "Mr wood": any word, after a title that only ever comes before a surname
+            or (
                 titled
                 and len(run) == 1
                 and run[0].lower().rstrip(".") in SURNAME_TITLES
@@ -381,7 +381,7 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
             # "a boy called jack", "a friend named ivy", "a girl called priya"
             or (introduced and (_unknown_lower_case(word) or (tag in ("NN", "VB") and _also_a_name(word))))
         ):
-            run = run + [word]
+            run = run + between + [word]  # "mrs van brown"
             maybe, between = [], []
         elif (
             word in POSSESSIVES

@@ -57,6 +57,7 @@ from feedback.analysis.redact import redact_quote
         ("my daughter grace, who is 7, was left out", "name", "grace"),
         ("my son harry and his sister", "name", "harry"),
         ("mrs jones class was the best", "name", "mrs jones"),  # one word after the title, not two
+        ("we met mrs van brown", "name", "mrs van brown"),
         # Named, whatever else the word may be
         ("my son is called jack and he is 7", "name", "jack"),
         ("her name's grace", "name", "grace"),
