@@ -126,6 +126,59 @@ def test_importing_the_same_file_twice_gives_the_same_counts(app):
         assert result.updated == {"areas": 5, "actions": 19, "measures": 51, "readings": 0}
 
 
+def _plan_of(areas: int, actions: int, measures: int) -> list[dict]:
+    """A plan of ``areas`` x ``actions`` x ``measures``, each measure with a milestone and a latest figure."""
+    return [
+        {
+            **dict.fromkeys(COLUMNS, ""),
+            **{"plan": "Sized plan", "plan_kind": "wsoa", "area_ref": str(a), "area_title": f"Area {a}"},
+            **{"i_statement": f"I statement {a}", "action_ref": f"{a}.{c}", "action_description": "Do it"},
+            **{
+                "measure_ref": f"{a}.{c}.{m}",
+                "measure_text": "Agree",
+                "measure_unit": "percent",
+                "measure_direction": "increase",
+            },
+            **{"baseline_value": "40", "baseline_date": "2024-04-01", "target_value": "80"},
+            **{"target_date": "2026-03-31", "milestones": "2025-03-31=60", "latest_value": "55"},
+            **{"latest_date": "2025-01-31", "measure_data_source": "survey"},
+        }
+        for a in range(1, areas + 1)
+        for c in range(1, actions + 1)
+        for m in range(1, measures + 1)
+    ]
+
+
+def test_re_importing_or_downloading_a_plan_takes_as_many_queries_however_big_it_is(app, tmp_path):
+    """Read a measure at a time, with a flush before each read, re-importing a plan of 5,000 measures took
+    10 seconds and its download 5,000 queries."""
+    statements: list[str] = []
+
+    def queries(plan_rows: list[dict]) -> tuple[int, int]:
+        path = _write(tmp_path / "plan.csv", plan_rows)
+        import_plan(db.session, path)
+        db.session.commit()
+        db.session.expunge_all()  # read from the database, as the next request would
+        statements.clear()
+        plan_id = import_plan(db.session, path).plan.id
+        db.session.commit()
+        importing = len(statements)
+        db.session.expunge_all()
+        statements.clear()
+        plan = plans.load_plan(db.session, plan_id)
+        template_rows(plan)
+        downloading = len(statements)
+        db.session.delete(plan)
+        db.session.commit()
+        return importing, downloading
+
+    with app.app_context():
+        sa.event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+        small = queries(_plan_of(1, 1, 1))
+        big = queries(_plan_of(3, 4, 5))
+    assert big == small
+
+
 def test_xlsx_and_csv_give_the_same_plan(app):
     with app.app_context():
         import_plan(db.session, EXAMPLE_XLSX)
