@@ -13,10 +13,11 @@ something a child has ("my son school has"). After "is called", "was named" or "
 name whatever its case ("his name is harry", "she is called Hope"), unless it says what somebody was called
 ("lazy", "names", "a liar"); after "a boy called", "a friend named" and the like, the next word is a name if
 it may be one ("a boy called jack", but not "a friend called tonight"). The lexicon is American; a British
-spelling of a word it knows ("programme", "whilst", "paediatric") is a word too. A name in lower case anywhere
-else ("oliver said", "a neighbour called sue"), or one the lexicon does not know as a name ("my daughter
-poppy"), is not caught. That is why a person still approves every quote before it is published. Each removal
-is reported, so the approver sees what went.
+spelling of a word it knows ("programme", "whilst", "paediatric"), a verb made from one ("prioritise") and a
+word with an ending no name has ("Coproduction", "Categorisation") are words too. A name in lower case
+anywhere else ("oliver said", "a neighbour called sue"), or one the lexicon does not know as a name ("my
+daughter poppy"), is not caught. That is why a person still approves every quote before it is published.
+Each removal is reported, so the approver sees what went.
 """
 
 from __future__ import annotations
@@ -93,11 +94,24 @@ AMERICAN_SPELLINGS = (
     (re.compile(r"(.)ae(.)"), r"\1e\2"),
     (re.compile(r"geing$"), "ging"),
 )
-# Words of British English that American English has no spelling of.
+# Words of British English that American English has no spelling of, or that the lexicon knows in neither.
 BRITISH_WORDS = frozenset(
     """whilst amongst learnt spelt mum mums nan nanna grandad maths carer carers childminder childminders
-    headteacher headteachers keyworker keyworkers nappies""".split()
+    headteacher headteachers keyworker keyworkers nappies fulfil fulfils enrol enrols enrolment enrolments
+    instalment instalments jewellery kerb tyre tyres cheque cheques aluminium""".split()
 )
+# Endings of words made from other words, which no first name or surname has, after at least three letters
+# ("Ness" is a surname): a word the lexicon does not know that ends so ("Categorisation", "Prioritising",
+# "Coproduction", "Unhelpfulness", "Wilful") is a word too.
+WORD_ENDINGS = (
+    (re.compile(r"^\w{3,}(?:tions?|sions?|ments?|ness)$"), "NN"),
+    (re.compile(r"^\w{3,}[iy][sz]ing$"), "VBG"),
+    (re.compile(r"^\w{3,}[iy][sz]ed$"), "VBN"),
+    (re.compile(r"^\w{3,}ful$"), "JJ"),
+)
+# A verb in "-ise" made from a word the lexicon knows ("prioritise" from "priority", "finalise" from "final"),
+# after at least five letters, so that "Denise" and "Louise" stay names.
+ISE_VERB = re.compile(r"^(\w{5,})ises?$")
 APOSTROPHES = ("'", "\u2019")
 POSSESSIVES = ("'s", "\u2019s")
 CALENDAR = frozenset(
@@ -194,8 +208,9 @@ def _unknown_lower_case(word: str) -> bool:
 
 
 def _lexicon_tag(lower: str) -> str | None:
-    """The tag the tagger's lexicon gives a lower-case word, or its American spelling; None if it knows
-    neither. Its lexicon is American: "programme" and "whilst" would otherwise be names."""
+    """The tag the tagger's lexicon gives a lower-case word, or its American spelling, or what its ending
+    makes it; None if none of them says. Its lexicon is American: "programme" and "whilst" would otherwise
+    be names."""
     tag = pattern_en.lexicon.get(lower)
     if tag is not None:
         return tag
@@ -205,7 +220,9 @@ def _lexicon_tag(lower: str) -> str | None:
         spelt, changed = british.subn(american, lower)
         if changed and (tag := pattern_en.lexicon.get(spelt)) is not None:
             return tag
-    return None
+    if (verb := ISE_VERB.match(lower)) and any(verb[1] + end in pattern_en.lexicon for end in ("", "e", "y")):
+        return "VB"
+    return next((tag for ending, tag in WORD_ENDINGS if ending.match(lower)), None)
 
 
 def _without_apostrophe(word: str) -> bool:

@@ -157,10 +157,28 @@ def test_ordinary_words_acronyms_and_months_stay():
         "ageing",
         "whilst",
         "carers",
+        "fulfil",
+        # Known to the lexicon in neither spelling, but made from a word ("priority", "final")
+        "prioritise",
+        "finalise",
+        # Or ending as only words do
+        "categorisation",
+        "coproduction",
+        "enrolment",
+        "neurodevelopment",
+        "unhelpfulness",
+        "prioritising",
+        "prioritised",
+        "wilful",
     ],
 )
-def test_british_spellings_are_words_not_names(word):
-    """TextBlob's lexicon is American: a British spelling it does not know would be taken for a name
-    where an unknown word is one, capitalised at the start of a sentence or after a name in lower case."""
+def test_british_spellings_and_words_made_from_words_are_not_names(word):
+    """TextBlob's lexicon is American, and small: a word it does not know would be taken for a name where
+    an unknown word is one, capitalised at the start of a sentence or after a name in lower case."""
     assert redact_quote(f"{word.capitalize()} matters to us.").text == f"{word.capitalize()} matters to us."
     assert redact_quote(f"my son oliver {word}").text == f"my son [name] {word}"
+
+
+@pytest.mark.parametrize("name", ["Denise", "Louise", "Ness", "Florence"])
+def test_names_that_end_as_words_do_are_still_names(name):
+    assert redact_quote(f"{name} rang us back.").text == "[name] rang us back."
