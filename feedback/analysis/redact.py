@@ -10,14 +10,15 @@ not know as an ordinary word is a name after a title or after "my son" and the l
 oliver"); so is any word after "mr", "mrs", "ms" or "mx" ("mrs brown"), and a word the lexicon also knows as a
 name, after "my son" and before what the child did ("my son jack has", "my daughter grace, who"), unless it is
 something a child has ("my son school has"). After "is called", "was named" or "name is", the next word is a
-name whatever its case ("his name is harry", "she is called Hope"), unless it says what somebody was called
+name whatever its case ("his name is harry", "his name was will"), unless it says what somebody was called
 ("lazy", "names", "a liar"); after "a boy called", "a friend named" and the like, the next word is a name if
 it may be one ("a boy called jack", but not "a friend called tonight"). The lexicon is American; a British
 spelling of a word it knows ("programme", "whilst", "paediatric"), a verb made from one ("prioritise") and a
-word with an ending no name has ("Coproduction", "Categorisation") are words too. A name in lower case
-anywhere else ("oliver said", "a neighbour called sue"), or one the lexicon does not know as a name ("my
-daughter poppy"), is not caught. That is why a person still approves every quote before it is published.
-Each removal is reported, so the approver sees what went.
+word with an ending no name has ("Coproduction", "Categorisation") are words too. A name found once is removed
+wherever else it is written, except where the same word in lower case is a verb ("he will be missed"). A name
+in lower case anywhere else ("oliver said", "a neighbour called sue"), or one the lexicon does not know as a
+name ("my daughter poppy"), is not caught. That is why a person still approves every quote before it is
+published. Each removal is reported, longest first and then as written, so the approver sees what went.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ KIN = frozenset(
 )
 KIN_ONE = KIN - {"sons", "daughters", "children", "twins"}
 OWNERS = frozenset("my our his her their".split())
+SUBJECTS = frozenset("i we they he she".split())  # a verb follows them, never a name ("thank you grace")
 # "is called", "was named", "name is", "name's": a name comes next, whatever else the word may be; after
 # "a boy called", a name if it may be one ("a boy called today" is no name).
 NAMING = frozenset("called named".split())
@@ -389,10 +391,16 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
                 and _also_a_name(word)
                 and (tokens[index + 1][1] if index + 1 < len(tokens) else ".") in AFTER_A_NAME
             )
+            # "my son will has autism": a modal before what only a name does ("my son will go" is no name)
+            or (
+                after_own_kin
+                and tag == "MD"
+                and (tokens[index + 1][1] if index + 1 < len(tokens) else ".") in ("VBZ", "VBD")
+            )
             # "his name is harry", "she is called oliver" (but "he was called lazy", or "names", or "back")
             or (
                 named
-                and (tag in ("NN", "NNP", "VB") or _unknown_lower_case(word))
+                and (tag in ("NN", "NNP", "VB", "MD") or _unknown_lower_case(word))
                 and word not in BELONGINGS | SEND_TERMS
             )
             # "a boy called jack", "a friend named ivy", "a girl called priya"
@@ -415,12 +423,43 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
             end_run()
         previous_tag = tag
     end_run()
-    for name in sorted(set(names), key=len, reverse=True):
-        pattern = re.compile(_alone(r"\s+".join(re.escape(part) for part in name.split())))
-        if pattern.search(text):
-            text = pattern.sub("[name]", text)
-            removed.append(("name", name))
+    # Every other place a name is written is replaced too ("my son jack has ... jack loves trains"), but not
+    # where the same word in lower case is a verb ("his name is will, and he will be missed").
+    found = sorted(dict.fromkeys(names), key=len, reverse=True)  # longest first, then as written
+    if not found:
+        return text
+    verbs = _verbs(text, tokens)
+    written = [r"\s+".join(re.escape(part) for part in name.split()) for name in found]
+    pattern = re.compile(_alone("|".join(f"(?P<n{number}>{name})" for number, name in enumerate(written))))
+    replaced: set[str] = set()
+
+    def replace(match: re.Match[str]) -> str:
+        if match.start() in verbs and _lower_case_word(match[0]):
+            return match[0]
+        replaced.add(found[int(str(match.lastgroup)[1:])])
+        return "[name]"
+
+    text = pattern.sub(replace, text)
+    removed.extend(("name", name) for name in found if name in replaced)
     return text
+
+
+def _verbs(text: str, tokens: list[tuple[str, str]]) -> set[int]:
+    """Where in ``text`` a word starts that is a verb, so that no name stands there: a modal before another
+    verb ("will be", "will not"), or any word after "I", "we", "they", "he" or "she" ("we hope", which
+    the tagger reads as a noun)."""
+    starts: set[int] = set()
+    at = 0
+    for index, (word, tag) in enumerate(tokens):
+        start = text.find(word, at)
+        if start < 0:  # a token the tokenizer changed: it is not looked at, and a name there is replaced
+            continue
+        at = start + len(word)
+        following = tokens[index + 1][1] if index + 1 < len(tokens) else ""
+        preceding = tokens[index - 1][0].lower() if index else ""
+        if (tag == "MD" and (following == "VB" or following.startswith("RB"))) or preceding in SUBJECTS:
+            starts.add(start)
+    return starts
 
 
 def redact_quote(text: str, places: Iterable[str] = ()) -> Redaction:

@@ -64,6 +64,8 @@ from feedback.analysis.redact import redact_quote
         ("his name is oliver smith", "name", "oliver smith"),
         ("My daughter is called Hope", "name", "Hope"),  # a capitalised word, but not a proper noun
         ("My son is called Will", "name", "Will"),  # which the tagger takes for a modal
+        ("his name was will and he loved trains", "name", "will"),
+        ("my son will has autism", "name", "will"),  # a modal, before what only a name does
         ("a boy called jack is in his class", "name", "jack"),
         ("a girl named priya", "name", "priya"),
         ("a friend called Will", "name", "Will"),
@@ -119,6 +121,8 @@ def test_a_place_is_not_found_inside_a_longer_word():
         "Any reference to 'Consortia' here.",  # a closing quote, not a possessive
         "– mr attended as a senior leader",  # somebody's initials, not a title
         "my son will start in september and my daughter rose to it",  # what the child does
+        "my son will not go and my daughter will be fine",
+        "my son will, we hope, get a place",
         "my daughter first asked for help in 2022",  # not a noun: "First" is a name to the lexicon
         "my son school has been great",  # "my son's school" without the apostrophe
         "our local child centre closed",  # a place, not a child
@@ -182,3 +186,43 @@ def test_british_spellings_and_words_made_from_words_are_not_names(word):
 @pytest.mark.parametrize("name", ["Denise", "Louise", "Ness", "Florence"])
 def test_names_that_end_as_words_do_are_still_names(name):
     assert redact_quote(f"{name} rang us back.").text == "[name] rang us back."
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        ("my son jack has autism. jack loves trains", "my son [name] has autism. [name] loves trains"),
+        ("my son Will has autism. Will they help?", "my son [name] has autism. [name] they help?"),
+        (
+            "My son Will has autism. Will be kind, I tell him",
+            "My son [name] has autism. [name] be kind, I tell him",
+        ),
+        # but not where the same word in lower case is a verb
+        ("his name is will and the school will be told", "his name is [name] and the school will be told"),
+        (
+            "thank you grace for all you did, my daughter grace is happy",
+            "thank you [name] for all you did, my daughter [name] is happy",
+        ),
+        (
+            "my daughter hope has waited and we hope for news",
+            "my daughter [name] has waited and we hope for news",
+        ),
+    ],
+)
+def test_a_name_is_removed_wherever_it_is_written_but_the_verb_it_also_is_stays(text, redacted):
+    result = redact_quote(text)
+    assert result.text == redacted
+    assert len(result.removed) == 1
+
+
+def test_names_are_reported_longest_first_then_as_written():
+    """So that the approver reads them in the quote's order, the same each time the quote is redacted."""
+    result = redact_quote("Sarah, Priya, Aisha, Chloe and Megan helped, and so did Grace Smith.")
+    assert [name for _, name in result.removed] == [
+        "Grace Smith",
+        "Sarah",
+        "Priya",
+        "Aisha",
+        "Chloe",
+        "Megan",
+    ]
