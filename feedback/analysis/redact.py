@@ -15,10 +15,12 @@ name whatever its case ("his name is harry", "his name was will"), unless it say
 it may be one ("a boy called jack", but not "a friend called tonight"). The lexicon is American; a British
 spelling of a word it knows ("programme", "whilst", "paediatric"), a verb made from one ("prioritise") and a
 word with an ending no name has ("Coproduction", "Categorisation") are words too. A name found once is removed
-wherever else it is written, except where the same word in lower case is a verb ("he will be missed"). A name
-in lower case anywhere else ("oliver said", "a neighbour called sue"), or one the lexicon does not know as a
-name ("my daughter poppy"), is not caught. That is why a person still approves every quote before it is
-published. Each removal is reported, longest first and then as written, so the approver sees what went.
+wherever else it is written, except where the same word in lower case is a verb ("he will be missed").
+Anywhere else, a word in lower case is a name only if the lexicon knows it as one and not as a word, and it
+comes before what somebody did or said ("oliver said", "amelia was upset"). A name the lexicon does not know
+("priya said", "my daughter poppy"), or an adult's ("a neighbour called sue"), is not caught. That is why a
+person still approves every quote before it is published. Each removal is reported, longest first and then
+as written, so the approver sees what went.
 """
 
 from __future__ import annotations
@@ -375,6 +377,14 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
                     or (run and all(part.islower() for part in run))
                     or after_own_kin
                 )
+            )
+            # "oliver said", "amelia was upset": unknown to the lexicon in lower case and a proper noun to it
+            # capitalised, before what somebody did or said; not a county ("warwickshire has")
+            or (
+                _unknown_lower_case(word)
+                and (pattern_en.lexicon.get(word.capitalize()) or "").startswith("NNP")
+                and not word.endswith("shire")
+                and (tokens[index + 1][1] if index + 1 < len(tokens) else ".") in ("VBZ", "VBD", "MD")
             )
             # "mrs brown", "Mr wood": any word, after a title that only ever comes before a surname
             or (

@@ -69,6 +69,9 @@ from feedback.analysis.redact import redact_quote
         ("a boy called jack is in his class", "name", "jack"),
         ("a girl named priya", "name", "priya"),
         ("a friend called Will", "name", "Will"),
+        # Anywhere, in lower case, a name to the lexicon before what somebody did or said
+        ("oliver said he was fine", "name", "oliver"),
+        ("we asked why amelia was upset", "name", "amelia"),
         # British spellings of words are words; names that look like them are still names
         ("my son oliver whilst at school was bullied", "name", "oliver"),
         ("our daughter louise is 9 and my daughter florence has waited", "name", "louise"),
@@ -123,6 +126,8 @@ def test_a_place_is_not_found_inside_a_longer_word():
         "my son will start in september and my daughter rose to it",  # what the child does
         "my son will not go and my daughter will be fine",
         "my son will, we hope, get a place",
+        "the report for warwickshire was published and ofsted said so",  # a county and an acronym
+        "coventry council said no",  # a place to the lexicon, before no verb
         "my daughter first asked for help in 2022",  # not a noun: "First" is a name to the lexicon
         "my son school has been great",  # "my son's school" without the apostrophe
         "our local child centre closed",  # a place, not a child
