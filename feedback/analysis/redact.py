@@ -12,15 +12,16 @@ name, after "my son" and before what the child did ("my son jack has", "my daugh
 something a child has ("my son school has"). After "is called", "was named" or "name is", the next word is a
 name whatever its case ("his name is harry", "his name was will"), unless it says what somebody was called
 ("lazy", "names", "a liar"); after "a boy called", "a friend named" and the like, the next word is a name if
-it may be one ("a boy called jack", but not "a friend called tonight"). The lexicon is American; a British
-spelling of a word it knows ("programme", "whilst", "paediatric"), a verb made from one ("prioritise") and a
-word with an ending no name has ("Coproduction", "Categorisation") are words too. A name found once is removed
-wherever else it is written, except where the same word in lower case is a verb ("he will be missed").
-Anywhere else, a word in lower case is a name only if the lexicon knows it as one and not as a word, and it
-comes before what somebody did or said ("oliver said", "amelia was upset"). A name the lexicon does not know
-("priya said", "my daughter poppy"), or an adult's ("a neighbour called sue"), is not caught. That is why a
-person still approves every quote before it is published. Each removal is reported, longest first and then
-as written, so the approver sees what went.
+it may be one ("a boy called jack", but not "a friend called tonight"), and after "a neighbour called" if it
+is capitalised or no word ("a nurse named Grace", "a neighbour called karen", but not "a teacher called
+police", nor "a neighbour called sue", which is missed). The lexicon is American; a British spelling of a word
+it knows ("programme", "whilst", "paediatric"), a verb made from one ("prioritise") and a word with an ending
+no name has ("Coproduction", "Categorisation") are words too. A name found once is removed wherever else it is
+written, except where the same word in lower case is a verb ("he will be missed"). Anywhere else, a word in
+lower case is a name only if the lexicon knows it as one and not as a word, and it comes before what somebody
+did or said ("oliver said", "amelia was upset"). A name the lexicon does not know ("priya said", "my daughter
+poppy") is not caught either. That is why a person still approves every quote before it is published. Each
+removal is reported, longest first and then as written, so the approver sees what went.
 """
 
 from __future__ import annotations
@@ -67,7 +68,8 @@ SUBJECTS = frozenset("i we they he she".split())  # a verb follows them, never a
 NAMING = frozenset("called named".split())
 BE = frozenset("is was are were 's \u2019s".split())
 # Children and young people, who may be introduced as "a boy called ...": after "a teacher called" or "a
-# neighbour called" comes whom they rang as often as their name ("the police", but also "police").
+# neighbour called" comes whom they rang as often as their name ("the police", but also "police"), so there
+# a word in lower case is a name only if it is no word.
 YOUNG = frozenset("kid lad pupil student friend classmate baby toddler teenager".split())
 AGES = frozenset("year years old".split())  # "my 7 year old son"
 # Between two parts of a name: "Mrs van der Berg", "Ana da Silva".
@@ -249,15 +251,19 @@ def _names_next(before: list[tuple[str, str]]) -> bool:
     return (first in BE and second in NAMING) or (first == "name" and second in BE)
 
 
-def _introduces(before: list[tuple[str, str]]) -> bool:
-    """Whether the last three words ``before`` introduce a child or young person by name: "a boy called",
-    "a friend named" ("a neighbour called", "the school called" and "I called" say whom somebody rang)."""
-    return (
-        len(before) >= 3
-        and before[-3][0] in ("a", "an")
-        and before[-2][0] in KIN | YOUNG
-        and before[-1][0] in NAMING
-    )
+def _introduced(before: list[tuple[str, str]]) -> str:
+    """Whom the last words ``before`` introduce by name: a child or young person ("young") after "a boy
+    called", "a little girl named" or "a friend called"; "anyone" after "a neighbour called" or "a new
+    social worker named", where a word in lower case may be whom somebody rang ("police"); "" when they
+    introduce nobody ("the school called", "I called")."""
+    if not before or before[-1][0] not in NAMING:
+        return ""
+    for word, tag in reversed(before[-5:-1]):  # the person, and at most two words that describe them
+        if word in ("a", "an"):
+            return "young" if before[-2][0] in KIN | YOUNG else "anyone"
+        if not tag.startswith(("JJ", "NN")):
+            return ""
+    return ""
 
 
 def _lower_case_word(word: str) -> bool:
@@ -338,7 +344,7 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
         # "our children centres" are things.
         after_own_kin = previous in KIN_ONE and _owned(before[-5:-1])
         named = _names_next(before)
-        introduced = _introduces(before)
+        introduced = _introduced(before)
         if word not in (",", "("):  # "my son, Jack, ...", "my son (Jack)"
             previous = word.lower()
             before.append((previous, tag))
@@ -354,7 +360,8 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
             between.append(word)
         elif _capitalised(word) and (
             # After a title, whatever the tagger makes of it ("MacLeod" is a noun to it); after a kinship
-            # word or "is called", the tagger may take a name for a noun, or "Will" for a modal verb.
+            # word, "is called" or "a neighbour called", the tagger may take a name for a noun, or "Will"
+            # for a modal verb.
             (titled and tag not in NOT_NAMES)
             or tag.startswith("NNP")
             or ((after_kin or named or introduced) and (tag.startswith("NN") or tag == "MD"))
@@ -413,8 +420,14 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
                 and (tag in ("NN", "NNP", "VB", "MD") or _unknown_lower_case(word))
                 and word not in BELONGINGS | SEND_TERMS
             )
-            # "a boy called jack", "a friend named ivy", "a girl called priya"
-            or (introduced and (_unknown_lower_case(word) or (tag in ("NN", "VB") and _also_a_name(word))))
+            # "a boy called jack", "a friend named ivy", "a neighbour called karen" (not "called police")
+            or (
+                introduced
+                and (
+                    _unknown_lower_case(word)
+                    or (introduced == "young" and tag in ("NN", "VB") and _also_a_name(word))
+                )
+            )
         ):
             run = run + between + [word]  # "mrs van brown"
             maybe, between = [], []

@@ -69,6 +69,12 @@ from feedback.analysis.redact import redact_quote
         ("a boy called jack is in his class", "name", "jack"),
         ("a girl named priya", "name", "priya"),
         ("a friend called Will", "name", "Will"),
+        ("a little boy called jack", "name", "jack"),  # words that describe the child between
+        # Anybody introduced by name: capitalised, or a name the lexicon does not know as a word
+        ("a neighbour called Sue helped", "name", "Sue"),  # a word too, but introduced as a name
+        ("a nurse named Grace", "name", "Grace"),
+        ("a new social worker called karen came", "name", "karen"),
+        ("she is called Sue", "name", "Sue"),
         # Anywhere, in lower case, a name to the lexicon before what somebody did or said
         ("oliver said he was fine", "name", "oliver"),
         ("we asked why amelia was upset", "name", "amelia"),
@@ -138,6 +144,9 @@ def test_a_place_is_not_found_inside_a_longer_word():
         "the named school is wrong and he is called home early",
         "the school called police",  # nobody is named
         "a teacher called police, our son called police and a friend called today, then called back",
+        "a nurse called security, a new teacher called round and a neighbour called sue",  # words too
+        "a teacher rang and called sendiass",  # whom she rang, not her name
+        "we found a good school through sendiass",  # nobody called or named
         "a friend called tonight",  # "Tonight" is a name to the lexicon, but here it is no noun
     ],
 )
