@@ -271,10 +271,12 @@ def apply_response_retention(submitted_before) -> None:
     cutoff = _retention_cutoff(submitted_before, "RESPONSE_RETENTION_YEARS")
     set_actor(db.session, None, "responses apply-retention")
     places = current_app.config["REDACT_PLACES"]
-    forgotten = _in_batches(data_protection.forget_old_responses(db.session, cutoff, places), "responses")
+    comments = current_app.config["FORGOTTEN_COMMENTS"]
+    forgetting = data_protection.forget_old_responses(db.session, cutoff, places, comments=comments)
+    forgotten = _in_batches(forgetting, "responses")
     click.echo(
-        f"Forgot the contact details, profile and names of {forgotten} responses submitted before"
-        f" {cutoff:%-d %B %Y}."
+        f"Forgot the contact details, profile and {_forgotten_in(comments)} of {forgotten} responses"
+        f" submitted before {cutoff:%-d %B %Y}."
     )
 
 
@@ -348,16 +350,27 @@ def erase_contact(email: str, phone: str) -> None:
     profile and names in comments, as retention would later."""
     from flask import current_app
 
+    comments = current_app.config["FORGOTTEN_COMMENTS"]
     try:
         erased = data_protection.erase_response_contacts(
-            db.session, email=email, phone=phone, places=current_app.config["REDACT_PLACES"]
+            db.session,
+            email=email,
+            phone=phone,
+            places=current_app.config["REDACT_PLACES"],
+            comments=comments,
         )
     except ValueError as error:
         raise click.ClickException(str(error)) from None
     commit_to_disk(db.session)
     click.echo(
-        f"Erased the contact details, profile and names of {erased} responses; their answers stay, anonymous."
+        f"Erased the contact details, profile and {_forgotten_in(comments)} of {erased} responses;"
+        " their answers stay, anonymous."
     )
+
+
+def _forgotten_in(comments: str) -> str:
+    """What forgetting takes out of comments, as FEEDBACK_FORGOTTEN_COMMENTS says: names, or everything."""
+    return "comments" if comments == "delete" else "names in comments"
 
 
 @click.command("analyse")

@@ -67,6 +67,9 @@ MOST_PROXIES = 5
 # Who must turn on the second sign-in step before using the service: admins (and so every account that
 # reaches the data protection pages and the users), coordinators and admins, or nobody.
 SECOND_STEP_CHOICES = ("admin", "coordinator", "none")
+# What forgetting a response (retention, or a request to erase) does to its comments: names and the like
+# are taken out, or the whole text is deleted (services/data_protection.py).
+FORGOTTEN_COMMENTS_CHOICES = ("redact", "delete")
 
 
 def from_environment(instance_path: Path, given: dict | None = None) -> dict:
@@ -99,6 +102,14 @@ def from_environment(instance_path: Path, given: dict | None = None) -> dict:
                 f" not {second_step!r}"
             )
         settings["SECOND_STEP_REQUIRED_FOR"] = second_step
+    forgotten_comments = os.environ.get("FEEDBACK_FORGOTTEN_COMMENTS")
+    if forgotten_comments:
+        if forgotten_comments not in FORGOTTEN_COMMENTS_CHOICES:
+            raise ValueError(
+                "FEEDBACK_FORGOTTEN_COMMENTS must be redact (names and the like are taken out) or delete"
+                f" (the whole comment goes), not {forgotten_comments!r}"
+            )
+        settings["FORGOTTEN_COMMENTS"] = forgotten_comments
     places = os.environ.get("FEEDBACK_REDACT_PLACES")
     if places:
         settings["REDACT_PLACES"] = [p.strip() for p in places.split(";") if p.strip()]
@@ -209,6 +220,7 @@ class Defaults:
     TRUSTED_PROXIES = 0
     # School and place names that quotes must never show, beside the names the tagger finds.
     REDACT_PLACES: list[str] = []
+    FORGOTTEN_COMMENTS = "redact"  # or "delete": what forgetting a response does to its comments
     # Years after a case closes before the family's details are deleted and its text redacted.
     CASE_RETENTION_YEARS = 6
     # Years after a response is submitted before its contact details, profile and names are forgotten.

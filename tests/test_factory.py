@@ -114,6 +114,15 @@ def test_who_needs_a_second_sign_in_step_comes_from_the_environment(monkeypatch,
         config.from_environment(tmp_path)
 
 
+def test_what_forgetting_does_to_comments_comes_from_the_environment(monkeypatch, tmp_path):
+    assert config.Defaults.FORGOTTEN_COMMENTS == "redact"
+    monkeypatch.setenv("FEEDBACK_FORGOTTEN_COMMENTS", "delete")
+    assert config.from_environment(tmp_path)["FORGOTTEN_COMMENTS"] == "delete"
+    monkeypatch.setenv("FEEDBACK_FORGOTTEN_COMMENTS", "remove")
+    with pytest.raises(ValueError, match="must be redact .* or delete .*, not 'remove'"):
+        config.from_environment(tmp_path)
+
+
 def test_without_a_secret_key_one_is_made_once_and_kept_private(monkeypatch, tmp_path):
     monkeypatch.delenv("FEEDBACK_SECRET_KEY", raising=False)
     monkeypatch.delenv("FEEDBACK_DATABASE_URL", raising=False)

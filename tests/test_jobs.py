@@ -13,9 +13,12 @@ from feedback.extensions import db
 from feedback.jobs import Housekeeping, build_scheduler, run_job
 from feedback.models import (
     AccessEvent,
+    Answer,
     AuditEvent,
     Case,
     CaseContact,
+    Question,
+    QuestionKind,
     Response,
     ResponseContact,
     Role,
@@ -155,6 +158,25 @@ def test_daily_housekeeping_deletes_expired_drafts_and_forgets_what_is_past_rete
 
     # The next day's run reads only what has grown old since: here, nothing.
     assert run_job(app, "housekeeping", today=TODAY) == Housekeeping(0, 0, 0, 0, 0)
+
+
+def test_housekeeping_deletes_old_comments_whole_when_the_council_says_so(app, demo):
+    """FEEDBACK_FORGOTTEN_COMMENTS=delete (config.py); comments of responses not yet old stay."""
+    app.config["FORGOTTEN_COMMENTS"] = "delete"
+    before = datetime(2023, 1, 10, tzinfo=UTC)
+    comments = (
+        sa.select(Answer.text)
+        .join(Question)
+        .join(Response)
+        .where(Question.kind == QuestionKind.FREE_TEXT, Answer.text.is_not(None))
+    )
+    with app.app_context():
+        assert _count(comments.where(Response.submitted_at >= before, Answer.text != "")) > 0
+        kept = sorted(db.session.scalars(comments.where(Response.submitted_at >= before)))
+    run_job(app, "housekeeping", today=TODAY)
+    with app.app_context():
+        assert set(db.session.scalars(comments.where(Response.submitted_at < before))) == {""}
+        assert sorted(db.session.scalars(comments.where(Response.submitted_at >= before))) == kept
 
 
 def test_old_access_records_go_in_batches_each_committed_on_its_own(app):

@@ -56,7 +56,10 @@ def _housekeeping(trigger: str, today: date | None = None) -> Housekeeping:
     with writing(db.session):
         stale_sign_ins = sign_ins.purge_stale(db.session, *sign_ins.limits(current_app))
     responses_before = data_protection.years_before(today, config["RESPONSE_RETENTION_YEARS"])
-    responses = sum(data_protection.forget_old_responses(db.session, responses_before, places))
+    forgetting = data_protection.forget_old_responses(
+        db.session, responses_before, places, comments=config["FORGOTTEN_COMMENTS"]
+    )
+    responses = sum(forgetting)
     cases_before = data_protection.years_before(today, config["CASE_RETENTION_YEARS"])
     anonymised = sum(cases.anonymise_closed_before(db.session, cases_before, places))
     access_before = data_protection.years_before(today, config["ACCESS_RETENTION_YEARS"])

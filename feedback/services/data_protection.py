@@ -23,6 +23,8 @@ from ..models import (
     CaseContact,
     CommentAnalysis,
     EntryQuote,
+    Question,
+    QuestionKind,
     Response,
     ResponseContact,
     User,
@@ -175,13 +177,17 @@ def years_before(day: date, years: int) -> date:
 
 
 def forget_old_responses(
-    session: DbSession, cutoff: date, places: list[str] | None = None, batch_size: int = RETENTION_BATCH
+    session: DbSession,
+    cutoff: date,
+    places: list[str] | None = None,
+    batch_size: int = RETENTION_BATCH,
+    comments: str = "redact",
 ) -> Iterator[int]:
     """Responses submitted before ``cutoff`` lose what could identify their author: contact details are
-    deleted, the profile (need, age band, phase, district) is cleared, and comments are redacted, with
-    the copies the analyser and quotes keep of them. The agreement answers stay, so trends and readings do
-    not change. Each response is marked forgotten, so that the next run reads only responses that have
-    grown old since.
+    deleted, the profile (need, age band, phase, district) is cleared, and comments are redacted (or with
+    ``comments="delete"``, deleted), with the copies the analyser and quotes keep of them. The agreement
+    answers stay, so trends and readings do not change; so do each comment's sentiment and themes. Each
+    response is marked forgotten, so that the next run reads only responses that have grown old since.
 
     Works in batches and yields how many responses each one forgot. A batch is read in a transaction that
     only reads, its comments redacted outside any, and its changes written in a short one of their own: a
@@ -196,12 +202,12 @@ def forget_old_responses(
                 .order_by(Response.id)
                 .limit(batch_size)
             ).all()
-            comments = _comments_of(session, ids)
+            texts = _texts_of(session, ids)
         if not ids:
             return
-        redacted = _redacted(comments, places or [])
+        forgotten = _forgotten(texts, places or [], comments)
         with writing(session):
-            _forget(session, ids, redacted)
+            _forget(session, ids, forgotten)
         yield len(ids)
 
 
@@ -226,77 +232,94 @@ def forget_old_access_records(
 
 
 def erase_response_contacts(
-    session: DbSession, email: str = "", phone: str = "", places: list[str] | None = None
+    session: DbSession,
+    email: str = "",
+    phone: str = "",
+    places: list[str] | None = None,
+    comments: str = "redact",
 ) -> int:
     """On a request to erase, every response where someone gave this email address or phone number is
-    forgotten now, as retention would forget it later: contact details, profile and names in comments.
-    Their agreement answers stay, anonymous. In the session's transaction; returns how many."""
+    forgotten now, as retention would forget it later: contact details, profile and names in comments (or
+    with ``comments="delete"``, the comments). Their agreement answers stay, anonymous. In the session's
+    transaction; returns how many."""
     ids = list(
         session.scalars(sa.select(ResponseContact.response_id).where(given(ResponseContact, email, phone)))
     )
-    _forget(session, ids, _redacted(_comments_of(session, ids), places or []))
+    _forget(session, ids, _forgotten(_texts_of(session, ids), places or [], comments))
     return len(ids)
 
 
-def _comments_of(session: DbSession, response_ids: Sequence[int]) -> list[tuple[int, str]]:
-    query = sa.select(Answer.id, Answer.text).where(
-        Answer.response_id.in_(response_ids), Answer.text.is_not(None)
+def _texts_of(session: DbSession, response_ids: Sequence[int]) -> list[tuple[int, str, bool]]:
+    """(answer id, text, whether it is a comment) of the responses' answers kept as text: comments, and
+    the choices of other kinds of question ("yes", a school's name)."""
+    query = (
+        sa.select(Answer.id, Answer.text, Question.kind == QuestionKind.FREE_TEXT)
+        .join(Question, Question.id == Answer.question_id)
+        .where(Answer.response_id.in_(response_ids), Answer.text.is_not(None))
     )
-    return [(answer_id, text) for answer_id, text in session.execute(query) if text is not None]
+    return [
+        (answer_id, text, bool(free)) for answer_id, text, free in session.execute(query) if text is not None
+    ]
 
 
-def _forget(session: DbSession, response_ids: Sequence[int], redacted: dict[int, _RedactedComment]) -> None:
+def _forget(session: DbSession, response_ids: Sequence[int], forgotten: dict[int, _ForgottenText]) -> None:
     session.execute(sa.delete(ResponseContact).where(ResponseContact.response_id.in_(response_ids)))
     profile = {"area_of_need": None, "age_band": None, "school_phase": None, "district": None}
     session.execute(
         sa.update(Response).where(Response.id.in_(response_ids)).values(**profile, forgotten_at=utcnow())
     )
-    for answer_id, comment in redacted.items():
-        _forget_comment(session, answer_id, comment)
+    for answer_id, text in forgotten.items():
+        _forget_text(session, answer_id, text)
 
 
 @dataclass(frozen=True)
-class _RedactedComment:
+class _ForgottenText:
     text: str
-    redaction: str
-    tokens: str  # the redaction's tokens and lemmas, as the analyser keeps them (services/themes.py)
+    now: str  # what it becomes: its redaction, or nothing
+    tokens: str  # those of ``now``, and their lemmas, as the analyser keeps them (services/themes.py)
     lemmas: str
 
 
-def _redacted(comments: Iterable[tuple[int, str]], places: list[str]) -> dict[int, _RedactedComment]:
-    """{answer id: its comment redacted} for the comments that redaction changes; each distinct text is
-    read once."""
-    seen: dict[str, _RedactedComment | None] = {}
-    changed: dict[int, _RedactedComment] = {}
-    for answer_id, text in comments:
+def _forgotten(
+    texts: Iterable[tuple[int, str, bool]], places: list[str], comments: str
+) -> dict[int, _ForgottenText]:
+    """{answer id: what its text becomes} for the texts that forgetting changes: each redacted, or with
+    ``comments="delete"`` each comment deleted (an empty text) and each choice redacted. Each distinct text
+    is read once."""
+    seen: dict[str, _ForgottenText | None] = {}
+    changed: dict[int, _ForgottenText] = {}
+    for answer_id, text, is_comment in texts:
+        if is_comment and comments == "delete":
+            changed[answer_id] = _ForgottenText(text, "", "", "")
+            continue
         if text not in seen:
             redaction = redact_quote(text, places).text
             if redaction == text:
                 seen[text] = None
             else:
                 read = read_comment(redaction)
-                seen[text] = _RedactedComment(text, redaction, " ".join(read.tokens), " ".join(read.lemmas))
+                seen[text] = _ForgottenText(text, redaction, " ".join(read.tokens), " ".join(read.lemmas))
         found = seen[text]
         if found is not None:
             changed[answer_id] = found
     return changed
 
 
-def _forget_comment(session: DbSession, answer_id: int, comment: _RedactedComment) -> None:
-    """The comment redacted, and every copy of it: the analyser's tokens (its sentiment and themes stay,
-    so that the dashboard's history does not change) and the originals of quotes taken from it, which
-    the approver compares with what is published."""
-    # Stored answers never change but here; the guard leaves alone a comment that a run beside this one
-    # (the command while the scheduler runs) has redacted already.
-    unchanged = sa.and_(Answer.id == answer_id, Answer.text == comment.text)
-    session.execute(sa.update(Answer).where(unchanged).values(text=comment.redaction))
+def _forget_text(session: DbSession, answer_id: int, forgotten: _ForgottenText) -> None:
+    """The text redacted or deleted, and every copy of it: the analyser's tokens (its sentiment and themes
+    stay, so that the dashboard's history does not change) and the originals of quotes taken from it, which
+    the approver compares with what is published (a deleted comment's quote keeps only what was approved)."""
+    # Stored answers never change but here; the guard leaves alone a text that a run beside this one (the
+    # command while the scheduler runs) has forgotten already.
+    unchanged = sa.and_(Answer.id == answer_id, Answer.text == forgotten.text)
+    session.execute(sa.update(Answer).where(unchanged).values(text=forgotten.now))
     session.execute(
         sa.update(CommentAnalysis)
         .where(CommentAnalysis.answer_id == answer_id)
-        .values(tokens=comment.tokens, lemmas=comment.lemmas)
+        .values(tokens=forgotten.tokens, lemmas=forgotten.lemmas)
     )
     session.execute(
         sa.update(EntryQuote)
-        .where(EntryQuote.original_text == comment.text)
-        .values(original_text=comment.redaction)
+        .where(EntryQuote.original_text == forgotten.text)
+        .values(original_text=forgotten.now or EntryQuote.redacted_text)
     )

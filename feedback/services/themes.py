@@ -189,7 +189,9 @@ def _match_again(
     session: DbSession, lexicon: Lexicon, theme_ids: dict[str, int]
 ) -> tuple[list[tuple[int, int]], int]:
     """The themes of every comment read before, matched against ``lexicon`` from its stored tokens and
-    lemmas: (answer_id, theme_id) links, and how many comments."""
+    lemmas: (answer_id, theme_id) links, and how many comments. A comment without tokens keeps the themes
+    it has: one that retention deleted (services/data_protection.py) had its themes from words no longer
+    kept, and one with no words has none."""
     matched: dict[tuple[str, str], list[int]] = {}
     links: list[tuple[int, int]] = []
     total, last = 0, 0
@@ -200,6 +202,10 @@ def _match_again(
         rows = session.execute(query.where(CommentAnalysis.answer_id > last).limit(BATCH)).all()
         if not rows:
             return links, total
+        wordless = [answer_id for answer_id, tokens, _ in rows if not tokens]
+        if wordless:
+            kept = sa.select(comment_theme).where(comment_theme.c.answer_id.in_(wordless))
+            links.extend((answer_id, theme_id) for answer_id, theme_id in session.execute(kept))
         for answer_id, tokens, lemmas in rows:
             key = (tokens, lemmas)
             themes = matched.get(key)

@@ -53,7 +53,8 @@ def erase():
         return render_template("data_protection/find.html", form=form), 400
     places = current_app.config["REDACT_PLACES"]
     details = {"email": form.email.data, "phone": form.phone.data, "places": places}
-    responses = data_protection.erase_response_contacts(db.session, **details)
+    comments = current_app.config["FORGOTTEN_COMMENTS"]
+    responses = data_protection.erase_response_contacts(db.session, **details, comments=comments)
     references = cases.erase_family_details(db.session, **details)
     flash(
         f"Erased their details from {responses} survey responses and {len(references)} cases"

@@ -38,6 +38,7 @@ def privacy():
         draft_days=respond.DRAFT_LIFETIME.days,
         response_years=current_app.config["RESPONSE_RETENTION_YEARS"],
         access_years=current_app.config["ACCESS_RETENTION_YEARS"],
+        comments_deleted=current_app.config["FORGOTTEN_COMMENTS"] == "delete",
         contact=current_app.config["PRIVACY_CONTACT"],
     )
 

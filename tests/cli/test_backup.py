@@ -60,7 +60,7 @@ def test_what_a_restored_backup_brings_back_is_forgotten_again_by_the_next_reten
     assert runner.invoke(args=["backup", str(target)]).exit_code == 0
     retention = ["responses", "apply-retention", "--submitted-before", "2023-04-01"]
     first = runner.invoke(args=retention)
-    assert first.exit_code == 0 and "names of 0 responses" not in first.output
+    assert first.exit_code == 0 and "names in comments of 0 responses" not in first.output
     assert runner.invoke(args=["restore", "--yes", str(target)]).exit_code == 0
     with app.app_context():
         comment = sa.select(Answer.id).where(Answer.text.like("%Oliver%"))

@@ -23,6 +23,8 @@ from feedback.models import (
     CommentAnalysis,
     EntryKind,
     EntryQuote,
+    Question,
+    QuestionKind,
     RespondentRole,
     Response,
     ResponseContact,
@@ -97,7 +99,7 @@ def test_old_responses_lose_what_identifies_them_and_keep_their_answers(app, run
         )
     result = runner.invoke(args=["responses", "apply-retention", "--submitted-before", "2023-04-01"])
     assert result.exit_code == 0, result.output
-    assert f"names of {old} responses submitted before 1 April 2023." in result.output
+    assert f"names in comments of {old} responses submitted before 1 April 2023." in result.output
     with app.app_context():
         response = db.session.get(Response, response_id)
         assert response.submitted_at < datetime(2023, 4, 1, tzinfo=UTC)
@@ -110,7 +112,7 @@ def test_old_responses_lose_what_identifies_them_and_keep_their_answers(app, run
             sa.select(sa.func.count()).select_from(Answer).where(Answer.agreement == Agreement.AGREE)
         )
     again = runner.invoke(args=["responses", "apply-retention", "--submitted-before", "2023-04-01"])
-    assert "names of 0 responses" in again.output  # each response is forgotten once
+    assert "names in comments of 0 responses" in again.output  # each response is forgotten once
     assert (
         runner.invoke(
             args=["responses", "apply-retention", "--submitted-before", str(date(2999, 1, 1))]
@@ -290,3 +292,58 @@ def test_erased_contact_details_leave_no_copy_in_the_sqlite_file(tmp_path):
     stored = path.read_bytes()
     for detail in (email, phone, name):
         assert detail.encode() not in stored, detail
+
+
+def test_a_council_may_have_forgotten_comments_deleted_whole_and_their_themes_stay(app, demo, make_user):
+    """FEEDBACK_FORGOTTEN_COMMENTS=delete: redaction finds most names, not all, and housekeeping has no
+    approver, so a council may have each comment go whole. Its sentiment and themes stay, even when the
+    lexicon is matched again, so that the dashboard's history does not change; choices stay as given."""
+    author_id, _ = make_user(Role.COORDINATOR)
+    with app.app_context():
+        answer_id, cutoff = _oliver()
+        analysis.analyse(db.session)
+        read = db.session.get(CommentAnalysis, answer_id)
+        found = (read.polarity, read.subjectivity, sorted(theme.slug for theme in read.themes))
+        assert found[2]  # it has themes to keep
+        details = publication.EntryDetails(
+            EntryKind.WE_DID, Audience.PARENT_CARER, "Assessments", "Slow.", "We track them.", None, [], []
+        )
+        entry = publication.save_entry(db.session, None, details, db.session.get(User, author_id))
+        publication.attach_quote(db.session, entry, db.session.get(Answer, answer_id), places=[])
+        db.session.commit()
+        choices = sa.select(Answer.text).join(Question).where(Question.kind == QuestionKind.YES_NO)
+        yes_and_no = sorted(db.session.scalars(choices))
+        assert yes_and_no
+        db.session.commit()
+
+        every_response = clock.today() + timedelta(days=1)
+        assert sum(data_protection.forget_old_responses(db.session, every_response, comments="delete")) > 0
+        comments = sa.select(Answer.text).join(Question).where(Question.kind == QuestionKind.FREE_TEXT)
+        assert set(db.session.scalars(comments)) == {""}
+        assert sorted(db.session.scalars(choices)) == yes_and_no
+        read = db.session.get(CommentAnalysis, answer_id)
+        assert (read.tokens, read.lemmas) == ("", "")
+        (quote,) = db.session.scalars(sa.select(EntryQuote))
+        assert quote.original_text == quote.redacted_text  # only what the approver let through
+        assert "Oliver" not in quote.original_text
+
+        analysis.analyse(db.session, full=True)  # every comment matched against the lexicon again
+        db.session.expire_all()
+        read = db.session.get(CommentAnalysis, answer_id)
+        assert (read.polarity, read.subjectivity, sorted(theme.slug for theme in read.themes)) == found
+
+
+def test_the_commands_delete_comments_whole_when_the_council_says_so(app, runner, demo):
+    app.config["FORGOTTEN_COMMENTS"] = "delete"
+    with app.app_context():
+        response_id = _contact_response("jo@example.org", "07700 900461", "Sarah at Oak Tree helped a lot.")
+        db.session.commit()
+        answer_id, cutoff = _oliver()
+    erased = runner.invoke(args=["responses", "erase-contact", "--email", "jo@example.org"])
+    assert "Erased the contact details, profile and comments of 1 responses" in erased.output
+    forgotten = runner.invoke(args=["responses", "apply-retention", "--submitted-before", str(cutoff)])
+    assert "Forgot the contact details, profile and comments of" in forgotten.output
+    with app.app_context():
+        comments = [a.text for a in db.session.get(Response, response_id).answers if a.text is not None]
+        assert comments == [""]
+        assert db.session.get(Answer, answer_id).text == ""

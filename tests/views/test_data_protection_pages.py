@@ -7,7 +7,16 @@ import json
 import sqlalchemy as sa
 
 from feedback.extensions import db
-from feedback.models import Case, CaseContact, Response, ResponseContact, Role
+from feedback.models import (
+    Answer,
+    Case,
+    CaseContact,
+    Question,
+    QuestionKind,
+    Response,
+    ResponseContact,
+    Role,
+)
 
 from ..conftest import csrf_token_from
 
@@ -77,3 +86,21 @@ def test_looking_for_nobody_gets_a_message_beside_the_field(client, login, demo)
     too_long = client.post("/data-protection", data={"csrf_token": token, "email": "a" * 300})
     assert too_long.status_code == 400 and "Email address must be 254 characters or fewer" in too_long.text
     assert client.post("/data-protection/export", data={"csrf_token": token}).status_code == 400
+
+
+def test_erasing_deletes_their_comments_whole_when_the_council_says_so(app, client, login, demo):
+    app.config["FORGOTTEN_COMMENTS"] = "delete"
+    with app.app_context():
+        comment = db.session.scalar(
+            sa.select(Answer).join(Question).where(Question.kind == QuestionKind.FREE_TEXT).limit(1)
+        )
+        response_id = comment.response_id
+        db.session.add(ResponseContact(response_id=response_id, name="Jo Bloggs", email="jo@example.org"))
+        db.session.commit()
+    login(Role.ADMIN)
+    token = csrf_token_from(client.get("/data-protection").text)
+    person = {"csrf_token": token, "email": "jo@example.org", "confirmed": "y"}
+    assert client.post("/data-protection/erase", data=person).status_code == 302
+    with app.app_context():
+        answers = db.session.get(Response, response_id).answers
+        assert [a.text for a in answers if a.text is not None] == [""]

@@ -87,8 +87,13 @@ def test_the_privacy_notice_says_what_is_kept_for_how_long_and_how_to_ask(app, c
     assert "deleted 60 days after you last saved them" in text and "deleted 5 years after" in text
     assert "who on the staff has seen them and when: deleted 7 years after each time" in text
     assert "data protection officer: dpo@council.example" in text and "Information Commissioner" in text
+    assert "the details about your child and any names in your comments: deleted 5 years" in text
     app.config["PRIVACY_CONTACT"] = ""
     assert "contact the council for your area" in " ".join(client.get("/privacy").text.split())
+    app.config["FORGOTTEN_COMMENTS"] = "delete"
+    text = " ".join(client.get("/privacy").text.split())
+    assert "the details about your child and your comments: deleted 5 years" in text
+    assert "with the details about your child and your comments, at any time" in text
 
 
 def test_the_accessibility_statement_says_how_to_ask_for_another_format(app, client, demo):
@@ -736,7 +741,7 @@ def test_erasing_someones_details_forgets_their_responses_and_keeps_the_answers(
     assert runner.invoke(args=["responses", "erase-contact"]).exit_code == 1
     result = runner.invoke(args=["responses", "erase-contact", "--phone", "07700900982"])
     assert result.exit_code == 0, result.output
-    assert "Erased the contact details, profile and names of 1 responses" in result.output
+    assert "Erased the contact details, profile and names in comments of 1 responses" in result.output
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(ResponseContact)) == 0
         assert count_new_responses(app) == 1
