@@ -265,7 +265,8 @@ def erase_case_contact(email: str, phone: str) -> None:
 @_says_when_busy  # it takes the lock for each batch it writes (services/data_protection.py), so not @_writes
 def apply_response_retention(submitted_before) -> None:
     """Responses older than FEEDBACK_RESPONSE_RETENTION_YEARS (3 by default) lose their contact details,
-    profile and names in comments; their agreement answers, and so every trend, stay."""
+    profile and names in comments (or comments, as FEEDBACK_FORGOTTEN_COMMENTS says); their agreement
+    answers, and so every trend, stay."""
     from flask import current_app
 
     cutoff = _retention_cutoff(submitted_before, "RESPONSE_RETENTION_YEARS")
@@ -347,7 +348,8 @@ def subject_access_command(email: str, phone: str, output: Path) -> None:
 @_writes
 def erase_contact(email: str, phone: str) -> None:
     """Erase someone's details from every response where they asked for a reply: contact details,
-    profile and names in comments, as retention would later."""
+    profile and names in comments (or comments, as FEEDBACK_FORGOTTEN_COMMENTS says), as retention would
+    later."""
     from flask import current_app
 
     comments = current_app.config["FORGOTTEN_COMMENTS"]
