@@ -237,7 +237,7 @@ def _without_apostrophe(word: str) -> bool:
 
 
 def _also_a_name(word: str) -> bool:
-    """Whether a lower-case ordinary word is also a name ("jack", "grace"): its capitalised form is a
+    """Whether a lower-case word may be a name ("jack", "grace", "oliver"): its capitalised form is a
     proper noun to the tagger's lexicon ("today" and "autumn" are not), and it is nothing a child has."""
     return (pattern_en.lexicon.get(word.capitalize()) or "").startswith("NNP") and word not in BELONGINGS
 
@@ -345,6 +345,7 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
         after_own_kin = previous in KIN_ONE and _owned(before[-5:-1])
         named = _names_next(before)
         introduced = _introduced(before)
+        following = tokens[index + 1][1] if index + 1 < len(tokens) else "."  # the next word's tag
         if word not in (",", "("):  # "my son, Jack, ...", "my son (Jack)"
             previous = word.lower()
             before.append((previous, tag))
@@ -389,9 +390,9 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
             # capitalised, before what somebody did or said; not a county ("warwickshire has")
             or (
                 _unknown_lower_case(word)
-                and (pattern_en.lexicon.get(word.capitalize()) or "").startswith("NNP")
+                and _also_a_name(word)
                 and not word.endswith("shire")
-                and (tokens[index + 1][1] if index + 1 < len(tokens) else ".") in ("VBZ", "VBD", "MD")
+                and following in ("VBZ", "VBD", "MD")
             )
             # "mrs brown", "Mr wood": any word, after a title that only ever comes before a surname
             or (
@@ -406,13 +407,13 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
                 after_own_kin
                 and tag in ("NN", "VB")
                 and _also_a_name(word)
-                and (tokens[index + 1][1] if index + 1 < len(tokens) else ".") in AFTER_A_NAME
+                and following in AFTER_A_NAME
             )
             # "my son will has autism": a modal before what only a name does ("my son will go" is no name)
             or (
                 after_own_kin
                 and tag == "MD"
-                and (tokens[index + 1][1] if index + 1 < len(tokens) else ".") in ("VBZ", "VBD")
+                and following in ("VBZ", "VBD")
             )
             # "his name is harry", "she is called oliver" (but "he was called lazy", or "names", or "back")
             or (
