@@ -105,21 +105,29 @@ def test_the_public_host_name_comes_from_the_environment(monkeypatch, tmp_path):
             config.from_environment(tmp_path)
 
 
-def test_who_needs_a_second_sign_in_step_comes_from_the_environment(monkeypatch, tmp_path):
-    assert config.Defaults.SECOND_STEP_REQUIRED_FOR == "admin"
-    monkeypatch.setenv("FEEDBACK_SECOND_STEP_REQUIRED_FOR", "coordinator")
-    assert config.from_environment(tmp_path)["SECOND_STEP_REQUIRED_FOR"] == "coordinator"
-    monkeypatch.setenv("FEEDBACK_SECOND_STEP_REQUIRED_FOR", "admins")
-    with pytest.raises(ValueError, match="must be one of admin, coordinator, none, not 'admins'"):
-        config.from_environment(tmp_path)
-
-
-def test_what_forgetting_does_to_comments_comes_from_the_environment(monkeypatch, tmp_path):
-    assert config.Defaults.FORGOTTEN_COMMENTS == "redact"
-    monkeypatch.setenv("FEEDBACK_FORGOTTEN_COMMENTS", "delete")
-    assert config.from_environment(tmp_path)["FORGOTTEN_COMMENTS"] == "delete"
-    monkeypatch.setenv("FEEDBACK_FORGOTTEN_COMMENTS", "remove")
-    with pytest.raises(ValueError, match="must be redact .* or delete .*, not 'remove'"):
+@pytest.mark.parametrize(
+    ("setting", "default", "chosen", "wrong", "refusal"),
+    [
+        # Who must turn on a second sign-in step
+        (
+            "SECOND_STEP_REQUIRED_FOR",
+            "admin",
+            "coordinator",
+            "admins",
+            "must be one of admin, coordinator, none",
+        ),
+        # What forgetting a response does to its comments
+        ("FORGOTTEN_COMMENTS", "redact", "delete", "remove", "must be redact .* or delete .*"),
+    ],
+)
+def test_a_choice_comes_from_the_environment_and_a_wrong_one_is_refused(
+    monkeypatch, tmp_path, setting, default, chosen, wrong, refusal
+):
+    assert getattr(config.Defaults, setting) == default
+    monkeypatch.setenv(f"FEEDBACK_{setting}", chosen)
+    assert config.from_environment(tmp_path)[setting] == chosen
+    monkeypatch.setenv(f"FEEDBACK_{setting}", wrong)
+    with pytest.raises(ValueError, match=f"{refusal}, not '{wrong}'"):
         config.from_environment(tmp_path)
 
 
