@@ -365,7 +365,8 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
             # for a modal verb.
             (titled and tag not in NOT_NAMES)
             or tag.startswith("NNP")
-            or ((after_kin or named or introduced) and (tag.startswith("NN") or tag == "MD"))
+            or tag == "MD"  # "Will Smith": a name if another part of one follows, as "Grace" is
+            or ((after_kin or named or introduced) and tag.startswith("NN"))
         ):
             if titled or run or after_kin or named or introduced or not _is_word(word):
                 run = maybe + run + between + [word] if not run else run + between + [word]
@@ -403,18 +404,9 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
             )
             # "my son jack has waited", "my daughter grace, who": a noun, or a word the tagger took for
             # a verb ("jack"), where only a name would stand, before what the child did
-            or (
-                after_own_kin
-                and tag in ("NN", "VB")
-                and _also_a_name(word)
-                and following in AFTER_A_NAME
-            )
+            or (after_own_kin and tag in ("NN", "VB") and _also_a_name(word) and following in AFTER_A_NAME)
             # "my son will has autism": a modal before what only a name does ("my son will go" is no name)
-            or (
-                after_own_kin
-                and tag == "MD"
-                and following in ("VBZ", "VBD")
-            )
+            or (after_own_kin and tag == "MD" and following in ("VBZ", "VBD"))
             # "his name is harry", "she is called oliver" (but "he was called lazy", or "names", or "back")
             or (
                 named

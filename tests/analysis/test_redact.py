@@ -23,6 +23,7 @@ from feedback.analysis.redact import redact_quote
         ("We love Mrs. Brown", "name", "Mrs. Brown"),  # a title with a full stop, before a word
         ("Still waiting for Dr Patel to call", "name", "Dr Patel"),
         ("Grace Smith helped us", "name", "Grace Smith"),
+        ("He said Will Smith was kind", "name", "Will Smith"),  # a first name the tagger takes for a modal
         ("Ring us on (01632) 960 123 after six", "phone", "(01632) 960 123"),
         ("Date of birth 2015-03-12, if it helps", "date", "2015-03-12"),
         ("Come to 14 Acacia Avenue, any time", "address", "14 Acacia Avenue"),
@@ -132,6 +133,7 @@ def test_a_place_is_not_found_inside_a_longer_word():
         "my son will start in september and my daughter rose to it",  # what the child does
         "my son will not go and my daughter will be fine",
         "my son will, we hope, get a place",
+        "Will they help? Will it be soon?",  # a modal, where no name follows
         "the report for warwickshire was published and ofsted said so",  # a county and an acronym
         "coventry council said no",  # a place to the lexicon, before no verb
         "my daughter first asked for help in 2022",  # not a noun: "First" is a name to the lexicon
