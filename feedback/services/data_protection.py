@@ -187,18 +187,28 @@ def forget_old_responses(
     deleted, the profile (need, age band, phase, district) is cleared, and comments are redacted (or with
     ``comments="delete"``, deleted), with the copies the analyser and quotes keep of them. The agreement
     answers stay, so trends and readings do not change; so do each comment's sentiment and themes. Each
-    response is marked forgotten, so that the next run reads only responses that have grown old since.
+    response is marked forgotten, so that the next run reads only responses that have grown old since, and,
+    when comments are deleted, those forgotten before with a comment left: redacted while comments were.
 
     Works in batches and yields how many responses each one forgot. A batch is read in a transaction that
     only reads, its comments redacted outside any, and its changes written in a short one of their own: a
     family saving meanwhile waits for one batch's writing, never for the tagger. A batch that fails leaves
     those before it done and itself undone, for the next run. Call it outside a transaction."""
     moment = clock.day_starts(cutoff)
+    due: sa.ColumnElement[bool] = Response.forgotten_at.is_(None)
+    if comments == "delete":  # the privacy notice now says the comments go, not only the names in them
+        comment_left = sa.exists().where(
+            Answer.response_id == Response.id,
+            Answer.question_id.in_(sa.select(Question.id).where(Question.kind == QuestionKind.FREE_TEXT)),
+            Answer.text != "",
+        )
+        due = sa.or_(due, comment_left)
+    last = 0  # each response is read once a run, whatever its batch's writing could not change
     while True:
         with reading(session):
             ids = session.scalars(
                 sa.select(Response.id)
-                .where(Response.submitted_at < moment, Response.forgotten_at.is_(None))
+                .where(Response.submitted_at < moment, due, Response.id > last)
                 .order_by(Response.id)
                 .limit(batch_size)
             ).all()
@@ -208,6 +218,7 @@ def forget_old_responses(
         forgotten = _forgotten(texts, places or [], comments)
         with writing(session):
             _forget(session, ids, forgotten)
+        last = ids[-1]
         yield len(ids)
 
 

@@ -3,6 +3,7 @@ their trends stay."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import sqlite3
 from datetime import UTC, date, datetime, timedelta
@@ -347,3 +348,33 @@ def test_the_commands_delete_comments_whole_when_the_council_says_so(app, runner
         comments = [a.text for a in db.session.get(Response, response_id).answers if a.text is not None]
         assert comments == [""]
         assert db.session.get(Answer, answer_id).text == ""
+
+
+def test_comments_redacted_before_a_council_chose_deletion_are_deleted_by_the_next_run(app, demo):
+    with app.app_context():
+        answer_id, cutoff = _oliver()
+        db.session.commit()
+        assert sum(data_protection.forget_old_responses(db.session, cutoff)) > 0
+        assert db.session.get(Answer, answer_id).text not in ("", None)  # redacted, and kept
+        db.session.commit()
+        deleted = sum(data_protection.forget_old_responses(db.session, cutoff, comments="delete"))
+        assert deleted > 0
+        assert db.session.get(Answer, answer_id).text == ""
+        db.session.commit()
+        assert sum(data_protection.forget_old_responses(db.session, cutoff, comments="delete")) == 0
+        assert sum(data_protection.forget_old_responses(db.session, cutoff)) == 0
+
+
+def test_a_run_reads_each_response_once_even_if_its_batch_changed_nothing(app, demo, monkeypatch):
+    """A response whose writing left it due (a text changed meanwhile, say) is left for the next run, not
+    read again and again by this one."""
+    with app.app_context():
+        _, cutoff = _oliver()
+        due = db.session.scalar(
+            sa.select(sa.func.count()).where(Response.submitted_at < clock.day_starts(cutoff))
+        )
+        db.session.commit()
+        monkeypatch.setattr(data_protection, "_forget", lambda *args: None)
+        batches = data_protection.forget_old_responses(db.session, cutoff, batch_size=50)
+        # At most ``due`` batches are taken: a run that read the same responses again would count them again.
+        assert sum(itertools.islice(batches, due)) == due
