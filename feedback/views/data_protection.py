@@ -74,5 +74,10 @@ def _found(person: PersonForm, erase_form: EraseForm, status: int = 200):
     held = data_protection.subject_access(db.session, email=person.email.data, phone=person.phone.data)
     shown = sum(len(entry["seen_by"]) for entry in [*held["survey_responses"], *held["cases"]])
     return render_template(
-        "data_protection/found.html", person=person, held=held, erase_form=erase_form, shown_to_staff=shown
+        "data_protection/found.html",
+        person=person,
+        held=held,
+        erase_form=erase_form,
+        shown_to_staff=shown,
+        comments_deleted=current_app.config["FORGOTTEN_COMMENTS"] == "delete",
     ), status

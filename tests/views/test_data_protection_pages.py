@@ -67,6 +67,7 @@ def test_an_admin_finds_downloads_and_erases_what_we_hold(app, client, login, de
 
     erased = client.post("/data-protection/erase", data={**person, "confirmed": "y"}, follow_redirects=True)
     assert f"Erased their details from 1 survey responses and 1 cases: {reference}." in erased.text
+    assert "and names come out of their comments and of the cases' text" in found
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(ResponseContact)) == 0
         assert db.session.get(Response, response_id).district is None
@@ -99,6 +100,10 @@ def test_erasing_deletes_their_comments_whole_when_the_council_says_so(app, clie
         db.session.commit()
     login(Role.ADMIN)
     token = csrf_token_from(client.get("/data-protection").text)
+    found = " ".join(
+        client.post("/data-protection", data={"csrf_token": token, "email": "jo@example.org"}).text.split()
+    )
+    assert "their comments are deleted, and names come out of the cases' text" in found
     person = {"csrf_token": token, "email": "jo@example.org", "confirmed": "y"}
     assert client.post("/data-protection/erase", data=person).status_code == 302
     with app.app_context():
