@@ -346,6 +346,7 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
         named = _names_next(before)
         introduced = _introduced(before)
         following = tokens[index + 1][1] if index + 1 < len(tokens) else "."  # the next word's tag
+        unknown = _unknown_lower_case(word)  # asked by four of the rules for a word in lower case
         if word not in (",", "("):  # "my son, Jack, ...", "my son (Jack)"
             previous = word.lower()
             before.append((previous, tag))
@@ -380,7 +381,7 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
             # "oliver smith", "my son oliver", "our daughter, priya,"
             (
                 tag not in NOT_NAMES
-                and _unknown_lower_case(word)
+                and unknown
                 and (
                     (titled and len(run) == 1)
                     or (run and all(part.islower() for part in run))
@@ -390,7 +391,7 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
             # "oliver said", "amelia was upset": unknown to the lexicon in lower case and a proper noun to it
             # capitalised, before what somebody did or said; not a county ("warwickshire has")
             or (
-                _unknown_lower_case(word)
+                unknown
                 and _also_a_name(word)
                 and not word.endswith("shire")
                 and following in ("VBZ", "VBD", "MD")
@@ -410,16 +411,13 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
             # "his name is harry", "she is called oliver" (but "he was called lazy", or "names", or "back")
             or (
                 named
-                and (tag in ("NN", "NNP", "VB", "MD") or _unknown_lower_case(word))
+                and (tag in ("NN", "NNP", "VB", "MD") or unknown)
                 and word not in BELONGINGS | SEND_TERMS
             )
             # "a boy called jack", "a friend named ivy", "a neighbour called karen" (not "called police")
             or (
                 introduced
-                and (
-                    _unknown_lower_case(word)
-                    or (introduced == "young" and tag in ("NN", "VB") and _also_a_name(word))
-                )
+                and (unknown or (introduced == "young" and tag in ("NN", "VB") and _also_a_name(word)))
             )
         ):
             run = run + between + [word]  # "mrs van brown"
