@@ -103,6 +103,7 @@ def register(app: Flask) -> None:
             "cspNonce": headers.csp_nonce(),
             "session_seconds_left": auth.seconds_left,
             "session_lifetime_hours": auth.lifetime_hours,
+            "held_forms_key": auth.held_forms_key,
         }
 
 

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import time
 from urllib.parse import urlsplit
 
@@ -244,6 +247,17 @@ def session_status():
     can put that off: not once the end of the session's lifetime comes before the idle limit."""
     left, renewable = seconds_left()
     return {"seconds_left": left, "renewable": renewable}
+
+
+def held_forms_key() -> str:
+    """The key with which the timeout warning's script encrypts what it keeps of unsaved forms in the tab's
+    storage (session-timeout.js), which a browser may write to disk, as it does not write the staff pages
+    themselves (Cache-Control: no-store). Made from the app's secret key and the account: only that
+    account's pages carry it, and it is the same when they sign in again."""
+    secret = current_app.secret_key
+    secret_bytes = secret if isinstance(secret, bytes) else str(secret).encode()
+    digest = hmac.new(secret_bytes, f"held-forms:{current_user.id}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode()
 
 
 def seconds_left() -> tuple[int, bool]:

@@ -7,6 +7,7 @@ from collections import deque
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask_login import login_user
 from werkzeug.exceptions import HTTPException
 
 from feedback.extensions import db
@@ -24,6 +25,7 @@ from feedback.models import (
 )
 from feedback.models.types import utcnow
 from feedback.services import analysis, audit, surveys, users
+from feedback.views import auth
 from tests.browser.conftest import axe_violations
 
 PASSWORD = "a long enough password 42"
@@ -377,3 +379,107 @@ def test_the_warning_before_the_end_of_a_session_s_lifetime_lets_a_person_save_a
     finally:
         live_app.config["SESSION_IDLE_SECONDS"] = 30 * 60
         live_app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=8)
+
+
+def _sign_in_here(page, email: str) -> None:
+    """Sign in on the sign-in page ``page`` is on, in the same tab, and follow where it leads."""
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
+def _held_keys(page) -> list[str]:
+    return page.evaluate("Object.keys(sessionStorage).filter((key) => key.startsWith('feedback-loop:held:'))")
+
+
+def _held_forms_key(live_app, email: str) -> str:
+    with live_app.test_request_context():
+        login_user(db.session.scalar(sa.select(User).where(User.email == email)))
+        return auth.held_forms_key()
+
+
+UNSEAL = """async ([key, heldKey]) => {
+    const plainBase64 = (b) => b.replace(/-/g, '+').replace(/_/g, '/')
+    const bytes = (b) => Uint8Array.from(atob(plainBase64(b)), (c) => c.charCodeAt(0))
+    const { iv, data } = JSON.parse(sessionStorage.getItem(key))
+    const usage = ['decrypt']
+    const cryptoKey = await crypto.subtle.importKey('raw', bytes(heldKey), 'AES-GCM', false, usage)
+    const sealed = { name: 'AES-GCM', iv: bytes(iv), additionalData: new TextEncoder().encode(key) }
+    const plain = await crypto.subtle.decrypt(sealed, cryptoKey, bytes(data))
+    return JSON.parse(new TextDecoder().decode(plain))
+}"""
+
+
+def _unsealed(page, key: str, held_key: str):
+    """What session-timeout.js kept under ``key`` in the tab's storage, decrypted with ``held_key``."""
+    return page.evaluate(UNSEAL, [key, held_key])
+
+
+def _signed_out_while_typing(live_app, page, url: str, fill: dict[str, str]) -> None:
+    """Open ``url``, type ``fill`` into it and leave it until the idle sign-out moves the tab away."""
+    live_app.config["SESSION_IDLE_SECONDS"] = 6
+    try:
+        page.goto(url)
+        for selector, value in fill.items():
+            page.fill(selector, value)
+        page.wait_for_url(lambda url: "/login" in url, timeout=15000)
+    finally:
+        live_app.config["SESSION_IDLE_SECONDS"] = 30 * 60
+
+
+def test_what_was_typed_when_the_session_ended_is_put_back_after_signing_in_again(
+    live_app, live_server, phone, axe_source
+):
+    page = _signed_in(live_app, live_server, phone)
+    page.goto(f"{live_server}/cases/1/edit")
+    saved_summary, saved_reference = page.input_value("#summary"), page.input_value("#reference")
+    typed = "Typed and not saved: the family rang back about the transport plan."
+    _signed_out_while_typing(live_app, page, f"{live_server}/cases/1/edit", {"#summary": typed})
+    # Kept encrypted: what was typed, and the page's mark of what it was shown with; not what nobody
+    # changed, such as the family's contact details the form was filled in with.
+    (key,) = _held_keys(page)
+    assert "transport plan" not in page.evaluate(f"sessionStorage.getItem({key!r})")
+    kept = _unsealed(page, key, _held_forms_key(live_app, "axe-coordinator@example.org"))
+    assert [sorted(form["values"]) for form in kept] == [["seen", "summary"]]
+    assert kept[0]["values"]["summary"] == [typed]
+
+    _sign_in_here(page, "axe-coordinator@example.org")
+    assert page.url.endswith("/cases/1/edit")
+    assert page.input_value("#summary") == typed
+    assert page.input_value("#reference") == saved_reference  # what they did not change is as saved
+    banner = page.locator("#held-restored")
+    assert banner.is_visible()
+    assert "It is not saved yet" in banner.inner_text()
+    assert page.evaluate("document.activeElement.id") == "held-restored"
+    assert _held_keys(page) == []
+    assert axe_violations(page, axe_source) == []
+
+    page.reload()  # put back once: a reload shows what is saved
+    assert page.input_value("#summary") == saved_summary
+    assert page.locator("#held-restored").is_hidden()
+
+
+def test_nothing_typed_is_put_back_for_another_account_or_kept_from_a_password_form(
+    live_app, live_server, phone
+):
+    other = "held-other@example.org"
+    with live_app.app_context():
+        users.create_user(db.session, other, Role.COORDINATOR, PASSWORD)
+        db.session.commit()
+    page = _signed_in(live_app, live_server, phone)
+    _signed_out_while_typing(live_app, page, f"{live_server}/account/password", {"#current": PASSWORD})
+    assert _held_keys(page) == []
+
+    _sign_in_here(page, "axe-coordinator@example.org")
+    page.goto(f"{live_server}/cases/1/edit")
+    saved_summary = page.input_value("#summary")
+    typed = {"#summary": "Not for anyone else"}
+    _signed_out_while_typing(live_app, page, f"{live_server}/cases/1/edit", typed)
+    assert len(_held_keys(page)) == 1
+
+    _sign_in_here(page, other)  # somebody else, in the same tab, back to the same page
+    assert page.url.endswith("/cases/1/edit")
+    assert page.input_value("#summary") == saved_summary
+    assert page.locator("#held-restored").is_hidden()
+    assert _held_keys(page) == []

@@ -4,6 +4,7 @@ signs out any other browser."""
 
 from __future__ import annotations
 
+import base64
 import re
 
 import sqlalchemy as sa
@@ -156,3 +157,26 @@ def test_browsers_are_named_as_people_know_them():
     assert sign_ins.describe_browser(SAFARI_ON_AN_IPHONE) == "Mobile Safari on iOS"
     assert sign_ins.describe_browser("") == "An unknown browser"
     assert sign_ins.describe_browser("x" * 5000) == "An unknown browser"
+
+
+def _held_forms_key(app, email: str) -> str:
+    """The key a signed-in page gives the timeout warning's script for what it keeps of unsaved forms."""
+    browser = _browser(app, email)
+    found = re.search(r'data-held-key="([^"]+)"', browser.get("/plans").get_data(as_text=True))
+    assert found is not None
+    return found[1]
+
+
+def test_the_key_for_unsaved_forms_is_the_account_s_own_and_the_same_at_each_sign_in(app, make_user):
+    _, first = make_user(Role.STAFF)
+    _, second = make_user(Role.STAFF)
+    key = _held_forms_key(app, first)
+    assert len(base64.urlsafe_b64decode(key)) == 32  # an AES-256 key for Web Crypto
+    assert _held_forms_key(app, first) == key  # signing in again reads what the last sign-in kept
+    assert _held_forms_key(app, second) != key
+    app.secret_key = "another secret key"
+    assert _held_forms_key(app, first) != key
+
+
+def test_public_pages_carry_no_key_for_unsaved_forms(client):
+    assert "data-held-key" not in client.get("/privacy").get_data(as_text=True)
