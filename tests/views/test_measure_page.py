@@ -8,7 +8,7 @@ import re
 import sqlalchemy as sa
 
 from feedback.extensions import db
-from feedback.models import CaseKind, Measure, Role
+from feedback.models import CaseKind, Measure, Reading, Role
 from feedback.services import analysis
 
 
@@ -27,6 +27,7 @@ def test_a_survey_measure_has_its_chart_interval_table_and_questions(app, client
     page = client.get(f"/measures/{heard}").text
     assert f'src="/measures/{heard}/chart.svg"' in page and "The table below gives the same figures" in page
     assert re.search(r"\d+–\d+%</td>", page)  # an interval beside a reading
+    assert ">n</th>" in page and ">95% interval</th>" in page
     assert "Survey questions counted" in page and "Jan\u00a0to\u00a0Mar 2023" in page
     chart = client.get(f"/measures/{heard}/chart.svg")
     assert chart.mimetype == "image/svg+xml" and b"<svg" in chart.data[:500]
@@ -49,3 +50,16 @@ def test_a_measure_counting_cases_lists_them(app, client, login, demo):
     page = client.get(f"/measures/{complaints}").text
     assert "Cases linked to this measure" in page and "186 cases; the newest 20" in page
     assert client.get(f"/measures/{complaints}/chart.svg").status_code == 200
+
+
+def test_readings_without_a_count_leave_out_the_count_and_interval_columns(app, client, login, demo):
+    """A measure whose readings staff enter has no n and no interval: on a phone, the two columns of dashes
+    pushed its source and notes off the screen."""
+    with app.app_context():
+        entered = db.session.scalar(
+            sa.select(Measure.id).where(Measure.readings.any(), ~Measure.readings.any(Reading.n.is_not(None)))
+        )
+    login(Role.STAFF)
+    page = client.get(f"/measures/{entered}").text
+    assert ">Source</th>" in page
+    assert ">n</th>" not in page and ">95% interval</th>" not in page
