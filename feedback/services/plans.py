@@ -271,7 +271,10 @@ def tagged_question_results(session: DbSession, measure: Measure, quarters: int 
 def measure_history(session: DbSession, measure: Measure, limit: int = 50) -> list[HistoryLine]:
     """The newest changes to the measure, to the readings staff entered, and to which survey questions
     count towards it, newest first."""
-    lines = [describe(event) for event in history_of(session, measure, limit)]
+    lines = [
+        describe(event, "" if event.operation == "update" else "the measure")  # "added the measure"
+        for event in history_of(session, measure, limit)
+    ]
     lines += _reading_history(session, measure)
     lines += _tagging_history(session, measure)
     return sorted(lines, key=lambda line: (line.at, line.event_id), reverse=True)[:limit]

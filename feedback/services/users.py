@@ -174,7 +174,7 @@ def described(event: AuditEvent) -> HistoryLine | None:
     """An event of an account in words, or None for a sign-in, which changes nothing anyone chose."""
     changed = {key: value for key, value in (event.after or {}).items() if key != "last_login_at"}
     if event.operation != "update":
-        return describe(event)
+        return describe(event, "the account")
     words = []
     if "active" in changed:
         words.append("can sign in again" if changed.pop("active") else "can no longer sign in")

@@ -75,7 +75,7 @@ def test_measure_page_shows_baseline_target_milestones_readings_and_history(app,
     assert "13 weeks by 31 March 2024" in html
     assert "177 weeks by 30 September 2022" in html
     assert "Target for September was 177 weeks." in html
-    assert re.search(r"\d\d:\d\d, demo: added", html)
+    assert re.search(r"\d\d:\d\d, demo: added the measure<", html)
 
 
 def test_a_note_every_analysis_reading_shares_is_said_once_above_the_readings(app, client, login, plan_id):

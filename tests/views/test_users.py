@@ -132,6 +132,7 @@ def test_a_new_password_set_by_an_admin_ends_the_old_sessions(app, client, login
     _second_browser(app, email, NEW_PASSWORD)
     history = client.get(f"/users/{user_id}").text
     assert "set a new password" in history and "last login" not in history and "[redacted]" not in history
+    assert ": added the account" in history
 
 
 def test_an_admin_removes_a_lost_second_step_and_the_password_alone_signs_in(app, client, login, make_user):
