@@ -4,13 +4,13 @@
 //
 // A form with changes that have not been saved when the session ends is kept in this tab's storage, and
 // put back when the same person signs in again and comes back to the page within an hour: a case officer
-// called away from a half-written summary comes back to it, not to an empty box. The banner says it is
-// not saved yet. Only the fields they changed are kept (not a complainant's details the page showed),
-// with the hidden ones, so that the page's mark of what it was shown with (views/editing.py) still
-// catches a change somebody else saved meanwhile. Nothing is kept of a form with a password or a
-// sign-in code, and another account signing in in this tab finds nothing kept and removes what is.
-// A browser may write a tab's storage to disk, so what is kept is encrypted (AES-GCM) with a key that
-// only this account's pages carry (views/auth.py: held_forms_key); without Web Crypto (a page not
+// called away from a half-written summary comes back to it, not to an empty box. The banner says it is not
+// saved yet. Only the fields they changed are kept (not a complainant's details the page showed), or all
+// of a form the server refused, with the hidden ones, so that the page's mark of what it was shown with
+// (views/editing.py) still catches a change somebody else saved meanwhile. Nothing is kept of a form with
+// a password or a sign-in code, and another account signing in in this tab finds nothing kept and removes
+// what is. A browser may write a tab's storage to disk, so what is kept is encrypted (AES-GCM) with a key
+// that only this account's pages carry (views/auth.py: held_forms_key); without Web Crypto (a page not
 // served over HTTPS), nothing is kept.
 const dialog = document.getElementById('session-timeout')
 const HELD = 'feedback-loop:held:'
@@ -39,6 +39,10 @@ const heldForms = async (account, rawKey) => {
   }
   for (const form of forms()) {
     if (form.querySelector(SECRET)) continue
+    // A form the server refused holds what was sent, none of it saved: every field counts as changed.
+    if (form.querySelector('.govuk-form-group--error')) {
+      unsaved.set(form, new Set(named(form).map((el) => el.name)))
+    }
     form.addEventListener('input', changed)
     form.addEventListener('change', changed)
     form.addEventListener('submit', () => unsaved.delete(form))

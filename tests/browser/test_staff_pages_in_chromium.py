@@ -416,13 +416,17 @@ def _unsealed(page, key: str, held_key: str):
     return page.evaluate(UNSEAL, [key, held_key])
 
 
-def _signed_out_while_typing(live_app, page, url: str, fill: dict[str, str]) -> None:
-    """Open ``url``, type ``fill`` into it and leave it until the idle sign-out moves the tab away."""
+def _signed_out_while_typing(live_app, page, url: str, fill: dict[str, str], send: bool = False) -> None:
+    """Open ``url``, type ``fill`` into it (and ``send`` it, to be refused) and leave it until the idle
+    sign-out moves the tab away."""
     live_app.config["SESSION_IDLE_SECONDS"] = 6
     try:
         page.goto(url)
         for selector, value in fill.items():
             page.fill(selector, value)
+        if send:
+            page.locator("main button[type=submit]").first.click()
+            page.wait_for_selector(".govuk-error-summary")
         page.wait_for_url(lambda url: "/login" in url, timeout=15000)
     finally:
         live_app.config["SESSION_IDLE_SECONDS"] = 30 * 60
@@ -483,3 +487,15 @@ def test_nothing_typed_is_put_back_for_another_account_or_kept_from_a_password_f
     assert page.input_value("#summary") == saved_summary
     assert page.locator("#held-restored").is_hidden()
     assert _held_keys(page) == []
+
+
+def test_what_a_refused_save_sent_is_kept_when_the_session_ends(live_app, live_server, phone):
+    page = _signed_in(live_app, live_server, phone)
+    typed = "Sent with a wrong date, then left"
+    fill = {"#summary": typed, "#received_on-day": "31", "#received_on-month": "2"}
+    _signed_out_while_typing(live_app, page, f"{live_server}/cases/1/edit", fill, send=True)
+    _sign_in_here(page, "axe-coordinator@example.org")
+    assert page.url.endswith("/cases/1/edit")
+    assert page.input_value("#summary") == typed
+    assert page.input_value("#received_on-day") == "31"
+    assert page.locator("#held-restored").is_visible()
