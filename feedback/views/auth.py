@@ -68,13 +68,18 @@ def login():
     if request.method == "GET" and current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))
     form = LoginForm()
-    if request.method == "GET" and request.args.get("timeout"):
-        flash("You were signed out after a time without activity. Sign in again to carry on.", "success")
-    if request.method == "GET" and request.args.get("expired"):
-        hours = lifetime_hours()
+    if request.method == "GET" and (request.args.get("timeout") or request.args.get("expired")):
+        why = (
+            "after a time without activity"
+            if request.args.get("timeout")
+            else f"because you signed in {lifetime_hours()} hours ago"
+        )
+        unsaved = (
+            " What you sent after that was not saved: enter it again." if request.args.get("unsaved") else ""
+        )
         flash(
-            f"You were signed out because you signed in {hours} hours ago. Sign in again to carry on.",
-            "success",
+            f"You were signed out {why}.{unsaved} Sign in again to carry on.",
+            "info" if unsaved else "success",
         )
     if form.validate_on_submit():
         # Counted before anything reads the database: on SQLite the request's own write transaction must
@@ -197,8 +202,14 @@ def _sign_out_expired(reason: str, **login_args):
     session.clear()
     if request.endpoint == "auth.session_status":  # the warning's script asking: it moves the page
         return {"seconds_left": 0}, 401
-    target = request.full_path.rstrip("?") if request.method == "GET" else None
-    return redirect(url_for("auth.login", next=target, **login_args))
+    if request.method == "GET":
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?"), **login_args))
+    # A form sent after the session ended (without the page's script, which would have moved the page
+    # first and kept what was typed): nothing was saved, and the sign-in page says so, then leads back to
+    # the form's page if the same address shows it.
+    rule = request.url_rule
+    page = request.full_path.rstrip("?") if rule is not None and "GET" in (rule.methods or ()) else None
+    return redirect(url_for("auth.login", next=page, unsaved=1, **login_args))
 
 
 def _keep_last_seen(token: object) -> None:

@@ -12,7 +12,7 @@ from argon2 import PasswordHasher, Type, extract_parameters
 
 from feedback import create_app
 from feedback.extensions import db
-from feedback.models import AuditEvent, Role, User
+from feedback.models import AuditEvent, Case, Role, User
 from feedback.models.user import make_password_hasher
 from feedback.services import two_factor, users
 from tests.conftest import PASSWORD, csrf_token_from
@@ -242,6 +242,41 @@ def test_an_idle_session_ends_and_activity_or_the_warning_button_keeps_it(app, c
     page = client.get(ended.headers["Location"]).text
     assert "signed out after a time without activity" in page
     assert client.get("/plans").status_code == 302  # and it stays ended
+
+
+def test_a_form_sent_after_the_session_ended_is_not_saved_and_the_sign_in_page_says_so(
+    app, client, login, monkeypatch
+):
+    from feedback.views import auth
+
+    login(Role.STAFF)
+    start = int(auth.time.time())
+    monkeypatch.setattr(auth.time, "time", lambda: start)
+    form = client.get("/cases/new").text
+    monkeypatch.setattr(auth.time, "time", lambda: start + app.config["SESSION_IDLE_SECONDS"] + 1)
+    sent = {"csrf_token": csrf_token_from(form), "kind": "complaint", "summary": "Typed, then left"}
+    ended = client.post("/cases/new", data=sent)
+    assert ended.status_code == 302
+    assert ended.headers["Location"] == "/login?next=/cases/new&unsaved=1&timeout=1"  # back to the form after
+    page = client.get(ended.headers["Location"]).text
+    assert "What you sent after that was not saved: enter it again." in page
+    assert "govuk-notification-banner--success" not in page  # nothing went well
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
+
+
+def test_a_form_whose_address_shows_no_page_leads_nowhere_in_particular_after_signing_in(
+    app, client, login, monkeypatch
+):
+    from feedback.views import auth
+
+    login(Role.STAFF)
+    start = int(auth.time.time())
+    monkeypatch.setattr(auth.time, "time", lambda: start)
+    token = csrf_token_from(client.get("/plans").text)
+    monkeypatch.setattr(auth.time, "time", lambda: start + app.config["SESSION_IDLE_SECONDS"] + 1)
+    ended = client.post("/cases/1/reopen", data={"csrf_token": token})
+    assert ended.status_code == 302 and ended.headers["Location"] == "/login?unsaved=1&timeout=1"
 
 
 def test_a_coordinator_turns_on_a_second_step_and_then_needs_a_code(app, client, make_user):
