@@ -26,7 +26,10 @@ const heldForms = async (account, rawKey) => {
   const forms = () => Array.from(document.querySelectorAll('main form'))
     .filter((form) => (form.getAttribute('method') || '').toLowerCase() === 'post')
   const target = (form) => form.getAttribute('action') || ''
-  const key = `${HELD}${account}:${window.location.pathname}${window.location.search}`
+  // One page's forms are kept a tab: its address, which may carry what someone searched for, is kept
+  // inside what is encrypted, not in the storage key.
+  const key = `${HELD}${account}`
+  const here = window.location.pathname + window.location.search
   const named = (form) => Array.from(form.elements).filter((el) => el.name && el.name !== 'csrf_token' &&
     !['file', 'submit', 'button', 'reset', 'image'].includes(el.type))
   const unsaved = new Map()  // a form, and the names of the fields changed in it
@@ -88,13 +91,13 @@ const heldForms = async (account, rawKey) => {
     if (!stored || !stored.startsWith(HELD)) continue
     let kept
     try { kept = JSON.parse(sessionStorage.getItem(stored)) } catch (e) { kept = null }
-    if (!stored.startsWith(`${HELD}${account}:`) || !kept || Date.now() - kept.at > HELD_FOR_MS) {
+    if (stored !== key || !kept || Date.now() - kept.at > HELD_FOR_MS) {
       sessionStorage.removeItem(stored)
     }
   }
 
-  // The storage key is bound into each encryption, so that what was kept for one page or account cannot
-  // be moved to stand for another's.
+  // The storage key is bound into each encryption, so that what was kept for one account cannot be moved
+  // to stand for another's.
   const sealed = { name: 'AES-GCM', additionalData: new TextEncoder().encode(key) }
 
   const unseal = async (stored) => {
@@ -113,7 +116,7 @@ const heldForms = async (account, rawKey) => {
       const kept = Array.from(unsaved, ([form, names]) => ({ index: all.indexOf(form), action: target(form), values: valuesOf(form, names) }))
       if (!kept.length) return
       const iv = crypto.getRandomValues(new Uint8Array(12))
-      const plain = new TextEncoder().encode(JSON.stringify(kept))
+      const plain = new TextEncoder().encode(JSON.stringify({ page: here, forms: kept }))
       const data = await crypto.subtle.encrypt({ ...sealed, iv }, cryptoKey, plain)
       try {
         sessionStorage.setItem(key, JSON.stringify({ at: Date.now(), iv: base64Of(iv), data: base64Of(data) }))
@@ -121,12 +124,14 @@ const heldForms = async (account, rawKey) => {
     },
     async putBack () {
       const stored = sessionStorage.getItem(key)
+      if (!stored) return
+      const kept = await unseal(stored)
+      if (kept && kept.page !== here) return  // for another page: kept until they go back to it
       sessionStorage.removeItem(key)  // once: a reload shows what is saved
-      const kept = stored && await unseal(stored)
       if (!kept) return
       const all = forms()
       let restored = false
-      for (const { index, action, values } of kept) {
+      for (const { index, action, values } of kept.forms) {
         const form = all[index]
         if (!form || target(form) !== action || form.querySelector(SECRET)) continue
         putInto(form, values)

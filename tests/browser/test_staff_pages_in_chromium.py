@@ -445,11 +445,15 @@ def test_what_was_typed_when_the_session_ended_is_put_back_after_signing_in_agai
     (key,) = _held_keys(page)
     assert "transport plan" not in page.evaluate(f"sessionStorage.getItem({key!r})")
     kept = _unsealed(page, key, _held_forms_key(live_app, "axe-coordinator@example.org"))
-    assert [sorted(form["values"]) for form in kept] == [["seen", "summary"]]
-    assert kept[0]["values"]["summary"] == [typed]
+    assert kept["page"] == "/cases/1/edit"
+    assert [sorted(form["values"]) for form in kept["forms"]] == [["seen", "summary"]]
+    assert kept["forms"][0]["values"]["summary"] == [typed]
 
+    page.goto(f"{live_server}/login")  # signing in again from the start, not led back to the form
     _sign_in_here(page, "axe-coordinator@example.org")
-    assert page.url.endswith("/cases/1/edit")
+    assert not page.url.endswith("/cases/1/edit")
+    assert page.locator("#held-restored").is_hidden() and _held_keys(page) == [key]  # kept for its page
+    page.goto(f"{live_server}/cases/1/edit")
     assert page.input_value("#summary") == typed
     assert page.input_value("#reference") == saved_reference  # what they did not change is as saved
     banner = page.locator("#held-restored")
