@@ -17,11 +17,15 @@ const HELD = 'feedback-loop:held:'
 const HELD_FOR_MS = 60 * 60 * 1000
 const SECRET = 'input[type="password"], .govuk-js-password-input-input, [autocomplete="one-time-code"]'
 
-const bytes = (base64) => Uint8Array.from(atob(base64.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0))
+const bytes = (base64) => {  // URL-safe base64, as Python's urlsafe_b64encode writes it, or plain
+  const binary = atob(base64.replace(/-/g, '+').replace(/_/g, '/'))
+  return Uint8Array.from(binary, (c) => c.charCodeAt(0))
+}
 const base64Of = (data) => btoa(String.fromCharCode(...new Uint8Array(data)))
 
 const heldForms = async (account, rawKey) => {
-  const cryptoKey = await crypto.subtle.importKey('raw', bytes(rawKey), 'AES-GCM', false, ['encrypt', 'decrypt'])
+  const usage = ['encrypt', 'decrypt']
+  const cryptoKey = await crypto.subtle.importKey('raw', bytes(rawKey), 'AES-GCM', false, usage)
   // Attributes, not properties: a field named "action" or "method" would stand in for those.
   const forms = () => Array.from(document.querySelectorAll('main form'))
     .filter((form) => (form.getAttribute('method') || '').toLowerCase() === 'post')
@@ -113,13 +117,16 @@ const heldForms = async (account, rawKey) => {
   return {
     async keep () {
       const all = forms()
-      const kept = Array.from(unsaved, ([form, names]) => ({ index: all.indexOf(form), action: target(form), values: valuesOf(form, names) }))
+      const kept = Array.from(unsaved, ([form, names]) => (
+        { index: all.indexOf(form), action: target(form), values: valuesOf(form, names) }
+      ))
       if (!kept.length) return
       const iv = crypto.getRandomValues(new Uint8Array(12))
       const plain = new TextEncoder().encode(JSON.stringify({ page: here, forms: kept }))
       const data = await crypto.subtle.encrypt({ ...sealed, iv }, cryptoKey, plain)
       try {
-        sessionStorage.setItem(key, JSON.stringify({ at: Date.now(), iv: base64Of(iv), data: base64Of(data) }))
+        const stored = { at: Date.now(), iv: base64Of(iv), data: base64Of(data) }
+        sessionStorage.setItem(key, JSON.stringify(stored))
       } catch (e) { /* full or blocked */ }
     },
     async putBack () {
