@@ -192,6 +192,7 @@ def test_the_report_date_can_be_typed_in_boxes_or_picked_from_recent_quarter_end
     boxes = [("date", "30"), ("date", "9"), ("date", "2022")]
     page = _text(client.get(f"/plans/{plan_id}/report", query_string=boxes))
     assert "Progress report at 30 September 2022" in page
+    assert "For the quarter from 1 Jul 2022 to 30 Sep 2022." in page  # not "Quarter 1 Jul ...": no quarter 1
     assert "report.xlsx?date=2022-09-30" in page
     last_quarter_end = quarter_of(clock.today())[0] - timedelta(days=1)
     year_before = quarter_of(last_quarter_end - timedelta(days=300))[1]
