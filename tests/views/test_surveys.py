@@ -524,7 +524,7 @@ def test_retagging_a_question_is_in_the_survey_and_measure_histories(app, client
     assert re.findall(r"<li>[^<]*\d\d:\d\d, ([^<]*)</li>", history) == [
         f"{email}: question “heard” of Tell us how it feels no longer counts towards this measure",
         "demo: question “heard” of Tell us how it feels now counts towards this measure",
-        "demo: added",  # the measure, a moment before the question that counts towards it
+        "demo: added the measure",  # a moment before the question that counts towards it
     ]
 
 
