@@ -22,16 +22,22 @@ def interval(value: float, n: int | None, unit: Unit) -> tuple[float, float] | N
     return 100 * low, 100 * high
 
 
-def measure_chart_svg(measure: Measure) -> str:
+# Inches at 100 dots an inch: the page's 700 by 360, and a phone's, whose screen of about 360 pixels would
+# otherwise shrink the wide chart's words to half their size.
+WIDE = (7, 3.6)
+NARROW = (3.6, 3.6)
+
+
+def measure_chart_svg(measure: Measure, narrow: bool = False) -> str:
     """Readings with their interval band, against the baseline, the milestones, the target and the
-    trajectory between them."""
+    trajectory between them; ``narrow`` drawn for a phone's screen."""
     import matplotlib
 
     matplotlib.use("svg")
     from matplotlib import pyplot as plt
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 
-    figure, axes = plt.subplots(figsize=(7, 3.6), dpi=100)
+    figure, axes = plt.subplots(figsize=NARROW if narrow else WIDE, dpi=100)
     try:
         plan_points: list[tuple[date, float]] = []
         if measure.baseline_date and measure.baseline_value is not None:
@@ -87,7 +93,7 @@ def measure_chart_svg(measure: Measure) -> str:
                 label="Readings",
             )
 
-        locator = AutoDateLocator()
+        locator = AutoDateLocator(minticks=3, maxticks=6) if narrow else AutoDateLocator()
         axes.xaxis.set_major_locator(locator)
         axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))
         axes.set_ylabel(measure.unit.value.capitalize())
@@ -96,7 +102,10 @@ def measure_chart_svg(measure: Measure) -> str:
         axes.grid(axis="y", color="#e5e6e7")
         axes.spines[["top", "right"]].set_visible(False)
         if axes.get_legend_handles_labels()[0]:
-            axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3, frameon=False, fontsize=9)
+            columns = 2 if narrow else 3  # a phone's legend in two columns, each wide enough for its words
+            axes.legend(
+                loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=columns, frameon=False, fontsize=9
+            )
         figure.tight_layout()
         buffer = io.StringIO()
         figure.savefig(buffer, format="svg", metadata={"Date": None})

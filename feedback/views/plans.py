@@ -202,12 +202,15 @@ def _reading_notes(readings: list[Reading]) -> tuple[dict[ReadingSource, str], d
     return said_once, rows if any(rows.values()) else None
 
 
-@bp.get("/measures/<int:measure_id>/chart.svg")
+@bp.get("/measures/<int:measure_id>/chart-narrow.svg", defaults={"narrow": True})
+@bp.get("/measures/<int:measure_id>/chart.svg", defaults={"narrow": False})  # first: url_for's when not told
 @require_role(Role.STAFF)
-def measure_chart(measure_id: int):
+def measure_chart(measure_id: int, narrow: bool):
     measure = db.get_or_404(Measure, measure_id)
     return Response(
-        measure_chart_svg(measure), mimetype="image/svg+xml", headers={"Cache-Control": "private, no-cache"}
+        measure_chart_svg(measure, narrow),
+        mimetype="image/svg+xml",
+        headers={"Cache-Control": "private, no-cache"},
     )
 
 

@@ -33,6 +33,25 @@ def test_a_survey_measure_has_its_chart_interval_table_and_questions(app, client
     assert chart.mimetype == "image/svg+xml" and b"<svg" in chart.data[:500]
 
 
+def test_a_phone_gets_the_chart_drawn_for_its_screen(app, client, login, demo):
+    """Shrunk to a phone's 360 pixels, the 700-pixel chart's words were half their size: a phone is given
+    one drawn as wide as its screen."""
+    measure = _measure_id(app, id=1)
+    login(Role.STAFF)
+    page = client.get(f"/measures/{measure}").text
+    assert f'srcset="/measures/{measure}/chart-narrow.svg"' in page
+    assert 'media="(max-width: 40.0525em)"' in page
+    assert f'<img src="/measures/{measure}/chart.svg"' in page  # every other screen, and the alt text
+
+    def width_in_points(path: str) -> float:
+        response = client.get(path)
+        assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+        return float(re.search(rb'<svg[^>]* width="([0-9.]+)pt"', response.data)[1])
+
+    assert width_in_points(f"/measures/{measure}/chart-narrow.svg") == 3.6 * 72  # inches, at 72 points
+    assert width_in_points(f"/measures/{measure}/chart.svg") == 7 * 72
+
+
 def test_the_widget_measure_counts_its_yes_no_question_as_percent_yes(app, client, login, demo):
     with app.app_context():
         analysis.analyse(db.session)
