@@ -206,10 +206,25 @@ def _sign_out_expired(reason: str, **login_args):
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?"), **login_args))
     # A form sent after the session ended (without the page's script, which would have moved the page
     # first and kept what was typed): nothing was saved, and the sign-in page says so, then leads back to
-    # the form's page if the same address shows it.
+    # the form's page: the same address, if it shows one, or else the page the form was on ("Reopen case"
+    # is sent from the case's page).
     rule = request.url_rule
-    page = request.full_path.rstrip("?") if rule is not None and "GET" in (rule.methods or ()) else None
+    page: str | None
+    if rule is not None and "GET" in (rule.methods or ()):
+        page = request.full_path.rstrip("?")
+    else:
+        page = _page_on_this_site(request.referrer)
     return redirect(url_for("auth.login", next=page, unsaved=1, **login_args))
+
+
+def _page_on_this_site(address: str | None) -> str | None:
+    """The path and query of ``address`` if it is on this site, as the Referer of a form of ours is."""
+    if not address:
+        return None
+    parts = urlsplit(address)
+    if parts.netloc != request.host or not parts.path.startswith("/"):
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def _keep_last_seen(token: object) -> None:

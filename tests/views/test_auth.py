@@ -7,6 +7,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher, Type, extract_parameters
 
@@ -265,8 +266,16 @@ def test_a_form_sent_after_the_session_ended_is_not_saved_and_the_sign_in_page_s
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
 
 
-def test_a_form_whose_address_shows_no_page_leads_nowhere_in_particular_after_signing_in(
-    app, client, login, monkeypatch
+@pytest.mark.parametrize(
+    ("referrer", "location"),
+    [
+        ("http://localhost/cases/1?tab=stages", "/login?next=/cases/1?tab%3Dstages&unsaved=1&timeout=1"),
+        ("https://elsewhere.example/cases/1", "/login?unsaved=1&timeout=1"),
+        (None, "/login?unsaved=1&timeout=1"),
+    ],
+)
+def test_a_form_whose_address_shows_no_page_leads_back_to_the_page_it_was_sent_from(
+    app, client, login, monkeypatch, referrer, location
 ):
     from feedback.views import auth
 
@@ -275,8 +284,9 @@ def test_a_form_whose_address_shows_no_page_leads_nowhere_in_particular_after_si
     monkeypatch.setattr(auth.time, "time", lambda: start)
     token = csrf_token_from(client.get("/plans").text)
     monkeypatch.setattr(auth.time, "time", lambda: start + app.config["SESSION_IDLE_SECONDS"] + 1)
-    ended = client.post("/cases/1/reopen", data={"csrf_token": token})
-    assert ended.status_code == 302 and ended.headers["Location"] == "/login?unsaved=1&timeout=1"
+    headers = {"Referer": referrer} if referrer else {}
+    ended = client.post("/cases/1/reopen", data={"csrf_token": token}, headers=headers)
+    assert ended.status_code == 302 and ended.headers["Location"] == location
 
 
 def test_a_coordinator_turns_on_a_second_step_and_then_needs_a_code(app, client, make_user):
