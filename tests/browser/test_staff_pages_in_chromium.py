@@ -41,10 +41,7 @@ def _signed_in(live_app, live_server, context, role=Role.COORDINATOR, email: str
             db.session.commit()
     page = context.new_page()
     page.goto(f"{live_server}/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(lambda url: "/login" not in url)
+    _sign_in_here(page, email)
     return page
 
 
