@@ -13,6 +13,7 @@
 // that only this account's pages carry (views/auth.py: held_forms_key); without Web Crypto (a page not
 // served over HTTPS), nothing is kept.
 const dialog = document.getElementById('session-timeout')
+const here = window.location.pathname + window.location.search
 const HELD = 'feedback-loop:held:'
 const HELD_FOR_MS = 60 * 60 * 1000
 const SECRET = 'input[type="password"], .govuk-js-password-input-input, [autocomplete="one-time-code"]'
@@ -33,7 +34,6 @@ const heldForms = async (account, rawKey) => {
   // One page's forms are kept a tab: its address, which may carry what someone searched for, is kept
   // inside what is encrypted, not in the storage key.
   const key = `${HELD}${account}`
-  const here = window.location.pathname + window.location.search
   const named = (form) => Array.from(form.elements).filter((el) => el.name && el.name !== 'csrf_token' &&
     !['file', 'submit', 'button', 'reset', 'image'].includes(el.type))
   const unsaved = new Map()  // a form, and the names of the fields changed in it
@@ -182,10 +182,9 @@ if (dialog && typeof dialog.showModal === 'function') {
     try {
       const response = await fetch(dialog.dataset.statusUrl, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
       if (!response.ok || response.redirected) {
-        const back = window.location.pathname + window.location.search
         const why = final ? 'expired' : 'timeout'
         try { await held?.keep() } catch (e) { /* nothing kept: the sign-out still happens */ }
-        window.location.assign(`${dialog.dataset.signedOutUrl}?${why}=1&next=${encodeURIComponent(back)}`)
+        window.location.assign(`${dialog.dataset.signedOutUrl}?${why}=1&next=${encodeURIComponent(here)}`)
         return
       }
       const status = await response.json()
