@@ -115,6 +115,8 @@ const heldForms = async (account, rawKey) => {
   }
 
   return {
+    // Whether keep() would keep anything: only then does the warning say that typing is put back.
+    anythingUnsaved: () => unsaved.size > 0,
     async keep () {
       const all = forms()
       const kept = Array.from(unsaved, ([form, names]) => (
@@ -195,7 +197,11 @@ if (dialog && typeof dialog.showModal === 'function') {
     }
     // At nought the server has not quite ended the session; the next question finds it ended and
     // follows the server to the sign-in page (navigating now would count as activity instead).
-    if (left <= warnSeconds && !dialog.open && !warnedOfTheEnd) { dialog.showModal(); stay.focus() }
+    if (left <= warnSeconds && !dialog.open && !warnedOfTheEnd) {
+      document.getElementById('session-timeout-kept').hidden = !held?.anythingUnsaved()
+      dialog.showModal()
+      stay.focus()
+    }
     timer = window.setTimeout(check, Math.max(1, Math.min(left - warnSeconds, left, 30)) * 1000)
   }
 

@@ -349,6 +349,8 @@ def test_the_idle_warning_lets_a_person_stay_signed_in_and_otherwise_signs_them_
         dialog = page.locator("#session-timeout")
         dialog.wait_for(state="visible", timeout=8000)
         assert page.evaluate("document.activeElement.id") == "session-timeout-stay"
+        assert "minutes without activity" in dialog.inner_text()
+        assert KEPT_PROMISE not in dialog.inner_text()  # nothing typed: nothing to put back
         page.click("#session-timeout-stay")
         dialog.wait_for(state="hidden", timeout=3000)
         page.wait_for_url(lambda url: "/login" in url, timeout=15000)  # nobody answered the second time
@@ -413,9 +415,12 @@ def _unsealed(page, key: str, held_key: str):
     return page.evaluate(UNSEAL, [key, held_key])
 
 
-def _signed_out_while_typing(live_app, page, url: str, fill: dict[str, str], send: bool = False) -> None:
+KEPT_PROMISE = "what you have typed and not saved is put back"
+
+
+def _signed_out_while_typing(live_app, page, url: str, fill: dict[str, str], send: bool = False) -> str:
     """Open ``url``, type ``fill`` into it (and ``send`` it, to be refused) and leave it until the idle
-    sign-out moves the tab away."""
+    sign-out moves the tab away; what the warning before it said."""
     live_app.config["SESSION_IDLE_SECONDS"] = 6
     try:
         page.goto(url)
@@ -424,7 +429,11 @@ def _signed_out_while_typing(live_app, page, url: str, fill: dict[str, str], sen
         if send:
             page.locator("main button[type=submit]").first.click()
             page.wait_for_selector(".govuk-error-summary")
+        dialog = page.locator("#session-timeout")
+        dialog.wait_for(state="visible", timeout=8000)
+        warning = dialog.inner_text()
         page.wait_for_url(lambda url: "/login" in url, timeout=15000)
+        return warning
     finally:
         live_app.config["SESSION_IDLE_SECONDS"] = 30 * 60
 
@@ -436,7 +445,8 @@ def test_what_was_typed_when_the_session_ended_is_put_back_after_signing_in_agai
     page.goto(f"{live_server}/cases/1/edit")
     saved_summary, saved_reference = page.input_value("#summary"), page.input_value("#reference")
     typed = "Typed and not saved: the family rang back about the transport plan."
-    _signed_out_while_typing(live_app, page, f"{live_server}/cases/1/edit", {"#summary": typed})
+    warning = _signed_out_while_typing(live_app, page, f"{live_server}/cases/1/edit", {"#summary": typed})
+    assert KEPT_PROMISE in warning
     # Kept encrypted: what was typed, and the page's mark of what it was shown with; not what nobody
     # changed, such as the family's contact details the form was filled in with.
     (key,) = _held_keys(page)
@@ -473,8 +483,10 @@ def test_nothing_typed_is_put_back_for_another_account_or_kept_from_a_password_f
         users.create_user(db.session, other, Role.COORDINATOR, PASSWORD)
         db.session.commit()
     page = _signed_in(live_app, live_server, phone)
-    _signed_out_while_typing(live_app, page, f"{live_server}/account/password", {"#current": PASSWORD})
+    fill = {"#current": PASSWORD}
+    warning = _signed_out_while_typing(live_app, page, f"{live_server}/account/password", fill)
     assert _held_keys(page) == []
+    assert KEPT_PROMISE not in warning  # the warning promises nothing it will not do
 
     _sign_in_here(page, "axe-coordinator@example.org")
     page.goto(f"{live_server}/cases/1/edit")
