@@ -18,10 +18,15 @@ police", nor "a neighbour called sue", which is missed). The lexicon is American
 it knows ("programme", "whilst", "paediatric"), a verb made from one ("prioritise") and a word with an ending
 no name has ("Coproduction", "Categorisation") are words too. A name found once is removed wherever else it is
 written, except where the same word in lower case is a verb ("he will be missed"). Anywhere else, a word in
-lower case is a name only if the lexicon knows it as one and not as a word, and it comes before what somebody
-did or said ("oliver said", "amelia was upset"). A name the lexicon does not know ("priya said", "my daughter
-poppy") is not caught either. That is why a person still approves every quote before it is published. Each
-removal is reported, longest first and then as written, so the approver sees what went.
+lower case is a name if the lexicon knows it as one and not as a word, or it is one of the first names common
+among children in England and Wales that the lexicon lacks (data/first_names.txt: "isla", "alfie", and
+"poppy", which is also a word), and it comes before what somebody did or said ("oliver said", "amelia was
+upset", "isla has waited"); a word the lexicon does not know at all is a name when it comes first, or after a
+stop, "and" or "because", before "said", "told", "asked" and the like ("priya said"), unless it is a service
+or a role ("gp said", "ipsea said"). A name on no list before anything else somebody did ("tyrese was upset"),
+and the first of two names joined by "and" ("megan and chloe were kind": "chloe" goes) are not caught. That
+is why a person still approves every quote before it is published. Each removal is reported, longest first
+and then as written, so the approver sees what went.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import textblob.en as pattern_en
 
@@ -62,6 +68,24 @@ KIN = frozenset(
 )
 KIN_ONE = KIN - {"sons", "daughters", "children", "twins"}
 OWNERS = frozenset("my our his her their".split())
+# First names common among children in England and Wales that the lexicon, which is American, does not
+# know as names ("isla", "alfie", "priya"), or knows only as words ("poppy", "jade"): each counts as one
+# wherever a name the lexicon knows would.
+FIRST_NAMES_FILE = Path(__file__).resolve().parent.parent / "data" / "first_names.txt"
+FIRST_NAMES = frozenset(
+    line.strip()
+    for line in FIRST_NAMES_FILE.read_text("utf-8").splitlines()
+    if line.strip() and not line.startswith("#")
+)
+# Tags of what may stand before a word that is somebody's name and nothing else: the start of the text, a
+# stop, a comma, "and", "because", "when" ("the" and "my" make it a thing).
+STARTS_A_SUBJECT = frozenset(["", ".", ",", ":", "(", "CC", "IN", "WRB"])
+# What somebody, and seldom something, did: before one of these, a word the lexicon does not know at all,
+# with nothing before it, is a name ("priya said"), though "website was" and "covid has" are no names.
+SAYING = frozenset(
+    """said says told tells asked asks rang rings phoned called emailed texted explained promised
+    replied""".split()
+)
 SUBJECTS = frozenset("i we they he she".split())  # a verb follows them, never a name ("thank you grace")
 # "is called", "was named", "name is", "name's": a name comes next, whatever else the word may be; after
 # "a boy called", a name if it may be one ("a boy called today" is no name).
@@ -80,10 +104,12 @@ INSTITUTIONS = frozenset(
 )
 # Tags of words that are never part of a name, even after a title: "I spoke to Miss. She said ..."
 NOT_NAMES = frozenset("PRP PRP$ DT IN CC WP WP$ WDT WRB TO EX PDT UH".split())
-# Lower-case words the tagger's lexicon does not know that are no name: "my son asd" is not about a boy.
+# Lower-case words the tagger's lexicon does not know that are no name: "my son asd" is not about a boy,
+# and "gp said" or "ofsted was" names a service or a role, not a person.
 SEND_TERMS = frozenset(
-    """asd asc adhd add pda odd sen send senco sencos ehcp ehcps ehc camhs ot slt salt semh slcn spld mld
-    sld pmld msi vi hi ld iep idp""".split()
+    """asd asc adhd add pda odd sen send senco sencos sendco ehcp ehcps ehc ehcna camhs cahms ot slt salt semh
+    slcn spld mld sld pmld msi vi hi ld iep idp nhs gp gps ep eps hv ta tas lsa lsas hlta paeds paed cdc
+    sendiass sendias iass ipsea pcf la las ofsted dfe cqc dla pip dwp pru""".split()
 )
 # British spellings of words the tagger's lexicon knows in American ("programme", "organisation",
 # "paediatric", "counselling"): each is tried in turn, and counts only if the lexicon knows what it gives, so
@@ -102,7 +128,8 @@ AMERICAN_SPELLINGS = (
 )
 # Words of British English that American English has no spelling of, or that the lexicon knows in neither.
 BRITISH_WORDS = frozenset(
-    """whilst amongst learnt spelt mum mums nan nanna grandad maths carer carers childminder childminders
+    """whilst amongst learnt spelt mum mums nan nanna nana gran granny grandad grandpa aunty auntie stepmum
+    stepdad noone physio physios uni maths carer carers childminder childminders
     headteacher headteachers keyworker keyworkers nappies fulfil fulfils enrol enrols enrolment enrolments
     instalment instalments jewellery kerb tyre tyres cheque cheques aluminium""".split()
 )
@@ -237,9 +264,11 @@ def _without_apostrophe(word: str) -> bool:
 
 
 def _also_a_name(word: str) -> bool:
-    """Whether a lower-case word may be a name ("jack", "grace", "oliver"): its capitalised form is a
-    proper noun to the tagger's lexicon ("today" and "autumn" are not), and it is nothing a child has."""
-    return (pattern_en.lexicon.get(word.capitalize()) or "").startswith("NNP") and word not in BELONGINGS
+    """Whether a lower-case word may be a name ("jack", "grace", "oliver", "isla"): its capitalised form is
+    a proper noun to the tagger's lexicon ("today" and "autumn" are not) or it is a first name the lexicon
+    lacks, and it is nothing a child has."""
+    known = (pattern_en.lexicon.get(word.capitalize()) or "").startswith("NNP")
+    return (known or word in FIRST_NAMES) and word not in BELONGINGS
 
 
 def _names_next(before: list[tuple[str, str]]) -> bool:
@@ -346,6 +375,8 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
         named = _names_next(before)
         introduced = _introduced(before)
         following = tokens[index + 1][1] if index + 1 < len(tokens) else "."  # the next word's tag
+        next_word = tokens[index + 1][0].lower() if index + 1 < len(tokens) else ""
+        alone = previous_tag in STARTS_A_SUBJECT
         unknown = _unknown_lower_case(word)  # asked by four of the rules for a word in lower case
         if word not in (",", "("):  # "my son, Jack, ...", "my son (Jack)"
             previous = word.lower()
@@ -388,14 +419,18 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
                     or after_own_kin
                 )
             )
-            # "oliver said", "amelia was upset": unknown to the lexicon in lower case and a proper noun to it
-            # capitalised, before what somebody did or said; not a county ("warwickshire has")
+            # "oliver said", "amelia was upset", "alfie has waited": a name in lower case, before what
+            # somebody did or said; not a county ("warwickshire has"); a word too ("poppy", "jade") only
+            # if nothing such as "the" comes before it
             or (
-                unknown
-                and _also_a_name(word)
+                _also_a_name(word)
+                and (unknown or (word in FIRST_NAMES and alone))
                 and not word.endswith("shire")
                 and following in ("VBZ", "VBD", "MD")
             )
+            # "priya said", "because tyrese told us": a word the lexicon does not know at all, before
+            # what only somebody does, with nothing before it
+            or (unknown and alone and next_word in SAYING and not word.endswith("shire"))
             # "mrs brown", "Mr wood": any word, after a title that only ever comes before a surname
             or (
                 titled

@@ -79,6 +79,14 @@ from feedback.analysis.redact import redact_quote
         # Anywhere, in lower case, a name to the lexicon before what somebody did or said
         ("oliver said he was fine", "name", "oliver"),
         ("we asked why amelia was upset", "name", "amelia"),
+        # First names of children in England and Wales the lexicon lacks, or knows only as words
+        ("isla has waited two years", "name", "isla"),
+        ("my daughter poppy has autism", "name", "poppy"),
+        ("jade was upset again", "name", "jade"),
+        ("a girl called poppy", "name", "poppy"),
+        # A word the lexicon does not know at all, alone before what only somebody does
+        ("priya said the form was lost", "name", "priya"),
+        ("because tyrese told us nothing", "name", "tyrese"),
         # British spellings of words are words; names that look like them are still names
         ("my son oliver whilst at school was bullied", "name", "oliver"),
         ("our daughter louise is 9 and my daughter florence has waited", "name", "louise"),
@@ -150,6 +158,11 @@ def test_a_place_is_not_found_inside_a_longer_word():
         "a teacher rang and called sendiass",  # whom she rang, not her name
         "we found a good school through sendiass",  # nobody called or named
         "a friend called tonight",  # "Tonight" is a name to the lexicon, but here it is no noun
+        "gp said no, the nhs said wait and ipsea said we could appeal",  # services and roles
+        "gran said she would help and auntie was great, though noone said so",  # family, and a typo
+        "the physio said he was doing well and uni said no",
+        "covid was hard, the website was useless and makaton has helped",  # unknown, but no saying
+        "the jade was lost and the poppy was red",  # names that are also words, after "the"
     ],
 )
 def test_what_only_looks_like_a_name_or_an_address_stays(text):
