@@ -21,12 +21,12 @@ written, except where the same word in lower case is a verb ("he will be missed"
 lower case is a name if the lexicon knows it as one and not as a word, or it is one of the first names common
 among children in England and Wales that the lexicon lacks (data/first_names.txt: "isla", "alfie", and
 "poppy", which is also a word), and it comes before what somebody did or said ("oliver said", "amelia was
-upset", "isla has waited"); a word the lexicon does not know at all is a name when it comes first, or after a
-stop, "and" or "because", before "said", "told", "asked" and the like ("priya said"), unless it is a service
-or a role ("gp said", "ipsea said"). A name on no list before anything else somebody did ("tyrese was upset"),
-and the first of two names joined by "and" ("megan and chloe were kind": "chloe" goes) are not caught. That
-is why a person still approves every quote before it is published. Each removal is reported, longest first
-and then as written, so the approver sees what went.
+upset", "isla has waited"), or is joined by "and" to a name found ("megan and chloe were kind"); a word the
+lexicon does not know at all is a name when it comes first, or after a stop, "and" or "because", before
+"said", "told", "asked" and the like ("priya said"), unless it is a service or a role ("gp said", "ipsea
+said"). A name on no list before anything else somebody did ("tyrese was upset") is not caught. That is why
+a person still approves every quote before it is published. Each removal is reported, longest first and then
+as written, so the approver sees what went.
 """
 
 from __future__ import annotations
@@ -426,7 +426,7 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
                 _also_a_name(word)
                 and (unknown or (word in FIRST_NAMES and alone))
                 and not word.endswith("shire")
-                and following in ("VBZ", "VBD", "MD")
+                and following in ("VBZ", "VBD", "VBP", "MD")  # "VBP": "poppy and isla have waited"
             )
             # "priya said", "because tyrese told us": a word the lexicon does not know at all, before
             # what only somebody does, with nothing before it
@@ -472,9 +472,11 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
             end_run()
         previous_tag = tag
     end_run()
+    names += _paired(tokens, names)
     # Every other place a name is written is replaced too ("my son jack has ... jack loves trains"), but not
     # where the same word in lower case is a verb ("his name is will, and he will be missed").
-    found = sorted(dict.fromkeys(names), key=len, reverse=True)  # longest first, then as written
+    # Longest first, then as written.
+    found = sorted(dict.fromkeys(names), key=lambda name: (-len(name), text.find(name)))
     if not found:
         return text
     verbs = _verbs(text, tokens)
@@ -491,6 +493,26 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
     text = pattern.sub(replace, text)
     removed.extend(("name", name) for name in found if name in replaced)
     return text
+
+
+def _paired(tokens: list[tuple[str, str]], names: list[str]) -> list[str]:
+    """Names in lower case joined by "and" to a name found: "megan" in "megan and chloe were kind", where only
+    "chloe" comes before what somebody did. Only a word that may be a name and is no word the lexicon knows
+    ("isla", "megan"), or is on the list of first names ("poppy"), counts: "jack and jill" is a rhyme."""
+    found = {name.lower() for name in names}
+    paired = []
+    for index in range(1, len(tokens) - 1):
+        if tokens[index][0].lower() not in ("and", "&"):
+            continue
+        left, right = tokens[index - 1][0], tokens[index + 1][0]
+        for word, other in ((left, right), (right, left)):
+            if (
+                other.lower() in found
+                and _also_a_name(word)
+                and (_unknown_lower_case(word) or word in FIRST_NAMES)
+            ):
+                paired.append(word)
+    return paired
 
 
 def _verbs(text: str, tokens: list[tuple[str, str]]) -> set[int]:

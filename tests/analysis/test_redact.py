@@ -84,6 +84,8 @@ from feedback.analysis.redact import redact_quote
         ("my daughter poppy has autism", "name", "poppy"),
         ("jade was upset again", "name", "jade"),
         ("a girl called poppy", "name", "poppy"),
+        ("megan and chloe were kind", "name", "megan"),  # joined to a name before what they did
+        ("poppy and isla have waited", "name", "poppy"),
         # A word the lexicon does not know at all, alone before what only somebody does
         ("priya said the form was lost", "name", "priya"),
         ("because tyrese told us nothing", "name", "tyrese"),
@@ -255,3 +257,7 @@ def test_names_are_reported_longest_first_then_as_written():
         "Chloe",
         "Megan",
     ]
+
+
+def test_a_name_found_by_the_name_it_is_joined_to_is_reported_where_it_is_written():
+    assert redact_quote("megan and chloe were kind").removed == [("name", "megan"), ("name", "chloe")]
