@@ -5,28 +5,29 @@ links); the list of places an area configures catches its school and place names
 people's names, as capitalised proper nouns that are not ordinary words ("Sarah", "Mrs Jones", "Dr Patel",
 "Amelia-Rose", "O'Brien", "Mrs van der Berg"). A name that is also a word ("Grace", "Will") is caught only
 beside a title or another name, after "son", "daughter" and the like ("my son Jack", "my son, Will,"), or
-owning something with no "the" before it ("Jack's teacher"). In lower case, a word the tagger's lexicon does
-not know as an ordinary word is a name after a title or after "my son" and the like ("mrs jones", "my son
-oliver"); so is any word after "mr", "mrs", "ms" or "mx" ("mrs brown"), and a word the lexicon also knows as a
-name, after "my son" and before what the child did ("my son jack has", "my daughter grace, who"), unless it is
-something a child has ("my son school has"). After "is called", "was named" or "name is", the next word is a
-name whatever its case ("his name is harry", "his name was will"), unless it says what somebody was called
-("lazy", "names", "a liar"); after "a boy called", "a friend named" and the like, the next word is a name if
-it may be one ("a boy called jack", but not "a friend called tonight"), and after "a neighbour called" if it
-is capitalised or no word ("a nurse named Grace", "a neighbour called karen", but not "a teacher called
-police", nor "a neighbour called sue", which is missed). The lexicon is American; a British spelling of a word
-it knows ("programme", "whilst", "paediatric"), a verb made from one ("prioritise") and a word with an ending
-no name has ("Coproduction", "Categorisation") are words too. A name found once is removed wherever else it is
-written, except where the same word in lower case is a verb ("he will be missed"). Anywhere else, a word in
-lower case is a name if the lexicon knows it as one and not as a word, or it is one of the first names common
-among children in England and Wales that the lexicon lacks (data/first_names.txt: "isla", "alfie", and
-"poppy", which is also a word), and it comes before what somebody did or said ("oliver said", "amelia was
-upset", "isla has waited"), or is joined by "and" to a name found ("megan and chloe were kind"); a word the
-lexicon does not know at all is a name when it comes first, or after a stop, "and" or "because", before
-"said", "told", "asked" and the like ("priya said"), unless it is a service or a role ("gp said", "ipsea
-said"). A name on no list before anything else somebody did ("tyrese was upset") is not caught. That is why
-a person still approves every quote before it is published. Each removal is reported, longest first and then
-as written, so the approver sees what went.
+owning something with no "the" before it ("Jack's teacher"), or alone after "called", "rang", "asked" and the
+like ("I called Sue", but not "I called Social Services" or "I rang Admissions"). In lower case, a word the
+tagger's lexicon does not know as an ordinary word is a name after a title or after "my son" and the like
+("mrs jones", "my son oliver"); so is any word after "mr", "mrs", "ms" or "mx" ("mrs brown"), and a word the
+lexicon also knows as a name, after "my son" and before what the child did ("my son jack has", "my daughter
+grace, who"), unless it is something a child has ("my son school has"). After "is called", "was named" or
+"name is", the next word is a name whatever its case ("his name is harry", "his name was will"), unless it
+says what somebody was called ("lazy", "names", "a liar"); after "a boy called", "a friend named" and the
+like, the next word is a name if it may be one ("a boy called jack", but not "a friend called tonight"), and
+after "a neighbour called" if it is capitalised or no word ("a nurse named Grace", "a neighbour called karen",
+but not "a teacher called police", nor "a neighbour called sue", which is missed). The lexicon is American; a
+British spelling of a word it knows ("programme", "whilst", "paediatric"), a verb made from one ("prioritise")
+and a word with an ending no name has ("Coproduction", "Categorisation") are words too. A name found once is
+removed wherever else it is written, except where the same word in lower case is a verb ("he will be missed").
+Anywhere else, a word in lower case is a name if the lexicon knows it as one and not as a word, or it is one
+of the first names common among children in England and Wales that the lexicon lacks (data/first_names.txt:
+"isla", "alfie", and "poppy", which is also a word), and it comes before what somebody did or said ("oliver
+said", "amelia was upset", "isla has waited"), or is joined by "and" to a name found ("megan and chloe were
+kind"); a word the lexicon does not know at all is a name when it comes first, or after a stop, "and" or
+"because", before "said", "told", "asked" and the like ("priya said"), unless it is a service or a role ("gp
+said", "ipsea said"). A name on no list before anything else somebody did ("tyrese was upset") is not caught.
+That is why a person still approves every quote before it is published. Each removal is reported, longest
+first and then as written, so the approver sees what went.
 """
 
 from __future__ import annotations
@@ -82,6 +83,9 @@ FIRST_NAMES = frozenset(
 STARTS_A_SUBJECT = frozenset(["", ".", ",", ":", "(", "CC", "IN", "WRB"])
 # What somebody, and seldom something, did: before one of these, a word the lexicon does not know at all,
 # with nothing before it, is a name ("priya said"), though "website was" and "covid has" are no names.
+# What one does to a person: after one of these, a capitalised word on its own is whom ("I called Sue", "we
+# rang Grace"), even if it is also a word; two are more often a service ("I called Social Services").
+CONTACTING = frozenset("called rang phoned emailed texted messaged asked told thanked met contacted".split())
 SAYING = frozenset(
     """said says told tells asked asks rang rings phoned called emailed texted explained promised
     replied""".split()
@@ -98,9 +102,11 @@ YOUNG = frozenset("kid lad pupil student friend classmate baby toddler teenager"
 AGES = frozenset("year years old".split())  # "my 7 year old son"
 # Between two parts of a name: "Mrs van der Berg", "Ana da Silva".
 PARTICLES = frozenset("van der den de da di du von le la bin ibn al".split())
-# Capitalised words that own things in feedback without being anybody: "Council's letters".
+# Capitalised words that own things in feedback without being anybody ("Council's letters"), or that are
+# whom somebody rang without being anybody ("I rang Admissions").
 INSTITUTIONS = frozenset(
-    "council school college nursery academy hospital service team government area".split()
+    """council school college nursery academy hospital service team government area admissions transport
+    health education reception""".split()
 )
 # Tags of words that are never part of a name, even after a title: "I spoke to Miss. She said ..."
 NOT_NAMES = frozenset("PRP PRP$ DT IN CC WP WP$ WDT WRB TO EX PDT UH".split())
@@ -369,6 +375,7 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
     tokens = _tokens(text)
     for index, (word, tag) in enumerate(tokens):
         after_kin = previous in KIN
+        contacted = previous in CONTACTING
         # In lower case, only after one's own child or relative: "the healthy child programme" and
         # "our children centres" are things.
         after_own_kin = previous in KIN_ONE and _owned(before[-5:-1])
@@ -400,7 +407,12 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
             or tag == "MD"  # "Will Smith": a name if another part of one follows, as "Grace" is
             or ((after_kin or named or introduced) and tag.startswith("NN"))
         ):
-            if titled or run or after_kin or named or introduced or not _is_word(word):
+            whom = (
+                contacted
+                and not _capitalised(tokens[index + 1][0] if index + 1 < len(tokens) else "")
+                and word.lower() not in INSTITUTIONS | CALENDAR
+            )
+            if titled or run or after_kin or named or introduced or whom or not _is_word(word):
                 run = maybe + run + between + [word] if not run else run + between + [word]
                 maybe, between = [], []
             else:

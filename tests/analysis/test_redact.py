@@ -39,6 +39,9 @@ from feedback.analysis.redact import redact_quote
         ("Miss. Rose helped", "name", "Miss. Rose"),  # where the tokenizer ends a sentence
         ("We met Mrs van der Berg", "name", "Mrs van der Berg"),
         ("Jack's teacher was great", "name", "Jack"),  # a word, but owning something with no "the"
+        ("I called Sue and she was kind", "name", "Sue"),  # a word, but alone after "called"
+        ("We rang Grace twice", "name", "Grace"),
+        ("I asked Will about it", "name", "Will"),
         # In lower case, as typed on a phone: words the tagger's lexicon does not know
         ("we spoke to mrs jones twice", "name", "mrs jones"),
         ("ask dr. khan why", "name", "dr. khan"),
@@ -160,6 +163,7 @@ def test_a_place_is_not_found_inside_a_longer_word():
         "a teacher rang and called sendiass",  # whom she rang, not her name
         "we found a good school through sendiass",  # nobody called or named
         "a friend called tonight",  # "Tonight" is a name to the lexicon, but here it is no noun
+        "I called Social Services, rang Admissions and asked School on Monday",  # whom, but nobody
         "gp said no, the nhs said wait and ipsea said we could appeal",  # services and roles
         "gran said she would help and auntie was great, though noone said so",  # family, and a typo
         "the physio said he was doing well and uni said no",
