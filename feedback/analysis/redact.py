@@ -8,26 +8,26 @@ beside a title or another name, after "son", "daughter" and the like ("my son Ja
 owning something with no "the" before it ("Jack's teacher"), or alone after "called", "rang", "asked" and the
 like ("I called Sue", but not "I called Social Services" or "I rang Admissions"). In lower case, a word the
 tagger's lexicon does not know as an ordinary word is a name after a title or after "my son" and the like
-("mrs jones", "my son oliver"); so is any word after "mr", "mrs", "ms" or "mx" ("mrs brown"), and a word the
-lexicon also knows as a name, after "my son" and before what the child did ("my son jack has", "my daughter
-grace, who"), unless it is something a child has ("my son school has"). After "is called", "was named" or
-"name is", the next word is a name whatever its case ("his name is harry", "his name was will"), unless it
-says what somebody was called ("lazy", "names", "a liar"); after "a boy called", "a friend named" and the
-like, the next word is a name if it may be one ("a boy called jack", but not "a friend called tonight"), and
-after "a neighbour called" if it is capitalised or no word ("a nurse named Grace", "a neighbour called karen",
-but not "a teacher called police", nor "a neighbour called sue", which is missed). The lexicon is American; a
-British spelling of a word it knows ("programme", "whilst", "paediatric"), a verb made from one ("prioritise")
-and a word with an ending no name has ("Coproduction", "Categorisation") are words too. A name found once is
-removed wherever else it is written, except where the same word in lower case is a verb ("he will be missed").
-Anywhere else, a word in lower case is a name if the lexicon knows it as one and not as a word, or it is one
-of the first names common among children in England and Wales that the lexicon lacks (data/first_names.txt:
-"isla", "alfie", and "poppy", which is also a word), and it comes before what somebody did or said ("oliver
-said", "amelia was upset", "isla has waited"), or is joined by "and" to a name found ("megan and chloe were
-kind"); a word the lexicon does not know at all is a name when it comes first, or after a stop, "and" or
-"because", before "said", "told", "asked" and the like ("priya said"), unless it is a service or a role ("gp
-said", "ipsea said"). A name on no list before anything else somebody did ("tyrese was upset") is not caught.
-That is why a person still approves every quote before it is published. Each removal is reported, longest
-first and then as written, so the approver sees what went.
+("mrs jones", "my son oliver", "our sons dev and arjun"); so is any word after "mr", "mrs", "ms" or "mx" ("mrs
+brown"), and a word the lexicon also knows as a name, after "my son" and before what the child did ("my son
+jack has", "my daughter grace, who"), unless it is something a child has ("my son school has"). After "is
+called", "was named" or "name is", the next word is a name whatever its case ("his name is harry", "his name
+was will"), unless it says what somebody was called ("lazy", "names", "a liar"); after "a boy called", "a
+friend named" and the like, the next word is a name if it may be one ("a boy called jack", but not "a friend
+called tonight"), and after "a neighbour called" if it is capitalised or no word ("a nurse named Grace", "a
+neighbour called karen", but not "a teacher called police", nor "a neighbour called sue", which is missed).
+The lexicon is American; a British spelling of a word it knows ("programme", "whilst", "paediatric"), a verb
+made from one ("prioritise") and a word with an ending no name has ("Coproduction", "Categorisation") are
+words too. A name found once is removed wherever else it is written, except where the same word in lower case
+is a verb ("he will be missed"). Anywhere else, a word in lower case is a name if the lexicon knows it as one
+and not as a word, or it is one of the first names common among children in England and Wales that the lexicon
+lacks (data/first_names.txt: "isla", "alfie", and "poppy", which is also a word), and it comes before what
+somebody did or said ("oliver said", "amelia was upset", "isla has waited"), or is joined by "and" to a name
+found ("megan and chloe were kind"); a word the lexicon does not know at all is a name when it comes first, or
+after a stop, "and" or "because", before "said", "told", "asked" and the like ("priya said"), unless it is a
+service or a role ("gp said", "ipsea said"). A name on no list before anything else somebody did ("tyrese was
+upset") is not caught. That is why a person still approves every quote before it is published. Each removal is
+reported, longest first and then as written, so the approver sees what went.
 """
 
 from __future__ import annotations
@@ -379,6 +379,7 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
         # In lower case, only after one's own child or relative: "the healthy child programme" and
         # "our children centres" are things.
         after_own_kin = previous in KIN_ONE and _owned(before[-5:-1])
+        after_own_children = previous in KIN and _owned(before[-5:-1])  # "my twins", "our sons"
         named = _names_next(before)
         introduced = _introduced(before)
         following = tokens[index + 1][1] if index + 1 < len(tokens) else "."  # the next word's tag
@@ -440,6 +441,9 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
                 and not word.endswith("shire")
                 and following in ("VBZ", "VBD", "VBP", "MD")  # "VBP": "poppy and isla have waited"
             )
+            # "our sons dev and arjun", "my daughters amelia and grace": after one's own children, a name
+            # that is no word, or one of the first names ("our children centres" are things)
+            or (after_own_children and _also_a_name(word) and (unknown or word in FIRST_NAMES))
             # "priya said", "because tyrese told us": a word the lexicon does not know at all, before
             # what only somebody does, with nothing before it
             or (unknown and alone and next_word in SAYING and not word.endswith("shire"))

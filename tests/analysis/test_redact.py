@@ -52,6 +52,8 @@ from feedback.analysis.redact import redact_quote
         ("my 7 year old son oliver was excluded", "name", "oliver"),
         ("our eldest daughter amelia is 12", "name", "amelia"),
         ("my son and daughter amelia both wait", "name", "amelia"),
+        ("our sons dev and arjun", "name", "arjun"),  # after one's own children
+        ("my children poppy and oliver", "name", "poppy"),
         ("mrs jones-smith never rang", "name", "mrs jones-smith"),
         # In lower case, words that are also ordinary words: after a title that only comes before a surname,
         # or after "my son" and before what the child did
