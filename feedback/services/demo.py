@@ -381,28 +381,32 @@ def _demo_users(session: DbSession) -> str:
 def publish_entries(session: DbSession) -> None:
     """Two entries written by the demo coordinator and approved by the demo admin, as Warwickshire's
     update reports them, so that the public pages have something to show. Each quotes the newest figure
-    the analyser has counted for its measure, as a coordinator's would: publish them after a run."""
+    the analyser has counted for its measure, as a coordinator's would: publish them after a run. The
+    parents' entry is about being heard, the young people's about their plan saying what they want: each
+    quotes the measure its change is meant to move."""
     author = session.scalars(
         sa.select(User).where(User.role == Role.COORDINATOR).order_by(User.id).limit(1)
     ).one()
     approver = session.scalars(
         sa.select(User).where(User.role == Role.ADMIN).order_by(User.id).limit(1)
     ).one()
-    heard = session.scalars(
-        sa.select(Measure)
-        .where(Measure.text.startswith("Parent carers who agree"))
-        .order_by(Measure.id)
-        .limit(1)
-    ).one()
-    for audience, title, you_said, we_did in (
+
+    def measure(text: str) -> Measure:
+        return session.scalars(
+            sa.select(Measure).where(Measure.text == text).order_by(Measure.id).limit(1)
+        ).one()
+
+    for audience, measured, title, you_said, we_did in (
         (
             Audience.PARENT_CARER,
+            measure("Parent carers who agree they feel heard and understood"),
             "Caseworkers call you after every panel decision",
             "You told us you heard about panel decisions from school before anyone from the council called.",
             "Caseworkers now phone every family on the day of the panel's decision, before a letter is sent.",
         ),
         (
             Audience.YOUNG_PERSON,
+            measure("Parent carers who agree their child's desired outcomes are being met"),
             "Your views in your plan",
             "You told us your EHC plan did not say what you wanted for yourself.",
             "Every annual review now starts with a page you write or draw, and your plan keeps it.",
@@ -418,8 +422,8 @@ def publish_entries(session: DbSession) -> None:
                 you_said=you_said,
                 we_did=we_did,
                 theme_id=None,
-                action_ids=[heard.action_id],
-                measure_ids=[heard.id],
+                action_ids=[measured.action_id],
+                measure_ids=[measured.id],
             ),
             author,
         )

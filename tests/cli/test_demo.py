@@ -74,7 +74,8 @@ def test_the_demo_loads_a_whole_local_area_into_an_empty_database(app, runner):
     # The analyser has run, and the published entries quote the figure it counted for their measure.
     assert "Analysis 1 took" in result.output
     page = app.test_client().get("/you-said-we-did").get_data(as_text=True)
-    assert re.search(r"Based on \d+ responses, \d+% agreed, up from 6%\.", page), page
+    assert re.search(r"Based on \d+ responses, \d+% agreed, up from 6%\.", page), page  # heard
+    assert re.search(r"Based on \d+ responses, \d+% agreed, up from 9%\.", page), page  # desired outcomes
 
 
 def test_agreement_in_the_demo_rises_as_it_did_in_warwickshire(app, demo):
