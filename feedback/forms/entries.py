@@ -55,7 +55,10 @@ class EntryForm(EditForm):
     you_said = TextAreaField(
         "You said",
         widget=GovTextArea(),
-        description="What people told us, in their words where we can",
+        description=(
+            "What people told us, in their words where we can. The public pages put “You said” before it,"
+            " and the young people's page “You told us:”"
+        ),
         validators=[
             DataRequired(message="Enter what people said"),
             Length(max=5000, message="You said must be 5,000 characters or fewer"),

@@ -401,14 +401,14 @@ def publish_entries(session: DbSession) -> None:
             Audience.PARENT_CARER,
             measure("Parent carers who agree they feel heard and understood"),
             "Caseworkers call you after every panel decision",
-            "You told us you heard about panel decisions from school before anyone from the council called.",
+            "You heard about panel decisions from school before anyone from the council called.",
             "Caseworkers now phone every family on the day of the panel's decision, before a letter is sent.",
         ),
         (
             Audience.YOUNG_PERSON,
             measure("Parent carers who agree their child's desired outcomes are being met"),
             "Your views in your plan",
-            "You told us your EHC plan did not say what you wanted for yourself.",
+            "Your EHC plan did not say what you wanted for yourself.",
             "Every annual review now starts with a page you write or draw, and your plan keeps it.",
         ),
     ):
