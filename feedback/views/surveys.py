@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import date
 
 import segno
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
+from .. import clock
 from ..extensions import db
 from ..forms.respond import page_values
 from ..forms.surveys import ResponsesImportForm, SurveyForm, paper_form_class, question_form, versions_form
@@ -304,16 +306,32 @@ def paper(survey_id: int):
     entry_key = request.form.get("entry_key") or surveys.new_entry_key()
     if not PAPER_KEY.match(entry_key):
         abort(400)
-    form = paper_form_class(page, standard)(formdata=request.form if request.method == "POST" else None)
+    carried = _date_of_the_last_form(request.args.get("filled_in")) if request.method == "GET" else None
+    form = paper_form_class(page, standard)(
+        formdata=request.form if request.method == "POST" else None, filled_in=carried
+    )
     if request.method == "POST" and form.validate():
         values = page_values(form, page)
-        result = surveys.record_paper_response(db.session, survey, values, entry_key, form.filled_in.data)
+        dated = form.filled_in.data
+        result = surveys.record_paper_response(db.session, survey, values, entry_key, dated)
         if result is None:
             abort(400)
         flash(
             "Paper response saved." if result.created else "That paper response was already saved.", "success"
         )
-        return redirect(url_for(".paper", survey_id=survey.id))
+        # The next form is dated as this one was: a pile typed in after an event shares one date.
+        following = dated.isoformat() if dated else None
+        return redirect(url_for(".paper", survey_id=survey.id, filled_in=following))
     return render_template(
-        "surveys/paper.html", survey=survey, form=form, page=page, entry_key=entry_key
+        "surveys/paper.html", survey=survey, form=form, page=page, entry_key=entry_key, carried=carried
     ), 400 if form.errors else 200
+
+
+def _date_of_the_last_form(written: str | None) -> date | None:
+    """The date the last paper response was given (``?filled_in=2026-09-27``), to start the next one with;
+    None for anything else, or a date the form would refuse."""
+    try:
+        dated = date.fromisoformat(written or "")
+    except ValueError:
+        return None
+    return dated if 1900 <= dated.year and dated <= clock.today() else None

@@ -309,8 +309,16 @@ def test_a_paper_response_counts_in_the_month_it_was_filled_in(app, client, logi
         assert refused.status_code == 400 and message in refused.text
         assert 'value="agree" checked' in refused.text  # the answers typed stay
     assert paper_dates() == []
-    assert post(["30", "9", "2025"]).status_code == 302
+    saved = post(["30", "9", "2025"])
+    assert saved.status_code == 302
     assert [(at.date(), at.hour) for at in paper_dates()] == [(date(2025, 9, 30), 12)]  # September's, midday
+    # The next form of the pile starts with the same date, and says so.
+    following = client.get(saved.headers["Location"]).text
+    assert re.findall(r'name="filled_in" type="text" value="(\d+)"', following) == ["30", "09", "2025"]
+    assert "the date of the last form you saved" in following
+    for written in ("2025-02-30", "nonsense", (clock.today() + timedelta(days=1)).isoformat()):
+        fresh = client.get(f"/surveys/{survey_id}/paper?filled_in={written}").text
+        assert 'name="filled_in" type="text" value=' not in fresh and "last form you saved" not in fresh
     assert post(["", "", ""]).status_code == 302  # no date on the form: today
     assert sorted(at.date() for at in paper_dates())[-1] == clock.today()
 
