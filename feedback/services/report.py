@@ -1,6 +1,7 @@
 """The quarterly progress report for a board: one section an area, with each action's progress status and
 the lead's narrative as they stood at the report's date, the evidence of the quarter (readings), and the
-impact measures with their statuses.
+impact measures with their statuses, each beside the status it had at the end of the quarter before, so
+that a board sees what has moved since its last report.
 
 The narrative and status "as they stood" come from the audit trail, which keeps every change: the
 current values, with every later change undone. So a report for last quarter, run today, says what
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 import sqlalchemy as sa
@@ -29,24 +30,45 @@ def quarter_of(day: date) -> tuple[date, date]:
     return quarter.start_time.date(), quarter.end_time.date()
 
 
-def as_they_were(session: DbSession, entity_type: str, ids: list[int], moment: datetime) -> dict[int, dict]:
-    """For each entity changed since ``moment``, the values of the changed columns as they were then.
-    An entity created since (a plan imported after the fact) gets the values it was created with, the
-    oldest there are. Columns absent were not changed since."""
+@dataclass
+class Past:
+    """What ``as_they_were`` found: for each entity changed since the moment, the values of the changed
+    columns as they were then (columns absent were not changed since); and which entities were created
+    since."""
+
+    values: dict[int, dict] = field(default_factory=dict)
+    created: set[int] = field(default_factory=set)
+
+    def of(self, entity_id: int) -> dict:
+        return self.values.get(entity_id, {})
+
+
+def as_they_were(session: DbSession, entity_type: str, ids: list[int], *moments: datetime) -> list[Past]:
+    """The entities ``ids`` as they were at each of ``moments``, from the audit trail, read once. An entity
+    created since a moment (a plan imported after the fact) gets the values it was created with, the oldest
+    there are."""
+    pasts = [Past() for _ in moments]
     if not ids:
-        return {}
+        return pasts
     events = session.scalars(
         sa.select(AuditEvent)
-        .where(AuditEvent.entity_type == entity_type, AuditEvent.entity_id.in_(ids), AuditEvent.at > moment)
+        .where(
+            AuditEvent.entity_type == entity_type,
+            AuditEvent.entity_id.in_(ids),
+            AuditEvent.at > min(moments),
+        )
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
     )
-    past: dict[int, dict] = {}
     for event in events:
-        if event.operation == "insert":
-            past[event.entity_id] = dict(event.after or {})
-        elif event.operation == "update":
-            past.setdefault(event.entity_id, {}).update(event.before or {})
-    return past
+        for moment, past in zip(moments, pasts, strict=True):
+            if event.at <= moment:
+                continue
+            if event.operation == "insert":
+                past.values[event.entity_id] = dict(event.after or {})
+                past.created.add(event.entity_id)
+            elif event.operation == "update":
+                past.values.setdefault(event.entity_id, {}).update(event.before or {})
+    return pasts
 
 
 @dataclass
@@ -54,6 +76,12 @@ class ActionLine:
     action: Action
     status: ProgressStatus | None
     narrative: str
+    before: ProgressStatus | None = None  # at the end of the quarter before
+    new: bool = False  # created since the end of the quarter before: there is no "before"
+
+    @property
+    def changed(self) -> bool:
+        return not self.new and self.before != self.status
 
 
 @dataclass
@@ -64,6 +92,17 @@ class MeasureLine:
     suggested: ImpactStatus | None
     reported: ImpactStatus | None
     reason: str
+    before: ImpactStatus | None = None  # the reported status, or else the suggested one, a quarter before
+    new: bool = False
+
+    @property
+    def status(self) -> ImpactStatus | None:
+        """What the report counts: the status the lead reported, or else the one the analyser suggests."""
+        return self.reported or self.suggested
+
+    @property
+    def changed(self) -> bool:
+        return not self.new and self.before != self.status
 
 
 @dataclass
@@ -82,6 +121,19 @@ class Report:
     areas: list[AreaSection]
     summary: list[dict]
 
+    @property
+    def previous(self) -> date:
+        """The end of the quarter before the report's: what "before" is measured against."""
+        return self.quarter[0] - timedelta(days=1)
+
+    def moved(self, kind: str) -> tuple[int, int]:
+        """How many actions (``kind`` "actions") or measures changed status since the quarter before, and
+        how many were added since."""
+        lines: list[ActionLine | MeasureLine] = [
+            line for s in self.areas for line in (s.actions if kind == "actions" else s.measures)
+        ]
+        return sum(line.changed for line in lines), sum(line.new for line in lines)
+
 
 def progress_report(session: DbSession, plan: Plan, as_of: date) -> Report:
     """The report at the end of ``as_of``: statuses and narratives as they stood then, readings up to then
@@ -90,23 +142,25 @@ def progress_report(session: DbSession, plan: Plan, as_of: date) -> Report:
     start, end = quarter_of(as_of)
     actions = [a for area in plan.areas for a in area.actions]
     measures = [m for a in actions for m in a.measures]
-    action_past = as_they_were(session, "Action", [a.id for a in actions], moment)
-    measure_past = as_they_were(session, "Measure", [m.id for m in measures], moment)
+    before = clock.day_ends(start - timedelta(days=1))  # the end of the quarter before
+    action_past, action_before = as_they_were(session, "Action", [a.id for a in actions], moment, before)
+    measure_past, measure_before = as_they_were(session, "Measure", [m.id for m in measures], moment, before)
     sections = []
     for area in plan.areas:
         section = AreaSection(area.reference, area.title)
         for action in area.actions:
-            past = action_past.get(action.id, {})
-            status = past.get("progress_status", action.progress_status)
+            past, then = action_past.of(action.id), action_before.of(action.id)
             section.actions.append(
                 ActionLine(
                     action=action,
-                    status=ProgressStatus(status) if isinstance(status, str) else status,
+                    status=_progress(past.get("progress_status", action.progress_status)),
                     narrative=past.get("progress_narrative", action.progress_narrative) or "",
+                    before=_progress(then.get("progress_status", action.progress_status)),
+                    new=action.id in action_before.created,
                 )
             )
             for measure in action.measures:
-                mpast = measure_past.get(measure.id, {})
+                mpast, then = measure_past.of(measure.id), measure_before.of(measure.id)
                 readings = [r for r in measure.readings if r.period_end <= as_of]
                 section.measures.append(
                     MeasureLine(
@@ -116,10 +170,19 @@ def progress_report(session: DbSession, plan: Plan, as_of: date) -> Report:
                         suggested=_impact(mpast.get("suggested_status", measure.suggested_status)),
                         reported=_impact(mpast.get("reported_status", measure.reported_status)),
                         reason=mpast.get("reported_status_reason", measure.reported_status_reason) or "",
+                        before=_impact(then.get("reported_status", measure.reported_status))
+                        or _impact(then.get("suggested_status", measure.suggested_status)),
+                        new=measure.id in measure_before.created,
                     )
                 )
         sections.append(section)
     return Report(plan, as_of, (start, end), sections, _summary(plan, sections))
+
+
+def _progress(value) -> ProgressStatus | None:
+    if value is None or isinstance(value, ProgressStatus):
+        return value
+    return ProgressStatus(value)
 
 
 def _impact(value) -> ImpactStatus | None:
@@ -134,15 +197,15 @@ def _summary(plan: Plan, sections: list[AreaSection]) -> list[dict]:
     for section in sections:
         label = area_label(section.reference, section.title)
         items += [(label, "action", line.status.value if line.status else None) for line in section.actions]
-        items += [
-            (
-                label,
-                "measure",
-                status.value if (status := line.reported or line.suggested) else None,
-            )
-            for line in section.measures
-        ]
+        items += [(label, "measure", line.status.value if line.status else None) for line in section.measures]
     return quantitative_summary(pd.DataFrame(items, columns=["area", "kind", "status"])).to_dict("records")
+
+
+def _before(line: ActionLine | MeasureLine) -> str:
+    """A line's status at the end of the quarter before, for the workbook."""
+    if line.new:
+        return "added since"
+    return line.before.value if line.before else ""
 
 
 def report_workbook(report: Report) -> bytes:
@@ -156,6 +219,7 @@ def report_workbook(report: Report) -> bytes:
                 "Lead": line.action.lead,
                 "Due": line.action.completion_date,
                 "Progress (BRAG)": line.status.value if line.status else "",
+                f"Progress at {report.previous:%-d %b %Y}": _before(line),
                 "Progress narrative": line.narrative,
             }
             for section in report.areas
@@ -176,6 +240,7 @@ def report_workbook(report: Report) -> bytes:
                 "Readings this quarter": len(line.evidence),
                 "Suggested impact": line.suggested.value if line.suggested else "",
                 "Reported impact": line.reported.value if line.reported else "",
+                f"Impact at {report.previous:%-d %b %Y}": _before(line),
                 "Reason": line.reason,
             }
             for section in report.areas

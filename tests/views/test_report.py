@@ -210,3 +210,58 @@ def test_the_report_exports_xlsx_and_refuses_a_date_in_the_future(app, client, l
     )
     assert workbook.sheetnames == ["Actions", "Measures", "Summary"]
     assert workbook["Actions"].max_row == 1 + 19 and workbook["Measures"].max_row == 1 + 51
+
+
+def _backdate(app, entity_type: str, entity_id: int, operation: str, to: datetime) -> None:
+    with app.app_context():
+        for event in db.session.scalars(
+            sa.select(AuditEvent).where(
+                AuditEvent.entity_type == entity_type,
+                AuditEvent.entity_id == entity_id,
+                AuditEvent.operation == operation,
+            )
+        ):
+            event.at = to
+        db.session.commit()
+
+
+def test_the_report_marks_what_changed_status_since_the_quarter_before(app, client, login, plan_id):
+    """A board reads each quarter's report against the last one: a status that moved since says what it
+    was then; what was added since has no "then"."""
+    login(Role.COORDINATOR)
+    previous = quarter_of(clock.today())[0] - timedelta(days=1)
+    long_ago = datetime.combine(previous - timedelta(days=60), datetime.min.time(), tzinfo=UTC)
+    action_id = db_action_id(app)  # imported Green
+    with app.app_context():
+        measure = db.session.scalar(sa.select(Measure).where(Measure.reported_status.is_not(None)).limit(1))
+        measure_id, measure_was = measure.id, measure.reported_status
+    for entity_type, entity_id in (("Action", action_id), ("Measure", measure_id)):
+        _backdate(app, entity_type, entity_id, "insert", long_ago)
+        _backdate(app, entity_type, entity_id, "update", long_ago)  # the analyser's suggestion too
+    on_the_day = f"{previous.day} {previous:%B %Y}"
+    page = _text(client.get(f"/plans/{plan_id}/report"))
+    assert f"Since the end of the quarter before, {on_the_day}: no action or measure changed status" in page
+    assert "Was " not in page
+
+    _write(client, action_id, "Recruitment paused.", "amber")
+    with app.app_context():  # added since the quarter before, so its change is not a move since then
+        added = db.session.scalar(sa.select(Action.id).where(Action.reference == "1.1.2"))
+    _write(client, added, "Started late.", "red")
+    with app.app_context():
+        moved = ImpactStatus.RED if measure_was is not ImpactStatus.RED else ImpactStatus.GREEN
+        db.session.get_one(Measure, measure_id).reported_status = moved
+        db.session.commit()
+    page = _text(client.get(f"/plans/{plan_id}/report"))
+    assert f"{on_the_day}: 1 action and 1 measure changed status, each marked below" in page
+    assert f"Amber: Some concerns </strong> Was Green at {on_the_day}." in page
+    assert f"Was {measure_was.value.capitalize()} at {on_the_day}." in page
+    assert "18 actions and 50 measures were added" in page  # the rest of the demo's plan, loaded today
+    # The report of the quarter before is as it was, and so is its own comparison.
+    earlier = _text(client.get(f"/plans/{plan_id}/report?date={previous.isoformat()}"))
+    assert "Green: On track" in earlier.split("1.1.1 ")[1][:400] and "Was " not in earlier
+
+    workbook = openpyxl.load_workbook(io.BytesIO(client.get(f"/plans/{plan_id}/report.xlsx").data))
+    actions = list(workbook["Actions"].values)
+    column = actions[0].index(f"Progress at {previous.day} {previous:%b %Y}")
+    assert {row[1]: row[column] for row in actions[1:]}["1.1.1"] == "green"
+    assert {row[column] for row in actions[1:]} == {"green", "added since"}
