@@ -71,11 +71,38 @@ def as_they_were(session: DbSession, entity_type: str, ids: list[int], *moments:
     return pasts
 
 
+def narratives_written(session: DbSession, action_ids: list[int], moment: datetime) -> dict[int, datetime]:
+    """When each action's progress narrative, as it stood at ``moment``, was written: the newest change to it
+    in the audit trail up to then, or the import that brought it. Actions with none are absent."""
+    written: dict[int, datetime] = {}
+    if not action_ids:
+        return written
+    events = session.scalars(
+        sa.select(AuditEvent)
+        .where(
+            AuditEvent.entity_type == "Action",
+            AuditEvent.entity_id.in_(action_ids),
+            AuditEvent.at <= moment,
+            AuditEvent.operation != "delete",
+        )
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    )
+    settled: set[int] = set()
+    for event in events:
+        if event.entity_id in settled or "progress_narrative" not in (event.after or {}):
+            continue
+        settled.add(event.entity_id)  # the newest change to it: written then, or emptied
+        if (event.after or {})["progress_narrative"]:
+            written[event.entity_id] = event.at
+    return written
+
+
 @dataclass
 class ActionLine:
     action: Action
     status: ProgressStatus | None
     narrative: str
+    written_on: date | None = None  # the day, in the UK, the narrative was written
     before: ProgressStatus | None = None  # at the end of the quarter before
     new: bool = False  # created since the end of the quarter before: there is no "before"
 
@@ -143,6 +170,7 @@ def progress_report(session: DbSession, plan: Plan, as_of: date) -> Report:
     actions = [a for area in plan.areas for a in area.actions]
     measures = [m for a in actions for m in a.measures]
     before = clock.day_ends(start - timedelta(days=1))  # the end of the quarter before
+    written = narratives_written(session, [a.id for a in actions], moment)
     action_past, action_before = as_they_were(session, "Action", [a.id for a in actions], moment, before)
     measure_past, measure_before = as_they_were(session, "Measure", [m.id for m in measures], moment, before)
     sections = []
@@ -155,6 +183,7 @@ def progress_report(session: DbSession, plan: Plan, as_of: date) -> Report:
                     action=action,
                     status=_progress(past.get("progress_status", action.progress_status)),
                     narrative=past.get("progress_narrative", action.progress_narrative) or "",
+                    written_on=clock.in_uk(written[action.id]).date() if action.id in written else None,
                     before=_progress(then.get("progress_status", action.progress_status)),
                     new=action.id in action_before.created,
                 )

@@ -1,6 +1,7 @@
 """What is waiting for staff, for the page they land on after signing in: families waiting for a reply,
-cases with a stage overdue, entries waiting for a second person's approval, measures whose reported
-status differs from the suggested one, and whether the analyser's last run failed."""
+cases with a stage overdue, entries waiting for a second person's approval, actions in progress whose
+lead has written no update this quarter, measures whose reported status differs from the suggested one,
+and whether the analyser's last run failed."""
 
 from __future__ import annotations
 
@@ -9,9 +10,14 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
+from .. import clock
 from ..database import DbSession
-from ..models import AnalysisRun, EntryStatus, Measure, RunStatus, YouSaidWeDid
+from ..models import Action, AnalysisRun, EntryStatus, Measure, Plan, ProgressStatus, RunStatus, YouSaidWeDid
 from . import cases, replies
+from .report import narratives_written, quarter_of
+
+# Actions whose lead is not expected to write an update: complete, or not due yet.
+NO_UPDATE_DUE = (ProgressStatus.BLUE, ProgressStatus.GREY, ProgressStatus.PINK)
 
 
 @dataclass(frozen=True)
@@ -21,6 +27,10 @@ class Work:
     cases_open: int
     cases_overdue: int
     entries_in_review: int
+    quarter_started: date
+    actions_in_progress: int
+    actions_without_update: int  # in progress, with no narrative written since the quarter started
+    only_plan_id: int | None  # the plan, when there is one: where its actions' updates are read
     measures_suggested: int  # measures with a status the analyser suggests: none before its first run
     measures_differing: int
     last_run_at: datetime | None  # when the analyser's newest run finished; None if none has
@@ -33,6 +43,7 @@ class Work:
                 self.replies_waiting
                 or self.cases_overdue
                 or self.entries_in_review
+                or self.actions_without_update
                 or self.measures_differing
             )
             and not self.last_run_failed
@@ -54,12 +65,25 @@ def work(session: DbSession, today: date) -> Work:
             ),
         )
     ).one()
+    quarter_started = quarter_of(today)[0]
+    in_progress = session.scalars(
+        sa.select(Action.id).where(
+            sa.or_(Action.progress_status.is_(None), Action.progress_status.not_in(NO_UPDATE_DUE))
+        )
+    ).all()
+    written = narratives_written(session, list(in_progress), clock.day_ends(today))
+    updated = sum(clock.in_uk(at).date() >= quarter_started for at in written.values())
+    plans = session.scalars(sa.select(Plan.id).limit(2)).all()
     return Work(
         replies_waiting=replies.waiting_count(session),
         replies_overdue=replies.overdue_count(session, today),
         cases_open=cases.count_cases(session, cases.CaseFilter(state="open"), today),
         cases_overdue=cases.count_cases(session, cases.CaseFilter(state="overdue"), today),
         entries_in_review=_count(session, YouSaidWeDid, YouSaidWeDid.status == EntryStatus.IN_REVIEW),
+        quarter_started=quarter_started,
+        actions_in_progress=len(in_progress),
+        actions_without_update=len(in_progress) - updated,
+        only_plan_id=plans[0] if len(plans) == 1 else None,
         measures_suggested=suggested,
         measures_differing=differing,
         last_run_at=newest.finished_at if newest is not None else None,

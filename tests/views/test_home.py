@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import sqlalchemy as sa
 
+from feedback import clock
 from feedback.extensions import db
-from feedback.models import AnalysisRun, ImpactStatus, Measure, Response, ResponseContact, Role, RunStatus
+from feedback.models import (
+    Action,
+    AnalysisRun,
+    AuditEvent,
+    ImpactStatus,
+    Measure,
+    Plan,
+    Response,
+    ResponseContact,
+    Role,
+    RunStatus,
+)
 from feedback.models.types import utcnow
+from feedback.services.report import quarter_of
+from feedback.services.worklist import NO_UPDATE_DUE
 
 
 def _text(client, path: str) -> str:
@@ -42,6 +56,7 @@ def test_with_nothing_waiting_the_page_says_so(client, login):
     assert "Nothing is waiting for anyone in the team." in page
     assert "Nobody is waiting for a reply" in page and "No run has finished yet" in page
     assert "0 open" in page and "No entry is waiting for approval" in page
+    assert "No action is in progress" in page and 'href="/plans"' in page  # no plan yet
     # Before the analyser's first run nothing has been suggested, so nothing can be said to match.
     assert "No status has been suggested yet" in page and "matches the suggested one" not in page
 
@@ -70,3 +85,40 @@ def test_families_and_the_public_find_what_changed_and_the_open_data_from_the_fr
     ):
         assert path in links
         assert client.get(path).status_code == 200
+
+
+def test_actions_whose_lead_wrote_no_update_this_quarter_are_counted(app, client, login, demo):
+    """A coordinator chases the leads for their updates before the quarter's board report."""
+    login(Role.COORDINATOR)
+    with app.app_context():
+        in_progress = db.session.scalars(
+            sa.select(Action).where(Action.progress_status.not_in(NO_UPDATE_DUE))
+        ).all()
+        total, action_id = len(in_progress), in_progress[0].id
+        plan_id = db.session.scalar(sa.select(Plan.id))
+    since = f"{quarter_of(clock.today())[0]:%-d %B %Y}"
+    page = _text(client, "/home")
+    assert f"{total} of {total} actions in progress have no update from their lead since {since}" in page
+    assert f'href="/plans/{plan_id}/report"' in page
+
+    def write(narrative: str) -> str:
+        form = {
+            "description": "Increase capacity",
+            "lead": "Helen Stephenson",
+            "completion_date": ["31", "3", "2024"],
+            "progress_status": "green",
+            "progress_narrative": narrative,
+        }
+        assert client.post(f"/actions/{action_id}/edit", data=form).status_code == 302
+        return _text(client, "/home")
+
+    assert f"{total - 1} of {total} actions in progress" in write("Two more clinicians started.")
+    with app.app_context():  # as if written before the quarter began: last quarter's update
+        for event in db.session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.entity_type == "Action", AuditEvent.entity_id == action_id)
+        ):
+            event.at = datetime.combine(quarter_of(clock.today())[0], time(), tzinfo=UTC) - timedelta(days=1)
+        db.session.commit()
+    assert f"{total} of {total} actions in progress" in _text(client, "/home")
+    assert f"{total - 1} of {total} actions in progress" in write("Recruitment is complete.")
+    assert f"{total} of {total} actions in progress" in write("")  # emptied: no update after all

@@ -265,3 +265,24 @@ def test_the_report_marks_what_changed_status_since_the_quarter_before(app, clie
     column = actions[0].index(f"Progress at {previous.day} {previous:%b %Y}")
     assert {row[1]: row[column] for row in actions[1:]}["1.1.1"] == "green"
     assert {row[column] for row in actions[1:]} == {"green", "added since"}
+
+
+def test_a_narrative_written_before_the_quarter_says_so(app, client, login, plan_id):
+    """Last quarter's words, unchanged, would otherwise read as this quarter's update."""
+    login(Role.COORDINATOR)
+    action_id = db_action_id(app)
+    _write(client, action_id, "Recruitment at 93%.", "green")
+    quarter_began = quarter_of(clock.today())[0]
+    stale = "before this quarter: no update since."
+    assert stale not in _text(client.get(f"/plans/{plan_id}/report"))  # written today
+    written = datetime.combine(quarter_began - timedelta(days=20), datetime.min.time(), tzinfo=UTC)
+    _backdate(app, "Action", action_id, "insert", written - timedelta(days=30))
+    _backdate(app, "Action", action_id, "update", written)
+    page = _text(client.get(f"/plans/{plan_id}/report"))
+    hint = f'<p class="govuk-body-s govuk-hint">Written on {written:%-d %B %Y}, {stale}'
+    assert f"Recruitment at 93%.</p>{hint}" in page
+    assert page.count(stale) == 1
+    # Emptied this quarter, it is no update: the report says there is none.
+    _write(client, action_id, "", "green")
+    page = _text(client.get(f"/plans/{plan_id}/report"))
+    assert stale not in page and "Recruitment at 93%" not in page
