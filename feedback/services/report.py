@@ -71,22 +71,24 @@ def as_they_were(session: DbSession, entity_type: str, ids: list[int], *moments:
     return pasts
 
 
-def narratives_written(session: DbSession, action_ids: list[int], moment: datetime) -> dict[int, datetime]:
+def narratives_written(
+    session: DbSession, action_ids: list[int], moment: datetime, since: datetime | None = None
+) -> dict[int, datetime]:
     """When each action's progress narrative, as it stood at ``moment``, was written: the newest change to it
-    in the audit trail up to then, or the import that brought it. Actions with none are absent."""
+    in the audit trail up to then, or the import that brought it. Actions with none are absent, and so,
+    given ``since``, are those whose narrative has not changed since then: only that much is read."""
     written: dict[int, datetime] = {}
     if not action_ids:
         return written
-    events = session.scalars(
-        sa.select(AuditEvent)
-        .where(
-            AuditEvent.entity_type == "Action",
-            AuditEvent.entity_id.in_(action_ids),
-            AuditEvent.at <= moment,
-            AuditEvent.operation != "delete",
-        )
-        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    query = sa.select(AuditEvent).where(
+        AuditEvent.entity_type == "Action",
+        AuditEvent.entity_id.in_(action_ids),
+        AuditEvent.at <= moment,
+        AuditEvent.operation != "delete",
     )
+    if since is not None:
+        query = query.where(AuditEvent.at >= since)
+    events = session.scalars(query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()))
     settled: set[int] = set()
     for event in events:
         if event.entity_id in settled or "progress_narrative" not in (event.after or {}):

@@ -71,8 +71,9 @@ def work(session: DbSession, today: date) -> Work:
             sa.or_(Action.progress_status.is_(None), Action.progress_status.not_in(NO_UPDATE_DUE))
         )
     ).all()
-    written = narratives_written(session, list(in_progress), clock.day_ends(today))
-    updated = sum(clock.in_uk(at).date() >= quarter_started for at in written.values())
+    updated = narratives_written(
+        session, list(in_progress), clock.day_ends(today), since=clock.day_starts(quarter_started)
+    )
     plans = session.scalars(sa.select(Plan.id).limit(2)).all()
     return Work(
         replies_waiting=replies.waiting_count(session),
@@ -82,7 +83,7 @@ def work(session: DbSession, today: date) -> Work:
         entries_in_review=_count(session, YouSaidWeDid, YouSaidWeDid.status == EntryStatus.IN_REVIEW),
         quarter_started=quarter_started,
         actions_in_progress=len(in_progress),
-        actions_without_update=len(in_progress) - updated,
+        actions_without_update=len(in_progress) - len(updated),
         only_plan_id=plans[0] if len(plans) == 1 else None,
         measures_suggested=suggested,
         measures_differing=differing,
