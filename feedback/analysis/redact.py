@@ -81,11 +81,11 @@ FIRST_NAMES = frozenset(
 # Tags of what may stand before a word that is somebody's name and nothing else: the start of the text, a
 # stop, a comma, "and", "because", "when" ("the" and "my" make it a thing).
 STARTS_A_SUBJECT = frozenset(["", ".", ",", ":", "(", "CC", "IN", "WRB"])
-# What somebody, and seldom something, did: before one of these, a word the lexicon does not know at all,
-# with nothing before it, is a name ("priya said"), though "website was" and "covid has" are no names.
 # What one does to a person: after one of these, a capitalised word on its own is whom ("I called Sue", "we
 # rang Grace"), even if it is also a word; two are more often a service ("I called Social Services").
 CONTACTING = frozenset("called rang phoned emailed texted messaged asked told thanked met contacted".split())
+# What somebody, and seldom something, did: before one of these, a word the lexicon does not know at all,
+# with nothing before it, is a name ("priya said"), though "website was" and "covid has" are no names.
 SAYING = frozenset(
     """said says told tells asked asks rang rings phoned called emailed texted explained promised
     replied""".split()
@@ -490,8 +490,8 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
     end_run()
     names += _paired(tokens, names)
     # Every other place a name is written is replaced too ("my son jack has ... jack loves trains"), but not
-    # where the same word in lower case is a verb ("his name is will, and he will be missed").
-    # Longest first, then as written.
+    # where the same word in lower case is a verb ("his name is will, and he will be missed"). Longest
+    # first, then in the order written.
     found = sorted(dict.fromkeys(names), key=lambda name: (-len(name), text.find(name)))
     if not found:
         return text
