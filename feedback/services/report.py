@@ -23,6 +23,9 @@ from ..database import DbSession
 from ..models import Action, AuditEvent, ImpactStatus, Measure, Plan, ProgressStatus, Reading
 from .spreadsheet import inert
 
+# Actions whose lead is not expected to write an update: complete, or not due yet.
+NO_UPDATE_DUE = (ProgressStatus.BLUE, ProgressStatus.GREY, ProgressStatus.PINK)
+
 
 def quarter_of(day: date) -> tuple[date, date]:
     """The calendar quarter holding ``day``: its first and last dates."""
@@ -154,6 +157,19 @@ class Report:
     def previous(self) -> date:
         """The end of the quarter before the report's: what "before" is measured against."""
         return self.quarter[0] - timedelta(days=1)
+
+    def leads_without_update(self) -> list[tuple[str, list[str]]]:
+        """The leads of actions in progress with no narrative written in the report's quarter, each with
+        those actions' references: whom a coordinator chases before the board meets."""
+        leads: dict[str, list[str]] = {}
+        for section in self.areas:
+            for line in section.actions:
+                if line.status in NO_UPDATE_DUE:
+                    continue
+                if line.narrative and line.written_on is not None and line.written_on >= self.quarter[0]:
+                    continue
+                leads.setdefault(line.action.lead, []).append(line.action.reference)
+        return sorted(leads.items(), key=lambda lead: (not lead[0], lead[0]))
 
     def moved(self, kind: str) -> tuple[int, int]:
         """How many actions (``kind`` "actions") or measures changed status since the quarter before, and

@@ -12,12 +12,9 @@ import sqlalchemy as sa
 
 from .. import clock
 from ..database import DbSession
-from ..models import Action, AnalysisRun, EntryStatus, Measure, Plan, ProgressStatus, RunStatus, YouSaidWeDid
+from ..models import Action, AnalysisRun, EntryStatus, Measure, Plan, RunStatus, YouSaidWeDid
 from . import cases, replies
-from .report import narratives_written, quarter_of
-
-# Actions whose lead is not expected to write an update: complete, or not due yet.
-NO_UPDATE_DUE = (ProgressStatus.BLUE, ProgressStatus.GREY, ProgressStatus.PINK)
+from .report import NO_UPDATE_DUE, narratives_written, quarter_of
 
 
 @dataclass(frozen=True)

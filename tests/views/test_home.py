@@ -22,8 +22,7 @@ from feedback.models import (
     RunStatus,
 )
 from feedback.models.types import utcnow
-from feedback.services.report import quarter_of
-from feedback.services.worklist import NO_UPDATE_DUE
+from feedback.services.report import NO_UPDATE_DUE, quarter_of
 
 
 def _text(client, path: str) -> str:

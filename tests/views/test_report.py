@@ -274,14 +274,19 @@ def test_a_narrative_written_before_the_quarter_says_so(app, client, login, plan
     _write(client, action_id, "Recruitment at 93%.", "green")
     quarter_began = quarter_of(clock.today())[0]
     stale = "before this quarter: no update since."
-    assert stale not in _text(client.get(f"/plans/{plan_id}/report"))  # written today
+    chased = "Helen Stephenson (1.1.1)"  # in the list of leads with no update this quarter
+    page = _text(client.get(f"/plans/{plan_id}/report"))
+    assert stale not in page and chased not in page  # written today
+    assert "No update written this quarter for actions in progress, by lead: Bie Grobet (1.1.2);" in page
+    assert "Marie Rooney (1.2.3, 4.1.1);" in page  # not 4.2.1, not due yet
+    assert "Lisa Mowe" not in page.split("Summary")[0] and "Jo Rolls (" not in page  # complete: 2.2.1, 5.1.1
     written = datetime.combine(quarter_began - timedelta(days=20), datetime.min.time(), tzinfo=UTC)
     _backdate(app, "Action", action_id, "insert", written - timedelta(days=30))
     _backdate(app, "Action", action_id, "update", written)
     page = _text(client.get(f"/plans/{plan_id}/report"))
     hint = f'<p class="govuk-body-s govuk-hint">Written on {written:%-d %B %Y}, {stale}'
     assert f"Recruitment at 93%.</p>{hint}" in page
-    assert page.count(stale) == 1
+    assert page.count(stale) == 1 and chased in page
     # Emptied this quarter, it is no update: the report says there is none.
     _write(client, action_id, "", "green")
     page = _text(client.get(f"/plans/{plan_id}/report"))
