@@ -46,22 +46,30 @@ class Past:
         return self.values.get(entity_id, {})
 
 
-def as_they_were(session: DbSession, entity_type: str, ids: list[int], *moments: datetime) -> list[Past]:
-    """The entities ``ids`` as they were at each of ``moments``, from the audit trail, read once. An entity
-    created since a moment (a plan imported after the fact) gets the values it was created with, the oldest
-    there are."""
-    pasts = [Past() for _ in moments]
+def trail(
+    session: DbSession,
+    entity_type: str,
+    ids: list[int],
+    after: datetime | None = None,
+    until: datetime | None = None,
+) -> list[AuditEvent]:
+    """The audit trail of the entities ``ids``, newest first: what happened after ``after`` and up to
+    ``until``, each if given."""
     if not ids:
-        return pasts
-    events = session.scalars(
-        sa.select(AuditEvent)
-        .where(
-            AuditEvent.entity_type == entity_type,
-            AuditEvent.entity_id.in_(ids),
-            AuditEvent.at > min(moments),
-        )
-        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-    )
+        return []
+    query = sa.select(AuditEvent).where(AuditEvent.entity_type == entity_type, AuditEvent.entity_id.in_(ids))
+    if after is not None:
+        query = query.where(AuditEvent.at > after)
+    if until is not None:
+        query = query.where(AuditEvent.at <= until)
+    return list(session.scalars(query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())))
+
+
+def as_they_were(events: list[AuditEvent], *moments: datetime) -> list[Past]:
+    """The entities of ``events`` (a trail, newest first, reaching back past the earliest of ``moments``) as
+    they were at each of ``moments``. An entity created since a moment (a plan imported after the fact) gets
+    the values it was created with, the oldest there are."""
+    pasts = [Past() for _ in moments]
     for event in events:
         for moment, past in zip(moments, pasts, strict=True):
             if event.at <= moment:
@@ -74,26 +82,15 @@ def as_they_were(session: DbSession, entity_type: str, ids: list[int], *moments:
     return pasts
 
 
-def narratives_written(
-    session: DbSession, action_ids: list[int], moment: datetime, since: datetime | None = None
-) -> dict[int, datetime]:
-    """When each action's progress narrative, as it stood at ``moment``, was written: the newest change to it
-    in the audit trail up to then, or the import that brought it. Actions with none are absent, and so,
-    given ``since``, are those whose narrative has not changed since then: only that much is read."""
+def narratives_written(events: list[AuditEvent], moment: datetime) -> dict[int, datetime]:
+    """When each action's progress narrative, as it stood at ``moment``, was written, from its trail
+    ``events`` (newest first): the newest change to it up to then, or the import that brought it. Actions
+    with none in ``events`` are absent."""
     written: dict[int, datetime] = {}
-    if not action_ids:
-        return written
-    query = sa.select(AuditEvent).where(
-        AuditEvent.entity_type == "Action",
-        AuditEvent.entity_id.in_(action_ids),
-        AuditEvent.at <= moment,
-        AuditEvent.operation != "delete",
-    )
-    if since is not None:
-        query = query.where(AuditEvent.at >= since)
-    events = session.scalars(query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()))
     settled: set[int] = set()
     for event in events:
+        if event.at > moment or event.operation == "delete":
+            continue
         if event.entity_id in settled or "progress_narrative" not in (event.after or {}):
             continue
         settled.add(event.entity_id)  # the newest change to it: written then, or emptied
@@ -188,9 +185,11 @@ def progress_report(session: DbSession, plan: Plan, as_of: date) -> Report:
     actions = [a for area in plan.areas for a in area.actions]
     measures = [m for a in actions for m in a.measures]
     before = clock.day_ends(start - timedelta(days=1))  # the end of the quarter before
-    written = narratives_written(session, [a.id for a in actions], moment)
-    action_past, action_before = as_they_were(session, "Action", [a.id for a in actions], moment, before)
-    measure_past, measure_before = as_they_were(session, "Measure", [m.id for m in measures], moment, before)
+    action_trail = trail(session, "Action", [a.id for a in actions])  # the whole of it, for the narratives
+    written = narratives_written(action_trail, moment)
+    action_past, action_before = as_they_were(action_trail, moment, before)
+    measure_trail = trail(session, "Measure", [m.id for m in measures], after=before)
+    measure_past, measure_before = as_they_were(measure_trail, moment, before)
     sections = []
     for area in plan.areas:
         section = AreaSection(area.reference, area.title)

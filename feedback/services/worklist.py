@@ -6,7 +6,7 @@ and whether the analyser's last run failed."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -14,7 +14,7 @@ from .. import clock
 from ..database import DbSession
 from ..models import Action, AnalysisRun, EntryStatus, Measure, Plan, RunStatus, YouSaidWeDid
 from . import cases, replies
-from .report import NO_UPDATE_DUE, narratives_written, quarter_of
+from .report import NO_UPDATE_DUE, narratives_written, quarter_of, trail
 
 
 @dataclass(frozen=True)
@@ -68,9 +68,11 @@ def work(session: DbSession, today: date) -> Work:
             sa.or_(Action.progress_status.is_(None), Action.progress_status.not_in(NO_UPDATE_DUE))
         )
     ).all()
-    updated = narratives_written(
-        session, list(in_progress), clock.day_ends(today), since=clock.day_starts(quarter_started)
-    )
+    # Whether a lead wrote an update this quarter is decided by the newest change to the narrative since
+    # the quarter began: only that much of the trail is read.
+    last_quarter_ended = clock.day_ends(quarter_started - timedelta(days=1))
+    this_quarter = trail(session, "Action", list(in_progress), after=last_quarter_ended)
+    updated = narratives_written(this_quarter, clock.day_ends(today))
     plans = session.scalars(sa.select(Plan.id).limit(2)).all()
     return Work(
         replies_waiting=replies.waiting_count(session),
