@@ -47,21 +47,14 @@ class Past:
 
 
 def trail(
-    session: DbSession,
-    entity_type: str,
-    ids: list[int],
-    after: datetime | None = None,
-    until: datetime | None = None,
+    session: DbSession, entity_type: str, ids: list[int], after: datetime | None = None
 ) -> list[AuditEvent]:
-    """The audit trail of the entities ``ids``, newest first: what happened after ``after`` and up to
-    ``until``, each if given."""
+    """The audit trail of the entities ``ids``, newest first: all of it, or what happened after ``after``."""
     if not ids:
         return []
     query = sa.select(AuditEvent).where(AuditEvent.entity_type == entity_type, AuditEvent.entity_id.in_(ids))
     if after is not None:
         query = query.where(AuditEvent.at > after)
-    if until is not None:
-        query = query.where(AuditEvent.at <= until)
     return list(session.scalars(query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())))
 
 
