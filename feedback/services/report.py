@@ -98,6 +98,7 @@ class ActionLine:
     status: ProgressStatus | None
     narrative: str
     written_on: date | None = None  # the day, in the UK, the narrative was written
+    updated: bool = False  # a narrative was written in the report's quarter
     before: ProgressStatus | None = None  # at the end of the quarter before
     new: bool = False  # created since the end of the quarter before: there is no "before"
 
@@ -156,7 +157,7 @@ class Report:
             for line in section.actions:
                 if line.status in NO_UPDATE_DUE:
                     continue
-                if line.narrative and line.written_on is not None and line.written_on >= self.quarter[0]:
+                if line.updated:
                     continue
                 leads.setdefault(line.action.lead, []).append(line.action.reference)
         return sorted(leads.items(), key=lambda lead: (not lead[0], lead[0]))
@@ -188,12 +189,15 @@ def progress_report(session: DbSession, plan: Plan, as_of: date) -> Report:
         section = AreaSection(area.reference, area.title)
         for action in area.actions:
             past, then = action_past.of(action.id), action_before.of(action.id)
+            narrative = past.get("progress_narrative", action.progress_narrative) or ""
+            written_on = clock.in_uk(written[action.id]).date() if action.id in written else None
             section.actions.append(
                 ActionLine(
                     action=action,
                     status=_progress(past.get("progress_status", action.progress_status)),
-                    narrative=past.get("progress_narrative", action.progress_narrative) or "",
-                    written_on=clock.in_uk(written[action.id]).date() if action.id in written else None,
+                    narrative=narrative,
+                    written_on=written_on,
+                    updated=bool(narrative) and written_on is not None and written_on >= start,
                     before=_progress(then.get("progress_status", action.progress_status)),
                     new=action.id in action_before.created,
                 )
