@@ -55,17 +55,9 @@ def test_the_report_shows_the_narrative_as_it_stood_at_its_date(app, client, log
         _write(client, action_id, narrative, status)
 
     write("Recruitment at 93% at the quarter's end.", "amber")
-    with app.app_context():  # as if the plan was imported 30 days ago and that was written 10 days ago
-        for operation, days in (("insert", 30), ("update", 10)):
-            event = db.session.scalar(
-                sa.select(AuditEvent).where(
-                    AuditEvent.entity_type == "Action",
-                    AuditEvent.entity_id == action_id,
-                    AuditEvent.operation == operation,
-                )
-            )
-            event.at = event.at - timedelta(days=days)
-        db.session.commit()
+    # As if the plan was imported 30 days ago and that was written 10 days ago.
+    _backdate(app, "Action", action_id, "insert", datetime.now(UTC) - timedelta(days=30))
+    _backdate(app, "Action", action_id, "update", datetime.now(UTC) - timedelta(days=10))
     write("Written after the quarter closed.", "red")
 
     def report(days_ago: int) -> str:
@@ -84,19 +76,8 @@ def test_the_report_stands_at_the_end_of_its_day_in_uk_time(app, client, login, 
     login(Role.COORDINATOR)
     action_id = db_action_id(app)
     _write(client, action_id, "Written just after midnight on 1 July.", "amber")
-    with app.app_context():
-        for operation, moment in (
-            ("insert", datetime(2026, 6, 1, 9, tzinfo=UTC)),
-            ("update", datetime(2026, 6, 30, 23, 30, tzinfo=UTC)),
-        ):
-            db.session.scalar(
-                sa.select(AuditEvent).where(
-                    AuditEvent.entity_type == "Action",
-                    AuditEvent.entity_id == action_id,
-                    AuditEvent.operation == operation,
-                )
-            ).at = moment
-        db.session.commit()
+    _backdate(app, "Action", action_id, "insert", datetime(2026, 6, 1, 9, tzinfo=UTC))
+    _backdate(app, "Action", action_id, "update", datetime(2026, 6, 30, 23, 30, tzinfo=UTC))
     assert "Written just after midnight" not in client.get(f"/plans/{plan_id}/report?date=2026-06-30").text
     assert "Written just after midnight" in client.get(f"/plans/{plan_id}/report?date=2026-07-01").text
 
@@ -148,6 +129,20 @@ def _write(client, action_id: int, narrative: str, status: str) -> None:
         "progress_narrative": narrative,
     }
     assert client.post(f"/actions/{action_id}/edit", data=form).status_code == 302
+
+
+def _backdate(app, entity_type: str, entity_id: int, operation: str, to: datetime) -> None:
+    """Move the entity's ``operation`` events in the audit trail to ``to``, as if they had happened then."""
+    with app.app_context():
+        for event in db.session.scalars(
+            sa.select(AuditEvent).where(
+                AuditEvent.entity_type == entity_type,
+                AuditEvent.entity_id == entity_id,
+                AuditEvent.operation == operation,
+            )
+        ):
+            event.at = to
+        db.session.commit()
 
 
 def db_action_id(app) -> int:
@@ -210,19 +205,6 @@ def test_the_report_exports_xlsx_and_refuses_a_date_in_the_future(app, client, l
     )
     assert workbook.sheetnames == ["Actions", "Measures", "Summary"]
     assert workbook["Actions"].max_row == 1 + 19 and workbook["Measures"].max_row == 1 + 51
-
-
-def _backdate(app, entity_type: str, entity_id: int, operation: str, to: datetime) -> None:
-    with app.app_context():
-        for event in db.session.scalars(
-            sa.select(AuditEvent).where(
-                AuditEvent.entity_type == entity_type,
-                AuditEvent.entity_id == entity_id,
-                AuditEvent.operation == operation,
-            )
-        ):
-            event.at = to
-        db.session.commit()
 
 
 def test_the_report_marks_what_changed_status_since_the_quarter_before(app, client, login, plan_id):
