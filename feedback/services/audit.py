@@ -243,6 +243,18 @@ def history_of(session: DbSession, entity: Any, limit: int = 50) -> list[AuditEv
     )
 
 
+def trail(
+    session: DbSession, entity_type: str, ids: list[int], after: datetime | None = None
+) -> list[AuditEvent]:
+    """The audit trail of the entities ``ids``, newest first: all of it, or what happened after ``after``."""
+    if not ids:
+        return []
+    query = sa.select(AuditEvent).where(AuditEvent.entity_type == entity_type, AuditEvent.entity_id.in_(ids))
+    if after is not None:
+        query = query.where(AuditEvent.at > after)
+    return list(session.scalars(query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())))
+
+
 def newest_event_id(session: DbSession) -> int:
     """The id of the newest event in the trail, 0 if there is none: what a page shows, it shows as of
     this event."""

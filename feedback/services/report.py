@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import pandas as pd
-import sqlalchemy as sa
 
 from .. import clock
 from ..analysis.summary import area_label, quantitative_summary
 from ..database import DbSession
 from ..models import Action, AuditEvent, ImpactStatus, Measure, Plan, ProgressStatus, Reading
+from . import audit
 from .spreadsheet import inert
 
 # Actions whose lead is not expected to write an update: complete, or not due yet.
@@ -44,18 +44,6 @@ class Past:
 
     def of(self, entity_id: int) -> dict:
         return self.values.get(entity_id, {})
-
-
-def trail(
-    session: DbSession, entity_type: str, ids: list[int], after: datetime | None = None
-) -> list[AuditEvent]:
-    """The audit trail of the entities ``ids``, newest first: all of it, or what happened after ``after``."""
-    if not ids:
-        return []
-    query = sa.select(AuditEvent).where(AuditEvent.entity_type == entity_type, AuditEvent.entity_id.in_(ids))
-    if after is not None:
-        query = query.where(AuditEvent.at > after)
-    return list(session.scalars(query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())))
 
 
 def as_they_were(events: list[AuditEvent], *moments: datetime) -> list[Past]:
@@ -179,10 +167,10 @@ def progress_report(session: DbSession, plan: Plan, as_of: date) -> Report:
     actions = [a for area in plan.areas for a in area.actions]
     measures = [m for a in actions for m in a.measures]
     before = clock.day_ends(start - timedelta(days=1))  # the end of the quarter before
-    action_trail = trail(session, "Action", [a.id for a in actions])  # the whole of it, for the narratives
+    action_trail = audit.trail(session, "Action", [a.id for a in actions])  # all of it, for the narratives
     written = narratives_written(action_trail, moment)
     action_past, action_before = as_they_were(action_trail, moment, before)
-    measure_trail = trail(session, "Measure", [m.id for m in measures], after=before)
+    measure_trail = audit.trail(session, "Measure", [m.id for m in measures], after=before)
     measure_past, measure_before = as_they_were(measure_trail, moment, before)
     sections = []
     for area in plan.areas:

@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from .. import clock
 from ..database import DbSession
 from ..models import Action, AnalysisRun, EntryStatus, Measure, Plan, RunStatus, YouSaidWeDid
-from . import cases, replies
-from .report import NO_UPDATE_DUE, narratives_written, quarter_of, trail
+from . import audit, cases, replies
+from .report import NO_UPDATE_DUE, narratives_written, quarter_of
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ def work(session: DbSession, today: date) -> Work:
     # Whether a lead wrote an update this quarter is decided by the newest change to the narrative since
     # the quarter began: only that much of the trail is read.
     last_quarter_ended = clock.day_ends(quarter_started - timedelta(days=1))
-    this_quarter = trail(session, "Action", list(in_progress), after=last_quarter_ended)
+    this_quarter = audit.trail(session, "Action", list(in_progress), after=last_quarter_ended)
     updated = narratives_written(this_quarter, clock.day_ends(today))
     plans = session.scalars(sa.select(Plan.id).limit(2)).all()
     return Work(
