@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 
 import pandas as pd
 
@@ -23,6 +24,7 @@ from ..models import Action, AuditEvent, ImpactStatus, Measure, Plan, ProgressSt
 from . import audit
 from .spreadsheet import inert
 
+Status = TypeVar("Status", ProgressStatus, ImpactStatus)
 # Actions whose lead is not expected to write an update: complete, or not due yet.
 NO_UPDATE_DUE = (ProgressStatus.BLUE, ProgressStatus.GREY, ProgressStatus.PINK)
 
@@ -182,27 +184,28 @@ def progress_report(session: DbSession, plan: Plan, as_of: date) -> Report:
             section.actions.append(
                 ActionLine(
                     action=action,
-                    status=_progress(past.get("progress_status", action.progress_status)),
+                    status=_status(ProgressStatus, past.get("progress_status", action.progress_status)),
                     narrative=narrative,
                     written_on=written_on,
                     updated=bool(narrative) and written_on is not None and written_on >= start,
-                    before=_progress(then.get("progress_status", action.progress_status)),
+                    before=_status(ProgressStatus, then.get("progress_status", action.progress_status)),
                     new=action.id in action_before.created,
                 )
             )
             for measure in action.measures:
-                mpast, then = measure_past.of(measure.id), measure_before.of(measure.id)
+                mpast = measure_past.of(measure.id)
+                suggested, reported = _impacts(mpast, measure)
+                suggested_then, reported_then = _impacts(measure_before.of(measure.id), measure)
                 readings = [r for r in measure.readings if r.period_end <= as_of]
                 section.measures.append(
                     MeasureLine(
                         measure=measure,
                         latest=readings[-1] if readings else None,
                         evidence=[r for r in readings if start <= r.period_end <= end],
-                        suggested=_impact(mpast.get("suggested_status", measure.suggested_status)),
-                        reported=_impact(mpast.get("reported_status", measure.reported_status)),
+                        suggested=suggested,
+                        reported=reported,
                         reason=mpast.get("reported_status_reason", measure.reported_status_reason) or "",
-                        before=_impact(then.get("reported_status", measure.reported_status))
-                        or _impact(then.get("suggested_status", measure.suggested_status)),
+                        before=reported_then or suggested_then,
                         new=measure.id in measure_before.created,
                     )
                 )
@@ -210,16 +213,19 @@ def progress_report(session: DbSession, plan: Plan, as_of: date) -> Report:
     return Report(plan, as_of, (start, end), sections, _summary(plan, sections))
 
 
-def _progress(value) -> ProgressStatus | None:
-    if value is None or isinstance(value, ProgressStatus):
-        return value
-    return ProgressStatus(value)
+def _impacts(past: dict, measure: Measure) -> tuple[ImpactStatus | None, ImpactStatus | None]:
+    """The suggested and the reported status of ``measure`` as ``past`` has them, or else as they are."""
+    return (
+        _status(ImpactStatus, past.get("suggested_status", measure.suggested_status)),
+        _status(ImpactStatus, past.get("reported_status", measure.reported_status)),
+    )
 
 
-def _impact(value) -> ImpactStatus | None:
-    if value is None or isinstance(value, ImpactStatus):
+def _status(kind: type[Status], value) -> Status | None:
+    """``value`` as a status of ``kind``: the audit trail keeps a status as its value."""
+    if value is None or isinstance(value, kind):
         return value
-    return ImpactStatus(value)
+    return kind(value)
 
 
 def _summary(plan: Plan, sections: list[AreaSection]) -> list[dict]:
