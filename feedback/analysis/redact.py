@@ -382,8 +382,7 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
         after_own_children = previous in KIN and _owned(before[-5:-1])  # "my twins", "our sons"
         named = _names_next(before)
         introduced = _introduced(before)
-        following = tokens[index + 1][1] if index + 1 < len(tokens) else "."  # the next word's tag
-        next_word = tokens[index + 1][0].lower() if index + 1 < len(tokens) else ""
+        next_word, following = tokens[index + 1] if index + 1 < len(tokens) else ("", ".")  # word, tag
         alone = previous_tag in STARTS_A_SUBJECT
         unknown = _unknown_lower_case(word)  # asked by four of the rules for a word in lower case
         if word not in (",", "("):  # "my son, Jack, ...", "my son (Jack)"
@@ -408,11 +407,7 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
             or tag == "MD"  # "Will Smith": a name if another part of one follows, as "Grace" is
             or ((after_kin or named or introduced) and tag.startswith("NN"))
         ):
-            whom = (
-                contacted
-                and not _capitalised(tokens[index + 1][0] if index + 1 < len(tokens) else "")
-                and word.lower() not in INSTITUTIONS | CALENDAR
-            )
+            whom = contacted and not _capitalised(next_word) and word.lower() not in INSTITUTIONS | CALENDAR
             if titled or run or after_kin or named or introduced or whom or not _is_word(word):
                 run = maybe + run + between + [word] if not run else run + between + [word]
                 maybe, between = [], []
@@ -446,7 +441,7 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
             or (after_own_children and _also_a_name(word) and (unknown or word in FIRST_NAMES))
             # "priya said", "because tyrese told us": a word the lexicon does not know at all, before
             # what only somebody does, with nothing before it
-            or (unknown and alone and next_word in SAYING and not word.endswith("shire"))
+            or (unknown and alone and next_word.lower() in SAYING and not word.endswith("shire"))
             # "mrs brown", "Mr wood": any word, after a title that only ever comes before a surname
             or (
                 titled
