@@ -12,6 +12,7 @@ import re
 import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ from flask.testing import FlaskClient
 
 from feedback import create_app
 from feedback.extensions import db
-from feedback.models import Role
+from feedback.models import AuditEvent, Role
 from feedback.services import users
 from feedback.services.audit import set_actor
 
@@ -185,3 +186,29 @@ def fail_every_flush(monkeypatch) -> None:
         raise OSError(errno.EIO, "Input/output error")
 
     monkeypatch.setattr(os, "fdatasync", fdatasync)
+
+
+def write_progress(client: FlaskClient, action_id: int, narrative: str, status: str) -> None:
+    """Save an action's progress status and narrative on its edit page, as its lead would."""
+    form = {
+        "description": "Increase capacity",
+        "lead": "Helen Stephenson",
+        "completion_date": ["31", "3", "2024"],
+        "progress_status": status,
+        "progress_narrative": narrative,
+    }
+    assert client.post(f"/actions/{action_id}/edit", data=form).status_code == 302
+
+
+def backdate(app: Flask, entity_type: str, entity_id: int, operation: str, to: datetime) -> None:
+    """Move the entity's ``operation`` events in the audit trail to ``to``, as if they had happened then."""
+    with app.app_context():
+        for event in db.session.scalars(
+            sa.select(AuditEvent).where(
+                AuditEvent.entity_type == entity_type,
+                AuditEvent.entity_id == entity_id,
+                AuditEvent.operation == operation,
+            )
+        ):
+            event.at = to
+        db.session.commit()

@@ -12,7 +12,6 @@ from feedback.extensions import db
 from feedback.models import (
     Action,
     AnalysisRun,
-    AuditEvent,
     ImpactStatus,
     Measure,
     Plan,
@@ -23,6 +22,7 @@ from feedback.models import (
 )
 from feedback.models.types import utcnow
 from feedback.services.report import NO_UPDATE_DUE, quarter_of
+from tests.conftest import backdate, write_progress
 
 
 def _text(client, path: str) -> str:
@@ -101,23 +101,13 @@ def test_actions_whose_lead_wrote_no_update_this_quarter_are_counted(app, client
     assert f'href="/plans/{plan_id}/report"' in page
 
     def write(narrative: str) -> str:
-        form = {
-            "description": "Increase capacity",
-            "lead": "Helen Stephenson",
-            "completion_date": ["31", "3", "2024"],
-            "progress_status": "green",
-            "progress_narrative": narrative,
-        }
-        assert client.post(f"/actions/{action_id}/edit", data=form).status_code == 302
+        write_progress(client, action_id, narrative, "green")
         return _text(client, "/home")
 
     assert f"{total - 1} of {total} actions in progress" in write("Two more clinicians started.")
-    with app.app_context():  # as if written before the quarter began: last quarter's update
-        for event in db.session.scalars(
-            sa.select(AuditEvent).where(AuditEvent.entity_type == "Action", AuditEvent.entity_id == action_id)
-        ):
-            event.at = datetime.combine(quarter_of(clock.today())[0], time(), tzinfo=UTC) - timedelta(days=1)
-        db.session.commit()
+    last_quarter = datetime.combine(quarter_of(clock.today())[0], time(), tzinfo=UTC) - timedelta(days=1)
+    for operation in ("insert", "update"):  # as if written before the quarter began: last quarter's update
+        backdate(app, "Action", action_id, operation, last_quarter)
     assert f"{total} of {total} actions in progress" in _text(client, "/home")
     assert f"{total - 1} of {total} actions in progress" in write("Recruitment is complete.")
     assert f"{total} of {total} actions in progress" in write("")  # emptied: no update after all

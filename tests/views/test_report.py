@@ -11,8 +11,9 @@ import sqlalchemy as sa
 
 from feedback import clock
 from feedback.extensions import db
-from feedback.models import Action, AuditEvent, ImpactStatus, Measure, Plan, Role
+from feedback.models import Action, ImpactStatus, Measure, Plan, Role
 from feedback.services.report import quarter_of
+from tests.conftest import backdate, write_progress
 
 
 @pytest.fixture
@@ -52,12 +53,12 @@ def test_the_report_shows_the_narrative_as_it_stood_at_its_date(app, client, log
     action_id = db_action_id(app)
 
     def write(narrative: str, status: str) -> None:
-        _write(client, action_id, narrative, status)
+        write_progress(client, action_id, narrative, status)
 
     write("Recruitment at 93% at the quarter's end.", "amber")
     # As if the plan was imported 30 days ago and that was written 10 days ago.
-    _backdate(app, "Action", action_id, "insert", datetime.now(UTC) - timedelta(days=30))
-    _backdate(app, "Action", action_id, "update", datetime.now(UTC) - timedelta(days=10))
+    backdate(app, "Action", action_id, "insert", datetime.now(UTC) - timedelta(days=30))
+    backdate(app, "Action", action_id, "update", datetime.now(UTC) - timedelta(days=10))
     write("Written after the quarter closed.", "red")
 
     def report(days_ago: int) -> str:
@@ -75,9 +76,9 @@ def test_the_report_stands_at_the_end_of_its_day_in_uk_time(app, client, login, 
     """Half past midnight on 1 July in the UK is still 30 June in UTC: a change made then is July's."""
     login(Role.COORDINATOR)
     action_id = db_action_id(app)
-    _write(client, action_id, "Written just after midnight on 1 July.", "amber")
-    _backdate(app, "Action", action_id, "insert", datetime(2026, 6, 1, 9, tzinfo=UTC))
-    _backdate(app, "Action", action_id, "update", datetime(2026, 6, 30, 23, 30, tzinfo=UTC))
+    write_progress(client, action_id, "Written just after midnight on 1 July.", "amber")
+    backdate(app, "Action", action_id, "insert", datetime(2026, 6, 1, 9, tzinfo=UTC))
+    backdate(app, "Action", action_id, "update", datetime(2026, 6, 30, 23, 30, tzinfo=UTC))
     assert "Written just after midnight" not in client.get(f"/plans/{plan_id}/report?date=2026-06-30").text
     assert "Written just after midnight" in client.get(f"/plans/{plan_id}/report?date=2026-07-01").text
 
@@ -109,7 +110,7 @@ def test_text_that_looks_like_a_formula_stays_text_in_the_report_workbook(app, c
     makes it offer to repair the workbook, and one it can would run when the board opens the report."""
     login(Role.COORDINATOR)
     narrative = '=HYPERLINK("http://example.org","93% recruited")'
-    _write(client, db_action_id(app), narrative, "amber")
+    write_progress(client, db_action_id(app), narrative, "amber")
     with app.app_context():
         db.session.scalar(sa.select(Measure).order_by(Measure.id).limit(1)).text = "=1+1 families heard"
         db.session.commit()
@@ -118,31 +119,6 @@ def test_text_that_looks_like_a_formula_stays_text_in_the_report_workbook(app, c
     assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
     texts = {cell.value for cell in cells if cell.data_type == "s"}
     assert "'" + narrative in texts and "'=1+1 families heard" in texts
-
-
-def _write(client, action_id: int, narrative: str, status: str) -> None:
-    form = {
-        "description": "Increase capacity",
-        "lead": "Helen Stephenson",
-        "completion_date": ["31", "3", "2024"],
-        "progress_status": status,
-        "progress_narrative": narrative,
-    }
-    assert client.post(f"/actions/{action_id}/edit", data=form).status_code == 302
-
-
-def _backdate(app, entity_type: str, entity_id: int, operation: str, to: datetime) -> None:
-    """Move the entity's ``operation`` events in the audit trail to ``to``, as if they had happened then."""
-    with app.app_context():
-        for event in db.session.scalars(
-            sa.select(AuditEvent).where(
-                AuditEvent.entity_type == entity_type,
-                AuditEvent.entity_id == entity_id,
-                AuditEvent.operation == operation,
-            )
-        ):
-            event.at = to
-        db.session.commit()
 
 
 def db_action_id(app) -> int:
@@ -218,17 +194,17 @@ def test_the_report_marks_what_changed_status_since_the_quarter_before(app, clie
         measure = db.session.scalar(sa.select(Measure).where(Measure.reported_status.is_not(None)).limit(1))
         measure_id, measure_was = measure.id, measure.reported_status
     for entity_type, entity_id in (("Action", action_id), ("Measure", measure_id)):
-        _backdate(app, entity_type, entity_id, "insert", long_ago)
-        _backdate(app, entity_type, entity_id, "update", long_ago)  # the analyser's suggestion too
+        backdate(app, entity_type, entity_id, "insert", long_ago)
+        backdate(app, entity_type, entity_id, "update", long_ago)  # the analyser's suggestion too
     on_the_day = f"{previous.day} {previous:%B %Y}"
     page = _text(client.get(f"/plans/{plan_id}/report"))
     assert f"Since the end of the quarter before, {on_the_day}: no action or measure changed status" in page
     assert "Was " not in page
 
-    _write(client, action_id, "Recruitment paused.", "amber")
+    write_progress(client, action_id, "Recruitment paused.", "amber")
     with app.app_context():  # added since the quarter before, so its change is not a move since then
         added = db.session.scalar(sa.select(Action.id).where(Action.reference == "1.1.2"))
-    _write(client, added, "Started late.", "red")
+    write_progress(client, added, "Started late.", "red")
     with app.app_context():
         moved = ImpactStatus.RED if measure_was is not ImpactStatus.RED else ImpactStatus.GREEN
         db.session.get_one(Measure, measure_id).reported_status = moved
@@ -253,7 +229,7 @@ def test_a_narrative_written_before_the_quarter_says_so(app, client, login, plan
     """Last quarter's words, unchanged, would otherwise read as this quarter's update."""
     login(Role.COORDINATOR)
     action_id = db_action_id(app)
-    _write(client, action_id, "Recruitment at 93%.", "green")
+    write_progress(client, action_id, "Recruitment at 93%.", "green")
     quarter_began = quarter_of(clock.today())[0]
     stale = "before this quarter: no update since."
     chased = "<li>Helen Stephenson: 1.1.1</li>"  # in the list of leads with no update this quarter
@@ -264,13 +240,13 @@ def test_a_narrative_written_before_the_quarter_says_so(app, client, login, plan
     assert "<li>Marie Rooney: 1.2.3, 4.1.1</li>" in page  # not 4.2.1, not due yet
     assert "<li>Lisa Mowe" not in page and "<li>Jo Rolls:" not in page  # complete: 2.2.1, 5.1.1
     written = datetime.combine(quarter_began - timedelta(days=20), datetime.min.time(), tzinfo=UTC)
-    _backdate(app, "Action", action_id, "insert", written - timedelta(days=30))
-    _backdate(app, "Action", action_id, "update", written)
+    backdate(app, "Action", action_id, "insert", written - timedelta(days=30))
+    backdate(app, "Action", action_id, "update", written)
     page = _text(client.get(f"/plans/{plan_id}/report"))
     hint = f'<p class="govuk-body-s govuk-hint">Written on {written:%-d %B %Y}, {stale}'
     assert f"Recruitment at 93%.</p>{hint}" in page
     assert page.count(stale) == 1 and chased in page
     # Emptied this quarter, it is no update: the report says there is none.
-    _write(client, action_id, "", "green")
+    write_progress(client, action_id, "", "green")
     page = _text(client.get(f"/plans/{plan_id}/report"))
     assert stale not in page and "Recruitment at 93%" not in page
