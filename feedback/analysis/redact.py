@@ -14,20 +14,21 @@ jack has", "my daughter grace, who"), unless it is something a child has ("my so
 called", "was named" or "name is", the next word is a name whatever its case ("his name is harry", "his name
 was will"), unless it says what somebody was called ("lazy", "names", "a liar"); after "a boy called", "a
 friend named" and the like, the next word is a name if it may be one ("a boy called jack", but not "a friend
-called tonight"), and after "a neighbour called" if it is capitalised or no word ("a nurse named Grace", "a
-neighbour called karen", but not "a teacher called police", nor "a neighbour called sue", which is missed).
-The lexicon is American; a British spelling of a word it knows ("programme", "whilst", "paediatric"), a verb
-made from one ("prioritise") and a word with an ending no name has ("Coproduction", "Categorisation") are
-words too. A name found once is removed wherever else it is written, except where the same word in lower case
-is a verb ("he will be missed"). Anywhere else, a word in lower case is a name if the lexicon knows it as one
-and not as a word, or it is one of the first names common among children in England and Wales that the lexicon
-lacks (data/first_names.txt: "isla", "alfie", and "poppy", which is also a word), and it comes before what
-somebody did or said ("oliver said", "amelia was upset", "isla has waited"), or is joined by "and" to a name
-found ("megan and chloe were kind"); a word the lexicon does not know at all is a name when it comes first, or
-after a stop, "and" or "because", before "said", "told", "asked" and the like ("priya said"), unless it is a
-service or a role ("gp said", "ipsea said"). A name on no list before anything else somebody did ("tyrese was
-upset") is not caught. That is why a person still approves every quote before it is published. Each removal is
-reported, longest first and then as written, so the approver sees what went.
+called tonight"), and after "a neighbour called" if it is capitalised, no word, or a verb that may be a name,
+where no verb can stand ("a nurse named Grace", "a neighbour called karen", "a neighbour called sue", but not
+"a teacher called police"). The lexicon is American; a British spelling of a word it knows ("programme",
+"whilst", "paediatric"), a verb made from one ("prioritise") and a word with an ending no name has
+("Coproduction", "Categorisation") are words too. A name found once is removed wherever else it is written,
+except where the same word in lower case is a verb ("he will be missed"). Anywhere else, a word in lower case
+is a name if the lexicon knows it as one and not as a word, or it is one of the first names common among
+children in England and Wales that the lexicon lacks (data/first_names.txt: "isla", "alfie", and "poppy",
+which is also a word), and it comes before what somebody did or said ("oliver said", "amelia was upset", "isla
+has waited"), or is joined by "and" to a name found ("megan and chloe were kind"); a word the lexicon does not
+know at all is a name when it comes first, or after a stop, "and" or "because", before "said", "told", "asked"
+and the like ("priya said"), unless it is a service or a role ("gp said", "ipsea said"). A name on no list
+before anything else somebody did ("tyrese was upset") is not caught. That is why a person still approves
+every quote before it is published. Each removal is reported, longest first and then as written, so the
+approver sees what went.
 """
 
 from __future__ import annotations
@@ -460,10 +461,14 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
                 and (tag in ("NN", "NNP", "VB", "MD") or unknown)
                 and word not in BELONGINGS | SEND_TERMS
             )
-            # "a boy called jack", "a friend named ivy", "a neighbour called karen" (not "called police")
+            # "a boy called jack", "a friend named ivy", "a neighbour called karen" or "sue" (not "called
+            # police": after "a neighbour called", a noun may be whom she rang, but no verb can stand)
             or (
                 introduced
-                and (unknown or (introduced == "young" and tag in ("NN", "VB") and _also_a_name(word)))
+                and (
+                    unknown
+                    or (_also_a_name(word) and (tag == "VB" or (introduced == "young" and tag == "NN")))
+                )
             )
         ):
             run = run + between + [word]  # "mrs van brown"

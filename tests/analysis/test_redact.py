@@ -80,6 +80,8 @@ from feedback.analysis.redact import redact_quote
         ("a neighbour called Sue helped", "name", "Sue"),  # a word too, but introduced as a name
         ("a nurse named Grace", "name", "Grace"),
         ("a new social worker called karen came", "name", "karen"),
+        ("a neighbour called sue helped", "name", "sue"),  # a verb to the lexicon, where none can stand
+        ("a teacher called jack", "name", "jack"),
         ("she is called Sue", "name", "Sue"),
         # Anywhere, in lower case, a name to the lexicon before what somebody did or said
         ("oliver said he was fine", "name", "oliver"),
@@ -161,7 +163,7 @@ def test_a_place_is_not_found_inside_a_longer_word():
         "the named school is wrong and he is called home early",
         "the school called police",  # nobody is named
         "a teacher called police, our son called police and a friend called today, then called back",
-        "a nurse called security, a new teacher called round and a neighbour called sue",  # words too
+        "a nurse called security and a new teacher called round",  # nouns: whom they rang, or a word
         "a teacher rang and called sendiass",  # whom she rang, not her name
         "we found a good school through sendiass",  # nobody called or named
         "a friend called tonight",  # "Tonight" is a name to the lexicon, but here it is no noun
