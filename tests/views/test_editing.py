@@ -10,7 +10,18 @@ import pytest
 import sqlalchemy as sa
 
 from feedback.extensions import db
-from feedback.models import Action, AuditEvent, CaseStage, Measure, ProgressStatus, QuestionWording, Role
+from feedback.models import (
+    Action,
+    AuditEvent,
+    CaseStage,
+    Measure,
+    ProgressStatus,
+    QuestionWording,
+    Role,
+    Survey,
+    SurveyVariant,
+    VariantKind,
+)
 from feedback.services import audit
 
 SEEN = re.compile(r'<input[^>]*name="seen"[^>]*value="(\d+)"|<input[^>]*value="(\d+)"[^>]*name="seen"')
@@ -54,6 +65,16 @@ def _change_as(app, actor: str, model, record_id: int, **values) -> None:
         for name, value in values.items():
             setattr(record, name, value)
         db.session.commit()
+
+
+def _question_form(page: str) -> dict[str, list[str] | str]:
+    """What the question's page sends as it was shown: its inputs, checked or not, and its text boxes."""
+    data: dict[str, list[str] | str] = {}
+    for name, value in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', page):
+        data.setdefault(name, []).append(value)  # type: ignore[union-attr]
+    for name, value in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>([^<]*)</textarea>', page):
+        data[name] = html.unescape(value.strip())
+    return data
 
 
 @pytest.fixture
@@ -161,12 +182,7 @@ def test_a_question_s_wording_changed_by_someone_else_is_not_saved_over(app, cli
         question = wording.question
         address = f"/surveys/{question.survey_id}/questions/{question.id}/edit"
         wording_id, title = wording.id, wording.variant.title
-    page = client.get(address).text
-    data: dict[str, list[str] | str] = {}
-    for name, value in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', page):
-        data.setdefault(name, []).append(value)  # type: ignore[union-attr]
-    for name, value in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>([^<]*)</textarea>', page):
-        data[name] = html.unescape(value.strip())
+    data = _question_form(client.get(address).text)
     _change_as(app, "a.colleague@example.org", QuestionWording, wording_id, hint="Think of the last year")
 
     refused = client.post(address, data=data)
@@ -175,3 +191,33 @@ def test_a_question_s_wording_changed_by_someone_else_is_not_saved_over(app, cli
     assert f"a.colleague@example.org: wording in {title}: changed hint" in html.unescape(refused.text)
     with app.app_context():
         assert db.session.get(QuestionWording, wording_id).hint == "Think of the last year"
+
+
+def test_a_wording_added_by_someone_else_in_a_new_version_is_not_saved_over(app, client, login, demo):
+    """A colleague adds a version in Welsh and words the question in it while the page is open: saving the
+    page, which had no box for it, must not put the standard wording in its place."""
+    login(Role.COORDINATOR)
+    with app.app_context():
+        wording = db.session.scalars(sa.select(QuestionWording)).first()
+        question = wording.question
+        address = f"/surveys/{question.survey_id}/questions/{question.id}/edit"
+        survey_id, question_id = question.survey_id, question.id
+    data = _question_form(client.get(address).text)
+    with app.app_context():
+        audit.set_actor(db.session, None, "a.colleague@example.org")
+        survey = db.session.get(Survey, survey_id)
+        welsh = SurveyVariant(kind=VariantKind.LANGUAGE, language="cy", title="Cymraeg")
+        survey.variants.append(welsh)
+        db.session.flush()
+        db.session.add(QuestionWording(question_id=question_id, variant=welsh, text="Yn Gymraeg", hint=""))
+        db.session.commit()
+
+    refused = client.post(address, data=data)
+
+    assert refused.status_code == 400
+    assert "a.colleague@example.org: added wording in Cymraeg" in html.unescape(refused.text)
+    with app.app_context():
+        texts = db.session.scalars(
+            sa.select(QuestionWording.text).where(QuestionWording.question_id == question_id)
+        ).all()
+        assert "Yn Gymraeg" in texts
