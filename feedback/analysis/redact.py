@@ -5,18 +5,20 @@ links); the list of places an area configures catches its school and place names
 people's names, as capitalised proper nouns that are not ordinary words ("Sarah", "Mrs Jones", "Dr Patel",
 "Amelia-Rose", "O'Brien", "Mrs van der Berg"). A name that is also a word ("Grace", "Will") is caught only
 beside a title or another name, after "son", "daughter" and the like ("my son Jack", "my son, Will,"), or
-owning something with no "the" before it ("Jack's teacher"), or alone after "called", "rang", "asked" and the
-like ("I called Sue", but not "I called Social Services" or "I rang Admissions"). In lower case, a word the
-tagger's lexicon does not know as an ordinary word is a name after a title or after "my son" and the like
-("mrs jones", "my son oliver", "our sons dev and arjun"); so is any word after "mr", "mrs", "ms" or "mx" ("mrs
-brown"), and a word the lexicon also knows as a name, after "my son" and before what the child did ("my son
-jack has", "my daughter grace, who"), unless it is something a child has ("my son school has"). After "is
-called", "was named" or "name is", the next word is a name whatever its case ("his name is harry", "his name
-was will"), unless it says what somebody was called ("lazy", "names", "a liar"); after "a boy called", "a
-friend named" and the like, the next word is a name if it may be one ("a boy called jack", but not "a friend
-called tonight"), and after "a neighbour called" if it is capitalised, no word, or a verb that may be a name,
-where no verb can stand ("a nurse named Grace", "a neighbour called karen", "a neighbour called sue", but not
-"a teacher called police"). The lexicon is American; a British spelling of a word it knows ("programme",
+owning something with no "the" before it ("Jack's teacher"), alone after "called", "rang", "asked" and the
+like ("I called Sue", but not "I called Social Services" or "I rang Admissions"), or after "husband", "mum",
+"social worker", "officer" and the like, written in lower case, before what the person did ("my husband Mark
+took", "the SEN officer Dawn said", but not "the Assistant Director said"). In lower case, a word the tagger's
+lexicon does not know as an ordinary word is a name after a title or after "my son" and the like ("mrs jones",
+"my son oliver", "our sons dev and arjun"); so is any word after "mr", "mrs", "ms" or "mx" ("mrs brown"), and
+a word the lexicon also knows as a name, after "my son" and before what the child did ("my son jack has", "my
+daughter grace, who"), unless it is something a child has ("my son school has"). After "is called", "was
+named" or "name is", the next word is a name whatever its case ("his name is harry", "his name was will"),
+unless it says what somebody was called ("lazy", "names", "a liar"); after "a boy called", "a friend named"
+and the like, the next word is a name if it may be one ("a boy called jack", but not "a friend called
+tonight"), and after "a neighbour called" if it is capitalised, no word, or a verb that may be a name, where
+no verb can stand ("a nurse named Grace", "a neighbour called karen", "a neighbour called sue", but not "a
+teacher called police"). The lexicon is American; a British spelling of a word it knows ("programme",
 "whilst", "paediatric"), a verb made from one ("prioritise") and a word with an ending no name has
 ("Coproduction", "Categorisation") are words too. A name found once is removed wherever else it is written,
 except where the same word in lower case is a verb ("he will be missed"). Anywhere else, a word in lower case
@@ -70,6 +72,16 @@ KIN = frozenset(
 )
 KIN_ONE = KIN - {"sons", "daughters", "children", "twins"}
 OWNERS = frozenset("my our his her their".split())
+# Grown-ups named after who they are to the family, or what they do: before what somebody did, a capitalised
+# word that may be a name is one ("my husband Mark took him", "our social worker Precious has", "the SEN
+# officer Dawn said"), where it would otherwise count as a word ("mark", "precious", "dawn").
+PEOPLE = frozenset(
+    """husband wife partner mum mom dad mother father parent carer nan nanna gran granny grandma grandad
+    grandpa grandmother grandfather aunt auntie aunty uncle cousin stepmum stepdad friend neighbour teacher
+    nurse worker caseworker keyworker officer senco sendco coordinator therapist psychologist paediatrician
+    consultant doctor assistant headteacher manager adviser advisor mentor practitioner clinician
+    counsellor physio""".split()
+)
 # First names common among children in England and Wales that the lexicon, which is American, does not
 # know as names ("isla", "alfie", "priya"), or knows only as words ("poppy", "jade"): each counts as one
 # wherever a name the lexicon knows would.
@@ -362,7 +374,7 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
     maybe: list[str] = []  # capitalised words that are a name only if one follows: "Grace" Smith
     between: list[str] = []  # "van der" in "Mrs van der Berg": part of the name if another part follows
     titled = False
-    previous = ""
+    previous = previous_as_written = ""
     before: list[tuple[str, str]] = []  # the words read so far, without commas and brackets
     before_maybe = ""  # the tag before the first of ``maybe``: "the" in "the Council's"
     previous_tag = ""
@@ -376,6 +388,8 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
     tokens = _tokens(text)
     for index, (word, tag) in enumerate(tokens):
         after_kin = previous in KIN
+        # As written, in lower case: "Parent Carer Forum" and "Assistant Director" are no family's words.
+        after_person = previous_as_written in PEOPLE
         contacted = previous in CONTACTING
         # In lower case, only after one's own child or relative: "the healthy child programme" and
         # "our children centres" are things.
@@ -387,7 +401,7 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
         alone = previous_tag in STARTS_A_SUBJECT
         unknown = _unknown_lower_case(word)  # asked by four of the rules for a word in lower case
         if word not in (",", "("):  # "my son, Jack, ...", "my son (Jack)"
-            previous = word.lower()
+            previous, previous_as_written = word.lower(), word
             before.append((previous, tag))
         if (word[:1].isupper() and word.lower().rstrip(".") in TITLES) or (
             word.rstrip(".") in LOWER_CASE_TITLES  # "Mrs", "Mrs." or "mrs"
@@ -409,7 +423,13 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
             or ((after_kin or named or introduced) and tag.startswith("NN"))
         ):
             whom = contacted and not _capitalised(next_word) and word.lower() not in INSTITUTIONS | CALENDAR
-            if titled or run or after_kin or named or introduced or whom or not _is_word(word):
+            person = (
+                after_person
+                and following in AFTER_A_NAME
+                and _also_a_name(word.lower())
+                and word.lower() not in CALENDAR | INSTITUTIONS
+            )
+            if titled or run or after_kin or named or introduced or whom or person or not _is_word(word):
                 run = maybe + run + between + [word] if not run else run + between + [word]
                 maybe, between = [], []
             else:

@@ -83,6 +83,11 @@ from feedback.analysis.redact import redact_quote
         ("a neighbour called sue helped", "name", "sue"),  # a verb to the lexicon, where none can stand
         ("a teacher called jack", "name", "jack"),
         ("she is called Sue", "name", "Sue"),
+        # Grown-ups named after who they are to the family or what they do, before what they did
+        ("my husband Mark took him", "name", "Mark"),
+        ("Our social worker Precious has been amazing", "name", "Precious"),
+        ("the SEN officer Dawn said no", "name", "Dawn"),
+        ("our caseworker, Amber, was lovely", "name", "Amber"),
         # Anywhere, in lower case, a name to the lexicon before what somebody did or said
         ("oliver said he was fine", "name", "oliver"),
         ("we asked why amelia was upset", "name", "amelia"),
@@ -165,6 +170,9 @@ def test_a_place_is_not_found_inside_a_longer_word():
         "a teacher called police, our son called police and a friend called today, then called back",
         "a nurse called security and a new teacher called round",  # nouns: whom they rang, or a word
         "a teacher rang and called sendiass",  # whom she rang, not her name
+        "the school nurse Summer holidays were hard",  # a word that may be a name, before no verb
+        "I spoke to the teacher Friday and she was kind",  # a day
+        "the Parent Carer Forum was helpful and the Assistant Director said so",  # an office, in capitals
         "we found a good school through sendiass",  # nobody called or named
         "a friend called tonight",  # "Tonight" is a name to the lexicon, but here it is no noun
         "I called Social Services, rang Admissions and asked School on Monday",  # whom, but nobody
