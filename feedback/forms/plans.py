@@ -28,7 +28,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from .. import clock
-from ..models import MOST_READING_N, CaseKind, Direction, ImpactStatus, ProgressStatus, Unit
+from ..models import MOST_NARRATIVE, MOST_READING_N, CaseKind, Direction, ImpactStatus, ProgressStatus, Unit
 from .base import BaseForm, EditForm
 from .fields import DayMonthYearField, NumberField, ReportDateField, WholeNumberField, import_file_field
 
@@ -100,7 +100,9 @@ class ActionForm(EditForm):
         "Progress narrative",
         widget=GovTextArea(),
         description="What has happened since the last report, and any risks",
-        validators=[Length(max=20000, message="Narrative must be 20,000 characters or fewer")],
+        validators=[
+            Length(max=MOST_NARRATIVE, message=f"Narrative must be {MOST_NARRATIVE:,} characters or fewer")
+        ],
     )
     submit = SubmitField("Save action", widget=GovSubmitInput())
 

@@ -14,6 +14,7 @@ from .case import (
 )
 from .kinds import CaseKind
 from .plan import (
+    MOST_NARRATIVE,
     MOST_READING_N,
     Action,
     Area,
@@ -87,6 +88,7 @@ __all__ = [
     "ImpactStatus",
     "Measure",
     "Milestone",
+    "MOST_NARRATIVE",
     "MOST_READING_N",
     "OUTCOMES_BY_KIND",
     "Plan",

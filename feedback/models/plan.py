@@ -300,6 +300,8 @@ class Milestone(Model):
 
 # The most a reading's n may be: the largest number an INTEGER column holds on PostgreSQL.
 MOST_READING_N = 2**31 - 1
+# The longest progress narrative an action's page or a plan's file may give: pages of text, not a book.
+MOST_NARRATIVE = 20_000
 
 
 class Reading(Model):

@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..database import DbSession
 from ..models import (
+    MOST_NARRATIVE,
     MOST_READING_N,
     Action,
     Area,
@@ -54,6 +55,7 @@ COLUMNS = [
     "action_lead",
     "action_completion_date",
     "action_progress_status",
+    "action_progress_narrative",
     "measure_ref",
     "measure_text",
     "measure_unit",
@@ -152,6 +154,7 @@ class ActionRow:
     completion_date: date | None
     progress_status: ProgressStatus
     i_statement: str
+    narrative: str  # the lead's progress update; empty leaves the action's as it is
     measures: list[MeasureRow] = field(default_factory=list)
 
 
@@ -350,9 +353,10 @@ def _read_line(
         ("action_lead", 200),
         ("i_statement", 500),
         ("local_area", 120),
+        ("action_progress_narrative", MOST_NARRATIVE),
     ):
         if len(record[column]) > limit:
-            row_errors.append(RowError(row, column, f"must be {limit} characters or fewer"))
+            row_errors.append(RowError(row, column, f"must be {limit:,} characters or fewer"))
     has_measure = any(record[column] for column in MEASURE_COLUMNS)
     measure = _read_measure(reader, action_ref or "", seen_measures) if has_measure else None
     if row_errors:
@@ -368,6 +372,7 @@ def _read_line(
                 completion,
                 progress or ProgressStatus.GREY,
                 record["i_statement"],
+                record["action_progress_narrative"],
             ),
             measure=measure,
         ),
@@ -455,7 +460,8 @@ def _read_latest(reader: _RowReader, unit: Unit) -> LatestRow | None:
 
 def _place(areas: dict[str, AreaRow], line: _Line, row: int) -> RowError | None:
     """Put the line's measure under its action and area, the first row naming each making it; an area or
-    action whose title or description differs from its first row's is refused."""
+    action whose title or description differs from its first row's is refused. An action's narrative may
+    be on any one of its rows (a merged cell leaves the others empty), or repeated, but not differ."""
     area = areas.setdefault(line.area.ref, line.area)
     if area.title != line.area.title:
         return RowError(row, "area_title", f"differs from an earlier row for area {area.ref}")
@@ -465,6 +471,11 @@ def _place(areas: dict[str, AreaRow], line: _Line, row: int) -> RowError | None:
     action = area.actions.setdefault(line.action.ref, line.action)
     if action.description != line.action.description:
         return RowError(row, "action_description", f"differs from an earlier row for action {action.ref}")
+    if line.action.narrative and action.narrative not in ("", line.action.narrative):
+        return RowError(
+            row, "action_progress_narrative", f"differs from an earlier row for action {action.ref}"
+        )
+    action.narrative = action.narrative or line.action.narrative
     if line.measure:
         action.measures.append(line.measure)
     return None
@@ -565,6 +576,8 @@ def apply(session: DbSession, plan_info: dict, areas: dict[str, AreaRow]) -> Imp
             action.lead = action_row.lead
             action.completion_date = action_row.completion_date
             action.progress_status = action_row.progress_status
+            if action_row.narrative:  # a file without one, or an older file, keeps what leads wrote
+                action.progress_narrative = action_row.narrative
             action.i_statement = statements.get(action_row.i_statement)
 
             existing_measures = {measure.reference: measure for measure in action.measures}
@@ -661,6 +674,7 @@ def template_rows(plan: Plan) -> list[dict[str, str]]:
                 "action_lead": action.lead,
                 "action_completion_date": _date_cell(action.completion_date),
                 "action_progress_status": action.progress_status.value,
+                "action_progress_narrative": action.progress_narrative,
             }
             measures: list[Measure | None] = [*action.measures] or [None]
             for measure in measures:

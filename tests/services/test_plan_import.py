@@ -455,6 +455,78 @@ def test_words_a_spreadsheet_would_run_as_a_formula_are_downloaded_inert_and_imp
         )
 
 
+def _with_narratives(rows: list[dict], **by_row: str) -> list[dict]:
+    """``rows`` with the narrative column, empty but where ``by_row`` ("r1": ...) gives one."""
+    return [
+        {**row, "action_progress_narrative": by_row.get(f"r{index}", "")} for index, row in enumerate(rows)
+    ]
+
+
+def _narrative(reference: str) -> str:
+    return db.session.scalar(sa.select(Action.progress_narrative).where(Action.reference == reference))
+
+
+@pytest.mark.parametrize("on", ["r1", "r2"])
+def test_a_lead_s_update_in_the_file_becomes_the_narrative_and_an_empty_cell_keeps_one(app, tmp_path, on):
+    """Rows 3 and 4 are action 1.1.2's two measures: its update may be on either, the other left empty (a
+    merged cell keeps the first). An older file without the column, or an empty cell, must not wipe what
+    leads typed on the action's page."""
+    update = "Pilot started in July.\nEvaluation due in December."
+    rows = _with_narratives(_rows(), **{on: update})
+    with app.app_context():
+        import_plan(db.session, _write(tmp_path / "update.csv", rows))
+        db.session.commit()
+        assert _narrative("1.1.2") == update and _narrative("1.1.1") == ""
+        action_id = db.session.scalar(sa.select(Action.id).where(Action.reference == "1.1.2"))
+        imported = db.session.scalar(
+            sa.select(AuditEvent).where(AuditEvent.entity_type == "Action", AuditEvent.entity_id == action_id)
+        )
+        assert imported.after["progress_narrative"] == update  # the trail the report dates updates by
+        db.session.get(Action, action_id).progress_narrative = "Typed on the action's page."
+        db.session.commit()
+
+        import_plan(db.session, EXAMPLE_CSV)  # no narrative column
+        import_plan(db.session, _write(tmp_path / "empty.csv", _with_narratives(_rows())))
+        db.session.commit()
+        assert _narrative("1.1.2") == "Typed on the action's page."
+
+
+@pytest.mark.parametrize(
+    ("narratives", "expected"),
+    [
+        ({"r1": "Pilot started.", "r2": "Pilot stopped."}, "differs from an earlier row for action 1.1.2"),
+        ({"r1": "x" * 20_001}, "must be 20,000 characters or fewer"),
+    ],
+)
+def test_a_narrative_that_differs_between_an_action_s_rows_or_is_too_long_is_refused(
+    app, tmp_path, narratives, expected
+):
+    rows = _with_narratives(_rows(), **narratives)
+    with app.app_context(), pytest.raises(ImportFailed) as failed:
+        import_plan(db.session, _write(tmp_path / "bad.csv", rows))
+    row = 4 if "r2" in narratives else 3
+    assert [str(error) for error in failed.value.errors] == [
+        f"row {row}, column action_progress_narrative: {expected}"
+    ]
+
+
+def test_a_downloaded_plan_carries_its_narratives_and_imports_again_unchanged(app, tmp_path):
+    with app.app_context():
+        plan = import_plan(db.session, EXAMPLE_CSV).plan
+        action = plan.areas[0].actions[1]
+        action.progress_narrative = "Pilot started in July.\nEvaluation due in December."
+        db.session.commit()
+        downloaded = tmp_path / "next-update.csv"
+        downloaded.write_bytes(csv_bytes(template_rows(plan), COLUMNS))  # as the plan's page gives it
+        assert [row["action_progress_narrative"] for row in _rows(downloaded)[1:3]] == [
+            action.progress_narrative
+        ] * 2
+        events = db.session.scalar(sa.select(sa.func.count(AuditEvent.id)))
+        import_plan(db.session, downloaded)
+        db.session.commit()
+        assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id))) == events
+
+
 def test_a_malformed_file_names_every_bad_row_and_imports_nothing(app, tmp_path):
     rows = _rows()
     rows[0]["baseline_value"] = "about forty"  # row 2
