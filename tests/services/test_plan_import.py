@@ -188,6 +188,7 @@ def test_xlsx_and_csv_give_the_same_plan(app):
             (m.action.reference, m.reference): (m.baseline_value, m.baseline_date, m.target_date)
             for m in db.session.scalars(sa.select(Measure))
         }
+        narratives = dict(db.session.execute(sa.select(Action.reference, Action.progress_narrative)).all())
         import_plan(db.session, EXAMPLE_CSV)
         db.session.commit()
         assert counts() == from_xlsx
@@ -195,6 +196,11 @@ def test_xlsx_and_csv_give_the_same_plan(app):
             (m.action.reference, m.reference): (m.baseline_value, m.baseline_date, m.target_date)
             for m in db.session.scalars(sa.select(Measure))
         }
+        assert (
+            dict(db.session.execute(sa.select(Action.reference, Action.progress_narrative)).all())
+            == narratives
+        )
+        assert narratives["1.2.3"].startswith("The September milestone has been missed.")
 
 
 def test_a_changed_file_updates_in_place_and_is_audited(app, tmp_path):
