@@ -25,12 +25,14 @@ except where the same word in lower case is a verb ("he will be missed"). Anywhe
 is a name if the lexicon knows it as one and not as a word, or it is one of the first names common among
 children in England and Wales that the lexicon lacks (data/first_names.txt: "isla", "alfie", and "poppy",
 which is also a word), and it comes before what somebody did or said ("oliver said", "amelia was upset", "isla
-has waited"), or is joined by "and" to a name found ("megan and chloe were kind"); a word the lexicon does not
-know at all is a name when it comes first, or after a stop, "and" or "because", before "said", "told", "asked"
-and the like ("priya said"), unless it is a service or a role ("gp said", "ipsea said"). A name on no list
-before anything else somebody did ("tyrese was upset") is not caught. That is why a person still approves
-every quote before it is published. Each removal is reported, longest first and then as written, so the
-approver sees what went.
+has waited"), or is joined by "and" to a name found ("megan and chloe were kind"); a name the lexicon knows
+and not as a word is one too after "to" or "by", or before "from" or "at" ("thanks to kerry", "sarah from the
+send team"), unless it is a nation or a county ("compared to england"); a word the lexicon does not know at
+all is a name when it comes first, or after a stop, "and" or "because", before "said", "told", "asked" and the
+like ("priya said"), unless it is a service or a role ("gp said", "ipsea said"). A name on no list before
+anything else somebody did ("tyrese was upset") is not caught. That is why a person still approves every quote
+before it is published. Each removal is reported, longest first and then as written, so the approver sees what
+went.
 """
 
 from __future__ import annotations
@@ -150,7 +152,7 @@ BRITISH_WORDS = frozenset(
     """whilst amongst learnt spelt mum mums nan nanna nana gran granny grandad grandpa aunty auntie stepmum
     stepdad noone physio physios uni maths carer carers childminder childminders
     headteacher headteachers keyworker keyworkers nappies fulfil fulfils enrol enrols enrolment enrolments
-    instalment instalments jewellery kerb tyre tyres cheque cheques aluminium""".split()
+    instalment instalments jewellery kerb tyre tyres cheque cheques aluminium inc incl""".split()
 )
 # Endings of words made from other words, which no first name or surname has, after at least three letters
 # ("Ness" is a surname): a word the lexicon does not know that ends so ("Categorisation", "Prioritising",
@@ -168,9 +170,16 @@ APOSTROPHES = ("'", "\u2019")
 POSSESSIVES = ("'s", "\u2019s")
 CALENDAR = frozenset(
     """january february march april may june july august september october november december
+    feb mar apr jun jul aug sep sept oct nov dec
     monday tuesday wednesday thursday friday saturday sunday
     christmas easter whitsun halloween diwali eid ramadan hanukkah""".split()
 )
+# Where families are sent or compared with, in lower case: "compared to england", "moved to wales".
+NATIONS = frozenset("england scotland wales ireland britain".split())
+# Around a name in lower case that is no word: "thanks to kerry", "helped by jenny", "sarah from the send
+# team", "jo at sendiass".
+THANKED_BY = frozenset("to by thank thanks".split())
+WORKS_AT = frozenset("from at".split())
 
 MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
@@ -388,6 +397,7 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
     tokens = _tokens(text)
     for index, (word, tag) in enumerate(tokens):
         after_kin = previous in KIN
+        thanked = previous in THANKED_BY
         # As written, in lower case: "Parent Carer Forum" and "Assistant Director" are no family's words.
         after_person = previous_as_written in PEOPLE
         contacted = previous in CONTACTING
@@ -463,6 +473,17 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
             # "priya said", "because tyrese told us": a word the lexicon does not know at all, before
             # what only somebody does, with nothing before it
             or (unknown and alone and next_word.lower() in SAYING and not word.endswith("shire"))
+            # "thanks to kerry", "helped by jenny", "sarah from the send team": a name to the lexicon that
+            # is no word, after "to" or "by", or before "from" or "at"; not a county or a nation, nor what
+            # is left of a word the line broke ("co-")
+            or (
+                unknown
+                and _also_a_name(word)
+                and (thanked or next_word.lower() in WORKS_AT)
+                and next_word != "-"
+                and word not in NATIONS
+                and not word.endswith("shire")
+            )
             # "mrs brown", "Mr wood": any word, after a title that only ever comes before a surname
             or (
                 titled
