@@ -258,6 +258,8 @@ def report_workbook(report: Report) -> bytes:
                 "Progress (BRAG)": line.status.value if line.status else "",
                 f"Progress at {report.previous:%-d %b %Y}": _before(line),
                 "Progress narrative": line.narrative,
+                # In the quarter, or before it: last quarter's words are no update of this one's.
+                "Narrative written": line.written_on,
             }
             for section in report.areas
             for line in section.actions

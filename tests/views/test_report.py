@@ -250,6 +250,12 @@ def test_a_narrative_written_before_the_quarter_says_so(app, client, login, plan
     hint = f'<p class="govuk-body-s govuk-hint">Written on {written:%-d %B %Y}, {stale}'
     assert f"Recruitment at 93%.</p>{hint}" in page
     assert page.count(stale) == 1 and chased in page
+    workbook = openpyxl.load_workbook(io.BytesIO(client.get(f"/plans/{plan_id}/report.xlsx").data))
+    actions = list(workbook["Actions"].values)
+    column = actions[0].index("Narrative written")
+    assert {row[1]: row[column] for row in actions[1:]}["1.1.1"] == datetime.combine(
+        written.date(), datetime.min.time()
+    )
     # Emptied this quarter, it is no update: the report says there is none.
     write_progress(client, action_id, "", "green")
     page = _text(client.get(f"/plans/{plan_id}/report"))
