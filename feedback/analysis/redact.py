@@ -16,23 +16,23 @@ daughter grace, who"), unless it is something a child has ("my son school has").
 named" or "name is", the next word is a name whatever its case ("his name is harry", "his name was will"),
 unless it says what somebody was called ("lazy", "names", "a liar"); after "a boy called", "a friend named"
 and the like, the next word is a name if it may be one ("a boy called jack", but not "a friend called
-tonight"), and after "a neighbour called" if it is capitalised, no word, or a verb that may be a name, where
-no verb can stand ("a nurse named Grace", "a neighbour called karen", "a neighbour called sue", but not "a
-teacher called police"). The lexicon is American; a British spelling of a word it knows ("programme",
-"whilst", "paediatric"), a verb made from one ("prioritise") and a word with an ending no name has
-("Coproduction", "Categorisation") are words too. A name found once is removed wherever else it is written,
-except where the same word in lower case is a verb ("he will be missed"). Anywhere else, a word in lower case
-is a name if the lexicon knows it as one and not as a word, or it is one of the first names common among
-children in England and Wales that the lexicon lacks (data/first_names.txt: "isla", "alfie", and "poppy",
-which is also a word), and it comes before what somebody did or said ("oliver said", "amelia was upset", "isla
-has waited"), or is joined by "and" to a name found ("megan and chloe were kind"); a name the lexicon knows
-and not as a word is one too after "to" or "by", or before "from" or "at" ("thanks to kerry", "sarah from the
-send team"), unless it is a nation or a county ("compared to england"); a word the lexicon does not know at
-all is a name when it comes first, or after a stop, "and" or "because", before "said", "told", "asked" and the
-like ("priya said"), unless it is a service or a role ("gp said", "ipsea said"). A name on no list before
-anything else somebody did ("tyrese was upset") is not caught. That is why a person still approves every quote
-before it is published. Each removal is reported, longest first and then as written, so the approver sees what
-went.
+tonight"), and after "a neighbour called" if it is capitalised and on its own (not "a teacher called Social
+Services"), no word, or a verb that may be a name, where no verb can stand ("a nurse named Grace", "a
+neighbour called karen", "a neighbour called sue", but not "a teacher called police"). The lexicon is
+American; a British spelling of a word it knows ("programme", "whilst", "paediatric"), a verb made from one
+("prioritise") and a word with an ending no name has ("Coproduction", "Categorisation") are words too. A name
+found once is removed wherever else it is written, except where the same word in lower case is a verb ("he
+will be missed"). Anywhere else, a word in lower case is a name if the lexicon knows it as one and not as a
+word, or it is one of the first names common among children in England and Wales that the lexicon lacks
+(data/first_names.txt: "isla", "alfie", and "poppy", which is also a word), and it comes before what somebody
+did or said ("oliver said", "amelia was upset", "isla has waited"), or is joined by "and" to a name found
+("megan and chloe were kind"); a name the lexicon knows and not as a word is one too after "to" or "by", or
+before "from" or "at" ("thanks to kerry", "sarah from the send team"), unless it is a nation or a county
+("compared to england"); a word the lexicon does not know at all is a name when it comes first, or after a
+stop, "and" or "because", before "said", "told", "asked" and the like ("priya said"), unless it is a service
+or a role ("gp said", "ipsea said"). A name on no list before anything else somebody did ("tyrese was upset")
+is not caught. That is why a person still approves every quote before it is published. Each removal is
+reported, longest first and then as written, so the approver sees what went.
 """
 
 from __future__ import annotations
@@ -432,14 +432,28 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
             or tag == "MD"  # "Will Smith": a name if another part of one follows, as "Grace" is
             or ((after_kin or named or introduced) and tag.startswith("NN"))
         ):
-            whom = contacted and not _capitalised(next_word) and word.lower() not in INSTITUTIONS | CALENDAR
+            # One capitalised word on its own that names no office: two are more often a service ("Social
+            # Services").
+            lone_person = not _capitalised(next_word) and word.lower() not in INSTITUTIONS | CALENDAR
+            whom = contacted and lone_person
+            # After "a boy called", a name; after "a teacher called", whom she rang may come instead.
+            introduced_by_name = introduced == "young" or (introduced and lone_person)
             person = (
                 after_person
                 and following in AFTER_A_NAME
                 and _also_a_name(word.lower())
                 and word.lower() not in CALENDAR | INSTITUTIONS
             )
-            if titled or run or after_kin or named or introduced or whom or person or not _is_word(word):
+            if (
+                titled
+                or run
+                or after_kin
+                or named
+                or introduced_by_name
+                or whom
+                or person
+                or not _is_word(word)
+            ):
                 run = maybe + run + between + [word] if not run else run + between + [word]
                 maybe, between = [], []
             else:

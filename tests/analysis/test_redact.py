@@ -81,6 +81,7 @@ from feedback.analysis.redact import redact_quote
         ("a nurse named Grace", "name", "Grace"),
         ("a new social worker called karen came", "name", "karen"),
         ("a neighbour called sue helped", "name", "sue"),  # a verb to the lexicon, where none can stand
+        ("a neighbour called Sue Smith", "name", "Sue Smith"),
         ("a teacher called jack", "name", "jack"),
         ("she is called Sue", "name", "Sue"),
         # Grown-ups named after who they are to the family or what they do, before what they did
@@ -184,6 +185,7 @@ def test_a_place_is_not_found_inside_a_longer_word():
         "we found a good school through sendiass",  # nobody called or named
         "a friend called tonight",  # "Tonight" is a name to the lexicon, but here it is no noun
         "I called Social Services, rang Admissions and asked School on Monday",  # whom, but nobody
+        "a teacher called Social Services and a nurse called Admissions",  # whom they rang
         "gp said no, the nhs said wait and ipsea said we could appeal",  # services and roles
         "gran said she would help and auntie was great, though noone said so",  # family, and a typo
         "the physio said he was doing well and uni said no",
