@@ -126,11 +126,12 @@ INSTITUTIONS = frozenset(
 # Tags of words that are never part of a name, even after a title: "I spoke to Miss. She said ..."
 NOT_NAMES = frozenset("PRP PRP$ DT IN CC WP WP$ WDT WRB TO EX PDT UH".split())
 # Lower-case words the tagger's lexicon does not know that are no name: "my son asd" is not about a boy,
-# and "gp said" or "ofsted was" names a service or a role, not a person.
+# and "gp said", "ofsted was" or "facebook said" names a service or a role, not a person.
 SEND_TERMS = frozenset(
     """asd asc adhd add pda odd sen send senco sencos sendco ehcp ehcps ehc ehcna camhs cahms ot slt salt semh
     slcn spld mld sld pmld msi vi hi ld iep idp nhs gp gps ep eps hv ta tas lsa lsas hlta paeds paed cdc
-    sendiass sendias iass ipsea pcf la las ofsted dfe cqc dla pip dwp pru""".split()
+    sendiass sendias iass ipsea pcf la las ofsted dfe cqc dla pip dwp pru
+    facebook google youtube whatsapp instagram tiktok twitter""".split()
 )
 # British spellings of words the tagger's lexicon knows in American ("programme", "organisation",
 # "paediatric", "counselling"): each is tried in turn, and counts only if the lexicon knows what it gives, so

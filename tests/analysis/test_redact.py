@@ -187,6 +187,7 @@ def test_a_place_is_not_found_inside_a_longer_word():
         "I called Social Services, rang Admissions and asked School on Monday",  # whom, but nobody
         "a teacher called Social Services and a nurse called Admissions",  # whom they rang
         "gp said no, the nhs said wait and ipsea said we could appeal",  # services and roles
+        "facebook said one thing and google said another",  # websites
         "gran said she would help and auntie was great, though noone said so",  # family, and a typo
         "the physio said he was doing well and uni said no",
         "covid was hard, the website was useless and makaton has helped",  # unknown, but no saying
