@@ -433,9 +433,10 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
             or tag == "MD"  # "Will Smith": a name if another part of one follows, as "Grace" is
             or ((after_kin or named or introduced) and tag.startswith("NN"))
         ):
+            office_or_day = word.lower() in INSTITUTIONS | CALENDAR
             # One capitalised word on its own that names no office: two are more often a service ("Social
             # Services").
-            lone_person = not _capitalised(next_word) and word.lower() not in INSTITUTIONS | CALENDAR
+            lone_person = not _capitalised(next_word) and not office_or_day
             whom = contacted and lone_person
             # After "a boy called", a name; after "a teacher called", whom she rang may come instead.
             introduced_by_name = introduced == "young" or (introduced and lone_person)
@@ -443,7 +444,7 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
                 after_person
                 and following in AFTER_A_NAME
                 and _also_a_name(word.lower())
-                and word.lower() not in CALENDAR | INSTITUTIONS
+                and not office_or_day
             )
             if (
                 titled
