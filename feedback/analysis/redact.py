@@ -26,13 +26,14 @@ will be missed"). Anywhere else, a word in lower case is a name if the lexicon k
 word, or it is one of the first names common among children in England and Wales that the lexicon lacks
 (data/first_names.txt: "isla", "alfie", and "poppy", which is also a word), and it comes before what somebody
 did or said ("oliver said", "amelia was upset", "isla has waited"), or is joined by "and" to a name found
-("megan and chloe were kind"); a name the lexicon knows and not as a word is one too after "to" or "by", or
-before "from" or "at" ("thanks to kerry", "sarah from the send team"), unless it is a nation or a county
-("compared to england"); a word the lexicon does not know at all is a name when it comes first, or after a
-stop, "and" or "because", before "said", "told", "asked" and the like ("priya said"), unless it is a service
-or a role ("gp said", "ipsea said"). A name on no list before anything else somebody did ("tyrese was upset")
-is not caught. That is why a person still approves every quote before it is published. Each removal is
-reported, longest first and then as written, so the approver sees what went.
+("megan and chloe were kind"); a name the lexicon knows and not as a word is one too after "by", after "to"
+what is said to a person ("thanks to kerry", "spoke to jo", not "went to coventry"), or before "from" or "at"
+("sarah from the send team"), unless it is a nation or a county ("in england at the time"); a word the lexicon
+does not know at all is a name when it comes first, or after a stop, "and" or "because", before "said",
+"told", "asked" and the like ("priya said"), unless it is a service or a role ("gp said", "ipsea said"). A
+name on no list before anything else somebody did ("tyrese was upset") is not caught. That is why a person
+still approves every quote before it is published. Each removal is reported, longest first and then as
+written, so the approver sees what went.
 """
 
 from __future__ import annotations
@@ -175,11 +176,16 @@ CALENDAR = frozenset(
     monday tuesday wednesday thursday friday saturday sunday
     christmas easter whitsun halloween diwali eid ramadan hanukkah""".split()
 )
-# Where families are sent or compared with, in lower case: "compared to england", "moved to wales".
+# Where families live or go, in lower case, which no name rule may take: "in england at the time".
 NATIONS = frozenset("england scotland wales ireland britain".split())
 # Around a name in lower case that is no word: "thanks to kerry", "helped by jenny", "sarah from the send
-# team", "jo at sendiass".
-THANKED_BY = frozenset("to by thank thanks".split())
+# team", "jo at sendiass". Before "to", only what is said to a person ("spoke to", "thank you to", "shout out
+# to"): families go, move and are sent to places ("we went to coventry").
+THANKED_BY = frozenset("by thank thanks".split())
+TALKED_TO = frozenset(
+    """thanks thank you spoke speak speaks speaking talked talk talks talking wrote write writes writing
+    listened listen listens listening out said say says explained explain complained complain""".split()
+)
 WORKS_AT = frozenset("from at".split())
 
 MONTH = (
@@ -398,7 +404,9 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
     tokens = _tokens(text)
     for index, (word, tag) in enumerate(tokens):
         after_kin = previous in KIN
-        thanked = previous in THANKED_BY
+        # "thanks to kerry", "helped by jenny", but not "we went to coventry"
+        said_to = previous == "to" and len(before) > 1 and before[-2][0] in TALKED_TO
+        thanked = previous in THANKED_BY or said_to
         # As written, in lower case: "Parent Carer Forum" and "Assistant Director" are no family's words.
         after_person = previous_as_written in PEOPLE
         contacted = previous in CONTACTING

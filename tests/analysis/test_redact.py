@@ -103,6 +103,7 @@ from feedback.analysis.redact import redact_quote
         ("we were helped by jenny", "name", "jenny"),
         ("sarah from the send team was amazing", "name", "sarah"),
         ("we spoke to jo at sendiass", "name", "jo"),
+        ("I talked to sarah about it", "name", "sarah"),
         ("poppy and isla have waited", "name", "poppy"),
         # A word the lexicon does not know at all, alone before what only somebody does
         ("priya said the form was lost", "name", "priya"),
@@ -176,7 +177,8 @@ def test_a_place_is_not_found_inside_a_longer_word():
         "a teacher called police, our son called police and a friend called today, then called back",
         "a nurse called security and a new teacher called round",  # nouns: whom they rang, or a word
         "a teacher rang and called sendiass",  # whom she rang, not her name
-        "we compared it to england and moved to warwickshire",  # a nation and a county
+        "we lived in england at the time, then moved to warwickshire",  # a nation and a county
+        "we had to travel to birmingham and then went to london",  # where families go
         "a group to co- produce it; the next step is to inc the hours",  # a broken word, a short one
         "From Feb to Sept 2022, and again in Oct 2022",  # months, shortened
         "the school nurse Summer holidays were hard",  # a word that may be a name, before no verb
