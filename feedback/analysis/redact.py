@@ -154,7 +154,7 @@ BRITISH_WORDS = frozenset(
     """whilst amongst learnt spelt mum mums nan nanna nana gran granny grandad grandpa aunty auntie stepmum
     stepdad noone physio physios uni maths carer carers childminder childminders
     headteacher headteachers keyworker keyworkers nappies fulfil fulfils enrol enrols enrolment enrolments
-    instalment instalments jewellery kerb tyre tyres cheque cheques aluminium inc incl""".split()
+    instalment instalments jewellery kerb tyre tyres cheque cheques aluminium""".split()
 )
 # Endings of words made from other words, which no first name or surname has, after at least three letters
 # ("Ness" is a surname): a word the lexicon does not know that ends so ("Categorisation", "Prioritising",
