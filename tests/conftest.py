@@ -188,15 +188,21 @@ def fail_every_flush(monkeypatch) -> None:
     monkeypatch.setattr(os, "fdatasync", fdatasync)
 
 
-def write_progress(client: FlaskClient, action_id: int, narrative: str, status: str) -> None:
-    """Save an action's progress status and narrative on its edit page, as its lead would."""
-    form = {
+def action_form(**changes) -> dict:
+    """What the edit page of the demo's action 1.1.1 sends, with ``changes``."""
+    return {
         "description": "Increase capacity",
         "lead": "Helen Stephenson",
         "completion_date": ["31", "3", "2024"],
-        "progress_status": status,
-        "progress_narrative": narrative,
+        "progress_status": "amber",
+        "progress_narrative": "Recruitment at 93%.",
+        **changes,
     }
+
+
+def write_progress(client: FlaskClient, action_id: int, narrative: str, status: str) -> None:
+    """Save an action's progress status and narrative on its edit page, as its lead would."""
+    form = action_form(progress_status=status, progress_narrative=narrative)
     assert client.post(f"/actions/{action_id}/edit", data=form).status_code == 302
 
 

@@ -23,6 +23,7 @@ from feedback.models import (
     VariantKind,
 )
 from feedback.services import audit
+from tests.conftest import action_form
 
 SEEN = re.compile(r'<input[^>]*name="seen"[^>]*value="(\d+)"|<input[^>]*value="(\d+)"[^>]*name="seen"')
 EDIT_PAGES = [
@@ -47,15 +48,7 @@ def _seen(page: str) -> int:
 
 
 def _action_form(seen: int | str, **changes) -> dict:
-    return {
-        "seen": str(seen),
-        "description": "Increase capacity",
-        "lead": "Helen Stephenson",
-        "completion_date": ["31", "3", "2024"],
-        "progress_status": "amber",
-        "progress_narrative": "Recruitment at 93%.",
-        **changes,
-    }
+    return action_form(seen=str(seen), **changes)
 
 
 def _change_as(app, actor: str, model, record_id: int, **values) -> None:

@@ -27,6 +27,7 @@ from feedback.models import (
     Unit,
 )
 from feedback.services import analysis
+from tests.conftest import action_form
 
 
 @pytest.fixture
@@ -143,22 +144,10 @@ def test_edit_forms_start_from_the_current_values(app, client, login, plan_id):
     assert re.search(r'name="reported_status" type="radio" value="green" checked', measure_page)
 
 
-def _action_form(**changes) -> dict:
-    form = {
-        "description": "Increase capacity",
-        "lead": "Helen Stephenson",
-        "completion_date": ["31", "3", "2024"],
-        "progress_status": "amber",
-        "progress_narrative": "Recruitment at 93%.",
-    }
-    form.update(changes)
-    return form
-
-
 def test_a_coordinator_edits_an_action_and_the_change_is_audited(app, client, login, plan_id):
     email = login(Role.COORDINATOR)
     action_id = _action(app, "1.1.1")
-    response = client.post(f"/actions/{action_id}/edit", data=_action_form())
+    response = client.post(f"/actions/{action_id}/edit", data=action_form())
     assert response.status_code == 302
     with app.app_context():
         action = db.session.get(Action, action_id)
@@ -194,7 +183,7 @@ def test_bad_action_input_is_shown_beside_the_field_and_changes_nothing(
     action_id = _action(app, "1.1.1")
     with app.app_context():
         audit_before = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent))
-    response = client.post(f"/actions/{action_id}/edit", data=_action_form(**changes))
+    response = client.post(f"/actions/{action_id}/edit", data=action_form(**changes))
     assert response.status_code == 400
     assert "govuk-error-summary" in response.text and message in response.text
     assert "govuk-error-message" in response.text
