@@ -35,6 +35,11 @@ def quarter_of(day: date) -> tuple[date, date]:
     return quarter.start_time.date(), quarter.end_time.date()
 
 
+def end_of_quarter_before(day: date) -> date:
+    """The last day of the quarter before the one holding ``day``: what a report compares with."""
+    return quarter_of(day)[0] - timedelta(days=1)
+
+
 @dataclass
 class Past:
     """What ``as_they_were`` found: for each entity changed since the moment, the values of the changed
@@ -137,7 +142,7 @@ class Report:
     @property
     def previous(self) -> date:
         """The end of the quarter before the report's: what "before" is measured against."""
-        return self.quarter[0] - timedelta(days=1)
+        return end_of_quarter_before(self.as_of)
 
     def leads_without_update(self) -> list[tuple[str, list[str]]]:
         """The leads of actions in progress with no narrative written in the report's quarter, each with
@@ -168,7 +173,7 @@ def progress_report(session: DbSession, plan: Plan, as_of: date) -> Report:
     start, end = quarter_of(as_of)
     actions = [a for area in plan.areas for a in area.actions]
     measures = [m for a in actions for m in a.measures]
-    before = clock.day_ends(start - timedelta(days=1))  # the end of the quarter before
+    before = clock.day_ends(end_of_quarter_before(as_of))
     action_trail = audit.trail(session, "Action", [a.id for a in actions])  # all of it, for the narratives
     written = narratives_written(action_trail, moment)
     action_past, action_before = as_they_were(action_trail, moment, before)

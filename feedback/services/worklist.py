@@ -6,7 +6,7 @@ and whether the analyser's last run failed."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import sqlalchemy as sa
 
@@ -14,7 +14,7 @@ from .. import clock
 from ..database import DbSession
 from ..models import Action, AnalysisRun, EntryStatus, Measure, Plan, RunStatus, YouSaidWeDid
 from . import audit, cases, replies
-from .report import NO_UPDATE_DUE, narratives_written, quarter_of
+from .report import NO_UPDATE_DUE, end_of_quarter_before, narratives_written, quarter_of
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ def work(session: DbSession, today: date) -> Work:
     ).all()
     # Whether a lead wrote an update this quarter is decided by the newest change to the narrative since
     # the quarter began: only that much of the trail is read.
-    last_quarter_ended = clock.day_ends(quarter_started - timedelta(days=1))
+    last_quarter_ended = clock.day_ends(end_of_quarter_before(today))
     this_quarter = audit.trail(session, "Action", list(in_progress), after=last_quarter_ended)
     updated = narratives_written(this_quarter, clock.day_ends(today))
     plans = session.scalars(sa.select(Plan.id).limit(2)).all()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -14,7 +14,7 @@ from ..forms.plans import ActionForm, AreaForm, MeasureForm, PlanImportForm, Rea
 from ..models import Action, Area, Measure, Reading, ReadingSource, Role
 from ..services import analysis, plan_import, plans
 from ..services.charts import interval, measure_chart_svg
-from ..services.report import progress_report, quarter_of, report_workbook
+from ..services.report import end_of_quarter_before, progress_report, report_workbook
 from ..services.spreadsheet import csv_bytes
 from .access import require_role
 from .editing import unchanged_since_shown
@@ -126,9 +126,9 @@ def _report_date_form() -> ReportDateForm:
 
 def _recent_quarter_ends(today: date, count: int = 4) -> list[date]:
     """The last days of the quarters before today's, newest first: the dates a board report is made at."""
-    ends = [quarter_of(today)[0] - timedelta(days=1)]
+    ends = [end_of_quarter_before(today)]
     while len(ends) < count:
-        ends.append(quarter_of(ends[-1])[0] - timedelta(days=1))
+        ends.append(end_of_quarter_before(ends[-1]))
     return ends
 
 
