@@ -390,7 +390,7 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
     maybe: list[str] = []  # capitalised words that are a name only if one follows: "Grace" Smith
     between: list[str] = []  # "van der" in "Mrs van der Berg": part of the name if another part follows
     titled = False
-    previous = previous_as_written = ""
+    previous_as_written = ""  # the word before, as written: commas and brackets are passed over
     before: list[tuple[str, str]] = []  # the words read so far, without commas and brackets
     before_maybe = ""  # the tag before the first of ``maybe``: "the" in "the Council's"
     previous_tag = ""
@@ -403,6 +403,7 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
 
     tokens = _tokens(text)
     for index, (word, tag) in enumerate(tokens):
+        previous = previous_as_written.lower()
         after_kin = previous in KIN
         # "thanks to kerry", "helped by jenny", but not "we went to coventry"
         said_to = previous == "to" and len(before) > 1 and before[-2][0] in TALKED_TO
@@ -420,8 +421,8 @@ def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
         alone = previous_tag in STARTS_A_SUBJECT
         unknown = _unknown_lower_case(word)  # asked by four of the rules for a word in lower case
         if word not in (",", "("):  # "my son, Jack, ...", "my son (Jack)"
-            previous, previous_as_written = word.lower(), word
-            before.append((previous, tag))
+            previous_as_written = word
+            before.append((word.lower(), tag))
         if (word[:1].isupper() and word.lower().rstrip(".") in TITLES) or (
             word.rstrip(".") in LOWER_CASE_TITLES  # "Mrs", "Mrs." or "mrs"
         ):
