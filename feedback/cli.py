@@ -154,7 +154,7 @@ def import_plan(file: Path) -> None:
     commit_to_disk(db.session)
     click.echo(f"Imported {result.plan.title}.")
     for kind in plan_import.KINDS:
-        click.echo(f"  {kind}: {result.created[kind]} new, {result.updated[kind]} updated")
+        click.echo(f"  {kind}: {result.created[kind]} new, {result.changed[kind]} changed")
 
 
 @themes_cli.command("install")

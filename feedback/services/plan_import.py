@@ -15,8 +15,10 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
+from sqlalchemy import inspect
 
 from ..database import DbSession
+from ..extensions import Base
 from ..models import (
     MOST_NARRATIVE,
     MOST_READING_N,
@@ -107,14 +109,14 @@ class ImportFailed(Exception):
         self.errors = errors
 
 
-KINDS = ("areas", "actions", "measures", "readings")  # what an import counts, new and updated
+KINDS = ("areas", "actions", "measures", "readings")  # what an import counts, new and changed
 
 
 @dataclass
 class ImportResult:
     plan: Plan
     created: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
-    updated: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
+    changed: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
 
 
 @dataclass(frozen=True)
@@ -550,7 +552,6 @@ def apply(session: DbSession, plan_info: dict, areas: dict[str, AreaRow]) -> Imp
     existing_areas = {area.reference: area for area in plan.areas}
     for area_position, area_row in enumerate(areas.values()):
         area = existing_areas.get(area_row.ref)
-        _count(result, "areas", area is None)
         if area is None:
             area = Area(plan=plan, reference=area_row.ref)
             session.add(area)
@@ -559,15 +560,15 @@ def apply(session: DbSession, plan_info: dict, areas: dict[str, AreaRow]) -> Imp
         area.senior_responsible_officer = area_row.sro or area.senior_responsible_officer or ""
         area.outcomes = area_row.outcomes or area.outcomes or ""
         statements = {statement.text: statement for statement in area.i_statements}
-        for text in area_row.i_statements:
-            if text not in statements:
-                statements[text] = IStatement(area=area, text=text)
-                session.add(statements[text])
+        new_statements = [text for text in dict.fromkeys(area_row.i_statements) if text not in statements]
+        for text in new_statements:
+            statements[text] = IStatement(area=area, text=text)
+            session.add(statements[text])
+        _count(result, "areas", area, also_changed=bool(new_statements))
 
         existing_actions = {action.reference: action for action in area.actions}
         for action_position, action_row in enumerate(area_row.actions.values()):
             action = existing_actions.get(action_row.ref)
-            _count(result, "actions", action is None)
             if action is None:
                 action = Action(area=area, reference=action_row.ref)
                 session.add(action)
@@ -579,11 +580,11 @@ def apply(session: DbSession, plan_info: dict, areas: dict[str, AreaRow]) -> Imp
             if action_row.narrative:  # a file without one, or an older file, keeps what leads wrote
                 action.progress_narrative = action_row.narrative
             action.i_statement = statements.get(action_row.i_statement)
+            _count(result, "actions", action)
 
             existing_measures = {measure.reference: measure for measure in action.measures}
             for measure_position, row in enumerate(action_row.measures):
                 measure = existing_measures.get(row.ref)
-                _count(result, "measures", measure is None)
                 if measure is None:
                     measure = Measure(action=action, reference=row.ref)
                     session.add(measure)
@@ -604,7 +605,8 @@ def apply(session: DbSession, plan_info: dict, areas: dict[str, AreaRow]) -> Imp
                     measure.case_kind = row.case_kind
                 measure.reported_status = row.reported_status
                 measure.reported_status_reason = row.status_reason
-                _sync_milestones(session, measure, row.milestones)
+                milestones_changed = _sync_milestones(measure, row.milestones)
+                _count(result, "measures", measure, also_changed=milestones_changed)
                 if row.latest is not None:
                     _count(result, "readings", _keep_latest(measure, row.latest))
                 # What a new baseline, target or milestone suggests, at once and in the same audit event.
@@ -615,19 +617,25 @@ def apply(session: DbSession, plan_info: dict, areas: dict[str, AreaRow]) -> Imp
     return result
 
 
-def _sync_milestones(session: DbSession, measure: Measure, milestones: list[tuple[date, float]]) -> None:
+def _sync_milestones(measure: Measure, milestones: list[tuple[date, float]]) -> bool:
+    """Make the measure's milestones the file's; whether any was added, dropped or given another value."""
     wanted = dict(milestones)
+    changed = False
     for milestone in list(measure.milestones):
         if milestone.due_date not in wanted:
             measure.milestones.remove(milestone)
+            changed = True
         else:
-            milestone.value = wanted.pop(milestone.due_date)
+            value = wanted.pop(milestone.due_date)
+            changed = changed or milestone.value != value
+            milestone.value = value
     for due_date, value in wanted.items():
         measure.milestones.append(Milestone(due_date=due_date, value=value))
+    return changed or bool(wanted)
 
 
-def _keep_latest(measure: Measure, latest: LatestRow) -> bool:
-    """Keep the plan's latest figure as the measure's imported reading on its date; whether it is new.
+def _keep_latest(measure: Measure, latest: LatestRow) -> Reading:
+    """Keep the plan's latest figure as the measure's imported reading on its date, and return it.
     Importing the same date again corrects that reading; a later date adds the next one, and the readings
     of earlier imports stay, so that importing each update of a plan builds the measure's history."""
     reading = next(
@@ -642,11 +650,21 @@ def _keep_latest(measure: Measure, latest: LatestRow) -> bool:
         reading = Reading(source=ReadingSource.IMPORT, period_end=latest.period_end)
         measure.readings.append(reading)
     reading.value, reading.n, reading.note = latest.value, latest.n, latest.note
-    return reading.id is None
+    return reading
 
 
-def _count(result: ImportResult, kind: str, created: bool) -> None:
-    (result.created if created else result.updated)[kind] += 1
+def _count(result: ImportResult, kind: str, row: Base, also_changed: bool = False) -> None:
+    """Count a row the file gave as created, as changed if the file changed it (a value of its own or a row
+    it names, such as an action's I statement, or ``also_changed``: what belongs to it), or not at all.
+    An unchanged row is not counted, so that a file imported twice says the second time that nothing
+    changed, as the audit trail does."""
+    state = inspect(row)
+    if not state.persistent:
+        result.created[kind] += 1
+        return
+    assert state.session is not None  # a persistent row is in a session
+    if also_changed or state.session.is_modified(row, include_collections=False):
+        result.changed[kind] += 1
 
 
 # The plan in the template ---------------------------------------------------------------------------------

@@ -43,8 +43,11 @@ def import_plan():
             except plan_import.ImportFailed as failure:
                 problems = failure.errors  # the request rolls back what the import had changed
             else:
-                added, updated = _in_words(result.created), _in_words(result.updated)
-                flash(f"Imported {result.plan.title}: {added} added; {updated} updated.", "success")
+                added, changed = _in_words(result.created), _in_words(result.changed)
+                if added == changed == "nothing":
+                    flash(f"Imported {result.plan.title}: nothing added or changed.", "success")
+                else:
+                    flash(f"Imported {result.plan.title}: {added} added; {changed} changed.", "success")
                 return redirect(url_for(".show", plan_id=result.plan.id))
     status = 400 if form.errors or problems else 200
     return render_template("plans/import.html", form=form, problems=problems), status

@@ -114,7 +114,7 @@ def test_the_other_areas_plans_import_as_they_are_written(app, name, kind, shape
         assert statuses.count(ProgressStatus.PINK) == pink
 
 
-def test_importing_the_same_file_twice_gives_the_same_counts(app):
+def test_importing_the_same_file_twice_changes_nothing_and_counts_nothing(app):
     with app.app_context():
         import_plan(db.session, EXAMPLE_CSV)
         db.session.commit()
@@ -122,8 +122,28 @@ def test_importing_the_same_file_twice_gives_the_same_counts(app):
         result = import_plan(db.session, EXAMPLE_CSV)
         db.session.commit()
         assert counts() == first
+        assert result.created == result.changed == {"areas": 0, "actions": 0, "measures": 0, "readings": 0}
+
+
+def test_an_update_counts_what_it_changed_and_nothing_else(app, tmp_path):
+    """A coordinator reads the counts to check the file did what they meant: a lead renamed, milestones
+    dropped, moved or added and an I statement added are what changed, not the whole plan."""
+    rows = _rows()
+    rows[0]["action_lead"] += " (acting)"  # action 1.1.1, on its one row
+    rows[0]["milestones"] = "2022-09-30=177"  # one of two dropped
+    rows[6]["milestones"] = "2022-12-31=72"  # one moved
+    rows[9]["milestones"] += "; 2023-12-31=90"  # one added
+    for row in rows:
+        if row["action_ref"] == "2.1.1":  # a new I statement in area 2
+            row["i_statement"] = "I know who to ask about my child's plan."
+    with app.app_context():
+        import_plan(db.session, EXAMPLE_CSV)
+        db.session.commit()
+        result = import_plan(db.session, _write(tmp_path / "update.csv", rows))
+        db.session.commit()
+        # Action 2.1.1 now names the new I statement: it changed too.
+        assert result.changed == {"areas": 1, "actions": 2, "measures": 3, "readings": 0}
         assert result.created == {"areas": 0, "actions": 0, "measures": 0, "readings": 0}
-        assert result.updated == {"areas": 5, "actions": 19, "measures": 51, "readings": 0}
 
 
 def _plan_of(areas: int, actions: int, measures: int) -> list[dict]:
@@ -346,7 +366,7 @@ def test_the_latest_figure_a_plan_gives_is_kept_as_an_imported_reading(app):
 
         again = import_plan(db.session, DELIVERY_2019)
         db.session.commit()
-        assert (again.created["readings"], again.updated["readings"]) == (0, 11)
+        assert (again.created["readings"], again.changed["readings"]) == (0, 0)
         assert _imported_readings() == readings
 
 
@@ -359,10 +379,11 @@ def test_each_update_of_a_plan_adds_its_latest_figure_and_corrects_one_of_the_sa
         kitemark.update(latest_value="61", latest_date="31/03/2020", latest_note="March 2020")
         result = import_plan(db.session, _write(tmp_path / "march.csv", rows))
         db.session.commit()
-        assert (result.created["readings"], result.updated["readings"]) == (1, 10)
+        assert (result.created["readings"], result.changed["readings"]) == (1, 0)
         kitemark["latest_value"] = "63"  # the March figure, corrected
-        import_plan(db.session, _write(tmp_path / "march-corrected.csv", rows))
+        result = import_plan(db.session, _write(tmp_path / "march-corrected.csv", rows))
         db.session.commit()
+        assert (result.created["readings"], result.changed["readings"]) == (0, 1)
         measure = _measure(kitemark["measure_text"])
         assert [(r.period_end, r.value, r.source) for r in measure.readings] == [
             (date(2019, 12, 31), 54, ReadingSource.IMPORT),
@@ -677,11 +698,13 @@ def test_unknown_columns_and_wrong_extensions_are_refused(app, tmp_path):
 def test_the_command_reports_counts_and_every_bad_row(app, runner, tmp_path):
     result = runner.invoke(args=["plans", "import", str(EXAMPLE_CSV)])
     assert result.exit_code == 0, result.output
-    assert "measures: 51 new, 0 updated" in result.output
-    result = runner.invoke(args=["plans", "import", str(EXAMPLE_CSV)])
-    assert "measures: 0 new, 51 updated" in result.output
+    assert "measures: 51 new, 0 changed" in result.output
+    rows = _rows()
+    rows[3]["target_value"] = "60"
+    result = runner.invoke(args=["plans", "import", str(_write(tmp_path / "target.csv", rows))])
+    assert "measures: 0 new, 1 changed" in result.output
     result = runner.invoke(args=["plans", "import", str(EXAMPLES / "warwickshire-delivery-2019.csv")])
-    assert "readings: 11 new, 0 updated" in result.output
+    assert "readings: 11 new, 0 changed" in result.output
 
     rows = _rows()
     rows[3]["baseline_date"] = "2022-02-30"
