@@ -12,10 +12,12 @@ from ..forms.entries import EntryForm, WithdrawForm
 from ..models import Action, Area, Audience, EntryKind, EntryStatus, Role, Theme, YouSaidWeDid
 from ..services import publication
 from ..services.surveys import measure_choices
+from ..services.text import strip_control_characters
 from .access import require_role
 from .editing import unchanged_since_shown
 
 bp = Blueprint("entries", __name__, url_prefix="/entries")
+QUOTE_LIMIT = 2000  # characters; a family's comment is at most 1,200 before redaction
 
 
 def _places() -> list[str]:
@@ -138,7 +140,13 @@ def quotes(entry_id: int):
         flash("A withdrawn entry cannot be changed.", "error")
         return redirect(url_for(".show", entry_id=entry.id))
     approved = {q.id: request.form.get(f"quote-{q.id}-approved") == "yes" for q in entry.quotes}
-    texts = {q.id: request.form.get(f"quote-{q.id}-text", "")[:2000] for q in entry.quotes}
+    # Read from the request itself, not through a form class (the quotes vary), so cleaned here as every
+    # form's fields are (forms/base.py): PostgreSQL refuses a NUL.
+    texts = {q.id: strip_control_characters(request.form.get(f"quote-{q.id}-text", "")) for q in entry.quotes}
+    too_long = [number for number, q in enumerate(entry.quotes, 1) if len(texts[q.id]) > QUOTE_LIMIT]
+    if too_long:
+        flash(f"Quote {too_long[0]} must be {QUOTE_LIMIT:,} characters or fewer. Nothing was saved.", "error")
+        return redirect(url_for(".show", entry_id=entry.id))
     publication.review_quotes(db.session, entry, approved, texts)
     if entry.status is not EntryStatus.DRAFT:
         entry.status = EntryStatus.DRAFT  # what a reviewer approves must not change under them

@@ -96,6 +96,49 @@ def test_two_coordinators_take_a_theme_to_a_published_page(app, client, make_use
     assert "Calls returned within two days" not in client.get("/you-said-we-did").text
 
 
+def test_a_quote_is_stored_without_control_characters_and_one_too_long_changes_nothing(
+    app, client, make_user, demo
+):
+    """The quotes are read from the request, not through a form: a NUL pasted in would take PostgreSQL's
+    insert down with a 500, and one over the limit used to be cut short without a word."""
+    with app.app_context():
+        analysis.analyse(db.session)
+        theme_id = db.session.scalar(sa.select(Theme.id).where(Theme.slug == "communication"))
+    _sign_in_as(client, make_user, Role.COORDINATOR)
+    token = csrf_token_from(client.get("/entries/suggestions").text)
+    client.post(f"/entries/from-theme/{theme_id}/we_did", data={"csrf_token": token})
+    with app.app_context():
+        entry = db.session.scalar(sa.select(YouSaidWeDid).where(YouSaidWeDid.theme_id == theme_id))
+        entry_id, first, second = entry.id, entry.quotes[0].id, entry.quotes[1].id
+        kept = entry.quotes[1].redacted_text
+
+    saved = client.post(
+        f"/entries/{entry_id}/quotes",
+        data={
+            "csrf_token": token,
+            f"quote-{first}-text": "Calls were\x00 returned.\x07",
+            f"quote-{first}-approved": "yes",
+        },
+    )
+    assert saved.status_code == 302
+    with app.app_context():
+        assert db.session.get(EntryQuote, first).redacted_text == "Calls were returned."
+
+    refused = client.post(
+        f"/entries/{entry_id}/quotes",
+        data={"csrf_token": token, f"quote-{first}-text": "Shorter.", f"quote-{second}-text": "x" * 2001},
+        follow_redirects=True,
+    )
+    assert "Quote 2 must be 2,000 characters or fewer. Nothing was saved." in refused.text
+    with app.app_context():
+        quotes = {
+            q.id: q
+            for q in db.session.scalars(sa.select(EntryQuote).where(EntryQuote.id.in_([first, second])))
+        }
+        assert (quotes[first].redacted_text, quotes[first].approved) == ("Calls were returned.", True)
+        assert quotes[second].redacted_text == kept
+
+
 def test_staff_read_entries_but_do_not_approve(app, client, login, demo):
     login(Role.STAFF)
     assert client.get("/entries").status_code == 200
