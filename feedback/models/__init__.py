@@ -34,6 +34,7 @@ from .plan import (
 from .publication import EntryKind, EntryQuote, EntryRevision, EntryStatus, YouSaidWeDid
 from .ratelimit import RateLimitHit
 from .response import (
+    KEY_LENGTH,
     Agreement,
     Answer,
     Channel,
@@ -76,6 +77,7 @@ __all__ = [
     "STAGES_BY_KIND",
     "StageName",
     "CaseOutcome",
+    "KEY_LENGTH",
     "Channel",
     "CommentAnalysis",
     "DataSource",

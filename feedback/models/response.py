@@ -50,6 +50,11 @@ class Channel(enum.Enum):
     IMPORT = "import"
 
 
+# The length of a response's idempotency key, in characters: its draft's token for one answered page by
+# page, else one with a prefix (client-, widget-, paper-, import-), so that none can be taken for another.
+KEY_LENGTH = 64
+
+
 class Response(Model):
     __tablename__ = "response"
 
@@ -65,7 +70,7 @@ class Response(Model):
     school_phase: Mapped[str | None] = mapped_column(sa.String(30))
     district: Mapped[str | None] = mapped_column(sa.String(60))
     # Made by the client (or issued by the server with the form) so that a retried submit stores once.
-    idempotency_key: Mapped[str] = mapped_column(sa.String(64))
+    idempotency_key: Mapped[str] = mapped_column(sa.String(KEY_LENGTH))
     # When the retention period had passed and what could identify its author was forgotten
     # (services/data_protection.py): each run of the retention job reads only responses not yet forgotten.
     forgotten_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

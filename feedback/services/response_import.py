@@ -9,6 +9,7 @@ export imported twice stores each response once.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from sqlalchemy import select
 
 from .. import clock
 from ..database import DbSession
-from ..models import Agreement, Answer, Channel, Question, QuestionKind, Response, Survey
+from ..models import KEY_LENGTH, Agreement, Answer, Channel, Question, QuestionKind, Response, Survey
 from .plan_import import ImportFailed, RowError, read_table
 from .respond import role_for_audience
 from .text import folded
@@ -211,7 +212,7 @@ def import_responses(
     existing = set(
         session.scalars(
             select(Response.idempotency_key).where(
-                Response.survey_id == survey.id, Response.idempotency_key.like(f"import-{survey.slug}-%")
+                Response.survey_id == survey.id, Response.channel == Channel.IMPORT
             )
         )
     )
@@ -234,7 +235,7 @@ def import_responses(
             errors.append(RowError(row, "ID", f"repeats row {seen[source_id]}"))
             continue
         seen[source_id] = row
-        key = f"import-{survey.slug}-{source_id}"[:64]
+        key = import_key(survey.slug, source_id)
         submitted = datetime.now(UTC)
         if time_column and record[time_column]:
             try:
@@ -269,6 +270,18 @@ def import_responses(
     session.flush()
     result.created = len(pending)
     return result
+
+
+def import_key(slug: str, source_id: str) -> str:
+    """The idempotency key of an export's row: ``import-`` with the survey's address and the row's ID where
+    that fits the column (64 characters), as it does for a short address and Forms' numbered IDs; else
+    ``import-`` with a digest of both, as no two rows may share a key. Cut short instead, the keys of a
+    survey with a long address were all one key, and the import failed or skipped rows as already there."""
+    key = f"import-{slug}-{source_id}"
+    if len(key) <= KEY_LENGTH:
+        return key
+    digest = hashlib.sha256(f"{slug}\n{source_id}".encode()).hexdigest()  # no "-": no readable key is one
+    return f"import-{digest[: KEY_LENGTH - len('import-')]}"
 
 
 def read_mapping(pairs: list[str]) -> dict[str, str]:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from feedback import clock
 from feedback.extensions import db
-from feedback.models import Agreement, Answer, Channel, Response
+from feedback.models import Agreement, Answer, Channel, Response, Survey
 from feedback.services import plan_import, response_import, surveys
 
 HEADER = [
@@ -107,6 +107,33 @@ def test_an_export_imports_once_matched_by_wording(app, runner, demo, tmp_path):
         assert rows[0].submitted_at.isoformat() == "2022-09-30T13:05:00+00:00"
         everything = repr([(a.text, a.choices) for r in rows for a in r.answers])
         assert "parent@example.org" not in everything and "A Parent" not in everything  # never imported
+
+
+def test_each_row_of_a_survey_with_a_long_address_imports_once(app, runner, demo, tmp_path):
+    """Each row's key is the survey's address and the row's ID. Cut to the column's 64 characters, the
+    keys of a survey whose address is longer were one key: the first import failed on it, and a later one
+    would have skipped every new row as already there."""
+    slug = "how-did-we-do-for-your-family-this-year-a-survey-of-the-local-offer"
+    with app.app_context():
+        db.session.execute(sa.update(Survey).where(Survey.slug == "live-feedback").values(slug=slug))
+        db.session.commit()
+    long_id = "response-" + "0" * 60
+    rows = [[str(n), *ROWS[0][1:]] for n in range(1, 13)] + [
+        [long_id + "1", *ROWS[1][1:]],
+        [long_id + "2", *ROWS[2][1:]],
+    ]
+    first = runner.invoke(
+        args=["responses", "import", slug, str(write_csv(tmp_path / "forms.csv", rows=rows))]
+    )
+    assert "Imported 14 responses" in first.output, first.output
+    again = runner.invoke(
+        args=["responses", "import", slug, str(write_csv(tmp_path / "later.csv", rows=rows))]
+    )
+    assert "Imported 0 responses" in again.output and "14 were already there" in again.output
+    keys = [response.idempotency_key for response in imported(app)]
+    assert len(set(keys)) == 14 and max(map(len, keys)) <= 64
+    # A short address keeps the readable keys that earlier imports stored.
+    assert response_import.import_key("live-feedback", "7") == "import-live-feedback-7"
 
 
 def test_an_import_is_not_refused_because_a_family_saved_while_it_read_the_file(
