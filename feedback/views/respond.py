@@ -12,7 +12,7 @@ from wtforms import ValidationError
 from ..database import READS_ONLY, acknowledges, is_busy
 from ..extensions import csrf, db
 from ..forms.respond import build_page_form, page_values, saved_data
-from ..models import Channel, Survey, SurveyDraft
+from ..models import KEY_LENGTH, Channel, Survey, SurveyDraft
 from ..services import ratelimit, replies, respond, shapes
 from .access import public
 from .errors import try_again_json
@@ -188,7 +188,9 @@ def done(slug: str, token: str):
     )
 
 
-CLIENT_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+CLIENT_PREFIX = "client-"  # kept apart from the keys the server issues
+MOST_CLIENT_KEY = KEY_LENGTH - len(CLIENT_PREFIX)  # 57: stored with the prefix, it fills the column
+CLIENT_KEY = re.compile(rf"^[A-Za-z0-9_-]{{16,{MOST_CLIENT_KEY}}}$")
 
 
 @bp.post("/s/<slug>/responses")
@@ -235,7 +237,7 @@ def _submission(slug: str, shape: shapes.SurveyShape | None, fresh: bool):
     errors = _body_errors(body)
     if not errors:
         assert body is not None  # _body_errors found a JSON object
-        key = f"client-{body['idempotency_key']}"
+        key = CLIENT_PREFIX + body["idempotency_key"]
         version = shape.version(body.get("version") if isinstance(body.get("version"), str) else None)
         answers, values = body.get("answers", {}), {}
         for check in version.checks:
@@ -282,7 +284,7 @@ def _body_errors(body) -> dict:
         return {"body": "Send a JSON object with idempotency_key and answers."}
     key = body.get("idempotency_key")
     if not isinstance(key, str) or not CLIENT_KEY.match(key):
-        return {"idempotency_key": "Send 16 to 64 letters, digits, - or _."}
+        return {"idempotency_key": f"Send 16 to {MOST_CLIENT_KEY} letters, digits, - or _."}
     return {}
 
 
