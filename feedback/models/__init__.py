@@ -16,6 +16,7 @@ from .kinds import CaseKind
 from .plan import (
     MOST_NARRATIVE,
     MOST_READING_N,
+    MOST_REFERENCE,
     Action,
     Area,
     DataSource,
@@ -92,6 +93,7 @@ __all__ = [
     "Milestone",
     "MOST_NARRATIVE",
     "MOST_READING_N",
+    "MOST_REFERENCE",
     "OUTCOMES_BY_KIND",
     "Plan",
     "PlanKind",

@@ -123,6 +123,10 @@ class ReadingSource(enum.Enum):
     CASES = "cases"
 
 
+# The longest reference of an area, action or measure ("2.1.1"), which plans number by hand.
+MOST_REFERENCE = 20
+
+
 class Plan(Model):
     __tablename__ = "plan"
 
@@ -155,7 +159,7 @@ class Area(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(sa.ForeignKey("plan.id", ondelete="CASCADE"), index=True)
-    reference: Mapped[str] = mapped_column(sa.String(20))
+    reference: Mapped[str] = mapped_column(sa.String(MOST_REFERENCE))
     position: Mapped[int] = mapped_column(default=0)
     title: Mapped[str] = mapped_column(sa.String(300))
     senior_responsible_officer: Mapped[str] = mapped_column(sa.String(200), default="")
@@ -197,7 +201,7 @@ class Action(Model):
     i_statement_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("i_statement.id", ondelete="SET NULL"), index=True
     )
-    reference: Mapped[str] = mapped_column(sa.String(20))
+    reference: Mapped[str] = mapped_column(sa.String(MOST_REFERENCE))
     position: Mapped[int] = mapped_column(default=0)
     description: Mapped[str] = mapped_column(sa.Text)
     lead: Mapped[str] = mapped_column(sa.String(200), default="")
@@ -226,7 +230,7 @@ class Measure(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     action_id: Mapped[int] = mapped_column(sa.ForeignKey("action.id", ondelete="CASCADE"), index=True)
-    reference: Mapped[str] = mapped_column(sa.String(20))
+    reference: Mapped[str] = mapped_column(sa.String(MOST_REFERENCE))
     position: Mapped[int] = mapped_column(default=0)
     text: Mapped[str] = mapped_column(sa.Text)
     unit: Mapped[Unit] = mapped_column(checked_enum(Unit, "unit"), default=Unit.PERCENT)

@@ -22,6 +22,7 @@ from ..extensions import Base
 from ..models import (
     MOST_NARRATIVE,
     MOST_READING_N,
+    MOST_REFERENCE,
     Action,
     Area,
     CaseKind,
@@ -349,6 +350,8 @@ def _read_line(
     if title and plan_title and title != plan_title:
         row_errors.append(RowError(row, "plan", f"differs from row 2 ({plan_title}); one plan per file"))
     for column, limit in (
+        ("area_ref", MOST_REFERENCE),
+        ("action_ref", MOST_REFERENCE),
         ("plan", 200),
         ("area_title", 300),
         ("area_sro", 200),
@@ -391,6 +394,8 @@ def _read_measure(
     measure_ref = get("measure_ref", required=True)
     if measure_ref and not REFERENCE.match(measure_ref):
         row_errors.append(RowError(row, "measure_ref", "must be a reference like 1 or 1a"))
+    if len(measure_ref or "") > MOST_REFERENCE:
+        row_errors.append(RowError(row, "measure_ref", f"must be {MOST_REFERENCE} characters or fewer"))
     text = get("measure_text", required=True)
     unit = get("measure_unit", _one_of(Unit)) or Unit.PERCENT
     direction = get("measure_direction", _one_of(Direction), required=True)

@@ -537,6 +537,24 @@ def test_a_narrative_that_differs_between_an_action_s_rows_or_is_too_long_is_ref
     ]
 
 
+@pytest.mark.parametrize("column", ["area_ref", "action_ref", "measure_ref"])
+def test_a_reference_longer_than_its_column_is_refused(app, tmp_path, column):
+    """A reference is at most 20 characters: PostgreSQL failed the import of a longer one with a 500,
+    where SQLite would have kept it."""
+    rows = _rows()
+    long_area = "1" * 21
+    for row in rows:
+        if column == "area_ref" and row["area_ref"] == "1":
+            row["area_ref"], row["action_ref"] = long_area, long_area + row["action_ref"][1:]
+    if column == "action_ref":
+        rows[0]["action_ref"] = "1.1." + "1" * 17
+    if column == "measure_ref":
+        rows[0]["measure_ref"] = "1" * 21
+    with app.app_context(), pytest.raises(ImportFailed) as failed:
+        import_plan(db.session, _write(tmp_path / "long.csv", rows))
+    assert f"row 2, column {column}: must be 20 characters or fewer" in map(str, failed.value.errors)
+
+
 def test_a_downloaded_plan_carries_its_narratives_and_imports_again_unchanged(app, tmp_path):
     with app.app_context():
         plan = import_plan(db.session, EXAMPLE_CSV).plan
