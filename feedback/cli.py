@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import functools
 import os
 from collections.abc import Callable, Iterator
@@ -166,10 +165,9 @@ def install_themes(file: Path | None) -> None:
     set_actor(db.session, None, "themes install")
     try:
         added = themes.install_lexicon(db.session, file or themes.LEXICON_FILE)
-    except (KeyError, UnicodeDecodeError, csv.Error) as error:
-        raise click.ClickException(
-            f"{file} is not a lexicon file: it needs the columns slug, name and keywords ({error})."
-        ) from None
+    except themes.LexiconError as error:
+        lines = "\n".join(f"  {problem}" for problem in error.problems)
+        raise click.ClickException(f"Nothing was installed from {file}:\n{lines}") from None
     commit_to_disk(db.session)
     click.echo(f"Added {added} themes; the next analysis run matches every comment against them.")
 

@@ -24,6 +24,7 @@ from ..models import Answer, CommentAnalysis, NounChunk, Question, QuestionKind,
 from ..models.response import comment_theme
 from ..models.types import utcnow
 from . import bulk
+from .text import strip_control_characters
 
 LEXICON_FILE = Path(__file__).resolve().parent.parent / "data" / "themes.csv"
 BATCH = 5000
@@ -46,22 +47,67 @@ def load_lexicon(session: DbSession) -> tuple[Lexicon, dict[str, int]]:
     return Lexicon(keywords), ids
 
 
+class LexiconError(ValueError):
+    """A lexicon file that cannot be installed, with every problem found in it; nothing was added."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+LEXICON_COLUMNS = ("slug", "name", "keywords")
+SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
 def install_lexicon(session: DbSession, path: Path = LEXICON_FILE) -> int:
     """Add the themes of a lexicon file (slug, name, keywords separated by semicolons) that are not there
-    yet; themes a coordinator has edited are left as they are. Returns how many were added."""
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        rows = list(csv.DictReader(handle))
+    yet; themes a coordinator has edited are left as they are. Returns how many were added. A file with
+    any row the theme's page would refuse (and a slug the page would not make) raises LexiconError with
+    every such row, and nothing is added."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            rows = list(reader)
+    except (UnicodeDecodeError, csv.Error) as error:
+        raise LexiconError([f"the file cannot be read as CSV in UTF-8 ({error})"]) from None
+    missing = [column for column in LEXICON_COLUMNS if column not in (reader.fieldnames or ())]
+    if missing:
+        raise LexiconError([f"the columns must be slug, name and keywords; missing: {', '.join(missing)}"])
     existing = set(session.scalars(sa.select(Theme.slug)))
-    added = 0
-    for row in rows:
-        if row["slug"] in existing:
-            continue
-        session.add(
-            Theme(slug=row["slug"], name=row["name"], keywords="\n".join(split_keywords(row["keywords"])))
+    names = {name.casefold() for name in session.scalars(sa.select(Theme.name))}
+    first_row: dict[str, int] = {}
+    problems, themes = [], []
+    for number, row in enumerate(rows, start=2):
+        slug, name, keywords = (
+            strip_control_characters(row.get(column) or "").strip() for column in LEXICON_COLUMNS
         )
-        added += 1
+        if slug in existing:
+            continue
+        words = split_keywords(keywords)
+        wrong = []
+        if slug in first_row:
+            wrong.append(f"slug {slug} repeats row {first_row[slug]}'s")
+        elif not SLUG.match(slug) or len(slug) > 60:
+            wrong.append(
+                "slug must be lower-case letters and digits joined by hyphens, 60 characters or fewer"
+            )
+        if not name or len(name) > 120:
+            wrong.append("name must be 1 to 120 characters")
+        elif name.casefold() in names:
+            wrong.append(f"name {name} is another theme's")
+        if not words or len("\n".join(words)) > 5000:
+            wrong.append(
+                "keywords must be 1 to 5,000 characters of words and phrases, separated by semicolons"
+            )
+        problems += [f"row {number}: {reason}" for reason in wrong]
+        first_row.setdefault(slug, number)
+        names.add(name.casefold())
+        themes.append(Theme(slug=slug, name=name, keywords="\n".join(words)))
+    if problems:
+        raise LexiconError(problems)
+    session.add_all(themes)
     session.flush()
-    return added
+    return len(themes)
 
 
 def _new_comments(session: DbSession) -> Iterator[list[tuple[int, str]]]:
