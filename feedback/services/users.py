@@ -14,6 +14,7 @@ from ..models.types import utcnow
 from ..models.user import hasher
 from . import sign_ins
 from .audit import HistoryLine, changes_in_words, describe, history_of
+from .text import strip_control_characters
 
 MIN_PASSWORD_LENGTH = 12
 COMMON_PASSWORDS = Path(__file__).resolve().parent.parent / "data" / "common_passwords.txt"
@@ -84,6 +85,9 @@ def create_user(
         role = Role(role)
     except ValueError:
         raise UserError(f"Role must be one of: {', '.join(r.value for r in Role)}", "role") from None
+    name = strip_control_characters(name).strip()
+    if len(name) > 200:  # the column's length, which PostgreSQL holds to; the form says the same
+        raise UserError("Name must be 200 characters or fewer", "name")
     problem = password_problem(password, email)
     if problem:
         raise UserError(problem, "password")

@@ -43,6 +43,9 @@ def test_bad_input_is_refused_with_a_message_and_creates_nothing(app, runner, mo
     monkeypatch.setenv("FEEDBACK_NEW_PASSWORD", "a long enough passphrase")
     result = runner.invoke(args=["users", "create", "not-an-email", "--role", "staff"])
     assert result.exit_code == 1 and "correct format" in result.output
+    # As the page's form: PostgreSQL refused a longer name with an error, where SQLite kept it.
+    result = runner.invoke(args=["users", "create", "a@example.org", "--role", "staff", "--name", "n" * 201])
+    assert result.exit_code == 1 and "Name must be 200 characters or fewer" in result.output
     assert _users(app) == {}
     runner.invoke(args=["users", "create", "a@example.org", "--role", "staff"])
     result = runner.invoke(args=["users", "create", "A@example.org", "--role", "admin"])
