@@ -235,7 +235,7 @@ def import_responses(
             errors.append(RowError(row, "ID", f"repeats row {seen[source_id]}"))
             continue
         seen[source_id] = row
-        key = import_key(survey.slug, source_id)
+        key, earlier_key = import_key(source_id), legacy_import_key(survey.slug, source_id)
         submitted = datetime.now(UTC)
         if time_column and record[time_column]:
             try:
@@ -251,7 +251,7 @@ def import_responses(
                 answers.append(Answer(question=question, **_value(question, text)))
             except ValueError as error:
                 errors.append(RowError(row, column, str(error)))
-        if key in existing:
+        if key in existing or earlier_key in existing:
             result.already_imported += 1
             continue
         pending.append(
@@ -272,16 +272,22 @@ def import_responses(
     return result
 
 
-def import_key(slug: str, source_id: str) -> str:
-    """The idempotency key of an export's row: ``import-`` with the survey's address and the row's ID where
-    that fits the column (64 characters), as it does for a short address and Forms' numbered IDs; else
-    ``import-`` with a digest of both, as no two rows may share a key. Cut short instead, the keys of a
-    survey with a long address were all one key, and the import failed or skipped rows as already there."""
-    key = f"import-{slug}-{source_id}"
+def import_key(source_id: str) -> str:
+    """The idempotency key of an export's row: ``import-`` and the row's ID, or a digest of an ID too long
+    for the column. Keys are unique within a survey, so the survey need not be in it: a draft survey's
+    address may change, and an export imported again after that is still recognised."""
+    key = f"import-{source_id}"
     if len(key) <= KEY_LENGTH:
         return key
-    digest = hashlib.sha256(f"{slug}\n{source_id}".encode()).hexdigest()  # no "-": no readable key is one
-    return f"import-{digest[: KEY_LENGTH - len('import-')]}"
+    return "import-" + hashlib.sha256(source_id.encode()).hexdigest()[: KEY_LENGTH - len("import-")]
+
+
+def legacy_import_key(slug: str, source_id: str) -> str | None:
+    """The key imports before December 2026 stored a row under, with the survey's address in it: an export
+    imported then is recognised when imported again. None where that key was cut short to fit the column,
+    as it may then be another row's."""
+    key = f"import-{slug}-{source_id}"
+    return key if len(key) <= KEY_LENGTH else None
 
 
 def read_mapping(pairs: list[str]) -> dict[str, str]:
