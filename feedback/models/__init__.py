@@ -44,6 +44,7 @@ from .response import (
     Response,
     ResponseContact,
     SurveyDraft,
+    key_pattern,
 )
 from .survey import (
     Audience,
@@ -79,6 +80,7 @@ __all__ = [
     "StageName",
     "CaseOutcome",
     "KEY_LENGTH",
+    "key_pattern",
     "Channel",
     "CommentAnalysis",
     "DataSource",

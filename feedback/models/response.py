@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -53,6 +54,12 @@ class Channel(enum.Enum):
 # The length of a response's idempotency key, in characters: its draft's token for one answered page by
 # page, else one with a prefix (client-, widget-, paper-, import-), so that none can be taken for another.
 KEY_LENGTH = 64
+
+
+def key_pattern(prefix: str) -> re.Pattern[str]:
+    """A key sent back or made by a client, with its ``prefix``: 16 or more letters, digits, - or _, as
+    many as then fit the column."""
+    return re.compile(rf"^{re.escape(prefix)}[A-Za-z0-9_-]{{16,{KEY_LENGTH - len(prefix)}}}$")
 
 
 class Response(Model):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
 from sqlalchemy.exc import OperationalError
@@ -12,7 +10,7 @@ from wtforms import ValidationError
 from ..database import READS_ONLY, acknowledges, is_busy
 from ..extensions import csrf, db
 from ..forms.respond import build_page_form, page_values, saved_data
-from ..models import KEY_LENGTH, Channel, Survey, SurveyDraft
+from ..models import KEY_LENGTH, Channel, Survey, SurveyDraft, key_pattern
 from ..services import ratelimit, replies, respond, shapes
 from .access import public
 from .errors import try_again_json
@@ -190,7 +188,7 @@ def done(slug: str, token: str):
 
 CLIENT_PREFIX = "client-"  # kept apart from the keys the server issues
 MOST_CLIENT_KEY = KEY_LENGTH - len(CLIENT_PREFIX)  # 57: stored with the prefix, it fills the column
-CLIENT_KEY = re.compile(rf"^[A-Za-z0-9_-]{{16,{MOST_CLIENT_KEY}}}$")
+CLIENT_KEY = key_pattern(CLIENT_PREFIX)
 
 
 @bp.post("/s/<slug>/responses")
@@ -283,7 +281,7 @@ def _body_errors(body) -> dict:
     if not isinstance(body, dict) or not isinstance(body.get("answers", {}), dict):
         return {"body": "Send a JSON object with idempotency_key and answers."}
     key = body.get("idempotency_key")
-    if not isinstance(key, str) or not CLIENT_KEY.match(key):
+    if not isinstance(key, str) or not CLIENT_KEY.match(CLIENT_PREFIX + key):
         return {"idempotency_key": f"Send 16 to {MOST_CLIENT_KEY} letters, digits, - or _."}
     return {}
 

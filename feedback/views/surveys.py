@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 from datetime import date
 
 import segno
@@ -14,7 +13,7 @@ from .. import clock
 from ..extensions import db
 from ..forms.respond import page_values
 from ..forms.surveys import ResponsesImportForm, SurveyForm, paper_form_class, question_form, versions_form
-from ..models import Question, Role, Survey, SurveyStateError
+from ..models import Question, Role, Survey, SurveyStateError, key_pattern
 from ..services import response_import, surveys
 from ..services.plan_import import ImportFailed
 from ..services.respond import Page
@@ -23,7 +22,7 @@ from .editing import Part, unchanged_since_shown
 from .uploads import saved_upload
 
 bp = Blueprint("surveys", __name__, url_prefix="/surveys")
-PAPER_KEY = re.compile(r"^paper-[A-Za-z0-9_-]{16,58}$")
+PAPER_KEY = key_pattern("paper-")
 
 
 @bp.get("")

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import re
 import secrets
 
 from flask import Blueprint, abort, render_template, request
 
 from ..extensions import csrf, db
-from ..models import Channel, QuestionKind
+from ..models import Channel, QuestionKind, key_pattern
 from ..services import respond
 from .access import public
 
 bp = Blueprint("widget", __name__, url_prefix="/w")
-WIDGET_KEY = re.compile(r"^widget-[A-Za-z0-9_-]{16,57}$")
+WIDGET_KEY = key_pattern("widget-")
 # Embedded on other sites, where our session cookie is third-party and often blocked: the server-issued
 # entry key carried by the form is what makes a submission count once.
 csrf.exempt(bp)
