@@ -58,8 +58,9 @@ KEY_LENGTH = 64
 
 def key_pattern(prefix: str) -> re.Pattern[str]:
     """A key sent back or made by a client, with its ``prefix``: 16 or more letters, digits, - or _, as
-    many as then fit the column."""
-    return re.compile(rf"^{re.escape(prefix)}[A-Za-z0-9_-]{{16,{KEY_LENGTH - len(prefix)}}}$")
+    many as then fit the column, and nothing after them ("$" would let a line break through, and with it a
+    key one character too long for the column)."""
+    return re.compile(rf"^{re.escape(prefix)}[A-Za-z0-9_-]{{16,{KEY_LENGTH - len(prefix)}}}\Z")
 
 
 class Response(Model):

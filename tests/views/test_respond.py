@@ -495,6 +495,7 @@ def test_a_whole_response_in_one_json_request_is_stored_once_however_often_it_is
         ({"idempotency_key": "short", "answers": {}}, "idempotency_key"),
         # Stored after "client-" in 64 characters: a longer key took PostgreSQL's insert down with a 500.
         ({"idempotency_key": "k" * 58, "answers": {}}, "idempotency_key"),
+        ({"idempotency_key": "k" * 57 + "\n", "answers": {}}, "idempotency_key"),  # "$" let it through
         ({"idempotency_key": "k" * 20, "answers": {"heard": "sort of"}}, "heard"),
         ({"idempotency_key": "k" * 20, "answers": {"comment": "x" * 1201}}, "comment"),
         ({"idempotency_key": "k" * 20, "answers": ["not", "a", "dict"]}, "body"),

@@ -220,6 +220,8 @@ def test_the_local_offer_widget_feeds_its_measure_once_per_entry(app, client, de
         assert thanks.status_code == 200 and "Thank you" in thanks.text
     bad = client.post("/w/local-offer-feedback", data={"answer": "maybe", "entry_key": key})
     assert bad.status_code == 400 and "Select yes or no" in bad.text
+    broken = client.post("/w/local-offer-feedback", data={"answer": "yes", "entry_key": key + "\n"})
+    assert broken.status_code == 400  # a line break after the key is no key
     with app.app_context():
         responses = db.session.scalars(
             sa.select(Response).where(
@@ -279,6 +281,8 @@ def test_staff_type_in_a_paper_response_once(app, client, login, demo):
         answers = {a.question.key: a for a in paper[0].answers}
         assert answers["heard"].agreement is Agreement.AGREE
     assert client.post(f"/surveys/{survey_id}/paper", data={"entry_key": "forged"}).status_code == 400
+    broken = {"entry_key": key + "\n", "q_heard": "agree"}
+    assert client.post(f"/surveys/{survey_id}/paper", data=broken).status_code == 400
 
 
 def test_a_paper_response_counts_in_the_month_it_was_filled_in(app, client, login, demo):
