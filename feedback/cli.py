@@ -500,10 +500,27 @@ def restore_command(path: Path, yes: bool) -> None:
     if not yes:
         click.confirm("This replaces everything in the database with the backup. Go on?", abort=True)
     try:
-        backup.restore(db.engine, path)
+        revision = backup.restore(db.engine, path, _schema())
     except backup.BackupError as error:
         raise click.ClickException(str(error)) from None
     problems = backup.integrity_problems(db.engine)
     if problems:
         raise click.ClickException("Restored, but the integrity check found: " + "; ".join(problems[:10]))
     click.echo(f"Restored from {path}; the integrity check passed.")
+    if revision is not None and revision != _migrations().get_current_head():
+        click.echo("It was made by an earlier version: run `flask db upgrade` before starting the app.")
+
+
+def _migrations():
+    from alembic.script import ScriptDirectory
+    from flask import current_app
+
+    return ScriptDirectory.from_config(current_app.extensions["migrate"].migrate.get_config())
+
+
+def _schema():
+    """What a backup must hold to be this service's: the models' tables, or a migration known here."""
+    from .services import backup
+
+    revisions = frozenset(revision.revision for revision in _migrations().walk_revisions())
+    return backup.Schema(tables=frozenset(db.metadata.tables), revisions=revisions)

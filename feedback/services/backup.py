@@ -4,9 +4,12 @@ pg_restore in PostgreSQL's custom format. The password never appears on a comman
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -27,12 +30,14 @@ def _libpq(url: sa.URL) -> tuple[str, dict[str, str]]:
     return plain.render_as_string(hide_password=False), env
 
 
-def _run(command: list[str], env: dict[str, str]) -> None:
+def _run(command: list[str], env: dict[str, str]) -> str:
+    """Run one of PostgreSQL's client tools; what it printed."""
     if shutil.which(command[0]) is None:
         raise BackupError(f"{command[0]} is not installed; install PostgreSQL's client tools")
     result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise BackupError(f"{command[0]} failed: {result.stderr.strip()[-2000:]}")
+    return result.stdout
 
 
 def backup(engine: sa.Engine, target: Path) -> Path:
@@ -74,38 +79,99 @@ def _copy(source: sqlite3.Connection, destination: Path | str) -> None:
         copy.close()
 
 
-def restore(engine: sa.Engine, source: Path) -> None:
-    """Replace the database's contents with the backup's. The app should be stopped while this runs."""
+@dataclass(frozen=True)
+class Schema:
+    """What a backup must hold to be restored over this service's database: a file that is some other
+    database (or an empty file, which SQLite reads as an empty database) would otherwise replace every
+    family's answers with nothing, and pass the integrity check."""
+
+    tables: frozenset[str]  # the models' tables
+    revisions: frozenset[str]  # every migration this version of the service knows
+
+
+def restore(engine: sa.Engine, source: Path, schema: Schema) -> str | None:
+    """Replace the database's contents with the backup's, once it is known to be a backup of this
+    service's database; returns its migration revision (None for a database made without migrations).
+    The app should be stopped while this runs."""
     if not source.is_file():
         raise BackupError(f"{source} is not a file")
     engine.dispose()
     if engine.dialect.name == "sqlite":
+        database = _sqlite_file(engine)
         try:
             backup_db = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
-            check = backup_db.execute("PRAGMA integrity_check").fetchone()[0]
-        except sqlite3.DatabaseError as error:
-            raise BackupError(f"{source} is not an SQLite backup: {error}") from None
-        if check != "ok":
-            backup_db.close()
-            raise BackupError(f"{source} failed its integrity check: {check}")
+        except sqlite3.Error as error:
+            raise BackupError(f"{source} cannot be opened: {error}") from None
         try:
-            _copy(backup_db, _sqlite_file(engine))
+            try:
+                check = backup_db.execute("PRAGMA integrity_check").fetchone()[0]
+                found = backup_db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+                tables = {row[0] for row in found}
+                revision = _revision(
+                    tables, lambda: backup_db.execute("SELECT version_num FROM alembic_version")
+                )
+            except sqlite3.DatabaseError as error:
+                raise BackupError(f"{source} is not an SQLite backup: {error}") from None
+            if check != "ok":
+                raise BackupError(f"{source} failed its integrity check: {check}")
+            _check_schema(source, schema, tables, revision)
+            _copy(backup_db, database)
         finally:
             backup_db.close()
-    else:
-        url, env = _libpq(engine.url)
-        _run(
-            [
-                "pg_restore",
-                "--clean",
-                "--if-exists",
-                "--no-owner",
-                "--single-transaction",
-                "--dbname",
-                url,
-                str(source),
-            ],
-            env,
+        return revision
+    url, env = _libpq(engine.url)
+    listing = _run(["pg_restore", "--list", str(source)], env)
+    tables = set(re.findall(r"^\d+; \d+ \d+ TABLE public (\S+)", listing, re.MULTILINE))
+
+    def revision_rows() -> list[list[str]]:
+        only = ["pg_restore", "--data-only", "--table=alembic_version", "--file=-", str(source)]
+        return _copied_rows(_run(only, env))
+
+    revision = _revision(tables, revision_rows)
+    _check_schema(source, schema, tables, revision)
+    _run(
+        [
+            "pg_restore",
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--single-transaction",
+            "--dbname",
+            url,
+            str(source),
+        ],
+        env,
+    )
+    return revision
+
+
+def _revision(tables: set[str], rows: Callable[[], Iterable[Sequence[str]]]) -> str | None:
+    if "alembic_version" not in tables:
+        return None
+    return next((row[0] for row in rows()), None)
+
+
+def _copied_rows(sql: str) -> list[list[str]]:
+    """The rows of the COPY block in pg_restore's SQL for one table."""
+    block = sql.partition(" FROM stdin;\n")[2].partition("\n\\.\n")[0]
+    return [line.split("\t") for line in block.splitlines() if line]
+
+
+def _check_schema(source: Path, schema: Schema, tables: set[str], revision: str | None) -> None:
+    if not tables & schema.tables:
+        raise BackupError(f"{source} is not a backup of Feedback Loop: it holds none of its tables.")
+    if revision is not None:
+        if revision not in schema.revisions:
+            raise BackupError(
+                f"{source} was made by a version of Feedback Loop that this one does not know (database "
+                f"revision {revision}): restore it with that version, or a later one."
+            )
+        return  # an older version's tables: the next upgrade brings them up to date
+    missing = sorted(schema.tables - tables)
+    if missing:
+        raise BackupError(
+            f"{source} is not a whole backup of Feedback Loop: it lacks the tables {', '.join(missing[:5])}"
+            + (f" and {len(missing) - 5} more." if len(missing) > 5 else ".")
         )
 
 

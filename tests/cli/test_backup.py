@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic.script import ScriptDirectory
 
 from feedback.extensions import db
 from feedback.models import Answer, Case, Response, User
@@ -51,6 +52,120 @@ def test_a_file_that_is_not_a_backup_is_refused_and_changes_nothing(app, runner,
     assert runner.invoke(args=["restore", "--yes", str(tmp_path / "missing")]).exit_code == 1
     with app.app_context():
         assert _counts() == before
+
+
+def _cases_deleted(app) -> None:
+    """Make the database differ from a backup, so that a refused restore is seen to change nothing."""
+    with app.app_context():
+        db.session.execute(sa.delete(Case))
+        db.session.commit()
+        db.session.remove()
+
+
+def _case_count(app) -> int:
+    with app.app_context():
+        count = _counts()["Case"]
+        db.session.remove()
+        return count
+
+
+def test_an_empty_file_is_refused_and_changes_nothing(app, runner, demo, tmp_path):
+    """SQLite reads an empty file as an empty database, which passes its integrity check: restored, it
+    left the service with no tables at all."""
+    empty = tmp_path / "feedback.backup"
+    empty.write_bytes(b"")
+    with app.app_context():
+        before = _counts()
+        db.session.remove()
+    result = runner.invoke(args=["restore", "--yes", str(empty)])
+    assert result.exit_code == 1 and "Error" in result.output, result.output
+    with app.app_context():
+        assert _counts() == before
+
+
+def test_a_backup_without_every_table_is_refused_and_changes_nothing(app, runner, demo, tmp_path):
+    """Read from the backup itself: SQLite's tables, or pg_restore's list of what a dump holds."""
+    target = tmp_path / "feedback.backup"
+    assert runner.invoke(args=["backup", str(target)]).exit_code == 0
+    _cases_deleted(app)
+    later = frozenset(db.metadata.tables) | {"a_later_table"}
+    with app.app_context(), pytest.raises(backup.BackupError, match="lacks the tables a_later_table[.]$"):
+        backup.restore(db.engine, target, backup.Schema(tables=later, revisions=frozenset()))
+    assert _case_count(app) == 0
+
+    with app.app_context():  # the same backup, for the tables it has
+        assert (
+            backup.restore(db.engine, target, backup.Schema(frozenset(db.metadata.tables), frozenset()))
+            is None
+        )
+    assert _case_count(app) > 0
+
+
+def test_another_database_is_refused_and_changes_nothing(tmp_path):
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'feedback.sqlite3'}")
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE survey (id INTEGER)")
+        connection.exec_driver_sql("INSERT INTO survey VALUES (1)")
+    other = tmp_path / "other.sqlite3"
+    with sa.create_engine(f"sqlite:///{other}").begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE notes (text TEXT)")
+    schema = backup.Schema(tables=frozenset({"survey"}), revisions=frozenset())
+    with pytest.raises(
+        backup.BackupError, match="not a backup of Feedback Loop: it holds none of its tables"
+    ):
+        backup.restore(engine, other, schema)
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT id FROM survey").all() == [(1,)]
+
+
+@pytest.fixture
+def stamped(app):
+    """Give the test database the table Alembic keeps its revision in (tests make their tables without
+    migrations), and take it away again after the test."""
+
+    def stamp(revision: str) -> None:
+        with app.app_context(), db.engine.begin() as connection:
+            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+            connection.exec_driver_sql("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+            connection.execute(
+                sa.text("INSERT INTO alembic_version VALUES (:revision)"), {"revision": revision}
+            )
+
+    yield stamp
+    with app.app_context(), db.engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+
+
+def test_a_backup_from_a_version_not_known_here_is_refused_and_changes_nothing(
+    app, runner, demo, tmp_path, stamped
+):
+    stamped("9999_from_a_later_version")
+    target = tmp_path / "feedback.backup"
+    assert runner.invoke(args=["backup", str(target)]).exit_code == 0
+    _cases_deleted(app)
+    result = runner.invoke(args=["restore", "--yes", str(target)])
+    assert result.exit_code == 1, result.output
+    assert "does not know (database revision 9999_from_a_later_version)" in result.output
+    assert _case_count(app) == 0
+
+
+def test_a_backup_from_an_earlier_version_is_restored_and_says_to_upgrade(
+    app, runner, demo, tmp_path, stamped
+):
+    with app.app_context():
+        script = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config())
+        head = script.get_current_head()
+        earlier = script.get_revision(head).down_revision
+    assert isinstance(earlier, str)
+    for revision, says_upgrade in [(earlier, True), (head, False)]:
+        stamped(revision)
+        target = tmp_path / f"{revision}.backup"
+        assert runner.invoke(args=["backup", str(target)]).exit_code == 0
+        _cases_deleted(app)
+        result = runner.invoke(args=["restore", "--yes", str(target)])
+        assert result.exit_code == 0 and "integrity check passed" in result.output, result.output
+        assert ("run `flask db upgrade`" in result.output) is says_upgrade
+        assert _case_count(app) > 0
 
 
 def test_what_a_restored_backup_brings_back_is_forgotten_again_by_the_next_retention_run(
@@ -115,4 +230,4 @@ def test_a_database_in_memory_is_neither_backed_up_nor_restored_to(tmp_path):
     assert not target.exists()
     target.write_bytes(b"")  # an empty file is an empty SQLite database, which passes its integrity check
     with pytest.raises(backup.BackupError, match="held in memory"):
-        backup.restore(engine, target)
+        backup.restore(engine, target, backup.Schema(tables=frozenset(), revisions=frozenset()))
