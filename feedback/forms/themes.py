@@ -6,6 +6,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea, GovT
 from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from ..models import MOST_KEYWORDS, MOST_THEME_NAME
 from .base import EditForm
 
 
@@ -15,7 +16,7 @@ class ThemeForm(EditForm):
         widget=GovTextInput(),
         validators=[
             DataRequired(message="Enter a name for the theme"),
-            Length(max=120, message="Name must be 120 characters or fewer"),
+            Length(max=MOST_THEME_NAME, message=f"Name must be {MOST_THEME_NAME} characters or fewer"),
         ],
     )
     keywords = TextAreaField(
@@ -27,7 +28,9 @@ class ThemeForm(EditForm):
         widget=GovTextArea(),
         validators=[
             DataRequired(message="Enter at least one word or phrase"),
-            Length(max=5000, message="Words and phrases must be 5,000 characters or fewer"),
+            Length(
+                max=MOST_KEYWORDS, message=f"Words and phrases must be {MOST_KEYWORDS:,} characters or fewer"
+            ),
         ],
     )
     submit = SubmitField("Save theme", widget=GovSubmitInput())

@@ -57,7 +57,7 @@ from .survey import (
     SurveyVariant,
     VariantKind,
 )
-from .theme import NounChunk, Theme
+from .theme import MOST_KEYWORDS, MOST_THEME_NAME, MOST_THEME_SLUG, NounChunk, Theme
 from .user import Role, SignIn, User
 
 __all__ = [
@@ -93,9 +93,12 @@ __all__ = [
     "ImpactStatus",
     "Measure",
     "Milestone",
+    "MOST_KEYWORDS",
     "MOST_NARRATIVE",
     "MOST_READING_N",
     "MOST_REFERENCE",
+    "MOST_THEME_NAME",
+    "MOST_THEME_SLUG",
     "OUTCOMES_BY_KIND",
     "Plan",
     "PlanKind",

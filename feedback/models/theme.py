@@ -10,13 +10,19 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..extensions import Model
 from .types import UTCDateTime, utcnow
 
+# The longest a theme's slug, name and words and phrases (one a line) may be: the theme's page and a
+# lexicon file installed from the command line keep to the same limits.
+MOST_THEME_SLUG = 60
+MOST_THEME_NAME = 120
+MOST_KEYWORDS = 5_000
+
 
 class Theme(Model):
     __tablename__ = "theme"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    slug: Mapped[str] = mapped_column(sa.String(60), unique=True)
-    name: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    slug: Mapped[str] = mapped_column(sa.String(MOST_THEME_SLUG), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(MOST_THEME_NAME), unique=True)
     # The lexicon: words and phrases, one per line, matched against lemmas and noun chunks.
     keywords: Mapped[str] = mapped_column(sa.Text, default="")
     # Offered by the analyser from frequent unmatched noun chunks; not used until a coordinator accepts it.

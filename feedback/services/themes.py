@@ -20,7 +20,18 @@ from .. import clock
 from ..analysis.redact import Redaction, redact_quote
 from ..analysis.text import Comment, Lexicon, read_comment, split_keywords, tone
 from ..database import DbSession
-from ..models import Answer, CommentAnalysis, NounChunk, Question, QuestionKind, Response, Theme
+from ..models import (
+    MOST_KEYWORDS,
+    MOST_THEME_NAME,
+    MOST_THEME_SLUG,
+    Answer,
+    CommentAnalysis,
+    NounChunk,
+    Question,
+    QuestionKind,
+    Response,
+    Theme,
+)
 from ..models.response import comment_theme
 from ..models.types import utcnow
 from . import bulk
@@ -87,17 +98,19 @@ def install_lexicon(session: DbSession, path: Path = LEXICON_FILE) -> int:
         wrong = []
         if slug in first_row:
             wrong.append(f"slug {slug} repeats row {first_row[slug]}'s")
-        elif not SLUG.match(slug) or len(slug) > 60:
+        elif not SLUG.match(slug) or len(slug) > MOST_THEME_SLUG:
             wrong.append(
-                "slug must be lower-case letters and digits joined by hyphens, 60 characters or fewer"
+                "slug must be lower-case letters and digits joined by hyphens, "
+                f"{MOST_THEME_SLUG} characters or fewer"
             )
-        if not name or len(name) > 120:
-            wrong.append("name must be 1 to 120 characters")
+        if not name or len(name) > MOST_THEME_NAME:
+            wrong.append(f"name must be 1 to {MOST_THEME_NAME} characters")
         elif name.casefold() in names:
             wrong.append(f"name {name} is another theme's")
-        if not words or len("\n".join(words)) > 5000:
+        if not words or len("\n".join(words)) > MOST_KEYWORDS:
             wrong.append(
-                "keywords must be 1 to 5,000 characters of words and phrases, separated by semicolons"
+                f"keywords must be 1 to {MOST_KEYWORDS:,} characters of words and phrases, "
+                "separated by semicolons"
             )
         problems += [f"row {number}: {reason}" for reason in wrong]
         first_row.setdefault(slug, number)
@@ -298,7 +311,7 @@ def offer_candidates(session: DbSession, lexicon: Lexicon) -> int:
 
 
 def _slug(phrase: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", phrase.lower()).strip("-")[:60] or "theme"
+    return re.sub(r"[^a-z0-9]+", "-", phrase.lower()).strip("-")[:MOST_THEME_SLUG] or "theme"
 
 
 # Coordinators' edits ---------------------------------------------------------------------------------
