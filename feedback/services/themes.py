@@ -298,12 +298,12 @@ def offer_candidates(session: DbSession, lexicon: Lexicon) -> int:
     for chunk in frequent:
         if offered >= room:
             break
-        slug = _slug(chunk.phrase)
+        slug, name = _slug(chunk.phrase), chunk.phrase.capitalize()
         if chunk.phrase in offered_phrases or slug in taken_slugs or chunk.phrase in taken_names:
             continue
-        if lexicon.matches_phrase(chunk.phrase):
-            continue
-        session.add(Theme(slug=slug, name=chunk.phrase.capitalize(), keywords=chunk.phrase, candidate=True))
+        if len(name) > MOST_THEME_NAME or lexicon.matches_phrase(chunk.phrase):
+            continue  # a phrase is counted up to 200 characters: a long one is no theme's name
+        session.add(Theme(slug=slug, name=name, keywords=chunk.phrase, candidate=True))
         taken_slugs.add(slug)
         offered += 1
     session.flush()

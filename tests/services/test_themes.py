@@ -14,6 +14,7 @@ from feedback.models import (
     Answer,
     CommentAnalysis,
     Measure,
+    NounChunk,
     Question,
     QuestionKind,
     Reading,
@@ -144,6 +145,25 @@ def test_an_accepted_candidate_becomes_a_theme_comments_are_matched_to(app, demo
         db.session.commit()
         analysis.analyse(db.session)
         assert candidate.slug in _themes_of(text)
+
+
+def test_a_phrase_too_long_for_a_themes_name_is_not_offered(app, demo):
+    """A noun phrase is counted up to 200 characters, a theme's name holds 120: offered, one such phrase
+    (a long run of letters pasted into a few comments will do) failed every analysis run on PostgreSQL."""
+    long_phrase = "paddling " + "z" * 150
+    with app.app_context():
+        db.session.add_all(
+            [
+                NounChunk(phrase=long_phrase, comments=1000),
+                NounChunk(phrase="paddling pool", comments=999),
+            ]
+        )
+        db.session.commit()
+        lexicon, _ = themes.load_lexicon(db.session)
+        assert themes.offer_candidates(db.session, lexicon) >= 1
+        db.session.commit()
+        offered = set(db.session.scalars(sa.select(Theme.keywords).where(Theme.candidate.is_(True))))
+        assert "paddling pool" in offered and long_phrase not in offered
 
 
 def test_quotes_are_redacted(app, demo):
