@@ -78,10 +78,10 @@ def install_lexicon(session: DbSession, path: Path = LEXICON_FILE) -> int:
     try:
         with open(path, newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
-            rows = list(reader)
+            rows, columns = list(reader), reader.fieldnames or ()  # read before the file closes
     except (UnicodeDecodeError, csv.Error) as error:
         raise LexiconError([f"the file cannot be read as CSV in UTF-8 ({error})"]) from None
-    missing = [column for column in LEXICON_COLUMNS if column not in (reader.fieldnames or ())]
+    missing = [column for column in LEXICON_COLUMNS if column not in columns]
     if missing:
         raise LexiconError([f"the columns must be slug, name and keywords; missing: {', '.join(missing)}"])
     existing = set(session.scalars(sa.select(Theme.slug)))

@@ -68,4 +68,8 @@ def test_a_file_that_is_not_a_lexicon_is_refused_with_why(app, runner, tmp_path)
     binary.write_bytes(b"\xff\xfe\x00junk")
     result = runner.invoke(args=["themes", "install", str(binary)])
     assert result.exit_code == 1 and "cannot be read as CSV in UTF-8" in result.output
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")  # its header row is looked for after the file is closed: that failed
+    result = runner.invoke(args=["themes", "install", str(empty)])
+    assert result.exit_code == 1 and "missing: slug, name, keywords" in result.output, result.output
     assert _themes(app) == {}
