@@ -438,7 +438,9 @@ def scheduler_command() -> None:
     default=0,
     help="Add this many synthetic responses (fast; for benchmarks).",
 )
-@click.option("--seed", type=int, default=2022, show_default=True, help="Seed for reproducible data.")
+@click.option(
+    "--seed", type=click.IntRange(min=0), default=2022, show_default=True, help="Seed for reproducible data."
+)
 @_says_when_busy
 def demo_command(extra: int, seed: int) -> None:
     """Load the demo local area into an empty database, and optionally add synthetic responses."""

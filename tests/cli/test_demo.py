@@ -163,3 +163,9 @@ def test_synthetic_responses_are_added_in_bulk_and_reproducibly(app, runner, dem
 def test_responses_need_a_positive_whole_number(runner, demo):
     result = runner.invoke(args=["demo", "--responses", "-5"])
     assert result.exit_code == 2 and "-5" in result.output
+
+
+def test_a_seed_is_a_whole_number_not_below_nought(runner, demo):
+    """numpy's generator takes none below nought, and said so with a traceback."""
+    result = runner.invoke(args=["demo", "--responses", "5", "--seed", "-1"])
+    assert result.exit_code == 2 and "'--seed': -1 is not in the range x>=0" in result.output, result.output
