@@ -27,7 +27,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from .. import clock
-from ..models import Audience, QuestionKind, SurveyVariant
+from ..models import MOST_SURVEY_TITLE, Audience, QuestionKind, SurveyVariant
 from ..services.plan_import import MAX_ROWS
 from ..services.respond import Page
 from ..services.surveys import moved_choices
@@ -48,6 +48,9 @@ KIND_LABELS = {
     QuestionKind.FREE_TEXT: "Free text",
 }
 
+# A survey's title, and each version's.
+TITLE_FITS = Length(max=MOST_SURVEY_TITLE, message=f"Title must be {MOST_SURVEY_TITLE} characters or fewer")
+
 
 class SurveyForm(EditForm):
     title = StringField(
@@ -55,7 +58,7 @@ class SurveyForm(EditForm):
         widget=GovTextInput(),
         validators=[
             DataRequired(message="Enter the survey's title"),
-            Length(max=200, message="Title must be 200 characters or fewer"),
+            TITLE_FITS,
         ],
     )
     slug = StringField(
@@ -213,7 +216,7 @@ def versions_form(variants, **kwargs):
         new_title = StringField(
             "Title in that language",
             widget=GovTextInput(),
-            validators=[Length(max=200, message="Title must be 200 characters or fewer")],
+            validators=[TITLE_FITS],
         )
         submit = SubmitField("Save versions", widget=GovSubmitInput())
 
@@ -238,7 +241,7 @@ def versions_form(variants, **kwargs):
                 widget=GovTextInput(),
                 validators=[
                     DataRequired(message="Enter a title for every version"),
-                    Length(max=200, message="Title must be 200 characters or fewer"),
+                    TITLE_FITS,
                 ],
             ),
         )

@@ -47,6 +47,7 @@ from .response import (
     key_pattern,
 )
 from .survey import (
+    MOST_SURVEY_TITLE,
     Audience,
     Question,
     QuestionKind,
@@ -97,6 +98,7 @@ __all__ = [
     "MOST_NARRATIVE",
     "MOST_READING_N",
     "MOST_REFERENCE",
+    "MOST_SURVEY_TITLE",
     "MOST_THEME_NAME",
     "MOST_THEME_SLUG",
     "OUTCOMES_BY_KIND",

@@ -71,12 +71,16 @@ question_area = sa.Table(
 )
 
 
+# The longest title of a survey, and of each of its versions.
+MOST_SURVEY_TITLE = 200
+
+
 class Survey(Model):
     __tablename__ = "survey"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
-    title: Mapped[str] = mapped_column(sa.String(200))
+    title: Mapped[str] = mapped_column(sa.String(MOST_SURVEY_TITLE))
     audience: Mapped[Audience] = mapped_column(checked_enum(Audience, "audience"))
     status: Mapped[SurveyStatus] = mapped_column(
         checked_enum(SurveyStatus, "survey_status"), default=SurveyStatus.DRAFT
@@ -129,7 +133,7 @@ class SurveyVariant(Model):
     survey_id: Mapped[int] = mapped_column(sa.ForeignKey("survey.id", ondelete="CASCADE"), index=True)
     kind: Mapped[VariantKind] = mapped_column(checked_enum(VariantKind, "variant_kind"))
     language: Mapped[str] = mapped_column(sa.String(10), default="en")
-    title: Mapped[str] = mapped_column(sa.String(200))
+    title: Mapped[str] = mapped_column(sa.String(MOST_SURVEY_TITLE))
 
     survey: Mapped[Survey] = relationship(back_populates="variants")
 

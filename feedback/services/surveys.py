@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from .. import clock
 from ..database import DbSession
 from ..models import (
+    MOST_SURVEY_TITLE,
     Action,
     Answer,
     Area,
@@ -153,6 +154,15 @@ def _version_name(variant: SurveyVariant) -> str:
     return variant.language if variant.kind is VariantKind.LANGUAGE else variant.kind.value.replace("_", " ")
 
 
+def version_title(title: str, added: str) -> str:
+    """A version's title: the survey's with what the version is ``added``, the survey's cut short (and
+    marked so) where the whole would not fit; the coordinator can retitle it on the versions page."""
+    whole = title.strip() + added
+    if len(whole) <= MOST_SURVEY_TITLE:
+        return whole
+    return title.strip()[: MOST_SURVEY_TITLE - len(added) - 1].rstrip() + "…" + added
+
+
 def save_survey(
     session: DbSession,
     survey: Survey | None,
@@ -169,8 +179,10 @@ def save_survey(
         survey = Survey()
         survey.variants = [
             SurveyVariant(kind=VariantKind.STANDARD, title=title.strip()),
-            SurveyVariant(kind=VariantKind.YOUNG_PERSON, title=f"{title.strip()}: young people's version"),
-            SurveyVariant(kind=VariantKind.EASY_READ, title=f"{title.strip()}: easy read"),
+            SurveyVariant(
+                kind=VariantKind.YOUNG_PERSON, title=version_title(title, ": young people's version")
+            ),
+            SurveyVariant(kind=VariantKind.EASY_READ, title=version_title(title, ": easy read")),
         ]
         session.add(survey)
     survey.title = title.strip()

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from feedback import clock
 from feedback.extensions import db
 from feedback.models import (
+    MOST_SURVEY_TITLE,
     Agreement,
     AuditEvent,
     Channel,
@@ -25,6 +26,7 @@ from feedback.models import (
     SurveyDraft,
     SurveyStateError,
     SurveyStatus,
+    VariantKind,
 )
 from feedback.services import audit, surveys
 
@@ -114,6 +116,33 @@ def test_a_survey_keeps_its_web_address_once_it_has_opened(app, client, login, d
         assert (survey.title, survey.slug) == ("Tell us how it feels now", "live-feedback")
         with pytest.raises(SurveyStateError, match="cannot change once the survey has opened"):
             surveys.save_survey(db.session, survey, **{**edited, "anonymous": True, "consent_text": ""})
+
+
+def test_a_survey_with_the_longest_title_gets_versions_whose_titles_fit(app, client, login, demo):
+    """Each version is titled after the survey, with what it is added: a title of the most characters
+    allowed made titles too long for their column, which PostgreSQL refused with a 500."""
+    login(Role.COORDINATOR)
+    title = ("How did the annual review of your child's plan go " * 4)[: MOST_SURVEY_TITLE - 1] + "?"
+    details = {"title": title, "slug": "annual-review", "audience": "parent_carer", "anonymous": "y"}
+    assert client.post("/surveys/new", data=details).status_code == 302
+    with app.app_context():
+        survey = db.session.get(Survey, _survey_id(app, "annual-review"))
+        titles = {variant.kind: variant.title for variant in survey.variants}
+    assert survey.title == titles[VariantKind.STANDARD] == title
+    assert len(title) == MOST_SURVEY_TITLE >= max(len(text) for text in titles.values())
+    assert titles[VariantKind.EASY_READ].endswith("…: easy read")
+    assert titles[VariantKind.YOUNG_PERSON].startswith(title[:150])
+    assert titles[VariantKind.YOUNG_PERSON].endswith("…: young people's version")
+
+    short = {**details, "title": "Short breaks", "slug": "short-breaks"}
+    assert client.post("/surveys/new", data=short).status_code == 302
+    with app.app_context():
+        survey = db.session.get(Survey, _survey_id(app, "short-breaks"))
+        assert sorted(variant.title for variant in survey.variants) == [
+            "Short breaks",
+            "Short breaks: easy read",
+            "Short breaks: young people's version",
+        ]
 
 
 @pytest.mark.parametrize(
