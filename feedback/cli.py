@@ -497,32 +497,24 @@ def backup_command(path: Path) -> None:
 @with_appcontext
 def restore_command(path: Path, yes: bool) -> None:
     """Replace the database's contents with the backup at PATH. Stop the web and scheduler processes first."""
+    from alembic.script import ScriptDirectory
+    from flask import current_app
+
     from .services import backup
 
     if not yes:
         click.confirm("This replaces everything in the database with the backup. Go on?", abort=True)
+    # What a backup must hold to be this service's: the models' tables, or a migration known here.
+    migrations = ScriptDirectory.from_config(current_app.extensions["migrate"].migrate.get_config())
+    revisions = frozenset(revision.revision for revision in migrations.walk_revisions())
+    schema = backup.Schema(tables=frozenset(db.metadata.tables), revisions=revisions)
     try:
-        revision = backup.restore(db.engine, path, _schema())
+        revision = backup.restore(db.engine, path, schema)
     except backup.BackupError as error:
         raise click.ClickException(str(error)) from None
     problems = backup.integrity_problems(db.engine)
     if problems:
         raise click.ClickException("Restored, but the integrity check found: " + "; ".join(problems[:10]))
     click.echo(f"Restored from {path}; the integrity check passed.")
-    if revision is not None and revision != _migrations().get_current_head():
+    if revision is not None and revision != migrations.get_current_head():
         click.echo("It was made by an earlier version: run `flask db upgrade` before starting the app.")
-
-
-def _migrations():
-    from alembic.script import ScriptDirectory
-    from flask import current_app
-
-    return ScriptDirectory.from_config(current_app.extensions["migrate"].migrate.get_config())
-
-
-def _schema():
-    """What a backup must hold to be this service's: the models' tables, or a migration known here."""
-    from .services import backup
-
-    revisions = frozenset(revision.revision for revision in _migrations().walk_revisions())
-    return backup.Schema(tables=frozenset(db.metadata.tables), revisions=revisions)

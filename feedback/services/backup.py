@@ -8,7 +8,6 @@ import re
 import shutil
 import sqlite3
 import subprocess
-from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,9 +106,10 @@ def restore(engine: sa.Engine, source: Path, schema: Schema) -> str | None:
                 check = backup_db.execute("PRAGMA integrity_check").fetchone()[0]
                 found = backup_db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
                 tables = {row[0] for row in found}
-                revision = _revision(
-                    tables, lambda: backup_db.execute("SELECT version_num FROM alembic_version")
-                )
+                revision = None
+                if "alembic_version" in tables:
+                    stamp = backup_db.execute("SELECT version_num FROM alembic_version").fetchone()
+                    revision = stamp[0] if stamp else None
             except sqlite3.DatabaseError as error:
                 raise BackupError(f"{source} is not an SQLite backup: {error}") from None
             if check != "ok":
@@ -122,12 +122,11 @@ def restore(engine: sa.Engine, source: Path, schema: Schema) -> str | None:
     url, env = _libpq(engine.url)
     listing = _run(["pg_restore", "--list", str(source)], env)
     tables = set(re.findall(r"^\d+; \d+ \d+ TABLE public (\S+)", listing, re.MULTILINE))
-
-    def revision_rows() -> list[list[str]]:
+    revision = None
+    if "alembic_version" in tables:
         only = ["pg_restore", "--data-only", "--table=alembic_version", "--file=-", str(source)]
-        return _copied_rows(_run(only, env))
-
-    revision = _revision(tables, revision_rows)
+        stamps = _copied_values(_run(only, env))
+        revision = stamps[0] if stamps else None
     _check_schema(source, schema, tables, revision)
     _run(
         [
@@ -145,16 +144,10 @@ def restore(engine: sa.Engine, source: Path, schema: Schema) -> str | None:
     return revision
 
 
-def _revision(tables: set[str], rows: Callable[[], Iterable[Sequence[str]]]) -> str | None:
-    if "alembic_version" not in tables:
-        return None
-    return next((row[0] for row in rows()), None)
-
-
-def _copied_rows(sql: str) -> list[list[str]]:
-    """The rows of the COPY block in pg_restore's SQL for one table."""
+def _copied_values(sql: str) -> list[str]:
+    """The first column of each row of the COPY block in pg_restore's SQL for one table."""
     block = sql.partition(" FROM stdin;\n")[2].partition("\n\\.\n")[0]
-    return [line.split("\t") for line in block.splitlines() if line]
+    return [line.split("\t")[0] for line in block.splitlines() if line]
 
 
 def _check_schema(source: Path, schema: Schema, tables: set[str], revision: str | None) -> None:
