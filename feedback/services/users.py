@@ -6,6 +6,7 @@ import functools
 import re
 from pathlib import Path
 
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 
 from ..database import DbSession
@@ -69,6 +70,18 @@ def _sequence(digits: str) -> bool:
     return len(steps) == 1 and steps <= {1, 9}
 
 
+def can_sign_in_as(email: str) -> bool:
+    """Whether the sign-in form takes ``email``: the check of WTForms' Email validator, which the forms
+    make, so that an account made on the command line is one its owner can sign in to ("a@b" is not)."""
+    if len(email) > 254:
+        return False
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True
+
+
 def find_by_email(session: DbSession, email: str) -> User | None:
     return session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
 
@@ -77,7 +90,7 @@ def create_user(
     session: DbSession, email: str, role: Role | str, password: str, name: str = "", active: bool = True
 ) -> User:
     email = email.strip().lower()
-    if "@" not in email or len(email) > 254:
+    if not can_sign_in_as(email):
         raise UserError("Enter an email address in the correct format, like name@example.org", "email")
     if find_by_email(session, email):
         raise UserError(f"There is already a user with the email address {email}", "email")
