@@ -46,6 +46,19 @@ themes_cli = AppGroup("themes", help="The theme lexicon.")
 cases_cli = AppGroup("cases", help="Complaints, mediations, tribunal appeals, compliments and enquiries.")
 
 
+class _File(click.Path):
+    """A file's path, never a folder's. click.Path takes an empty one for the current folder, which a
+    command would then report on as "." (". already exists", "problems found in ."): this names it."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(dir_okay=False, path_type=Path, **kwargs)
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and not value.strip():
+            self.fail("it is empty: give the path of a file.", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(analyse_command)
     app.cli.add_command(scheduler_command)
@@ -141,7 +154,7 @@ def _create_user(email: str, role: str, name: str, password: str) -> None:
 
 
 @plans_cli.command("import")
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("file", type=_File())
 @_writes
 def import_plan(file: Path) -> None:
     """Import or update a plan from a CSV or XLSX file in the template's columns."""
@@ -157,7 +170,7 @@ def import_plan(file: Path) -> None:
 
 
 @themes_cli.command("install")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=False)
+@click.argument("file", type=_File(exists=True), required=False)
 @_writes
 def install_themes(file: Path | None) -> None:
     """Add the themes of a lexicon file (slug,name,keywords with keywords separated by semicolons) that are
@@ -193,7 +206,7 @@ def anonymise_cases(closed_before) -> None:
 
 @responses_cli.command("import")
 @click.argument("survey_slug")
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("file", type=_File())
 @click.option(
     "--map",
     "pairs",
@@ -312,7 +325,7 @@ def _in_batches(batches: Iterator[int], what: str) -> int:
 @click.command("subject-access")
 @click.option("--email", default="", help="Their email address.")
 @click.option("--phone", default="", help="Their phone number.")
-@click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("output", type=_File())
 @with_appcontext
 @_writes
 def subject_access_command(email: str, phone: str, output: Path) -> None:
@@ -477,7 +490,7 @@ def demo_command(extra: int, seed: int) -> None:
 
 
 @click.command("backup")
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("path", type=_File())
 @with_appcontext
 def backup_command(path: Path) -> None:
     """Write a consistent copy of the database to PATH (SQLite online backup, or pg_dump's custom format),
@@ -492,7 +505,7 @@ def backup_command(path: Path) -> None:
 
 
 @click.command("restore")
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("path", type=_File())
 @click.option("--yes", is_flag=True, help="Do not ask: replace everything in the database.")
 @with_appcontext
 def restore_command(path: Path, yes: bool) -> None:
