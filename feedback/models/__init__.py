@@ -58,7 +58,7 @@ from .survey import (
     SurveyVariant,
     VariantKind,
 )
-from .theme import MOST_KEYWORDS, MOST_THEME_NAME, MOST_THEME_SLUG, NounChunk, Theme
+from .theme import MOST_KEYWORDS, MOST_PHRASE, MOST_THEME_NAME, MOST_THEME_SLUG, NounChunk, Theme
 from .user import Role, SignIn, User
 
 __all__ = [
@@ -96,6 +96,7 @@ __all__ = [
     "Milestone",
     "MOST_KEYWORDS",
     "MOST_NARRATIVE",
+    "MOST_PHRASE",
     "MOST_READING_N",
     "MOST_REFERENCE",
     "MOST_SURVEY_TITLE",

@@ -15,6 +15,8 @@ from .types import UTCDateTime, utcnow
 MOST_THEME_SLUG = 60
 MOST_THEME_NAME = 120
 MOST_KEYWORDS = 5_000
+# The longest noun phrase the analyser counts: a longer one is no candidate theme's name.
+MOST_PHRASE = 200
 
 
 class Theme(Model):
@@ -44,6 +46,6 @@ class NounChunk(Model):
 
     __tablename__ = "noun_chunk"
 
-    phrase: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    phrase: Mapped[str] = mapped_column(sa.String(MOST_PHRASE), primary_key=True)
     comments: Mapped[int] = mapped_column(default=0)
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

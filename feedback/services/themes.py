@@ -22,6 +22,7 @@ from ..analysis.text import Comment, Lexicon, read_comment, split_keywords, tone
 from ..database import DbSession
 from ..models import (
     MOST_KEYWORDS,
+    MOST_PHRASE,
     MOST_THEME_NAME,
     MOST_THEME_SLUG,
     Answer,
@@ -204,7 +205,7 @@ def read_comments(
             comment, (tokens, lemmas), themes = known
             found.analyses.append((answer_id, comment.polarity, comment.subjectivity, tokens, lemmas, now))
             found.links.extend((answer_id, theme_id) for theme_id in themes)
-            found.chunk_counts.update(chunk for chunk in comment.chunks if len(chunk) <= 200)
+            found.chunk_counts.update(chunk for chunk in comment.chunks if len(chunk) <= MOST_PHRASE)
     return found
 
 
@@ -302,7 +303,7 @@ def offer_candidates(session: DbSession, lexicon: Lexicon) -> int:
         if chunk.phrase in offered_phrases or slug in taken_slugs or chunk.phrase in taken_names:
             continue
         if len(name) > MOST_THEME_NAME or lexicon.matches_phrase(chunk.phrase):
-            continue  # a phrase is counted up to 200 characters: a long one is no theme's name
+            continue  # a theme's name is shorter than the longest phrase counted
         session.add(Theme(slug=slug, name=name, keywords=chunk.phrase, candidate=True))
         taken_slugs.add(slug)
         offered += 1
