@@ -318,6 +318,20 @@ def test_the_progress_report_prints_without_navigation(live_app, live_server, ph
     assert page.locator("h2", has_text="Area 1").is_visible()
 
 
+def test_a_hint_in_a_compact_table_is_the_size_of_the_text_around_it(live_app, live_server, phone):
+    """In the results, "+6 points, may be chance" is one line of one size, not a hint in the Design System's
+    larger type beside the compact table's, which made those rows taller than the rest."""
+    page = _signed_in(live_app, live_server, phone)
+    with live_app.app_context():
+        survey_id = db.session.scalar(sa.select(Survey.id).where(Survey.slug == "live-feedback"))
+    page.goto(f"{live_server}/surveys/{survey_id}/results")
+    sizes = page.evaluate(
+        """() => [...document.querySelectorAll('.app-table--compact .govuk-hint')]
+          .map(hint => [getComputedStyle(hint).fontSize, getComputedStyle(hint.closest('td')).fontSize])"""
+    )
+    assert sizes and all(hint == cell for hint, cell in sizes), sizes
+
+
 def test_brag_on_a_page_keeps_the_progress_status_on_a_phone_screen(live_app, live_server, phone, browser):
     """On a phone the lead is said under the action, not in a column of its own that pushed every status
     off the screen; a wider screen has the column."""
