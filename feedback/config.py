@@ -14,6 +14,13 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
+import click
+
+
+class ConfigError(click.ClickException, ValueError):
+    """A setting the app cannot start with. As a ClickException, Flask's command line says its message
+    alone, as "Error: ...", rather than a traceback through the app factory; wsgi.py says it alone too."""
+
 
 def _make_instance_folder(instance_path: Path) -> None:
     """The folder of the key and the default SQLite database, which holds every family's details: made
@@ -50,7 +57,7 @@ def _database_url(instance_path: Path) -> str:
                 return "postgresql+psycopg://" + url[len(prefix) :]
         if not url.startswith(("sqlite:", "postgresql+psycopg://")):
             scheme = url.partition(":")[0]  # only that: the rest may hold a password
-            raise ValueError(
+            raise ConfigError(
                 "FEEDBACK_DATABASE_URL must be a PostgreSQL URL (postgresql://user:password@host/name) or "
                 f"a SQLite one (sqlite:////path/to/file.sqlite3), not one starting {scheme!r}"
             )
@@ -86,7 +93,7 @@ def from_environment(instance_path: Path, given: dict | None = None) -> dict:
         retention = os.environ.get(f"FEEDBACK_{kind}_RETENTION_YEARS")
         if retention:
             if not retention.isdigit() or not 1 <= int(retention) <= 100:
-                raise ValueError(
+                raise ConfigError(
                     f"FEEDBACK_{kind}_RETENTION_YEARS must be a whole number of years from 1 to 100, "
                     f"not {retention!r}"
                 )
@@ -97,7 +104,7 @@ def from_environment(instance_path: Path, given: dict | None = None) -> dict:
     second_step = os.environ.get("FEEDBACK_SECOND_STEP_REQUIRED_FOR")
     if second_step:
         if second_step not in SECOND_STEP_CHOICES:
-            raise ValueError(
+            raise ConfigError(
                 f"FEEDBACK_SECOND_STEP_REQUIRED_FOR must be one of {', '.join(SECOND_STEP_CHOICES)},"
                 f" not {second_step!r}"
             )
@@ -105,7 +112,7 @@ def from_environment(instance_path: Path, given: dict | None = None) -> dict:
     forgotten_comments = os.environ.get("FEEDBACK_FORGOTTEN_COMMENTS")
     if forgotten_comments:
         if forgotten_comments not in FORGOTTEN_COMMENTS_CHOICES:
-            raise ValueError(
+            raise ConfigError(
                 "FEEDBACK_FORGOTTEN_COMMENTS must be redact (names and the like are taken out) or delete"
                 f" (the whole comment goes), not {forgotten_comments!r}"
             )
@@ -119,7 +126,7 @@ def from_environment(instance_path: Path, given: dict | None = None) -> dict:
     server_name = os.environ.get("FEEDBACK_SERVER_NAME")
     if server_name:
         if not SERVER_NAME.fullmatch(server_name):
-            raise ValueError(
+            raise ConfigError(
                 "FEEDBACK_SERVER_NAME must be the host name families use, like feedback.council.gov.uk"
                 f" (a port may follow a colon; no https:// and no path), not {server_name!r}"
             )
@@ -130,7 +137,7 @@ def from_environment(instance_path: Path, given: dict | None = None) -> dict:
     proxies = os.environ.get("FEEDBACK_TRUSTED_PROXIES")
     if proxies:
         if not proxies.isdigit() or int(proxies) > MOST_PROXIES:
-            raise ValueError(
+            raise ConfigError(
                 "FEEDBACK_TRUSTED_PROXIES must be how many proxies in front of the app add to"
                 f" X-Forwarded-For, from 0 to {MOST_PROXIES}; not {proxies!r}"
             )
@@ -182,7 +189,7 @@ def _parse_limit(text: str) -> tuple[int, int]:
     except ValueError:
         limit = None
     if limit is None or min(limit) < 1:
-        raise ValueError(
+        raise ConfigError(
             f"FEEDBACK_PUBLIC_POST_LIMIT must look like 300/600, posts in each window of so many seconds, "
             f"both at least 1; not {text!r}"
         )
