@@ -19,7 +19,7 @@ def demo_environment(database: Path) -> dict:
     env = {
         **os.environ,
         "FEEDBACK_DATABASE_URL": f"sqlite:///{database}",
-        "FEEDBACK_SECRET_KEY": "bench",
+        "FEEDBACK_SECRET_KEY": "bench" * 8,
         "FEEDBACK_PUBLIC_POST_LIMIT": "100000000/60",
         "FLASK_APP": "feedback",
     }

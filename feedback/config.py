@@ -22,6 +22,24 @@ class ConfigError(click.ClickException, ValueError):
     alone, as "Error: ...", rather than a traceback through the app factory; wsgi.py says it alone too."""
 
 
+# A key that signs sessions, and keys the hashes of families' addresses, must not be guessable: "changeme"
+# would let anyone sign a session as an admin. The made one, and the README's, are 64 characters.
+MOST_GUESSABLE_KEY = 31
+
+
+def _secret_key(instance_path: Path) -> str:
+    key = os.environ.get("FEEDBACK_SECRET_KEY")
+    if not key:
+        return _instance_secret_key(instance_path)
+    if len(key) <= MOST_GUESSABLE_KEY:
+        raise ConfigError(  # never the key itself, which may be a real one cut short
+            f"FEEDBACK_SECRET_KEY must be at least {MOST_GUESSABLE_KEY + 1} random characters, such as"
+            " python3 -c 'import secrets; print(secrets.token_hex(32))' prints; it has"
+            f" {len(key)}"
+        )
+    return key
+
+
 def _make_instance_folder(instance_path: Path) -> None:
     """The folder of the key and the default SQLite database, which holds every family's details: made
     readable only by its owner, since SQLite makes its files as readable as the process's umask leaves them
@@ -143,7 +161,7 @@ def from_environment(instance_path: Path, given: dict | None = None) -> dict:
             )
         settings["TRUSTED_PROXIES"] = int(proxies)
     if "SECRET_KEY" not in given:
-        settings["SECRET_KEY"] = os.environ.get("FEEDBACK_SECRET_KEY") or _instance_secret_key(instance_path)
+        settings["SECRET_KEY"] = _secret_key(instance_path)
     if "SQLALCHEMY_DATABASE_URI" not in given:
         settings["SQLALCHEMY_DATABASE_URI"] = _database_url(instance_path)
     if "SQLALCHEMY_ENGINE_OPTIONS" not in given:

@@ -29,11 +29,11 @@ def test_healthz_answers_with_the_database_up(client):
 
 def test_configuration_comes_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("FEEDBACK_DATABASE_URL", "postgres://user:pw@db.internal/feedback")
-    monkeypatch.setenv("FEEDBACK_SECRET_KEY", "from-the-environment")
+    monkeypatch.setenv("FEEDBACK_SECRET_KEY", "from-the-environment-" * 2)
     monkeypatch.setenv("FEEDBACK_ANALYSIS_CRON", "*/15 * * * *")
     settings = config.from_environment(tmp_path)
     assert settings["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://user:pw@db.internal/feedback"
-    assert settings["SECRET_KEY"] == "from-the-environment"
+    assert settings["SECRET_KEY"] == "from-the-environment-" * 2
     assert settings["FEEDBACK_ANALYSIS_CRON"] == "*/15 * * * *"
 
 
@@ -160,6 +160,19 @@ def test_without_a_secret_key_one_is_made_once_and_kept_private(monkeypatch, tmp
     assert first["SECRET_KEY"] == second["SECRET_KEY"] and len(first["SECRET_KEY"]) >= 64
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
     assert first["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'feedback.sqlite3'}"
+
+
+def test_a_guessable_secret_key_is_refused_without_being_repeated(monkeypatch, tmp_path):
+    """Anyone who guesses the key can sign a session as an admin."""
+    for short in ("changeme", "s3cr3t-" * 4 + "abc"):
+        monkeypatch.setenv("FEEDBACK_SECRET_KEY", short)
+        with pytest.raises(
+            config.ConfigError, match=f"at least 32 random characters.*; it has {len(short)}$"
+        ) as refusal:
+            config.from_environment(tmp_path)
+        assert short not in str(refusal.value)
+    monkeypatch.setenv("FEEDBACK_SECRET_KEY", "k" * 32)
+    assert config.from_environment(tmp_path)["SECRET_KEY"] == "k" * 32
 
 
 def test_the_instance_folder_is_made_readable_only_by_its_owner(monkeypatch, tmp_path):

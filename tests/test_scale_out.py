@@ -30,7 +30,7 @@ def test_two_web_instances_and_a_scheduler_share_one_database(app, demo, databas
     env = dict(
         os.environ,
         FEEDBACK_DATABASE_URL=database_url,
-        FEEDBACK_SECRET_KEY="scale-out-test",
+        FEEDBACK_SECRET_KEY="scale-out-test" * 3,
         FEEDBACK_PUBLIC_POST_LIMIT="100000000/60",
         FEEDBACK_ANALYSIS_CRON="*/3 * * * * *",  # every 3 seconds: with a seconds field, for this test
         FLASK_APP="feedback",

@@ -63,7 +63,7 @@ def test_killing_workers_loses_and_duplicates_nothing(app, demo, database_url):
     env = dict(
         os.environ,
         FEEDBACK_DATABASE_URL=database_url,
-        FEEDBACK_SECRET_KEY="worker-kill-test",
+        FEEDBACK_SECRET_KEY="worker-kill-test" * 2,
         FEEDBACK_PUBLIC_POST_LIMIT="100000000/60",
     )
     server = subprocess.Popen(
