@@ -11,9 +11,11 @@ import os
 import re
 import shutil
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
@@ -42,6 +44,17 @@ def cheap_password_hashing(monkeypatch):
     monkeypatch.setattr(
         "feedback.models.user.password_hasher", PasswordHasher(time_cost=1, memory_cost=256, parallelism=1)
     )
+
+
+@pytest.fixture(autouse=True)
+def rate_limit_windows_stand_still(monkeypatch):
+    """Every rate-limit count in a test falls in one window. A window starts at a multiple of its length on
+    the clock, so a test that made five wrong sign-ins across 21:00:00 saw the count start again after the
+    third and the account stay unlocked (CI, 5 December 2026). A test about another window passes ``now``."""
+    from feedback.services import ratelimit
+
+    instant = time.time()
+    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: instant))
 
 
 @pytest.fixture
