@@ -127,10 +127,7 @@ class MeasureForm(EditForm):
         "Better is",
         widget=GovRadioInput(),
         coerce=enum_value,
-        choices=[
-            SelectChoice(Direction.INCREASE.value, "Higher"),
-            SelectChoice(Direction.DECREASE.value, "Lower"),
-        ],
+        choices=[SelectChoice(direction.value, direction.label) for direction in Direction],
         validators=[InputRequired(message="Select whether higher or lower is better")],
     )
     baseline_value = NumberField(

@@ -97,6 +97,11 @@ class Direction(enum.Enum):
     INCREASE = "increase"
     DECREASE = "decrease"
 
+    @property
+    def label(self) -> str:
+        """Which way is better, as the measure's page says it."""
+        return "Higher" if self is Direction.INCREASE else "Lower"
+
 
 class DataSource(enum.Enum):
     """Where a measure's readings come from."""
@@ -104,6 +109,10 @@ class DataSource(enum.Enum):
     SURVEY = "survey"
     MANUAL = "manual"
     CASES = "cases"
+
+    @property
+    def label(self) -> str:
+        return {"survey": "Survey answers", "manual": "Entered by staff", "cases": "Cases"}[self.value]
 
     @property
     def unit(self) -> Unit | None:

@@ -268,11 +268,23 @@ def tagged_question_results(session: DbSession, measure: Measure, quarters: int 
     return results
 
 
+# A measure's values in its history as its page says them: "Green: On trajectory", not "green".
+_MEASURE_NAMES = {
+    **{
+        field: {status.value: f"{status.value.capitalize()}: {status.label}" for status in ImpactStatus}
+        for field in ("suggested_status", "reported_status")
+    },
+    "direction": {direction.value: direction.label for direction in Direction},
+    "data_source": {source.value: source.label for source in DataSource},
+    "case_kind": {kind.value: kind.label for kind in CaseKind},
+}
+
+
 def measure_history(session: DbSession, measure: Measure, limit: int = 50) -> list[HistoryLine]:
     """The newest changes to the measure, to the readings staff entered, and to which survey questions
     count towards it, newest first."""
-    lines = [
-        describe(event, "" if event.operation == "update" else "the measure")  # "added the measure"
+    lines = [  # "added the measure", or each change of a field
+        describe(event, "" if event.operation == "update" else "the measure", _MEASURE_NAMES)
         for event in history_of(session, measure, limit)
     ]
     lines += _reading_history(session, measure)

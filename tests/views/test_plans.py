@@ -79,6 +79,25 @@ def test_measure_page_shows_baseline_target_milestones_readings_and_history(app,
     assert re.search(r"\d\d:\d\d, demo: added the measure<", html)
 
 
+def test_the_history_names_a_changed_status_and_direction_as_the_page_does(app, client, login, plan_id):
+    """As the status tags and the summary say them: "Green: On trajectory" and "Lower", not "green" and
+    "decrease"."""
+    from feedback.models import Direction
+    from feedback.services.audit import set_actor
+
+    login(Role.STAFF)
+    measure_id = _measure(app, "Longest wait")
+    with app.app_context():
+        measure = db.session.get(Measure, measure_id)
+        set_actor(db.session, None, "a test")
+        measure.reported_status, measure.direction = ImpactStatus.AMBER, Direction.INCREASE
+        db.session.commit()
+    assert (
+        "a test: changed direction from “Lower” to “Higher”; reported status from “Green: On trajectory” to"
+        " “Amber: Behind, within tolerance”</li>"
+    ) in client.get(f"/measures/{measure_id}").text
+
+
 def test_a_note_every_analysis_reading_shares_is_said_once_above_the_readings(app, client, login, plan_id):
     """On a phone, the analyser's note repeated in every row made each row several lines tall."""
     login(Role.STAFF)
