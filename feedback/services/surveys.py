@@ -154,7 +154,7 @@ def _version_name(variant: SurveyVariant) -> str:
     return variant.language if variant.kind is VariantKind.LANGUAGE else variant.kind.value.replace("_", " ")
 
 
-def version_title(title: str, added: str) -> str:
+def _version_title(title: str, added: str) -> str:
     """A version's title: the survey's with what the version is ``added``, the survey's cut short (and
     marked so) where the whole would not fit; the coordinator can retitle it on the versions page."""
     whole = title.strip() + added
@@ -180,9 +180,9 @@ def save_survey(
         survey.variants = [
             SurveyVariant(kind=VariantKind.STANDARD, title=title.strip()),
             SurveyVariant(
-                kind=VariantKind.YOUNG_PERSON, title=version_title(title, ": young people's version")
+                kind=VariantKind.YOUNG_PERSON, title=_version_title(title, ": young people's version")
             ),
-            SurveyVariant(kind=VariantKind.EASY_READ, title=version_title(title, ": easy read")),
+            SurveyVariant(kind=VariantKind.EASY_READ, title=_version_title(title, ": easy read")),
         ]
         session.add(survey)
     survey.title = title.strip()
