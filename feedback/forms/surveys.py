@@ -38,15 +38,6 @@ from .respond import SurveyPageForm, page_form_class
 
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 KEY = re.compile(r"^[a-z][a-z0-9_]*$")
-KIND_LABELS = {
-    QuestionKind.AGREEMENT: "Agreement scale (strongly agree to strongly disagree, and don't know)",
-    QuestionKind.YES_NO: "Yes or no",
-    QuestionKind.SINGLE_CHOICE: "One choice from a list",
-    QuestionKind.MULTIPLE_CHOICE: "Any number of choices from a list",
-    QuestionKind.RATING: "Rating from 1 to 5",
-    QuestionKind.NUMBER: "A number",
-    QuestionKind.FREE_TEXT: "Free text",
-}
 
 # A survey's title, and each version's.
 TITLE_FITS = Length(max=MOST_SURVEY_TITLE, message=f"Title must be {MOST_SURVEY_TITLE} characters or fewer")
@@ -116,7 +107,7 @@ class QuestionForm(EditForm):
         "Kind of answer",
         widget=GovSelect(),
         coerce=enum_value,
-        choices=[SelectChoice(k.value, label) for k, label in KIND_LABELS.items()],
+        choices=[SelectChoice(kind.value, kind.label) for kind in QuestionKind],
         validators=[InputRequired(message="Select the kind of answer")],
     )
     required = BooleanField("Required", widget=GovCheckboxInput())

@@ -51,6 +51,19 @@ class QuestionKind(enum.Enum):
     NUMBER = "number"
     FREE_TEXT = "free_text"
 
+    @property
+    def label(self) -> str:
+        """As the question form offers it."""
+        return {
+            "agreement": "Agreement scale (strongly agree to strongly disagree, and don't know)",
+            "yes_no": "Yes or no",
+            "single_choice": "One choice from a list",
+            "multiple_choice": "Any number of choices from a list",
+            "rating": "Rating from 1 to 5",
+            "number": "A number",
+            "free_text": "Free text",
+        }[self.value]
+
 
 class SurveyStateError(Exception):
     """A survey was asked to move to a state it cannot reach from where it is."""

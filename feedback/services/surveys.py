@@ -101,7 +101,12 @@ def history(session: DbSession, survey: Survey, limit: int = 50) -> list[History
             if isinstance(side.get("position"), int):
                 positions.add(side["position"])
     # Positions count from 0; people count questions from 1.
-    names = {"measures": measure_references(session, tagged), "position": {p: p + 1 for p in positions}}
+    names = {
+        "measures": measure_references(session, tagged),
+        "position": {p: p + 1 for p in positions},
+        "audience": {audience.value: audience.label for audience in Audience},  # as the survey's form says
+        "kind": {kind.value: kind.label for kind in QuestionKind},
+    }
     return [describe(event, subject, names) for event, subject in named]
 
 

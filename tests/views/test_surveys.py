@@ -96,6 +96,30 @@ def test_a_coordinator_builds_a_survey_and_opens_it(app, client, login, demo):
     ]
 
 
+def test_the_history_names_an_audience_and_a_kind_of_answer_as_the_forms_offer_them(app, client, login, demo):
+    """In words the coordinator chose from, "Professionals" and "Free text", not the trail's "professional"
+    and "free_text"."""
+    login(Role.COORDINATOR)
+    survey = {"title": "Draft", "slug": "draft", "audience": "parent_carer", "consent_text": "Anonymous."}
+    client.post("/surveys/new", data=survey)
+    survey_id = _survey_id(app, "draft")
+    retold = client.post(f"/surveys/{survey_id}/edit", data={**survey, "audience": "professional"})
+    assert retold.status_code == 302
+    with app.app_context():
+        standard = db.session.get(Survey, survey_id).variants[0].id
+    question = {"key": "said", "kind": "free_text", f"wording_{standard}": "What would you change?"}
+    client.post(f"/surveys/{survey_id}/questions/new", data=question)
+    with app.app_context():
+        question_id = db.session.get(Survey, survey_id).questions[0].id
+    edited = client.post(
+        f"/surveys/{survey_id}/questions/{question_id}/edit", data={**question, "kind": "yes_no"}
+    )
+    assert edited.status_code == 302
+    history = client.get(f"/surveys/{survey_id}").text.split('id="history"')[1]
+    assert "the survey: changed audience from “Parents and carers” to “Professionals”" in history
+    assert "question “said”: changed kind from “Free text” to “Yes or no”" in history
+
+
 def test_a_survey_keeps_its_web_address_once_it_has_opened(app, client, login, demo):
     """Posters' QR codes, the widget's links and families' resume links all name the address."""
     login(Role.COORDINATOR)
