@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import selectinload
@@ -269,7 +271,7 @@ def tagged_question_results(session: DbSession, measure: Measure, quarters: int 
 
 
 # A measure's values in its history as its page says them: "Green: On trajectory", not "green".
-_MEASURE_NAMES = {
+_MEASURE_NAMES: dict[str, Mapping[Any, str]] = {
     **{
         field: {status.value: f"{status.value.capitalize()}: {status.label}" for status in ImpactStatus}
         for field in ("suggested_status", "reported_status")
@@ -277,6 +279,7 @@ _MEASURE_NAMES = {
     "direction": {direction.value: direction.label for direction in Direction},
     "data_source": {source.value: source.label for source in DataSource},
     "case_kind": {kind.value: kind.label for kind in CaseKind},
+    "published": {False: "not published", True: "published as open data"},
 }
 
 

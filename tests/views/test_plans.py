@@ -91,10 +91,11 @@ def test_the_history_names_a_changed_status_and_direction_as_the_page_does(app, 
         measure = db.session.get(Measure, measure_id)
         set_actor(db.session, None, "a test")
         measure.reported_status, measure.direction = ImpactStatus.AMBER, Direction.INCREASE
+        measure.published = True
         db.session.commit()
     assert (
         "a test: changed direction from “Lower” to “Higher”; reported status from “Green: On trajectory” to"
-        " “Amber: Behind, within tolerance”</li>"
+        " “Amber: Behind, within tolerance”; published from “not published” to “published as open data”</li>"
     ) in client.get(f"/measures/{measure_id}").text
 
 
