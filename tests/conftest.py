@@ -49,8 +49,9 @@ def cheap_password_hashing(monkeypatch):
 @pytest.fixture(autouse=True)
 def rate_limit_windows_stand_still(monkeypatch):
     """Every rate-limit count in a test falls in one window. A window starts at a multiple of its length on
-    the clock, so a test that made five wrong sign-ins across 21:00:00 saw the count start again after the
-    third and the account stay unlocked (CI, 5 December 2026). A test about another window passes ``now``."""
+    the clock, so a test that made five wrong sign-ins across 21:00:00 saw the count start again part-way
+    and the account stay unlocked (CI, 5 December 2026). A test of what happens in the next window would
+    give the service its ``now``."""
     from feedback.services import ratelimit
 
     instant = time.time()
