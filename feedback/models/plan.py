@@ -50,6 +50,11 @@ class ProgressStatus(enum.Enum):
         }[self.value]
 
     @property
+    def said(self) -> str:
+        """As its tag says it: the colour, then what it means ("Green: On track")."""
+        return f"{self.value.capitalize()}: {self.label}"
+
+    @property
     def colour(self) -> str:
         """The colour it is counted and shown as."""
         return "grey" if self is ProgressStatus.PINK else self.value
@@ -71,6 +76,11 @@ class ImpactStatus(enum.Enum):
             "red": "Off track",
             "grey": "No reading due yet",
         }[self.value]
+
+    @property
+    def said(self) -> str:
+        """As its tag says it: the colour, then what it means ("Green: On track")."""
+        return f"{self.value.capitalize()}: {self.label}"
 
     @property
     def colour(self) -> str:

@@ -273,7 +273,7 @@ def tagged_question_results(session: DbSession, measure: Measure, quarters: int 
 # A measure's values in its history as its page says them: "Green: On trajectory", not "green".
 _MEASURE_NAMES: dict[str, Mapping[Any, str]] = {
     **{
-        field: {status.value: f"{status.value.capitalize()}: {status.label}" for status in ImpactStatus}
+        field: {status.value: status.said for status in ImpactStatus}
         for field in ("suggested_status", "reported_status")
     },
     "direction": {direction.value: direction.label for direction in Direction},
