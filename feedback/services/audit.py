@@ -8,6 +8,7 @@ the flush's own connection, so they commit or roll back with the change they des
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -329,9 +330,10 @@ def describe(
 ) -> HistoryLine:
     """What an event did, in words: what was added or deleted, or each field changed from what to what.
     ``subject`` says what was changed, on a page that shows the history of more than one thing; ``names``
-    turns the values a field holds into what people call them (measure ids into references)."""
+    turns the values a field holds into what people call them (measure ids into references), beside what
+    the field's type says of them (``said_by_type``)."""
     if event.operation == "update":
-        changes = changes_in_words(event.before or {}, event.after or {}, names)
+        changes = changes_in_words(event.before or {}, event.after or {}, names, event.entity_type)
         text = f"{subject}: {changes}" if subject else changes
     else:
         text = ("added" if event.operation == "insert" else "deleted") + (f" {subject}" if subject else "")
@@ -339,11 +341,15 @@ def describe(
 
 
 def changes_in_words(
-    before: Mapping[str, Any], after: Mapping[str, Any], names: Mapping[str, Mapping[Any, str]] | None = None
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+    names: Mapping[str, Mapping[Any, str]] | None = None,
+    entity_type: str = "",
 ) -> str:
     """Each field of ``after`` in words, from its value in ``before`` to its new one, after "changed";
-    ``names`` as for ``describe``."""
+    ``names`` as for ``describe``, and the values of a field of ``entity_type`` as its type says them."""
     names = names or {}
+    said = said_by_type(entity_type)
 
     def shown(key: str, value: Any) -> str:
         known = names.get(key, {})
@@ -351,6 +357,8 @@ def changes_in_words(
             value = ", ".join(str(known.get(item, item)) for item in value)
         elif value in known:
             value = known[value]
+        elif key in said and isinstance(value, str):
+            value = said[key](value)
         elif isinstance(value, float) and value.is_integer():
             value = int(value)  # 149, as it was typed, not the 149.0 a float column keeps
         return f"“{value}”" if value not in (None, "") else "nothing"
@@ -359,3 +367,40 @@ def changes_in_words(
         f"{key.replace('_', ' ')} from {shown(key, before.get(key))} to {shown(key, value)}"
         for key, value in after.items()
     )
+
+
+@functools.cache
+def said_by_type(entity_type: str) -> dict[str, Callable[[str], str]]:
+    """How the pages say the values the trail keeps of an audited model's columns, by the column's type:
+    an enum's as its tag says it ("Green: On track") or its form's label does ("Lower"), and a date as
+    people write it ("31 March 2027", not "2027-03-31"). A value the type does not know (a member since
+    removed) is said as kept."""
+    model = next((model for model in AUDITED if model.__name__ == entity_type), None)
+    said: dict[str, Callable[[str], str]] = {}
+    for attribute in model.__mapper__.column_attrs if model is not None else ():
+        column_type = attribute.columns[0].type
+        if isinstance(column_type, sa.Enum) and column_type.enum_class is not None:
+            said[attribute.key] = _members_said(column_type.enum_class)
+        elif isinstance(column_type, sa.Date) and not isinstance(column_type, sa.DateTime):
+            said[attribute.key] = _date_said
+    return said
+
+
+def _members_said(enum_class: type[enum.Enum]) -> Callable[[str], str]:
+    words = {member.value: _member_said(member) for member in enum_class}
+    return lambda value: words.get(value, value)
+
+
+def _member_said(member: enum.Enum) -> str:
+    for name in ("said", "label"):  # the statuses have both: a tag says the colour too
+        words = getattr(member, name, None)
+        if isinstance(words, str):
+            return words
+    return str(member.value)
+
+
+def _date_said(value: str) -> str:
+    try:
+        return date.fromisoformat(value).strftime("%-d %B %Y")
+    except ValueError:
+        return value

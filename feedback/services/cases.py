@@ -437,10 +437,6 @@ def case_measures(session: DbSession) -> list[Measure]:
 
 # Named, not repeated: the trail keeps every version, but a history that prints them all is hard to read.
 _TEXTS = {"summary": "what the case is about", "learning": "what we will change"}
-_NAMES = {
-    "kind": {kind.value: kind.label for kind in CaseKind},
-    "outcome": {outcome.value: outcome.label for outcome in CaseOutcome},
-}
 
 
 def history(session: DbSession, case: Case, limit: int = 50) -> list[HistoryLine]:
@@ -449,8 +445,14 @@ def history(session: DbSession, case: Case, limit: int = 50) -> list[HistoryLine
     for stage in case.stages:
         events += [(event, stage.name.label) for event in history_of(session, stage, limit)]
     events.sort(key=lambda pair: (pair[0].at, pair[0].id), reverse=True)
-    lines = [HistoryLine(event.at, event.actor, _in_words(event, stage), event.id) for event, stage in events]
+    lines = [described(event, stage) for event, stage in events]
     return [line for line in lines if line.text][:limit]
+
+
+def described(event: AuditEvent, stage: str = "") -> HistoryLine:
+    """An event of a case, or of its ``stage`` (named as StageName.label), as the case's history says it;
+    its text is empty for a change the history leaves out."""
+    return HistoryLine(event.at, event.actor, _in_words(event, stage), event.id)
 
 
 def _in_words(event: AuditEvent, stage: str) -> str:
@@ -464,19 +466,8 @@ def _in_words(event: AuditEvent, stage: str) -> str:
         after.pop("reference", None)  # numbered as it was logged
     words = [f"changed {_TEXTS[key]}" for key in _TEXTS if after.pop(key, None) is not None]
     if after:
-        words.insert(0, changes_in_words(before, after, {**_days(before, after), **_NAMES}))
+        words.insert(0, changes_in_words(before, after, entity_type=event.entity_type))
     return (f"{stage}: " if stage and words else "") + "; ".join(words)
-
-
-def _days(before: dict, after: dict) -> dict[str, dict[str, str]]:
-    """The changed dates (received_on, due_on ...), which the trail keeps as ISO strings, as people write
-    them."""
-    dated = [key for key in after if key.endswith("_on")]
-    values = {key: [value for value in (before.get(key), after[key]) if value] for key in dated}
-    return {
-        key: {value: date.fromisoformat(value).strftime("%-d %B %Y") for value in found}
-        for key, found in values.items()
-    }
 
 
 # Retention ---------------------------------------------------------------------------------------------

@@ -270,26 +270,23 @@ def tagged_question_results(session: DbSession, measure: Measure, quarters: int 
     return results
 
 
-# A measure's values in its history as its page says them: "Green: On trajectory", not "green".
+# What a measure's history says of being published; its statuses, direction and source are said as their
+# types say them (audit.said_by_type).
 _MEASURE_NAMES: dict[str, Mapping[Any, str]] = {
-    **{
-        field: {status.value: status.said for status in ImpactStatus}
-        for field in ("suggested_status", "reported_status")
-    },
-    "direction": {direction.value: direction.label for direction in Direction},
-    "data_source": {source.value: source.label for source in DataSource},
-    "case_kind": {kind.value: kind.label for kind in CaseKind},
     "published": {False: "not published", True: "published as open data"},
 }
+
+
+def measure_change(event: AuditEvent) -> HistoryLine:
+    """An event of a measure itself in words, as its history says it: "added the measure", or each field
+    changed."""
+    return describe(event, "" if event.operation == "update" else "the measure", _MEASURE_NAMES)
 
 
 def measure_history(session: DbSession, measure: Measure, limit: int = 50) -> list[HistoryLine]:
     """The newest changes to the measure, to the readings staff entered, and to which survey questions
     count towards it, newest first."""
-    lines = [  # "added the measure", or each change of a field
-        describe(event, "" if event.operation == "update" else "the measure", _MEASURE_NAMES)
-        for event in history_of(session, measure, limit)
-    ]
+    lines = [measure_change(event) for event in history_of(session, measure, limit)]
     lines += _reading_history(session, measure)
     lines += _tagging_history(session, measure)
     return sorted(lines, key=lambda line: (line.at, line.event_id), reverse=True)[:limit]

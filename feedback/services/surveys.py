@@ -69,6 +69,12 @@ def measure_references(session: DbSession, ids: Iterable[int]) -> dict[int, str]
     return {id_: f"{action_ref}/{measure_ref}" for id_, action_ref, measure_ref in rows}
 
 
+def question_change(session: DbSession, event: AuditEvent) -> HistoryLine:
+    """An event of a question in words, with the measures it counts towards by their references."""
+    tagged = [*(event.before or {}).get("measures", []), *(event.after or {}).get("measures", [])]
+    return describe(event, names={"measures": measure_references(session, tagged)})
+
+
 def history(session: DbSession, survey: Survey, limit: int = 50) -> list[HistoryLine]:
     """The newest changes to the survey, its versions, its questions (with the measures each counts
     towards, and those removed) and their wordings, in words, newest first. The wordings a question was
@@ -104,8 +110,6 @@ def history(session: DbSession, survey: Survey, limit: int = 50) -> list[History
     names = {
         "measures": measure_references(session, tagged),
         "position": {p: p + 1 for p in positions},
-        "audience": {audience.value: audience.label for audience in Audience},  # as the survey's form says
-        "kind": {kind.value: kind.label for kind in QuestionKind},
     }
     return [describe(event, subject, names) for event, subject in named]
 

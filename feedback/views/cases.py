@@ -82,7 +82,7 @@ def _case_page(case: Case | None):
             "child_name": contact.child_name if contact else "",
         }
     form = CaseForm(data=data, **_choices())
-    if form.validate_on_submit(extra_validators=unchanged_since_shown(form, case)):
+    if form.validate_on_submit(extra_validators=unchanged_since_shown(form, case, described=cases.described)):
         assert form.received_on.data is not None  # the form requires it
         details = cases.CaseDetails(
             kind=CaseKind(form.kind.data),
@@ -163,7 +163,9 @@ def stage(case_id: int):
     elif wanted in {s.value for s in STAGES_BY_KIND[case.kind]}:
         data = {"name": wanted}
     form = StageForm(data=data, kind=case.kind)
-    if form.validate_on_submit(extra_validators=unchanged_since_shown(form, existing)):
+    named = existing.name.label if existing is not None else ""
+    checks = unchanged_since_shown(form, existing, described=lambda event: cases.described(event, named))
+    if form.validate_on_submit(extra_validators=checks):
         assert form.started_on.data is not None  # the form requires it
         try:
             cases.record_stage(

@@ -264,7 +264,9 @@ def edit_measure(measure_id: int):
         obj=measure, suggested_status=measure.suggested_status, data={"readings_from": readings_from}
     )
     also = ("data_source", "case_kind")  # what "readings from" sets
-    if form.validate_on_submit(extra_validators=unchanged_since_shown(form, measure, also)):
+    if form.validate_on_submit(
+        extra_validators=unchanged_since_shown(form, measure, also, described=plans.measure_change)
+    ):
         try:
             plans.update_measure(
                 db.session,

@@ -168,7 +168,11 @@ def _question_page(survey: Survey, question: Question | None):
         Part(w, frozenset({"text", "hint"}), f"wording in {w.variant.title}")
         for w in (question.wordings if question is not None else [])
     ]
-    if form.validate_on_submit(extra_validators=unchanged_since_shown(form, question, parts=wordings)):
+    if form.validate_on_submit(
+        extra_validators=unchanged_since_shown(
+            form, question, described=lambda event: surveys.question_change(db.session, event), parts=wordings
+        )
+    ):
         surveys.save_question(
             db.session,
             survey,

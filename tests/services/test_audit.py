@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from feedback.extensions import db
 from feedback.models import AuditEvent, Measure, Milestone
+from feedback.services import audit
 
 
 def _deletes() -> list[tuple[int, str]]:
@@ -28,3 +29,22 @@ def test_a_milestone_taken_off_its_measure_is_recorded_as_deleted_and_one_moved_
         db.session.commit()
         assert db.session.get(Milestone, moved.id).measure_id == second.id
         assert _deletes() == [(dropped.id, "2030-02-28")]
+
+
+def test_a_change_is_said_as_the_pages_say_its_values():
+    """By the column's type: a status as its tag, a date as people write it; what the type does not know
+    (a member since removed, a date kept before the column was one) as it was kept."""
+    before = {"progress_status": "amber", "completion_date": "2027-03-31", "lead": "SENCO"}
+    after = {"progress_status": "blue", "completion_date": "2027-04-30", "lead": "2027-05-01"}
+
+    said = audit.changes_in_words(before, after, entity_type="Action")
+
+    assert said == (
+        "changed progress status from “Amber: Some concerns” to “Blue: Complete and embedded”; "
+        "completion date from “31 March 2027” to “30 April 2027”; lead from “SENCO” to “2027-05-01”"
+    )
+    kept = audit.changes_in_words({}, {"progress_status": "violet", "completion_date": "soon"}, {}, "Action")
+    assert kept == "changed progress status from nothing to “violet”; completion date from nothing to “soon”"
+    assert audit.changes_in_words({}, {"direction": "increase"}, {}, "NotAModel") == (
+        "changed direction from nothing to “increase”"
+    )

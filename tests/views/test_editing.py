@@ -16,6 +16,7 @@ from feedback.models import (
     CaseStage,
     Measure,
     ProgressStatus,
+    Question,
     QuestionWording,
     Role,
     Survey,
@@ -86,7 +87,11 @@ def test_a_save_over_someone_elses_change_is_refused_with_what_they_changed(app,
     assert refused.status_code == 400
     assert 'href="#changed-by-others"' in refused.text  # the error summary leads to the list
     notice = refused.text[refused.text.index('id="changed-by-others"') :]
-    assert "sam.lee@example.org: changed progress status from “green” to “red”" in notice
+    # In the words of the action's tag, as the plan shows it, not the trail's "green".
+    assert (
+        "sam.lee@example.org: changed progress status from “Green: On track” to “Red: Major concerns”"
+        in notice
+    )
     assert "Recruitment at 93%." in refused.text  # what they typed is still in the form
     with app.app_context():
         assert db.session.get(Action, action_id).progress_status is ProgressStatus.RED
@@ -150,7 +155,7 @@ def test_a_case_stage_changed_by_a_colleague_is_not_saved_over(app, client, logi
     with app.app_context():
         stage = db.session.scalars(sa.select(CaseStage).where(CaseStage.completed_on.is_(None))).first()
         address = f"/cases/{stage.case_id}/stage?name={stage.name.value}"
-        stage_id, started = stage.id, stage.started_on
+        stage_id, started, named = stage.id, stage.started_on, stage.name.label
     seen = _seen(client.get(address).text)
     _change_as(app, "a.colleague@example.org", CaseStage, stage_id, completed_on=started)
     data = {
@@ -162,7 +167,10 @@ def test_a_case_stage_changed_by_a_colleague_is_not_saved_over(app, client, logi
 
     refused = client.post(address, data=data)
 
-    assert refused.status_code == 400 and "a.colleague@example.org: changed completed on" in refused.text
+    assert refused.status_code == 400
+    # As the case's history says it: which stage, and the date as people write it.
+    said = f"a.colleague@example.org: {named}: changed completed on from nothing to “{started:%-d %B %Y}”"
+    assert said in html.unescape(refused.text)
     with app.app_context():
         assert db.session.get(CaseStage, stage_id).completed_on == started
 
@@ -184,6 +192,42 @@ def test_a_question_s_wording_changed_by_someone_else_is_not_saved_over(app, cli
     assert f"a.colleague@example.org: wording in {title}: changed hint" in html.unescape(refused.text)
     with app.app_context():
         assert db.session.get(QuestionWording, wording_id).hint == "Think of the last year"
+
+
+def test_the_measures_a_question_counts_towards_are_listed_by_reference(app, client, login, demo):
+    """Changed by a colleague, they are named as the plan names them (1.1.1/2), not by row ids."""
+    login(Role.COORDINATOR)
+    with app.app_context():
+        question = db.session.scalars(sa.select(Question).where(Question.measures.any())).first()
+        address = f"/surveys/{question.survey_id}/questions/{question.id}/edit"
+        question_id, measures = question.id, sorted(question.measures, key=lambda measure: measure.id)
+        was = ", ".join(f"{measure.action.reference}/{measure.reference}" for measure in measures)
+    data = _question_form(client.get(address).text)
+    with app.app_context():
+        audit.set_actor(db.session, None, "a.colleague@example.org")
+        db.session.get(Question, question_id).measures = []
+        db.session.commit()
+
+    refused = client.post(address, data=data)
+
+    assert refused.status_code == 400
+    said = f"a.colleague@example.org: changed measures from “{was}” to nothing"
+    assert said in html.unescape(refused.text)
+
+
+def test_a_measure_s_changes_are_listed_as_its_page_says_them(app, client, login, demo):
+    login(Role.COORDINATOR)
+    with app.app_context():
+        measure = db.session.scalar(sa.select(Measure).where(Measure.text.startswith("Longest wait")))
+        measure_id = measure.id
+    page = client.get(f"/measures/{measure_id}/edit").text
+    _change_as(app, "a.colleague@example.org", Measure, measure_id, published=True, direction="increase")
+
+    refused = client.post(f"/measures/{measure_id}/edit", data={"seen": str(_seen(page)), "text": "Wait"})
+
+    notice = html.unescape(refused.text[refused.text.index('id="changed-by-others"') :])
+    assert "changed direction from “Lower” to “Higher”; published from “not published” to " in notice
+    assert "“published as open data”" in notice
 
 
 def test_a_wording_added_by_someone_else_in_a_new_version_is_not_saved_over(app, client, login, demo):
