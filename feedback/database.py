@@ -60,6 +60,32 @@ def is_busy(error: BaseException) -> bool:
     return getattr(error.orig, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_BUSY
 
 
+# What SQLite says when the database cannot be used, however right the statement: its file cannot be
+# opened, the disk failed or is full, or it can only be read. SQLite's other operational errors include a
+# statement it cannot run ("no such column"), which is a fault of ours.
+_SQLITE_UNAVAILABLE = {
+    sqlite3.SQLITE_CANTOPEN,
+    sqlite3.SQLITE_IOERR,
+    sqlite3.SQLITE_FULL,
+    sqlite3.SQLITE_READONLY,
+}
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether ``error`` says the database cannot be used just now, not that the request or the code
+    asked it something wrong: the connection was lost or refused (PostgreSQL down or restarting), the
+    server ran out of connections or disk, or a statement was cancelled. psycopg raises these, and only
+    these, as OperationalError (a bad statement is a ProgrammingError); SQLite raises more, and only the
+    errors above are counted."""
+    if not isinstance(error, OperationalError):
+        return False
+    if error.connection_invalidated:
+        return True
+    if isinstance(error.orig, sqlite3.Error):
+        return getattr(error.orig, "sqlite_errorcode", 0) & 0xFF in _SQLITE_UNAVAILABLE
+    return True
+
+
 def _is_sqlite(dbapi_connection: Any) -> bool:
     return type(dbapi_connection).__module__.startswith("sqlite3")
 

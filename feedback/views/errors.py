@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from ..database import NotOnDisk, is_busy
-from ..extensions import db
+from ..database import NotOnDisk, is_busy, is_unavailable
+from ..extensions import db, login_manager
 from . import api
 
 MESSAGES = {
@@ -37,6 +37,12 @@ NOT_ON_DISK = (
     "The service could not confirm that what you sent was saved. Wait a minute, then go back and check "
     "before you send it again.",
 )
+UNAVAILABLE = (
+    "Sorry, the service is unavailable",
+    "Try again in a few minutes. Nothing you entered was saved.",
+)
+UNAVAILABLE_JSON = "The service cannot reach its records just now: send the same request again later."
+UNEXPECTED_JSON = "Something went wrong in the service and nothing was stored."
 NOT_ON_DISK_JSON = "The service could not finish saving: send the same request again later."
 JSON_MESSAGES = {
     400: "The request could not be read.",
@@ -82,12 +88,24 @@ def register(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     def _database(error: OperationalError):
         """SQLite's write lock held by another writer for longer than the busy timeout (a long import on
-        a busy server) is not a fault: nothing was written, and the same request will work in a moment."""
-        if not is_busy(error):
-            return _unexpected(error)
+        a busy server) is not a fault: nothing was written, and the same request will work in a moment.
+        Nor is a database out of reach (PostgreSQL down or restarting, a full disk): that is logged whole,
+        and the person is told to try again later; a page's script that queued a survey keeps it and
+        sends it again, as a 503 asks. Any other error is a fault of ours."""
+        if is_busy(error):
+            db.session.rollback()
+            app.logger.warning(
+                "Gave up waiting for the database's write lock: %s %s", request.method, _page()
+            )
+            return _try_again_later(*MESSAGES[503])
+        if not is_unavailable(error) or app.testing:
+            return _unexpected(error)  # in tests, raised: a test fails on the real exception
         db.session.rollback()
-        app.logger.warning("Gave up waiting for the database's write lock: %s %s", request.method, _page())
-        return _try_again_later(*MESSAGES[503])
+        app.logger.exception("The database cannot be used: %s %s", request.method, _page())
+        if _wants_json():
+            return try_again_json(UNAVAILABLE_JSON)
+        _as_nobody()
+        return _try_again_later(*UNAVAILABLE)
 
     @app.errorhandler(NotOnDisk)
     def _not_on_disk(error: NotOnDisk):
@@ -104,6 +122,8 @@ def register(app: Flask) -> None:
         if app.testing:
             raise error  # a test should fail on the real exception, not on a polite page
         app.logger.exception("Unhandled error")
+        if _wants_json():
+            return {"errors": {"server": UNEXPECTED_JSON}}, 500
         title, message = MESSAGES[500]
         return render_template("errors/error.html", title=title, message=message), 500
 
@@ -118,6 +138,13 @@ def _page() -> str:
     """The page by its route, not its address, for the log: a survey page's address holds a family's
     resume token."""
     return request.url_rule.rule if request.url_rule else "(no page)"
+
+
+def _as_nobody() -> None:
+    """Show the page as to someone not signed in. Flask-Login looks up the signed-in user for every page
+    (its template context), in the database that has just failed, or the user it found has expired with
+    the rollback. This page only; the session is kept."""
+    g._login_user = login_manager.anonymous_user()
 
 
 def _try_again_later(title: str, message: str):

@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from .. import clock
 from ..extensions import db
@@ -54,5 +55,14 @@ def accessibility():
 @bp.get("/healthz")
 @public
 def healthz():
-    db.session.execute(text("SELECT 1"))
+    """For a load balancer or a monitor: 200 when the service can reach its database, 503 when not. It is
+    asked every few seconds, so a failure is logged in a line, not with its traceback each time."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except OperationalError as error:
+        db.session.rollback()
+        current_app.logger.warning(
+            "Health check: the database cannot be reached (%s)", type(error.orig).__name__
+        )
+        return {"status": "database unavailable"}, 503
     return {"status": "ok"}

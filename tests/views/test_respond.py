@@ -534,6 +534,20 @@ def test_a_json_client_refused_before_the_view_is_answered_in_json(app, client, 
     assert page.status_code == 405 and page.mimetype == "text/html" and "Allow" in page.headers
 
 
+def test_a_json_client_is_answered_in_json_when_the_service_fails(app, client, demo, monkeypatch):
+    """A fault of the service's own, not the request's: still JSON, which the script can read, saying
+    nothing was stored; the log has the error."""
+    app.testing = False  # an exception past the view is then a 500, as in production, not raised here
+
+    def broken(slug):
+        raise RuntimeError("a fault of ours")
+
+    monkeypatch.setattr("feedback.views.respond.shapes.kept", broken)
+    sent = client.post("/s/live-feedback/responses", json={"idempotency_key": "f" * 20, "answers": {}})
+    assert sent.status_code == 500 and "nothing was stored" in sent.json["errors"]["server"]
+    assert client.get("/s/live-feedback").mimetype == "text/html"  # a person's browser still gets a page
+
+
 @pytest.mark.parametrize("escape", ["\\u0000", "\\ud83d", "\\ufffe", "\\uffff"])
 def test_what_a_database_or_the_feed_cannot_hold_is_dropped_from_a_json_comment(app, client, demo, escape):
     """JSON can carry what nobody types: a NUL (PostgreSQL refuses it), half of an emoji, as from a client

@@ -1,0 +1,127 @@
+"""The database out of reach (PostgreSQL restarting, its host down, a disk gone) is no fault of the
+request: every page says to try again in a few minutes with a 503, never a 500, a page's script that queued
+a survey is told in JSON to send it again, and a monitor's health check sees 503."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from feedback.extensions import db
+from feedback.models import Role
+from tests.views.test_respond import count_new_responses
+
+
+class Outage:
+    """The database taken away and given back: its pool's connections are closed, as a restart closes
+    them, and every new one is refused until it is back."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    @staticmethod
+    def _refuse(dialect, record, arguments, options):
+        if dialect.name == "sqlite":  # the database's folder gone, or unreadable
+            refused = sqlite3.OperationalError("unable to open database file")
+            refused.sqlite_errorcode = sqlite3.SQLITE_CANTOPEN
+            raise refused
+        raise dialect.loaded_dbapi.OperationalError("connection failed: Connection refused")
+
+    def __call__(self) -> None:
+        self.app.testing = False  # an exception past the view is then answered as in production, not raised
+        with self.app.app_context():
+            db.engine.dispose()
+            event.listen(db.engine, "do_connect", self._refuse)
+
+    def end(self) -> None:
+        with self.app.app_context():
+            if event.contains(db.engine, "do_connect", self._refuse):
+                event.remove(db.engine, "do_connect", self._refuse)
+
+
+@pytest.fixture
+def database_down(app):
+    """Call it to take the database away; its ``end`` gives it back."""
+    outage = Outage(app)
+    yield outage
+    outage.end()
+
+
+def test_a_family_is_told_to_try_again_later(app, client, demo, database_down, caplog):
+    database_down()
+
+    page = client.get("/s/live-feedback")
+
+    assert page.status_code == 503 and page.headers["Retry-After"] == "60"
+    assert "Sorry, the service is unavailable" in page.text and "Try again in a few minutes" in page.text
+    assert "cannot be used" not in page.text  # the log's words stay in the log
+    assert "The database cannot be used: GET /s/<slug>" in caplog.text
+    assert "unable to open database file" in caplog.text or "Connection refused" in caplog.text
+
+
+def test_a_queued_survey_is_told_in_json_to_send_it_again(app, client, demo, database_down):
+    database_down()
+    body = {"idempotency_key": "d" * 20, "answers": {"heard": "agree"}}
+
+    sent = client.post("/s/live-feedback/responses", json=body)
+
+    assert sent.status_code == 503 and sent.headers["Retry-After"] == "60"
+    assert "send the same request again" in sent.json["errors"]["busy"]
+
+
+def test_a_signed_in_member_of_staff_gets_the_same_page(app, client, demo, login, database_down):
+    """Their session's user is looked up in the database too, on the page and again on the error page."""
+    login(Role.COORDINATOR)
+    database_down()
+
+    page = client.get("/home")
+
+    assert page.status_code == 503 and "Sorry, the service is unavailable" in page.text
+
+
+def test_the_health_check_says_the_database_is_unavailable_in_a_line(app, client, database_down, caplog):
+    assert client.get("/healthz").json == {"status": "ok"}
+    database_down()
+    caplog.set_level(logging.WARNING)
+
+    checked = client.get("/healthz")
+
+    assert checked.status_code == 503 and checked.json == {"status": "database unavailable"}
+    assert "Health check: the database cannot be reached" in caplog.text
+    assert "Traceback" not in caplog.text
+
+
+def test_nothing_is_stored_twice_once_it_is_back(app, client, demo, database_down):
+    """The queued survey sent again once the database is back is stored once."""
+    body = {"idempotency_key": "b" * 20, "answers": {"heard": "agree"}}
+    first = client.post("/s/live-feedback/responses", json=body)
+    database_down()
+    assert client.post("/s/live-feedback/responses", json=body).status_code == 503
+    database_down.end()
+    again = client.post("/s/live-feedback/responses", json=body)
+    assert again.status_code == 200 and again.json == {"id": first.json["id"], "created": False}
+    assert count_new_responses(app) == 1
+
+
+def test_a_statement_the_database_cannot_run_is_a_fault_of_ours_not_an_outage(app, client, caplog):
+    """SQLite calls a statement it cannot run an OperationalError too: it is a 500, not a 503 that would
+    have a client send it again and again."""
+    app.testing = False
+
+    @app.get("/broken")
+    def broken():
+        db.session.execute(sa.text("SELECT no_such_column FROM survey"))
+        return "not reached"
+
+    broken.access = "public"
+    with app.app_context():
+        db.create_all()
+
+    page = client.get("/broken")
+
+    assert page.status_code == 500 and "Retry-After" not in page.headers
+    assert "Unhandled error" in caplog.text
