@@ -332,6 +332,25 @@ def test_a_hint_in_a_compact_table_is_the_size_of_the_text_around_it(live_app, l
     assert sizes and all(hint == cell for hint, cell in sizes), sizes
 
 
+def test_the_results_tables_columns_line_up_down_the_page(live_app, live_server, browser):
+    """A table a question: on a wide screen each column starts where the one above it does, so a
+    coordinator can read % agree down the page; each used to size its columns to its own figures."""
+    with live_app.app_context():
+        survey_id = db.session.scalar(sa.select(Survey.id).where(Survey.slug == "live-feedback"))
+    wide = browser.new_context(viewport={"width": 1024, "height": 768})
+    try:
+        page = _signed_in(live_app, live_server, wide)
+        for by in ("quarter", "version"):
+            page.goto(f"{live_server}/surveys/{survey_id}/results?by={by}")
+            edges = page.evaluate(
+                """() => [...document.querySelectorAll('.app-table--results thead tr')]
+                  .map(row => [...row.cells].map(cell => Math.round(cell.getBoundingClientRect().left)))"""
+            )
+            assert len(edges) > 1 and all(row == edges[0] for row in edges), (by, edges)
+    finally:
+        wide.close()
+
+
 def test_brag_on_a_page_keeps_the_progress_status_on_a_phone_screen(live_app, live_server, phone, browser):
     """On a phone the lead is said under the action, not in a column of its own that pushed every status
     off the screen; a wider screen has the column."""
