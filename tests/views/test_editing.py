@@ -147,6 +147,14 @@ def test_every_edit_page_carries_what_it_was_shown(app, client, login, demo, end
     assert page.status_code == 200, address
     with app.app_context():
         assert _seen(page.text) == db.session.scalar(sa.select(sa.func.max(AuditEvent.id)))
+    # A way back at the top: a form's Back link, to where its Cancel at the foot goes, or a page's
+    # breadcrumbs (an account's page, which has several forms).
+    back = re.search(r'<a href="([^"]+)" class="govuk-back-link">Back</a>', page.text)
+    cancel = re.search(r'<a class="govuk-link" href="([^"]+)">Cancel</a>', page.text)
+    if back is None:
+        assert "govuk-breadcrumbs" in page.text, address
+    else:
+        assert cancel and back.group(1) == cancel.group(1), address
 
 
 def test_a_case_stage_changed_by_a_colleague_is_not_saved_over(app, client, login, demo):
