@@ -118,8 +118,6 @@ def test_a_statement_the_database_cannot_run_is_a_fault_of_ours_not_an_outage(ap
         return "not reached"
 
     broken.access = "public"
-    with app.app_context():
-        db.create_all()
 
     page = client.get("/broken")
 

@@ -534,7 +534,7 @@ def test_a_json_client_refused_before_the_view_is_answered_in_json(app, client, 
     assert page.status_code == 405 and page.mimetype == "text/html" and "Allow" in page.headers
 
 
-def test_a_json_client_is_answered_in_json_when_the_service_fails(app, client, demo, monkeypatch):
+def test_a_json_client_is_answered_in_json_when_the_service_fails(app, client, demo, monkeypatch, caplog):
     """A fault of the service's own, not the request's: still JSON, which the script can read, saying
     nothing was stored; the log has the error."""
     app.testing = False  # an exception past the view is then a 500, as in production, not raised here
@@ -545,7 +545,8 @@ def test_a_json_client_is_answered_in_json_when_the_service_fails(app, client, d
     monkeypatch.setattr("feedback.views.respond.shapes.kept", broken)
     sent = client.post("/s/live-feedback/responses", json={"idempotency_key": "f" * 20, "answers": {}})
     assert sent.status_code == 500 and "nothing was stored" in sent.json["errors"]["server"]
-    assert client.get("/s/live-feedback").mimetype == "text/html"  # a person's browser still gets a page
+    assert "Unhandled error" in caplog.text and "RuntimeError: a fault of ours" in caplog.text
+    assert count_new_responses(app) == 0
 
 
 @pytest.mark.parametrize("escape", ["\\u0000", "\\ud83d", "\\ufffe", "\\uffff"])
