@@ -59,7 +59,7 @@ from .survey import (
     VariantKind,
 )
 from .theme import MOST_KEYWORDS, MOST_PHRASE, MOST_THEME_NAME, MOST_THEME_SLUG, NounChunk, Theme
-from .user import Role, SignIn, User
+from .user import Role, SentForm, SignIn, User
 
 __all__ = [
     "AnalysisRun",
@@ -116,6 +116,7 @@ __all__ = [
     "Response",
     "ResponseContact",
     "Role",
+    "SentForm",
     "SignIn",
     "Survey",
     "SurveyDraft",

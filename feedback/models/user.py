@@ -119,3 +119,18 @@ class SignIn(Model):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # What the person will recognise, "Firefox on Windows": not the whole User-Agent, and no address.
     browser: Mapped[str] = mapped_column(sa.String(100), default="")
+
+
+class SentForm(Model):
+    """A form that makes something new (a case, a draft, a question), as one person sent it: the key its
+    page was shown with, and the address of what the first post with that key made. A second post with
+    the key (a second click on Save while the first is being saved) is taken there instead of making
+    another (views/once.py). Rows are deleted after 30 days, as new ones are written
+    (services/sent_forms.py)."""
+
+    __tablename__ = "sent_form"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    made: Mapped[str] = mapped_column(sa.String(300), default="")
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
