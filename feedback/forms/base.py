@@ -8,6 +8,7 @@ from govuk_frontend_wtf.main import wtforms_errors
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput
 from wtforms import HiddenField
 
+from ..services.sent_forms import new_key
 from ..services.text import strip_control_characters
 
 
@@ -20,9 +21,12 @@ class BaseForm(FlaskForm):
 
 class EditForm(BaseForm):
     """A form that changes something that is already saved, which somebody else may change while its page
-    is open: ``seen`` carries what the page was shown (views/editing.py)."""
+    is open: ``seen`` carries what the page was shown (views/editing.py). The same form making something
+    new carries ``once`` instead, a key issued with the page, so that sending it twice makes one thing
+    (views/once.py)."""
 
     seen = HiddenField()
+    once = HiddenField(default=new_key)
 
 
 def error_summary(form: FlaskForm) -> dict:

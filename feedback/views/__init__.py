@@ -49,6 +49,7 @@ def register(app: Flask) -> None:
         guards,
         headers,
         main,
+        once,
         plans,
         published,
         replies,
@@ -104,6 +105,7 @@ def register(app: Flask) -> None:
             "session_seconds_left": auth.seconds_left,
             "session_lifetime_hours": auth.lifetime_hours,
             "held_forms_key": auth.held_forms_key,
+            "once_key": once.once_key,
         }
 
 

@@ -15,6 +15,7 @@ from ..forms.cases import CaseForm, CloseForm, StageForm
 from ..models import STAGES_BY_KIND, Area, Case, CaseKind, CaseOutcome, Role, StageName, Theme
 from ..services import cases
 from ..services.surveys import measure_choices
+from . import once
 from .access import record_shown, require_role
 from .editing import unchanged_since_shown
 
@@ -105,6 +106,7 @@ def _case_page(case: Case | None):
         except cases.CaseError as error:
             _field(form, error, "summary").errors.append(str(error))
         else:
+            once.made(url_for(".show", case_id=saved.id))
             flash(f"Case {saved.reference} saved.", "success")
             return redirect(url_for(".show", case_id=saved.id))
     return render_template("cases/edit.html", form=form, case=case), 400 if form.errors else 200
@@ -118,6 +120,7 @@ def _field(form, error: cases.CaseError, default: str):
 
 @bp.route("/new", methods=["GET", "POST"])
 @require_role(Role.STAFF)
+@once.makes_once
 def new():
     return _case_page(None)
 
@@ -213,6 +216,7 @@ def reopen(case_id: int):
 
 @bp.post("/<int:case_id>/draft-entry")
 @require_role(Role.COORDINATOR)
+@once.makes_once
 def draft_entry(case_id: int):
     case = cases.load_case(db.session, case_id) or abort(404)
     try:
@@ -220,6 +224,7 @@ def draft_entry(case_id: int):
     except cases.CaseError as error:
         flash(str(error), "error")
     else:
+        once.made(url_for(".show", case_id=case.id))
         flash(
             f"Draft “You said, we did” entry made ({entry.slug}). Nothing is published until a second person"
             " approves it.",

@@ -13,6 +13,7 @@ from ..models import Action, Area, Audience, EntryKind, EntryStatus, Role, Theme
 from ..services import publication
 from ..services.surveys import measure_choices
 from ..services.text import strip_control_characters
+from . import once
 from .access import require_role
 from .editing import unchanged_since_shown
 
@@ -43,6 +44,7 @@ def suggestions():
 
 @bp.post("/from-theme/<int:theme_id>/<any(we_did, we_listened):kind>")
 @require_role(Role.COORDINATOR)
+@once.makes_once
 def from_theme(theme_id: int, kind: str):
     theme = db.get_or_404(Theme, theme_id)
     try:
@@ -50,6 +52,7 @@ def from_theme(theme_id: int, kind: str):
     except publication.EntryError as error:
         flash(str(error), "error")
         return redirect(url_for(".suggestions"))
+    once.made(url_for(".edit", entry_id=entry.id))
     flash("Draft made. Write what we did, check the quotes, then send it for review.", "success")
     return redirect(url_for(".edit", entry_id=entry.id))
 
@@ -100,6 +103,7 @@ def _entry_page(entry: YouSaidWeDid | None):
         except publication.EntryError as error:
             getattr(form, error.field or "title").errors.append(str(error))
         else:
+            once.made(url_for(".show", entry_id=saved.id))
             flash("Draft saved.", "success")
             return redirect(url_for(".show", entry_id=saved.id))
     return render_template("entries/edit.html", form=form, entry=entry), 400 if form.errors else 200
@@ -107,6 +111,7 @@ def _entry_page(entry: YouSaidWeDid | None):
 
 @bp.route("/new", methods=["GET", "POST"])
 @require_role(Role.COORDINATOR)
+@once.makes_once
 def new():
     return _entry_page(None)
 

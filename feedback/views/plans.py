@@ -16,6 +16,7 @@ from ..services import analysis, plan_import, plans
 from ..services.charts import interval, measure_chart_svg
 from ..services.report import end_of_quarter_before, progress_report, report_workbook
 from ..services.spreadsheet import csv_bytes
+from . import once
 from .access import require_role
 from .editing import unchanged_since_shown
 from .uploads import saved_upload
@@ -293,6 +294,7 @@ def edit_measure(measure_id: int):
 
 @bp.route("/measures/<int:measure_id>/readings/new", methods=["GET", "POST"])
 @require_role(Role.COORDINATOR)
+@once.makes_once
 def new_reading(measure_id: int):
     measure = db.get_or_404(Measure, measure_id)
     form = ReadingForm(unit=measure.unit)
@@ -302,6 +304,7 @@ def new_reading(measure_id: int):
         except plans.PlanError as error:
             getattr(form, error.field or "value").errors.append(str(error))
         else:
+            once.made(url_for(".measure", measure_id=measure.id))
             flash("Reading added.", "success")
             return redirect(url_for(".measure", measure_id=measure.id))
     return render_template("plans/reading.html", form=form, measure=measure), 400 if form.errors else 200

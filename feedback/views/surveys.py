@@ -17,6 +17,7 @@ from ..models import Question, Role, Survey, SurveyStateError, key_pattern
 from ..services import response_import, surveys
 from ..services.plan_import import ImportFailed
 from ..services.respond import Page
+from . import once
 from .access import require_role
 from .editing import Part, unchanged_since_shown
 from .uploads import saved_upload
@@ -52,6 +53,7 @@ def show(survey_id: int):
 
 @bp.route("/new", methods=["GET", "POST"])
 @require_role(Role.COORDINATOR)
+@once.makes_once
 def new():
     return _survey_page(None)
 
@@ -90,6 +92,7 @@ def _survey_page(survey: Survey | None):
             anonymous=form.anonymous.data,
             consent_text=form.consent_text.data or "",
         )
+        once.made(url_for(".show", survey_id=saved.id))
         flash("Survey saved." if survey else "Survey created. Add its questions, then open it.", "success")
         return redirect(url_for(".show", survey_id=saved.id))
     return render_template(
@@ -187,6 +190,7 @@ def _question_page(survey: Survey, question: Question | None):
                 for v in survey.variants
             },
         )
+        once.made(url_for(".show", survey_id=survey.id, _anchor="questions"))
         flash("Question saved.", "success")
         return redirect(url_for(".show", survey_id=survey.id, _anchor="questions"))
     return render_template(
@@ -200,6 +204,7 @@ def _question_page(survey: Survey, question: Question | None):
 
 @bp.route("/<int:survey_id>/questions/new", methods=["GET", "POST"])
 @require_role(Role.COORDINATOR)
+@once.makes_once
 def new_question(survey_id: int):
     return _question_page(db.get_or_404(Survey, survey_id), None)
 

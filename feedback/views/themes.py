@@ -10,6 +10,7 @@ from ..extensions import db
 from ..forms.themes import ThemeForm
 from ..models import Role, Theme
 from ..services import themes
+from . import once
 from .access import require_role
 from .editing import unchanged_since_shown
 
@@ -50,6 +51,7 @@ def show(theme_id: int):
 
 @bp.route("/new", methods=["GET", "POST"])
 @require_role(Role.COORDINATOR)
+@once.makes_once
 def new():
     return _theme_page(None)
 
@@ -71,6 +73,7 @@ def _theme_page(theme: Theme | None):
         except themes.ThemeError as error:
             form.name.errors.append(str(error))
         else:
+            once.made(url_for(".show", theme_id=theme.id))
             flash("Theme saved. The next analysis run matches every comment against it.", "success")
             return redirect(url_for(".show", theme_id=theme.id))
     return render_template("themes/edit.html", form=form, theme=theme), 400 if form.errors else 200

@@ -9,7 +9,7 @@ from ..extensions import db
 from ..forms.users import NewUserForm, SetPasswordForm, UserForm
 from ..models import Role, User
 from ..services import users
-from . import security_log
+from . import once, security_log
 from .access import require_role
 from .auth import live_sign_ins
 from .editing import remember_shown, unchanged_since_shown
@@ -25,6 +25,7 @@ def index():
 
 @bp.route("/new", methods=["GET", "POST"])
 @require_role(Role.ADMIN)
+@once.makes_once
 def new():
     form = NewUserForm()
     if form.validate_on_submit():
@@ -40,6 +41,7 @@ def new():
         except users.UserError as error:
             form[error.field or "email"].errors.append(str(error))
         else:
+            once.made(url_for(".index"))
             flash(f"Added {user.email}. Give them their first password in person or by phone.", "success")
             return redirect(url_for(".index"))
     return render_template("users/new.html", form=form), 400 if form.errors else 200

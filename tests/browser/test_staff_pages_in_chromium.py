@@ -3,6 +3,8 @@ included; every page a link leads to, and the states that matter."""
 
 from __future__ import annotations
 
+import re
+import time
 from collections import deque
 from datetime import timedelta
 
@@ -24,8 +26,9 @@ from feedback.models import (
     User,
 )
 from feedback.models.types import utcnow
-from feedback.services import analysis, audit, surveys, users
+from feedback.services import analysis, audit, cases, surveys, users
 from feedback.views import auth
+from feedback.views.once import ALREADY_SAVED
 from tests.browser.conftest import axe_violations
 
 PASSWORD = "a long enough password 42"
@@ -545,3 +548,39 @@ def test_what_a_refused_save_sent_is_kept_when_the_session_ends(live_app, live_s
     assert page.input_value("#summary") == typed
     assert page.input_value("#received_on-day") == "31"
     assert page.locator("#held-restored").is_visible()
+
+
+def test_a_second_click_while_the_first_is_saving_logs_one_case(live_app, live_server, phone, monkeypatch):
+    """On a slow connection a person clicks Save again: the browser drops the first post's answer and
+    sends the form again, while the server is still saving the first."""
+    save_case = cases.save_case
+
+    def slowly(*args, **kwargs):
+        time.sleep(1)
+        return save_case(*args, **kwargs)
+
+    monkeypatch.setattr(cases, "save_case", slowly)
+    page = _signed_in(live_app, live_server, phone)
+    with live_app.app_context():
+        before = db.session.scalar(sa.select(sa.func.count()).select_from(Case))
+    page.goto(f"{live_server}/cases/new")
+    page.check("input[name=kind][value=mediation]")
+    for part, value in (("day", "3"), ("month", "6"), ("year", "2024")):
+        page.fill(f"#received_on-{part}", value)
+    page.fill("#summary", "Saved on a slow connection.")
+    posts = []
+    page.on("request", lambda request: posts.append(request.url) if request.method == "POST" else None)
+    save = page.get_by_role("button", name="Save case")
+    save.scroll_into_view_if_needed()
+    box = save.bounding_box()
+    assert box is not None
+    for _ in range(2):  # as a person would, not waiting for the page as Playwright's click does
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.wait_for_timeout(300)
+    page.wait_for_url(re.compile(r"/cases/\d+$"))
+    assert posts == [f"{live_server}/cases/new"] * 2
+    with live_app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == before + 1
+        case_id = db.session.scalar(sa.select(sa.func.max(Case.id)))
+    assert page.url == f"{live_server}/cases/{case_id}"
+    assert ALREADY_SAVED in page.locator(".govuk-notification-banner--success").inner_text()
