@@ -383,6 +383,12 @@ class NotOnDisk(Exception):
     found stored and flushed once more, not stored twice."""
 
 
+class CommitUnanswered(NotOnDisk):
+    """The connection went before the database answered COMMIT (PostgreSQL restarting, a disk gone):
+    what the request sent may have been saved or not, and nobody can say which. The person is told so,
+    as for a flush that failed, and not that nothing was saved, which would have them enter it again."""
+
+
 def flushes_after_the_turn(journal_mode: str, compile_options: set[str]) -> bool:
     """Whether a connection may run with NORMAL and flush the WAL itself, to the same effect as FULL."""
     return journal_mode.lower() == "wal" and "POWERSAFE_OVERWRITE=0" not in compile_options
@@ -427,6 +433,17 @@ def raise_if_not_on_disk() -> None:
         raise NotOnDisk(error.strerror or str(error)) from error
 
 
+def _commit_or_say_unanswered() -> None:
+    try:
+        db.session.commit()
+    except OperationalError as error:
+        if not is_unavailable(error):
+            raise
+        _log.error("The database did not answer COMMIT; it may or may not have saved it", exc_info=True)
+        db.session.rollback()
+        raise CommitUnanswered(str(error.orig)) from error
+
+
 def init_app(app: Flask) -> None:
     @app.before_request
     def _no_flush_failed_yet() -> None:
@@ -438,12 +455,12 @@ def init_app(app: Flask) -> None:
         that never used the session (a JSON submission writes on a connection of its own) skips it: an
         empty commit still costs a twentieth of such a request. Whatever the request committed is flushed
         to disk by now (_flush_wal); if that failed, the answer says so instead."""
-        if db.session.registry.has() and db.session().in_transaction():
-            if response.status_code < 400:
-                db.session.commit()
-            else:
-                db.session.rollback()
         try:
+            if db.session.registry.has() and db.session().in_transaction():
+                if response.status_code < 400:
+                    _commit_or_say_unanswered()
+                else:
+                    db.session.rollback()
             raise_if_not_on_disk()
         except NotOnDisk as error:
             return app.make_response(app.handle_user_exception(error))

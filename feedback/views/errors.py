@@ -7,7 +7,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from ..database import NotOnDisk, is_busy, is_unavailable
+from ..database import CommitUnanswered, NotOnDisk, is_busy, is_unavailable
 from ..extensions import db, login_manager
 from . import api
 
@@ -109,11 +109,14 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(NotOnDisk)
     def _not_on_disk(error: NotOnDisk):
-        """The request's commit could not be flushed to disk (database.py logs it as critical). A survey
-        sent again is found stored and flushed once more: its key keeps it to one response."""
+        """The request's commit could not be flushed to disk (database.py logs it as critical), or the
+        database never answered it. A survey sent again is found stored and flushed once more: its key
+        keeps it to one response, as a staff form's keeps it to one case (views/once.py)."""
         app.logger.error("Told %s %s to try again: its commit may not be on disk", request.method, _page())
         if _wants_json():
             return try_again_json(NOT_ON_DISK_JSON)
+        if isinstance(error, CommitUnanswered):
+            _as_nobody()  # the database that did not answer may not answer the page's questions either
         return _try_again_later(*NOT_ON_DISK)
 
     @app.errorhandler(Exception)

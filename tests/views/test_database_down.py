@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from feedback.extensions import db
-from feedback.models import Role
+from feedback.models import Case, Role
 from tests.views.test_respond import count_new_responses
 
 
@@ -123,3 +123,47 @@ def test_a_statement_the_database_cannot_run_is_a_fault_of_ours_not_an_outage(ap
 
     assert page.status_code == 500 and "Retry-After" not in page.headers
     assert "Unhandled error" in caplog.text
+
+
+def _lost(dialect) -> Exception:
+    """What the driver raises when the connection goes while it waits for COMMIT's answer."""
+    if dialect.name == "sqlite":
+        lost = sqlite3.OperationalError("disk I/O error")
+        lost.sqlite_errorcode = sqlite3.SQLITE_IOERR
+        return lost
+    return dialect.loaded_dbapi.OperationalError("server closed the connection unexpectedly")
+
+
+def test_a_form_whose_commit_went_unanswered_may_have_been_saved(app, client, login, monkeypatch, caplog):
+    """The commit reached the database and its answer never came back: the page must not say that nothing
+    was saved, or a case officer enters the case again."""
+    login(Role.STAFF)
+    app.testing = False
+    with app.app_context():
+        engine = db.engine
+    dialect = engine.dialect
+    commit = dialect.do_commit
+    gone = []
+
+    def saved_but_unanswered(dbapi_connection) -> None:
+        commit(dbapi_connection)
+        gone.append(True)
+        raise _lost(dialect)
+
+    def nothing_more(*args) -> None:  # the page that says so asks the database nothing: it is gone
+        if gone:
+            raise RuntimeError("asked the database after it went")
+
+    monkeypatch.setattr(dialect, "do_commit", saved_but_unanswered)
+    event.listen(engine, "before_cursor_execute", nothing_more)
+    sent = client.post(
+        "/cases/new", data={"kind": "complaint", "received_on": ["3", "6", "2024"], "summary": "Lost answer."}
+    )
+    event.remove(engine, "before_cursor_execute", nothing_more)
+    monkeypatch.undo()
+
+    assert sent.status_code == 503 and sent.headers["Retry-After"] == "60"
+    assert "may not have been saved" in sent.text and "Nothing you entered was saved" not in sent.text
+    assert "POST /cases/new" in caplog.text
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 1
