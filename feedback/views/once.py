@@ -22,7 +22,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import ParamSpec, TypeVar
 
-from flask import flash, redirect, request
+from flask import flash, g, redirect, request
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -50,6 +50,7 @@ def makes_once(view: Callable[P, R]) -> Callable[P, R | Response]:
         key = _key()
         earlier = sent_forms.claim(db.session, current_user.id, key) if key is not None else None
         if earlier is None:
+            g.makes_once = True  # its page carries the form's key (plans/_form_page.html)
             return view(*args, **kwargs)
         flash(ALREADY_SAVED, "success")
         return redirect(earlier)

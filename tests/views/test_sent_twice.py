@@ -162,11 +162,14 @@ def test_two_pages_make_two_things_and_a_page_without_a_key_still_saves(app, cli
     assert _count(app, Case) == 4
 
 
-def test_an_edit_page_carries_no_key(app, client, login, demo):
+def test_only_a_page_that_makes_something_carries_a_key(app, client, login, demo):
+    """Saving an edit, or a stage (recorded under its name), twice changes nothing the second time."""
     login(Role.STAFF)
     with app.app_context():
         case_id = db.session.scalar(sa.select(Case.id).limit(1))
     assert 'name="once"' not in client.get(f"/cases/{case_id}/edit").text
+    stage = client.get(f"/cases/{case_id}/stage")
+    assert stage.status_code == 200 and 'name="once"' not in stage.text
     assert 'name="once"' in client.get("/cases/new").text
 
 
