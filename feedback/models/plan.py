@@ -79,7 +79,7 @@ class ImpactStatus(enum.Enum):
 
     @property
     def said(self) -> str:
-        """As its tag says it: the colour, then what it means ("Green: On track")."""
+        """As its tag says it: the colour, then what it means ("Green: On trajectory")."""
         return f"{self.value.capitalize()}: {self.label}"
 
     @property
