@@ -12,11 +12,10 @@ from ..database import DbSession, insert_on_conflict
 from ..models import SentForm
 from ..models.types import utcnow
 
-# Long enough for Back and Save again on a page kept open for days; a form sent after this makes anew.
+# How long after the first post a second post of the same page is still caught (a page sent again days
+# later from a tab left open); after that, it would make its thing again.
 KEEP_FOR = timedelta(days=30)
-KEY = re.compile(r"[A-Za-z0-9_-]{24}")
-
-
+KEY = re.compile(r"[A-Za-z0-9_-]{24}")  # as new_key writes them: 18 random bytes in URL-safe base64
 _table = SentForm.__table__
 
 
