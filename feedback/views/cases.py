@@ -106,9 +106,8 @@ def _case_page(case: Case | None):
         except cases.CaseError as error:
             _field(form, error, "summary").errors.append(str(error))
         else:
-            once.made(url_for(".show", case_id=saved.id))
             flash(f"Case {saved.reference} saved.", "success")
-            return redirect(url_for(".show", case_id=saved.id))
+            return redirect(once.made(url_for(".show", case_id=saved.id)))
     return render_template("cases/edit.html", form=form, case=case), 400 if form.errors else 200
 
 

@@ -52,9 +52,8 @@ def from_theme(theme_id: int, kind: str):
     except publication.EntryError as error:
         flash(str(error), "error")
         return redirect(url_for(".suggestions"))
-    once.made(url_for(".edit", entry_id=entry.id))
     flash("Draft made. Write what we did, check the quotes, then send it for review.", "success")
-    return redirect(url_for(".edit", entry_id=entry.id))
+    return redirect(once.made(url_for(".edit", entry_id=entry.id)))
 
 
 def _choices() -> dict:
@@ -103,9 +102,8 @@ def _entry_page(entry: YouSaidWeDid | None):
         except publication.EntryError as error:
             getattr(form, error.field or "title").errors.append(str(error))
         else:
-            once.made(url_for(".show", entry_id=saved.id))
             flash("Draft saved.", "success")
-            return redirect(url_for(".show", entry_id=saved.id))
+            return redirect(once.made(url_for(".show", entry_id=saved.id)))
     return render_template("entries/edit.html", form=form, entry=entry), 400 if form.errors else 200
 
 

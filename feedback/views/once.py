@@ -3,11 +3,11 @@
 A second click on Save while the first is still being saved (on a slow connection the browser gives up
 on the first answer and sends the form again), or a post sent again by the browser or a proxy, would
 otherwise log one complaint as two cases, which the dashboard then counts twice, or make two drafts of
-one entry. The page carries a key issued when it was shown (``EditForm.once``, or ``once_key()`` in a
-button's form). The first post with the key claims it in the request's transaction and records where
-what it made can be seen; both commit with the thing itself. A later post with the key is taken there,
-told that nothing more was saved. A post refused for bad input rolls its claim back, so the corrected
-form still makes its thing.
+one entry. The page carries a key issued when it was shown (``EditForm.once``, or the template global
+``once_key()`` in a button's form). The first post with the key claims it in the request's transaction
+and records where what it made can be seen; both commit with the thing itself. A later post with the key
+is taken there, told that nothing more was saved. A post refused for bad input rolls its claim back, so
+the corrected form still makes its thing.
 
 A post without a key, or with what no page sends, is handled as before: a page shown before keys were
 issued still works, unprotected. Pages that edit something carry no key: saving an edit twice changes
@@ -35,11 +35,6 @@ FIELD = "once"
 ALREADY_SAVED = "That form was sent twice: what it saved the first time is here, and nothing was saved again."
 
 
-def once_key() -> str:
-    """A new key, for a form of its own (a button that makes a draft)."""
-    return sent_forms.new_key()
-
-
 def makes_once(view: Callable[P, R]) -> Callable[P, R | Response]:
     """For a view that makes something: a post with a key that made something before is taken to it,
     before the form is checked (a second post of a new survey would be told its address is taken);
@@ -58,11 +53,13 @@ def makes_once(view: Callable[P, R]) -> Callable[P, R | Response]:
     return once_only
 
 
-def made(address: str) -> None:
-    """Where what this post made can be seen: where a second post of the form is taken."""
+def made(address: str) -> str:
+    """Where what this post made can be seen: where a second post of the form is taken. Returns
+    ``address``, for the view to redirect to."""
     key = _key()
     if key is not None:
         sent_forms.made(db.session, current_user.id, key, address)
+    return address
 
 
 def _key() -> str | None:

@@ -304,9 +304,8 @@ def new_reading(measure_id: int):
         except plans.PlanError as error:
             getattr(form, error.field or "value").errors.append(str(error))
         else:
-            once.made(url_for(".measure", measure_id=measure.id))
             flash("Reading added.", "success")
-            return redirect(url_for(".measure", measure_id=measure.id))
+            return redirect(once.made(url_for(".measure", measure_id=measure.id)))
     return render_template("plans/reading.html", form=form, measure=measure), 400 if form.errors else 200
 
 

@@ -92,9 +92,8 @@ def _survey_page(survey: Survey | None):
             anonymous=form.anonymous.data,
             consent_text=form.consent_text.data or "",
         )
-        once.made(url_for(".show", survey_id=saved.id))
         flash("Survey saved." if survey else "Survey created. Add its questions, then open it.", "success")
-        return redirect(url_for(".show", survey_id=saved.id))
+        return redirect(once.made(url_for(".show", survey_id=saved.id)))
     return render_template(
         "surveys/edit.html",
         form=form,
@@ -190,9 +189,8 @@ def _question_page(survey: Survey, question: Question | None):
                 for v in survey.variants
             },
         )
-        once.made(url_for(".show", survey_id=survey.id, _anchor="questions"))
         flash("Question saved.", "success")
-        return redirect(url_for(".show", survey_id=survey.id, _anchor="questions"))
+        return redirect(once.made(url_for(".show", survey_id=survey.id, _anchor="questions")))
     return render_template(
         "surveys/question.html",
         form=form,

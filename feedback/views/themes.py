@@ -73,9 +73,8 @@ def _theme_page(theme: Theme | None):
         except themes.ThemeError as error:
             form.name.errors.append(str(error))
         else:
-            once.made(url_for(".show", theme_id=theme.id))
             flash("Theme saved. The next analysis run matches every comment against it.", "success")
-            return redirect(url_for(".show", theme_id=theme.id))
+            return redirect(once.made(url_for(".show", theme_id=theme.id)))
     return render_template("themes/edit.html", form=form, theme=theme), 400 if form.errors else 200
 
 

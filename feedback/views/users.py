@@ -41,9 +41,8 @@ def new():
         except users.UserError as error:
             form[error.field or "email"].errors.append(str(error))
         else:
-            once.made(url_for(".index"))
             flash(f"Added {user.email}. Give them their first password in person or by phone.", "success")
-            return redirect(url_for(".index"))
+            return redirect(once.made(url_for(".index")))
     return render_template("users/new.html", form=form), 400 if form.errors else 200
 
 
