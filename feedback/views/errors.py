@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, render_template, request
+from flask import Flask, g, render_template, request, session
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
@@ -92,6 +92,7 @@ def register(app: Flask) -> None:
         Nor is a database out of reach (PostgreSQL down or restarting, a full disk): that is logged whole,
         and the person is told to try again later; a page's script that queued a survey keeps it and
         sends it again, as a 503 asks. Any other error is a fault of ours."""
+        _unsay_saved()
         if is_busy(error):
             db.session.rollback()
             app.logger.warning(
@@ -113,6 +114,7 @@ def register(app: Flask) -> None:
         database never answered it. A survey sent again is found stored and flushed once more: its key
         keeps it to one response, as a staff form's keeps it to one case (views/once.py)."""
         app.logger.error("Told %s %s to try again: its commit may not be on disk", request.method, _page())
+        _unsay_saved()
         if _wants_json():
             return try_again_json(NOT_ON_DISK_JSON)
         if isinstance(error, CommitUnanswered):
@@ -122,6 +124,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
         db.session.rollback()
+        _unsay_saved()
         if app.testing:
             raise error  # a test should fail on the real exception, not on a polite page
         app.logger.exception("Unhandled error")
@@ -141,6 +144,16 @@ def _page() -> str:
     """The page by its route, not its address, for the log: a survey page's address holds a family's
     resume token."""
     return request.url_rule.rule if request.url_rule else "(no page)"
+
+
+def _unsay_saved() -> None:
+    """Take back what the view said it saved ("Case COM-2024-0001 saved."), a message for the next page,
+    when the commit after it failed: it would stand above a page that says nothing, or maybe nothing, was
+    saved, or on the page after it. Flask keeps the messages waiting to be shown in the session, under
+    "_flashes"."""
+    flashes = session.get("_flashes")
+    if flashes:
+        session["_flashes"] = [(category, message) for category, message in flashes if category != "success"]
 
 
 def _as_nobody() -> None:
