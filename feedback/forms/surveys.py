@@ -227,7 +227,7 @@ def versions_form(variants, **kwargs):
             VersionsForm,
             f"title_{variant.id}",
             StringField(
-                f"Title: {variant.kind.value.replace('_', ' ')}"
+                f"Title: {variant.kind.label.lower()}"
                 + (f" ({variant.language})" if variant.kind.value == "language" else ""),
                 widget=GovTextInput(),
                 validators=[

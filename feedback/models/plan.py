@@ -95,6 +95,10 @@ class Unit(enum.Enum):
     SCORE = "score"
 
     @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+    @property
     def suffix(self) -> str:
         return {"percent": "%", "count": "", "weeks": " weeks", "days": " days", "score": ""}[self.value]
 
@@ -140,6 +144,10 @@ class ReadingSource(enum.Enum):
     MANUAL = "manual"
     IMPORT = "import"
     CASES = "cases"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
 
 
 # The longest reference of an area, action or measure ("2.1.1"), which plans number by hand.

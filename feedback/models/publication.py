@@ -19,12 +19,20 @@ class EntryKind(enum.Enum):
     WE_DID = "we_did"
     WE_LISTENED = "we_listened"
 
+    @property
+    def label(self) -> str:
+        return {"we_did": "You said, we did", "we_listened": "You said, we listened"}[self.value]
+
 
 class EntryStatus(enum.Enum):
     DRAFT = "draft"
     IN_REVIEW = "in_review"
     PUBLISHED = "published"
     WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
 
 
 entry_action = sa.Table(

@@ -34,12 +34,20 @@ class SurveyStatus(enum.Enum):
     OPEN = "open"
     CLOSED = "closed"
 
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
 
 class VariantKind(enum.Enum):
     STANDARD = "standard"
     YOUNG_PERSON = "young_person"
     EASY_READ = "easy_read"
     LANGUAGE = "language"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
 
 
 class QuestionKind(enum.Enum):

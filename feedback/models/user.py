@@ -38,6 +38,10 @@ class Role(enum.Enum):
     ADMIN = "admin"
 
     @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+    @property
     def rank(self) -> int:
         return list(Role).index(self)
 

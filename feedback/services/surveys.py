@@ -160,7 +160,7 @@ def _named_events(
 
 
 def _version_name(variant: SurveyVariant) -> str:
-    return variant.language if variant.kind is VariantKind.LANGUAGE else variant.kind.value.replace("_", " ")
+    return variant.language if variant.kind is VariantKind.LANGUAGE else variant.kind.label.lower()
 
 
 def _version_title(title: str, added: str) -> str:

@@ -48,3 +48,21 @@ def test_a_change_is_said_as_the_pages_say_its_values():
     assert audit.changes_in_words({}, {"direction": "increase"}, {}, "NotAModel") == (
         "changed direction from nothing to “increase”"
     )
+
+
+def test_every_choice_a_history_can_show_is_said_in_words():
+    """A history never shows a stored value such as “in_review” or “easy_read”: each enum of an audited
+    column says its members as the pages do."""
+    for model in audit.AUDITED:
+        for column in model.__table__.columns:
+            if isinstance(column.type, sa.Enum) and column.type.enum_class is not None:
+                said = audit.said_by_type(model.__name__)[column.key]
+                for member in column.type.enum_class:
+                    words = said(member.value)
+                    assert "_" not in words and words[0].isupper(), (model.__name__, column.key, words)
+    assert audit.changes_in_words({"status": "draft"}, {"status": "in_review"}, {}, "YouSaidWeDid") == (
+        "changed status from “Draft” to “In review”"
+    )
+    assert audit.changes_in_words({"role": "staff"}, {"role": "coordinator"}, {}, "User") == (
+        "changed role from “Staff” to “Coordinator”"
+    )

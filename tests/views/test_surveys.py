@@ -86,8 +86,8 @@ def test_a_coordinator_builds_a_survey_and_opens_it(app, client, login, demo):
     history = client.get(f"/surveys/{survey_id}").text.split('id="history"')[1]
     lines = re.findall(r"<li>[^<]*\d\d:\d\d, [^:]+: ([^<]*)</li>", history)
     assert lines == [
-        "the survey: changed status from “open” to “closed”",
-        "the survey: changed status from “draft” to “open”",
+        "the survey: changed status from “Open” to “Closed”",
+        "the survey: changed status from “Draft” to “Open”",
         "added question “involved”",  # with its measure and wordings, which are not listed apart from it
         "added the easy read version",
         "added the young person version",
