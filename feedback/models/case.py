@@ -13,10 +13,10 @@ from ..extensions import Model, db
 from .kinds import CaseKind
 from .plan import Area, Measure
 from .theme import Theme
-from .types import UTCDateTime, checked_enum, utcnow
+from .types import UTCDateTime, ValueInWords, checked_enum, utcnow
 
 
-class CaseOutcome(enum.Enum):
+class CaseOutcome(ValueInWords):
     UPHELD = "upheld"
     PARTLY_UPHELD = "partly_upheld"
     NOT_UPHELD = "not_upheld"
@@ -26,10 +26,6 @@ class CaseOutcome(enum.Enum):
     WITHDRAWN = "withdrawn"
     DECIDED = "decided"
     RESPONDED = "responded"
-
-    @property
-    def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
 
 
 OUTCOMES_BY_KIND: dict[CaseKind, frozenset[CaseOutcome]] = {

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
 from .kinds import CaseKind
-from .types import UTCDateTime, checked_enum, utcnow
+from .types import UTCDateTime, ValueInWords, checked_enum, utcnow
 
 
 class PlanKind(enum.Enum):
@@ -87,16 +87,12 @@ class ImpactStatus(enum.Enum):
         return self.value
 
 
-class Unit(enum.Enum):
+class Unit(ValueInWords):
     PERCENT = "percent"
     COUNT = "count"
     WEEKS = "weeks"
     DAYS = "days"
     SCORE = "score"
-
-    @property
-    def label(self) -> str:
-        return self.value.capitalize()
 
     @property
     def suffix(self) -> str:
@@ -139,15 +135,11 @@ class DataSource(enum.Enum):
         return self.unit is None or unit is self.unit
 
 
-class ReadingSource(enum.Enum):
+class ReadingSource(ValueInWords):
     ANALYSIS = "analysis"
     MANUAL = "manual"
     IMPORT = "import"
     CASES = "cases"
-
-    @property
-    def label(self) -> str:
-        return self.value.capitalize()
 
 
 # The longest reference of an area, action or measure ("2.1.1"), which plans number by hand.

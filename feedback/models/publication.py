@@ -12,7 +12,7 @@ from ..extensions import Model, db
 from .plan import Action, Measure
 from .survey import Audience
 from .theme import Theme
-from .types import UTCDateTime, checked_enum, utcnow
+from .types import UTCDateTime, ValueInWords, checked_enum, utcnow
 
 
 class EntryKind(enum.Enum):
@@ -24,15 +24,11 @@ class EntryKind(enum.Enum):
         return {"we_did": "You said, we did", "we_listened": "You said, we listened"}[self.value]
 
 
-class EntryStatus(enum.Enum):
+class EntryStatus(ValueInWords):
     DRAFT = "draft"
     IN_REVIEW = "in_review"
     PUBLISHED = "published"
     WITHDRAWN = "withdrawn"
-
-    @property
-    def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
 
 
 entry_action = sa.Table(

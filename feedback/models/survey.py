@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from ..extensions import Model, db
 from .plan import Area, IStatement, Measure
-from .types import UTCDateTime, checked_enum, utcnow
+from .types import UTCDateTime, ValueInWords, checked_enum, utcnow
 
 
 class Audience(enum.Enum):
@@ -29,25 +29,17 @@ class Audience(enum.Enum):
         }[self.value]
 
 
-class SurveyStatus(enum.Enum):
+class SurveyStatus(ValueInWords):
     DRAFT = "draft"
     OPEN = "open"
     CLOSED = "closed"
 
-    @property
-    def label(self) -> str:
-        return self.value.capitalize()
 
-
-class VariantKind(enum.Enum):
+class VariantKind(ValueInWords):
     STANDARD = "standard"
     YOUNG_PERSON = "young_person"
     EASY_READ = "easy_read"
     LANGUAGE = "language"
-
-    @property
-    def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
 
 
 class QuestionKind(enum.Enum):

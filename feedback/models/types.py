@@ -10,6 +10,15 @@ import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 
 
+class ValueInWords(enum.Enum):
+    """An enum whose members a page says as their stored values read in words: "in_review" as "In review".
+    Its members' ``label`` is what pages, forms and histories show (services/audit.py)."""
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
 def checked_enum(enum_class: type[enum.Enum], name: str) -> sa.Enum:
     """A string column holding an enum's values, with a CHECK constraint on every database.
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import hashlib
 from datetime import datetime
 
@@ -13,7 +12,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import Model
-from .types import UTCDateTime, checked_enum, utcnow
+from .types import UTCDateTime, ValueInWords, checked_enum, utcnow
 
 
 def make_password_hasher() -> PasswordHasher:
@@ -30,16 +29,12 @@ def hasher() -> PasswordHasher:
     return password_hasher
 
 
-class Role(enum.Enum):
+class Role(ValueInWords):
     """Roles in increasing order of what they may do; each includes those before it."""
 
     STAFF = "staff"
     COORDINATOR = "coordinator"
     ADMIN = "admin"
-
-    @property
-    def label(self) -> str:
-        return self.value.capitalize()
 
     @property
     def rank(self) -> int:
