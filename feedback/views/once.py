@@ -46,6 +46,7 @@ def makes_once(view: Callable[P, R]) -> Callable[P, R | Response]:
         earlier = sent_forms.claim(db.session, current_user.id, key) if key is not None else None
         if earlier is None:
             g.makes_once = True  # its page carries the form's key (plans/_form_page.html)
+            g.once_claimed = key  # what ``made`` records against; None without a key
             return view(*args, **kwargs)
         flash(ALREADY_SAVED, "success")
         return redirect(earlier)
@@ -56,7 +57,7 @@ def makes_once(view: Callable[P, R]) -> Callable[P, R | Response]:
 def made(address: str) -> str:
     """Where what this post made can be seen: where a second post of the form is taken. Returns
     ``address``, for the view to redirect to."""
-    key = _key()
+    key = g.get("once_claimed")
     if key is not None:
         sent_forms.made(db.session, current_user.id, key, address)
     return address
