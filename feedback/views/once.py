@@ -11,9 +11,10 @@ the corrected form still makes its thing.
 
 A post without a key, or with what no page sends, is handled as before: a page shown before keys were
 issued still works, unprotected. Pages that edit something carry no key: saving an edit twice changes
-nothing the second time. Back to the form and Save again is not caught: staff pages are not stored by the
-browser (Cache-Control: no-store), so Back fetches the form again, with a new key, and the browser does
-not put back a hidden field's value as it puts back what was typed.
+nothing the second time. Back to the form and Save again is caught by the page's script: staff pages are
+not stored by the browser (Cache-Control: no-store), so Back fetches the form again, with a new key, and
+the browser does not put back a hidden field's value as it puts back what was typed; static/sent-once.js
+sends the key the form was sent with before if nothing was changed since. Without JavaScript it is not.
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ from feedback.models import (
     Survey,
     Theme,
     User,
+    YouSaidWeDid,
 )
 from feedback.models.types import utcnow
 from feedback.services import analysis, audit, cases, surveys, users
@@ -584,3 +585,71 @@ def test_a_second_click_while_the_first_is_saving_logs_one_case(live_app, live_s
         case_id = db.session.scalar(sa.select(sa.func.max(Case.id)))
     assert page.url == f"{live_server}/cases/{case_id}"
     assert ALREADY_SAVED in page.locator(".govuk-notification-banner--success").inner_text()
+
+
+def _new_case_filled(page, live_server: str, summary: str) -> None:
+    page.goto(f"{live_server}/cases/new")
+    page.check("input[name=kind][value=mediation]")
+    for part, value in (("day", "4"), ("month", "6"), ("year", "2024")):
+        page.fill(f"#received_on-{part}", value)
+    page.fill("#summary", summary)
+
+
+def _cases(live_app) -> int:
+    with live_app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(Case))
+
+
+def test_back_to_a_saved_form_and_save_again_logs_one_case(live_app, live_server, phone):
+    """The form is fetched again on the way back, with a new key, and Chromium puts back what was typed."""
+    page = _signed_in(live_app, live_server, phone)
+    before = _cases(live_app)
+    _new_case_filled(page, live_server, "Logged, then Back and Save again.")
+    page.get_by_role("button", name="Save case").click()
+    page.wait_for_url(re.compile(r"/cases/\d+$"))
+    first = page.url
+    page.go_back()
+    assert page.input_value("#summary") == "Logged, then Back and Save again."
+    page.get_by_role("button", name="Save case").click()
+    page.wait_for_url(re.compile(r"/cases/\d+$"))
+    assert page.url == first
+    assert ALREADY_SAVED in page.locator(".govuk-notification-banner--success").inner_text()
+    assert _cases(live_app) == before + 1
+
+
+def test_back_to_a_saved_form_changed_and_saved_logs_a_second_case(live_app, live_server, phone):
+    """Changed after coming back, the form is something new, as it is on a new visit to the page."""
+    page = _signed_in(live_app, live_server, phone)
+    before = _cases(live_app)
+    _new_case_filled(page, live_server, "The first of two cases.")
+    page.get_by_role("button", name="Save case").click()
+    page.wait_for_url(re.compile(r"/cases/\d+$"))
+    first = page.url
+    page.go_back()
+    page.fill("#summary", "The second of two cases.")
+    page.get_by_role("button", name="Save case").click()
+    page.wait_for_url(re.compile(r"/cases/\d+$"))
+    assert page.url != first
+    assert ALREADY_SAVED not in page.content()
+    _new_case_filled(page, live_server, "The second of two cases.")  # a new visit: same words, new case
+    page.get_by_role("button", name="Save case").click()
+    page.wait_for_url(re.compile(r"/cases/\d+$"))
+    assert _cases(live_app) == before + 3
+
+
+def test_back_to_a_case_and_draft_its_entry_again_makes_one_draft(live_app, live_server, phone):
+    """A button's form carries the key too; only the button is pressed, so the form is unchanged."""
+    page = _signed_in(live_app, live_server, phone)
+    with live_app.app_context():
+        case_id = db.session.scalar(sa.select(sa.func.min(Case.id)).where(Case.learning != ""))
+        drafts = db.session.scalar(sa.select(sa.func.count()).select_from(YouSaidWeDid))
+    page.goto(f"{live_server}/cases/{case_id}")
+    draft = page.get_by_role("button", name="Draft a “You said, we did” entry")
+    draft.click()
+    page.wait_for_selector(".govuk-notification-banner--success")
+    page.go_back()
+    draft.click()
+    page.wait_for_selector(".govuk-notification-banner--success")
+    assert ALREADY_SAVED in page.locator(".govuk-notification-banner--success").inner_text()
+    with live_app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(YouSaidWeDid)) == drafts + 1
