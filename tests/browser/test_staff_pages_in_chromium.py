@@ -595,45 +595,48 @@ def _new_case_filled(page, live_server: str, summary: str) -> None:
     page.fill("#summary", summary)
 
 
+def _save_case(page) -> str:
+    """Save the case form on ``page``; the address of the case page it leads to."""
+    page.get_by_role("button", name="Save case").click()
+    page.wait_for_url(re.compile(r"/cases/\d+$"))
+    return page.url
+
+
 def _cases(live_app) -> int:
     with live_app.app_context():
         return db.session.scalar(sa.select(sa.func.count()).select_from(Case))
 
 
-def test_back_to_a_saved_form_and_save_again_logs_one_case(live_app, live_server, phone):
-    """The form is fetched again on the way back, with a new key, and Chromium puts back what was typed."""
+def _case_saved_then_back(live_app, live_server, phone, summary: str):
+    """A page that logged a case with ``summary`` and went back to the form; the page, how many cases
+    there were before, and the address of the one logged."""
     page = _signed_in(live_app, live_server, phone)
     before = _cases(live_app)
-    _new_case_filled(page, live_server, "Logged, then Back and Save again.")
-    page.get_by_role("button", name="Save case").click()
-    page.wait_for_url(re.compile(r"/cases/\d+$"))
-    first = page.url
+    _new_case_filled(page, live_server, summary)
+    first = _save_case(page)
     page.go_back()
+    return page, before, first
+
+
+def test_back_to_a_saved_form_and_save_again_logs_one_case(live_app, live_server, phone):
+    """The form is fetched again on the way back, with a new key, and Chromium puts back what was typed."""
+    page, before, first = _case_saved_then_back(
+        live_app, live_server, phone, "Logged, then Back and Save again."
+    )
     assert page.input_value("#summary") == "Logged, then Back and Save again."
-    page.get_by_role("button", name="Save case").click()
-    page.wait_for_url(re.compile(r"/cases/\d+$"))
-    assert page.url == first
+    assert _save_case(page) == first
     assert ALREADY_SAVED in page.locator(".govuk-notification-banner--success").inner_text()
     assert _cases(live_app) == before + 1
 
 
 def test_back_to_a_saved_form_changed_and_saved_logs_a_second_case(live_app, live_server, phone):
     """Changed after coming back, the form is something new, as it is on a new visit to the page."""
-    page = _signed_in(live_app, live_server, phone)
-    before = _cases(live_app)
-    _new_case_filled(page, live_server, "The first of two cases.")
-    page.get_by_role("button", name="Save case").click()
-    page.wait_for_url(re.compile(r"/cases/\d+$"))
-    first = page.url
-    page.go_back()
+    page, before, first = _case_saved_then_back(live_app, live_server, phone, "The first of two cases.")
     page.fill("#summary", "The second of two cases.")
-    page.get_by_role("button", name="Save case").click()
-    page.wait_for_url(re.compile(r"/cases/\d+$"))
-    assert page.url != first
+    assert _save_case(page) != first
     assert ALREADY_SAVED not in page.content()
     _new_case_filled(page, live_server, "The second of two cases.")  # a new visit: same words, new case
-    page.get_by_role("button", name="Save case").click()
-    page.wait_for_url(re.compile(r"/cases/\d+$"))
+    _save_case(page)
     assert _cases(live_app) == before + 3
 
 
