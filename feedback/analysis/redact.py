@@ -384,177 +384,306 @@ def _capitalised(word: str) -> bool:
     return word[:1].isupper() and not word.isupper() and letters.isalpha()
 
 
-def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
-    names: list[str] = []
-    run: list[str] = []  # a name being read: "Mrs", "Jones"
-    maybe: list[str] = []  # capitalised words that are a name only if one follows: "Grace" Smith
-    between: list[str] = []  # "van der" in "Mrs van der Berg": part of the name if another part follows
-    titled = False
-    previous_as_written = ""  # the word before, as written: commas and brackets are passed over
-    before: list[tuple[str, str]] = []  # the words read so far, without commas and brackets
-    before_maybe = ""  # the tag before the first of ``maybe``: "the" in "the Council's"
-    previous_tag = ""
+@dataclass(slots=True)
+class _Place:
+    """What the words around one word say of it, for the rules that tell whether it is part of a name.
+    ``run`` and ``titled`` are the name being read when the word comes."""
 
-    def end_run() -> None:
-        nonlocal run, maybe, between, titled
-        if run and (len(run) > 1 or not titled):
-            names.append(" ".join(run))
-        run, maybe, between, titled = [], [], [], False
+    word: str
+    tag: str
+    next_word: str
+    following: str  # the next word's tag: "." at the end
+    run: tuple[str, ...]
+    titled: bool
+    after_kin: bool  # "son", "daughters", "mum"
+    after_own_kin: bool  # "my son", "our eldest daughter"
+    after_own_children: bool  # "my twins", "our sons"
+    after_person: bool  # "husband", "social worker", as written in lower case
+    thanked: bool  # "thanks to", "helped by", "spoke to"
+    contacted: bool  # "called", "rang", "asked"
+    named: bool  # "is called", "name is"
+    introduced: str  # "young" after "a boy called", "anyone" after "a neighbour called", else ""
+    unknown: bool  # in lower case, and no ordinary word to the tagger's lexicon
+    previous_tag: str  # the tag of the word before, a comma or a bracket included
 
-    tokens = _tokens(text)
-    for index, (word, tag) in enumerate(tokens):
-        previous = previous_as_written.lower()
-        after_kin = previous in KIN
-        # "thanks to kerry", "helped by jenny", but not "we went to coventry"
-        said_to = previous == "to" and len(before) > 1 and before[-2][0] in TALKED_TO
-        thanked = previous in THANKED_BY or said_to
-        # As written, in lower case: "Parent Carer Forum" and "Assistant Director" are no family's words.
-        after_person = previous_as_written in PEOPLE
-        contacted = previous in CONTACTING
-        # In lower case, only after one's own child or relative: "the healthy child programme" and
-        # "our children centres" are things.
-        after_own_kin = previous in KIN_ONE and _owned(before[-5:-1])
-        after_own_children = previous in KIN and _owned(before[-5:-1])  # "my twins", "our sons"
-        named = _names_next(before)
-        introduced = _introduced(before)
-        next_word, following = tokens[index + 1] if index + 1 < len(tokens) else ("", ".")  # word, tag
-        alone = previous_tag in STARTS_A_SUBJECT
-        unknown = _unknown_lower_case(word)  # asked by four of the rules for a word in lower case
-        if word not in (",", "("):  # "my son, Jack, ...", "my son (Jack)"
-            previous_as_written = word
-            before.append((word.lower(), tag))
+    @property
+    def alone(self) -> bool:
+        """Nothing such as "the" comes before it: it starts the text, or follows a stop, "and", "because"."""
+        return self.previous_tag in STARTS_A_SUBJECT
+
+
+def _may_start_a_name(place: _Place) -> bool:
+    """Whether a capitalised word may be part of a name. After a title, whatever the tagger makes of it
+    ("MacLeod" is a noun to it); after a kinship word, "is called" or "a neighbour called", the tagger may
+    take a name for a noun, or "Will" for a modal verb; a modal is a name if another part of one follows
+    ("Will Smith"), as "Grace" is."""
+    tag = place.tag
+    return _capitalised(place.word) and (
+        (place.titled and tag not in NOT_NAMES)
+        or tag.startswith("NNP")
+        or tag == "MD"
+        or ((place.after_kin or place.named or bool(place.introduced)) and tag.startswith("NN"))
+    )
+
+
+def _a_name_alone(place: _Place) -> bool:
+    """Whether a capitalised word that may be part of a name is one whatever follows, rather than only if
+    another part of a name follows it ("Grace Smith", "Social Services")."""
+    office_or_day = place.word.lower() in INSTITUTIONS | CALENDAR
+    # One capitalised word on its own that names no office: two are more often a service.
+    lone_person = not _capitalised(place.next_word) and not office_or_day
+    # After "a boy called", a name; after "a teacher called", whom she rang may come instead.
+    introduced_by_name = place.introduced == "young" or (bool(place.introduced) and lone_person)
+    person = (  # "my husband Mark took", "the SEN officer Dawn said"
+        place.after_person
+        and place.following in AFTER_A_NAME
+        and _also_a_name(place.word.lower())
+        and not office_or_day
+    )
+    return (
+        place.titled
+        or bool(place.run)
+        or place.after_kin
+        or place.named
+        or introduced_by_name
+        or (place.contacted and lone_person)  # "I called Sue", not "I called Social Services"
+        or person
+        or not _is_word(place.word)
+    )
+
+
+# What makes a word written in lower case part of a name: any one of these.
+
+
+def _unknown_in_a_name(place: _Place) -> bool:
+    """A word the tagger's lexicon does not know, after a title, in a name in lower case or after one's
+    own child: "mrs jones", "Dr patel", "mrs jones-smith", "oliver smith", "my son oliver", "our daughter,
+    priya,"."""
+    run = place.run
+    return (
+        place.tag not in NOT_NAMES
+        and place.unknown
+        and (
+            (place.titled and len(run) == 1)
+            or (bool(run) and all(part.islower() for part in run))
+            or place.after_own_kin
+        )
+    )
+
+
+def _before_what_somebody_did(place: _Place) -> bool:
+    """A name in lower case before what somebody did or said: "oliver said", "amelia was upset", "alfie
+    has waited", "poppy and isla have waited"; not a county ("warwickshire has"); a word too ("poppy",
+    "jade") only if nothing such as "the" comes before it."""
+    word = place.word
+    return (
+        _also_a_name(word)
+        and (place.unknown or (word in FIRST_NAMES and place.alone))
+        and not word.endswith("shire")
+        and place.following in ("VBZ", "VBD", "VBP", "MD")
+    )
+
+
+def _among_own_children(place: _Place) -> bool:
+    """After one's own children, a name that is no word, or one of the first names: "our sons dev and
+    arjun", "my daughters amelia and grace" ("our children centres" are things)."""
+    word = place.word
+    return place.after_own_children and _also_a_name(word) and (place.unknown or word in FIRST_NAMES)
+
+
+def _before_saying(place: _Place) -> bool:
+    """A word the lexicon does not know at all, with nothing before it, before what only somebody does:
+    "priya said", "because tyrese told us"."""
+    return (
+        place.unknown
+        and place.alone
+        and place.next_word.lower() in SAYING
+        and not place.word.endswith("shire")
+    )
+
+
+def _thanked_or_from(place: _Place) -> bool:
+    """A name to the lexicon that is no word, after "to" or "by", or before "from" or "at": "thanks to
+    kerry", "helped by jenny", "sarah from the send team"; not a county or a nation, nor what is left of
+    a word the line broke ("co-")."""
+    word = place.word
+    return (
+        place.unknown
+        and _also_a_name(word)
+        and (place.thanked or place.next_word.lower() in WORKS_AT)
+        and place.next_word != "-"
+        and word not in NATIONS
+        and not word.endswith("shire")
+    )
+
+
+def _after_a_surname_title(place: _Place) -> bool:
+    """Any word after a title that only ever comes before a surname: "mrs brown", "Mr wood"."""
+    run = place.run
+    return (
+        place.titled
+        and len(run) == 1
+        and run[0].lower().rstrip(".") in SURNAME_TITLES
+        and place.tag not in NOT_NAMES | NOT_AFTER_TITLE
+    )
+
+
+def _own_child_before_a_deed(place: _Place) -> bool:
+    """A noun, or a word the tagger took for a verb ("jack"), where only a name would stand, before what
+    the child did: "my son jack has waited", "my daughter grace, who"."""
+    return (
+        place.after_own_kin
+        and place.tag in ("NN", "VB")
+        and _also_a_name(place.word)
+        and place.following in AFTER_A_NAME
+    )
+
+
+def _own_child_will(place: _Place) -> bool:
+    """A modal before what only a name does: "my son will has autism" ("my son will go" is no name)."""
+    return place.after_own_kin and place.tag == "MD" and place.following in ("VBZ", "VBD")
+
+
+def _after_naming(place: _Place) -> bool:
+    """The word after "is called", "was named" or "name is": "his name is harry", "she is called oliver"
+    (but "he was called lazy", or "names", or "back")."""
+    return (
+        place.named
+        and (place.tag in ("NN", "NNP", "VB", "MD") or place.unknown)
+        and place.word not in BELONGINGS | SEND_TERMS
+    )
+
+
+def _introduced_by_name(place: _Place) -> bool:
+    """After "a boy called", "a friend named" and the like, a word that may be a name: "a boy called
+    jack", "a friend named ivy"; after "a neighbour called", "karen" or "sue", but not "police": there a
+    noun may be whom she rang, but no verb can stand."""
+    return bool(place.introduced) and (
+        place.unknown
+        or (
+            _also_a_name(place.word)
+            and (place.tag == "VB" or (place.introduced == "young" and place.tag == "NN"))
+        )
+    )
+
+
+LOWER_CASE_NAMES = (
+    _unknown_in_a_name,
+    _before_what_somebody_did,
+    _among_own_children,
+    _before_saying,
+    _thanked_or_from,
+    _after_a_surname_title,
+    _own_child_before_a_deed,
+    _own_child_will,
+    _after_naming,
+    _introduced_by_name,
+)
+
+
+class _NameReader:
+    """Reads tagged words in order, and keeps the names among them."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.run: list[str] = []  # a name being read: "Mrs", "Jones"
+        self.maybe: list[str] = []  # capitalised words that are a name only if one follows: "Grace" Smith
+        self.between: list[str] = []  # "van der" in "Mrs van der Berg": kept if another part follows
+        self.titled = False
+        self.before_maybe = ""  # the tag before the first of ``maybe``: "the" in "the Council's"
+
+    def read(self, place: _Place) -> None:
+        word = place.word
         if (word[:1].isupper() and word.lower().rstrip(".") in TITLES) or (
             word.rstrip(".") in LOWER_CASE_TITLES  # "Mrs", "Mrs." or "mrs"
         ):
-            titled = True
-            run.append(word)
-        elif word == "." and titled and len(run) == 1 and run[0].lower() != "sir":
+            self.titled = True
+            self.run.append(word)
+        elif word == "." and self.titled and len(self.run) == 1 and self.run[0].lower() != "sir":
             # "Miss. Rose": the stop the tokenizer split off ("Sir." more often ends a letter)
-            run[-1] += word
-        elif word.lower() in PARTICLES and run:
-            between.append(word)
-        elif _capitalised(word) and (
-            # After a title, whatever the tagger makes of it ("MacLeod" is a noun to it); after a kinship
-            # word, "is called" or "a neighbour called", the tagger may take a name for a noun, or "Will"
-            # for a modal verb.
-            (titled and tag not in NOT_NAMES)
-            or tag.startswith("NNP")
-            or tag == "MD"  # "Will Smith": a name if another part of one follows, as "Grace" is
-            or ((after_kin or named or introduced) and tag.startswith("NN"))
-        ):
-            office_or_day = word.lower() in INSTITUTIONS | CALENDAR
-            # One capitalised word on its own that names no office: two are more often a service ("Social
-            # Services").
-            lone_person = not _capitalised(next_word) and not office_or_day
-            whom = contacted and lone_person
-            # After "a boy called", a name; after "a teacher called", whom she rang may come instead.
-            introduced_by_name = introduced == "young" or (introduced and lone_person)
-            person = (
-                after_person
-                and following in AFTER_A_NAME
-                and _also_a_name(word.lower())
-                and not office_or_day
-            )
-            if (
-                titled
-                or run
-                or after_kin
-                or named
-                or introduced_by_name
-                or whom
-                or person
-                or not _is_word(word)
-            ):
-                run = maybe + run + between + [word] if not run else run + between + [word]
-                maybe, between = [], []
+            self.run[-1] += word
+        elif word.lower() in PARTICLES and self.run:
+            self.between.append(word)
+        elif _may_start_a_name(place):
+            if _a_name_alone(place):
+                self._extend(self.run or self.maybe, word)
             else:
-                if not maybe:
-                    before_maybe = previous_tag
-                maybe.append(word)
-        elif _lower_case_word(word) and (
-            # A word the tagger's lexicon does not know: "mrs jones", "Dr patel", "mrs jones-smith",
-            # "oliver smith", "my son oliver", "our daughter, priya,"
-            (
-                tag not in NOT_NAMES
-                and unknown
-                and (
-                    (titled and len(run) == 1)
-                    or (run and all(part.islower() for part in run))
-                    or after_own_kin
-                )
-            )
-            # "oliver said", "amelia was upset", "alfie has waited": a name in lower case, before what
-            # somebody did or said; not a county ("warwickshire has"); a word too ("poppy", "jade") only
-            # if nothing such as "the" comes before it
-            or (
-                _also_a_name(word)
-                and (unknown or (word in FIRST_NAMES and alone))
-                and not word.endswith("shire")
-                and following in ("VBZ", "VBD", "VBP", "MD")  # "VBP": "poppy and isla have waited"
-            )
-            # "our sons dev and arjun", "my daughters amelia and grace": after one's own children, a name
-            # that is no word, or one of the first names ("our children centres" are things)
-            or (after_own_children and _also_a_name(word) and (unknown or word in FIRST_NAMES))
-            # "priya said", "because tyrese told us": a word the lexicon does not know at all, before
-            # what only somebody does, with nothing before it
-            or (unknown and alone and next_word.lower() in SAYING and not word.endswith("shire"))
-            # "thanks to kerry", "helped by jenny", "sarah from the send team": a name to the lexicon that
-            # is no word, after "to" or "by", or before "from" or "at"; not a county or a nation, nor what
-            # is left of a word the line broke ("co-")
-            or (
-                unknown
-                and _also_a_name(word)
-                and (thanked or next_word.lower() in WORKS_AT)
-                and next_word != "-"
-                and word not in NATIONS
-                and not word.endswith("shire")
-            )
-            # "mrs brown", "Mr wood": any word, after a title that only ever comes before a surname
-            or (
-                titled
-                and len(run) == 1
-                and run[0].lower().rstrip(".") in SURNAME_TITLES
-                and tag not in NOT_NAMES | NOT_AFTER_TITLE
-            )
-            # "my son jack has waited", "my daughter grace, who": a noun, or a word the tagger took for
-            # a verb ("jack"), where only a name would stand, before what the child did
-            or (after_own_kin and tag in ("NN", "VB") and _also_a_name(word) and following in AFTER_A_NAME)
-            # "my son will has autism": a modal before what only a name does ("my son will go" is no name)
-            or (after_own_kin and tag == "MD" and following in ("VBZ", "VBD"))
-            # "his name is harry", "she is called oliver" (but "he was called lazy", or "names", or "back")
-            or (
-                named
-                and (tag in ("NN", "NNP", "VB", "MD") or unknown)
-                and word not in BELONGINGS | SEND_TERMS
-            )
-            # "a boy called jack", "a friend named ivy", "a neighbour called karen" or "sue" (not "called
-            # police": after "a neighbour called", a noun may be whom she rang, but no verb can stand)
-            or (
-                introduced
-                and (
-                    unknown
-                    or (_also_a_name(word) and (tag == "VB" or (introduced == "young" and tag == "NN")))
-                )
-            )
-        ):
-            run = run + between + [word]  # "mrs van brown"
-            maybe, between = [], []
+                if not self.maybe:
+                    self.before_maybe = place.previous_tag
+                self.maybe.append(word)
+        elif _lower_case_word(word) and any(rule(place) for rule in LOWER_CASE_NAMES):
+            self._extend(self.run, word)  # "mrs van brown"
         elif (
             word in POSSESSIVES
-            and not run
-            and len(maybe) == 1
-            and not before_maybe.startswith(("DT", "PRP$", "JJ", "NN", "CD"))
+            and not self.run
+            and len(self.maybe) == 1
+            and not self.before_maybe.startswith(("DT", "PRP$", "JJ", "NN", "CD"))
         ):
             # "Jack's teacher": a word that is also a name, owning something, with no "the", "our",
             # "Local" or other word before it that would make it a thing ("the Council's", "Local Area's")
-            if maybe[0].lower() not in INSTITUTIONS | CALENDAR:
-                names.append(maybe[0])
-            maybe = []
+            if self.maybe[0].lower() not in INSTITUTIONS | CALENDAR:
+                self.names.append(self.maybe[0])
+            self.maybe = []
         else:
-            end_run()
+            self.end_run()
+
+    def _extend(self, start: list[str], word: str) -> None:
+        """The name being read goes on with ``word``, from ``start``: the run, or the capitalised words
+        that were waiting for another part of a name."""
+        self.run = start + self.between + [word]
+        self.maybe, self.between = [], []
+
+    def end_run(self) -> None:
+        if self.run and (len(self.run) > 1 or not self.titled):
+            self.names.append(" ".join(self.run))
+        self.run, self.maybe, self.between, self.titled = [], [], [], False
+
+
+def _names(tokens: list[tuple[str, str]]) -> list[str]:
+    """The names among the tagged words, as written."""
+    reader = _NameReader()
+    previous_as_written = ""  # the word before, as written: commas and brackets are passed over
+    before: list[tuple[str, str]] = []  # the words read so far, without commas and brackets
+    previous_tag = ""
+    for index, (word, tag) in enumerate(tokens):
+        previous = previous_as_written.lower()
+        next_word, following = tokens[index + 1] if index + 1 < len(tokens) else ("", ".")
+        own = _owned(before[-5:-1])
+        place = _Place(
+            word=word,
+            tag=tag,
+            next_word=next_word,
+            following=following,
+            run=tuple(reader.run),
+            titled=reader.titled,
+            after_kin=previous in KIN,
+            # In lower case, only after one's own child or relative: "the healthy child programme" and
+            # "our children centres" are things.
+            after_own_kin=previous in KIN_ONE and own,
+            after_own_children=previous in KIN and own,
+            # As written, in lower case: "Parent Carer Forum" and "Assistant Director" are no family's words.
+            after_person=previous_as_written in PEOPLE,
+            # "thanks to kerry", "helped by jenny", but not "we went to coventry"
+            thanked=previous in THANKED_BY
+            or (previous == "to" and len(before) > 1 and before[-2][0] in TALKED_TO),
+            contacted=previous in CONTACTING,
+            named=_names_next(before),
+            introduced=_introduced(before),
+            unknown=_unknown_lower_case(word),
+            previous_tag=previous_tag,
+        )
+        if word not in (",", "("):  # "my son, Jack, ...", "my son (Jack)"
+            previous_as_written = word
+            before.append((word.lower(), tag))
+        reader.read(place)
         previous_tag = tag
-    end_run()
-    names += _paired(tokens, names)
+    reader.end_run()
+    return reader.names + _paired(tokens, reader.names)
+
+
+def _redact_names(text: str, removed: list[tuple[str, str]]) -> str:
+    tokens = _tokens(text)
+    names = _names(tokens)
     # Every other place a name is written is replaced too ("my son jack has ... jack loves trains"), but not
     # where the same word in lower case is a verb ("his name is will, and he will be missed"). Longest
     # first, then in the order written.
