@@ -76,92 +76,91 @@ def subject_access(session: DbSession, email: str = "", phone: str = "") -> dict
     left contact details with (and those responses' answers), cases they raised, and their staff account
     with what they changed; and who on the staff was shown their details, when and where. Anonymous
     responses cannot be found, which is what anonymous means."""
-    contacts = session.scalars(sa.select(ResponseContact).where(given(ResponseContact, email, phone))).all()
-    responses = []
-    for contact in contacts:
-        response = session.scalars(
-            sa.select(Response)
-            .where(Response.id == contact.response_id)
-            .options(
-                selectinload(Response.answers).selectinload(Answer.question), selectinload(Response.survey)
-            )
-        ).one()
-        responses.append(
-            {
-                "survey": response.survey.title,
-                "submitted_at": _plain(response.submitted_at),
-                "contact": {"name": contact.name, "email": contact.email, "phone": contact.phone},
-                "replied_at": _plain(contact.replied_at),  # when staff recorded their reply, if they have
-                "seen_by": access_events.seen(
-                    session, access_events.RESPONSE, response.id, since=contact.created_at
-                ),
-                "profile": {
-                    "role": _plain(response.respondent_role),
-                    "area_of_need": response.area_of_need,
-                    "age_band": response.age_band,
-                    "school_phase": response.school_phase,
-                    "district": response.district,
-                },
-                "answers": {
-                    a.question.key: _plain(a.agreement) or a.text or a.number or a.choices
-                    for a in response.answers
-                },
-            }
-        )
-    case_contacts = session.scalars(sa.select(CaseContact).where(given(CaseContact, email, phone))).all()
-    cases = []
-    for held in case_contacts:
-        case = session.scalars(
-            sa.select(Case).where(Case.id == held.case_id).options(selectinload(Case.stages))
-        ).one()
-        cases.append(
-            {
-                "reference": case.reference,
-                "kind": _plain(case.kind),
-                "received_on": _plain(case.received_on),
-                "closed_on": _plain(case.closed_on),
-                "outcome": _plain(case.outcome),
-                "summary": case.summary,
-                "what_we_will_change": case.learning,
-                "contact": {
-                    "name": held.name,
-                    "email": held.email,
-                    "phone": held.phone,
-                    "child_name": held.child_name,
-                },
-                "stages": [
-                    {
-                        "stage": s.name.label,
-                        "started_on": _plain(s.started_on),
-                        "completed_on": _plain(s.completed_on),
-                    }
-                    for s in case.stages
-                ],
-                "seen_by": access_events.seen(session, access_events.CASE, case.id, since=held.given_at),
-            }
-        )
-    account = None
-    if email:
-        user = session.scalar(sa.select(User).where(sa.func.lower(User.email) == email))
-        if user is not None:
-            events = session.scalars(
-                sa.select(AuditEvent).where(AuditEvent.actor_id == user.id).order_by(AuditEvent.at)
-            ).all()
-            account = {
-                "email": user.email,
-                "name": user.name,
-                "role": _plain(user.role),
-                "changes_made": [
-                    {"at": _plain(e.at), "operation": e.operation, "what": e.entity_type, "id": e.entity_id}
-                    for e in events
-                ],
-            }
+    # Each list is read whole before the queries that each of its rows then needs.
+    responses = session.scalars(sa.select(ResponseContact).where(given(ResponseContact, email, phone))).all()
+    cases = session.scalars(sa.select(CaseContact).where(given(CaseContact, email, phone))).all()
     return {
         "searched_for": {"email": email or None, "phone": phone.strip() or None},
         "made_at": datetime.now(UTC).isoformat(),
-        "survey_responses": responses,
-        "cases": cases,
-        "staff_account": account,
+        "survey_responses": [_response_held(session, contact) for contact in responses],
+        "cases": [_case_held(session, contact) for contact in cases],
+        "staff_account": _account_held(session, email) if email else None,
+    }
+
+
+def _response_held(session: DbSession, contact: ResponseContact) -> dict:
+    """A response left with these contact details: the details, the answers, and who was shown them."""
+    response = session.scalars(
+        sa.select(Response)
+        .where(Response.id == contact.response_id)
+        .options(selectinload(Response.answers).selectinload(Answer.question), selectinload(Response.survey))
+    ).one()
+    return {
+        "survey": response.survey.title,
+        "submitted_at": _plain(response.submitted_at),
+        "contact": {"name": contact.name, "email": contact.email, "phone": contact.phone},
+        "replied_at": _plain(contact.replied_at),  # when staff recorded their reply, if they have
+        "seen_by": access_events.seen(session, access_events.RESPONSE, response.id, since=contact.created_at),
+        "profile": {
+            "role": _plain(response.respondent_role),
+            "area_of_need": response.area_of_need,
+            "age_band": response.age_band,
+            "school_phase": response.school_phase,
+            "district": response.district,
+        },
+        "answers": {
+            a.question.key: _plain(a.agreement) or a.text or a.number or a.choices for a in response.answers
+        },
+    }
+
+
+def _case_held(session: DbSession, contact: CaseContact) -> dict:
+    """A case raised with these contact details: what it says, its stages, and who was shown the details."""
+    case = session.scalars(
+        sa.select(Case).where(Case.id == contact.case_id).options(selectinload(Case.stages))
+    ).one()
+    return {
+        "reference": case.reference,
+        "kind": _plain(case.kind),
+        "received_on": _plain(case.received_on),
+        "closed_on": _plain(case.closed_on),
+        "outcome": _plain(case.outcome),
+        "summary": case.summary,
+        "what_we_will_change": case.learning,
+        "contact": {
+            "name": contact.name,
+            "email": contact.email,
+            "phone": contact.phone,
+            "child_name": contact.child_name,
+        },
+        "stages": [
+            {
+                "stage": s.name.label,
+                "started_on": _plain(s.started_on),
+                "completed_on": _plain(s.completed_on),
+            }
+            for s in case.stages
+        ],
+        "seen_by": access_events.seen(session, access_events.CASE, case.id, since=contact.given_at),
+    }
+
+
+def _account_held(session: DbSession, email: str) -> dict | None:
+    """The staff account with this email address, if there is one, and every change it made."""
+    user = session.scalar(sa.select(User).where(sa.func.lower(User.email) == email))
+    if user is None:
+        return None
+    events = session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.actor_id == user.id).order_by(AuditEvent.at)
+    ).all()
+    return {
+        "email": user.email,
+        "name": user.name,
+        "role": _plain(user.role),
+        "changes_made": [
+            {"at": _plain(e.at), "operation": e.operation, "what": e.entity_type, "id": e.entity_id}
+            for e in events
+        ],
     }
 
 

@@ -33,7 +33,7 @@ from feedback.models import (
     Survey,
     User,
 )
-from feedback.services import analysis, data_protection, publication, themes
+from feedback.services import analysis, audit, data_protection, publication, themes
 
 
 def _contact_response(email: str, phone: str, comment: str) -> int:
@@ -378,3 +378,27 @@ def test_a_run_reads_each_response_once_even_if_its_batch_changed_nothing(app, d
         batches = data_protection.forget_old_responses(db.session, cutoff, batch_size=50)
         # At most ``due`` batches are taken: a run that read the same responses again would count them again.
         assert sum(itertools.islice(batches, due)) == due
+
+
+def test_a_subject_access_export_holds_their_staff_account_with_what_it_changed_and_a_cases_stages(
+    app, demo, make_user
+):
+    """A member of staff may also be a parent who complained: both are theirs to see."""
+    user_id, email = make_user(Role.COORDINATOR, email="kim.officer@example.org")
+    with app.app_context():
+        audit.set_actor(db.session, db.session.get(User, user_id))
+        case = db.session.scalar(sa.select(Case).where(Case.stages.any()).order_by(Case.id).limit(1))
+        case.summary = "Changed by the officer."
+        case.contact = CaseContact(name="Kim Officer", email=email)
+        db.session.commit()
+        stages = [(stage.name.label, stage.started_on.isoformat()) for stage in case.stages]
+        found = data_protection.subject_access(db.session, email=email)
+    account = found["staff_account"]
+    assert account["email"] == email and account["role"] == "coordinator"
+    assert ("update", "Case", case.id) in [
+        (c["operation"], c["what"], c["id"]) for c in account["changes_made"]
+    ]
+    assert [(s["stage"], s["started_on"]) for s in found["cases"][0]["stages"]] == stages
+    assert stages and all(label[0].isupper() and "_" not in label for label, _ in stages)
+    with app.app_context():  # somebody else's address finds no account
+        assert data_protection.subject_access(db.session, email="else@example.org")["staff_account"] is None
