@@ -134,6 +134,27 @@ def test_with_javascript_the_page_being_typed_survives_a_reload(live_server, pho
     assert page.is_checked("input[name=q_heard][value=strongly_disagree]")
 
 
+def test_the_first_questions_take_their_script_from_what_the_start_page_fetched(live_server, phone):
+    """On a weak signal the first survey page would otherwise wait one more round trip for it."""
+    page = phone.new_page()
+    session = phone.new_cdp_session(page)
+    session.send("Network.enable")
+    cached: dict[str, bool] = {}
+
+    def received(event: dict) -> None:
+        response = event["response"]
+        if "keep-answers.js" in response["url"]:
+            cached[page.url] = response.get("fromDiskCache") or response.get("fromPrefetchCache") or False
+
+    session.on("Network.responseReceived", received)
+    page.goto(f"{live_server}/s/live-feedback")
+    page.wait_for_load_state("networkidle")  # the start page asks for it once it has loaded
+    page.get_by_role("button", name="Start now").click()
+    page.wait_for_selector("form[data-keep-answers-ready]", state="attached")
+    # Fetched over the network by the start page (the prefetch), from the cache by the first questions.
+    assert cached == {f"{live_server}/s/live-feedback": False, page.url: True}
+
+
 def test_the_error_summary_takes_focus(live_server, phone):
     page = phone.new_page()
     page.goto(f"{live_server}/s/live-feedback")
