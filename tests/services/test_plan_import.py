@@ -146,6 +146,33 @@ def test_an_update_counts_what_it_changed_and_nothing_else(app, tmp_path):
         assert result.created == {"areas": 0, "actions": 0, "measures": 0, "readings": 0}
 
 
+def test_areas_actions_and_measures_are_in_the_order_the_file_gives_them(app, tmp_path):
+    """A plan's pages and its board report list them as the file does; an update that moves a row
+    moves it there too."""
+
+    def order(plan: Plan) -> list:
+        return [
+            (area.reference, [(a.reference, [m.reference for m in a.measures]) for a in area.actions])
+            for area in plan.areas
+        ]
+
+    rows = _plan_of(2, 2, 2)
+    with app.app_context():
+        plan = import_plan(db.session, _write(tmp_path / "plan.csv", rows)).plan
+        db.session.commit()
+        plan_id = plan.id
+        db.session.expire_all()
+        in_order = order(db.session.get(Plan, plan_id))
+        assert in_order[1] == ("2", [("2.1", ["2.1.1", "2.1.2"]), ("2.2", ["2.2.1", "2.2.2"])])
+        import_plan(db.session, _write(tmp_path / "moved.csv", rows[::-1]))
+        db.session.commit()
+        db.session.expire_all()
+        assert order(db.session.get(Plan, plan_id)) == [
+            (area, [(action, measures[::-1]) for action, measures in actions[::-1]])
+            for area, actions in in_order[::-1]
+        ]
+
+
 def _plan_of(areas: int, actions: int, measures: int) -> list[dict]:
     """A plan of ``areas`` x ``actions`` x ``measures``, each measure with a milestone and a latest figure."""
     return [
