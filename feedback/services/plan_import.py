@@ -542,6 +542,9 @@ def import_plan(session: DbSession, path: Path) -> ImportResult:
 
 
 def apply(session: DbSession, plan_info: dict, areas: dict[str, AreaRow]) -> ImportResult:
+    """Make the plan titled in ``plan_info`` say what the file's ``areas`` say, creating what is new and
+    counting what changed; ImportFailed, with nothing flushed, if only the plan as it is shows a row wrong
+    (readings that no percentage could be, under a measure now given as one)."""
     # The whole plan is read here, in a handful of queries, and compared in memory. Read a measure at a
     # time, each read flushing the changes before it, re-importing a plan of 5,000 measures took 10 s.
     plan = plan_titled(session, plan_info["title"])
@@ -552,74 +555,87 @@ def apply(session: DbSession, plan_info: dict, areas: dict[str, AreaRow]) -> Imp
         plan.kind = plan_info["kind"]
         plan.local_area = plan_info["local_area"] or plan.local_area
     result = ImportResult(plan)
-    errors: list[RowError] = []  # what only the plan as it is can show wrong: readings under a new unit
-
-    existing_areas = {area.reference: area for area in plan.areas}
-    for area_position, area_row in enumerate(areas.values()):
-        area = existing_areas.get(area_row.ref)
+    errors: list[RowError] = []
+    existing = {area.reference: area for area in plan.areas}
+    for position, row in enumerate(areas.values()):
+        area = existing.get(row.ref)
         if area is None:
-            area = Area(plan=plan, reference=area_row.ref)
+            area = Area(plan=plan, reference=row.ref)
             session.add(area)
-        area.position = area_position
-        area.title = area_row.title
-        area.senior_responsible_officer = area_row.sro or area.senior_responsible_officer or ""
-        area.outcomes = area_row.outcomes or area.outcomes or ""
-        statements = {statement.text: statement for statement in area.i_statements}
-        new_statements = [text for text in dict.fromkeys(area_row.i_statements) if text not in statements]
-        for text in new_statements:
-            statements[text] = IStatement(area=area, text=text)
-            session.add(statements[text])
-        _count(result, "areas", area, also_changed=bool(new_statements))
-
-        existing_actions = {action.reference: action for action in area.actions}
-        for action_position, action_row in enumerate(area_row.actions.values()):
-            action = existing_actions.get(action_row.ref)
-            if action is None:
-                action = Action(area=area, reference=action_row.ref)
-                session.add(action)
-            action.position = action_position
-            action.description = action_row.description
-            action.lead = action_row.lead
-            action.completion_date = action_row.completion_date
-            action.progress_status = action_row.progress_status
-            if action_row.narrative:  # a file without one, or an older file, keeps what leads wrote
-                action.progress_narrative = action_row.narrative
-            action.i_statement = statements.get(action_row.i_statement)
-            _count(result, "actions", action)
-
-            existing_measures = {measure.reference: measure for measure in action.measures}
-            for measure_position, row in enumerate(action_row.measures):
-                measure = existing_measures.get(row.ref)
-                if measure is None:
-                    measure = Measure(action=action, reference=row.ref)
-                    session.add(measure)
-                elif row.unit is Unit.PERCENT and (outside := outside_a_percentage(measure)):
-                    errors.append(RowError(row.row, "measure_unit", f"cannot be percent: {outside}"))
-                measure.position = measure_position
-                measure.text = row.text
-                measure.unit = row.unit
-                measure.direction = row.direction
-                measure.baseline_value = row.baseline_value
-                measure.baseline_date = row.baseline_date
-                measure.target_value = row.target_value
-                measure.target_date = row.target_date
-                measure.data_source = row.data_source
-                if row.data_source is not DataSource.CASES:
-                    measure.case_kind = None
-                elif row.case_kind is not None:  # plain "cases" keeps the kind chosen on the measure's page
-                    measure.case_kind = row.case_kind
-                measure.reported_status = row.reported_status
-                measure.reported_status_reason = row.status_reason
-                milestones_changed = _sync_milestones(measure, row.milestones)
-                _count(result, "measures", measure, also_changed=milestones_changed)
-                if row.latest is not None:
-                    _count(result, "readings", _keep_latest(measure, row.latest))
-                # What a new baseline, target or milestone suggests, at once and in the same audit event.
-                measure.suggested_status = analysis.suggest(measure)
+        area.position = position
+        _apply_area(session, area, row, result, errors)
     if errors:
         raise ImportFailed(errors)  # the caller rolls back what was changed before
     session.flush()
     return result
+
+
+def _apply_area(
+    session: DbSession, area: Area, row: AreaRow, result: ImportResult, errors: list[RowError]
+) -> None:
+    area.title = row.title
+    area.senior_responsible_officer = row.sro or area.senior_responsible_officer or ""
+    area.outcomes = row.outcomes or area.outcomes or ""
+    statements = {statement.text: statement for statement in area.i_statements}
+    new_statements = [text for text in dict.fromkeys(row.i_statements) if text not in statements]
+    for text in new_statements:
+        statements[text] = IStatement(area=area, text=text)
+        session.add(statements[text])
+    _count(result, "areas", area, also_changed=bool(new_statements))
+    existing = {action.reference: action for action in area.actions}
+    for position, action_row in enumerate(row.actions.values()):
+        action = existing.get(action_row.ref)
+        if action is None:
+            action = Action(area=area, reference=action_row.ref)
+            session.add(action)
+        action.position = position
+        action.i_statement = statements.get(action_row.i_statement)
+        _apply_action(session, action, action_row, result, errors)
+
+
+def _apply_action(
+    session: DbSession, action: Action, row: ActionRow, result: ImportResult, errors: list[RowError]
+) -> None:
+    action.description = row.description
+    action.lead = row.lead
+    action.completion_date = row.completion_date
+    action.progress_status = row.progress_status
+    if row.narrative:  # a file without one, or an older file, keeps what leads wrote
+        action.progress_narrative = row.narrative
+    _count(result, "actions", action)
+    existing = {measure.reference: measure for measure in action.measures}
+    for position, measure_row in enumerate(row.measures):
+        measure = existing.get(measure_row.ref)
+        if measure is None:
+            measure = Measure(action=action, reference=measure_row.ref)
+            session.add(measure)
+        elif measure_row.unit is Unit.PERCENT and (outside := outside_a_percentage(measure)):
+            errors.append(RowError(measure_row.row, "measure_unit", f"cannot be percent: {outside}"))
+        measure.position = position
+        _apply_measure(measure, measure_row, result)
+
+
+def _apply_measure(measure: Measure, row: MeasureRow, result: ImportResult) -> None:
+    measure.text = row.text
+    measure.unit = row.unit
+    measure.direction = row.direction
+    measure.baseline_value = row.baseline_value
+    measure.baseline_date = row.baseline_date
+    measure.target_value = row.target_value
+    measure.target_date = row.target_date
+    measure.data_source = row.data_source
+    if row.data_source is not DataSource.CASES:
+        measure.case_kind = None
+    elif row.case_kind is not None:  # plain "cases" keeps the kind chosen on the measure's page
+        measure.case_kind = row.case_kind
+    measure.reported_status = row.reported_status
+    measure.reported_status_reason = row.status_reason
+    milestones_changed = _sync_milestones(measure, row.milestones)
+    _count(result, "measures", measure, also_changed=milestones_changed)
+    if row.latest is not None:
+        _count(result, "readings", _keep_latest(measure, row.latest))
+    # What a new baseline, target or milestone suggests, at once and in the same audit event.
+    measure.suggested_status = analysis.suggest(measure)
 
 
 def _sync_milestones(measure: Measure, milestones: list[tuple[date, float]]) -> bool:
