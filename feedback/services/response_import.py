@@ -198,6 +198,10 @@ def _parse_time(text: str, order: DateOrder = DateOrder()) -> datetime:
 def import_responses(
     session: DbSession, survey: Survey, path: Path, mapping: dict[str, str] | None = None
 ) -> ResponseImportResult:
+    """Add the responses of a Microsoft Forms export at ``path`` to ``survey``, its columns matched to the
+    questions by their text or short name, or by ``mapping`` (a header to a question's key). Rows whose
+    ID was imported before are counted and left alone. ImportFailed names every bad column and row, and
+    then nothing is added."""
     frame = read_table(path)
     headers = list(frame.columns)
     mapping = {_normalise(k): v for k, v in (mapping or {}).items()}
@@ -218,15 +222,20 @@ def import_responses(
     )
     role = role_for_audience(survey.audience)
     records = frame.to_dict("records")
-    order = date_order(
-        [(index + 2, str(record[time_column])) for index, record in enumerate(records)] if time_column else []
+    reading = _Rows(
+        matched,
+        time_column,
+        date_order(
+            [(index + 2, str(record[time_column])) for index, record in enumerate(records)]
+            if time_column
+            else []
+        ),
     )
-
     result = ResponseImportResult(columns={column: q.key for column, q in matched.items()})
     pending: list[Response] = []
     seen: dict[str, int] = {}
     for index, record in enumerate(records):
-        row = index + 2
+        row = index + 2  # as a spreadsheet numbers it, below the header
         source_id = str(record[ID_COLUMN]).strip()
         if not source_id:
             errors.append(RowError(row, "ID", "is empty"))
@@ -235,23 +244,9 @@ def import_responses(
             errors.append(RowError(row, "ID", f"repeats row {seen[source_id]}"))
             continue
         seen[source_id] = row
-        key, earlier_key = import_key(source_id), legacy_import_key(survey.slug, source_id)
-        submitted = datetime.now(UTC)
-        if time_column and record[time_column]:
-            try:
-                submitted = _parse_time(str(record[time_column]), order)
-            except ValueError as error:
-                errors.append(RowError(row, time_column, str(error)))
-        answers = []
-        for column, question in matched.items():
-            text = str(record[column]).strip()
-            if not text:
-                continue
-            try:
-                answers.append(Answer(question=question, **_value(question, text)))
-            except ValueError as error:
-                errors.append(RowError(row, column, str(error)))
-        if key in existing or earlier_key in existing:
+        key = import_key(source_id)
+        submitted, answers = reading.read(row, record, errors)  # checked even if imported before
+        if key in existing or legacy_import_key(survey.slug, source_id) in existing:
             result.already_imported += 1
             continue
         pending.append(
@@ -270,6 +265,36 @@ def import_responses(
     session.flush()
     result.created = len(pending)
     return result
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """How to read an export's row: the columns matched to the survey's questions, and the column that
+    says when each response was completed, with the export's order of day and month."""
+
+    matched: dict[str, Question]
+    time_column: str | None
+    order: DateOrder
+
+    def read(self, row: int, record: dict, errors: list[RowError]) -> tuple[datetime, list[Answer]]:
+        """When the response on row ``row`` was completed (now, if the export does not say), and its
+        answers; what is wrong with them goes to ``errors``."""
+        submitted = datetime.now(UTC)
+        if self.time_column and record[self.time_column]:
+            try:
+                submitted = _parse_time(str(record[self.time_column]), self.order)
+            except ValueError as error:
+                errors.append(RowError(row, self.time_column, str(error)))
+        answers = []
+        for column, question in self.matched.items():
+            text = str(record[column]).strip()
+            if not text:
+                continue
+            try:
+                answers.append(Answer(question=question, **_value(question, text)))
+            except ValueError as error:
+                errors.append(RowError(row, column, str(error)))
+        return submitted, answers
 
 
 def import_key(source_id: str) -> str:
