@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 from ..database import CommitUnanswered, NotOnDisk, is_busy, is_unavailable
 from ..extensions import db, login_manager
 from . import api
+from .access import needs_a_role
 
 MESSAGES = {
     400: ("Something was wrong with that request", "Go back, check what you entered and try again."),
@@ -37,6 +38,7 @@ NOT_ON_DISK = (
     "The service could not confirm that what you sent was saved. Wait a minute, then go back and check "
     "before you send it again.",
 )
+NOT_ON_DISK_STAFF_TITLE = "Your changes may not have been saved"  # "answers" are a family's
 UNAVAILABLE = (
     "Sorry, the service is unavailable",
     "Try again in a few minutes. Nothing you entered was saved.",
@@ -117,9 +119,12 @@ def register(app: Flask) -> None:
         _unsay_saved()
         if _wants_json():
             return try_again_json(NOT_ON_DISK_JSON)
+        title, message = NOT_ON_DISK
+        if needs_a_role():
+            title = NOT_ON_DISK_STAFF_TITLE
         if isinstance(error, CommitUnanswered):
             _as_nobody()  # the database that did not answer may not answer the page's questions either
-        return _try_again_later(*NOT_ON_DISK)
+        return _try_again_later(title, message)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):

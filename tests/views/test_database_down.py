@@ -163,7 +163,8 @@ def test_a_form_whose_commit_went_unanswered_may_have_been_saved(app, client, lo
     monkeypatch.undo()
 
     assert sent.status_code == 503 and sent.headers["Retry-After"] == "60"
-    assert "may not have been saved" in sent.text and "Nothing you entered was saved" not in sent.text
+    assert "Your changes may not have been saved" in sent.text  # not "answers": those are a family's
+    assert "Nothing you entered was saved" not in sent.text
     # The view's "Case ... saved." is not shown above it, nor on the next page.
     assert "COM-2024-0001 saved" not in sent.text and "COM-2024-0001 saved" not in client.get("/cases").text
     assert "POST /cases/new" in caplog.text
