@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import Model, db
 from .survey import Question, Survey, SurveyVariant
 from .theme import Theme
-from .types import UTCDateTime, checked_enum, utcnow
+from .types import UTCDateTime, ValueInWords, checked_enum, utcnow
 from .user import User
 
 
@@ -36,7 +36,7 @@ class Agreement(enum.Enum):
         }[self.value]
 
 
-class RespondentRole(enum.Enum):
+class RespondentRole(ValueInWords):
     PARENT_CARER = "parent_carer"
     YOUNG_PERSON = "young_person"
     PROFESSIONAL = "professional"

@@ -6,7 +6,6 @@ Comments get their themes and sentiment (``services.themes``). Each part is incr
 
 from __future__ import annotations
 
-import enum
 import hashlib
 import traceback
 from collections.abc import Sequence
@@ -43,7 +42,7 @@ from ..models import (
     VariantKind,
 )
 from ..models.survey import question_measure
-from ..models.types import utcnow
+from ..models.types import ValueInWords, utcnow
 from . import themes
 
 # Questions whose answers give a % agree: statements, and yes/no questions, where yes counts as agreeing.
@@ -377,8 +376,8 @@ def agreement_breakdown(session: DbSession, survey_id: int, by: str) -> pd.DataF
 
 
 def _label(value) -> str:
-    if isinstance(value, enum.Enum):
-        return value.value.replace("_", " ").capitalize()
+    if isinstance(value, ValueInWords):  # a respondent's role, a version's kind
+        return value.label
     return "Not given" if value is None else str(value)
 
 
