@@ -7,15 +7,13 @@
 // which a new visit to the page starts without) and sent again if nothing in the form has been changed
 // since: the server then takes the person to what the first post made. A form changed after coming back
 // is something new, and is sent with its own key.
-const FIELD = 'once'
-const forms = Array.from(document.querySelectorAll('main form'))
-  .filter((form) => form.querySelector(`input[type="hidden"][name="${FIELD}"]`))
+const KEY_FIELD = 'input[type="hidden"][name="once"]'
 const sentBefore = (history.state && history.state.sentOnce) || {}
-
 const seen = {}  // how many forms so far post to each address
 
-for (const form of forms) {
-  const field = form.querySelector(`input[type="hidden"][name="${FIELD}"]`)
+for (const form of document.querySelectorAll('main form')) {
+  const field = form.querySelector(KEY_FIELD)
+  if (!field) continue
   // Known by where it posts, not by its place on the page, so that a list of forms shown in another
   // order on the way back (a suggestion gone) cannot send one form's key with another. Attributes, not
   // properties: a field named "action" would stand in for the form's.
