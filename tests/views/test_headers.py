@@ -53,4 +53,5 @@ def test_no_staff_page_is_kept_by_the_browser_and_public_pages_are_left_alone(cl
     stylesheet = re.search(
         r'href="(/assets/[^"]+\.css\?v=[0-9a-f]+)"', client.get("/s/live-feedback").text
     ).group(1)
-    assert "immutable" in client.get(stylesheet).headers["Cache-Control"]
+    with client.get(stylesheet) as response:  # a file's response holds the file open until closed
+        assert "immutable" in response.headers["Cache-Control"]
