@@ -339,20 +339,26 @@ def test_a_time_that_is_not_a_time_of_day_is_refused(app, runner, demo, tmp_path
     assert imported(app) == []
 
 
+def _survey_of(app, slug: str, questions: list[tuple[str, str, str, list[str]]]) -> None:
+    """A survey at /s/``slug`` with each (key, kind, wording, choices) as a question."""
+    with app.app_context():
+        survey = surveys.save_survey(
+            db.session, None, title=slug.capitalize(), slug=slug, audience="parent_carer", anonymous=True,
+            consent_text="",
+        )  # fmt: skip
+        variant = survey.variants[0].id
+        for key, kind, wording, choices in questions:
+            surveys.save_question(
+                db.session, survey, None, key=key, kind=kind, required=False, choices=choices,
+                measure_ids=[], wordings={variant: (wording, "")},
+            )  # fmt: skip
+        db.session.commit()
+
+
 def test_a_number_that_is_not_finite_is_refused(app, runner, demo, tmp_path):
     """float() reads "nan" and "1e999" as numbers: nobody typed them as an answer, a NaN is stored as no
     value at all, and an infinity would make every average of the question one."""
-    with app.app_context():
-        survey = surveys.save_survey(
-            db.session, None, title="Waits", slug="waits", audience="parent_carer", anonymous=True,
-            consent_text="",
-        )  # fmt: skip
-        wording = {survey.variants[0].id: ("How many weeks did you wait?", "")}
-        surveys.save_question(
-            db.session, survey, None, key="weeks", kind="number", required=False, choices=[],
-            measure_ids=[], wordings=wording,
-        )  # fmt: skip
-        db.session.commit()
+    _survey_of(app, "waits", [("weeks", "number", "How many weeks did you wait?", [])])
     header = HEADER[:5] + ["How many weeks did you wait?"]
     answers = ["12", "nan", "1e999", "-inf"]
     rows = [[str(n), *ROWS[0][1:5], answer] for n, answer in enumerate(answers, 1)]
@@ -361,4 +367,75 @@ def test_a_number_that_is_not_finite_is_refused(app, runner, demo, tmp_path):
     assert result.exit_code == 1, result.output
     for row in (3, 4, 5):
         assert f"row {row}, column how many weeks did you wait?: must be a number" in result.output
+    assert imported(app) == []
+
+
+KINDS = [
+    ("seen", "yes_no", "Have you seen the Local Offer?", []),
+    ("stars", "rating", "How would you rate the Local Offer?", []),
+    ("weeks", "number", "How many weeks did you wait?", []),
+    ("support", "single_choice", "Which support did you use most?", ["Speech therapy", "Transport"]),
+    ("help", "multiple_choice", "Which help did you get?", ["A key worker", "Respite", "Advice"]),
+]
+
+
+def test_each_kind_of_question_imports_as_microsoft_forms_exports_it(app, runner, demo, tmp_path):
+    """Forms writes a choice as its label, and several as labels each ended by a semicolon."""
+    _survey_of(app, "kinds", KINDS)
+    header = HEADER[:5] + [wording for _, _, wording, _ in KINDS]
+    rows = [
+        [*ROWS[0][:5], "Yes", "4", "12.5", "Transport", "A key worker;Advice;"],
+        ["2", *ROWS[0][1:5], "no", "1", "0", "speech therapy", "Respite"],
+    ]
+    result = runner.invoke(
+        args=["responses", "import", "kinds", str(write_csv(tmp_path / "k.csv", header, rows))]
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        stored = [
+            {a.question.key: (a.text, a.number, a.choices) for a in response.answers}
+            for response in db.session.scalars(
+                sa.select(Response).where(Response.channel == Channel.IMPORT).order_by(Response.id)
+            )
+        ]
+    assert stored == [
+        {
+            "seen": ("yes", None, None),
+            "stars": (None, 4.0, None),
+            "weeks": (None, 12.5, None),
+            "support": ("2", None, None),
+            "help": (None, None, ["1", "3"]),
+        },
+        {
+            "seen": ("no", None, None),
+            "stars": (None, 1.0, None),
+            "weeks": (None, 0.0, None),
+            "support": ("1", None, None),
+            "help": (None, None, ["2"]),
+        },
+    ]
+
+
+def test_an_answer_that_is_not_one_its_question_takes_is_named(app, runner, demo, tmp_path):
+    _survey_of(app, "kinds", KINDS)
+    header = HEADER[:5] + [wording for _, _, wording, _ in KINDS]
+    rows = [
+        [*ROWS[0][:5], "Maybe", "6", "twelve", "Transport;Speech therapy;", "Advice;Swimming;"],
+        ["2", *ROWS[0][1:5], "Yes", "0", "3", "Taxi", "Respite"],
+    ]
+    result = runner.invoke(
+        args=["responses", "import", "kinds", str(write_csv(tmp_path / "k.csv", header, rows))]
+    )
+    assert result.exit_code == 1
+    for problem in (
+        "row 2, column have you seen the local offer?: must be Yes or No",
+        "row 2, column how would you rate the local offer?: must be a rating from 1 to 5",
+        "row 2, column how many weeks did you wait?: must be a number",
+        "row 2, column which support did you use most?: must be exactly one choice",
+        "row 2, column which help did you get?: 'Swimming' is not one of the question's choices",
+        "row 3, column how would you rate the local offer?: must be a rating from 1 to 5",
+        "row 3, column which support did you use most?: 'Taxi' is not one of the question's choices",
+    ):
+        assert problem in result.output
+    assert "7 problem(s) found" in result.output
     assert imported(app) == []
