@@ -247,3 +247,76 @@ def test_an_anonymised_case_given_new_text_or_details_is_anonymised_again_in_its
         db.session.commit()
         assert sum(cases.anonymise_closed_before(db.session, date(2024, 5, 1))) == 1
         assert "Jones" not in db.session.get(Case, case.id).summary
+
+
+def test_a_change_that_would_contradict_the_case_s_history_names_its_field_and_changes_nothing(app):
+    with app.app_context():
+        case = _log()
+        cases.record_stage(db.session, case, StageName.STAGE_2, date(2024, 4, 8), None, TODAY)
+        db.session.commit()
+        for change, field, message in (
+            ({"kind": CaseKind.MEDIATION}, "kind", "kind cannot change once a later stage"),
+            ({"received_on": date(2024, 4, 9)}, "received_on", "cannot be after a stage started"),
+        ):
+            details = cases.CaseDetails(
+                **{"kind": CaseKind.COMPLAINT, "received_on": date(2024, 3, 1), **change}
+            )
+            with pytest.raises(cases.CaseError, match=message) as raised:
+                cases.save_case(db.session, case, details, TODAY)
+            assert raised.value.field == field
+        for started, done, field, message in (
+            (date(2024, 6, 15), None, "started_on", "start date must be today or in the past"),
+            (date(2024, 4, 8), date(2024, 6, 15), "completed_on", "date done must be today or in the past"),
+        ):
+            with pytest.raises(cases.CaseError, match=message) as raised:
+                cases.record_stage(db.session, case, StageName.STAGE_2, started, done, TODAY)
+            assert raised.value.field == field
+        for closed_on, message in ((None, "Enter the date the case closed"), (date(2024, 6, 15), "today or")):
+            with pytest.raises(cases.CaseError, match=message) as raised:
+                cases.close_case(db.session, case, CaseOutcome.UPHELD, closed_on, TODAY)
+            assert raised.value.field == "closed_on"
+        db.session.rollback()
+        kept = cases.load_case(db.session, case.id)
+        assert (kept.kind, kept.received_on, kept.closed_on) == (CaseKind.COMPLAINT, date(2024, 3, 1), None)
+        assert [(s.name, s.started_on, s.completed_on) for s in kept.stages] == [
+            (StageName.STAGE_1, date(2024, 3, 1), None),
+            (StageName.STAGE_2, date(2024, 4, 8), None),
+        ]
+
+
+def test_a_closed_case_cannot_be_dated_as_received_after_it_closed(app):
+    """A case still at its first stage may move its date received, and the stage moves with it; not past
+    the day it closed."""
+    with app.app_context():
+        case = _log()
+        cases.close_case(db.session, case, CaseOutcome.UPHELD, date(2024, 3, 20), TODAY)
+        db.session.commit()
+        later = cases.CaseDetails(kind=CaseKind.COMPLAINT, received_on=date(2024, 3, 21))
+        with pytest.raises(cases.CaseError, match="cannot be after the case was closed") as raised:
+            cases.save_case(db.session, case, later, TODAY)
+        assert raised.value.field == "received_on"
+        earlier = cases.CaseDetails(kind=CaseKind.COMPLAINT, received_on=date(2024, 3, 4))
+        assert cases.save_case(db.session, case, earlier, TODAY).stages[0].started_on == date(2024, 3, 4)
+
+
+def test_the_case_list_shows_open_closed_or_overdue_cases_of_a_kind_and_year(app):
+    with app.app_context():
+        overdue = _log(received=date(2024, 3, 1))  # its first stage was due on 2 April
+        recent = _log(received=date(2024, 6, 10))
+        closed = _log(received=date(2024, 2, 1))
+        cases.close_case(db.session, closed, CaseOutcome.NOT_UPHELD, date(2024, 2, 20), TODAY)
+        mediation = _log(kind=CaseKind.MEDIATION, received=date(2023, 11, 1))
+        db.session.commit()
+
+        def listed(**filters) -> set[int]:
+            found, total = cases.list_cases(db.session, cases.CaseFilter(**filters), 1, TODAY)
+            assert total == len(found)
+            return {case.id for case in found}
+
+        assert listed() == {overdue.id, recent.id, closed.id, mediation.id}
+        assert listed(state="closed") == {closed.id}
+        assert listed(state="open") == {overdue.id, recent.id, mediation.id}
+        assert overdue.id in listed(state="overdue") and recent.id not in listed(state="overdue")
+        assert listed(kind=CaseKind.MEDIATION) == {mediation.id}
+        assert listed(year=2023) == {mediation.id}
+        assert listed(kind=CaseKind.COMPLAINT, state="open", year=2024) == {overdue.id, recent.id}
