@@ -635,6 +635,58 @@ def test_a_malformed_file_names_every_bad_row_and_imports_nothing(app, tmp_path)
     assert "already on row 9" in reasons[10]
 
 
+def test_rows_that_disagree_with_each_other_or_break_a_limit_are_named_and_nothing_is_imported(app, tmp_path):
+    """The refusals a file typed by hand meets: each row named with its column and what is wrong."""
+    rows = _rows()
+    rows[1]["area_title"] = "Waiting times"  # row 3: area 1 was named otherwise on row 2
+    rows[2]["plan"] = "Another plan"  # row 4
+    rows[4]["action_description"] = "Something else"  # row 6: action 1.2.1 was described on row 5
+    rows[5]["area_ref"], rows[5]["action_ref"] = "1 a", "1.2 2"  # row 7
+    rows[6]["measure_ref"] = "1 (a)"  # row 8
+    rows[7]["baseline_date"], rows[7]["target_date"] = "2023-03-31", "2022-03-31"  # row 9
+    rows[8]["measure_text"] = "x" * 2001  # row 10
+    rows[9]["milestones"] = "2022-12-31 70"  # row 11
+    rows[10]["milestones"] = "2022-12-31=70; 2022-12-31=72"  # row 12
+    rows[11]["baseline_value"] = "nan"  # row 13
+    for row in rows:
+        row.update(latest_value="", latest_date="", latest_note="")
+    rows[12].update(latest_value="40", latest_date="2022-09-30", latest_note="y" * 2001)  # row 14
+    path = _write(tmp_path / "typed.csv", rows)
+    with app.app_context():
+        with pytest.raises(ImportFailed) as failure:
+            import_plan(db.session, path)
+        db.session.rollback()
+        assert counts() == {"Plan": 0, "Area": 0, "IStatement": 0, "Action": 0, "Measure": 0, "Milestone": 0}
+    assert {(error.row, error.column): error.reason for error in failure.value.errors} == {
+        (3, "area_title"): "differs from an earlier row for area 1",
+        (4, "plan"): f"differs from row 2 ({rows[0]['plan']}); one plan per file",
+        (6, "action_description"): "differs from an earlier row for action 1.2.1",
+        (7, "area_ref"): "must be a reference like 2 or 2.1.1",
+        (7, "action_ref"): "must be a reference like 2 or 2.1.1",
+        (8, "measure_ref"): "must be a reference like 1 or 1a",
+        (9, "target_date"): "must not be before baseline_date",
+        (10, "measure_text"): "must be 2,000 characters or fewer",
+        (11, "milestones"): "must be like 2022-09-30=177; 2023-06-30=125",
+        (12, "milestones"): "has two milestones on the same date",
+        (13, "baseline_value"): "must be a number, like 35 or 12.5",
+        (14, "latest_note"): "must be 2,000 characters or fewer",
+    }
+
+
+def test_a_file_with_only_its_header_or_not_there_at_all_is_refused(app, tmp_path):
+    header_only = tmp_path / "empty.csv"
+    header_only.write_text(",".join(_rows()[0]) + "\n")
+    with app.app_context():
+        for path, reason in (
+            (header_only, "has no rows under the header"),
+            (tmp_path / "gone.csv", "does not exist"),
+        ):
+            with pytest.raises(ImportFailed) as failure:
+                import_plan(db.session, path)
+            assert reason in str(failure.value.errors[0])
+        assert counts()["Plan"] == 0
+
+
 def test_an_existing_plan_is_untouched_by_a_failed_import(app, tmp_path):
     rows = _rows()
     with app.app_context():
