@@ -656,6 +656,20 @@ def test_what_a_kept_shape_refuses_is_checked_again_against_the_survey_as_it_is_
     assert left_out.status_code == 201 and count_new_responses(app) == 1
 
 
+def test_a_survey_closed_since_its_shape_was_kept_stores_nothing_more(app, client, demo):
+    """A closed survey's kept shape still accepts an answer; the write transaction finds the survey
+    closed and refuses it, so that closing takes effect with the very next submission."""
+    first = {"idempotency_key": "j" * 20, "answers": {"heard": "agree"}}
+    assert client.post("/s/live-feedback/responses", json=first).status_code == 201
+    assert shapes.kept("live-feedback") is not None
+    with app.app_context():
+        db.session.scalar(sa.select(Survey).where(Survey.slug == "live-feedback")).close()
+        db.session.commit()
+    late = client.post("/s/live-feedback/responses", json={**first, "idempotency_key": "k" * 20})
+    assert late.status_code == 404 and late.json == {"errors": {"survey": "This survey is not open."}}
+    assert count_new_responses(app) == 1
+
+
 def test_a_survey_changed_under_every_try_gets_a_busy_answer_and_stores_nothing(
     app, client, demo, monkeypatch
 ):
