@@ -109,12 +109,24 @@ def test_rules_for_entries(app, people):
         assert listened.status is EntryStatus.DRAFT
         with pytest.raises(publication.EntryError, match="Only a published entry"):
             publication.withdraw(db.session, listened, "changed our minds")
+        for change, field, message in (
+            ({"title": " "}, "title", "Enter a title"),
+            ({"you_said": "\n"}, "you_said", "Enter what people said"),
+        ):
+            with pytest.raises(publication.EntryError, match=message) as raised:
+                publication.save_entry(db.session, listened, _details(**change), author)
+            assert raised.value.field == field
+        publication.send_for_review(db.session, listened)
+        with pytest.raises(publication.EntryError, match="Only a draft can be sent for review"):
+            publication.send_for_review(db.session, listened)
+        assert (listened.title, listened.status) == ("Clearer letters", EntryStatus.IN_REVIEW)
 
 
 def test_withdrawal_needs_a_reason_and_leaves_the_page_with_a_notice(app, people):
     author_id, approver_id = people
     with app.app_context():
-        entry = publication.save_entry(db.session, None, _details(), db.session.get(User, author_id))
+        author = db.session.get(User, author_id)
+        entry = publication.save_entry(db.session, None, _details(), author)
         publication.send_for_review(db.session, entry)
         publication.approve(db.session, entry, db.session.get(User, approver_id))
         with pytest.raises(publication.EntryError, match="Say why"):
@@ -125,6 +137,9 @@ def test_withdrawal_needs_a_reason_and_leaves_the_page_with_a_notice(app, people
         db.session.commit()
         assert publication.public_entries(db.session) == []
         assert publication.public_entry(db.session, entry.slug).withdrawn_at is not None
+        with pytest.raises(publication.EntryError, match="withdrawn entry cannot be changed") as raised:
+            publication.save_entry(db.session, entry, _details(title="Back again"), author)
+        assert raised.value.field == "title" and entry.title == "Clearer letters"
 
 
 @pytest.mark.parametrize(
@@ -195,6 +210,27 @@ def test_public_filters_read_the_approved_revision(app, people):
         )
         assert [e.title for e in young] == ["For young_person"]
         assert publication.public_entries(db.session, publication.PublicFilter(area="9")) == []
+
+
+def test_the_public_theme_filter_reads_the_theme_that_was_approved(app, people):
+    author_id, approver_id = people
+    with app.app_context():
+        author, approver = db.session.get(User, author_id), db.session.get(User, approver_id)
+        waits, letters = Theme(slug="waits", name="Waits"), Theme(slug="letters", name="Letters")
+        db.session.add_all([waits, letters])
+        db.session.flush()
+        entry = publication.save_entry(db.session, None, _details(theme_id=letters.id), author)
+        publication.send_for_review(db.session, entry)
+        publication.approve(db.session, entry, approver)
+        publication.save_entry(db.session, entry, _details(theme_id=waits.id), author)  # not approved yet
+
+        def shown(theme: Theme) -> list[str]:
+            return [
+                e.title
+                for e in publication.public_entries(db.session, publication.PublicFilter(theme_id=theme.id))
+            ]
+
+        assert shown(letters) == ["Clearer letters"] and shown(waits) == []
 
 
 def test_quotes_keep_the_original_apart_and_tell_the_approver_what_was_removed(app, demo, people):
