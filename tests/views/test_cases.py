@@ -177,3 +177,31 @@ def test_a_case_page_names_the_areas_of_the_plan_it_bears_on(app, client, login,
     login(Role.STAFF)
     page = client.get(f"/cases/{case_id}").text
     assert "Areas of the plan" in page and all(html.escape(name) in page for name in names)
+
+
+def test_a_stage_or_closing_date_the_case_s_dates_rule_out_is_refused_beside_its_field(app, client, login):
+    """The form takes any real date; the case's own dates are checked by the service, whose message goes
+    beside the field it names, and the case stays as it was."""
+    login(Role.STAFF)
+    with app.app_context():
+        received = cases.CaseDetails(kind=CaseKind.COMPLAINT, received_on=date(2024, 3, 1))
+        case_id = cases.save_case(db.session, None, received, clock.today()).id
+        db.session.commit()
+    stage = f"/cases/{case_id}/stage?name=stage_2"
+    early_stage = client.post(
+        stage, data={"csrf_token": _form(client, stage), "name": "stage_2", "started_on": ["1", "2", "2024"]}
+    )
+    close = f"/cases/{case_id}/close"
+    early_close = client.post(
+        close, data={"csrf_token": _form(client, close), "outcome": "upheld", "closed_on": ["1", "2", "2024"]}
+    )
+    for response, field, message in (
+        (early_stage, "started_on", "A stage cannot start before the case was received"),
+        (early_close, "closed_on", "A case cannot close before it was received"),
+    ):
+        assert response.status_code == 400
+        assert f'<a href="#{field}-day">{message}</a>' in response.text  # the summary links to the field
+        assert f'id="{field}-error"' in response.text
+    with app.app_context():
+        case = cases.load_case(db.session, case_id)
+        assert [s.name for s in case.stages] == [StageName.STAGE_1] and case.closed_on is None
