@@ -199,8 +199,22 @@ def test_measures_that_count_cases_get_rolling_yearly_readings(app, demo):
         readings = [r for r in complaints.readings if r.source is ReadingSource.CASES]
         by_end = {r.period_end: r.value for r in readings}
         assert by_end[date(2021, 12, 31)] == 100 and by_end[date(2022, 12, 31)] == 86  # the seed's figures
+        by_end_before = dict(by_end)
         assert max(by_end) == date(2022, 12, 31)  # the newest case in the demo
         assert complaints.suggested_status is not None
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count()).select_from(Reading).where(Reading.source == ReadingSource.CASES)
+            )
+            == 3 * 13
+        )
+        # A complaint logged late counts in the next run: the readings it falls in change in place.
+        _log(received=date(2022, 11, 15))
+        analysis.analyse(db.session, as_of=date(2023, 6, 2))
+        by_end = {r.period_end: r.value for r in complaints.readings if r.source is ReadingSource.CASES}
+        assert by_end[date(2022, 10, 31)] == by_end_before[date(2022, 10, 31)]
+        assert by_end[date(2022, 11, 30)] == by_end_before[date(2022, 11, 30)] + 1
+        assert by_end[date(2022, 12, 31)] == 87
         assert (
             db.session.scalar(
                 sa.select(sa.func.count()).select_from(Reading).where(Reading.source == ReadingSource.CASES)
