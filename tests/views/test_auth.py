@@ -383,6 +383,33 @@ def test_a_code_is_used_up_by_the_database_not_by_what_a_request_read(app, make_
             late.commit()
 
 
+def test_wrong_codes_lock_the_account_as_wrong_passwords_do(app, client, make_user):
+    """Someone who has the password cannot try every code: after five wrong ones, the right one is
+    refused too, and so is the password, until the lock ends."""
+    import pyotp
+
+    user_id, email = make_user(Role.COORDINATOR)
+    secret = two_factor.new_secret()
+    with app.app_context():
+        db.session.get(User, user_id).totp_secret = secret
+        db.session.commit()
+    assert (
+        "/login/code"
+        in client.post("/login", data={"email": email, "password": PASSWORD}).headers["Location"]
+    )
+    right = pyotp.TOTP(secret).now()
+    wrong = next(code for code in ("000000", "111111") if code != right)
+    for _ in range(5):
+        refused = client.post("/login/code", data={"code": wrong})
+        assert refused.status_code == 400 and "not right" in refused.text
+    locked = client.post("/login/code", data={"code": right})
+    assert locked.status_code == 302 and locked.headers["Location"].endswith("/login")
+    assert "locked for up to 15 minutes" in client.get("/login").text
+    assert client.get("/plans").status_code == 302  # no session came of the right code
+    again = client.post("/login", data={"email": email, "password": PASSWORD})
+    assert again.status_code == 429 and "locked for up to 15 minutes" in again.text
+
+
 def test_staff_cannot_turn_on_a_second_step(client, login):
     login(Role.STAFF)
     assert client.get("/account/two-factor").status_code == 403
