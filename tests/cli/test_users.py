@@ -45,6 +45,14 @@ def test_bad_input_is_refused_with_a_message_and_creates_nothing(app, runner, mo
     for address in ["not-an-email", "a@b", "a b@example.org", "a@example..org", "@example.org"]:
         result = runner.invoke(args=["users", "create", address, "--role", "staff"])
         assert result.exit_code == 1 and "correct format" in result.output, address
+    # Longer than the column or the forms allow: an address over 254 characters is no address at all.
+    long_address = "a" * 64 + "@" + ".".join(["b" * 63] * 3) + ".org"
+    result = runner.invoke(args=["users", "create", long_address, "--role", "staff"])
+    assert result.exit_code == 1 and "correct format" in result.output
+    monkeypatch.setenv("FEEDBACK_NEW_PASSWORD", "long enough " * 17)
+    result = runner.invoke(args=["users", "create", "a@example.org", "--role", "staff"])
+    assert result.exit_code == 1 and "Password must be 200 characters or fewer" in result.output
+    monkeypatch.setenv("FEEDBACK_NEW_PASSWORD", "a long enough passphrase")
     # As the page's form: PostgreSQL refused a longer name with an error, where SQLite kept it.
     result = runner.invoke(args=["users", "create", "a@example.org", "--role", "staff", "--name", "n" * 201])
     assert result.exit_code == 1 and "Name must be 200 characters or fewer" in result.output
