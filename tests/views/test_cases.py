@@ -87,6 +87,21 @@ def test_the_dashboard_compares_years_with_the_baseline_and_target(client, login
     assert "Dec 2022</th>" in client.get("/cases/dashboard?period=month").text
 
 
+def test_the_dashboard_of_a_new_service_says_what_it_has_yet_to_show(client, login):
+    """Before any case is logged or any measure counts cases, each section says so."""
+    login(Role.STAFF)
+    page = " ".join(client.get("/cases/dashboard").text.split())
+    for empty in (
+        "No measure of the plan counts cases yet.",
+        "No cases yet.",
+        "No stage with a due date is done yet.",
+        "No case is closed yet.",
+        "No case has a theme yet.",
+    ):
+        assert empty in page
+    assert "No cases yet." in " ".join(client.get("/cases/dashboard?period=month").text.split())
+
+
 def test_exports_leave_the_family_out_unless_a_coordinator_asks(app, client, login, demo):
     with app.app_context():
         case = db.session.scalar(sa.select(Case).limit(1))
