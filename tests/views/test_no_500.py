@@ -76,3 +76,15 @@ def test_no_route_answers_garbage_with_a_500(app, client, login, demo, signed_in
         assert client.get(address).status_code < 500, address
     if signed_in:
         assert client.get("/plans").status_code == 200  # still signed in: the admin saw every page
+
+
+def test_every_page_of_a_service_with_nothing_in_it_yet_opens_without_a_500(client, login):
+    """Straight after installing: no plan, survey, case, entry or reading; only the admin's account."""
+    login(Role.ADMIN)
+    opened = 0
+    for url, methods in addresses(client.application):
+        if "GET" in methods:
+            status = client.get(url).status_code
+            assert status < 500, url
+            opened += status == 200
+    assert opened > 30 and client.get("/plans").status_code == 200
