@@ -33,6 +33,7 @@ from feedback.services import plan_import, plans
 from feedback.services.plan_import import (
     COLUMNS,
     ImportFailed,
+    RowError,
     import_plan,
     parse,
     read_table,
@@ -599,6 +600,16 @@ def test_a_downloaded_plan_carries_its_narratives_and_imports_again_unchanged(ap
         assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id))) == events
 
 
+def _refused_entirely(app, path: Path) -> list[RowError]:
+    """The errors an import of ``path`` into an empty database failed with, having imported nothing."""
+    with app.app_context():
+        with pytest.raises(ImportFailed) as failure:
+            import_plan(db.session, path)
+        db.session.rollback()
+        assert counts() == {"Plan": 0, "Area": 0, "IStatement": 0, "Action": 0, "Measure": 0, "Milestone": 0}
+    return failure.value.errors
+
+
 def test_a_malformed_file_names_every_bad_row_and_imports_nothing(app, tmp_path):
     rows = _rows()
     rows[0]["baseline_value"] = "about forty"  # row 2
@@ -611,13 +622,8 @@ def test_a_malformed_file_names_every_bad_row_and_imports_nothing(app, tmp_path)
     rows[8]["measure_ref"] = rows[7]["measure_ref"]  # row 10 repeats row 9's measure
     rows[8]["action_ref"] = rows[7]["action_ref"]
     rows[8]["action_description"] = rows[7]["action_description"]
-    path = _write(tmp_path / "bad.csv", rows)
-    with app.app_context():
-        with pytest.raises(ImportFailed) as failure:
-            import_plan(db.session, path)
-        db.session.rollback()
-        assert counts() == {"Plan": 0, "Area": 0, "IStatement": 0, "Action": 0, "Measure": 0, "Milestone": 0}
-    found = {(error.row, error.column) for error in failure.value.errors}
+    errors = _refused_entirely(app, _write(tmp_path / "bad.csv", rows))
+    found = {(error.row, error.column) for error in errors}
     assert found == {
         (2, "baseline_value"),
         (3, "action_ref"),
@@ -628,7 +634,7 @@ def test_a_malformed_file_names_every_bad_row_and_imports_nothing(app, tmp_path)
         (8, "milestones"),
         (10, "measure_ref"),
     }
-    reasons = {error.row: error.reason for error in failure.value.errors}
+    reasons = {error.row: error.reason for error in errors}
     assert reasons[2] == "must be a number, like 35 or 12.5"
     assert reasons[3] == "must start with its area's reference 1."
     assert "increase, decrease" in reasons[5]
@@ -651,13 +657,8 @@ def test_rows_that_disagree_with_each_other_or_break_a_limit_are_named_and_nothi
     for row in rows:
         row.update(latest_value="", latest_date="", latest_note="")
     rows[12].update(latest_value="40", latest_date="2022-09-30", latest_note="y" * 2001)  # row 14
-    path = _write(tmp_path / "typed.csv", rows)
-    with app.app_context():
-        with pytest.raises(ImportFailed) as failure:
-            import_plan(db.session, path)
-        db.session.rollback()
-        assert counts() == {"Plan": 0, "Area": 0, "IStatement": 0, "Action": 0, "Measure": 0, "Milestone": 0}
-    assert {(error.row, error.column): error.reason for error in failure.value.errors} == {
+    errors = _refused_entirely(app, _write(tmp_path / "typed.csv", rows))
+    assert {(error.row, error.column): error.reason for error in errors} == {
         (3, "area_title"): "differs from an earlier row for area 1",
         (4, "plan"): f"differs from row 2 ({rows[0]['plan']}); one plan per file",
         (6, "action_description"): "differs from an earlier row for action 1.2.1",

@@ -379,17 +379,22 @@ KINDS = [
 ]
 
 
-def test_each_kind_of_question_imports_as_microsoft_forms_exports_it(app, runner, demo, tmp_path):
-    """Forms writes a choice as its label, and several as labels each ended by a semicolon."""
+def _import_kinds(app, runner, tmp_path: Path, rows: list[list[str]]):
+    """Import ``rows`` (Forms' five columns, then an answer to each of KINDS) into a survey of KINDS."""
     _survey_of(app, "kinds", KINDS)
     header = HEADER[:5] + [wording for _, _, wording, _ in KINDS]
+    return runner.invoke(
+        args=["responses", "import", "kinds", str(write_csv(tmp_path / "k.csv", header, rows))]
+    )
+
+
+def test_each_kind_of_question_imports_as_microsoft_forms_exports_it(app, runner, demo, tmp_path):
+    """Forms writes a choice as its label, and several as labels each ended by a semicolon."""
     rows = [
         [*ROWS[0][:5], "Yes", "4", "12.5", "Transport", "A key worker;Advice;"],
         ["2", *ROWS[0][1:5], "no", "1", "0", "speech therapy", "Respite"],
     ]
-    result = runner.invoke(
-        args=["responses", "import", "kinds", str(write_csv(tmp_path / "k.csv", header, rows))]
-    )
+    result = _import_kinds(app, runner, tmp_path, rows)
     assert result.exit_code == 0, result.output
     with app.app_context():
         stored = [
@@ -417,15 +422,11 @@ def test_each_kind_of_question_imports_as_microsoft_forms_exports_it(app, runner
 
 
 def test_an_answer_that_is_not_one_its_question_takes_is_named(app, runner, demo, tmp_path):
-    _survey_of(app, "kinds", KINDS)
-    header = HEADER[:5] + [wording for _, _, wording, _ in KINDS]
     rows = [
         [*ROWS[0][:5], "Maybe", "6", "twelve", "Transport;Speech therapy;", "Advice;Swimming;"],
         ["2", *ROWS[0][1:5], "Yes", "0", "3", "Taxi", "Respite"],
     ]
-    result = runner.invoke(
-        args=["responses", "import", "kinds", str(write_csv(tmp_path / "k.csv", header, rows))]
-    )
+    result = _import_kinds(app, runner, tmp_path, rows)
     assert result.exit_code == 1
     for problem in (
         "row 2, column have you seen the local offer?: must be Yes or No",
