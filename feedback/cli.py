@@ -422,8 +422,10 @@ def scheduler_command() -> None:
     """Run the scheduled jobs in this process: the analyser on FEEDBACK_ANALYSIS_CRON and the daily
     housekeeping (expired drafts, retention) on FEEDBACK_HOUSEKEEPING_CRON. Run exactly one of these."""
     import logging
+    import signal
 
     from flask import current_app
+    from flask.logging import default_handler
 
     from .jobs import SCHEDULE, build_scheduler
 
@@ -432,14 +434,20 @@ def scheduler_command() -> None:
         scheduler = build_scheduler(app)
     except ValueError as error:
         raise click.ClickException(f"{error}. Nothing was started.") from None
-    # What each run did, and any run that failed, go to standard error for the service manager's log.
+    # What each run did, and any run that failed, go to standard error for the service manager's log,
+    # once: Flask's own handler on the app's logger would write every line of ours a second time.
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app.logger.removeHandler(default_handler)
     lines = ", ".join(f"{job} on '{app.config[setting]}'" for job, setting in SCHEDULE.items())
+    # A service manager stops the process with SIGTERM, which would otherwise end it mid-job, its
+    # transaction rolled back but its lease held until it expires: taken as Ctrl-C, the job finishes.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     click.echo(f"Scheduler running: {lines} (UTC). Ctrl-C stops it.")
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
-        scheduler.shutdown(wait=False)
+        logging.getLogger(__name__).info("Stopping: a job that is running finishes first")
+        scheduler.shutdown(wait=True)
 
 
 @click.command("demo")

@@ -4,7 +4,13 @@ without anyone remembering to run a command."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -13,15 +19,18 @@ from feedback.extensions import db
 from feedback.jobs import Housekeeping, build_scheduler, run_job
 from feedback.models import (
     AccessEvent,
+    AnalysisRun,
     Answer,
     AuditEvent,
     Case,
     CaseContact,
+    JobLease,
     Question,
     QuestionKind,
     Response,
     ResponseContact,
     Role,
+    RunStatus,
     SignIn,
     Survey,
     SurveyDraft,
@@ -225,3 +234,49 @@ def test_a_scheduler_with_a_line_that_is_not_crontab_says_which_and_does_not_sta
     assert result.exit_code == 1
     assert f"{setting} is not a crontab line ('every night')" in result.output
     assert "Nothing was started." in result.output and "Scheduler running" not in result.output
+
+
+def test_the_scheduler_stops_cleanly_when_its_service_manager_stops_it(app, database_url):
+    """systemd and the like stop a service with SIGTERM: the scheduler lets a running job finish and
+    give back its lease, and exits as if stopped with Ctrl-C."""
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    env = dict(
+        os.environ,
+        FEEDBACK_DATABASE_URL=database_url,
+        FEEDBACK_SECRET_KEY="scheduler-test" * 3,
+        FEEDBACK_ANALYSIS_CRON="* * * * * *",  # every second: with a seconds field, for this test
+        FLASK_APP="feedback",
+    )
+    root = Path(__file__).resolve().parent.parent
+
+    def counted(query) -> int:
+        with app.app_context():
+            found = _count(query)
+            db.session.remove()  # nothing held open while the scheduler writes
+        return found
+
+    scheduler = subprocess.Popen(
+        [sys.executable, "-m", "flask", "scheduler"],
+        env=env,
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not counted(sa.select(AnalysisRun).where(AnalysisRun.status == RunStatus.SUCCEEDED)):
+            assert time.monotonic() < deadline and scheduler.poll() is None, "no scheduled run"
+            time.sleep(0.2)
+        scheduler.send_signal(signal.SIGTERM)
+        _, log = scheduler.communicate(timeout=30)
+    finally:
+        if scheduler.poll() is None:
+            scheduler.kill()
+    assert scheduler.returncode == 0, log
+    assert log.count("Stopping: a job that is running finishes first") == 1  # each line once
+    assert "Traceback" not in log
+    assert counted(sa.select(AnalysisRun).where(AnalysisRun.status == RunStatus.RUNNING)) == 0
+    assert counted(sa.select(JobLease).where(JobLease.holder != "")) == 0
