@@ -212,6 +212,12 @@ class _Counts:
     cases: dict[int, pd.DataFrame]  # measure id: cases received in the 12 months to each month end
 
 
+ENDED_UNFINISHED = (
+    "The process running this analysis ended before it finished (a restart, or the machine ran out of"
+    " memory). Nothing it did was kept; the next run counted what it would have."
+)
+
+
 def analyse(
     session: DbSession, as_of: date | None = None, trigger: str = "manual", full: bool = False
 ) -> int:
@@ -224,9 +230,18 @@ def analyse(
     would otherwise wait for the whole run (and, after the busy timeout, fail); now they wait for the
     writing only. A failure rolls back everything the run wrote, and leaves earlier results as they were.
     The session's open transaction is committed first, as the run's own commits always did.
+
+    Called under the job's lease (jobs.run_job), so one run goes at a time: a run still marked running
+    when another starts ended with its process (a restart, the machine out of memory) and is marked
+    failed, so that the list of runs does not show it running for ever.
     """
     session.commit()
     with writing(session):
+        session.execute(
+            sa.update(AnalysisRun)
+            .where(AnalysisRun.status == RunStatus.RUNNING)
+            .values(status=RunStatus.FAILED, error=ENDED_UNFINISHED)
+        )
         previous = session.scalar(
             sa.select(AnalysisRun)
             .where(AnalysisRun.status == RunStatus.SUCCEEDED)

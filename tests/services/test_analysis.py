@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from feedback import clock
 from feedback.extensions import db
+from feedback.jobs import run_job
 from feedback.models import (
     AnalysisRun,
     Answer,
@@ -19,6 +20,7 @@ from feedback.models import (
     Reading,
     ReadingSource,
     Response,
+    Role,
     RunStatus,
 )
 from feedback.services import analysis, lease, themes
@@ -99,6 +101,27 @@ def test_a_failed_run_is_recorded_and_leaves_earlier_results(app, runner, demo, 
         assert "the disk is full" in runs[-1].error
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Reading)) == before
         assert _measure("Longest wait").suggested_status is ImpactStatus.GREEN
+
+
+def test_a_run_whose_process_ended_mid_run_is_shown_failed_once_the_next_run_starts(app, client, login, demo):
+    """A run's process killed before it finished (the lease has since expired) leaves its run marked
+    running; the next run, holding the lease, knows it cannot be, and says what happened."""
+    with app.app_context():
+        killed = AnalysisRun(trigger="scheduler", status=RunStatus.RUNNING)
+        db.session.add(killed)
+        db.session.commit()
+        killed_id = killed.id
+    assert run_job(app, "analyse") is not None
+    with app.app_context():
+        runs = db.session.scalars(sa.select(AnalysisRun).order_by(AnalysisRun.id)).all()
+        assert [(r.id == killed_id, r.status) for r in runs] == [
+            (True, RunStatus.FAILED),
+            (False, RunStatus.SUCCEEDED),
+        ]
+        assert runs[0].error == analysis.ENDED_UNFINISHED and runs[0].finished_at is None
+    login(Role.COORDINATOR)
+    page = " ".join(client.get("/analysis").text.split())
+    assert "Running</strong>" not in page and "the machine ran out of memory" in page
 
 
 def test_families_submit_while_the_analyser_thinks_and_it_still_succeeds(app, runner, demo, monkeypatch):
