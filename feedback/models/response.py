@@ -154,7 +154,9 @@ comment_theme = sa.Table(
     "comment_theme",
     db.metadata,
     sa.Column("answer_id", sa.ForeignKey("comment_analysis.answer_id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("theme_id", sa.ForeignKey("theme.id", ondelete="CASCADE"), primary_key=True, index=True),
+    sa.Column("theme_id", sa.ForeignKey("theme.id", ondelete="CASCADE"), primary_key=True),
+    # A theme's comments newest first (its quotes), read in order from the index instead of sorted.
+    sa.Index("ix_comment_theme_theme_id_answer_id", "theme_id", "answer_id"),
 )
 
 
