@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import traceback
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -346,12 +346,18 @@ BREAKDOWNS = {
 }
 
 
-def agreement_breakdown(session: DbSession, survey_id: int, by: str) -> pd.DataFrame:
-    """% agree (or yes) for each counted question of a survey, split by ``by`` (a key of BREAKDOWNS):
-    question_id, group, agree, n, percent, low, high; for periods, also change since the first period and
-    whether it is significant. The database counts; pandas does the rest."""
+def agreement_breakdown(
+    session: DbSession, survey_id: int, by: str, question_ids: Collection[int] | None = None
+) -> pd.DataFrame:
+    """% agree (or yes) for each counted question of a survey, or those of ``question_ids``, split by
+    ``by`` (a key of BREAKDOWNS): question_id, group, agree, n, percent, low, high; for periods, also
+    change since the first period and whether it is significant. The database counts; pandas does the
+    rest. Naming the questions a page shows lets the database read only their answers, by their index."""
     if by not in BREAKDOWNS:
         raise ValueError(f"unknown breakdown {by!r}")
+    wanted = [Response.survey_id == survey_id, Question.kind.in_(COUNTED_KINDS)]
+    if question_ids is not None:
+        wanted.append(Answer.question_id.in_(list(question_ids)))
     month = clock.uk_month(session.get_bind().dialect.name, Response.submitted_at)
     group = {
         "month": month,
@@ -366,7 +372,7 @@ def agreement_breakdown(session: DbSession, survey_id: int, by: str) -> pd.DataF
         .select_from(Response)
         .join(Answer, Answer.response_id == Response.id)
         .join(Question, Question.id == Answer.question_id)
-        .where(Response.survey_id == survey_id, Question.kind.in_(COUNTED_KINDS))
+        .where(*wanted)
         .group_by(Answer.question_id, group, COUNTED_VALUE)
     ).all()
     columns = ["question_id", "group", "agree", "n", "percent", "low", "high", "change", "significant"]

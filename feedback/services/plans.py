@@ -261,8 +261,9 @@ def tagged_question_results(session: DbSession, measure: Measure, quarters: int 
     ).all()
     results = []
     for survey_id in sorted({q.survey_id for q in questions}):
-        table = analysis.agreement_breakdown(session, survey_id, "quarter")
-        for question in (q for q in questions if q.survey_id == survey_id):
+        of_survey = [q for q in questions if q.survey_id == survey_id]
+        table = analysis.agreement_breakdown(session, survey_id, "quarter", [q.id for q in of_survey])
+        for question in of_survey:
             rows = table[table["question_id"] == question.id].tail(quarters).to_dict("records")
             wording = question.wordings[0].text if question.wordings else question.key
             yes_no = question.kind is QuestionKind.YES_NO

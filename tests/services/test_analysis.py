@@ -6,6 +6,7 @@ import threading
 import time
 from datetime import UTC, date, datetime, timedelta
 
+import pandas as pd
 import sqlalchemy as sa
 
 from feedback import clock
@@ -17,11 +18,13 @@ from feedback.models import (
     CommentAnalysis,
     ImpactStatus,
     Measure,
+    Question,
     Reading,
     ReadingSource,
     Response,
     Role,
     RunStatus,
+    Survey,
 )
 from feedback.services import analysis, lease, themes
 
@@ -230,3 +233,19 @@ def test_the_scheduler_runs_the_analyser_on_the_configured_cron(app):
     job = build_scheduler(app).get_job("analyse")
     assert str(job.trigger) == "cron[month='*', day='*', day_of_week='*', hour='*/2', minute='15']"
     assert job.args[1] == "analyse" and job.max_instances == 1
+
+
+def test_a_breakdown_of_some_questions_is_the_whole_survey_s_rows_for_them(app, demo):
+    """The measure page asks only for its questions' answers; what it gets must not differ from the
+    survey's results page for the same questions, change against the first period included."""
+    with app.app_context():
+        survey = db.session.scalar(sa.select(Survey).where(Survey.slug == "live-feedback"))
+        counted = [q.id for q in survey.questions if q.kind.value in ("agreement", "yes_no")]
+        some = counted[1:3]
+        assert len(some) == 2 and db.session.get(Question, some[0]).survey_id == survey.id
+        for by in analysis.BREAKDOWNS:
+            whole = analysis.agreement_breakdown(db.session, survey.id, by)
+            part = analysis.agreement_breakdown(db.session, survey.id, by, some)
+            expected = whole[whole["question_id"].isin(some)].reset_index(drop=True)
+            assert len(part) > 0 and set(part["question_id"]) == set(some), by
+            pd.testing.assert_frame_equal(part.reset_index(drop=True), expected, check_dtype=False)
