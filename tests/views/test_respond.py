@@ -291,6 +291,15 @@ def test_cleared_cookies_lose_nothing_the_resume_link_goes_back_to_where_you_wer
     assert base in fresh.get(f"{base}/3").text  # the resume link is on the page
 
 
+def test_a_resume_link_opened_after_submitting_shows_the_confirmation_not_the_survey(app, client, demo):
+    """A family who saved the link and opens it again once they have sent their answers is told they
+    were sent, and is not offered a survey to fill in again."""
+    base = complete(client)
+    again = app.test_client().get(base)
+    assert again.status_code == 302 and again.location == f"{base}/done"
+    assert count_new_responses(app) == 1
+
+
 def test_the_resume_link_lasts_at_least_30_days(app, client, demo):
     base = base_of(start(client))
     client.post(f"{base}/1", data=PAGES[0])
