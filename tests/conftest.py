@@ -88,6 +88,21 @@ def app(database_url: str) -> Iterator[Flask]:
         db.engine.dispose()
 
 
+def own_process_env(app: Flask, database_url: str, **settings: str) -> dict[str, str]:
+    """The environment for the app run in processes of its own (gunicorn, a flask command) on this test's
+    database, with ``settings`` added; the test's app lets go of its connections first."""
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    return {
+        **os.environ,
+        "FEEDBACK_DATABASE_URL": database_url,
+        "FEEDBACK_SECRET_KEY": "own-process-test" * 3,
+        "FLASK_APP": "feedback",
+        **settings,
+    }
+
+
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()

@@ -4,7 +4,6 @@ without anyone remembering to run a command."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -37,6 +36,8 @@ from feedback.models import (
 )
 from feedback.models.types import utcnow
 from feedback.services import data_protection, lease
+
+from .conftest import own_process_env
 
 # Responses before 10 January 2023 (3 years), cases closed before 10 January 2022 (4) and access records
 # made before 10 January 2021 (5).
@@ -239,16 +240,8 @@ def test_a_scheduler_with_a_line_that_is_not_crontab_says_which_and_does_not_sta
 def test_the_scheduler_stops_cleanly_when_its_service_manager_stops_it(app, database_url):
     """systemd and the like stop a service with SIGTERM: the scheduler lets a running job finish and
     give back its lease, and exits as if stopped with Ctrl-C."""
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    env = dict(
-        os.environ,
-        FEEDBACK_DATABASE_URL=database_url,
-        FEEDBACK_SECRET_KEY="scheduler-test" * 3,
-        FEEDBACK_ANALYSIS_CRON="* * * * * *",  # every second: with a seconds field, for this test
-        FLASK_APP="feedback",
-    )
+    # The analyser every second: with a seconds field, for this test.
+    env = own_process_env(app, database_url, FEEDBACK_ANALYSIS_CRON="* * * * * *")
     root = Path(__file__).resolve().parent.parent
 
     def counted(query) -> int:

@@ -5,7 +5,6 @@ one file) in the first."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import threading
@@ -18,22 +17,18 @@ import sqlalchemy as sa
 from feedback.extensions import db
 from feedback.models import AnalysisRun, Response, RunStatus
 
+from .conftest import own_process_env
 from .test_worker_kills import _free_port, _post
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_two_web_instances_and_a_scheduler_share_one_database(app, demo, database_url):
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    env = dict(
-        os.environ,
-        FEEDBACK_DATABASE_URL=database_url,
-        FEEDBACK_SECRET_KEY="scale-out-test" * 3,
+    env = own_process_env(
+        app,
+        database_url,
         FEEDBACK_PUBLIC_POST_LIMIT="100000000/60",
         FEEDBACK_ANALYSIS_CRON="*/3 * * * * *",  # every 3 seconds: with a seconds field, for this test
-        FLASK_APP="feedback",
     )
     ports = [_free_port(), _free_port()]
     processes = [

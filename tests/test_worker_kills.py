@@ -24,6 +24,8 @@ from feedback.extensions import db
 from feedback.models import Response
 from feedback.services.backup import integrity_problems
 
+from .conftest import own_process_env
+
 ROOT = Path(__file__).resolve().parent.parent
 KILLS = 5
 CLIENTS = 4
@@ -56,16 +58,8 @@ def _post(port: int, body: dict) -> int | None:
 
 
 def test_killing_workers_loses_and_duplicates_nothing(app, demo, database_url):
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
     port = _free_port()
-    env = dict(
-        os.environ,
-        FEEDBACK_DATABASE_URL=database_url,
-        FEEDBACK_SECRET_KEY="worker-kill-test" * 2,
-        FEEDBACK_PUBLIC_POST_LIMIT="100000000/60",
-    )
+    env = own_process_env(app, database_url, FEEDBACK_PUBLIC_POST_LIMIT="100000000/60")
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "wsgi:app", "--preload", "--bind", f"127.0.0.1:{port}",
          "--workers", "2", "--worker-class", "gthread", "--threads", "2", "--log-level", "error",
