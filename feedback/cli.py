@@ -427,7 +427,7 @@ def scheduler_command() -> None:
     from flask import current_app
     from flask.logging import default_handler
 
-    from .jobs import SCHEDULE, build_scheduler
+    from .jobs import JOBS, SCHEDULE, build_scheduler
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # the app behind the proxy
     try:
@@ -443,11 +443,24 @@ def scheduler_command() -> None:
     # transaction rolled back but its lease held until it expires: taken as Ctrl-C, the job finishes.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     click.echo(f"Scheduler running: {lines} (UTC). Ctrl-C stops it.")
+    log = logging.getLogger(__name__)
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
-        logging.getLogger(__name__).info("Stopping: a job that is running finishes first")
-        scheduler.shutdown(wait=True)
+        log.info("Stopping: a job that is running finishes first (Ctrl-C again stops at once)")
+        try:
+            scheduler.shutdown(wait=True)
+        except KeyboardInterrupt:
+            # Asked twice: the job is left as a kill would leave it, and exiting the usual way would wait for
+            # its thread all the same, so the process ends here. What the job had not committed is lost; its
+            # run shows as failed when the next one starts; its lease keeps it from running until it expires.
+            leases = ", ".join(f"{job.id} {job.lease_for.total_seconds() / 60:.0f}" for job in JOBS.values())
+            log.warning(
+                "Stopped at once: what a running job had not committed is lost, and the job runs again once"
+                " its lease expires (minutes: %s)",
+                leases,
+            )
+            os._exit(130)  # as a shell reports a process ended by Ctrl-C
 
 
 @click.command("demo")

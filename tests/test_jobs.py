@@ -273,3 +273,35 @@ def test_the_scheduler_stops_cleanly_when_its_service_manager_stops_it(app, data
     assert "Traceback" not in log
     assert counted(sa.select(AnalysisRun).where(AnalysisRun.status == RunStatus.RUNNING)) == 0
     assert counted(sa.select(JobLease).where(JobLease.holder != "")) == 0
+
+
+class _StoppedTwice:
+    """A scheduler stopped by Ctrl-C, and by Ctrl-C again while it waits for the job that is running."""
+
+    waited: bool | None = None
+
+    def start(self) -> None:
+        raise KeyboardInterrupt
+
+    def shutdown(self, wait: bool) -> None:
+        self.waited = wait
+        raise KeyboardInterrupt
+
+
+def test_a_second_ctrl_c_stops_the_scheduler_at_once_and_says_what_that_leaves(runner, monkeypatch, caplog):
+    """Asked twice, the scheduler does not wait for the job, nor print a traceback: it ends at once, as a
+    shell reports Ctrl-C, saying that the job's uncommitted work is lost and when the job can run again."""
+    scheduler = _StoppedTwice()
+    monkeypatch.setattr("feedback.jobs.build_scheduler", lambda app: scheduler)
+    monkeypatch.setattr(signal, "signal", lambda *handler: None)  # the test process keeps its own SIGTERM
+
+    def exit_now(code: int) -> None:
+        raise SystemExit(code)  # what os._exit ends, without ending the tests
+
+    monkeypatch.setattr("feedback.cli.os._exit", exit_now)
+    result = runner.invoke(args=["scheduler"])
+    assert result.exit_code == 130, result.output
+    assert scheduler.waited is True  # the first Ctrl-C waited for the job
+    assert "Traceback" not in result.output and "Aborted" not in result.output
+    assert "Stopped at once: what a running job had not committed is lost" in caplog.text
+    assert "(minutes: analyse 30, housekeeping 60)" in caplog.text
