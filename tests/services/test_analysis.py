@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -87,7 +88,7 @@ def test_an_answer_counts_in_the_month_it_was_given_in_uk_time(app, client, runn
         assert counted.get(date(2026, 7, 1)) == 10 and date(2026, 6, 1) not in counted
 
 
-def test_a_failed_run_is_recorded_and_leaves_earlier_results(app, runner, demo, monkeypatch):
+def test_a_failed_run_is_recorded_and_leaves_earlier_results(app, client, login, runner, demo, monkeypatch):
     runner.invoke(args=["analyse"])
     with app.app_context():
         before = db.session.scalar(sa.select(sa.func.count()).select_from(Reading))
@@ -104,6 +105,15 @@ def test_a_failed_run_is_recorded_and_leaves_earlier_results(app, runner, demo, 
         assert "the disk is full" in runs[-1].error
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Reading)) == before
         assert _measure("Longest wait").suggested_status is ImpactStatus.GREEN
+    # Staff read why below the list of runs, full width, not in the table's narrow column.
+    login(Role.STAFF)
+    page = client.get("/analysis").text
+    table, below = page.split("</table>")
+    run = f"run-{runs[-1].id}"
+    assert f'href="#{run}"' in table and "the disk is full" not in table
+    assert re.search(
+        rf'<h3 [^>]*id="{run}">Run started [^<]+</h3>\s*<pre class="app-code">[^<]*the disk is full', below
+    )
 
 
 def test_a_run_whose_process_ended_mid_run_is_shown_failed_once_the_next_run_starts(app, client, login, demo):
