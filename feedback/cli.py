@@ -452,12 +452,15 @@ def scheduler_command() -> None:
             scheduler.shutdown(wait=True)
         except KeyboardInterrupt:
             # Asked twice: the job is left as a kill would leave it, and exiting the usual way would wait for
-            # its thread all the same, so the process ends here. What the job had not committed is lost; its
-            # run shows as failed when the next one starts; its lease keeps it from running until it expires.
-            leases = ", ".join(f"{job.id} {job.lease_for.total_seconds() / 60:.0f}" for job in JOBS.values())
+            # its thread all the same, so the process ends here. What the job had not committed is lost (an
+            # analyser run shows as failed when the next one starts), and its lease keeps it from running
+            # again until the lease expires.
+            leases = ", ".join(
+                f"{job.id} {job.lease_for.total_seconds() / 60:.0f} minutes" for job in JOBS.values()
+            )
             log.warning(
-                "Stopped at once: what a running job had not committed is lost, and the job runs again once"
-                " its lease expires (minutes: %s)",
+                "Stopped at once: what a running job had not committed is lost, and the job can run again"
+                " once its lease expires (%s after it started)",
                 leases,
             )
             os._exit(130)  # as a shell reports a process ended by Ctrl-C

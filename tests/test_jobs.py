@@ -304,4 +304,4 @@ def test_a_second_ctrl_c_stops_the_scheduler_at_once_and_says_what_that_leaves(r
     assert scheduler.waited is True  # the first Ctrl-C waited for the job
     assert "Traceback" not in result.output and "Aborted" not in result.output
     assert "Stopped at once: what a running job had not committed is lost" in caplog.text
-    assert "(minutes: analyse 30, housekeeping 60)" in caplog.text
+    assert "(analyse 30 minutes, housekeeping 60 minutes after it started)" in caplog.text
