@@ -11,6 +11,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
+# gunicorn's web processes, as the README recommends on SQLite (Scaling out): twice the cores, so
+# that a worker waiting for its turn at the write lock, or for its flush, leaves its core to another.
+WORKERS = 2 * (os.cpu_count() or 1)
 
 
 def demo_environment(database: Path) -> dict:
