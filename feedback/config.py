@@ -116,7 +116,7 @@ def from_environment(instance_path: Path, given: dict | None = None) -> dict:
                     f"not {retention!r}"
                 )
             settings[f"{kind}_RETENTION_YEARS"] = int(retention)
-    for contact in ("PRIVACY_CONTACT", "ACCESSIBILITY_CONTACT"):
+    for contact in ("PRIVACY_CONTACT", "ACCESSIBILITY_CONTACT", "SENDIASS_CONTACT"):
         if os.environ.get(f"FEEDBACK_{contact}"):
             settings[contact] = os.environ[f"FEEDBACK_{contact}"].strip()
     second_step = os.environ.get("FEEDBACK_SECOND_STEP_REQUIRED_FOR")
@@ -256,3 +256,5 @@ class Defaults:
     PRIVACY_CONTACT = ""
     # How people ask for a survey in another format or report a problem, on the accessibility statement.
     ACCESSIBILITY_CONTACT = ""
+    # How families reach the area's SEND Information, Advice and Support Service, on the confirmation page.
+    SENDIASS_CONTACT = ""

@@ -61,11 +61,13 @@ def test_retention_periods_and_the_contacts_come_from_the_environment(monkeypatc
     monkeypatch.setenv("FEEDBACK_ACCESS_RETENTION_YEARS", "2")
     monkeypatch.setenv("FEEDBACK_PRIVACY_CONTACT", " dpo@council.example ")
     monkeypatch.setenv("FEEDBACK_ACCESSIBILITY_CONTACT", "0300 000 0000 ")
+    monkeypatch.setenv("FEEDBACK_SENDIASS_CONTACT", " https://sendiass.council.example")
     settings = config.from_environment(tmp_path)
     assert (settings["RESPONSE_RETENTION_YEARS"], settings["CASE_RETENTION_YEARS"]) == (5, 7)
     assert settings["ACCESS_RETENTION_YEARS"] == 2
     assert settings["PRIVACY_CONTACT"] == "dpo@council.example"
     assert settings["ACCESSIBILITY_CONTACT"] == "0300 000 0000"
+    assert settings["SENDIASS_CONTACT"] == "https://sendiass.council.example"
     for bad in ("three", "0", "-5", "101"):
         monkeypatch.setenv("FEEDBACK_RESPONSE_RETENTION_YEARS", bad)
         with pytest.raises(

@@ -56,6 +56,14 @@ def requests(session: DbSession, replied: bool = False, limit: int = 200) -> lis
     return [_request(contact) for contact in session.scalars(query.limit(limit))]
 
 
+def waits_for_reply(session: DbSession, response_id: int | None) -> bool:
+    """Whether the family who sent this response asked for a reply that nobody has recorded yet."""
+    waiting = sa.select(ResponseContact.id).where(
+        ResponseContact.response_id == response_id, ResponseContact.replied_at.is_(None)
+    )
+    return response_id is not None and session.scalar(waiting) is not None
+
+
 def waiting_count(session: DbSession) -> int:
     return session.execute(
         sa.select(sa.func.count()).select_from(ResponseContact).where(ResponseContact.replied_at.is_(None))

@@ -182,7 +182,12 @@ def done(slug: str, token: str):
         abort(404)
     acknowledges(db.session.connection())  # a double tap's other request may still be flushing it
     return render_template(
-        "respond/done.html", survey=survey, draft=draft, reply_working_days=replies.REPLY_WORKING_DAYS
+        "respond/done.html",
+        survey=survey,
+        draft=draft,
+        waits_for_reply=replies.waits_for_reply(db.session, draft.response_id),
+        reply_working_days=replies.REPLY_WORKING_DAYS,
+        sendiass_contact=current_app.config["SENDIASS_CONTACT"],
     )
 
 

@@ -16,17 +16,20 @@ from ..conftest import csrf_token_from
 from .test_respond import PAGES, base_of, start
 
 
-def _ask_for_a_reply(client, name: str, email: str) -> None:
+def _ask_for_a_reply(client, name: str, email: str) -> str:
+    """The confirmation page's address."""
     base = base_of(start(client))
     pages = [*PAGES[:2], {"q_comment": "Nobody has answered my emails about transport."}, PAGES[3]]
     for number, page in enumerate(pages, start=1):
         client.post(f"{base}/{number}", data=page)
     done = client.post(f"{base}/5", data={"wants_reply": "yes", "name": name, "email": email})
-    assert "we will contact you within 10 working days" in client.get(done.location).text
+    promise = "You asked for a reply: we will contact you within 10 working days."
+    assert promise in client.get(done.location).text
+    return done.location
 
 
 def test_staff_see_who_is_waiting_and_record_a_reply_once(app, client, login, demo):
-    _ask_for_a_reply(client, "Jo Bloggs", "jo@example.org")
+    done = _ask_for_a_reply(client, "Jo Bloggs", "jo@example.org")
     assert client.get("/replies").status_code == 302  # families never see it
     email = login(Role.STAFF)
     waiting = client.get("/replies").text
@@ -41,6 +44,7 @@ def test_staff_see_who_is_waiting_and_record_a_reply_once(app, client, login, de
     marked = client.post(f"/replies/{contact_id}/replied", data={"csrf_token": token}, follow_redirects=True)
     assert "Recorded that you replied to Jo Bloggs (jo@example.org)." in marked.text
     assert "Nobody is waiting for a reply." in marked.text and "Waiting for a reply (0)" in marked.text
+    assert "You asked for a reply" not in client.get(done).text  # the promise is kept: it is not made again
     answered = client.get("/replies?show=replied").text
     assert f"Replied {clock.today():%-d %B %Y} by {email}" in answered and "Jo Bloggs" in answered
 

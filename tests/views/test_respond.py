@@ -117,6 +117,12 @@ def test_a_family_completes_the_survey_and_one_response_is_stored(app, client, d
     base = complete(client)
     done = client.get(f"{base}/done")
     assert done.status_code == 200 and "Thank you" in done.text and "/you-said-we-did" in done.text
+    assert "You asked for a reply" not in done.text  # nobody promises a reply to a family who did not ask
+    assert "Your council's Local Offer website says how to contact it." in done.text
+    app.config["SENDIASS_CONTACT"] = "0300 000 0001 or sendiass@council.example"
+    again = " ".join(client.get(f"{base}/done").text.split())
+    assert "Information, Advice and Support Service (SENDIASS)" in again
+    assert "Contact it: 0300 000 0001 or sendiass@council.example." in again
     with app.app_context():
         response = db.session.scalar(
             sa.select(Response).where(Response.idempotency_key.not_like("synthetic-%"))
