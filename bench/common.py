@@ -9,6 +9,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from feedback.services.demo import DISTRICTS as DEMO_DISTRICTS
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
 # gunicorn's web processes, as the README recommends on SQLite (Scaling out): twice the cores, so
@@ -24,6 +26,7 @@ def demo_environment(database: Path) -> dict:
         "FEEDBACK_DATABASE_URL": f"sqlite:///{database}",
         "FEEDBACK_SECRET_KEY": "bench" * 8,
         "FEEDBACK_PUBLIC_POST_LIMIT": "100000000/60",
+        "FEEDBACK_DISTRICTS": "; ".join(DEMO_DISTRICTS),  # families are asked where they live, as in the demo
         "FLASK_APP": "feedback",
     }
     flask = [str(PYTHON), "-m", "flask"]

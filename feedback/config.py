@@ -135,6 +135,9 @@ def from_environment(instance_path: Path, given: dict | None = None) -> dict:
                 f" (the whole comment goes), not {forgotten_comments!r}"
             )
         settings["FORGOTTEN_COMMENTS"] = forgotten_comments
+    districts = os.environ.get("FEEDBACK_DISTRICTS")
+    if districts:
+        settings["DISTRICTS"] = _districts(districts)
     places = os.environ.get("FEEDBACK_REDACT_PLACES")
     if places:
         settings["REDACT_PLACES"] = [p.strip() for p in places.split(";") if p.strip()]
@@ -198,6 +201,21 @@ def engine_options(url: str) -> dict:
     return {"hide_parameters": True, "pool_pre_ping": not url.startswith("sqlite")}
 
 
+DISTRICT_LENGTH = 60  # response.district's column (models/response.py)
+
+
+def _districts(text: str) -> list[str]:
+    """``North Warwickshire; Rugby``: the districts offered, in that order, each once."""
+    names = list(dict.fromkeys(name.strip() for name in text.split(";") if name.strip()))
+    too_long = [name for name in names if len(name) > DISTRICT_LENGTH]
+    if too_long:
+        raise ConfigError(
+            f"FEEDBACK_DISTRICTS must be the area's districts separated by ;, each at most {DISTRICT_LENGTH} "
+            f"characters; {too_long[0]!r} is longer"
+        )
+    return names
+
+
 def _parse_limit(text: str) -> tuple[int, int]:
     """``300/600``: 300 requests in each 600-second window (``300`` alone: in each minute). Both at least 1:
     a window of 0 seconds cannot be counted in, and a limit under 1 would refuse every family."""
@@ -243,6 +261,8 @@ class Defaults:
     # 0: the app takes requests from the clients themselves, and the header, which anyone can send, is
     # ignored.
     TRUSTED_PROXIES = 0
+    # The districts of the area that the survey's "Where do you live?" offers; with none, it is not asked.
+    DISTRICTS: list[str] = []
     # School and place names that quotes must never show, beside the names the tagger finds.
     REDACT_PLACES: list[str] = []
     FORGOTTEN_COMMENTS = "redact"  # or "delete": what forgetting a response does to its comments

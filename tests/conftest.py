@@ -25,6 +25,7 @@ from flask.testing import FlaskClient
 from feedback import create_app
 from feedback.extensions import db
 from feedback.models import AuditEvent, Role
+from feedback.services import demo as demo_service
 from feedback.services import users
 from feedback.services.audit import set_actor
 
@@ -74,6 +75,7 @@ def app(database_url: str) -> Iterator[Flask]:
             "SESSION_COOKIE_SECURE": False,
             # Admins are sent to turn on the second step first (test_auth.py); other tests go straight on.
             "SECOND_STEP_REQUIRED_FOR": "none",
+            "DISTRICTS": demo_service.DISTRICTS,  # families are asked where they live, as with scripts/run
         }
     )
     with app.app_context():
@@ -158,8 +160,6 @@ def demo_template(tmp_path_factory) -> tuple[Path, dict[str, int]] | None:
 
 
 def _load_demo() -> dict[str, int]:
-    from feedback.services import demo as demo_service
-
     set_actor(db.session, None, "demo")
     summary, _ = demo_service.load(db.session)
     demo_service.publish_entries(db.session)  # without the analyser's run, which tests start themselves

@@ -55,19 +55,25 @@ def test_only_a_database_with_a_server_is_pinged_before_its_connection_is_used(a
         assert db.engine.hide_parameters is True
 
 
-def test_retention_periods_and_the_contacts_come_from_the_environment(monkeypatch, tmp_path):
+def test_retention_periods_contacts_and_districts_come_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("FEEDBACK_RESPONSE_RETENTION_YEARS", "5")
     monkeypatch.setenv("FEEDBACK_CASE_RETENTION_YEARS", "7")
     monkeypatch.setenv("FEEDBACK_ACCESS_RETENTION_YEARS", "2")
     monkeypatch.setenv("FEEDBACK_PRIVACY_CONTACT", " dpo@council.example ")
     monkeypatch.setenv("FEEDBACK_ACCESSIBILITY_CONTACT", "0300 000 0000 ")
     monkeypatch.setenv("FEEDBACK_SENDIASS_CONTACT", " https://sendiass.council.example")
+    monkeypatch.setenv("FEEDBACK_DISTRICTS", " Telford; Wrekin ;; Telford")
     settings = config.from_environment(tmp_path)
     assert (settings["RESPONSE_RETENTION_YEARS"], settings["CASE_RETENTION_YEARS"]) == (5, 7)
     assert settings["ACCESS_RETENTION_YEARS"] == 2
     assert settings["PRIVACY_CONTACT"] == "dpo@council.example"
     assert settings["ACCESSIBILITY_CONTACT"] == "0300 000 0000"
     assert settings["SENDIASS_CONTACT"] == "https://sendiass.council.example"
+    assert settings["DISTRICTS"] == ["Telford", "Wrekin"]
+    monkeypatch.setenv("FEEDBACK_DISTRICTS", "Telford; " + "x" * 61)
+    with pytest.raises(ValueError, match="FEEDBACK_DISTRICTS must be the area's districts separated by ;"):
+        config.from_environment(tmp_path)
+    monkeypatch.delenv("FEEDBACK_DISTRICTS")
     for bad in ("three", "0", "-5", "101"):
         monkeypatch.setenv("FEEDBACK_RESPONSE_RETENTION_YEARS", bad)
         with pytest.raises(

@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from flask import current_app
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
     GovCheckboxesInput,
@@ -33,9 +34,9 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 from ..models import Agreement, Question, QuestionKind, SurveyVariant
 from ..services.respond import (
     AGE_BANDS,
-    DISTRICTS,
     FREE_TEXT_LIMIT,
     NEEDS,
+    OUTSIDE_THE_AREA,
     PROFILE_PAGE,
     REPLY_PAGE,
     Page,
@@ -258,24 +259,21 @@ def page_form_class(page: Page, variant: SurveyVariant, last: bool = False) -> t
 
 
 def _add_profile_fields(form_class) -> None:
-    def choices(values):
-        return [SelectChoice("", "Prefer not to say"), *(SelectChoice(v, v) for v in values)]
+    def select(label: str, values: list[str]) -> SelectField:
+        return SelectField(
+            label,
+            widget=GovSelect(),
+            choices=[SelectChoice("", "Prefer not to say"), *(SelectChoice(v, v) for v in values)],
+            validators=[Optional()],
+            # Only a page open while the list changed, or a hand-made post, sends something else.
+            invalid_choice_message="Choose from the list, or Prefer not to say",
+        )
 
-    form_class.district = SelectField(
-        "Where do you live?", widget=GovSelect(), choices=choices(DISTRICTS), validators=[Optional()]
-    )
-    form_class.age_band = SelectField(
-        "How old is the child or young person?",
-        widget=GovSelect(),
-        choices=choices(AGE_BANDS),
-        validators=[Optional()],
-    )
-    form_class.area_of_need = SelectField(
-        "What is their main area of need?",
-        widget=GovSelect(),
-        choices=choices(NEEDS),
-        validators=[Optional()],
-    )
+    districts = current_app.config["DISTRICTS"]  # the area's own; without them, where is not asked
+    if districts:
+        form_class.district = select("Where do you live?", [*districts, OUTSIDE_THE_AREA])
+    form_class.age_band = select("How old is the child or young person?", AGE_BANDS)
+    form_class.area_of_need = select("What is their main area of need?", NEEDS)
 
 
 class _ReplyRequired:
@@ -337,9 +335,8 @@ def _add_reply_fields(form_class) -> None:
 def page_values(form: SurveyPageForm, page: Page) -> dict:
     """What to keep in the draft from a valid page."""
     if page.special == PROFILE_PAGE:
-        return {
-            PROFILE_PAGE: {k: getattr(form, k).data or "" for k in ("district", "age_band", "area_of_need")}
-        }
+        asked = [k for k in ("district", "age_band", "area_of_need") if k in form]  # where, if the area says
+        return {PROFILE_PAGE: {k: form[k].data or "" for k in asked}}
     if page.special == REPLY_PAGE:
         wants = form.wants_reply.data
         details = (

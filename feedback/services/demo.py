@@ -64,8 +64,9 @@ DEMO_USERS = (
     ("coordinator@demo.example", Role.COORDINATOR),
     ("admin@demo.example", Role.ADMIN),
 )
-# The demo's respondents pick from the survey's own profile options, leaving out the catch-alls.
-DISTRICTS = [d for d in respond.DISTRICTS if d != "Outside the area"]
+# The demo area's districts; scripts/run offers them to families (FEEDBACK_DISTRICTS) with the demo loaded.
+# Its respondents pick from these and the survey's own profile options, leaving out the catch-alls.
+DISTRICTS = ["North Warwickshire", "Nuneaton and Bedworth", "Rugby", "Stratford-on-Avon", "Warwick"]
 NEEDS = [n for n in respond.NEEDS if n not in ("Other", "Not sure")]
 AGE_BANDS = respond.AGE_BANDS
 PHASES = ["Early years", "Primary", "Secondary", "Post-16"]

@@ -47,14 +47,8 @@ FREE_TEXT_LIMIT = 1200
 PROFILE_PAGE = "about-you"
 REPLY_PAGE = "reply"
 
-DISTRICTS = [
-    "North Warwickshire",
-    "Nuneaton and Bedworth",
-    "Rugby",
-    "Stratford-on-Avon",
-    "Warwick",
-    "Outside the area",
-]
+# Offered after the area's own districts (FEEDBACK_DISTRICTS), when it has set them.
+OUTSIDE_THE_AREA = "Outside the area"
 AGE_BANDS = ["0-4", "5-10", "11-15", "16-18", "19-25"]
 NEEDS = [
     "Autism",

@@ -41,6 +41,7 @@ def privacy():
         access_years=current_app.config["ACCESS_RETENTION_YEARS"],
         comments_deleted=current_app.config["FORGOTTEN_COMMENTS"] == "delete",
         contact=current_app.config["PRIVACY_CONTACT"],
+        asks_where=bool(current_app.config["DISTRICTS"]),
     )
 
 

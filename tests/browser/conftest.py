@@ -12,6 +12,7 @@ from werkzeug.serving import make_server
 
 from feedback import create_app
 from feedback.extensions import db
+from feedback.services import demo as demo_service
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -47,6 +48,7 @@ def live_app(tmp_path_factory, demo_template):
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
             "SESSION_COOKIE_SECURE": False,
             "SECOND_STEP_REQUIRED_FOR": "none",  # a test that wants it sets it
+            "DISTRICTS": demo_service.DISTRICTS,  # families are asked where they live, as with scripts/run
         }
     )
 

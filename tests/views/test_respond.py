@@ -138,6 +138,28 @@ def test_a_family_completes_the_survey_and_one_response_is_stored(app, client, d
         assert draft.answers == {} and draft.response_id == response.id
 
 
+def test_families_are_asked_where_they_live_only_among_the_areas_own_districts(app, client, demo):
+    base = base_of(start(client))
+    about_you = client.get(f"{base}/4").text
+    assert '<option value="Rugby">Rugby</option>' in about_you
+    assert '<option value="Outside the area">Outside the area</option>' in about_you
+    refused = client.post(f"{base}/4", data={"district": "Telford"})  # no choice the page offered
+    assert refused.status_code == 400 and "Choose from the list, or Prefer not to say" in refused.text
+    with app.app_context():
+        assert db.session.scalar(sa.select(SurveyDraft.answers)) == {}
+
+    app.config["DISTRICTS"] = []  # an area that has not named its districts
+    about_you = client.get(f"{base}/4").text
+    assert "Where do you live?" not in about_you and "How old is the child" in about_you
+    assert "where you live" not in client.get("/privacy").text
+    assert client.post(f"{base}/4", data={"district": "Rugby", "age_band": "5-10"}).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(sa.select(SurveyDraft.answers))["about-you"] == {
+            "age_band": "5-10",
+            "area_of_need": "",
+        }
+
+
 def test_pages_can_be_skipped_and_answers_changed_going_back(app, client, demo):
     base = base_of(start(client))
     client.post(f"{base}/1", data={"q_heard": "disagree"})
