@@ -8,6 +8,7 @@ JavaScript runs.
 
 from __future__ import annotations
 
+import math
 import re
 import secrets
 from collections.abc import Mapping
@@ -95,6 +96,13 @@ class QuestionShape:
     kind: QuestionKind
 
 
+# What a family on a phone spends, for the start page's "It takes about 3 minutes": reading a question and
+# tapping an answer, writing a few sentences, and each of the short pages at the end.
+SECONDS_A_CHOICE = 10
+SECONDS_A_COMMENT = 60
+SECONDS_A_LAST_PAGE = 20
+
+
 @dataclass
 class PagePlan:
     pages: list[Page] = field(default_factory=list)
@@ -103,8 +111,21 @@ class PagePlan:
     def count(self) -> int:
         return len(self.pages)
 
+    @property
+    def minutes(self) -> int:
+        """About how long the whole survey takes, in whole minutes, rounded up."""
+        seconds = sum(
+            SECONDS_A_LAST_PAGE if page.special else sum(map(_seconds_to_answer, page.questions))
+            for page in self.pages
+        )
+        return math.ceil(seconds / 60)
+
     def page(self, number: int) -> Page | None:
         return self.pages[number - 1] if 1 <= number <= len(self.pages) else None
+
+
+def _seconds_to_answer(question: Question) -> int:
+    return SECONDS_A_COMMENT if question.kind is QuestionKind.FREE_TEXT else SECONDS_A_CHOICE
 
 
 def open_survey(session: DbSession, slug: str) -> Survey | None:

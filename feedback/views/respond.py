@@ -65,6 +65,7 @@ def start(slug: str):
         survey=survey,
         variant=variant,
         pages=plan.count,
+        minutes=plan.minutes,
         channel=request.args.get("from", ""),
     )
 

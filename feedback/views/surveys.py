@@ -14,7 +14,7 @@ from ..extensions import db
 from ..forms.respond import page_values
 from ..forms.surveys import ResponsesImportForm, SurveyForm, paper_form_class, question_form, versions_form
 from ..models import Question, Role, Survey, SurveyStateError, key_pattern
-from ..services import response_import, surveys
+from ..services import respond, response_import, surveys
 from ..services.plan_import import ImportFailed
 from ..services.respond import Page
 from . import once
@@ -46,6 +46,7 @@ def show(survey_id: int):
         public_url=public_url,
         widget_url=widget_url,
         responses=surveys.response_count(db.session, survey),
+        plan=respond.page_plan(survey),
         history=surveys.history(db.session, survey),
         can_rearrange=surveys.can_rearrange(survey),
     )

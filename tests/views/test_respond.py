@@ -113,6 +113,24 @@ def test_the_start_page_explains_privacy_and_offers_other_versions(client, demo)
     assert "/s/live-feedback?version=young-person" in page and "/s/live-feedback?version=easy-read" in page
 
 
+def test_the_start_page_says_how_long_the_survey_takes_as_it_is_now(app, client, demo):
+    """Six agreement questions, a comment and the two last pages: about 3 minutes. Two more comments to
+    write make it about 5, whichever version is read."""
+    assert "It takes about 3 minutes: 5 short pages" in " ".join(client.get("/s/live-feedback").text.split())
+    with app.app_context():
+        survey = db.session.scalar(sa.select(Survey).where(Survey.slug == "live-feedback"))
+        for position, key in ((97, "better"), (98, "worse")):
+            question = Question(key=key, kind=QuestionKind.FREE_TEXT, required=False, position=position)
+            survey.questions.append(question)
+            for variant in survey.variants:
+                question.wordings.append(QuestionWording(variant=variant, text=f"What got {key}?"))
+        db.session.commit()
+    standard = " ".join(client.get("/s/live-feedback").text.split())
+    assert "It takes about 5 minutes: 7 short pages" in standard
+    young = " ".join(client.get("/s/live-feedback?version=young-person").text.split())
+    assert "It is 7 short pages and takes about 5 minutes." in young
+
+
 def test_a_family_completes_the_survey_and_one_response_is_stored(app, client, demo):
     base = complete(client)
     done = client.get(f"{base}/done")

@@ -71,6 +71,8 @@ def test_a_coordinator_builds_a_survey_and_opens_it(app, client, login, demo):
             "I was involved in my child's annual review." if variant.kind.value == "standard" else ""
         )
     assert client.post(f"/surveys/{survey_id}/questions/new", data=data).status_code == 302
+    shown = " ".join(client.get(f"/surveys/{survey_id}").text.split())
+    assert "3 pages; families are told it takes about 1 minute" in shown  # the question, about you, reply
     assert client.post(f"/surveys/{survey_id}/open").status_code == 302
     with app.app_context():
         survey = db.session.get(Survey, survey_id)
