@@ -335,7 +335,8 @@ def _add_reply_fields(form_class) -> None:
 def page_values(form: SurveyPageForm, page: Page) -> dict:
     """What to keep in the draft from a valid page."""
     if page.special == PROFILE_PAGE:
-        asked = [k for k in ("district", "age_band", "area_of_need") if k in form]  # where, if the area says
+        # The district is asked only where the area has named its districts.
+        asked = [k for k in ("district", "age_band", "area_of_need") if k in form]
         return {PROFILE_PAGE: {k: form[k].data or "" for k in asked}}
     if page.special == REPLY_PAGE:
         wants = form.wants_reply.data
