@@ -136,6 +136,23 @@ def open_survey(session: DbSession, slug: str) -> Survey | None:
     return survey
 
 
+def surveys_to_offer(session: DbSession) -> list[Survey]:
+    """The surveys families can answer now, for the public home page, by title: not the one-question
+    yes-or-no boxes that Local Offer pages embed, which ask about the page they are on."""
+    surveys = session.scalars(
+        select(Survey)
+        .where(Survey.status == SurveyStatus.OPEN)
+        .options(selectinload(Survey.questions))
+        .order_by(Survey.title)
+    )
+    return [
+        survey
+        for survey in surveys
+        if open_now(survey.status, survey.opens_at, survey.closes_at)
+        and [question.kind for question in survey.questions] != [QuestionKind.YES_NO]
+    ]
+
+
 def survey_with_questions(session: DbSession, *where) -> Survey | None:
     """A survey with its versions, questions and their wordings loaded: all a page or a form needs."""
     return session.scalar(

@@ -19,7 +19,7 @@ bp = Blueprint("main", __name__)
 def index():
     if current_user.is_authenticated:
         return redirect(url_for(".home"))
-    return render_template("main/index.html")
+    return render_template("main/index.html", surveys=respond.surveys_to_offer(db.session))
 
 
 @bp.get("/home")

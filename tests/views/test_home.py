@@ -19,6 +19,7 @@ from feedback.models import (
     ResponseContact,
     Role,
     RunStatus,
+    Survey,
 )
 from feedback.models.types import utcnow
 from feedback.services.report import NO_UPDATE_DUE, quarter_of
@@ -58,6 +59,19 @@ def test_with_nothing_waiting_the_page_says_so(client, login):
     assert "No action is in progress" in page and 'href="/plans"' in page  # no plan yet
     # Before the analyser's first run nothing has been suggested, so nothing can be said to match.
     assert "No status has been suggested yet" in page and "matches the suggested one" not in page
+
+
+def test_families_find_the_open_surveys_on_the_front_page_and_not_the_local_offer_box(app, client, demo):
+    page = client.get("/").text
+    assert '<a class="govuk-link" href="/s/live-feedback">Tell us how it feels</a>' in page
+    assert "For parents and carers" in page
+    assert "/s/local-offer-feedback" not in page and "Did you find what you were looking for?" not in page
+    with app.app_context():
+        for survey in db.session.scalars(sa.select(Survey)):
+            survey.close()
+        db.session.commit()
+    page = client.get("/").text
+    assert "/s/live-feedback" not in page and "No survey is open just now." in page
 
 
 def test_reported_statuses_that_match_the_suggested_ones_are_called_so(app, client, login, demo):
