@@ -100,6 +100,8 @@ class Survey(Model):
     )
     opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When somebody last closed it (close()): families who began before then may still finish for a while.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     anonymous: Mapped[bool] = mapped_column(default=True)
     consent_text: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -127,11 +129,22 @@ class Survey(Model):
         if not self.questions:
             raise SurveyStateError("Add at least one question before opening the survey.")
         self.status = SurveyStatus.OPEN
+        self.closed_at = None
 
     def close(self) -> None:
         if self.status is not SurveyStatus.OPEN:
             raise SurveyStateError("Only an open survey can be closed.")
         self.status = SurveyStatus.CLOSED
+        self.closed_at = utcnow()
+
+    def ended_at(self, now: datetime) -> datetime | None:
+        """When families stopped being able to begin it, if they have: closed by hand, or the end of its
+        dates, whichever came first. None while it is open, a draft or not yet open, and for a survey
+        closed before the time was kept."""
+        ends = [self.closes_at] if self.closes_at is not None and self.closes_at <= now else []
+        if self.status is SurveyStatus.CLOSED and self.closed_at is not None:
+            ends.append(self.closed_at)
+        return min(ends) if ends and self.status is not SurveyStatus.DRAFT else None
 
     def __repr__(self) -> str:
         return f"<Survey {self.slug}>"

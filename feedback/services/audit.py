@@ -67,8 +67,9 @@ REDACTED_BY_TYPE = {
 }
 
 # Bookkeeping, not a change anyone made: a survey's revision mark moves with every edit to its questions,
-# and an account's last used code step with every sign-in that needs a code.
-LEFT_OUT_BY_TYPE = {Survey: {"revision"}, User: {"totp_used_step"}}
+# its closing time with its status (the line that says it closed is dated), and an account's last used
+# code step with every sign-in that needs a code.
+LEFT_OUT_BY_TYPE = {Survey: {"revision", "closed_at"}, User: {"totp_used_step"}}
 # Collections the trail keeps as sorted lists of ids, beside the columns: the measures a question counts
 # towards, which decide what a measure's figures are made of (its areas follow from them).
 COLLECTIONS_BY_TYPE: dict[type, tuple[str, ...]] = {Question: ("measures",)}

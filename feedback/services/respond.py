@@ -42,6 +42,9 @@ from ..models.types import utcnow
 from ..prepared import Prepared
 
 DRAFT_LIFETIME = timedelta(days=60)
+# A family who began a survey before it closed may finish it for this long after: the resume link kept for
+# the weekend, or a page left open overnight, does not lose what they had answered.
+FINISHING_TIME = timedelta(days=7)
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 QUESTIONS_PER_PAGE = 3
 FREE_TEXT_LIMIT = 1200
@@ -134,6 +137,24 @@ def open_survey(session: DbSession, slug: str) -> Survey | None:
     if survey is None or not open_now(survey.status, survey.opens_at, survey.closes_at):
         return None
     return survey
+
+
+def finishing_until(survey: Survey, now: datetime) -> datetime | None:
+    """Until when families who began ``survey`` before it ended (closed, or past its dates) may still
+    finish it, if it has ended and that time has not passed; None otherwise."""
+    if open_now(survey.status, survey.opens_at, survey.closes_at):
+        return None
+    ended = survey.ended_at(now)
+    return ended + FINISHING_TIME if ended is not None and now < ended + FINISHING_TIME else None
+
+
+def survey_to_finish(session: DbSession, slug: str, now: datetime) -> Survey | None:
+    """The survey at ``slug`` if a family who began it may carry on: open, or ended less than
+    FINISHING_TIME before ``now``. Only a survey that was open can have been begun."""
+    survey = survey_with_questions(session, Survey.slug == slug)
+    if survey is None or open_now(survey.status, survey.opens_at, survey.closes_at):
+        return survey
+    return survey if finishing_until(survey, now) is not None else None
 
 
 def surveys_to_offer(session: DbSession) -> list[Survey]:

@@ -7,10 +7,12 @@ from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
 from sqlalchemy.exc import OperationalError
 from wtforms import ValidationError
 
+from .. import clock
 from ..database import READS_ONLY, acknowledges, is_busy
 from ..extensions import csrf, db
 from ..forms.respond import build_page_form, page_values, saved_data
 from ..models import KEY_LENGTH, Channel, Survey, SurveyDraft, key_pattern
+from ..models.types import utcnow
 from ..services import ratelimit, replies, respond, shapes
 from .access import public
 from .errors import try_again_json
@@ -31,6 +33,15 @@ BUSY = (
 
 def _survey_or_404(slug: str) -> Survey:
     survey = respond.open_survey(db.session, slug)
+    if survey is None:
+        exists = db.session.scalar(db.select(Survey.id).where(Survey.slug == slug))
+        abort(410 if exists else 404)
+    return survey
+
+
+def _survey_to_finish_or_410(slug: str) -> Survey:
+    """The survey for a family who began it: open, or closed less than FINISHING_TIME ago."""
+    survey = respond.survey_to_finish(db.session, slug, utcnow())
     if survey is None:
         exists = db.session.scalar(db.select(Survey.id).where(Survey.slug == slug))
         abort(410 if exists else 404)
@@ -84,7 +95,7 @@ def begin(slug: str):
 @public
 def resume(slug: str, token: str):
     """The resume link: back to the first page not yet answered."""
-    survey = _survey_or_404(slug)
+    survey = _survey_to_finish_or_410(slug)
     draft = _draft_or_404(survey, token)
     if draft.submitted:
         return redirect(url_for(".done", slug=slug, token=token))
@@ -99,7 +110,7 @@ def page(slug: str, token: str, number: int):
         # Read and check the page without SQLite's write lock: a page that is wrong, or sent with an
         # expired token, writes nothing, and a valid one takes the lock only to save (_save_page).
         db.session.connection(execution_options=READS_ONLY)
-    survey = _survey_or_404(slug)
+    survey = _survey_to_finish_or_410(slug)
     draft = _draft_or_404(survey, token)
     if draft.submitted:
         return redirect(url_for(".done", slug=slug, token=token))
@@ -108,7 +119,7 @@ def page(slug: str, token: str, number: int):
     if current is None:
         abort(404)
     last = number == plan.count
-    notice = None
+    notice = _closed_notice(survey)
 
     if request.method == "POST":
         form = build_page_form(current, draft.variant, formdata=request.form, last=last)
@@ -142,6 +153,18 @@ def page(slug: str, token: str, number: int):
         if number > 1
         else url_for(".start", slug=slug),
     ), status
+
+
+def _closed_notice(survey: Survey) -> str | None:
+    """For a family finishing a survey that has closed since they began: until when they may."""
+    until_time = respond.finishing_until(survey, utcnow())
+    if until_time is None:
+        return None
+    until = clock.uk_time(until_time, "%-d %B %Y at %H:%M")
+    return (
+        "This survey has closed since you began. "
+        f"You can still finish it and send your answers until {until}."
+    )
 
 
 def _save_page(survey: Survey, draft: SurveyDraft, current: respond.Page, values: dict, last: bool):

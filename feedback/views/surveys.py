@@ -14,6 +14,7 @@ from ..extensions import db
 from ..forms.respond import page_values
 from ..forms.surveys import ResponsesImportForm, SurveyForm, paper_form_class, question_form, versions_form
 from ..models import Question, Role, Survey, SurveyStateError, key_pattern
+from ..models.types import utcnow
 from ..services import respond, response_import, surveys
 from ..services.plan_import import ImportFailed
 from ..services.respond import Page
@@ -47,6 +48,7 @@ def show(survey_id: int):
         widget_url=widget_url,
         responses=surveys.response_count(db.session, survey),
         plan=respond.page_plan(survey),
+        finishing_until=respond.finishing_until(survey, utcnow()),
         history=surveys.history(db.session, survey),
         can_rearrange=surveys.can_rearrange(survey),
     )

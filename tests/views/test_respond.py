@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from feedback import create_app
+from feedback import clock, create_app
 from feedback.database import SQLITE_PRAGMAS
 from feedback.extensions import db
 from feedback.models import (
@@ -440,6 +440,51 @@ def test_closed_and_unknown_surveys_say_so(app, client, demo):
         db.session.commit()
     closed = client.get("/s/live-feedback")
     assert closed.status_code == 410 and "This survey is closed" in closed.text
+
+
+def _live_feedback(session) -> Survey:
+    return session.scalar(sa.select(Survey).where(Survey.slug == "live-feedback"))
+
+
+def test_a_family_who_began_before_the_survey_closed_can_finish_it_for_a_week(app, client, demo):
+    first, second = base_of(start(client)), base_of(start(client))
+    for number, data in enumerate(PAGES[:2], start=1):
+        assert client.post(f"{first}/{number}", data=data).status_code == 302
+    with app.app_context():
+        survey = _live_feedback(db.session)
+        survey.close()
+        db.session.commit()
+        until = clock.uk_time(survey.closed_at + respond.FINISHING_TIME, "%-d %B %Y at %H:%M")
+    assert client.get("/s/live-feedback").status_code == 410  # nobody begins it now
+    resumed = client.get(first)
+    assert resumed.status_code == 302 and resumed.location == f"{first}/3"
+    page = " ".join(client.get(f"{first}/3").text.split())
+    assert "This survey has closed since you began." in page
+    assert f"You can still finish it and send your answers until {until}." in page
+    for number, data in enumerate(PAGES[2:], start=3):
+        assert client.post(f"{first}/{number}", data=data).status_code == 302
+    assert client.get(f"{first}/done").status_code == 200 and count_new_responses(app) == 1
+
+    with app.app_context():  # a week and a minute after it closed
+        survey = _live_feedback(db.session)
+        survey.closed_at -= respond.FINISHING_TIME + timedelta(minutes=1)
+        db.session.commit()
+    assert client.get(second).status_code == 410
+    assert client.post(f"{second}/1", data=PAGES[0]).status_code == 410
+    assert client.get(f"{first}/done").status_code == 200  # a confirmation stays what it was
+
+    with app.app_context():  # opened again, and then past the end of its dates a day ago
+        survey = _live_feedback(db.session)
+        survey.open()
+        assert survey.closed_at is None
+        survey.closes_at = utcnow() - timedelta(days=1)
+        db.session.commit()
+    assert client.get("/s/live-feedback").status_code == 410
+    assert "This survey has closed since you began" in client.get(f"{second}/1").text
+    with app.app_context():
+        _live_feedback(db.session).closes_at = utcnow() - respond.FINISHING_TIME - timedelta(minutes=1)
+        db.session.commit()
+    assert client.get(f"{second}/1").status_code == 410
 
 
 def test_unknown_pages_are_404(client, demo):

@@ -28,7 +28,7 @@ from feedback.models import (
     SurveyStatus,
     VariantKind,
 )
-from feedback.services import audit, surveys
+from feedback.services import audit, respond, surveys
 
 
 def _survey_id(app, slug: str) -> int:
@@ -84,6 +84,11 @@ def test_a_coordinator_builds_a_survey_and_opens_it(app, client, login, demo):
     assert "I was involved in my child" in client.get(client.post("/s/annual-review").location).text
     client.post(f"/surveys/{survey_id}/close")
     assert client.get("/s/annual-review").status_code == 410
+    with app.app_context():
+        until = db.session.get(Survey, survey_id).closed_at + respond.FINISHING_TIME
+    shown = " ".join(client.get(f"/surveys/{survey_id}").text.split())
+    when = clock.uk_time(until, "%-d %B %Y at %H:%M")
+    assert f"Closed. Nobody new can begin it; families who had begun can finish it until {when}." in shown
 
     history = client.get(f"/surveys/{survey_id}").text.split('id="history"')[1]
     lines = re.findall(r"<li>[^<]*\d\d:\d\d, [^:]+: ([^<]*)</li>", history)
