@@ -31,17 +31,13 @@ BUSY = (
 )
 
 
-def _survey_or_404(slug: str) -> Survey:
-    survey = respond.open_survey(db.session, slug)
-    if survey is None:
-        exists = db.session.scalar(db.select(Survey.id).where(Survey.slug == slug))
-        abort(410 if exists else 404)
-    return survey
-
-
-def _survey_to_finish_or_410(slug: str) -> Survey:
-    """The survey for a family who began it: open, or closed less than FINISHING_TIME ago."""
-    survey = respond.survey_to_finish(db.session, slug, utcnow())
+def _survey_or_404(slug: str, begun: bool = False) -> Survey:
+    """The open survey at ``slug``; for a family who has ``begun`` it, also one closed less than
+    FINISHING_TIME ago. Otherwise 410 ("This survey is closed") if it exists, 404 if not."""
+    if begun:
+        survey = respond.survey_to_finish(db.session, slug, utcnow())
+    else:
+        survey = respond.open_survey(db.session, slug)
     if survey is None:
         exists = db.session.scalar(db.select(Survey.id).where(Survey.slug == slug))
         abort(410 if exists else 404)
@@ -95,7 +91,7 @@ def begin(slug: str):
 @public
 def resume(slug: str, token: str):
     """The resume link: back to the first page not yet answered."""
-    survey = _survey_to_finish_or_410(slug)
+    survey = _survey_or_404(slug, begun=True)
     draft = _draft_or_404(survey, token)
     if draft.submitted:
         return redirect(url_for(".done", slug=slug, token=token))
@@ -110,7 +106,7 @@ def page(slug: str, token: str, number: int):
         # Read and check the page without SQLite's write lock: a page that is wrong, or sent with an
         # expired token, writes nothing, and a valid one takes the lock only to save (_save_page).
         db.session.connection(execution_options=READS_ONLY)
-    survey = _survey_to_finish_or_410(slug)
+    survey = _survey_or_404(slug, begun=True)
     draft = _draft_or_404(survey, token)
     if draft.submitted:
         return redirect(url_for(".done", slug=slug, token=token))
