@@ -115,7 +115,7 @@ def page(slug: str, token: str, number: int):
     if current is None:
         abort(404)
     last = number == plan.count
-    notice = _closed_notice(survey)
+    closed_notice = notice = _closed_notice(survey)
 
     if request.method == "POST":
         form = build_page_form(current, draft.variant, formdata=request.form, last=last)
@@ -145,10 +145,16 @@ def page(slug: str, token: str, number: int):
         notice=notice,
         csrf_token_value=generate_csrf(),
         resume_url=url_for(".resume", slug=slug, token=token, _external=True),
-        back_url=url_for(".page", slug=slug, token=token, number=number - 1)
-        if number > 1
-        else url_for(".start", slug=slug),
+        back_url=_back_url(slug, token, number, finishing=closed_notice is not None),
     ), status
+
+
+def _back_url(slug: str, token: str, number: int, finishing: bool) -> str | None:
+    """Back to the page before; from the first, to the start page, unless the survey has closed since
+    the family began it: its start page says only that it is closed, and they are still answering."""
+    if number > 1:
+        return url_for(".page", slug=slug, token=token, number=number - 1)
+    return None if finishing else url_for(".start", slug=slug)
 
 
 def _closed_notice(survey: Survey) -> str | None:

@@ -448,6 +448,7 @@ def _live_feedback(session) -> Survey:
 
 def test_a_family_who_began_before_the_survey_closed_can_finish_it_for_a_week(app, client, demo):
     first, second = base_of(start(client)), base_of(start(client))
+    assert 'href="/s/live-feedback"' in client.get(f"{first}/1").text  # Back, to the start page
     for number, data in enumerate(PAGES[:2], start=1):
         assert client.post(f"{first}/{number}", data=data).status_code == 302
     with app.app_context():
@@ -461,6 +462,9 @@ def test_a_family_who_began_before_the_survey_closed_can_finish_it_for_a_week(ap
     page = " ".join(client.get(f"{first}/3").text.split())
     assert "This survey has closed since you began." in page
     assert f"You can still finish it and send your answers until {until}." in page
+    assert f'href="{first}/2"' in page  # back a page, as before
+    first_page = client.get(f"{first}/1").text
+    assert 'href="/s/live-feedback"' not in first_page  # not back to a start page saying "closed"
     for number, data in enumerate(PAGES[2:], start=3):
         assert client.post(f"{first}/{number}", data=data).status_code == 302
     assert client.get(f"{first}/done").status_code == 200 and count_new_responses(app) == 1
