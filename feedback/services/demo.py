@@ -247,7 +247,15 @@ def _local_offer_widget(session: DbSession, measures: dict[str, Measure]) -> Sur
         areas=[measures["5.1.3/1"].action.area],
     )
     found.wordings = [QuestionWording(variant=variant, text="Did you find what you were looking for?")]
-    session.add_all([survey, variant, found])
+    looking_for = Question(survey=survey, key="looking_for", position=1, kind=QuestionKind.FREE_TEXT)
+    looking_for.wordings = [
+        QuestionWording(
+            variant=variant,
+            text="If not, what were you looking for?",
+            hint="Do not write your name or anyone else's.",
+        )
+    ]
+    session.add_all([survey, variant, found, looking_for])
     return survey
 
 
@@ -483,8 +491,24 @@ def _insert_responses(
 WIDGET_YES = (45, 66)
 
 
+# What some of those who did not find it say they were looking for, in the box under the question.
+WIDGET_LOOKING_FOR = (
+    "Short breaks for a teenager with autism near Rugby.",
+    "Which secondary schools have a resource base for speech and language.",
+    "How to ask for an EHC needs assessment myself.",
+    "Transport to college after 16. The page about it was out of date.",
+    "A support group for parents waiting for an ADHD assessment.",
+    "Holiday clubs that can take a child in a wheelchair.",
+    "What happens at an annual review and who should come.",
+    "Mental health support for my son while he is off school.",
+    "Personal budgets. The link on the page did not work.",
+    "Speech therapy for a pre-school child, and how long the wait is.",
+)
+
+
 def _widget_answers(session: DbSession, survey: Survey, rng: np.random.Generator) -> int:
-    """About 30 answers a month to the widget across the demo year, so that its measure gets readings."""
+    """About 30 answers a month to the widget across the demo year, so that its measure gets readings;
+    one in four of those who say no say what they were looking for."""
     size = int(rng.integers(330, 390))
     connection = session.connection()
     postgres = connection.dialect.name == "postgresql"
@@ -493,9 +517,11 @@ def _widget_answers(session: DbSession, survey: Survey, rng: np.random.Generator
     offsets = np.sort(rng.uniform(0, span, size))
     start, end = WIDGET_YES
     found = rng.random(size) < (start + (end - start) * offsets / span) / 100
-    question = survey.questions[0].id
+    question, looking_for = survey.questions[0].id, survey.questions[1].id
     variant = survey.variants[0].id
+    said = rng.random(size) < 0.25
     responses, answers = [], []
+    answer_id = first_answer
     for i in range(size):
         response_id = first_response + i
         submitted = timestamp(WINDOW_START + timedelta(seconds=float(offsets[i])), postgres)
@@ -503,7 +529,12 @@ def _widget_answers(session: DbSession, survey: Survey, rng: np.random.Generator
         key = f"synthetic-widget-{response_id}"
         row = (response_id, survey.id, variant, submitted, "parent_carer", "widget", *no_profile, key)
         responses.append(row)
-        answers.append((first_answer + i, response_id, question, None, "yes" if found[i] else "no"))
+        answers.append((answer_id, response_id, question, None, "yes" if found[i] else "no"))
+        answer_id += 1
+        if not found[i] and said[i]:
+            text = WIDGET_LOOKING_FOR[int(rng.integers(len(WIDGET_LOOKING_FOR)))]
+            answers.append((answer_id, response_id, looking_for, None, text))
+            answer_id += 1
     write_rows(connection, "response", RESPONSE_COLUMNS, responses)
     write_rows(connection, "answer", ANSWER_COLUMNS, answers)
     _after_bulk_writes(connection)

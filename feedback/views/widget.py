@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from flask import Blueprint, abort, render_template, request
 
 from ..extensions import csrf, db
-from ..models import Channel, QuestionKind, key_pattern
-from ..services import respond
+from ..forms.respond import TOO_LONG
+from ..models import Channel, QuestionKind, Survey, key_pattern
+from ..services import respond, surveys
+from ..services.text import strip_control_characters
 from .access import public
 
 bp = Blueprint("widget", __name__, url_prefix="/w")
@@ -17,8 +20,11 @@ WIDGET_KEY = key_pattern("widget-")
 # entry key carried by the form is what makes a submission count once.
 csrf.exempt(bp)
 
+CHOOSE = "Select yes or no"
+SEND_AGAIN = "Something went wrong. Send your answer again."
 
-def _widget_survey(slug: str):
+
+def _widget_survey(slug: str) -> Survey:
     survey = respond.open_survey(db.session, slug)
     if survey is None or not survey.questions or survey.questions[0].kind is not QuestionKind.YES_NO:
         abort(404)
@@ -29,24 +35,44 @@ def _widget_survey(slug: str):
 @public
 def show(slug: str):
     survey = _widget_survey(slug)
-    question = survey.questions[0]
+    question, asked = survey.questions[0], surveys.widget_follow_up(survey)
     variant = respond.variant_for(survey, None)
-    wording = question.wording_for(variant) or question.wordings[0]
-    if request.method == "POST":
-        answer = request.form.get("answer")
-        key = request.form.get("entry_key", "")
-        if answer not in ("yes", "no") or not WIDGET_KEY.match(key):
-            return render_template(
-                "widget/show.html", survey=survey, wording=wording, entry_key=_key(), error="Select yes or no"
-            ), 400
-        draft = respond.draft_under_key(db.session, survey, variant, Channel.WIDGET, key)
-        if draft is None:
-            abort(404)
-        if not draft.submitted:
-            draft.answers = {question.key: answer}
-        respond.submit(db.session, draft, {question.key: question})
-        return render_template("widget/thanks.html", survey=survey, answer=answer)
-    return render_template("widget/show.html", survey=survey, wording=wording, entry_key=_key(), error=None)
+    box: dict[str, Any] = {
+        "survey": survey,
+        "wording": question.wording_for(variant) or question.wordings[0],
+        "follow_up": asked,
+        "follow_up_wording": asked and (asked.wording_for(variant) or asked.wordings[0]),
+        "answer": None,
+        "details": "",
+        "errors": {},
+    }
+    if request.method == "GET":
+        return render_template("widget/show.html", entry_key=_key(), **box)
+
+    answer = request.form.get("answer")
+    details = strip_control_characters(request.form.get("details", "")) if asked else ""
+    key = request.form.get("entry_key", "")
+    errors = {}
+    if answer not in ("yes", "no"):
+        errors["answer"] = CHOOSE
+    if asked and len(details) > respond.FREE_TEXT_LIMIT:
+        errors["details"] = TOO_LONG
+    key_ok = WIDGET_KEY.match(key) is not None
+    if not key_ok and not errors:  # not from this box's page: a new key, and the same answers again
+        errors["answer"] = SEND_AGAIN
+    if errors:  # shown again with what was sent, so that nothing typed is lost
+        box.update(answer=answer, details=details, errors=errors)
+        return render_template("widget/show.html", entry_key=key if key_ok else _key(), **box), 400
+    draft = respond.draft_under_key(db.session, survey, variant, Channel.WIDGET, key)
+    if draft is None:
+        abort(404)
+    if not draft.submitted:
+        answers = {question.key: answer}
+        if asked and not respond.unanswered(details):
+            answers[asked.key] = details.strip()
+        draft.answers = answers
+    respond.submit(db.session, draft, {q.key: q for q in (question, asked) if q is not None})
+    return render_template("widget/thanks.html", survey=survey, answer=answer)
 
 
 def _key() -> str:

@@ -221,10 +221,14 @@ def test_axe_finds_no_violations_on_any_public_page(live_server, phone, axe_sour
     page.get_by_role("button", name="Send").click()
     audit("widget error")
     tick(page, "input[name=answer][value=no]")
+    page.fill("textarea[name=details]", "x" * 1201)
+    page.get_by_role("button", name="Send").click()
+    audit("widget text too long")
+    page.fill("textarea[name=details]", "Short breaks in the holidays")
     page.get_by_role("button", name="Send").click()
     audit("widget thanks")
     assert {name: found for name, found in seen.items() if found} == {}
-    assert len(seen) == 22
+    assert len(seen) == 23
 
 
 def test_a_page_the_database_is_too_busy_to_save_keeps_its_answers_and_passes_axe(

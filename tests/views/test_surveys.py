@@ -264,6 +264,7 @@ def test_links_for_posters_and_other_sites_use_the_public_host_name_whatever_the
     assert "http://feedback.council.gov.uk/s/live-feedback" in page and "127.0.0.1" not in page
     widget = client.get(f"/surveys/{widget_id}", **proxy).text
     assert 'src="http://feedback.council.gov.uk/w/local-offer-feedback"' in widget
+    assert "height:500px" in widget  # room for "what were you looking for?" under the question
     expected = io.BytesIO()
     segno.make("http://feedback.council.gov.uk/s/live-feedback?from=qr", error="m").save(
         expected, kind="png", scale=12, border=4
@@ -296,6 +297,76 @@ def test_the_local_offer_widget_feeds_its_measure_once_per_entry(app, client, de
             .text.startswith("Users who can find what they are looking for")
         )
     assert client.get("/w/live-feedback").status_code == 404  # not a yes/no box
+
+
+def _widget_entries(app) -> list[tuple[str, list]]:
+    """Each widget entry made in the test: its key, and its answers as (question, text)."""
+    with app.app_context():
+        found = db.session.scalars(
+            sa.select(Response)
+            .where(Response.channel == Channel.WIDGET, Response.idempotency_key.not_like("synthetic-%"))
+            .order_by(Response.id)
+        ).all()
+        return [(r.idempotency_key, sorted((a.question.key, a.text) for a in r.answers)) for r in found]
+
+
+def _entry_key(page: str) -> str:
+    return re.search(r'name="entry_key" value="([^"]+)"', page).group(1)
+
+
+def test_whoever_did_not_find_it_can_say_what_they_were_looking_for(app, client, demo):
+    page = client.get("/w/local-offer-feedback").text
+    assert "If not, what were you looking for? (optional)" in page
+    assert "Do not write your name or anyone else&#39;s." in page
+    key, said = _entry_key(page), "  Short breaks near Nuneaton\x07 for a 12-year-old.  "
+    for _ in range(2):  # a double tap
+        thanks = client.post(
+            "/w/local-offer-feedback", data={"answer": "no", "entry_key": key, "details": said}
+        )
+        assert thanks.status_code == 200 and "Sorry you did not find it" in thanks.text
+    assert _widget_entries(app) == [
+        (key, [("found", "no"), ("looking_for", "Short breaks near Nuneaton for a 12-year-old.")])
+    ]
+    second = _entry_key(client.get("/w/local-offer-feedback").text)
+    sent = client.post("/w/local-offer-feedback", data={"answer": "yes", "entry_key": second, "details": " "})
+    assert sent.status_code == 200
+    assert _widget_entries(app)[1] == (second, [("found", "yes")])  # a box left empty is no answer
+
+
+def test_a_widget_box_sent_wrong_keeps_what_was_typed_and_stores_nothing(app, client, demo):
+    key = _entry_key(client.get("/w/local-offer-feedback").text)
+    unanswered = client.post("/w/local-offer-feedback", data={"entry_key": key, "details": "Respite care"})
+    assert unanswered.status_code == 400 and "Select yes or no" in unanswered.text
+    assert ">Respite care</textarea>" in unanswered.text and _entry_key(unanswered.text) == key
+    long = "x" * (respond.FREE_TEXT_LIMIT + 1)
+    too_long = client.post(
+        "/w/local-offer-feedback", data={"answer": "no", "entry_key": key, "details": long}
+    )
+    assert too_long.status_code == 400 and "1,200 characters or fewer" in too_long.text
+    assert 'value="no" checked' in too_long.text and f">{long}</textarea>" in too_long.text
+    broken = client.post(
+        "/w/local-offer-feedback", data={"answer": "yes", "entry_key": "widget-", "details": "Respite"}
+    )
+    assert broken.status_code == 400 and "Send your answer again" in broken.text
+    assert 'value="yes" checked' in broken.text and _entry_key(broken.text) != "widget-"
+    assert _widget_entries(app) == []
+
+
+def test_a_widget_box_asks_only_yes_or_no_when_its_survey_has_no_free_text_second_question(
+    app, client, login, demo
+):
+    with app.app_context():
+        survey = db.session.scalar(sa.select(Survey).where(Survey.slug == "local-offer-feedback"))
+        survey.questions[1].kind = QuestionKind.NUMBER
+        db.session.commit()
+    page = client.get("/w/local-offer-feedback").text
+    assert "Did you find what you were looking for?" in page and "<textarea" not in page
+    key = _entry_key(page)
+    sent = client.post("/w/local-offer-feedback", data={"answer": "no", "entry_key": key, "details": "7"})
+    assert sent.status_code == 200 and _widget_entries(app) == [(key, [("found", "no")])]
+    login(Role.STAFF)
+    staff_page = client.get(f"/surveys/{_survey_id(app, 'local-offer-feedback')}").text
+    assert "height:220px" in staff_page and "if the second question is free text" in staff_page
 
 
 @pytest.mark.parametrize("round_", range(3))
