@@ -61,7 +61,8 @@ def show(slug: str):
     if not key_ok and not errors:  # not from this box's page: a new key, and the same answers again
         errors["answer"] = SEND_AGAIN
     if errors:  # shown again with what was sent, so that nothing typed is lost
-        box.update(answer=answer, details=details, errors=errors)
+        summary = [{"text": message, "href": f"#{field}"} for field, message in errors.items()]
+        box.update(answer=answer, details=details, errors=errors, error_list=summary)
         return render_template("widget/show.html", entry_key=key if key_ok else _key(), **box), 400
     draft = respond.draft_under_key(db.session, survey, variant, Channel.WIDGET, key)
     if draft is None:

@@ -264,7 +264,7 @@ def test_links_for_posters_and_other_sites_use_the_public_host_name_whatever_the
     assert "http://feedback.council.gov.uk/s/live-feedback" in page and "127.0.0.1" not in page
     widget = client.get(f"/surveys/{widget_id}", **proxy).text
     assert 'src="http://feedback.council.gov.uk/w/local-offer-feedback"' in widget
-    assert "height:500px" in widget  # room for "what were you looking for?" under the question
+    assert "height:440px" in widget  # room for "what were you looking for?" under the question
     expected = io.BytesIO()
     segno.make("http://feedback.council.gov.uk/s/live-feedback?from=qr", error="m").save(
         expected, kind="png", scale=12, border=4
@@ -337,12 +337,14 @@ def test_a_widget_box_sent_wrong_keeps_what_was_typed_and_stores_nothing(app, cl
     key = _entry_key(client.get("/w/local-offer-feedback").text)
     unanswered = client.post("/w/local-offer-feedback", data={"entry_key": key, "details": "Respite care"})
     assert unanswered.status_code == 400 and "Select yes or no" in unanswered.text
+    assert '<a href="#answer">Select yes or no</a>' in unanswered.text  # in the error summary too
     assert ">Respite care</textarea>" in unanswered.text and _entry_key(unanswered.text) == key
     long = "x" * (respond.FREE_TEXT_LIMIT + 1)
     too_long = client.post(
         "/w/local-offer-feedback", data={"answer": "no", "entry_key": key, "details": long}
     )
     assert too_long.status_code == 400 and "1,200 characters or fewer" in too_long.text
+    assert '<a href="#details">Your answer must be 1,200 characters or fewer</a>' in too_long.text
     assert 'value="no" checked' in too_long.text and f">{long}</textarea>" in too_long.text
     broken = client.post(
         "/w/local-offer-feedback", data={"answer": "yes", "entry_key": "widget-", "details": "Respite"}
@@ -366,7 +368,7 @@ def test_a_widget_box_asks_only_yes_or_no_when_its_survey_has_no_free_text_secon
     assert sent.status_code == 200 and _widget_entries(app) == [(key, [("found", "no")])]
     login(Role.STAFF)
     staff_page = client.get(f"/surveys/{_survey_id(app, 'local-offer-feedback')}").text
-    assert "height:220px" in staff_page and "if the second question is free text" in staff_page
+    assert "height:240px" in staff_page and "if the second question is free text" in staff_page
 
 
 @pytest.mark.parametrize("round_", range(3))
