@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import traceback
+from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 import sqlalchemy as sa
@@ -19,7 +20,9 @@ from sqlalchemy.orm import selectinload
 from .. import clock
 from ..analysis.agreement import YES_NO_AS_AGREEMENT, agreement_from_counts, change_against_first
 from ..analysis.cases import rolling_year
+from ..analysis.redact import Redaction, redact_quote
 from ..analysis.summary import area_label, quantitative_summary
+from ..analysis.text import tone
 from ..analysis.trajectory import Plan as Trajectory
 from ..analysis.trajectory import suggested_status
 from ..database import DbSession, reading, writing
@@ -28,6 +31,7 @@ from ..models import (
     Answer,
     Case,
     CaseKind,
+    CommentAnalysis,
     DataSource,
     Direction,
     ImpactStatus,
@@ -39,8 +43,10 @@ from ..models import (
     Response,
     RunStatus,
     SurveyVariant,
+    Theme,
     VariantKind,
 )
+from ..models.response import comment_theme
 from ..models.survey import question_measure
 from ..models.types import ValueInWords, utcnow
 from . import themes
@@ -394,6 +400,72 @@ def agreement_breakdown(
     # Compared in time order, then named as a reader names them: "Jan to Mar 2023", not "2023Q1".
     table = change_against_first(table, "question_id", "group")
     return table.assign(group=[clock.period_name(period, short=True) for period in table["group"]])
+
+
+COMMENTS_A_PAGE = 50
+
+
+@dataclass(frozen=True)
+class SurveyComment:
+    """A comment as staff read it among its survey's: redacted, as a theme's quotes are."""
+
+    question_id: int
+    submitted_at: datetime
+    quote: Redaction
+    tone: str | None  # negative, neutral or positive; None until the analyser has read it
+    themes: list[str]  # the names of the themes in use that the analyser found in it
+
+
+@dataclass(frozen=True)
+class CommentsPage:
+    comments: list[SurveyComment]
+    total: int  # comments on every page
+    page: int
+    pages: int
+
+
+def survey_comments(session: DbSession, survey_id: int, page: int, places: list[str]) -> CommentsPage:
+    """A page of a survey's comments (its free-text answers), newest first: the ``page``th, or the last
+    if there are fewer."""
+    free_text = sa.select(Question.id).where(
+        Question.survey_id == survey_id, Question.kind == QuestionKind.FREE_TEXT
+    )
+    wanted = (Answer.question_id.in_(free_text), Answer.text.is_not(None))
+    total = session.scalar(sa.select(sa.func.count()).select_from(Answer).where(*wanted)) or 0
+    pages = max(1, -(-total // COMMENTS_A_PAGE))
+    page = min(page, pages)
+    rows = session.execute(
+        sa.select(Answer.id, Answer.question_id, Answer.text, Response.submitted_at, CommentAnalysis.polarity)
+        .join(Response, Response.id == Answer.response_id)
+        .outerjoin(CommentAnalysis, CommentAnalysis.answer_id == Answer.id)
+        .where(*wanted)
+        .order_by(Response.submitted_at.desc(), Answer.id.desc())
+        .limit(COMMENTS_A_PAGE)
+        .offset((page - 1) * COMMENTS_A_PAGE)
+    ).all()
+    found: defaultdict[int, list[str]] = defaultdict(list)
+    for answer_id, name in session.execute(
+        sa.select(comment_theme.c.answer_id, Theme.name)
+        .join(Theme, Theme.id == comment_theme.c.theme_id)
+        .where(
+            comment_theme.c.answer_id.in_([row.id for row in rows]),
+            Theme.candidate.is_(False),
+            Theme.dismissed.is_(False),
+        )
+        .order_by(Theme.name)
+    ):
+        found[answer_id].append(name)
+    comments = [
+        SurveyComment(
+            question_id=row.question_id,
+            submitted_at=row.submitted_at,
+            quote=redact_quote(row.text, places),
+            tone=None if row.polarity is None else tone(row.polarity),
+            themes=found[row.id],
+        )
+        for row in rows
+    ]
+    return CommentsPage(comments, total, page, pages)
 
 
 def _label(value) -> str:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request
 
 from ..analysis.agreement import SUPPRESS_BELOW
 from ..extensions import db
-from ..models import Role, Survey
+from ..models import QuestionKind, Role, Survey
 from ..services import analysis
 from .access import require_role
 
@@ -37,4 +37,24 @@ def results(survey_id: int):
         questions=questions,
         rows=rows,
         small=SUPPRESS_BELOW,
+    )
+
+
+@bp.get("/surveys/<int:survey_id>/comments")
+@require_role(Role.STAFF)
+def comments(survey_id: int):
+    """What families wrote in a survey's free-text questions, redacted, newest first."""
+    survey = db.get_or_404(Survey, survey_id)
+    asked = request.args.get("page", "1")
+    page = int(asked) if asked.isdigit() and 0 < int(asked) < 100_000 else 1
+    found = analysis.survey_comments(db.session, survey.id, page, current_app.config["REDACT_PLACES"])
+    free_text = [q for q in survey.questions if q.kind is QuestionKind.FREE_TEXT]
+    return render_template(
+        "analysis/comments.html",
+        survey=survey,
+        found=found,
+        # Each comment says which question it answers, where the survey asks for more than one.
+        questions={q.id: q.wordings[0].text if q.wordings else q.key for q in free_text}
+        if len(free_text) > 1
+        else {},
     )

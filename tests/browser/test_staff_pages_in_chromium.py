@@ -127,6 +127,7 @@ def test_axe_finds_no_violations_on_the_analyser_and_case_pages(
         ("results by quarter", f"/surveys/{survey_id}/results"),
         ("results by version", f"/surveys/{survey_id}/results?by=version"),
         ("yes/no results", f"/surveys/{widget_id}/results"),
+        ("comments, a page of many", f"/surveys/{survey_id}/comments?page=2"),
         ("measure fed by the widget", f"/measures/{found_id}"),
         ("theme", f"/themes/{theme_id}?period=month"),
         ("edit theme", f"/themes/{theme_id}/edit"),

@@ -4,12 +4,25 @@ and the plan's summary; coordinators keep the lexicon."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
 from feedback import clock
 from feedback.extensions import db
-from feedback.models import Action, Area, AuditEvent, CommentAnalysis, Plan, Role, Survey, Theme
+from feedback.models import (
+    Action,
+    Answer,
+    Area,
+    AuditEvent,
+    CommentAnalysis,
+    Plan,
+    Question,
+    QuestionKind,
+    Role,
+    Survey,
+    Theme,
+)
 from feedback.services import analysis
 
 from ..conftest import csrf_token_from
@@ -159,3 +172,70 @@ def test_the_plan_page_summarises_statuses_per_area_and_overall(app, client, log
     assert spans.pop("All areas") == ' rowspan="2"'
     assert '>Area 6<span class="app-wide-only">: Transitions to adult services</span></th>' in summary
     assert set(spans.values()) == {' rowspan="2"'}
+
+
+def _comments(app, survey_id: int) -> int:
+    with app.app_context():
+        return db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Answer)
+            .join(Question)
+            .where(Question.survey_id == survey_id, Question.kind == QuestionKind.FREE_TEXT)
+        )
+
+
+def test_staff_read_a_surveys_comments_redacted_newest_first(app, client, login, demo):
+    widget_id = _id(app, Survey, slug="local-offer-feedback")
+    page = client.get("/w/local-offer-feedback").text
+    key = re.search(r'name="entry_key" value="([^"]+)"', page).group(1)
+    said = "Short breaks in the summer holidays. Please call me on 07700 900123."
+    client.post("/w/local-offer-feedback", data={"answer": "no", "entry_key": key, "details": said})
+    assert client.get(f"/surveys/{widget_id}/comments").status_code == 302  # staff only
+
+    login(Role.STAFF)
+    assert f'href="/surveys/{widget_id}/comments">Comments</a>' in client.get(f"/surveys/{widget_id}").text
+    page = " ".join(client.get(f"/surveys/{widget_id}/comments").text.split())
+    written = _comments(app, widget_id)
+    assert f"{written:,} comments, newest first." in page and "Page 1 of" not in page  # one page
+    first = page.index("<blockquote")
+    assert page.index("“Short breaks in the summer holidays. Please call me on [phone].”") < page.index(
+        "<blockquote", first + 1
+    )
+    assert "07700" not in page and "Not read by the analyser yet. Redacted: phone." in page
+
+    _analysed(app)
+    page = " ".join(client.get(f"/surveys/{widget_id}/comments").text.split())
+    assert "Not read by the analyser yet" not in page
+    assert re.search(
+        r"(Negative|Neutral|Positive)\. Themes: [^<]*Short breaks and respite[^<]*\. Redacted: phone\.", page
+    )
+
+
+def test_a_surveys_comments_come_a_page_at_a_time(app, client, login, demo):
+    login(Role.STAFF)
+    survey_id = _id(app, Survey, slug="live-feedback")
+    pages = -(-_comments(app, survey_id) // analysis.COMMENTS_A_PAGE)
+    assert pages > 2
+    first = client.get(f"/surveys/{survey_id}/comments").text
+    assert first.count("<blockquote") == analysis.COMMENTS_A_PAGE and f"Page 1 of {pages}" in first
+    assert f"/surveys/{survey_id}/comments?page=2" in first
+    second = client.get(f"/surveys/{survey_id}/comments?page=2").text
+    dates = re.compile(r'<p class="govuk-body-s govuk-!-margin-bottom-1">(\d+ \w+ \d{4})')
+    on_first, on_second = dates.findall(first), dates.findall(second)
+    newest_first = [datetime.strptime(d, "%d %B %Y").replace(tzinfo=UTC) for d in on_first + on_second]
+    assert len(on_second) == analysis.COMMENTS_A_PAGE and newest_first == sorted(newest_first, reverse=True)
+    assert f"Page {pages} of {pages}" in client.get(f"/surveys/{survey_id}/comments?page=99999").text
+    assert f"Page 1 of {pages}" in client.get(f"/surveys/{survey_id}/comments?page=x").text
+
+
+def test_a_survey_without_comments_says_so(app, client, login, demo):
+    widget_id = _id(app, Survey, slug="local-offer-feedback")
+    with app.app_context():
+        db.session.scalar(sa.select(Survey).where(Survey.id == widget_id)).questions[
+            1
+        ].kind = QuestionKind.NUMBER
+        db.session.commit()
+    login(Role.STAFF)
+    assert f"/surveys/{widget_id}/comments" not in client.get(f"/surveys/{widget_id}").text
+    page = client.get(f"/surveys/{widget_id}/comments")
+    assert page.status_code == 200 and "Nobody has written a comment in this survey yet." in page.text
