@@ -264,7 +264,7 @@ def test_links_for_posters_and_other_sites_use_the_public_host_name_whatever_the
     assert "http://feedback.council.gov.uk/s/live-feedback" in page and "127.0.0.1" not in page
     widget = client.get(f"/surveys/{widget_id}", **proxy).text
     assert 'src="http://feedback.council.gov.uk/w/local-offer-feedback"' in widget
-    assert "height:440px" in widget  # room for "what were you looking for?" under the question
+    assert "height:480px" in widget  # room for "what were you looking for?" under the question
     expected = io.BytesIO()
     segno.make("http://feedback.council.gov.uk/s/live-feedback?from=qr", error="m").save(
         expected, kind="png", scale=12, border=4
@@ -318,6 +318,7 @@ def test_whoever_did_not_find_it_can_say_what_they_were_looking_for(app, client,
     page = client.get("/w/local-offer-feedback").text
     assert "If not, what were you looking for? (optional)" in page
     assert "Do not write your name or anyone else&#39;s." in page
+    assert 'href="/privacy" target="_blank" rel="noopener">How we use your answer (opens in new tab)' in page
     key, said = _entry_key(page), "  Short breaks near Nuneaton\x07 for a 12-year-old.  "
     for _ in range(2):  # a double tap
         thanks = client.post(
@@ -368,7 +369,7 @@ def test_a_widget_box_asks_only_yes_or_no_when_its_survey_has_no_free_text_secon
     assert sent.status_code == 200 and _widget_entries(app) == [(key, [("found", "no")])]
     login(Role.STAFF)
     staff_page = client.get(f"/surveys/{_survey_id(app, 'local-offer-feedback')}").text
-    assert "height:240px" in staff_page and "if the second question is free text" in staff_page
+    assert "height:280px" in staff_page and "if the second question is free text" in staff_page
 
 
 @pytest.mark.parametrize("round_", range(3))
