@@ -158,8 +158,8 @@ def survey_to_finish(session: DbSession, slug: str, now: datetime) -> Survey | N
 
 
 def surveys_to_offer(session: DbSession) -> list[Survey]:
-    """The surveys families can answer now, for the public home page, by title: not the one-question
-    yes-or-no boxes that Local Offer pages embed, which ask about the page they are on."""
+    """The surveys families can answer now, for the public home page, by title: not the boxes that Local
+    Offer pages embed (``local_offer_box``), which ask about the page they are on."""
     surveys = session.scalars(
         select(Survey)
         .where(Survey.status == SurveyStatus.OPEN)
@@ -169,9 +169,26 @@ def surveys_to_offer(session: DbSession) -> list[Survey]:
     return [
         survey
         for survey in surveys
-        if open_now(survey.status, survey.opens_at, survey.closes_at)
-        and [question.kind for question in survey.questions] != [QuestionKind.YES_NO]
+        if open_now(survey.status, survey.opens_at, survey.closes_at) and not local_offer_box(survey)
     ]
+
+
+_BOX_SHAPES = ([QuestionKind.YES_NO], [QuestionKind.YES_NO, QuestionKind.FREE_TEXT])
+
+
+def local_offer_box(survey: Survey) -> bool:
+    """Whether the survey is made to be a Local Offer page's box (views/widget.py): a yes or no, and at
+    most a free-text question under it (``box_follow_up``)."""
+    return [question.kind for question in survey.questions] in _BOX_SHAPES
+
+
+def box_follow_up(survey: Survey) -> Question | None:
+    """The Local Offer box's second question, if its survey has one in free text: asked under the yes or
+    no, so that whoever did not find what they looked for can say what it was. Optional there, whatever
+    the survey says: the yes or no is the answer that counts towards the measure."""
+    if len(survey.questions) > 1 and survey.questions[1].kind is QuestionKind.FREE_TEXT:
+        return survey.questions[1]
+    return None
 
 
 def survey_with_questions(session: DbSession, *where) -> Survey | None:

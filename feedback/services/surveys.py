@@ -409,12 +409,3 @@ def save_versions(
             SurveyVariant(kind=VariantKind.LANGUAGE, language=new_language.strip(), title=new_title.strip())
         )
     session.flush()
-
-
-def widget_follow_up(survey: Survey) -> Question | None:
-    """The Local Offer box's second question, if its survey has one in free text: asked under the yes or
-    no (views/widget.py), so that whoever did not find what they looked for can say what it was. Optional
-    there, whatever the survey says: the yes or no is the answer that counts towards the measure."""
-    if len(survey.questions) > 1 and survey.questions[1].kind is QuestionKind.FREE_TEXT:
-        return survey.questions[1]
-    return None

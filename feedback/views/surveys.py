@@ -46,7 +46,7 @@ def show(survey_id: int):
         survey=survey,
         public_url=public_url,
         widget_url=widget_url,
-        widget_follow_up=surveys.widget_follow_up(survey),
+        box_follow_up=respond.box_follow_up(survey),
         responses=surveys.response_count(db.session, survey),
         plan=respond.page_plan(survey),
         finishing_until=respond.finishing_until(survey, utcnow()),

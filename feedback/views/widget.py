@@ -10,7 +10,7 @@ from flask import Blueprint, abort, render_template, request
 from ..extensions import csrf, db
 from ..forms.respond import TOO_LONG
 from ..models import Channel, QuestionKind, Survey, key_pattern
-from ..services import respond, surveys
+from ..services import respond
 from ..services.text import strip_control_characters
 from .access import public
 
@@ -35,7 +35,7 @@ def _widget_survey(slug: str) -> Survey:
 @public
 def show(slug: str):
     survey = _widget_survey(slug)
-    question, asked = survey.questions[0], surveys.widget_follow_up(survey)
+    question, asked = survey.questions[0], respond.box_follow_up(survey)
     variant = respond.variant_for(survey, None)
     box: dict[str, Any] = {
         "survey": survey,

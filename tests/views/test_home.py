@@ -15,6 +15,7 @@ from feedback.models import (
     ImpactStatus,
     Measure,
     Plan,
+    QuestionKind,
     Response,
     ResponseContact,
     Role,
@@ -66,6 +67,11 @@ def test_families_find_the_open_surveys_on_the_front_page_and_not_the_local_offe
     assert '<a class="govuk-link" href="/s/live-feedback">Tell us how it feels</a>' in page
     assert "For parents and carers" in page
     assert "/s/local-offer-feedback" not in page and "Did you find what you were looking for?" not in page
+    with app.app_context():  # a yes or no, then a question that is not free text: a survey like any other
+        box = db.session.scalar(sa.select(Survey).where(Survey.slug == "local-offer-feedback"))
+        box.questions[1].kind = QuestionKind.AGREEMENT
+        db.session.commit()
+    assert '<a class="govuk-link" href="/s/local-offer-feedback">' in client.get("/").text
     with app.app_context():
         for survey in db.session.scalars(sa.select(Survey)):
             survey.close()
