@@ -424,13 +424,19 @@ class CommentsPage:
     pages: int
 
 
-def survey_comments(session: DbSession, survey_id: int, page: int, places: list[str]) -> CommentsPage:
-    """A page of a survey's comments (its free-text answers), newest first: the ``page``th, or the last
-    if there are fewer."""
+def survey_comments(
+    session: DbSession, survey_id: int, page: int, places: list[str], theme_id: int | None = None
+) -> CommentsPage:
+    """A page of a survey's comments (its free-text answers), or of those the analyser found a theme in,
+    newest first: the ``page``th, or the last if there are fewer."""
     free_text = sa.select(Question.id).where(
         Question.survey_id == survey_id, Question.kind == QuestionKind.FREE_TEXT
     )
-    wanted = (Answer.question_id.in_(free_text), Answer.text.is_not(None))
+    wanted = [Answer.question_id.in_(free_text), Answer.text.is_not(None)]
+    if theme_id is not None:
+        wanted.append(
+            Answer.id.in_(sa.select(comment_theme.c.answer_id).where(comment_theme.c.theme_id == theme_id))
+        )
     total = session.scalar(sa.select(sa.func.count()).select_from(Answer).where(*wanted)) or 0
     pages = max(1, -(-total // COMMENTS_A_PAGE))
     page = min(page, pages)
@@ -447,11 +453,7 @@ def survey_comments(session: DbSession, survey_id: int, page: int, places: list[
     for answer_id, name in session.execute(
         sa.select(comment_theme.c.answer_id, Theme.name)
         .join(Theme, Theme.id == comment_theme.c.theme_id)
-        .where(
-            comment_theme.c.answer_id.in_([row.id for row in rows]),
-            Theme.candidate.is_(False),
-            Theme.dismissed.is_(False),
-        )
+        .where(comment_theme.c.answer_id.in_([row.id for row in rows]), *themes.IN_USE)
         .order_by(Theme.name)
     ):
         found[answer_id].append(name)

@@ -8,6 +8,7 @@ from ..analysis.agreement import SUPPRESS_BELOW
 from ..extensions import db
 from ..models import QuestionKind, Role, Survey
 from ..services import analysis
+from ..services.themes import themes_in_use
 from .access import require_role
 
 bp = Blueprint("analysis", __name__)
@@ -47,12 +48,18 @@ def comments(survey_id: int):
     survey = db.get_or_404(Survey, survey_id)
     asked = request.args.get("page", "1")
     page = int(asked) if asked.isdigit() and 0 < int(asked) < 100_000 else 1
-    found = analysis.survey_comments(db.session, survey.id, page, current_app.config["REDACT_PLACES"])
+    in_use = themes_in_use(db.session)
+    theme = next((t for t in in_use if str(t.id) == request.args.get("theme")), None)  # else all
+    found = analysis.survey_comments(
+        db.session, survey.id, page, current_app.config["REDACT_PLACES"], theme.id if theme else None
+    )
     free_text = [q for q in survey.questions if q.kind is QuestionKind.FREE_TEXT]
     return render_template(
         "analysis/comments.html",
         survey=survey,
         found=found,
+        themes=in_use,
+        theme=theme,
         # Each comment says which question it answers, where the survey asks for more than one.
         questions={q.id: q.wordings[0].text if q.wordings else q.key for q in free_text}
         if len(free_text) > 1

@@ -12,9 +12,10 @@ from ..analysis import cases as counting
 from ..analysis.summary import area_label
 from ..extensions import db
 from ..forms.cases import CaseForm, CloseForm, StageForm
-from ..models import STAGES_BY_KIND, Area, Case, CaseKind, CaseOutcome, Role, StageName, Theme
+from ..models import STAGES_BY_KIND, Area, Case, CaseKind, CaseOutcome, Role, StageName
 from ..services import cases
 from ..services.surveys import measure_choices
+from ..services.themes import themes_in_use
 from . import once
 from .access import record_shown, require_role
 from .editing import unchanged_since_shown
@@ -53,12 +54,10 @@ def index():
 
 
 def _choices():
-    themes = db.session.scalars(
-        db.select(Theme).where(Theme.candidate.is_(False), Theme.dismissed.is_(False)).order_by(Theme.name)
-    )
+    in_use = themes_in_use(db.session)
     areas = db.session.scalars(db.select(Area).order_by(Area.plan_id, Area.position))
     return {
-        "themes": [(t.id, t.name) for t in themes],
+        "themes": [(t.id, t.name) for t in in_use],
         "areas": [(a.id, area_label(a.reference, a.title)) for a in areas],
         "measures": measure_choices(db.session),
     }

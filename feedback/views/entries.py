@@ -13,6 +13,7 @@ from ..models import Action, Area, Audience, EntryKind, EntryStatus, Role, Theme
 from ..services import publication
 from ..services.surveys import measure_choices
 from ..services.text import strip_control_characters
+from ..services.themes import themes_in_use
 from . import once
 from .access import require_role
 from .editing import unchanged_since_shown
@@ -57,16 +58,14 @@ def from_theme(theme_id: int, kind: str):
 
 
 def _choices() -> dict:
-    themes = db.session.scalars(
-        db.select(Theme).where(Theme.candidate.is_(False), Theme.dismissed.is_(False)).order_by(Theme.name)
-    )
+    in_use = themes_in_use(db.session)
     actions = db.session.execute(
         db.select(Action.id, Action.reference, Action.description)
         .join(Area)
         .order_by(Area.position, Action.position)
     )
     return {
-        "themes": [(t.id, t.name) for t in themes],
+        "themes": [(t.id, t.name) for t in in_use],
         "actions": [(i, f"{ref} {description[:90]}") for i, ref, description in actions],
         "measures": measure_choices(db.session),
     }

@@ -128,6 +128,7 @@ def test_axe_finds_no_violations_on_the_analyser_and_case_pages(
         ("results by version", f"/surveys/{survey_id}/results?by=version"),
         ("yes/no results", f"/surveys/{widget_id}/results"),
         ("comments, a page of many", f"/surveys/{survey_id}/comments?page=2"),
+        ("comments on a theme", f"/surveys/{survey_id}/comments?theme={theme_id}"),
         ("measure fed by the widget", f"/measures/{found_id}"),
         ("theme", f"/themes/{theme_id}?period=month"),
         ("edit theme", f"/themes/{theme_id}/edit"),

@@ -23,6 +23,7 @@ from feedback.models import (
     Survey,
     Theme,
 )
+from feedback.models.response import comment_theme
 from feedback.services import analysis
 
 from ..conftest import csrf_token_from
@@ -239,3 +240,27 @@ def test_a_survey_without_comments_says_so(app, client, login, demo):
     assert f"/surveys/{widget_id}/comments" not in client.get(f"/surveys/{widget_id}").text
     page = client.get(f"/surveys/{widget_id}/comments")
     assert page.status_code == 200 and "Nobody has written a comment in this survey yet." in page.text
+
+
+def test_a_surveys_comments_can_be_narrowed_to_a_theme(app, client, login, demo):
+    _analysed(app)
+    login(Role.STAFF)
+    survey_id = _id(app, Survey, slug="live-feedback")
+    theme_id = _id(app, Theme, slug="waiting-times")
+    with app.app_context():
+        on_theme = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(comment_theme)
+            .join(Answer, Answer.id == comment_theme.c.answer_id)
+            .join(Question)
+            .where(comment_theme.c.theme_id == theme_id, Question.survey_id == survey_id)
+        )
+    assert analysis.COMMENTS_A_PAGE < on_theme < _comments(app, survey_id)
+    page = client.get(f"/surveys/{survey_id}/comments?theme={theme_id}").text
+    assert f"{on_theme:,} comments on “Waiting times”, newest first." in page
+    assert f'<option value="{theme_id}" selected>Waiting times</option>' in page
+    shown = re.findall(r"Themes: ([^.<]*)\.", page)
+    assert shown and all("Waiting times" in themes for themes in shown)
+    assert f"/surveys/{survey_id}/comments?page=2&amp;theme={theme_id}" in page  # the next page keeps it
+    unknown = client.get(f"/surveys/{survey_id}/comments?theme=999999").text  # as good as none
+    assert f"{_comments(app, survey_id):,} comments, newest first." in unknown
