@@ -42,6 +42,7 @@ from ..models import (
     ReadingSource,
     Response,
     RunStatus,
+    Survey,
     SurveyVariant,
     Theme,
     VariantKind,
@@ -350,6 +351,26 @@ BREAKDOWNS = {
     "district": "District",
     "need": "Area of need",
 }
+
+
+def breakdowns_for(session: DbSession, survey: Survey) -> dict[str, str]:
+    """The BREAKDOWNS worth offering for a survey's results: by period always; by version where it has
+    more than one; by who answered where more than one kind of person has; by district and by area of
+    need where anybody said (a Local Offer box asks neither, and an area may not ask where)."""
+    roles, district, need = session.execute(
+        sa.select(
+            sa.func.count(sa.distinct(Response.respondent_role)),
+            sa.func.max(Response.district),
+            sa.func.max(Response.area_of_need),
+        ).where(Response.survey_id == survey.id)
+    ).one()
+    offered = {
+        "version": len(survey.variants) > 1,
+        "role": roles > 1,
+        "district": district is not None,
+        "need": need is not None,
+    }
+    return {by: label for by, label in BREAKDOWNS.items() if offered.get(by, True)}
 
 
 def agreement_breakdown(

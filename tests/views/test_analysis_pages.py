@@ -19,6 +19,7 @@ from feedback.models import (
     Plan,
     Question,
     QuestionKind,
+    Response,
     Role,
     Survey,
     Theme,
@@ -61,6 +62,8 @@ def test_results_break_agreement_down_with_intervals_and_significance(app, clien
     assert "95% range" in quarterly
     for by, expected in [("version", "Young person"), ("role", "Parent carer"), ("month", "Apr 2022")]:
         assert expected in client.get(f"/surveys/{survey_id}/results?by={by}").text
+    offered = re.findall(r"results\?by=(\w+)", quarterly)
+    assert offered == ["month", "version", "role", "district", "need"]  # every way, the one shown aside
     assert client.get(f"/surveys/{survey_id}/results?by=nonsense").status_code == 200
 
 
@@ -74,6 +77,17 @@ def test_a_yes_no_question_shows_the_share_answering_yes(app, client, login, dem
     assert "Did you find what you were looking for?" in page and "share answering yes" in page
     assert "% yes</th>" in page and "% agree</th>" not in page
     this_month = f"{clock.today():%b %Y}"  # 1 yes in 4, marked as fewer than 10
+    # One version, parents and carers only, nobody asked where they live or about their child's needs.
+    assert re.findall(r"results\?by=(\w+)", page) == ["quarter"]
+    with app.app_context():
+        db.session.execute(
+            sa.update(Response).where(Response.survey_id == survey_id).values(district="Rugby")
+        )
+        db.session.commit()
+    assert re.findall(r"results\?by=(\w+)", client.get(f"/surveys/{survey_id}/results").text) == [
+        "month",
+        "district",
+    ]
     assert f'{this_month}</th> <td class="govuk-table__cell govuk-table__cell--numeric">25% <span' in page
 
 
