@@ -357,19 +357,17 @@ def breakdowns_for(session: DbSession, survey: Survey) -> dict[str, str]:
     """The BREAKDOWNS worth offering for a survey's results: by period always; by version where it has
     more than one; by who answered where more than one kind of person has; by district and by area of
     need where anybody said (a Local Offer box asks neither, and an area may not ask where)."""
+    theirs = Response.survey_id == survey.id
+    one_role = sa.select(Response.respondent_role).where(theirs).limit(1).scalar_subquery()
+    # Each stops at the first response that says yes: at once for a survey that is split that way.
     roles, district, need = session.execute(
         sa.select(
-            sa.func.count(sa.distinct(Response.respondent_role)),
-            sa.func.max(Response.district),
-            sa.func.max(Response.area_of_need),
-        ).where(Response.survey_id == survey.id)
+            sa.exists().where(theirs, Response.respondent_role != one_role),
+            sa.exists().where(theirs, Response.district.is_not(None)),
+            sa.exists().where(theirs, Response.area_of_need.is_not(None)),
+        )
     ).one()
-    offered = {
-        "version": len(survey.variants) > 1,
-        "role": roles > 1,
-        "district": district is not None,
-        "need": need is not None,
-    }
+    offered = {"version": len(survey.variants) > 1, "role": roles, "district": district, "need": need}
     return {by: label for by, label in BREAKDOWNS.items() if offered.get(by, True)}
 
 
