@@ -31,6 +31,7 @@ from ..models import (
     Question,
     QuestionKind,
     Response,
+    Survey,
     Theme,
 )
 from ..models.response import comment_theme
@@ -424,3 +425,21 @@ def quotes(
     for wanted, _ in tones.most_common():
         picked.extend([t for t, _ in candidates.most_common() if tone_of[t] == wanted][: max(1, limit // 2)])
     return [redact_quote(text, places or []) for text in picked[:limit]]
+
+
+def comments_by_survey(session: DbSession, theme: Theme) -> list[tuple[int, str, int]]:
+    """(survey id, title, comments) for each survey with comments the analyser found ``theme`` in, by
+    title: where to read them all (views/analysis.py, a survey's comments)."""
+    return [
+        (survey_id, title, count)
+        for survey_id, title, count in session.execute(
+            sa.select(Survey.id, Survey.title, sa.func.count())
+            .select_from(comment_theme)
+            .join(Answer, Answer.id == comment_theme.c.answer_id)
+            .join(Question, Question.id == Answer.question_id)
+            .join(Survey, Survey.id == Question.survey_id)
+            .where(comment_theme.c.theme_id == theme.id)
+            .group_by(Survey.id, Survey.title)
+            .order_by(Survey.title)
+        )
+    ]

@@ -46,7 +46,12 @@ def show(theme_id: int):
     trends = theme_trends(themes.theme_counts(db.session), period)
     rows = trends[trends["theme_id"] == theme.id].sort_values("period", ascending=False).to_dict("records")
     quotes = themes.quotes(db.session, theme, places=current_app.config["REDACT_PLACES"])
-    return render_template("themes/show.html", theme=theme, period=period, rows=rows, quotes=quotes)
+    # Where to read every comment on it: a survey's comments are filtered only by a theme in use.
+    in_use = not theme.candidate and not theme.dismissed
+    by_survey = themes.comments_by_survey(db.session, theme) if in_use else []
+    return render_template(
+        "themes/show.html", theme=theme, period=period, rows=rows, quotes=quotes, by_survey=by_survey
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
