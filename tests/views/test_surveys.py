@@ -265,6 +265,7 @@ def test_links_for_posters_and_other_sites_use_the_public_host_name_whatever_the
     widget = client.get(f"/surveys/{widget_id}", **proxy).text
     assert 'src="http://feedback.council.gov.uk/w/local-offer-feedback"' in widget
     assert "height:480px" in widget  # room for "what were you looking for?" under the question
+    assert "The box asks the first question and, under it, the second, which may be left empty." in widget
     expected = io.BytesIO()
     segno.make("http://feedback.council.gov.uk/s/live-feedback?from=qr", error="m").save(
         expected, kind="png", scale=12, border=4
@@ -369,7 +370,7 @@ def test_a_widget_box_asks_only_yes_or_no_when_its_survey_has_no_free_text_secon
     assert sent.status_code == 200 and _widget_entries(app) == [(key, [("found", "no")])]
     login(Role.STAFF)
     staff_page = client.get(f"/surveys/{_survey_id(app, 'local-offer-feedback')}").text
-    assert "height:280px" in staff_page and "if the second question is free text" in staff_page
+    assert "height:280px" in staff_page and "A second question in free text would be asked" in staff_page
 
 
 @pytest.mark.parametrize("round_", range(3))
