@@ -8,10 +8,9 @@ from typing import Any
 from flask import Blueprint, abort, render_template, request
 
 from ..extensions import csrf, db
-from ..forms.respond import TOO_LONG
+from ..forms.respond import AnswerCheck
 from ..models import Channel, QuestionKind, Survey, key_pattern
 from ..services import respond
-from ..services.text import strip_control_characters
 from .access import public
 
 bp = Blueprint("widget", __name__, url_prefix="/w")
@@ -50,13 +49,16 @@ def show(slug: str):
         return render_template("widget/show.html", entry_key=_key(), **box)
 
     answer = request.form.get("answer")
-    details = strip_control_characters(request.form.get("details", "")) if asked else ""
     key = request.form.get("entry_key", "")
     errors = {}
     if answer not in ("yes", "no"):
         errors["answer"] = CHOOSE
-    if asked and len(details) > respond.FREE_TEXT_LIMIT:
-        errors["details"] = TOO_LONG
+    details = ""
+    if asked:  # checked as an optional comment box on a survey's page is
+        sent, error = AnswerCheck(key=asked.key, kind="text", required=None)(request.form.getlist("details"))
+        details = sent or ""  # None when nothing was sent
+        if error is not None:
+            errors["details"] = error
     key_ok = WIDGET_KEY.match(key) is not None
     if not key_ok and not errors:  # not from this box's page: a new key, and the same answers again
         errors["answer"] = SEND_AGAIN
