@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import Model
@@ -31,6 +32,17 @@ class Theme(Model):
     candidate: Mapped[bool] = mapped_column(default=False)
     # A candidate a coordinator turned down: kept so that it is not offered again.
     dismissed: Mapped[bool] = mapped_column(default=False)
+
+    @hybrid_property
+    def in_use(self) -> bool:
+        """Matched against comments and offered in forms and filters: neither a candidate nor dismissed.
+        In a query, the same as a condition (``select(Theme).where(Theme.in_use)``)."""
+        return not self.candidate and not self.dismissed
+
+    @in_use.inplace.expression
+    @classmethod
+    def _in_use_expression(cls) -> sa.ColumnElement[bool]:
+        return sa.and_(cls.candidate.is_(False), cls.dismissed.is_(False))
 
     @property
     def keyword_list(self) -> list[str]:

@@ -472,7 +472,7 @@ def survey_comments(
     for answer_id, name in session.execute(
         sa.select(comment_theme.c.answer_id, Theme.name)
         .join(Theme, Theme.id == comment_theme.c.theme_id)
-        .where(comment_theme.c.answer_id.in_([row.id for row in rows]), *themes.IN_USE)
+        .where(comment_theme.c.answer_id.in_([row.id for row in rows]), Theme.in_use)
         .order_by(Theme.name)
     ):
         found[answer_id].append(name)

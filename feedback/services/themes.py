@@ -50,17 +50,14 @@ class ThemeError(ValueError):
     """A lexicon change that would break a rule; the message is for the coordinator who made it."""
 
 
-IN_USE = (Theme.candidate.is_(False), Theme.dismissed.is_(False))  # a theme in use is neither
-
-
 def themes_in_use(session: DbSession) -> list[Theme]:
     """The themes in use, by name: what a form or a filter offers."""
-    return list(session.scalars(sa.select(Theme).where(*IN_USE).order_by(Theme.name)))
+    return list(session.scalars(sa.select(Theme).where(Theme.in_use).order_by(Theme.name)))
 
 
 def load_lexicon(session: DbSession) -> tuple[Lexicon, dict[str, int]]:
     """The lexicon of the themes in use (not candidates, not dismissed), and their ids by slug."""
-    themes = session.scalars(sa.select(Theme).where(*IN_USE))
+    themes = session.scalars(sa.select(Theme).where(Theme.in_use))
     ids, keywords = {}, {}
     for theme in themes:
         ids[theme.slug] = theme.id

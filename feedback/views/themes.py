@@ -31,7 +31,7 @@ def index():
     return render_template(
         "themes/index.html",
         period=period,
-        in_use=[t for t in all_themes if not t.candidate and not t.dismissed],
+        in_use=[t for t in all_themes if t.in_use],
         candidates=[t for t in all_themes if t.candidate and not t.dismissed],
         latest={int(r["theme_id"]): r for r in latest.to_dict("records")},
         newest=period_name(latest["period"].iloc[0]) if not latest.empty else None,
@@ -47,8 +47,7 @@ def show(theme_id: int):
     rows = trends[trends["theme_id"] == theme.id].sort_values("period", ascending=False).to_dict("records")
     quotes = themes.quotes(db.session, theme, places=current_app.config["REDACT_PLACES"])
     # Where to read every comment on it: a survey's comments are filtered only by a theme in use.
-    in_use = not theme.candidate and not theme.dismissed
-    by_survey = themes.comments_by_survey(db.session, theme) if in_use else []
+    by_survey = themes.comments_by_survey(db.session, theme) if theme.in_use else []
     return render_template(
         "themes/show.html", theme=theme, period=period, rows=rows, quotes=quotes, by_survey=by_survey
     )
