@@ -21,11 +21,11 @@ the pool tests each connection as it hands it out).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
 from sqlalchemy.engine import Connection, Dialect
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InvalidRequestError
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
 
@@ -62,14 +62,19 @@ class Prepared:
 class _Compiled:
     def __init__(self, statement: ClauseElement, dialect: Dialect) -> None:
         compiled = cast(SQLCompiler, statement.compile(dialect=dialect))  # a statement's compiler
+        binds = compiled.binds
+        if compiled.escaped_bind_names or any(bind.callable or bind.expanding for bind in binds.values()):
+            raise TypeError("Prepared sends each value by its own name, as given: no IN lists, no callables")
         self.sql = compiled.string
-        self._construct = compiled.construct_params
-        self._order: Sequence[str] | None = compiled.positiontup if compiled.positional else None
-        self._binders: dict[str, Callable] = {}
-        for name, bind in compiled.binds.items():
-            binder = bind.type.dialect_impl(dialect).bind_processor(dialect)
-            if binder is not None:
-                self._binders[name] = binder
+        self._positional = compiled.positional
+        names = compiled.positiontup if compiled.positional else list(binds)
+        # Each value the driver takes, in its order: its name, the key it is given under (SQLAlchemy looks
+        # for a parameter's key first, then its name), the parameter (its own value, whether it must be
+        # given) and its type's processing.
+        self._plan = [
+            (name, bind.key, bind, bind.type.dialect_impl(dialect).bind_processor(dialect))
+            for name, bind in ((name, binds[name]) for name in names or ())
+        ]
         readers = [
             column.type.dialect_impl(dialect).result_processor(dialect, None)
             for column in getattr(statement, "exported_columns", ())
@@ -77,14 +82,23 @@ class _Compiled:
         self._readers = readers if any(readers) else None
 
     def bind(self, params: Mapping[str, Any]) -> Sequence | Mapping:
-        """The values in the form the driver takes: SQLAlchemy's defaults filled in and each one processed
-        by its type, in the compiled order for a positional driver (SQLite) or by name (psycopg)."""
-        values = self._construct(params)
-        for name, binder in self._binders.items():
-            values[name] = binder(values[name])
-        if self._order is None:
+        """The values in the form the driver takes: the statement's own for any not given, each one
+        processed by its type, in the compiled order for a positional driver (SQLite) or by name (psycopg).
+        What SQLAlchemy's construct_params does, without its generality: this runs for every row stored."""
+        values = []
+        for name, key, bind, binder in self._plan:
+            if key in params:
+                value = params[key]
+            elif name in params:
+                value = params[name]
+            elif bind.required:
+                raise InvalidRequestError(f"A value is required for bind parameter {key!r}")
+            else:
+                value = bind.value
+            values.append(value if binder is None else binder(value))
+        if self._positional:
             return values
-        return tuple(values[name] for name in self._order)
+        return {name: value for (name, *_), value in zip(self._plan, values, strict=True)}
 
     def result(self, row: Iterable) -> tuple:
         if self._readers is None:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InvalidRequestError
 
 from feedback.extensions import db
 from feedback.models import Agreement, Answer, Channel, Question, RespondentRole, Response, Survey
@@ -108,3 +108,19 @@ def test_a_drivers_error_is_raised_as_sqlalchemys_and_stores_nothing(app, demo):
         with db.engine.connect() as connection:
             stored = connection.scalar(sa.select(sa.func.count()).where(Response.idempotency_key == "twice"))
         assert stored == 0
+
+
+def test_a_value_left_out_is_the_statements_own_and_one_without_is_refused(app, demo):
+    """As SQLAlchemy fills in values: one fixed in the statement is sent unless given, and a parameter
+    with no value of its own must be given, or nothing is sent."""
+    statement = sa.select(sa.bindparam("fixed", 7), sa.bindparam("needed", type_=sa.Integer))
+    prepared = Prepared(statement)
+    with app.app_context(), db.engine.connect() as connection:
+        for given in ({"needed": 1}, {"needed": 1, "fixed": 8}):
+            assert prepared.run(connection, given) == [tuple(connection.execute(statement, given).one())]
+        assert prepared.run(connection, {"needed": 1}) == [(7, 1)]
+        with pytest.raises(InvalidRequestError, match="'needed'"):
+            prepared.run(connection, {"fixed": 8})
+        expanding = Prepared(sa.select(Survey.id).where(Survey.id.in_(sa.bindparam("ids", expanding=True))))
+        with pytest.raises(TypeError, match="Prepared"):
+            expanding.run(connection, {"ids": [1, 2]})
