@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from typing import Any, TypeAlias, cast
 
 from flask import Flask, has_request_context, request
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import CursorResult, Engine, Result
@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, scoped_session
 from sqlalchemy.pool import Pool
 
 from .extensions import db
+from .prepared import Prepared
 
 # Execution options for a transaction that only reads: on SQLite it takes no write lock (_sqlite_begin).
 READS_ONLY = {"reads_only": True}
@@ -125,6 +126,11 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
                 connection_record.info[_TURN_FILE] = turn_file
 
 
+# Sent on the driver's cursor (prepared.py): every request begins a transaction at least, and through
+# Connection.exec_driver_sql, SQLAlchemy's execution machinery cost more than SQLite took to begin it.
+_BEGIN = {True: Prepared(text("BEGIN IMMEDIATE")), False: Prepared(text("BEGIN"))}
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection: Any) -> None:
     """A transaction that may write takes SQLite's write lock when it starts, after waiting its turn
@@ -146,7 +152,7 @@ def _sqlite_begin(connection: Any) -> None:
         if writes:
             _take_turn(connection.connection.info, connection.connection.dbapi_connection)
         connection.connection.info[_BEGAN_AS_WRITER] = writes
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+        _BEGIN[writes].run(connection, {})
 
 
 @event.listens_for(Engine, "commit")
