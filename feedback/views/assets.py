@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from flask import Flask, Response, abort, current_app, request, send_file
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
+from itsdangerous import URLSafeTimedSerializer
 from werkzeug.security import safe_join
 
 YEAR = 365 * 24 * 60 * 60
@@ -106,6 +107,18 @@ class SessionUntouchedByFiles(SecureCookieSessionInterface):
     session after every request, so Flask would otherwise add ``Vary: Cookie`` to them, and a staff
     member's (refreshed at every request) would come with ``Set-Cookie``: no response a shared cache may
     keep should carry someone's session."""
+
+    _kept: tuple[tuple, URLSafeTimedSerializer | None] | None = None
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        """Flask makes the signing serializer again at every request, with a cookie or without, though it
+        depends only on the keys: it is kept for as long as they are the same (a family's submission
+        carries no cookie, and making it cost a fiftieth of the request)."""
+        keys = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        kept = self._kept
+        if kept is None or kept[0] != keys:
+            kept = self._kept = (keys, super().get_signing_serializer(app))
+        return kept[1]
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         if request.endpoint != "static":

@@ -180,3 +180,22 @@ def test_the_key_for_unsaved_forms_is_the_account_s_own_and_the_same_at_each_sig
 
 def test_public_pages_carry_no_key_for_unsaved_forms(client):
     assert "data-held-key" not in client.get("/privacy").get_data(as_text=True)
+
+
+def test_a_new_secret_key_signs_everyone_out_unless_the_old_one_is_kept_as_a_fallback(app, make_user):
+    _, email = make_user(Role.STAFF)
+    name = app.config["SESSION_COOKIE_NAME"]
+    cookie = _browser(app, email).get_cookie(name)
+    assert cookie is not None
+
+    def page_with_the_cookie():
+        browser = app.test_client()
+        browser.set_cookie(name, cookie.value)
+        return browser.get("/plans")
+
+    old = app.secret_key
+    app.secret_key = "a new secret key"
+    refused = page_with_the_cookie()
+    assert refused.status_code == 302 and refused.location.startswith("/login")
+    app.config["SECRET_KEY_FALLBACKS"] = [old]
+    assert page_with_the_cookie().status_code == 200
