@@ -1,4 +1,5 @@
-"""Core statements compiled once and run on the database driver's own cursor, for the busiest write.
+"""Core statements compiled once and run on the database driver's own cursor, for the busiest write (and
+for the BEGIN of every SQLite transaction, database.py).
 
 A family's JSON submission stores itself in one short transaction, and on SQLite every writer waits its
 turn for that transaction (database.py). Run through SQLAlchemy's Connection.execute, each of its five
@@ -13,7 +14,9 @@ It runs on the connection's transaction, begun and ended by SQLAlchemy as usual;
 raised as SQLAlchemy's, as Connection.execute would raise it, without the values sent, as the engine's
 hide_parameters leaves them out (they are a family's answers). It skips what this path does not use:
 execution events, the statement cache, result objects, and noticing a lost connection (on PostgreSQL
-the pool tests each connection as it hands it out).
+the pool tests each connection as it hands it out). It fills in values itself, once it has worked out
+where each goes: SQLAlchemy's construct_params, general enough for any statement, cost more than the
+types' processing.
 
   statement = Prepared(select(Survey.id).where(Survey.slug == bindparam("slug")))
   rows = statement.run(connection, {"slug": "live-feedback"})
