@@ -332,15 +332,27 @@ def count_cases(session: DbSession, filters: CaseFilter, today: date) -> int:
     return session.scalar(_filtered(sa.select(sa.func.count(Case.id)), filters, today))
 
 
-def list_cases(session: DbSession, filters: CaseFilter, page: int, today: date) -> tuple[list[Case], int]:
+@dataclass
+class CasesPage:
+    cases: list[Case]
+    total: int  # cases on every page
+    page: int
+    pages: int
+
+
+def list_cases(session: DbSession, filters: CaseFilter, page: int, today: date) -> CasesPage:
+    """A page of the cases these filters find, newest first: the ``page``th, or the last if there are
+    fewer (a case officer's old link after cases were closed)."""
     total = count_cases(session, filters, today)
-    cases = session.scalars(
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(page, pages)
+    found = session.scalars(
         _filtered(sa.select(Case), filters, today)
         .order_by(Case.received_on.desc(), Case.id.desc())
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
     ).all()
-    return list(cases), total
+    return CasesPage(list(found), total, page, pages)
 
 
 EXPORT_COLUMNS = [

@@ -10,6 +10,7 @@ from ..models import QuestionKind, Role, Survey
 from ..services import analysis
 from ..services.themes import themes_in_use
 from .access import require_role
+from .paging import asked_page
 
 bp = Blueprint("analysis", __name__)
 
@@ -47,12 +48,10 @@ def results(survey_id: int):
 def comments(survey_id: int):
     """What families wrote in a survey's free-text questions, redacted, newest first."""
     survey = db.get_or_404(Survey, survey_id)
-    asked = request.args.get("page", "1")
-    page = int(asked) if asked.isdigit() and 0 < int(asked) < 100_000 else 1
     in_use = themes_in_use(db.session)
     theme = next((t for t in in_use if str(t.id) == request.args.get("theme")), None)  # else all
     found = analysis.survey_comments(
-        db.session, survey.id, page, current_app.config["REDACT_PLACES"], theme.id if theme else None
+        db.session, survey.id, asked_page(), current_app.config["REDACT_PLACES"], theme.id if theme else None
     )
     free_text = [q for q in survey.questions if q.kind is QuestionKind.FREE_TEXT]
     return render_template(

@@ -19,6 +19,7 @@ from ..services.themes import themes_in_use
 from . import once
 from .access import record_shown, require_role
 from .editing import unchanged_since_shown
+from .paging import asked_page
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -38,16 +39,13 @@ def _filters() -> cases.CaseFilter:
 @require_role(Role.STAFF)
 def index():
     filters = _filters()
-    asked = request.args.get("page", "1")
-    page = int(asked) if asked.isdigit() and 0 < int(asked) < 100_000 else 1
-    found, total = cases.list_cases(db.session, filters, page, clock.today())
-    pages = max(1, -(-total // cases.PAGE_SIZE))
+    found = cases.list_cases(db.session, filters, asked_page(), clock.today())
     return render_template(
         "cases/index.html",
-        cases=found,
-        total=total,
-        page=page,
-        pages=pages,
+        cases=found.cases,
+        total=found.total,
+        page=found.page,
+        pages=found.pages,
         filters=filters,
         kinds=list(CaseKind),
     )

@@ -323,9 +323,9 @@ def test_the_case_list_shows_open_closed_or_overdue_cases_of_a_kind_and_year(app
         db.session.commit()
 
         def listed(**filters) -> set[int]:
-            found, total = cases.list_cases(db.session, cases.CaseFilter(**filters), 1, TODAY)
-            assert total == len(found)
-            return {case.id for case in found}
+            found = cases.list_cases(db.session, cases.CaseFilter(**filters), 1, TODAY)
+            assert found.total == len(found.cases) and (found.page, found.pages) == (1, 1)
+            return {case.id for case in found.cases}
 
         assert listed() == {overdue.id, recent.id, closed.id, mediation.id}
         assert listed(state="closed") == {closed.id}

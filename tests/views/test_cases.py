@@ -220,3 +220,29 @@ def test_a_stage_or_closing_date_the_case_s_dates_rule_out_is_refused_beside_its
     with app.app_context():
         case = cases.load_case(db.session, case_id)
         assert [s.name for s in case.stages] == [StageName.STAGE_1] and case.closed_on is None
+
+
+def test_the_case_list_shows_the_page_asked_for_the_first_for_nonsense_and_the_last_past_the_end(
+    app, client, login, demo, monkeypatch
+):
+    """A case officer's link to a later page outlives the cases on it, and an address can be typed."""
+    monkeypatch.setattr(cases, "PAGE_SIZE", 3)
+    login(Role.STAFF)
+    with app.app_context():
+        references = db.session.scalars(
+            sa.select(Case.reference).order_by(Case.received_on.desc(), Case.id.desc())
+        ).all()
+    pages = -(-len(references) // 3)
+    assert pages > 2
+
+    def shown(query: str) -> tuple[str, list[str]]:
+        page = client.get(f"/cases{query}")
+        assert page.status_code == 200
+        said = next(line.strip() for line in page.text.splitlines() if f"of {pages}</p>" in line)
+        return said, [reference for reference in references if f">{reference}<" in page.text]
+
+    assert shown("?page=2") == (f'<p class="govuk-body-s">Page 2 of {pages}</p>', references[3:6])
+    for nonsense in ("", "?page=abc", "?page=0", "?page=-2", "?page=2.5", "?page=99999999999999"):
+        assert shown(nonsense) == (f'<p class="govuk-body-s">Page 1 of {pages}</p>', references[:3])
+    last = shown(f"?page={pages + 5}")
+    assert last == (f'<p class="govuk-body-s">Page {pages} of {pages}</p>', references[(pages - 1) * 3 :])
