@@ -74,10 +74,10 @@ class _Compiled:
         # Each value the driver takes, in its order: its name, the key it is given under (SQLAlchemy looks
         # for a parameter's key first, then its name), the parameter (its own value, whether it must be
         # given) and its type's processing.
-        self._plan = [
-            (name, bind.key, bind, bind.type.dialect_impl(dialect).bind_processor(dialect))
-            for name, bind in ((name, binds[name]) for name in names or ())
-        ]
+        self._plan = []
+        for name in names or ():
+            bind = binds[name]
+            self._plan.append((name, bind.key, bind, bind.type.dialect_impl(dialect).bind_processor(dialect)))
         readers = [
             column.type.dialect_impl(dialect).result_processor(dialect, None)
             for column in getattr(statement, "exported_columns", ())
