@@ -51,6 +51,7 @@ from ..models.response import comment_theme
 from ..models.survey import question_measure
 from ..models.types import ValueInWords, utcnow
 from . import themes
+from .paging import Page, place
 
 # Questions whose answers give a % agree: statements, and yes/no questions, where yes counts as agreeing.
 COUNTED_KINDS = (QuestionKind.AGREEMENT, QuestionKind.YES_NO)
@@ -435,17 +436,9 @@ class SurveyComment:
     themes: list[str]  # the names of the themes in use that the analyser found in it
 
 
-@dataclass(frozen=True)
-class CommentsPage:
-    comments: list[SurveyComment]
-    total: int  # comments on every page
-    page: int
-    pages: int
-
-
 def survey_comments(
     session: DbSession, survey_id: int, page: int, places: list[str], theme_id: int | None = None
-) -> CommentsPage:
+) -> Page[SurveyComment]:
     """A page of a survey's comments (its free-text answers), or of those the analyser found a theme in,
     newest first: the ``page``th, or the last if there are fewer."""
     free_text = sa.select(Question.id).where(
@@ -457,16 +450,15 @@ def survey_comments(
             Answer.id.in_(sa.select(comment_theme.c.answer_id).where(comment_theme.c.theme_id == theme_id))
         )
     total = session.scalar(sa.select(sa.func.count()).select_from(Answer).where(*wanted)) or 0
-    pages = max(1, -(-total // COMMENTS_A_PAGE))
-    page = min(page, pages)
+    shown = place(page, total, COMMENTS_A_PAGE)
     rows = session.execute(
         sa.select(Answer.id, Answer.question_id, Answer.text, Response.submitted_at, CommentAnalysis.polarity)
         .join(Response, Response.id == Answer.response_id)
         .outerjoin(CommentAnalysis, CommentAnalysis.answer_id == Answer.id)
         .where(*wanted)
         .order_by(Response.submitted_at.desc(), Answer.id.desc())
-        .limit(COMMENTS_A_PAGE)
-        .offset((page - 1) * COMMENTS_A_PAGE)
+        .limit(shown.size)
+        .offset(shown.offset)
     ).all()
     found: defaultdict[int, list[str]] = defaultdict(list)
     for answer_id, name in session.execute(
@@ -486,7 +478,7 @@ def survey_comments(
         )
         for row in rows
     ]
-    return CommentsPage(comments, total, page, pages)
+    return Page(comments, total, shown.page, shown.pages)
 
 
 def _label(value) -> str:

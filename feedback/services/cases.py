@@ -43,6 +43,7 @@ from ..models.case import case_theme
 from ..models.types import utcnow
 from .audit import HistoryLine, changes_in_words, history_of, redact_copies
 from .data_protection import RETENTION_BATCH, given, search_terms
+from .paging import Page, place
 from .spreadsheet import inert
 from .text import folded
 from .working_days import add_working_days
@@ -332,27 +333,18 @@ def count_cases(session: DbSession, filters: CaseFilter, today: date) -> int:
     return session.scalar(_filtered(sa.select(sa.func.count(Case.id)), filters, today))
 
 
-@dataclass
-class CasesPage:
-    cases: list[Case]
-    total: int  # cases on every page
-    page: int
-    pages: int
-
-
-def list_cases(session: DbSession, filters: CaseFilter, page: int, today: date) -> CasesPage:
+def list_cases(session: DbSession, filters: CaseFilter, page: int, today: date) -> Page[Case]:
     """A page of the cases these filters find, newest first: the ``page``th, or the last if there are
     fewer (a case officer's old link after cases were closed)."""
     total = count_cases(session, filters, today)
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(page, pages)
+    shown = place(page, total, PAGE_SIZE)
     found = session.scalars(
         _filtered(sa.select(Case), filters, today)
         .order_by(Case.received_on.desc(), Case.id.desc())
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
+        .limit(shown.size)
+        .offset(shown.offset)
     ).all()
-    return CasesPage(list(found), total, page, pages)
+    return Page(list(found), total, shown.page, shown.pages)
 
 
 EXPORT_COLUMNS = [

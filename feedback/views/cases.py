@@ -42,7 +42,7 @@ def index():
     found = cases.list_cases(db.session, filters, asked_page(), clock.today())
     return render_template(
         "cases/index.html",
-        cases=found.cases,
+        cases=found.items,
         total=found.total,
         page=found.page,
         pages=found.pages,

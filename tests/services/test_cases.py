@@ -324,8 +324,8 @@ def test_the_case_list_shows_open_closed_or_overdue_cases_of_a_kind_and_year(app
 
         def listed(**filters) -> set[int]:
             found = cases.list_cases(db.session, cases.CaseFilter(**filters), 1, TODAY)
-            assert found.total == len(found.cases) and (found.page, found.pages) == (1, 1)
-            return {case.id for case in found.cases}
+            assert found.total == len(found.items) and (found.page, found.pages) == (1, 1)
+            return {case.id for case in found.items}
 
         assert listed() == {overdue.id, recent.id, closed.id, mediation.id}
         assert listed(state="closed") == {closed.id}
