@@ -27,7 +27,25 @@ class PlanKind(enum.Enum):
         }[self.value]
 
 
-class ProgressStatus(enum.Enum):
+class Rating(enum.Enum):
+    """A BRAG colour with what it means: a tag says both ("Green: On track")."""
+
+    @property
+    def label(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def said(self) -> str:
+        """As its tag says it: the colour, then what it means."""
+        return f"{self.value.capitalize()}: {self.label}"
+
+    @property
+    def colour(self) -> str:
+        """The colour it is counted and shown as."""
+        return self.value
+
+
+class ProgressStatus(Rating):
     """BRAG progress of an action. Pink ("to be started") is Leicestershire's fifth colour: it is kept
     as given on import and shown as Grey with its own label."""
 
@@ -50,17 +68,11 @@ class ProgressStatus(enum.Enum):
         }[self.value]
 
     @property
-    def said(self) -> str:
-        """As its tag says it: the colour, then what it means ("Green: On track")."""
-        return f"{self.value.capitalize()}: {self.label}"
-
-    @property
     def colour(self) -> str:
-        """The colour it is counted and shown as."""
         return "grey" if self is ProgressStatus.PINK else self.value
 
 
-class ImpactStatus(enum.Enum):
+class ImpactStatus(Rating):
     BLUE = "blue"
     GREEN = "green"
     AMBER = "amber"
@@ -76,15 +88,6 @@ class ImpactStatus(enum.Enum):
             "red": "Off track",
             "grey": "No reading due yet",
         }[self.value]
-
-    @property
-    def said(self) -> str:
-        """As its tag says it: the colour, then what it means ("Green: On trajectory")."""
-        return f"{self.value.capitalize()}: {self.label}"
-
-    @property
-    def colour(self) -> str:
-        return self.value
 
 
 class Unit(ValueInWords):
