@@ -25,11 +25,12 @@ class Outage:
 
     @staticmethod
     def _refuse(dialect, record, arguments, options):
-        if dialect.name == "sqlite":  # the database's folder gone, or unreadable
-            refused = sqlite3.OperationalError("unable to open database file")
-            refused.sqlite_errorcode = sqlite3.SQLITE_CANTOPEN
-            raise refused
-        raise dialect.loaded_dbapi.OperationalError("connection failed: Connection refused")
+        # For SQLite, the database's folder gone, or unreadable.
+        raise _driver_error(
+            dialect,
+            ("unable to open database file", sqlite3.SQLITE_CANTOPEN),
+            "connection failed: Connection refused",
+        )
 
     def __call__(self) -> None:
         self.app.testing = False  # an exception past the view is then answered as in production, not raised
@@ -125,13 +126,22 @@ def test_a_statement_the_database_cannot_run_is_a_fault_of_ours_not_an_outage(ap
     assert "Unhandled error" in caplog.text
 
 
+def _driver_error(dialect, sqlite: tuple[str, int], other: str) -> Exception:
+    """The OperationalError the dialect's driver raises: SQLite's with its result code, which the app
+    reads, or PostgreSQL's with its message."""
+    if dialect.name == "sqlite":
+        message, code = sqlite
+        error = sqlite3.OperationalError(message)
+        error.sqlite_errorcode = code
+        return error
+    return dialect.loaded_dbapi.OperationalError(other)
+
+
 def _lost(dialect) -> Exception:
     """What the driver raises when the connection goes while it waits for COMMIT's answer."""
-    if dialect.name == "sqlite":
-        lost = sqlite3.OperationalError("disk I/O error")
-        lost.sqlite_errorcode = sqlite3.SQLITE_IOERR
-        return lost
-    return dialect.loaded_dbapi.OperationalError("server closed the connection unexpectedly")
+    return _driver_error(
+        dialect, ("disk I/O error", sqlite3.SQLITE_IOERR), "server closed the connection unexpectedly"
+    )
 
 
 def test_a_form_whose_commit_went_unanswered_may_have_been_saved(app, client, login, monkeypatch, caplog):
