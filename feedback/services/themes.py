@@ -44,6 +44,8 @@ BATCH = 5000
 ANALYSIS_COLUMNS = ("answer_id", "polarity", "subjectivity", "tokens", "lemmas", "analysed_at")
 CANDIDATE_MIN_COMMENTS = 5  # a phrase in fewer comments is not offered
 CANDIDATES_OFFERED = 10  # open candidates at any time, the most frequent first
+# A candidate's page looks for the comments it would match among this many of the newest.
+CANDIDATE_QUOTES_READ = 5_000
 
 
 class ThemeError(ValueError):
@@ -412,16 +414,55 @@ def quotes(
         .order_by(comment_theme.c.answer_id.desc())
         .limit(2000)
     )
-    rows = [(text, polarity) for text, polarity in found if text is not None]  # a comment is text
-    candidates = Counter(text for text, _ in rows if 30 <= len(text) <= 400)
-    if not candidates:
+    return _representative([(text, polarity) for text, polarity in found], limit, places)
+
+
+def candidate_quotes(
+    session: DbSession, theme: Theme, *, limit: int = 3, places: list[str] | None = None
+) -> list[Redaction]:
+    """For a coordinator deciding on a candidate theme, which the analyser matches against nothing yet:
+    quotes, picked as ``quotes`` picks them, from the comments its words and phrases would match if it
+    were accepted, among the newest ``CANDIDATE_QUOTES_READ`` the analyser has read."""
+    lexicon = Lexicon({theme.slug: theme.keyword_list})
+    found = session.execute(
+        sa.select(CommentAnalysis.tokens, CommentAnalysis.lemmas, Answer.text, CommentAnalysis.polarity)
+        .join(Answer, Answer.id == CommentAnalysis.answer_id)
+        .order_by(CommentAnalysis.answer_id.desc())
+        .limit(CANDIDATE_QUOTES_READ)
+    )
+    matched = [
+        (text, polarity)
+        for tokens, lemmas, text, polarity in found
+        if tokens and lexicon.match(tokens.split(), lemmas.split())
+    ]
+    return _representative(matched, limit, places)
+
+
+def _representative(
+    rows: list[tuple[str | None, float]], limit: int, places: list[str] | None
+) -> list[Redaction]:
+    """Up to ``limit`` of these comments (text, polarity), redacted: the most common texts of a readable
+    length, in the comments' own mix of negative and positive."""
+    texts = [(text, polarity) for text, polarity in rows if text is not None]  # a comment is text
+    quotable = Counter(text for text, _ in texts if 30 <= len(text) <= 400)
+    if not quotable:
         return []
-    tones = Counter(tone(p) for _, p in rows)
-    tone_of = {text: tone(p) for text, p in rows}
+    tones = Counter(tone(p) for _, p in texts)
+    tone_of = {text: tone(p) for text, p in texts}
     picked: list[str] = []
     for wanted, _ in tones.most_common():
-        picked.extend([t for t, _ in candidates.most_common() if tone_of[t] == wanted][: max(1, limit // 2)])
+        picked.extend([t for t, _ in quotable.most_common() if tone_of[t] == wanted][: max(1, limit // 2)])
     return [redact_quote(text, places or []) for text in picked[:limit]]
+
+
+def phrase_counts(session: DbSession, candidates: list[Theme]) -> dict[int, int]:
+    """How many comments the analyser counted each candidate's phrase in, by theme id: none for one whose
+    words a coordinator has changed from the phrase it was offered for."""
+    by_phrase = {theme.keywords.strip(): theme.id for theme in candidates}
+    found = session.execute(
+        sa.select(NounChunk.phrase, NounChunk.comments).where(NounChunk.phrase.in_(list(by_phrase)))
+    )
+    return {by_phrase[phrase]: count for phrase, count in found}
 
 
 def comments_by_survey(session: DbSession, theme: Theme) -> list[tuple[int, str, int]]:

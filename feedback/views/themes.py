@@ -28,11 +28,13 @@ def index():
     all_themes = db.session.scalars(db.select(Theme).order_by(Theme.name)).all()
     trends = theme_trends(themes.theme_counts(db.session), period)
     latest = latest_period(trends)
+    candidates = [t for t in all_themes if t.candidate and not t.dismissed]
     return render_template(
         "themes/index.html",
         period=period,
         in_use=[t for t in all_themes if t.in_use],
-        candidates=[t for t in all_themes if t.candidate and not t.dismissed],
+        candidates=candidates,
+        phrase_counts=themes.phrase_counts(db.session, candidates),
         latest={int(r["theme_id"]): r for r in latest.to_dict("records")},
         newest=period_name(latest["period"].iloc[0]) if not latest.empty else None,
     )
@@ -45,11 +47,24 @@ def show(theme_id: int):
     period = _period()
     trends = theme_trends(themes.theme_counts(db.session), period)
     rows = trends[trends["theme_id"] == theme.id].sort_values("period", ascending=False).to_dict("records")
-    quotes = themes.quotes(db.session, theme, places=current_app.config["REDACT_PLACES"])
+    places = current_app.config["REDACT_PLACES"]
+    offered = theme.candidate and not theme.dismissed  # matched against nothing until it is accepted
+    if offered:
+        quotes = themes.candidate_quotes(db.session, theme, places=places)
+    else:
+        quotes = themes.quotes(db.session, theme, places=places)
     # Where to read every comment on it: a survey's comments are filtered only by a theme in use.
     by_survey = themes.comments_by_survey(db.session, theme) if theme.in_use else []
     return render_template(
-        "themes/show.html", theme=theme, period=period, rows=rows, quotes=quotes, by_survey=by_survey
+        "themes/show.html",
+        theme=theme,
+        period=period,
+        rows=rows,
+        quotes=quotes,
+        by_survey=by_survey,
+        offered=offered,
+        phrase_count=themes.phrase_counts(db.session, [theme]).get(theme.id) if offered else None,
+        newest_read=themes.CANDIDATE_QUOTES_READ,
     )
 
 

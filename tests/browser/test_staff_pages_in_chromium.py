@@ -85,6 +85,7 @@ def test_axe_finds_no_violations_on_the_analyser_and_case_pages(
         analysis.analyse(db.session)
         survey_id = db.session.scalar(sa.select(Survey.id).where(Survey.slug == "live-feedback"))
         theme_id = db.session.scalar(sa.select(Theme.id).where(Theme.slug == "waiting-times"))
+        candidate_id = db.session.scalar(sa.select(Theme.id).where(Theme.candidate.is_(True)).limit(1))
         case_id = db.session.scalar(sa.select(Case.id).where(Case.closed_on.is_(None)).limit(1))
         measure_id = db.session.scalar(sa.select(Measure.id).where(Measure.case_kind.is_not(None)).limit(1))
         widget_id = db.session.scalar(sa.select(Survey.id).where(Survey.slug == "local-offer-feedback"))
@@ -132,6 +133,7 @@ def test_axe_finds_no_violations_on_the_analyser_and_case_pages(
         ("measure fed by the widget", f"/measures/{found_id}"),
         ("theme", f"/themes/{theme_id}?period=month"),
         ("edit theme", f"/themes/{theme_id}/edit"),
+        ("candidate theme, to accept or dismiss", f"/themes/{candidate_id}"),
         ("plan with summary", "/plans/1"),
         ("cases", "/cases?kind=complaint"),
         ("case", f"/cases/{case_id}"),

@@ -3,6 +3,7 @@ and the plan's summary; coordinators keep the lexicon."""
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import UTC, datetime
 
@@ -16,6 +17,7 @@ from feedback.models import (
     Area,
     AuditEvent,
     CommentAnalysis,
+    NounChunk,
     Plan,
     Question,
     QuestionKind,
@@ -289,3 +291,35 @@ def test_a_surveys_comments_can_be_narrowed_to_a_theme(app, client, login, demo)
         f"{_comments(app, survey_id):,} comments, newest first."
         in client.get(f"/surveys/{survey_id}/comments?theme={theme_id}").text
     )
+
+
+def test_a_candidate_themes_page_shows_what_it_would_match_before_anyone_decides(app, client, login, demo):
+    """A coordinator deciding on "Speech therapy" reads what families wrote with it first: the analyser
+    matches nothing against a candidate, so its page looks for the comments it would match."""
+    _analysed(app)
+    login(Role.COORDINATOR)
+    with app.app_context():
+        candidate = db.session.scalar(
+            sa.select(Theme).where(Theme.candidate.is_(True), Theme.dismissed.is_(False)).order_by(Theme.id)
+        )
+        theme_id, phrase = candidate.id, candidate.keywords
+        used = db.session.scalar(sa.select(NounChunk.comments).where(NounChunk.phrase == phrase))
+        assert not db.session.scalar(
+            sa.select(comment_theme.c.answer_id).where(comment_theme.c.theme_id == theme_id)
+        )
+
+    index = " ".join(client.get("/themes").text.split())
+    row = f'<a class="govuk-link" href="/themes/{theme_id}">{candidate.name}</a></dt>'
+    assert row + f' <dd class="govuk-summary-list__value">In {used:,} comments</dd>' in index
+    page = client.get(f"/themes/{theme_id}").text
+    quotes = [
+        html.unescape(q)
+        for q in re.findall(r'<blockquote class="app-quote">\s*<p class="govuk-body">“(.*?)”', page)
+    ]
+    assert quotes and all(phrase.split()[0] in quote.lower() for quote in quotes), (phrase, quotes)
+    assert f"The analyser found this phrase in {used:,} comments" in page
+    assert f"/themes/{theme_id}/accept" in page and f"/themes/{theme_id}/dismiss" in page
+    assert "Trend by" not in page  # nothing is counted under it until it is accepted
+
+    login(Role.STAFF)
+    assert "/accept" not in client.get(f"/themes/{theme_id}").text  # staff read; coordinators decide
