@@ -12,7 +12,6 @@ from werkzeug.routing import IntegerConverter
 from .. import clock
 from ..forms.base import error_summary
 from ..models import Role
-from ..services import sent_forms
 
 
 class DatabaseIdConverter(IntegerConverter):
@@ -50,6 +49,7 @@ def register(app: Flask) -> None:
         guards,
         headers,
         main,
+        once,
         plans,
         published,
         replies,
@@ -105,7 +105,7 @@ def register(app: Flask) -> None:
             "session_seconds_left": auth.seconds_left,
             "session_lifetime_hours": auth.lifetime_hours,
             "held_forms_key": auth.held_forms_key,
-            "once_key": sent_forms.new_key,
+            "once_field": once.hidden_field,
         }
 
 

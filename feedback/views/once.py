@@ -4,7 +4,7 @@ A second click on Save while the first is still being saved (on a slow connectio
 on the first answer and sends the form again), or a post sent again by the browser or a proxy, would
 otherwise log one complaint as two cases, which the dashboard then counts twice, or make two drafts of
 one entry. The page carries a key issued when it was shown (``EditForm.once``, or the template global
-``once_key()`` in a button's form). The first post with the key claims it in the request's transaction
+``once_field()`` in a button's form). The first post with the key claims it in the request's transaction
 and records where what it made can be seen; both commit with the thing itself. A later post with the key
 is taken there, told that nothing more was saved. A post refused for bad input rolls its claim back, so
 the corrected form still makes its thing.
@@ -25,6 +25,7 @@ from typing import ParamSpec, TypeVar
 
 from flask import flash, g, redirect, request
 from flask_login import current_user
+from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
 from ..extensions import db
@@ -62,6 +63,12 @@ def made(address: str) -> str:
     if key is not None:
         sent_forms.made(db.session, current_user.id, key, address)
     return address
+
+
+def hidden_field() -> Markup:
+    """The key of a page whose button's own form makes something (a template global, ``once_field()``):
+    a form built with EditForm carries its own (``form.once``)."""
+    return Markup(f'<input type="hidden" name="{FIELD}" value="{escape(sent_forms.new_key())}">')
 
 
 def _key() -> str | None:
