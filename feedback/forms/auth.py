@@ -4,7 +4,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput,
 from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Regexp
 
-from .base import BaseForm
+from .base import BaseForm, email_length
 
 
 class LoginForm(BaseForm):
@@ -14,7 +14,7 @@ class LoginForm(BaseForm):
         validators=[
             DataRequired(message="Enter your email address"),
             Email(message="Enter an email address in the correct format, like name@example.org"),
-            Length(max=254, message="Email address must be 254 characters or fewer"),
+            email_length(),
         ],
     )
     password = PasswordField(

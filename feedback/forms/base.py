@@ -7,7 +7,9 @@ from flask_wtf import FlaskForm
 from govuk_frontend_wtf.main import wtforms_errors
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput
 from wtforms import HiddenField
+from wtforms.validators import Length
 
+from ..models import MOST_EMAIL
 from ..services.sent_forms import new_key
 from ..services.text import strip_control_characters
 
@@ -27,6 +29,11 @@ class EditForm(BaseForm):
 
     seen = HiddenField()
     once = HiddenField(default=new_key)
+
+
+def email_length() -> Length:
+    """An email address field's limit, as its column's."""
+    return Length(max=MOST_EMAIL, message=f"Email address must be {MOST_EMAIL} characters or fewer")
 
 
 def error_summary(form: FlaskForm) -> dict:

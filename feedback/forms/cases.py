@@ -22,7 +22,7 @@ from wtforms import (
 from wtforms.validators import Email, InputRequired, Length, Optional
 
 from ..models import OUTCOMES_BY_KIND, STAGES_BY_KIND, CaseKind
-from .base import BaseForm, EditForm
+from .base import BaseForm, EditForm, email_length
 from .fields import DayMonthYearField
 from .plans import enum_value
 
@@ -79,7 +79,7 @@ class CaseForm(EditForm):
         validators=[
             Optional(),
             Email(message="Enter an email address in the correct format, like name@example.com"),
-            Length(max=254, message="Email address must be 254 characters or fewer"),
+            email_length(),
         ],
     )
     contact_phone = StringField(

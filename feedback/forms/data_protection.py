@@ -6,6 +6,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovSubmitInput,
 from wtforms import BooleanField, StringField, SubmitField
 from wtforms.validators import Length
 
+from ..models import MOST_EMAIL
 from ..services.data_protection import search_terms
 from .base import BaseForm
 
@@ -23,7 +24,7 @@ def _given(label: str, hint: str, longest: int) -> StringField:
 
 
 class PersonForm(BaseForm):
-    email = _given("Email address", "The one they gave us.", 254)
+    email = _given("Email address", "The one they gave us.", MOST_EMAIL)
     phone = _given("Phone number", "Spaces do not matter.", 40)
     submit = SubmitField("Find what we hold", widget=GovSubmitInput())
 

@@ -43,7 +43,7 @@ from ..services.respond import (
     unanswered,
 )
 from ..services.text import strip_control_characters
-from .base import BaseForm
+from .base import BaseForm, email_length
 from .fields import NumberField
 
 YES_NO = [SelectChoice("yes", "Yes"), SelectChoice("no", "No")]
@@ -309,7 +309,7 @@ def _add_reply_fields(form_class) -> None:
         validators=[
             Optional(),
             Email(message="Enter an email address in the correct format, like name@example.com"),
-            Length(max=254, message="Email address must be 254 characters or fewer"),
+            email_length(),
         ],
     )
     # No Optional() here: it would stop validate_phone, which also asks for a way to reply.

@@ -21,7 +21,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
 
 from ..models import Role
-from .base import BaseForm, EditForm
+from .base import BaseForm, EditForm, email_length
 
 ROLE_LABELS = {
     Role.STAFF: "Staff: log and read cases, read plans, surveys and results",
@@ -55,7 +55,7 @@ _EMAIL = EmailField(
     validators=[
         DataRequired(message="Enter their email address"),
         Email(message="Enter an email address in the correct format, like name@example.org"),
-        Length(max=254, message="Email address must be 254 characters or fewer"),
+        email_length(),
     ],
 )
 

@@ -59,6 +59,7 @@ from .survey import (
     VariantKind,
 )
 from .theme import MOST_KEYWORDS, MOST_PHRASE, MOST_THEME_NAME, MOST_THEME_SLUG, NounChunk, Theme
+from .types import MOST_EMAIL
 from .user import Role, SentForm, SignIn, User
 
 __all__ = [
@@ -94,6 +95,7 @@ __all__ = [
     "ImpactStatus",
     "Measure",
     "Milestone",
+    "MOST_EMAIL",
     "MOST_KEYWORDS",
     "MOST_NARRATIVE",
     "MOST_PHRASE",

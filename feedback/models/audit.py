@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import Model
-from .types import UTCDateTime, utcnow
+from .types import MOST_EMAIL, UTCDateTime, utcnow
 
 
 class AuditEvent(Model):
@@ -18,7 +18,7 @@ class AuditEvent(Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     # Kept as text as well as an id so the trail still reads after a user is deleted.
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
-    actor: Mapped[str] = mapped_column(sa.String(254))
+    actor: Mapped[str] = mapped_column(sa.String(MOST_EMAIL))
     operation: Mapped[str] = mapped_column(sa.String(10))
     entity_type: Mapped[str] = mapped_column(sa.String(60))
     entity_id: Mapped[int]
@@ -45,7 +45,7 @@ class AccessEvent(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
-    actor: Mapped[str] = mapped_column(sa.String(254))
+    actor: Mapped[str] = mapped_column(sa.String(MOST_EMAIL))
     subject_type: Mapped[str] = mapped_column(sa.String(10))
     subject_id: Mapped[int]
     page: Mapped[str] = mapped_column(sa.String(60))  # the view's endpoint, such as cases.show

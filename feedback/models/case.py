@@ -13,7 +13,7 @@ from ..extensions import Model, db
 from .kinds import CaseKind
 from .plan import Area, Measure
 from .theme import Theme
-from .types import UTCDateTime, ValueInWords, checked_enum, utcnow
+from .types import MOST_EMAIL, UTCDateTime, ValueInWords, checked_enum, utcnow
 
 
 class CaseOutcome(ValueInWords):
@@ -203,7 +203,7 @@ class CaseContact(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("case_record.id", ondelete="CASCADE"), unique=True)
     name: Mapped[str] = mapped_column(sa.String(200), default="")
-    email: Mapped[str] = mapped_column(sa.String(254), default="")
+    email: Mapped[str] = mapped_column(sa.String(MOST_EMAIL), default="")
     phone: Mapped[str] = mapped_column(sa.String(40), default="")
     child_name: Mapped[str] = mapped_column(sa.String(200), default="")
     # When these details were given, and again when they become someone else's (services/cases.py,

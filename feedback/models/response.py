@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import Model, db
 from .survey import Question, Survey, SurveyVariant
 from .theme import Theme
-from .types import UTCDateTime, ValueInWords, checked_enum, utcnow
+from .types import MOST_EMAIL, UTCDateTime, ValueInWords, checked_enum, utcnow
 from .user import User
 
 
@@ -138,7 +138,7 @@ class ResponseContact(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     response_id: Mapped[int] = mapped_column(sa.ForeignKey("response.id", ondelete="CASCADE"), unique=True)
     name: Mapped[str] = mapped_column(sa.String(200), default="")
-    email: Mapped[str] = mapped_column(sa.String(254), default="")
+    email: Mapped[str] = mapped_column(sa.String(MOST_EMAIL), default="")
     phone: Mapped[str] = mapped_column(sa.String(40), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The confirmation page promises a reply within a few working days (services/replies.py): who replied,

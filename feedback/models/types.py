@@ -9,6 +9,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 
+# The longest email address there can be (RFC 5321's 256-character path, less its angle brackets): a staff
+# account's, a family's given for a reply, and the actor of an audit event.
+MOST_EMAIL = 254
+
 
 class ValueInWords(enum.Enum):
     """An enum whose members a page says as their stored values read in words: "in_review" as "In review".

@@ -12,7 +12,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import Model
-from .types import UTCDateTime, ValueInWords, checked_enum, utcnow
+from .types import MOST_EMAIL, UTCDateTime, ValueInWords, checked_enum, utcnow
 
 
 def make_password_hasher() -> PasswordHasher:
@@ -48,7 +48,7 @@ class User(UserMixin, Model):
     __tablename__ = "user"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    email: Mapped[str] = mapped_column(sa.String(MOST_EMAIL), unique=True)
     name: Mapped[str] = mapped_column(sa.String(200), default="")
     password_hash: Mapped[str] = mapped_column(sa.String(200))
     role: Mapped[Role] = mapped_column(checked_enum(Role, "role"))

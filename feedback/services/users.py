@@ -10,7 +10,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 
 from ..database import DbSession
-from ..models import AuditEvent, Role, User
+from ..models import MOST_EMAIL, AuditEvent, Role, User
 from ..models.types import utcnow
 from ..models.user import hasher
 from . import sign_ins
@@ -73,7 +73,7 @@ def _sequence(digits: str) -> bool:
 def can_sign_in_as(email: str) -> bool:
     """Whether the sign-in form takes ``email``: the check of WTForms' Email validator, which the forms
     make, so that an account made on the command line is one its owner can sign in to ("a@b" is not)."""
-    if len(email) > 254:
+    if len(email) > MOST_EMAIL:
         return False
     try:
         validate_email(email, check_deliverability=False)
