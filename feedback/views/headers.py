@@ -12,6 +12,13 @@ from .access import needs_a_role
 
 # Views built to sit in an iframe on a Local Offer site.
 EMBEDDABLE = {"widget.show", "published.embed"}
+# On every response, whatever it is.
+HARDENING = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
 
 
 def make_nonce() -> None:
@@ -48,10 +55,7 @@ def add_security_headers(response: Response) -> Response:
         response.headers["Content-Security-Policy"] = _policy(embeddable)
         if not embeddable:
             response.headers["X-Frame-Options"] = "DENY"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "same-origin"
-    response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
-    response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    response.headers.update(HARDENING)
     if request.is_secure:
         response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
     if needs_a_role():  # public pages, the survey and the static files may be cached as they say
