@@ -21,3 +21,9 @@ class CaseKind(enum.Enum):
             "compliment": "Compliment",
             "enquiry": "Enquiry",
         }[self.value]
+
+    @property
+    def with_article(self) -> str:
+        """As a sentence says it: "a complaint", "an enquiry"."""
+        said = self.label.lower()
+        return f"{'an' if said[0] in 'aeiou' else 'a'} {said}"

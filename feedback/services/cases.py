@@ -163,7 +163,7 @@ def record_stage(
 ) -> CaseStage:
     """Start a stage, or record when it was done; its due date follows from the rules."""
     if name not in STAGES_BY_KIND[case.kind]:
-        raise CaseError(f"{name.label} is not a stage of a {case.kind.label.lower()}", "name")
+        raise CaseError(f"{name.label} is not a stage of {case.kind.with_article}", "name")
     if started_on < case.received_on:
         raise CaseError("A stage cannot start before the case was received", "started_on")
     if started_on > today:
@@ -190,7 +190,7 @@ def close_case(
     if outcome is None:
         raise CaseError("Choose the outcome before closing the case", "outcome")
     if outcome not in OUTCOMES_BY_KIND[case.kind]:
-        raise CaseError(f"“{outcome.label}” is not an outcome of a {case.kind.label.lower()}", "outcome")
+        raise CaseError(f"“{outcome.label}” is not an outcome of {case.kind.with_article}", "outcome")
     if closed_on is None:
         raise CaseError("Enter the date the case closed", "closed_on")
     if closed_on < case.received_on:
@@ -275,7 +275,10 @@ def draft_entry(session: DbSession, case: Case, author: User) -> YouSaidWeDid:
     the learning as what we did. It goes through the usual review before anyone sees it."""
     if not case.learning.strip():
         raise CaseError("Write what we will change before making a draft from it", "learning")
-    said = redact_quote(case.summary).text if case.summary else f"A {case.kind.label.lower()} we received."
+    if case.summary:
+        said = redact_quote(case.summary).text
+    else:
+        said = f"{case.kind.with_article.capitalize()} we received."
     base = f"case-{case.reference.lower()}"
     slug, n = base, 1
     while session.scalar(sa.select(YouSaidWeDid.id).where(YouSaidWeDid.slug == slug)) is not None:
@@ -287,7 +290,7 @@ def draft_entry(session: DbSession, case: Case, author: User) -> YouSaidWeDid:
         status=EntryStatus.DRAFT,
         audience=Audience.PARENT_CARER,
         theme=case.themes[0] if case.themes else None,
-        title=f"What we changed after a {case.kind.label.lower()}",
+        title=f"What we changed after {case.kind.with_article}",
         you_said=said,
         we_did=case.learning.strip(),
         created_by_id=author.id,

@@ -176,6 +176,22 @@ def test_learning_becomes_a_draft_entry_with_the_summary_redacted(app, make_user
         entry = db.session.get(YouSaidWeDid, entry.id)
         assert entry.status is EntryStatus.DRAFT and entry.published_at is None
         assert "Sarah" not in entry.you_said and entry.we_did == "Plans are now tracked weekly."
+        assert entry.title == "What we changed after a complaint"
+
+
+def test_a_draft_entry_from_a_case_without_a_summary_says_what_kind_it_was(app, make_user):
+    user_id, _ = make_user(Role.COORDINATOR)
+    with app.app_context():
+        author = db.session.get(User, user_id)
+        said = {}
+        for kind in (CaseKind.ENQUIRY, CaseKind.TRIBUNAL):
+            case = _log(kind=kind, learning="Our letters now say who to call.")
+            entry = cases.draft_entry(db.session, case, author)
+            said[kind] = (entry.title, entry.you_said)
+        assert said == {
+            CaseKind.ENQUIRY: ("What we changed after an enquiry", "An enquiry we received."),
+            CaseKind.TRIBUNAL: ("What we changed after a tribunal appeal", "A tribunal appeal we received."),
+        }
 
 
 def test_exports_leave_out_the_family_unless_asked_and_never_carry_a_formula(app):
