@@ -38,6 +38,7 @@ from .services import (
     users,
 )
 from .services.audit import set_actor
+from .services.text import counted, were
 
 users_cli = AppGroup("users", help="Staff accounts.")
 plans_cli = AppGroup("plans", help="Improvement plans.")
@@ -182,7 +183,7 @@ def install_themes(file: Path | None) -> None:
         lines = "\n".join(f"  {problem}" for problem in error.problems)
         raise click.ClickException(f"Nothing was installed from {file}:\n{lines}") from None
     commit_to_disk(db.session)
-    click.echo(f"Added {added} themes; the next analysis run matches every comment against them.")
+    click.echo(f"Added {counted(added, 'theme')}; the next analysis run matches every comment against them.")
 
 
 @cases_cli.command("anonymise")
@@ -201,7 +202,7 @@ def anonymise_cases(closed_before) -> None:
     set_actor(db.session, None, "cases anonymise")
     places = current_app.config["REDACT_PLACES"]
     changed = _in_batches(cases.anonymise_closed_before(db.session, cutoff, places), "cases")
-    click.echo(f"Anonymised {changed} cases closed before {cutoff:%-d %B %Y}.")
+    click.echo(f"Anonymised {counted(changed, 'case')} closed before {cutoff:%-d %B %Y}.")
 
 
 @responses_cli.command("import")
@@ -230,8 +231,8 @@ def import_responses(survey_slug: str, file: Path, pairs: tuple[str, ...]) -> No
     for column, key in result.columns.items():
         click.echo(f"  column {column!r} -> {key}")
     click.echo(
-        f"Imported {result.created} responses into {survey.title}; "
-        f"{result.already_imported} were already there."
+        f"Imported {counted(result.created, 'response')} into {survey.title}; "
+        f"{result.already_imported:,} {were(result.already_imported)} already there."
     )
 
 
@@ -262,7 +263,7 @@ def erase_case_contact(email: str, phone: str) -> None:
         raise click.ClickException(str(error)) from None
     commit_to_disk(db.session)
     click.echo(
-        f"Erased the family's details and took names out of {len(references)} cases"
+        f"Erased the family's details and took names out of {counted(len(references), 'case')}"
         f"{': ' + ', '.join(references) if references else ''}."
     )
 
@@ -287,8 +288,8 @@ def apply_response_retention(submitted_before) -> None:
     forgetting = data_protection.forget_old_responses(db.session, cutoff, places, comments=comments)
     forgotten = _in_batches(forgetting, "responses")
     click.echo(
-        f"Forgot the contact details, profile and {_forgotten_in(comments)} of {forgotten} responses"
-        f" submitted before {cutoff:%-d %B %Y}."
+        f"Forgot the contact details, profile and {_forgotten_in(comments)} of"
+        f" {counted(forgotten, 'response')} submitted before {cutoff:%-d %B %Y}."
     )
 
 
@@ -348,7 +349,7 @@ def subject_access_command(email: str, phone: str, output: Path) -> None:
     except private_files.CannotCreate as error:
         raise click.ClickException(str(error)) from None
     click.echo(
-        f"Wrote {len(found['survey_responses'])} responses, {len(found['cases'])} cases"
+        f"Wrote {counted(len(found['survey_responses']), 'response')}, {counted(len(found['cases']), 'case')}"
         f"{' and a staff account' if found['staff_account'] else ''} to {output}."
     )
 
@@ -376,7 +377,7 @@ def erase_contact(email: str, phone: str) -> None:
         raise click.ClickException(str(error)) from None
     commit_to_disk(db.session)
     click.echo(
-        f"Erased the contact details, profile and {_forgotten_in(comments)} of {erased} responses;"
+        f"Erased the contact details, profile and {_forgotten_in(comments)} of {counted(erased, 'response')};"
         " their answers stay, anonymous."
     )
 

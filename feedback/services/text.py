@@ -1,5 +1,5 @@
 """Text as it may be stored: no control characters but tab and line breaks. And words as they are
-compared: folded, as people type the same words differently.
+compared: folded, as people type the same words differently. And counts as a sentence says them.
 
 PostgreSQL refuses NUL in text and no person types a control character, so forms, imports and
 addresses all pass through here and both databases store the same thing.
@@ -16,6 +16,16 @@ CONTROL_CHARACTERS = re.compile(f"[{_CONTROL}]")
 # encode, so neither database can store; and U+FFFE and U+FFFF, which are no character at all and which XML
 # cannot carry: one in an entry's text or a quote would take down the Atom feed of "You said, we did".
 _NOT_STORABLE = re.compile(rf"[{_CONTROL}\ud800-\udfff\ufffe\uffff]")
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``n`` of ``noun`` as a sentence says it: "1 response", "2,048 responses", "3 cases"."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
+def were(n: int) -> str:
+    """The verb after a count of ``n``: "1 was", "2 were"."""
+    return "was" if n == 1 else "were"
 
 
 def folded(text: str) -> str:

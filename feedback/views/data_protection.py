@@ -10,6 +10,7 @@ from ..extensions import db
 from ..forms.data_protection import EraseForm, PersonForm
 from ..models import Role
 from ..services import cases, data_protection
+from ..services.text import counted
 from .access import record_shown, require_role
 
 bp = Blueprint("data_protection", __name__, url_prefix="/data-protection")
@@ -57,7 +58,8 @@ def erase():
     responses = data_protection.erase_response_contacts(db.session, **details, comments=comments)
     references = cases.erase_family_details(db.session, **details)
     flash(
-        f"Erased their details from {responses} survey responses and {len(references)} cases"
+        f"Erased their details from {counted(responses, 'survey response')} and"
+        f" {counted(len(references), 'case')}"
         f"{': ' + ', '.join(references) if references else ''}. Their answers and the cases stay, anonymous.",
         "success",
     )

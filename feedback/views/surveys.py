@@ -18,6 +18,7 @@ from ..models.types import utcnow
 from ..services import respond, response_import, surveys
 from ..services.plan_import import ImportFailed
 from ..services.respond import Page
+from ..services.text import counted, were
 from . import once
 from .access import require_role
 from .editing import Part, unchanged_since_shown
@@ -278,7 +279,8 @@ def import_responses(survey_id: int):
                 problems = failure.errors
             else:
                 flash(
-                    f"Imported {result.created} responses; {result.already_imported} were already there.",
+                    f"Imported {counted(result.created, 'response')}; {result.already_imported:,}"
+                    f" {were(result.already_imported)} already there.",
                     "success",
                 )
                 return redirect(url_for(".show", survey_id=survey.id))

@@ -237,7 +237,7 @@ def test_erasing_a_familys_details_from_their_cases_keeps_the_cases(app, runner,
         case_id, reference = case.id, case.reference
     assert runner.invoke(args=["cases", "erase-contact"]).exit_code == 1
     result = runner.invoke(args=["cases", "erase-contact", "--phone", "07700900461"])
-    assert result.exit_code == 0 and f"took names out of 1 cases: {reference}." in result.output
+    assert result.exit_code == 0 and f"took names out of 1 case: {reference}." in result.output
     with app.app_context():
         erased = db.session.get(Case, case_id)
         assert erased.contact is None and erased.outcome is not None and erased.anonymised_at is not None
@@ -260,7 +260,7 @@ def test_cases_anonymise_works_up_to_the_retention_period_or_a_past_date_given(a
     with app.app_context():
         assert db.session.get(Case, case_id).contact is not None
     given = runner.invoke(args=["cases", "anonymise", "--closed-before", f"{day_after}"])
-    assert given.exit_code == 0 and f"cases closed before {day_after:%-d %B %Y}." in given.output
+    assert given.exit_code == 0 and f"Anonymised 1 case closed before {day_after:%-d %B %Y}." in given.output
     with app.app_context():
         assert db.session.get(Case, case_id).contact is None
 
@@ -341,7 +341,7 @@ def test_the_commands_delete_comments_whole_when_the_council_says_so(app, runner
         db.session.commit()
         answer_id, cutoff = _oliver()
     erased = runner.invoke(args=["responses", "erase-contact", "--email", "jo@example.org"])
-    assert "Erased the contact details, profile and comments of 1 responses" in erased.output
+    assert "Erased the contact details, profile and comments of 1 response;" in erased.output
     forgotten = runner.invoke(args=["responses", "apply-retention", "--submitted-before", str(cutoff)])
     assert "Forgot the contact details, profile and comments of" in forgotten.output
     with app.app_context():

@@ -23,7 +23,7 @@ def test_the_shipped_lexicon_installs_once_and_an_area_s_file_adds_to_it(app, ru
     area = tmp_path / "area.csv"
     area.write_text("slug,name,keywords\nwaiting-times,Waits,wait\nportage,Port\x00age,portage;home visit\n")
     added = runner.invoke(args=["themes", "install", str(area)])
-    assert "Added 1 themes" in added.output, added.output
+    assert "Added 1 theme;" in added.output, added.output
     installed = _themes(app)
     assert installed["portage"] == "Portage" and installed["waiting-times"] == "Waiting times"  # kept
 

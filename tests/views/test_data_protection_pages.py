@@ -66,7 +66,7 @@ def test_an_admin_finds_downloads_and_erases_what_we_hold(app, client, login, de
         assert db.session.get(Case, case_id).contact is not None  # nothing changed
 
     erased = client.post("/data-protection/erase", data={**person, "confirmed": "y"}, follow_redirects=True)
-    assert f"Erased their details from 1 survey responses and 1 cases: {reference}." in erased.text
+    assert f"Erased their details from 1 survey response and 1 case: {reference}." in erased.text
     assert "and names come out of their comments and of the cases' text" in found
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(ResponseContact)) == 0
