@@ -23,6 +23,11 @@ class CaseKind(enum.Enum):
         }[self.value]
 
     @property
+    def plural(self) -> str:
+        """As a heading of many says it: "Complaints", "Enquiries"."""
+        return "Enquiries" if self is CaseKind.ENQUIRY else f"{self.label}s"
+
+    @property
     def with_article(self) -> str:
         """As a sentence says it: "a complaint", "an enquiry"."""
         said = self.label.lower()

@@ -261,6 +261,7 @@ def dashboard():
         outcomes=counting.outcomes(frame).to_dict("records"),
         top_themes=counting.top_themes(themes, frame).to_dict("records"),
         kinds={k.value: k.label for k in CaseKind},
+        plurals={k.value: k.plural for k in CaseKind},
     )
 
 

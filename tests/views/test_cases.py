@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from feedback import clock
 from feedback.extensions import db
-from feedback.models import Case, CaseContact, CaseKind, CaseOutcome, Role, StageName
+from feedback.models import Case, CaseContact, CaseKind, CaseOutcome, Role, StageName, Theme
 from feedback.services import cases
 
 from ..conftest import csrf_token_from
@@ -85,6 +85,27 @@ def test_the_dashboard_compares_years_with_the_baseline_and_target(client, login
     assert "2021 (baseline)" in page and "-14%" in page and "80, not met" in page
     assert "on time" in page and "Oct\u00a0to\u00a0Dec 2022" in page
     assert "Dec 2022</th>" in client.get("/cases/dashboard?period=month").text
+
+
+def test_the_dashboard_names_each_kind_of_case_in_the_plural(app, client, login):
+    with app.app_context():
+        theme = Theme(slug="communication", name="Communication", keywords="communication")
+        db.session.add(theme)
+        db.session.flush()
+        for kind in CaseKind:
+            details = cases.CaseDetails(kind=kind, received_on=date(2024, 3, 1), theme_ids=[theme.id])
+            case = cases.save_case(db.session, None, details, date(2024, 6, 1))
+            first = case.stages[0]
+            cases.record_stage(
+                db.session, case, first.name, first.started_on, date(2024, 3, 4), date(2024, 6, 1)
+            )
+        db.session.commit()
+    login(Role.STAFF)
+    page = " ".join(client.get("/cases/dashboard").text.split())
+    for plural in ("Complaints", "Mediations", "Tribunal appeals", "Compliments", "Enquiries"):
+        assert f"<li>{plural}: Communication, 1</li>" in page  # the themes cases carry most
+    assert "<li>Enquiries: 100% on time (1 of 1 stages)</li>" in page  # acknowledged within 10 working days
+    assert "Enquirys" not in page
 
 
 def test_the_dashboard_of_a_new_service_says_what_it_has_yet_to_show(client, login):
