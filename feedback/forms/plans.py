@@ -163,7 +163,7 @@ class MeasureForm(EditForm):
             SelectChoice("survey", "Survey questions tagged to it (% agree each month)"),
             *[
                 SelectChoice(
-                    f"cases:{kind.value}", f"{kind.label}s received in the last 12 months, each month"
+                    f"cases:{kind.value}", f"{kind.plural} received in the last 12 months, each month"
                 )
                 for kind in CaseKind
             ],

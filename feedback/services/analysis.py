@@ -167,7 +167,7 @@ def _write_case_readings(measure: Measure, kind: CaseKind, table: pd.DataFrame) 
                     period_end=month_end,
                     value=float(count),
                     source=ReadingSource.CASES,
-                    note=f"{kind.label}s received in the 12 months to {month_end:%B %Y}",
+                    note=f"{kind.plural} received in the 12 months to {month_end:%B %Y}",
                 )
             )
             written += 1

@@ -408,6 +408,8 @@ def test_a_coordinator_edits_an_area(app, client, login, plan_id):
 def test_a_coordinator_makes_a_measure_count_cases_and_only_in_the_unit_count(app, client, login, plan_id):
     login(Role.COORDINATOR)
     measure_id = _measure(app, "Longest wait")
+    offered = client.get(f"/measures/{measure_id}/edit").text
+    assert "Enquiries received in the last 12 months, each month" in offered and "Enquirys" not in offered
     form = {
         "text": "Complaints about waits",
         "unit": "count",
