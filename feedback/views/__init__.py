@@ -12,6 +12,7 @@ from werkzeug.routing import IntegerConverter
 from .. import clock
 from ..forms.base import error_summary
 from ..models import Role
+from ..services.text import counted
 
 
 class DatabaseIdConverter(IntegerConverter):
@@ -94,6 +95,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(clock.uk_time)
     app.add_template_filter(clock.period_label)
     app.add_template_global(error_summary)
+    app.add_template_global(counted)
 
     @app.context_processor
     def _globals() -> dict:

@@ -104,7 +104,7 @@ def test_the_dashboard_names_each_kind_of_case_in_the_plural(app, client, login)
     page = " ".join(client.get("/cases/dashboard").text.split())
     for plural in ("Complaints", "Mediations", "Tribunal appeals", "Compliments", "Enquiries"):
         assert f"<li>{plural}: Communication, 1</li>" in page  # the themes cases carry most
-    assert "<li>Enquiries: 100% on time (1 of 1 stages)</li>" in page  # acknowledged within 10 working days
+    assert "<li>Enquiries: 100% on time (1 of 1 stage)</li>" in page  # acknowledged within 10 working days
     assert "Enquirys" not in page
 
 
