@@ -25,7 +25,7 @@ from typing import ParamSpec, TypeVar
 
 from flask import flash, g, redirect, request
 from flask_login import current_user
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from ..extensions import db
@@ -68,7 +68,7 @@ def made(address: str) -> str:
 def hidden_field() -> Markup:
     """The key of a page whose button's own form makes something (a template global, ``once_field()``):
     a form built with EditForm carries its own (``form.once``)."""
-    return Markup(f'<input type="hidden" name="{FIELD}" value="{escape(sent_forms.new_key())}">')
+    return Markup('<input type="hidden" name="{}" value="{}">').format(FIELD, sent_forms.new_key())
 
 
 def _key() -> str | None:
