@@ -94,6 +94,10 @@ def test_the_privacy_notice_says_what_is_kept_for_how_long_and_how_to_ask(app, c
     text = " ".join(client.get("/privacy").text.split())
     assert "the details about your child and your comments: deleted 5 years" in text
     assert "with the details about your child and your comments, at any time" in text
+    app.config.update(RESPONSE_RETENTION_YEARS=1, ACCESS_RETENTION_YEARS=1)  # the least a council may set
+    text = " ".join(client.get("/privacy").text.split())
+    assert "your contact details: deleted 1 year after you sent your answers" in text
+    assert "who on the staff has seen them and when: deleted 1 year after each time" in text
 
 
 def test_the_accessibility_statement_says_how_to_ask_for_another_format(app, client, demo):
