@@ -881,7 +881,7 @@ def test_erasing_someones_details_forgets_their_responses_and_keeps_the_answers(
     assert runner.invoke(args=["responses", "erase-contact"]).exit_code == 1
     result = runner.invoke(args=["responses", "erase-contact", "--phone", "07700900982"])
     assert result.exit_code == 0, result.output
-    assert "Erased the contact details, profile and names in comments of 1 responses" in result.output
+    assert "Erased the contact details, profile and names in comments of 1 response;" in result.output
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(ResponseContact)) == 0
         assert count_new_responses(app) == 1
