@@ -48,7 +48,7 @@ def show(theme_id: int):
     trends = theme_trends(themes.theme_counts(db.session), period)
     rows = trends[trends["theme_id"] == theme.id].sort_values("period", ascending=False).to_dict("records")
     places = current_app.config["REDACT_PLACES"]
-    offered = theme.candidate and not theme.dismissed  # matched against nothing until it is accepted
+    offered = theme.candidate  # or dismissed: matched against nothing unless it is accepted
     if offered:
         quotes = themes.candidate_quotes(db.session, theme, places=places)
     else:

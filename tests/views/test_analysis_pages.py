@@ -321,5 +321,12 @@ def test_a_candidate_themes_page_shows_what_it_would_match_before_anyone_decides
     assert f"/themes/{theme_id}/accept" in page and f"/themes/{theme_id}/dismiss" in page
     assert "Trend by" not in page  # nothing is counted under it until it is accepted
 
+    token = csrf_token_from(page)
+    assert client.post(f"/themes/{theme_id}/dismiss", data={"csrf_token": token}).status_code == 302
+    dismissed = " ".join(client.get(f"/themes/{theme_id}").text.split())  # Back, after dismissing it here
+    assert "Dismissed candidate theme" in dismissed and "so it is not offered again" in dismissed
+    assert '<blockquote class="app-quote">' in dismissed and "Trend by" not in dismissed
+    assert f"/themes/{theme_id}/accept" in dismissed and f"/themes/{theme_id}/dismiss" not in dismissed
+
     login(Role.STAFF)
     assert "/accept" not in client.get(f"/themes/{theme_id}").text  # staff read; coordinators decide
