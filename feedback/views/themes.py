@@ -45,14 +45,17 @@ def index():
 def show(theme_id: int):
     theme = db.get_or_404(Theme, theme_id)
     period = _period()
-    trends = theme_trends(themes.theme_counts(db.session), period)
-    rows = trends[trends["theme_id"] == theme.id].sort_values("period", ascending=False).to_dict("records")
     places = current_app.config["REDACT_PLACES"]
-    offered = theme.candidate  # or dismissed: matched against nothing unless it is accepted
-    if offered:
+    candidate = theme.candidate  # or dismissed: matched against nothing unless it is accepted
+    if candidate:  # no trend: it has none until accepted
         quotes = themes.candidate_quotes(db.session, theme, places=places)
+        rows = []
     else:
         quotes = themes.quotes(db.session, theme, places=places)
+        trends = theme_trends(themes.theme_counts(db.session), period)
+        rows = (
+            trends[trends["theme_id"] == theme.id].sort_values("period", ascending=False).to_dict("records")
+        )
     # Where to read every comment on it: a survey's comments are filtered only by a theme in use.
     by_survey = themes.comments_by_survey(db.session, theme) if theme.in_use else []
     return render_template(
@@ -62,8 +65,8 @@ def show(theme_id: int):
         rows=rows,
         quotes=quotes,
         by_survey=by_survey,
-        offered=offered,
-        phrase_count=themes.phrase_counts(db.session, [theme]).get(theme.id) if offered else None,
+        candidate=candidate,
+        phrase_count=themes.phrase_counts(db.session, [theme]).get(theme.id) if candidate else None,
         newest_read=themes.CANDIDATE_QUOTES_READ,
     )
 
