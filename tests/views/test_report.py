@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from feedback import clock
 from feedback.extensions import db
-from feedback.models import Action, ImpactStatus, Measure, Plan, Role
+from feedback.models import Action, ImpactStatus, Measure, Plan, Reading, ReadingSource, Role
 from feedback.services.report import quarter_of
 from tests.conftest import backdate, write_progress
 
@@ -260,3 +260,28 @@ def test_a_narrative_written_before_the_quarter_says_so(app, client, login, plan
     write_progress(client, action_id, "", "green")
     page = _text(client.get(f"/plans/{plan_id}/report"))
     assert stale not in page and "Recruitment at 93%" not in page
+
+
+def test_a_measure_without_a_reading_this_quarter_says_so(app, client, login, plan_id):
+    login(Role.STAFF)
+    with app.app_context():
+        measure = db.session.scalar(sa.select(Measure).order_by(Measure.id).limit(1))
+        db.session.execute(sa.delete(Reading).where(Reading.measure_id == measure.id))
+        db.session.commit()
+        measure_id = measure.id
+        cell = f'<td class="govuk-table__cell">{measure.action.reference}/{measure.reference} '
+
+    page = _text(client.get(f"/plans/{plan_id}/report"))
+    row = page[page.index(cell) :].split("</tr>")[0]
+    assert "No reading this quarter" in row and "None" not in page
+    with app.app_context():
+        db.session.add(
+            Reading(
+                measure_id=measure_id, period_end=clock.today(), value=61, n=40, source=ReadingSource.MANUAL
+            )
+        )
+        db.session.commit()
+    page = _text(client.get(f"/plans/{plan_id}/report"))
+    row = page[page.index(cell) :].split("</tr>")[0]
+    evidence = f'<td class="govuk-table__cell">61 weeks ({clock.today():%b}, n=40)</td>'  # a wait, in weeks
+    assert "No reading this quarter" not in row and evidence in row
