@@ -14,6 +14,7 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy.exc import OperationalError
 
 from . import clock
+from .config import ForgottenComments
 from .database import (
     WRITES,
     NotOnDisk,
@@ -382,9 +383,9 @@ def erase_contact(email: str, phone: str) -> None:
     )
 
 
-def _forgotten_in(comments: str) -> str:
+def _forgotten_in(comments: ForgottenComments) -> str:
     """What forgetting takes out of comments, as FEEDBACK_FORGOTTEN_COMMENTS says: names, or everything."""
-    return "comments" if comments == "delete" else "names in comments"
+    return "comments" if comments == ForgottenComments.DELETE else "names in comments"
 
 
 @click.command("analyse")

@@ -12,6 +12,7 @@ import re
 import secrets
 import tempfile
 from datetime import timedelta
+from enum import StrEnum
 from pathlib import Path
 
 import click
@@ -92,9 +93,14 @@ MOST_PROXIES = 5
 # Who must turn on the second sign-in step before using the service: admins (and so every account that
 # reaches the data protection pages and the users), coordinators and admins, or nobody.
 SECOND_STEP_CHOICES = ("admin", "coordinator", "none")
-# What forgetting a response (retention, or a request to erase) does to its comments: names and the like
-# are taken out, or the whole text is deleted (services/data_protection.py).
-FORGOTTEN_COMMENTS_CHOICES = ("redact", "delete")
+
+
+class ForgottenComments(StrEnum):
+    """What forgetting a response (retention, or a request to erase) does to its comments
+    (services/data_protection.py), and so what the privacy notice promises."""
+
+    REDACT = "redact"  # names and the like are taken out
+    DELETE = "delete"  # the whole text goes
 
 
 def from_environment(instance_path: Path, given: dict | None = None) -> dict:
@@ -129,12 +135,12 @@ def from_environment(instance_path: Path, given: dict | None = None) -> dict:
         settings["SECOND_STEP_REQUIRED_FOR"] = second_step
     forgotten_comments = os.environ.get("FEEDBACK_FORGOTTEN_COMMENTS")
     if forgotten_comments:
-        if forgotten_comments not in FORGOTTEN_COMMENTS_CHOICES:
+        if forgotten_comments not in set(ForgottenComments):
             raise ConfigError(
                 "FEEDBACK_FORGOTTEN_COMMENTS must be redact (names and the like are taken out) or delete"
                 f" (the whole comment goes), not {forgotten_comments!r}"
             )
-        settings["FORGOTTEN_COMMENTS"] = forgotten_comments
+        settings["FORGOTTEN_COMMENTS"] = ForgottenComments(forgotten_comments)
     districts = os.environ.get("FEEDBACK_DISTRICTS")
     if districts:
         settings["DISTRICTS"] = _districts(districts)
@@ -265,7 +271,7 @@ class Defaults:
     DISTRICTS: list[str] = []
     # School and place names that quotes must never show, beside the names the tagger finds.
     REDACT_PLACES: list[str] = []
-    FORGOTTEN_COMMENTS = "redact"  # or "delete": what forgetting a response does to its comments
+    FORGOTTEN_COMMENTS = ForgottenComments.REDACT  # or DELETE: what forgetting a response does to comments
     # Years after a case closes before the family's details are deleted and its text redacted.
     CASE_RETENTION_YEARS = 6
     # Years after a response is submitted before its contact details, profile and names are forgotten.

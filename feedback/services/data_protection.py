@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from .. import clock
 from ..analysis.redact import redact_quote
 from ..analysis.text import read_comment
+from ..config import ForgottenComments
 from ..database import DbSession, reading, rows_changed, writing
 from ..models import (
     AccessEvent,
@@ -180,11 +181,11 @@ def forget_old_responses(
     cutoff: date,
     places: list[str] | None = None,
     batch_size: int = RETENTION_BATCH,
-    comments: str = "redact",
+    comments: ForgottenComments = ForgottenComments.REDACT,
 ) -> Iterator[int]:
     """Responses submitted before ``cutoff`` lose what could identify their author: contact details are
     deleted, the profile (need, age band, phase, district) is cleared, and comments are redacted (or with
-    ``comments="delete"``, deleted), with the copies the analyser and quotes keep of them. The agreement
+    ``comments=DELETE``, deleted), with the copies the analyser and quotes keep of them. The agreement
     answers stay, so trends and readings do not change; so do each comment's sentiment and themes. Each
     response is marked forgotten, so that the next run reads only responses that have grown old since, and,
     when comments are deleted, those forgotten before with a comment left: redacted while comments were.
@@ -195,7 +196,7 @@ def forget_old_responses(
     those before it done and itself undone, for the next run. Call it outside a transaction."""
     moment = clock.day_starts(cutoff)
     due: sa.ColumnElement[bool] = Response.forgotten_at.is_(None)
-    if comments == "delete":  # the privacy notice now says the comments go, not only the names in them
+    if comments == ForgottenComments.DELETE:  # the privacy notice says the comments go, not only names
         comment_left = sa.exists().where(
             Answer.response_id == Response.id,
             Answer.question_id.in_(sa.select(Question.id).where(Question.kind == QuestionKind.FREE_TEXT)),
@@ -246,11 +247,11 @@ def erase_response_contacts(
     email: str = "",
     phone: str = "",
     places: list[str] | None = None,
-    comments: str = "redact",
+    comments: ForgottenComments = ForgottenComments.REDACT,
 ) -> int:
     """On a request to erase, every response where someone gave this email address or phone number is
     forgotten now, as retention would forget it later: contact details, profile and names in comments (or
-    with ``comments="delete"``, the comments). Their agreement answers stay, anonymous. In the session's
+    with ``comments=DELETE``, the comments). Their agreement answers stay, anonymous. In the session's
     transaction; returns how many."""
     ids = list(
         session.scalars(sa.select(ResponseContact.response_id).where(given(ResponseContact, email, phone)))
@@ -291,15 +292,15 @@ class _ForgottenText:
 
 
 def _forgotten(
-    texts: Iterable[tuple[int, str, bool]], places: list[str], comments: str
+    texts: Iterable[tuple[int, str, bool]], places: list[str], comments: ForgottenComments
 ) -> dict[int, _ForgottenText]:
     """{answer id: what its text becomes} for the texts that forgetting changes: each redacted, or with
-    ``comments="delete"`` each comment deleted (an empty text) and each choice redacted. Each distinct text
+    ``comments=DELETE`` each comment deleted (an empty text) and each choice redacted. Each distinct text
     is read once."""
     seen: dict[str, _ForgottenText | None] = {}
     changed: dict[int, _ForgottenText] = {}
     for answer_id, text, is_comment in texts:
-        if is_comment and comments == "delete":
+        if is_comment and comments == ForgottenComments.DELETE:
             changed[answer_id] = _ForgottenText(text, "", "", "")
             continue
         if text not in seen:

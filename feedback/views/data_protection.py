@@ -6,6 +6,7 @@ import json
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
 
+from ..config import ForgottenComments
 from ..extensions import db
 from ..forms.data_protection import EraseForm, PersonForm
 from ..models import Role
@@ -81,5 +82,5 @@ def _found(person: PersonForm, erase_form: EraseForm, status: int = 200):
         held=held,
         erase_form=erase_form,
         shown_to_staff=shown,
-        comments_deleted=current_app.config["FORGOTTEN_COMMENTS"] == "delete",
+        comments_deleted=current_app.config["FORGOTTEN_COMMENTS"] == ForgottenComments.DELETE,
     ), status

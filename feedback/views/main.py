@@ -6,6 +6,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from .. import clock
+from ..config import ForgottenComments
 from ..extensions import db
 from ..models import Role
 from ..services import respond, worklist
@@ -39,7 +40,7 @@ def privacy():
         draft_days=respond.DRAFT_LIFETIME.days,
         response_years=current_app.config["RESPONSE_RETENTION_YEARS"],
         access_years=current_app.config["ACCESS_RETENTION_YEARS"],
-        comments_deleted=current_app.config["FORGOTTEN_COMMENTS"] == "delete",
+        comments_deleted=current_app.config["FORGOTTEN_COMMENTS"] == ForgottenComments.DELETE,
         contact=current_app.config["PRIVACY_CONTACT"],
         asks_where=bool(current_app.config["DISTRICTS"]),
     )
