@@ -9,8 +9,8 @@ from flask import Blueprint, Response, abort, jsonify, request
 
 from ..extensions import db
 from ..services import open_data
-from ..services.spreadsheet import csv_bytes
 from .access import public
+from .download import csv_file
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 OPENAPI = Path(__file__).resolve().parent.parent / "openapi.yaml"
@@ -90,7 +90,7 @@ def readings_csv():
         "suppressed",
         "source",
     ]
-    return _csv(rows, columns, "readings.csv")
+    return csv_file(rows, columns, "readings.csv")
 
 
 @bp.get("/you-said-we-did.csv")
@@ -121,12 +121,4 @@ def entries_csv():
         "evidence_percent",
         "published_at",
     ]
-    return _csv(rows, columns, "you-said-we-did.csv")
-
-
-def _csv(rows: list[dict], columns: list[str], name: str) -> Response:
-    return Response(
-        csv_bytes(rows, columns),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return csv_file(rows, columns, "you-said-we-did.csv")

@@ -15,9 +15,9 @@ from ..models import Action, Area, Measure, Reading, ReadingSource, Role
 from ..services import analysis, plan_import, plans
 from ..services.charts import interval, measure_chart_svg
 from ..services.report import end_of_quarter_before, progress_report, report_workbook
-from ..services.spreadsheet import csv_bytes
 from . import once
 from .access import require_role
+from .download import csv_file
 from .editing import unchanged_since_shown
 from .uploads import saved_upload
 
@@ -66,7 +66,7 @@ def _in_words(counts: dict[str, int]) -> str:
 @require_role(Role.STAFF)
 def import_template():
     """The import template, empty: its header row names each column the import reads."""
-    return _in_the_template([], "plan-template.csv")
+    return csv_file([], plan_import.COLUMNS, "plan-template.csv")
 
 
 @bp.get("/plans/<int:plan_id>/plan.csv")
@@ -74,17 +74,8 @@ def import_template():
 def plan_csv(plan_id: int):
     """The plan as it is, in the import template, to write the next update in and import again."""
     plan = _plan_or_404(plan_id)
-    return _in_the_template(
-        plan_import.template_rows(plan), f"plan-{plan.id}-{clock.today().isoformat()}.csv"
-    )
-
-
-def _in_the_template(rows: list[dict[str, str]], filename: str) -> Response:
-    return Response(
-        csv_bytes(rows, plan_import.COLUMNS),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    filename = f"plan-{plan.id}-{clock.today().isoformat()}.csv"
+    return csv_file(plan_import.template_rows(plan), plan_import.COLUMNS, filename)
 
 
 def _plan_or_404(plan_id: int):
