@@ -187,6 +187,7 @@ def test_axe_finds_no_violations_on_the_analyser_and_case_pages(
 NOT_STAFF_PAGES = {
     "static",
     "cases.export",
+    "analysis.comments_csv",
     "plans.measure_chart",
     "plans.report_xlsx",
     "plans.import_template",

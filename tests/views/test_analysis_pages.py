@@ -3,7 +3,9 @@ and the plan's summary; coordinators keep the lexicon."""
 
 from __future__ import annotations
 
+import csv
 import html
+import io
 import re
 from datetime import UTC, datetime
 
@@ -330,3 +332,48 @@ def test_a_candidate_themes_page_shows_what_it_would_match_before_anyone_decides
 
     login(Role.STAFF)
     assert "/accept" not in client.get(f"/themes/{theme_id}").text  # staff read; coordinators decide
+
+
+def _downloaded(response) -> list[dict[str, str]]:
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"].startswith('attachment; filename="comments-')
+    return list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
+
+
+def test_staff_download_a_surveys_comments_redacted_as_a_spreadsheet(app, client, login, demo, monkeypatch):
+    """For a board paper: the comments as the page shows them, narrowed to a theme if one is chosen,
+    every cell inert in a spreadsheet."""
+    widget_id = _id(app, Survey, slug="local-offer-feedback")
+    page = client.get("/w/local-offer-feedback").text
+    key = re.search(r'name="entry_key" value="([^"]+)"', page).group(1)
+    said = '=HYPERLINK("x") Short breaks, please. Call me on 07700 900123.'
+    client.post("/w/local-offer-feedback", data={"answer": "no", "entry_key": key, "details": said})
+    assert client.get(f"/surveys/{widget_id}/comments.csv").status_code == 302  # staff only
+
+    login(Role.STAFF)
+    page = client.get(f"/surveys/{widget_id}/comments").text
+    assert f'href="/surveys/{widget_id}/comments.csv" download>Download these comments as' in page
+    rows = _downloaded(client.get(f"/surveys/{widget_id}/comments.csv"))
+    assert len(rows) == _comments(app, widget_id)
+    newest = rows[0]
+    assert newest["Comment"] == '\'=HYPERLINK("x") Short breaks, please. Call me on [phone].'  # inert
+    assert newest["Taken out"] == "phone" and newest["Tone"] == "Not read yet" and newest["Themes"] == ""
+    assert newest["Question"] == "If not, what were you looking for?"
+    assert newest["Submitted"].startswith(clock.uk_time(datetime.now(UTC), "%Y-%m-%d "))  # in UK time
+
+    _analysed(app)
+    survey_id = _id(app, Survey, slug="live-feedback")
+    theme_id = _id(app, Theme, slug="waiting-times")
+    everything = _downloaded(client.get(f"/surveys/{survey_id}/comments.csv"))
+    assert len(everything) == _comments(app, survey_id) and all(
+        row["Tone"] != "Not read yet" for row in everything
+    )
+    dates = [row["Submitted"] for row in everything]
+    assert dates == sorted(dates, reverse=True)  # newest first, as on the page
+    on_theme = _downloaded(client.get(f"/surveys/{survey_id}/comments.csv?theme={theme_id}"))
+    assert 0 < len(on_theme) < len(everything) and all("Waiting times" in row["Themes"] for row in on_theme)
+
+    monkeypatch.setattr(analysis, "COMMENTS_DOWNLOADED", 10)  # more than a download holds: the newest
+    page = " ".join(client.get(f"/surveys/{survey_id}/comments").text.split())
+    assert "Download the newest 10 comments of these as a spreadsheet (CSV)" in page
+    assert _downloaded(client.get(f"/surveys/{survey_id}/comments.csv")) == everything[:10]
