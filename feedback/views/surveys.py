@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from urllib.parse import urlsplit
 
 import segno
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -47,6 +48,7 @@ def show(survey_id: int):
         survey=survey,
         public_url=public_url,
         widget_url=widget_url,
+        widget_origin="{0.scheme}://{0.netloc}".format(urlsplit(widget_url)),
         box_follow_up=respond.box_follow_up(survey),
         responses=surveys.response_count(db.session, survey),
         plan=respond.page_plan(survey),

@@ -4,12 +4,17 @@ included; every page a link leads to, and the states that matter."""
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import sqlalchemy as sa
 from flask_login import login_user
+from playwright.sync_api import expect
 from werkzeug.exceptions import HTTPException
 
 from feedback.extensions import db
@@ -661,3 +666,73 @@ def test_back_to_a_case_and_draft_its_entry_again_makes_one_draft(live_app, live
     assert ALREADY_SAVED in page.locator(".govuk-notification-banner--success").inner_text()
     with live_app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(YouSaidWeDid)) == drafts + 1
+
+
+def test_the_box_fits_its_frame_where_the_local_offer_page_runs_the_given_lines(live_app, live_server, phone):
+    """The lines the survey's page gives, pasted with the frame into another site's page: the frame grows
+    to show what is missing, and shrinks to the thanks; a message from anywhere else changes nothing."""
+    staff = _signed_in(live_app, live_server, phone)
+    with live_app.app_context():
+        widget_id = db.session.scalar(sa.select(Survey.id).where(Survey.slug == "local-offer-feedback"))
+    staff.goto(f"{live_server}/surveys/{widget_id}")
+    frame_tag, lines = (
+        staff.locator("pre.app-code code").nth(0).inner_text(),
+        staff.locator("#fit-frames").inner_text(),
+    )
+    assert frame_tag.startswith(f'<iframe src="{live_server}/w/local-offer-feedback"')
+    page_text = (
+        f"<!DOCTYPE html><title>Short breaks</title><main><h1>Short breaks</h1>{frame_tag}{lines}</main>"
+    )
+    host = phone.new_page()
+    with _local_offer_page(page_text) as local_offer:  # another origin: the same host, another port
+        host.goto(local_offer)
+    frame_element = host.locator("iframe")
+    box = frame_element.content_frame
+
+    def fits() -> bool:
+        tall = box.locator("body").evaluate("body => Math.ceil(body.getBoundingClientRect().height)")
+        return frame_element.evaluate("frame => frame.getBoundingClientRect().height") == tall
+
+    expect(box.get_by_role("button", name="Send")).to_be_visible()
+    host.wait_for_function("() => document.querySelector('iframe').style.height !== '480px'")
+    first = frame_element.evaluate("frame => frame.getBoundingClientRect().height")
+    assert fits()
+    host.evaluate("window.postMessage({feedbackFrameHeight: 5}, '*')")  # this page's own: not the box's
+    assert frame_element.evaluate("frame => frame.getBoundingClientRect().height") == first
+    box.get_by_role("button", name="Send").click()  # nothing chosen
+    expect(box.get_by_role("link", name="Select yes or no")).to_be_visible()
+    host.wait_for_function(f"() => document.querySelector('iframe').getBoundingClientRect().height > {first}")
+    assert fits()
+    box.locator("input[name=answer][value=yes]").check()
+    box.get_by_role("button", name="Send").click()
+    expect(box.get_by_role("heading", level=1)).to_be_visible()
+    host.wait_for_function(f"() => document.querySelector('iframe').getBoundingClientRect().height < {first}")
+    assert fits()
+
+
+@contextmanager
+def _local_offer_page(text: str) -> Iterator[str]:
+    """A page of another site, served on 127.0.0.1 (Chromium would not let a page on the internet frame
+    one on this machine): its address, while it is served."""
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (the name http.server calls)
+            body = text.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/short-breaks"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
