@@ -203,12 +203,16 @@ def _comments(app, survey_id: int) -> int:
         )
 
 
-def test_staff_read_a_surveys_comments_redacted_newest_first(app, client, login, demo):
-    widget_id = _id(app, Survey, slug="local-offer-feedback")
+def _tell_the_box(client, said: str) -> None:
+    """Answer no in the Local Offer box, saying ``said`` under it."""
     page = client.get("/w/local-offer-feedback").text
     key = re.search(r'name="entry_key" value="([^"]+)"', page).group(1)
-    said = "Short breaks in the summer holidays. Please call me on 07700 900123."
     client.post("/w/local-offer-feedback", data={"answer": "no", "entry_key": key, "details": said})
+
+
+def test_staff_read_a_surveys_comments_redacted_newest_first(app, client, login, demo):
+    widget_id = _id(app, Survey, slug="local-offer-feedback")
+    _tell_the_box(client, "Short breaks in the summer holidays. Please call me on 07700 900123.")
     assert client.get(f"/surveys/{widget_id}/comments").status_code == 302  # staff only
 
     login(Role.STAFF)
@@ -344,10 +348,7 @@ def test_staff_download_a_surveys_comments_redacted_as_a_spreadsheet(app, client
     """For a board paper: the comments as the page shows them, narrowed to a theme if one is chosen,
     every cell inert in a spreadsheet."""
     widget_id = _id(app, Survey, slug="local-offer-feedback")
-    page = client.get("/w/local-offer-feedback").text
-    key = re.search(r'name="entry_key" value="([^"]+)"', page).group(1)
-    said = '=HYPERLINK("x") Short breaks, please. Call me on 07700 900123.'
-    client.post("/w/local-offer-feedback", data={"answer": "no", "entry_key": key, "details": said})
+    _tell_the_box(client, '=HYPERLINK("x") Short breaks, please. Call me on 07700 900123.')
     assert client.get(f"/surveys/{widget_id}/comments.csv").status_code == 302  # staff only
 
     login(Role.STAFF)
