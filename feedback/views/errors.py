@@ -94,16 +94,16 @@ def register(app: Flask) -> None:
         Nor is a database out of reach (PostgreSQL down or restarting, a full disk): that is logged whole,
         and the person is told to try again later; a page's script that queued a survey keeps it and
         sends it again, as a 503 asks. Any other error is a fault of ours."""
+        busy = is_busy(error)
+        if not busy and (not is_unavailable(error) or app.testing):
+            return _unexpected(error)  # in tests, raised: a test fails on the real exception
         _unsay_saved()
-        if is_busy(error):
-            db.session.rollback()
+        db.session.rollback()
+        if busy:
             app.logger.warning(
                 "Gave up waiting for the database's write lock: %s %s", request.method, _page()
             )
             return _try_again_later(*MESSAGES[503])
-        if not is_unavailable(error) or app.testing:
-            return _unexpected(error)  # in tests, raised: a test fails on the real exception
-        db.session.rollback()
         app.logger.exception("The database cannot be used: %s %s", request.method, _page())
         if _wants_json():
             return try_again_json(UNAVAILABLE_JSON)

@@ -9,9 +9,11 @@ import sqlite3
 
 import pytest
 import sqlalchemy as sa
+from flask import flash, get_flashed_messages
 from sqlalchemy import event
 
-from feedback.extensions import db
+from feedback import create_app
+from feedback.extensions import csrf, db
 from feedback.models import Case, Role
 from tests.views.test_respond import count_new_responses
 
@@ -180,3 +182,37 @@ def test_a_form_whose_commit_went_unanswered_may_have_been_saved(app, client, lo
     assert "POST /cases/new" in caplog.text
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 1
+
+
+@pytest.mark.parametrize(
+    ("refusal", "code"),
+    [("database is locked", sqlite3.SQLITE_BUSY), ("database or disk is full", sqlite3.SQLITE_FULL)],
+)
+def test_a_saved_message_is_taken_back_when_the_database_refuses_after_it(tmp_path, refusal, code):
+    """A view says "saved" before the request's database work is done; when the database then refuses
+    (its write lock held too long, its disk full), the message is shown neither above the page that says
+    so nor on the next one. SQLite's own errors, on a SQLite app of the test's own, whatever the suite's
+    database."""
+    app = create_app(
+        {"SECRET_KEY": "k", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'refused.sqlite3'}"}
+    )
+
+    @app.post("/cases/refused")
+    def refused():
+        flash("Case COM-2024-0001 saved.", "success")
+        flash("Check the family's address.", "warning")  # not a claim that anything was saved: shown
+        error = sqlite3.OperationalError(refusal)
+        error.sqlite_errorcode = code
+        raise sa.exc.OperationalError("COMMIT", {}, error)
+
+    @app.get("/cases/said")
+    def said():
+        return {"messages": get_flashed_messages()}
+
+    refused.access = said.access = "public"
+    csrf.exempt(refused)
+    client = app.test_client()
+    page = client.post("/cases/refused")
+    assert page.status_code == 503 and "COM-2024-0001 saved" not in page.text
+    assert "Check the family&#39;s address." in page.text
+    assert client.get("/cases/said").json == {"messages": []}  # nor is it left for the next page
