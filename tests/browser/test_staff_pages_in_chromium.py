@@ -689,25 +689,28 @@ def test_the_box_fits_its_frame_where_the_local_offer_page_runs_the_given_lines(
     frame_element = host.locator("iframe")
     box = frame_element.content_frame
 
-    def fits() -> bool:
-        tall = box.locator("body").evaluate("body => Math.ceil(body.getBoundingClientRect().height)")
-        return frame_element.evaluate("frame => frame.getBoundingClientRect().height") == tall
+    def fitted() -> float:
+        """The frame's height once it is the box's, as the page's lines make it (within 5 s)."""
+        deadline = time.monotonic() + 5
+        while True:
+            tall = box.locator("body").evaluate("body => Math.ceil(body.getBoundingClientRect().height)")
+            height = frame_element.evaluate("frame => frame.getBoundingClientRect().height")
+            if height == tall:
+                return height
+            assert time.monotonic() < deadline, f"the frame stayed {height} px high for a box of {tall} px"
+            host.wait_for_timeout(50)
 
     expect(box.get_by_role("button", name="Send")).to_be_visible()
-    host.wait_for_function("() => document.querySelector('iframe').style.height !== '480px'")
-    first = frame_element.evaluate("frame => frame.getBoundingClientRect().height")
-    assert fits()
+    first = fitted()
     host.evaluate("window.postMessage({feedbackFrameHeight: 5}, '*')")  # this page's own: not the box's
-    assert frame_element.evaluate("frame => frame.getBoundingClientRect().height") == first
+    assert fitted() == first
     box.get_by_role("button", name="Send").click()  # nothing chosen
     expect(box.get_by_role("link", name="Select yes or no")).to_be_visible()
-    host.wait_for_function(f"() => document.querySelector('iframe').getBoundingClientRect().height > {first}")
-    assert fits()
+    assert fitted() > first
     box.locator("input[name=answer][value=yes]").check()
     box.get_by_role("button", name="Send").click()
     expect(box.get_by_role("heading", level=1)).to_be_visible()
-    host.wait_for_function(f"() => document.querySelector('iframe').getBoundingClientRect().height < {first}")
-    assert fits()
+    assert fitted() < first
 
 
 @contextmanager
