@@ -239,6 +239,11 @@ class Redaction:
     def changed(self) -> bool:
         return bool(self.removed)
 
+    @property
+    def kinds(self) -> list[str]:
+        """What kinds of thing were taken out, each once, in the order first taken: ["name", "phone"]."""
+        return list(dict.fromkeys(kind for kind, _words in self.removed))
+
 
 def _places_pattern(places: Iterable[str]) -> re.Pattern[str] | None:
     names = sorted({p.strip() for p in places if p.strip()}, key=len, reverse=True)

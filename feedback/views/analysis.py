@@ -86,7 +86,7 @@ def comments_csv(survey_id: int):
             "Submitted": clock.uk_time(comment.submitted_at, "%Y-%m-%d %H:%M"),
             "Question": questions.get(comment.question_id, ""),
             "Comment": comment.quote.text,
-            "Taken out": ", ".join(dict.fromkeys(kind for kind, _words in comment.quote.removed)),
+            "Taken out": ", ".join(comment.quote.kinds),
             "Tone": comment.tone or "Not read yet",
             "Themes": "; ".join(comment.themes),
         }
