@@ -1,6 +1,6 @@
 """Typed SQLAlchemy models, one module per part of the domain."""
 
-from .analysis import AnalysisRun, JobLease, RunStatus
+from .analysis import AnalysisRun, AnswerTally, JobLease, RunStatus, TallySplit
 from .audit import AccessEvent, AuditEvent
 from .case import (
     OUTCOMES_BY_KIND,
@@ -64,8 +64,10 @@ from .user import Role, SentForm, SignIn, User
 
 __all__ = [
     "AnalysisRun",
+    "AnswerTally",
     "JobLease",
     "RunStatus",
+    "TallySplit",
     "Action",
     "Agreement",
     "Answer",

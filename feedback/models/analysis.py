@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import Model
+from .response import RespondentRole
 from .types import UTCDateTime, checked_enum, utcnow
 
 
@@ -38,6 +39,8 @@ class AnalysisRun(Model):
     lexicon_version: Mapped[str] = mapped_column(sa.String(16), default="")
     tags_version: Mapped[str] = mapped_column(sa.String(16), default="")
     last_response_id: Mapped[int] = mapped_column(default=0)
+    # The newest response in the answer tallies this run left; None for runs from before there were any.
+    tallied_to: Mapped[int | None] = mapped_column()
     error: Mapped[str] = mapped_column(sa.Text, default="")
 
     @property
@@ -45,6 +48,44 @@ class AnalysisRun(Model):
         if self.finished_at is None:
             return None
         return (self.finished_at - self.started_at).total_seconds()
+
+
+class TallySplit(enum.Enum):
+    """How an answer tally splits a question's answers besides by month: by month alone, or by one thing
+    about the response (analysis.BREAKDOWNS: the month and quarter breakdowns read the month tallies)."""
+
+    MONTH = "month"
+    VERSION = "version"
+    ROLE = "role"
+    DISTRICT = "district"
+    NEED = "need"
+
+
+class AnswerTally(Model):
+    """How many answers a counted question (agreement, yes/no) had with each value, by UK month and one
+    split: kept by the analyser (services/tally.py) up to its run's ``tallied_to``, so that the results
+    pages add only newer responses to them instead of counting every answer.
+
+    A group's count is the sum of its rows: forgetting a response adds a row taking it out of its district
+    and need and one putting it in "not given", rather than changing a row an analysis run may be
+    replacing. Only the column of the row's split is filled; month is 'YYYY-MM' in UK time."""
+
+    __tablename__ = "answer_tally"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(sa.ForeignKey("question.id", ondelete="CASCADE"))
+    split: Mapped[TallySplit] = mapped_column(checked_enum(TallySplit, "tally_split"))
+    month: Mapped[str] = mapped_column(sa.String(7))
+    variant_id: Mapped[int | None] = mapped_column(sa.ForeignKey("survey_variant.id", ondelete="SET NULL"))
+    respondent_role: Mapped[RespondentRole | None] = mapped_column(
+        checked_enum(RespondentRole, "respondent_role")
+    )
+    district: Mapped[str | None] = mapped_column(sa.String(60))
+    area_of_need: Mapped[str | None] = mapped_column(sa.String(60))
+    value: Mapped[str] = mapped_column(sa.String(20))
+    count: Mapped[int]
+
+    __table_args__ = (sa.Index("ix_answer_tally_question_id_split_month", "question_id", "split", "month"),)
 
 
 class JobLease(Model):

@@ -91,6 +91,14 @@ class Response(Model):
         sa.UniqueConstraint("survey_id", "idempotency_key"),
         sa.Index("ix_response_survey_id_submitted_at", "survey_id", "submitted_at"),
         sa.Index("ix_response_submitted_at", "submitted_at"),
+        # Those forgotten lately: the analyser recounts their months' tallies (services/tally.py) and
+        # leaves their comments' old findings unwritten (services/themes.py).
+        sa.Index(
+            "ix_response_forgotten_at",
+            "forgotten_at",
+            sqlite_where=sa.text("forgotten_at IS NOT NULL"),
+            postgresql_where=sa.text("forgotten_at IS NOT NULL"),
+        ),
     )
 
 

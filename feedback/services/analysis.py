@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import traceback
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -44,19 +44,16 @@ from ..models import (
     RunStatus,
     Survey,
     SurveyVariant,
+    TallySplit,
     Theme,
     VariantKind,
 )
 from ..models.response import comment_theme
 from ..models.survey import question_measure
 from ..models.types import ValueInWords, utcnow
-from . import themes
+from . import tally, themes
 from .paging import Page, place
-
-# Questions whose answers give a % agree: statements, and yes/no questions, where yes counts as agreeing.
-COUNTED_KINDS = (QuestionKind.AGREEMENT, QuestionKind.YES_NO)
-# An agreement answer, or the "yes" or "no" a yes/no question keeps as text.
-COUNTED_VALUE = sa.func.coalesce(sa.type_coerce(Answer.agreement, sa.String), Answer.text)
+from .tally import COUNTED_KINDS, COUNTED_VALUE
 
 
 def survey_readings(session: DbSession, measure_ids: list[int], since: date | None = None) -> pd.DataFrame:
@@ -208,6 +205,7 @@ class _Marks:
     lexicon_version: str | None
     tags_version: str | None
     last_response_id: int | None
+    tallied_to: int | None
 
 
 @dataclass
@@ -218,6 +216,8 @@ class _Counts:
     last_response_id: int
     survey: dict[int, pd.DataFrame]  # measure id: its monthly % agree (see survey_readings)
     cases: dict[int, pd.DataFrame]  # measure id: cases received in the 12 months to each month end
+    tallies: list[dict]  # answer tallies of the responses up to last_response_id (services/tally.py)
+    tallies_since: date | None  # the month they start, or None for all
 
 
 ENDED_UNFINISHED = (
@@ -257,7 +257,12 @@ def analyse(
             .limit(1)
         )
         marks = (
-            _Marks(previous.lexicon_version, previous.tags_version, previous.last_response_id)
+            _Marks(
+                previous.lexicon_version,
+                previous.tags_version,
+                previous.last_response_id,
+                previous.tallied_to,
+            )
             if previous is not None
             else None
         )
@@ -274,6 +279,7 @@ def analyse(
             comments = themes.read_comments(session, lexicon, theme_ids, match_again)
             counts = _count(session, marks, full, as_of)
         with writing(session):
+            tally.take_turn(session)
             run = session.get_one(AnalysisRun, run_id)
             run.lexicon_version = lexicon.version
             comments.leave_out(themes.forgotten_since(session, read_from))
@@ -283,6 +289,7 @@ def analyse(
             if run.comments_analysed or run.comments_rethemed:
                 run.candidates_offered = themes.offer_candidates(session, lexicon)
             _write_counts(session, run, counts, as_of)
+            _write_tallies(session, run, counts, read_from)
             run.status = RunStatus.SUCCEEDED
             run.finished_at = utcnow()
     except Exception:
@@ -314,7 +321,11 @@ def _count(session: DbSession, marks: _Marks | None, full: bool, as_of: date) ->
             of_its_kind = Case.kind == measure.case_kind
             received = session.scalars(sa.select(Case.received_on).where(of_its_kind)).all()
             cases[measure.id] = rolling_year(pd.Series(received, dtype="object"), as_of)
-    return _Counts(tags_version, last_response_id, survey, cases)
+    tallies_since = None
+    if not full and marks is not None and marks.tallied_to is not None:
+        tallies_since = _first_new_month(session, marks.tallied_to, as_of)
+    tallies = tally.count(session, last_response_id, tallies_since)
+    return _Counts(tags_version, last_response_id, survey, cases, tallies, tallies_since)
 
 
 def _write_counts(session: DbSession, run: AnalysisRun, counts: _Counts, as_of: date) -> None:
@@ -340,6 +351,17 @@ def _write_counts(session: DbSession, run: AnalysisRun, counts: _Counts, as_of: 
         if suggestion is not measure.suggested_status:
             measure.suggested_status = suggestion
             run.statuses_changed += 1
+
+
+def _write_tallies(session: DbSession, run: AnalysisRun, counts: _Counts, read_from: datetime) -> None:
+    """Write the answer tallies ``_count`` worked out; then count again the months of responses forgotten
+    since the run began reading (or just before: themes.FORGOTTEN_MARGIN), as it may have read them as
+    they were."""
+    upto, since = counts.last_response_id, counts.tallies_since
+    tally.replace(session, counts.tallies, since)
+    forgotten = tally.forgotten_months(session, read_from - themes.FORGOTTEN_MARGIN, upto, since)
+    tally.recount(session, forgotten, upto)
+    run.tallied_to = upto
 
 
 # Page queries ------------------------------------------------------------------------------------------
@@ -378,29 +400,12 @@ def agreement_breakdown(
     """% agree (or yes) for each counted question of a survey, or those of ``question_ids``, split by
     ``by`` (a key of BREAKDOWNS): question_id, group, agree, n, percent, low, high; for periods, also
     change since the first period and whether it is significant. The database counts; pandas does the
-    rest. Naming the questions a page shows lets the database read only their answers, by their index."""
+    rest: the analyser's answer tallies, and the responses since its last run (services/tally.py)."""
     if by not in BREAKDOWNS:
         raise ValueError(f"unknown breakdown {by!r}")
-    wanted = [Response.survey_id == survey_id, Question.kind.in_(COUNTED_KINDS)]
-    if question_ids is not None:
-        wanted.append(Answer.question_id.in_(list(question_ids)))
-    month = clock.uk_month(session.get_bind().dialect.name, Response.submitted_at)
-    group = {
-        "month": month,
-        "quarter": month,
-        "version": Response.variant_id,
-        "role": Response.respondent_role,
-        "district": Response.district,
-        "need": Response.area_of_need,
-    }[by]
-    rows: Sequence[sa.Row] = session.execute(
-        sa.select(Answer.question_id, group.label("grp"), COUNTED_VALUE, sa.func.count())
-        .select_from(Response)
-        .join(Answer, Answer.response_id == Response.id)
-        .join(Question, Question.id == Answer.question_id)
-        .where(*wanted)
-        .group_by(Answer.question_id, group, COUNTED_VALUE)
-    ).all()
+    periods = by in ("month", "quarter")
+    split = TallySplit.MONTH if periods else TallySplit(by)
+    rows = tally.breakdown_counts(session, survey_id, split, question_ids)
     columns = ["question_id", "group", "agree", "n", "percent", "low", "high", "change", "significant"]
     if not rows:
         return pd.DataFrame(columns=columns)
@@ -410,7 +415,6 @@ def agreement_breakdown(
         [(q, label(g), YES_NO_AS_AGREEMENT.get(a, a), c) for q, g, a, c in rows],
         columns=["question_id", "group", "agreement", "count"],
     )
-    periods = by in ("month", "quarter")
     if periods:
         months = pd.PeriodIndex(counts["group"], freq="M")
         counts["group"] = months.asfreq("Q") if by == "quarter" else months

@@ -31,7 +31,7 @@ from ..models import (
     User,
 )
 from ..models.types import utcnow
-from . import access_events
+from . import access_events, tally
 
 
 def _plain(value):
@@ -274,11 +274,16 @@ def _texts_of(session: DbSession, response_ids: Sequence[int]) -> list[tuple[int
 
 
 def _forget(session: DbSession, response_ids: Sequence[int], forgotten: dict[int, _ForgottenText]) -> None:
+    """Forget the responses; their answers then count as "not given" in the results by district and area
+    of need, so those of the analyser's tallies are counted again for the months they were given in."""
+    tally.take_turn(session)
+    recount = tally.months_with_profile(session, response_ids)
     session.execute(sa.delete(ResponseContact).where(ResponseContact.response_id.in_(response_ids)))
     profile = {"area_of_need": None, "age_band": None, "school_phase": None, "district": None}
     session.execute(
         sa.update(Response).where(Response.id.in_(response_ids)).values(**profile, forgotten_at=utcnow())
     )
+    tally.recount(session, recount, tally.tallied_to(session))
     for answer_id, text in forgotten.items():
         _forget_text(session, answer_id, text)
 

@@ -1,0 +1,215 @@
+"""The analyser's answer tallies, and the responses after them, count exactly what counting every answer
+counts: after a full run, new responses, an incremental run, an import dated long ago, and forgetting,
+including forgetting while a run is reading."""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from datetime import UTC, date, datetime
+
+import pandas as pd
+import sqlalchemy as sa
+
+from feedback import clock
+from feedback.extensions import db
+from feedback.models import (
+    Agreement,
+    AnalysisRun,
+    Answer,
+    AnswerTally,
+    Channel,
+    Question,
+    QuestionKind,
+    RespondentRole,
+    Response,
+    Survey,
+    TallySplit,
+)
+from feedback.services import analysis, data_protection, tally
+
+_BY_SPLIT = {
+    TallySplit.VERSION: Response.variant_id,
+    TallySplit.ROLE: Response.respondent_role,
+    TallySplit.DISTRICT: Response.district,
+    TallySplit.NEED: Response.area_of_need,
+}
+_keys = itertools.count()
+
+
+def _survey() -> Survey:
+    return db.session.scalar(sa.select(Survey).where(Survey.slug == "live-feedback"))
+
+
+def _every_answer_counted(survey_id: int, split: TallySplit) -> Counter:
+    """The oracle: (question, group, value) -> answers, counted now from every answer."""
+    month = clock.uk_month(db.engine.dialect.name, Response.submitted_at)
+    group = _BY_SPLIT.get(split, month)
+    rows = db.session.execute(
+        sa.select(Answer.question_id, group, tally.COUNTED_VALUE, sa.func.count())
+        .join(Response, Response.id == Answer.response_id)
+        .join(Question, Question.id == Answer.question_id)
+        .where(Response.survey_id == survey_id, Question.kind.in_(tally.COUNTED_KINDS))
+        .group_by(Answer.question_id, group, tally.COUNTED_VALUE)
+    ).all()
+    return Counter({(q, g, v): n for q, g, v, n in rows})
+
+
+def _as_counted(survey_id: int, split: TallySplit) -> Counter:
+    counted: Counter = Counter()
+    for q, g, v, n in tally.breakdown_counts(db.session, survey_id, split):
+        counted[(q, g, v)] += int(n)
+    return +counted  # a group emptied by forgetting (a count of 0) is no group
+
+
+def _assert_counted_as_every_answer(app) -> None:
+    with app.app_context():
+        survey_id = _survey().id
+        for split in TallySplit:
+            assert _as_counted(survey_id, split) == _every_answer_counted(survey_id, split), split
+
+
+def _respond(submitted_at: datetime, district: str | None, need: str | None, value: Agreement) -> int:
+    """A response to live-feedback agreeing ``value`` with each of its agreement statements."""
+    survey = _survey()
+    response = Response(
+        survey=survey,
+        variant=survey.variants[-1],
+        submitted_at=submitted_at,
+        respondent_role=RespondentRole.YOUNG_PERSON,
+        channel=Channel.PAPER,
+        idempotency_key=f"tally-test-{next(_keys):06d}",
+        district=district,
+        area_of_need=need,
+    )
+    for question in survey.questions:
+        if question.kind is QuestionKind.AGREEMENT:
+            response.answers.append(Answer(question=question, agreement=value))
+    db.session.add(response)
+    db.session.commit()
+    return response.id
+
+
+def _run(app) -> AnalysisRun:
+    with app.app_context():
+        run_id = analysis.analyse(db.session)
+        run = db.session.get_one(AnalysisRun, run_id)
+        assert run.error == "", run.error
+        db.session.expunge(run)
+        return run
+
+
+def test_the_results_count_every_answer_once_through_runs_new_responses_and_imports(app, demo):
+    with app.app_context():
+        survey_id = _survey().id
+        before = {by: analysis.agreement_breakdown(db.session, survey_id, by) for by in analysis.BREAKDOWNS}
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AnswerTally)) == 0
+    first = _run(app)
+    with app.app_context():
+        assert first.tallied_to == db.session.scalar(sa.select(sa.func.max(Response.id)))
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AnswerTally)) > 0
+        for by, table in before.items():  # the page reads the tallies now, and says the same
+            pd.testing.assert_frame_equal(analysis.agreement_breakdown(db.session, survey_id, by), table)
+    _assert_counted_as_every_answer(app)
+
+    # Newer than the run: counted as the page is read, this month and (an import) three years ago.
+    with app.app_context():
+        now = clock.day_starts(clock.today())
+        _respond(now, "Rugby", "Autism", Agreement.DISAGREE)
+        _respond(datetime(2022, 5, 3, 12, tzinfo=UTC), "Warwick", None, Agreement.AGREE)
+        oldest = db.session.scalar(sa.select(sa.func.min(AnswerTally.month)))
+        kept_oldest = set(db.session.scalars(sa.select(AnswerTally.id).where(AnswerTally.month == oldest)))
+    _assert_counted_as_every_answer(app)
+
+    # The next run counts again only from the earliest month with a new response.
+    second = _run(app)
+    with app.app_context():
+        assert second.tallied_to > first.tallied_to
+        months = set(db.session.scalars(sa.select(AnswerTally.month)))
+        assert oldest < "2022-05" and "2022-05" in months
+        assert (
+            set(db.session.scalars(sa.select(AnswerTally.id).where(AnswerTally.month == oldest)))
+            == kept_oldest
+        )
+    _assert_counted_as_every_answer(app)
+
+
+def test_the_tallies_are_what_the_results_are_read_from(app, demo):
+    _run(app)
+    with app.app_context():
+        survey_id = _survey().id
+        db.session.execute(sa.update(AnswerTally).values(count=AnswerTally.count * 1000))
+        db.session.commit()
+        n = analysis.agreement_breakdown(db.session, survey_id, "district")["n"]
+    assert len(n) > 0 and (n >= 1000).all() and (n % 1000 == 0).all()
+
+
+def test_a_run_after_runs_from_before_tallies_counts_them_all(app, demo):
+    _run(app)
+    with app.app_context():
+        db.session.execute(sa.delete(AnswerTally))
+        db.session.execute(sa.update(AnalysisRun).values(tallied_to=None))
+        db.session.commit()
+    _assert_counted_as_every_answer(app)  # no tallies: every answer counted as the page is read
+    assert _run(app).tallied_to is not None
+    _assert_counted_as_every_answer(app)
+
+
+def _give_profiles(before: date) -> list[int]:
+    """Give every response before ``before`` a district and an area of need; returns their ids."""
+    ids = list(
+        db.session.scalars(sa.select(Response.id).where(Response.submitted_at < clock.day_starts(before)))
+    )
+    assert ids
+    db.session.execute(
+        sa.update(Response).where(Response.id.in_(ids)).values(district="Nuneaton", area_of_need="Autism")
+    )
+    db.session.commit()
+    return ids
+
+
+def test_forgotten_responses_leave_their_district_and_need_at_once(app, demo):
+    with app.app_context():
+        _give_profiles(date(2022, 7, 1))
+    _run(app)
+    with app.app_context():
+        survey_id = _survey().id
+        nuneaton = _as_counted(survey_id, TallySplit.DISTRICT)
+        db.session.rollback()
+        forgotten = sum(data_protection.forget_old_responses(db.session, date(2022, 6, 1), batch_size=40))
+        assert forgotten > 0
+        after = _as_counted(survey_id, TallySplit.DISTRICT)
+        assert sum(n for (_, g, _), n in after.items() if g == "Nuneaton") < sum(
+            n for (_, g, _), n in nuneaton.items() if g == "Nuneaton"
+        )
+    _assert_counted_as_every_answer(app)
+    _run(app)
+    _assert_counted_as_every_answer(app)
+
+
+def test_responses_forgotten_while_a_run_reads_are_not_written_back_as_they_were(app, demo, monkeypatch):
+    """The nightly retention (or a request to erase) commits while the analyser reads: the months the run
+    counts again it counted before the forgetting, so it counts their districts and needs again as it
+    writes. The months before those, the forgetting counted again itself."""
+    with app.app_context():
+        _give_profiles(date(2022, 9, 1))
+    _run(app)
+    with app.app_context():  # imported since: the next run counts from August 2022 on
+        _respond(datetime(2022, 8, 15, 12, tzinfo=UTC), "Bedworth", "Hearing", Agreement.AGREE)
+    real, forgot = tally.count, []
+
+    def count_then_forget(*args, **kwargs):
+        found = real(*args, **kwargs)
+        if not forgot:  # once: forgetting counts too
+            forgot.append(0)
+            with app.app_context():  # another session, as the housekeeping process would be
+                forgot.append(sum(data_protection.forget_old_responses(db.session, date(2022, 9, 1))))
+        return found
+
+    monkeypatch.setattr(tally, "count", count_then_forget)
+    _run(app)
+    monkeypatch.undo()
+    assert forgot[1] > 0
+    with app.app_context():
+        assert "Bedworth" not in {g for _, g, _ in _as_counted(_survey().id, TallySplit.DISTRICT)}
+    _assert_counted_as_every_answer(app)
