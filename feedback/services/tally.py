@@ -11,10 +11,12 @@ reading. Each writer takes its turn (``take_turn``) before it reads ``tallied_to
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import InstrumentedAttribute
 
 from .. import clock
 from ..database import DbSession
@@ -68,6 +70,13 @@ def tallied_to(session: DbSession) -> int:
     return session.execute(sa.select(_tallied_to())).scalar_one()
 
 
+def _unindexed(session: DbSession, column: InstrumentedAttribute[int]) -> sa.ColumnElement[int]:
+    """``column + 0`` on SQLite, whose planner then cannot read by the column's index: given the answers'
+    questions, it would read every answer by the index of questions, not the few responses wanted and then
+    their answers. PostgreSQL plans by cost, and gets the column bare."""
+    return column + 0 if session.get_bind().dialect.name == "sqlite" else column.expression
+
+
 def count(
     session: DbSession,
     upto: int,
@@ -76,32 +85,45 @@ def count(
     splits: Iterable[TallySplit] = TallySplit,
 ) -> list[dict]:
     """Tally rows for the responses up to ``upto`` (a response id): from the month starting ``since`` on,
-    or only in ``months`` ('2026-07'), or all. One pass over their answers for each split."""
+    or only in ``months`` ('2026-07'), or all."""
     month = clock.uk_month(session.get_bind().dialect.name, Response.submitted_at)
-    wanted: list[sa.ColumnElement[bool]] = [Response.id <= upto, Question.kind.in_(COUNTED_KINDS)]
+    responses: list[sa.ColumnElement[bool]] = [Response.id <= upto]
     if since is not None:
-        wanted.append(Response.submitted_at >= clock.day_starts(since))
+        responses.append(Response.submitted_at >= clock.day_starts(since))
     if months is not None:
-        wanted.append(sa.or_(*(_within(m) for m in sorted(months))))
+        responses.append(sa.or_(*(_within(m) for m in sorted(months))))
+    # Some months' responses are found by their dates first, then their answers: asked for the responses'
+    # districts and the like in one query, SQLite's planner would read every answer instead.
+    which = responses[0] if len(responses) == 1 else Response.id.in_(sa.select(Response.id).where(*responses))
+    question = _unindexed(session, Answer.question_id)
+    wanted = [which, question.in_(sa.select(Question.id).where(Question.kind.in_(COUNTED_KINDS)))]
+    # One pass: counted by every split at once, then added up for each.
+    by_every = [question, month, *_OF_RESPONSE.values(), COUNTED_VALUE]
+    found = session.execute(
+        sa.select(*by_every, sa.func.count())
+        .select_from(Response)
+        .join(Answer, Answer.response_id == Response.id)
+        .where(*wanted)
+        .group_by(*by_every)
+    ).all()
     rows = []
     for split in splits:
-        by = _OF_RESPONSE.get(split)
-        grouped = [Answer.question_id, month, *([by] if by is not None else []), COUNTED_VALUE]
-        query = (
-            sa.select(*grouped, sa.func.count())
-            .select_from(Response)
-            .join(Answer, Answer.response_id == Response.id)
-            .join(Question, Question.id == Answer.question_id)
-            .where(*wanted)
-            .group_by(*grouped)
-        )
+        at = list(_OF_RESPONSE).index(split) + 2 if split in _OF_RESPONSE else None
+        sums: defaultdict[tuple, int] = defaultdict(int)
+        for row in found:
+            sums[row[0], row[1], None if at is None else row[at], row[-2]] += row[-1]
         column = _IN_TALLY[split].key if split in _IN_TALLY else None
-        for found in session.execute(query):
-            question_id, in_month, *group, value, n = found
-            row = {"question_id": question_id, "split": split, "month": in_month, "value": value, "count": n}
+        for (question_id, in_month, group, value), n in sums.items():
+            tallied = {
+                "question_id": question_id,
+                "split": split,
+                "month": in_month,
+                "value": value,
+                "count": n,
+            }
             if column is not None:
-                row[column] = group[0]
-            rows.append(row)
+                tallied[column] = group
+            rows.append(tallied)
     return rows
 
 
@@ -128,7 +150,8 @@ def forgotten_months(session: DbSession, moment: datetime, upto: int, since: dat
     """The months of the tallied responses forgotten from ``moment`` on, from the month starting
     ``since``: what an analysis run that began reading at ``moment`` must count again before it writes."""
     month = clock.uk_month(session.get_bind().dialect.name, Response.submitted_at)
-    query = sa.select(month).where(Response.forgotten_at >= moment, Response.id <= upto).distinct()
+    tallied = _unindexed(session, Response.id) <= upto
+    query = sa.select(month).where(Response.forgotten_at >= moment, tallied).distinct()
     if since is not None:
         query = query.where(Response.submitted_at >= clock.day_starts(since))
     return set(session.scalars(query))
@@ -184,15 +207,12 @@ def breakdown_counts(
     kept = sa.select(
         AnswerTally.question_id, kept_group.label("grp"), AnswerTally.value, AnswerTally.count
     ).where(AnswerTally.question_id.in_(survey_questions), AnswerTally.split == split)
-    dialect = session.get_bind().dialect.name
-    month = clock.uk_month(dialect, Response.submitted_at)
+    month = clock.uk_month(session.get_bind().dialect.name, Response.submitted_at)
     live_group = _OF_RESPONSE.get(split, month)
-    # The newer responses by their ids, then their answers: "+ 0" keeps SQLite's planner from reading every
-    # response of the survey, or every answer to its questions, by their indexes instead. PostgreSQL plans
-    # by cost and needs no help.
-    bare = dialect != "sqlite"
-    theirs = (Response.survey_id if bare else Response.survey_id + 0) == survey_id
-    asked = (Answer.question_id if bare else Answer.question_id + 0).in_(survey_questions)
+    # The newer responses by their ids, then their answers; not every response of the survey, or every
+    # answer to its questions, by their indexes.
+    theirs = _unindexed(session, Response.survey_id) == survey_id
+    asked = _unindexed(session, Answer.question_id).in_(survey_questions)
     live = (
         sa.select(Answer.question_id, live_group.label("grp"), COUNTED_VALUE, sa.func.count())
         .select_from(Response)
