@@ -66,9 +66,9 @@ class AnswerTally(Model):
     split: kept by the analyser (services/tally.py) up to its run's ``tallied_to``, so that the results
     pages add only newer responses to them instead of counting every answer.
 
-    A group's count is the sum of its rows: forgetting a response adds a row taking it out of its district
-    and need and one putting it in "not given", rather than changing a row an analysis run may be
-    replacing. Only the column of the row's split is filled; month is 'YYYY-MM' in UK time."""
+    One row a question, month, split, group and value. Forgetting a response clears its district and area
+    of need, so the district and need rows of its month are counted again then. Only the column of the
+    row's split is filled (none for a month tally); month is 'YYYY-MM' in UK time."""
 
     __tablename__ = "answer_tally"
 

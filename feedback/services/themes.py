@@ -179,8 +179,8 @@ FORGOTTEN_MARGIN = timedelta(minutes=5)
 def forgotten_since(session: DbSession, moment: datetime) -> set[int]:
     """The comments redacted (services/data_protection.py: by retention, or on a request to erase) after
     ``moment``, or just before: a run that began reading at ``moment`` may have read them as they were,
-    and what it read of them must not be stored to outlive their redaction. Few or none, found by a scan
-    of the responses."""
+    and what it read of them must not be stored to outlive their redaction. Few or none, found by the
+    index of when responses were forgotten."""
     return set(
         session.scalars(
             sa.select(Answer.id)
