@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import traceback
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -56,12 +56,18 @@ from .paging import Page, place
 from .tally import COUNTED_KINDS, COUNTED_VALUE
 
 
-def survey_readings(session: DbSession, measure_ids: list[int], since: date | None = None) -> pd.DataFrame:
+def survey_readings(
+    session: DbSession,
+    measure_ids: list[int],
+    since: date | None = None,
+    counted: Sequence[tuple[int, str, str, int]] | None = None,
+) -> pd.DataFrame:
     """Monthly % agree over the agreement and yes/no questions tagged to each measure (a yes counts as
     agreeing, so a Local Offer widget's "Did you find what you were looking for?" gives % yes): measure_id,
     month, agree, n, percent, low, high. The database counts answers per question, month and value in one
     pass (joining the tags there would count a question once for each of its measures); pandas adds up
-    the measures. With ``since``, only months from then on."""
+    the measures. With ``since``, only months from then on; with ``counted``, the run's month tallies of
+    those months (question id, month, value, answers: tally.by_month), the database counts nothing."""
     tags = session.execute(
         sa.select(question_measure.c.question_id, question_measure.c.measure_id)
         .join(Question, Question.id == question_measure.c.question_id)
@@ -88,7 +94,8 @@ def survey_readings(session: DbSession, measure_ids: list[int], since: date | No
     )
     if since is not None:
         query = query.where(Response.submitted_at >= clock.day_starts(since))
-    rows = session.execute(query).all()
+    tagged = {q for q, _ in tags}
+    rows = session.execute(query).all() if counted is None else [r for r in counted if r[0] in tagged]
     counts = pd.DataFrame(
         [(q, m, YES_NO_AS_AGREEMENT.get(a, a), c) for q, m, a, c in rows],
         columns=["question_id", "month", "agreement", "count"],
@@ -309,11 +316,17 @@ def _count(session: DbSession, marks: _Marks | None, full: bool, as_of: date) ->
     since = None
     if not full and marks is not None and marks.tags_version == tags_version:
         since = _first_new_month(session, marks.last_response_id or 0, as_of)
+    tallies_since = None
+    if not full and marks is not None and marks.tallied_to is not None:
+        tallies_since = _first_new_month(session, marks.tallied_to, as_of)
+    tallies = tally.count(session, last_response_id, tallies_since)
     measures = session.execute(sa.select(Measure.id, Measure.data_source, Measure.case_kind)).all()
     survey_ids = [m.id for m in measures if m.data_source is DataSource.SURVEY]
     survey: dict[int, pd.DataFrame] = {}
     if survey_ids:
-        table = survey_readings(session, survey_ids, since)
+        # The tallies of the same months count what the readings need: one pass over the answers, not two.
+        counted = tally.by_month(tallies) if since == tallies_since else None
+        table = survey_readings(session, survey_ids, since, counted)
         survey = {int(measure_id): rows for measure_id, rows in table.groupby("measure_id")}
     cases = {}
     for measure in measures:
@@ -321,10 +334,6 @@ def _count(session: DbSession, marks: _Marks | None, full: bool, as_of: date) ->
             of_its_kind = Case.kind == measure.case_kind
             received = session.scalars(sa.select(Case.received_on).where(of_its_kind)).all()
             cases[measure.id] = rolling_year(pd.Series(received, dtype="object"), as_of)
-    tallies_since = None
-    if not full and marks is not None and marks.tallied_to is not None:
-        tallies_since = _first_new_month(session, marks.tallied_to, as_of)
-    tallies = tally.count(session, last_response_id, tallies_since)
     return _Counts(tags_version, last_response_id, survey, cases, tallies, tallies_since)
 
 

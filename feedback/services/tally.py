@@ -127,6 +127,13 @@ def count(
     return rows
 
 
+def by_month(rows: Iterable[dict]) -> list[tuple[int, str, str, int]]:
+    """(question id, month, value, answers) of ``count``'s month tallies: what the readings count."""
+    return [
+        (r["question_id"], r["month"], r["value"], r["count"]) for r in rows if r["split"] is TallySplit.MONTH
+    ]
+
+
 def _within(month: str) -> sa.ColumnElement[bool]:
     """Responses submitted in a UK month ('2026-07'), as a range of the indexed timestamp."""
     first = date.fromisoformat(f"{month}-01")

@@ -19,6 +19,7 @@ from feedback.models import (
     Answer,
     AnswerTally,
     Channel,
+    Measure,
     Question,
     QuestionKind,
     RespondentRole,
@@ -213,3 +214,19 @@ def test_responses_forgotten_while_a_run_reads_are_not_written_back_as_they_were
     with app.app_context():
         assert "Bedworth" not in {g for _, g, _ in _as_counted(_survey().id, TallySplit.DISTRICT)}
     _assert_counted_as_every_answer(app)
+
+
+def test_the_readings_counted_from_a_runs_tallies_are_those_the_database_counts(app, demo):
+    """A run counts its readings from the month tallies it has just counted, when they cover the same
+    months; the database would count the same."""
+    with app.app_context():
+        _respond(datetime(2022, 11, 2, 12, tzinfo=UTC), "Rugby", "Autism", Agreement.STRONGLY_DISAGREE)
+        measure_ids = list(db.session.scalars(sa.select(Measure.id)))
+        upto = db.session.scalar(sa.select(sa.func.max(Response.id)))
+        for since in (None, date(2022, 11, 1)):
+            counted = tally.by_month(tally.count(db.session, upto, since))
+            from_tallies = analysis.survey_readings(db.session, measure_ids, since, counted)
+            assert len(from_tallies) > 0 and (since is None or from_tallies["month"].min().month == 11)
+            pd.testing.assert_frame_equal(
+                from_tallies, analysis.survey_readings(db.session, measure_ids, since)
+            )
