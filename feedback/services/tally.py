@@ -70,6 +70,11 @@ def tallied_to(session: DbSession) -> int:
     return session.execute(sa.select(_tallied_to())).scalar_one()
 
 
+def _month(session: DbSession) -> sa.ColumnElement:
+    """A response's UK month ('2026-07')."""
+    return clock.uk_month(session.get_bind().dialect.name, Response.submitted_at)
+
+
 def _unindexed(session: DbSession, column: InstrumentedAttribute[int]) -> sa.ColumnElement[int]:
     """``column + 0`` on SQLite, whose planner then cannot read by the column's index: given the answers'
     questions, it would read every answer by the index of questions, not the few responses wanted and then
@@ -86,7 +91,7 @@ def count(
 ) -> list[dict]:
     """Tally rows for the responses up to ``upto`` (a response id): from the month starting ``since`` on,
     or only in ``months`` ('2026-07'), or all."""
-    month = clock.uk_month(session.get_bind().dialect.name, Response.submitted_at)
+    month = _month(session)
     responses: list[sa.ColumnElement[bool]] = [Response.id <= upto]
     if since is not None:
         responses.append(Response.submitted_at >= clock.day_starts(since))
@@ -145,10 +150,12 @@ def _within(month: str) -> sa.ColumnElement[bool]:
 
 def replace(session: DbSession, rows: Sequence[dict], since: date | None) -> None:
     """The tallies from the month starting ``since`` on (or all) made ``rows``, as ``count`` gave them."""
-    stale = sa.delete(AnswerTally)
-    if since is not None:
-        stale = stale.where(AnswerTally.month >= since.strftime("%Y-%m"))
-    session.execute(stale)
+    _put(session, [] if since is None else [AnswerTally.month >= since.strftime("%Y-%m")], rows)
+
+
+def _put(session: DbSession, stale: Sequence[sa.ColumnElement[bool]], rows: Sequence[dict]) -> None:
+    """Delete the tallies that match ``stale`` (all, if it is empty) and insert ``rows`` in their place."""
+    session.execute(sa.delete(AnswerTally).where(*stale))
     if rows:
         session.execute(sa.insert(AnswerTally), list(rows))
 
@@ -156,7 +163,7 @@ def replace(session: DbSession, rows: Sequence[dict], since: date | None) -> Non
 def forgotten_months(session: DbSession, moment: datetime, upto: int, since: date | None) -> set[str]:
     """The months of the tallied responses forgotten from ``moment`` on, from the month starting
     ``since``: what an analysis run that began reading at ``moment`` must count again before it writes."""
-    month = clock.uk_month(session.get_bind().dialect.name, Response.submitted_at)
+    month = _month(session)
     tallied = _unindexed(session, Response.id) <= upto
     query = sa.select(month).where(Response.forgotten_at >= moment, tallied).distinct()
     if since is not None:
@@ -168,14 +175,8 @@ def recount(session: DbSession, months: Collection[str], upto: int) -> None:
     """Count again what forgetting changes, in ``months``: in the transaction that forgets, after it."""
     if not months:
         return
-    session.execute(
-        sa.delete(AnswerTally).where(
-            AnswerTally.split.in_(FORGETTING_CHANGES), AnswerTally.month.in_(sorted(months))
-        )
-    )
-    rows = count(session, upto, months=months, splits=FORGETTING_CHANGES)
-    if rows:
-        session.execute(sa.insert(AnswerTally), rows)
+    stale = [AnswerTally.split.in_(FORGETTING_CHANGES), AnswerTally.month.in_(sorted(months))]
+    _put(session, stale, count(session, upto, months=months, splits=FORGETTING_CHANGES))
 
 
 def months_with_profile(session: DbSession, response_ids: Sequence[int]) -> set[str]:
@@ -183,7 +184,7 @@ def months_with_profile(session: DbSession, response_ids: Sequence[int]) -> set[
     of need: what forgetting them changes. Read in the forgetting transaction, after ``take_turn``."""
     if not response_ids:
         return set()
-    month = clock.uk_month(session.get_bind().dialect.name, Response.submitted_at)
+    month = _month(session)
     return set(
         session.scalars(
             sa.select(month)
@@ -214,7 +215,7 @@ def breakdown_counts(
     kept = sa.select(
         AnswerTally.question_id, kept_group.label("grp"), AnswerTally.value, AnswerTally.count
     ).where(AnswerTally.question_id.in_(survey_questions), AnswerTally.split == split)
-    month = clock.uk_month(session.get_bind().dialect.name, Response.submitted_at)
+    month = _month(session)
     live_group = _OF_RESPONSE.get(split, month)
     # The newer responses by their ids, then their answers; not every response of the survey, or every
     # answer to its questions, by their indexes.
