@@ -87,11 +87,10 @@ def count(
     upto: int,
     since: date | None = None,
     months: Collection[str] | None = None,
-    splits: Iterable[TallySplit] = TallySplit,
+    splits: Collection[TallySplit] = tuple(TallySplit),
 ) -> list[dict]:
-    """Tally rows for the responses up to ``upto`` (a response id): from the month starting ``since`` on,
-    or only in ``months`` ('2026-07'), or all."""
-    month = _month(session)
+    """Tally rows of ``splits`` for the responses up to ``upto`` (a response id): from the month starting
+    ``since`` on, or only in ``months`` ('2026-07'), or all."""
     responses: list[sa.ColumnElement[bool]] = [Response.id <= upto]
     if since is not None:
         responses.append(Response.submitted_at >= clock.day_starts(since))
@@ -102,21 +101,23 @@ def count(
     which = responses[0] if len(responses) == 1 else Response.id.in_(sa.select(Response.id).where(*responses))
     question = _unindexed(session, Answer.question_id)
     wanted = [which, question.in_(sa.select(Question.id).where(Question.kind.in_(COUNTED_KINDS)))]
-    # One pass: counted by every split at once, then added up for each.
-    by_every = [question, month, *_OF_RESPONSE.values(), COUNTED_VALUE]
+    # One pass: counted by what every split wanted groups by, then added up for each.
+    groups = {split: _OF_RESPONSE[split].label(split.value) for split in splits if split in _OF_RESPONSE}
+    by = [question.label("question_id"), _month(session).label("month"), *groups.values()]
+    by.append(COUNTED_VALUE.label("value"))
     found = session.execute(
-        sa.select(*by_every, sa.func.count())
+        sa.select(*by, sa.func.count().label("answers"))
         .select_from(Response)
         .join(Answer, Answer.response_id == Response.id)
         .where(*wanted)
-        .group_by(*by_every)
+        .group_by(*by)
     ).all()
     rows = []
     for split in splits:
-        at = list(_OF_RESPONSE).index(split) + 2 if split in _OF_RESPONSE else None
         sums: defaultdict[tuple, int] = defaultdict(int)
         for row in found:
-            sums[row[0], row[1], None if at is None else row[at], row[-2]] += row[-1]
+            group = row._mapping[split.value] if split in groups else None
+            sums[row.question_id, row.month, group, row.value] += row.answers
         column = _IN_TALLY[split].key if split in _IN_TALLY else None
         for (question_id, in_month, group, value), n in sums.items():
             tallied = {
