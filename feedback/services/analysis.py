@@ -53,21 +53,16 @@ from ..models.survey import question_measure
 from ..models.types import ValueInWords, utcnow
 from . import tally, themes
 from .paging import Page, place
-from .tally import COUNTED_KINDS, COUNTED_VALUE
+from .tally import COUNTED_KINDS
 
 
 def survey_readings(
-    session: DbSession,
-    measure_ids: list[int],
-    since: date | None = None,
-    counted: Sequence[tuple[int, str, str, int]] | None = None,
+    session: DbSession, measure_ids: list[int], counted: Sequence[tuple[int, str, str, int]]
 ) -> pd.DataFrame:
     """Monthly % agree over the agreement and yes/no questions tagged to each measure (a yes counts as
     agreeing, so a Local Offer widget's "Did you find what you were looking for?" gives % yes): measure_id,
-    month, agree, n, percent, low, high. The database counts answers per question, month and value in one
-    pass (joining the tags there would count a question once for each of its measures); pandas adds up
-    the measures. With ``since``, only months from then on; with ``counted``, the run's month tallies of
-    those months (question id, month, value, answers: tally.by_month), the database counts nothing."""
+    month, agree, n, percent, low, high. ``counted`` holds the answers by question, month and value
+    (tally.by_month); pandas adds up each measure's questions (a question can count towards several)."""
     tags = session.execute(
         sa.select(question_measure.c.question_id, question_measure.c.measure_id)
         .join(Question, Question.id == question_measure.c.question_id)
@@ -77,27 +72,9 @@ def survey_readings(
         )
     ).all()
     empty = pd.DataFrame(columns=["measure_id", "month", "agree", "n", "percent", "low", "high"])
-    if not tags:
-        return empty
-    dialect = session.get_bind().dialect.name
-    month = clock.uk_month(dialect, Response.submitted_at)
-    # With ``since``, start from the few new responses rather than from every answer to the tagged
-    # questions: "+ 0" keeps SQLite's planner off the question index. PostgreSQL plans by cost, and the
-    # same "+ 0" would cost it the index it needs, so there the column stays bare.
-    question = Answer.question_id + 0 if since is not None and dialect == "sqlite" else Answer.question_id
-    query = (
-        sa.select(question, month.label("month"), COUNTED_VALUE, sa.func.count())
-        .select_from(Response)
-        .join(Answer, Answer.response_id == Response.id)
-        .where(question.in_({q for q, _ in tags}))
-        .group_by(question, month, COUNTED_VALUE)
-    )
-    if since is not None:
-        query = query.where(Response.submitted_at >= clock.day_starts(since))
     tagged = {q for q, _ in tags}
-    rows = session.execute(query).all() if counted is None else [r for r in counted if r[0] in tagged]
     counts = pd.DataFrame(
-        [(q, m, YES_NO_AS_AGREEMENT.get(a, a), c) for q, m, a, c in rows],
+        [(q, m, YES_NO_AS_AGREEMENT.get(a, a), c) for q, m, a, c in counted if q in tagged],
         columns=["question_id", "month", "agreement", "count"],
     )
     if counts.empty:
@@ -324,9 +301,12 @@ def _count(session: DbSession, marks: _Marks | None, full: bool, as_of: date) ->
     survey_ids = [m.id for m in measures if m.data_source is DataSource.SURVEY]
     survey: dict[int, pd.DataFrame] = {}
     if survey_ids:
-        # The tallies of the same months count what the readings need: one pass over the answers, not two.
-        counted = tally.by_month(tallies) if since == tallies_since else None
-        table = survey_readings(session, survey_ids, since, counted)
+        # The tallies of the same months hold what the readings count: one pass over the answers, not two.
+        if since == tallies_since:
+            counted = tally.by_month(tallies)
+        else:  # the run after question tags change, or the first to keep tallies
+            counted = tally.by_month(tally.count(session, last_response_id, since, splits=[TallySplit.MONTH]))
+        table = survey_readings(session, survey_ids, counted)
         survey = {int(measure_id): rows for measure_id, rows in table.groupby("measure_id")}
     cases = {}
     for measure in measures:

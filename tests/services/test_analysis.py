@@ -27,7 +27,7 @@ from feedback.models import (
     RunStatus,
     Survey,
 )
-from feedback.services import analysis, lease, themes
+from feedback.services import analysis, lease, tally, themes
 
 
 def _measure(text: str) -> Measure:
@@ -181,7 +181,7 @@ def test_families_submit_while_the_analyser_thinks_and_it_still_succeeds(app, ru
         return wrapper
 
     monkeypatch.setattr(themes, "read_comment", first_time("parsing", themes.read_comment))
-    monkeypatch.setattr(analysis, "survey_readings", first_time("counting", analysis.survey_readings))
+    monkeypatch.setattr(tally, "count", first_time("counting", tally.count))
     result = runner.invoke(args=["analyse"])
     assert result.exit_code == 0, result.output
     assert [(moment, status) for moment, status, _ in sent] == [("parsing", 201), ("counting", 201)]

@@ -19,9 +19,12 @@ from feedback.models import (
     Answer,
     AnswerTally,
     Channel,
+    DataSource,
     Measure,
     Question,
     QuestionKind,
+    Reading,
+    ReadingSource,
     RespondentRole,
     Response,
     Survey,
@@ -113,7 +116,7 @@ def test_the_results_count_every_answer_once_through_runs_new_responses_and_impo
             pd.testing.assert_frame_equal(analysis.agreement_breakdown(db.session, survey_id, by), table)
     _assert_counted_as_every_answer(app)
 
-    # Newer than the run: counted as the page is read, this month and (an import) three years ago.
+    # Newer than the run: counted as the page is read, this month and (an import) in May 2022.
     with app.app_context():
         now = clock.day_starts(clock.today())
         _respond(now, "Rugby", "Autism", Agreement.DISAGREE)
@@ -216,17 +219,74 @@ def test_responses_forgotten_while_a_run_reads_are_not_written_back_as_they_were
     _assert_counted_as_every_answer(app)
 
 
-def test_the_readings_counted_from_a_runs_tallies_are_those_the_database_counts(app, demo):
-    """A run counts its readings from the month tallies it has just counted, when they cover the same
-    months; the database would count the same."""
+def _readings_from_every_answer() -> dict[tuple[int, str], tuple[int, int]]:
+    """The oracle: (measure, month) -> (agree, n), counted now from every answer to a question tagged to
+    the measure, yes counting as agreeing and "don't know" not counting."""
+    readings: Counter = Counter()
+    answers = db.session.execute(
+        sa.select(Answer, Response.submitted_at)
+        .join(Response, Response.id == Answer.response_id)
+        .join(Question, Question.id == Answer.question_id)
+        .where(Question.kind.in_(tally.COUNTED_KINDS))
+    ).all()
+    for answer, submitted_at in answers:
+        value = answer.agreement.value if answer.agreement is not None else answer.text
+        if value in (None, "dont_know"):
+            continue
+        month = clock.in_uk(submitted_at).strftime("%Y-%m")
+        for measure in answer.question.measures:
+            readings[measure.id, month, "n"] += 1
+            readings[measure.id, month, "agree"] += value in ("strongly_agree", "agree", "yes")
+    counted = [(m, month, n) for (m, month, what), n in readings.items() if what == "n"]
+    return {(m, month): (readings[m, month, "agree"], n) for m, month, n in counted}
+
+
+def test_a_runs_readings_are_those_counted_from_every_answer(app, demo):
+    """A run works out each measure's monthly readings from the month tallies it has just counted, or
+    counts them by month alone when it must start earlier than the tallies (question tags changed): both
+    give what counting every answer gives, in full and from a month."""
     with app.app_context():
         _respond(datetime(2022, 11, 2, 12, tzinfo=UTC), "Rugby", "Autism", Agreement.STRONGLY_DISAGREE)
         measure_ids = list(db.session.scalars(sa.select(Measure.id)))
         upto = db.session.scalar(sa.select(sa.func.max(Response.id)))
+        oracle = _readings_from_every_answer()
+        assert any(month == "2022-11" for _, month in oracle)
         for since in (None, date(2022, 11, 1)):
-            counted = tally.by_month(tally.count(db.session, upto, since))
-            from_tallies = analysis.survey_readings(db.session, measure_ids, since, counted)
-            assert len(from_tallies) > 0 and (since is None or from_tallies["month"].min().month == 11)
-            pd.testing.assert_frame_equal(
-                from_tallies, analysis.survey_readings(db.session, measure_ids, since)
+            for splits in (tuple(TallySplit), [TallySplit.MONTH]):
+                counted = tally.by_month(tally.count(db.session, upto, since, splits=splits))
+                table = analysis.survey_readings(db.session, measure_ids, counted)
+                read = {(row.measure_id, str(row.month)): (row.agree, row.n) for row in table.itertuples()}
+                wanted = {key: v for key, v in oracle.items() if since is None or key[1] >= "2022-11"}
+                assert read == wanted, (since, splits)
+
+
+def test_the_run_after_a_question_is_tagged_again_counts_its_measures_readings_in_full(app, demo):
+    """Tagging a question to another measure changes every month of that measure's readings, though the
+    tallies need counting only from the month of the newest responses: the run counts the readings in
+    full, and they are what counting every answer gives."""
+    _run(app)
+    with app.app_context():
+        question = next(q for q in _survey().questions if q.kind is QuestionKind.AGREEMENT)
+        measure = db.session.scalar(
+            sa.select(Measure)
+            .where(
+                Measure.data_source == DataSource.SURVEY, ~Measure.id.in_([m.id for m in question.measures])
             )
+            .limit(1)
+        )
+        question.measures.append(measure)
+        measure_id = measure.id
+        db.session.commit()
+        _respond(clock.day_starts(clock.today()), None, None, Agreement.AGREE)
+    _run(app)
+    with app.app_context():
+        months = {
+            (measure_id, r.period_start.strftime("%Y-%m")): r.n
+            for r in db.session.scalars(
+                sa.select(Reading).where(
+                    Reading.measure_id == measure_id, Reading.source == ReadingSource.ANALYSIS
+                )
+            )
+        }
+        oracle = {key: n for key, (_, n) in _readings_from_every_answer().items() if key[0] == measure_id}
+        assert len(oracle) > 2 and months == oracle
