@@ -65,6 +65,13 @@ def period_label(period: pd.Period) -> str:
     return period_name(period, short=True)
 
 
+def within_month(column: sa.ColumnElement | QueryableAttribute, month: str) -> sa.ColumnElement[bool]:
+    """SQL: a stored timestamp falls in a UK month ('2026-07'), as a range the column's index can read."""
+    first = date.fromisoformat(f"{month}-01")
+    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return sa.and_(column >= day_starts(first), column < day_starts(following))
+
+
 def uk_month(dialect: str, column: sa.ColumnElement | QueryableAttribute) -> sa.ColumnElement:
     """SQL for the UK month ('2026-07') of a stored timestamp, for the database to count by month.
 

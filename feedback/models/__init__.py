@@ -1,6 +1,6 @@
 """Typed SQLAlchemy models, one module per part of the domain."""
 
-from .analysis import AnalysisRun, AnswerTally, JobLease, RunStatus, TallySplit
+from .analysis import AnalysisRun, AnswerTally, JobLease, RunStatus, TallySplit, ThemeTally
 from .audit import AccessEvent, AuditEvent
 from .case import (
     OUTCOMES_BY_KIND,
@@ -68,6 +68,7 @@ __all__ = [
     "JobLease",
     "RunStatus",
     "TallySplit",
+    "ThemeTally",
     "Action",
     "Agreement",
     "Answer",

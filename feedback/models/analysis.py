@@ -88,6 +88,24 @@ class AnswerTally(Model):
     __table_args__ = (sa.Index("ix_answer_tally_question_id_split_month", "question_id", "split", "month"),)
 
 
+class ThemeTally(Model):
+    """How many analysed comments, and how many of them negative and positive (with their polarities'
+    sum), each theme had in a UK month ('YYYY-MM'); theme_id None for every analysed comment, themed or
+    not. Only the analyser writes comments' analyses and themes, and it counts their months again here in
+    the same transaction (services/themes.py), so the themes and suggestions pages read these few rows
+    instead of counting every comment's themes (1.5 to 2 s at 500,000 responses)."""
+
+    __tablename__ = "theme_tally"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[str] = mapped_column(sa.String(7))
+    theme_id: Mapped[int | None] = mapped_column(sa.ForeignKey("theme.id", ondelete="CASCADE"))
+    comments: Mapped[int]
+    negative: Mapped[int]
+    positive: Mapped[int]
+    polarity_sum: Mapped[float]
+
+
 class JobLease(Model):
     """Who holds a job until when. Taking it is one conditional UPDATE, so two schedulers, or a manual
     run beside one, never both run it."""

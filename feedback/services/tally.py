@@ -95,7 +95,7 @@ def count(
     if since is not None:
         responses.append(Response.submitted_at >= clock.day_starts(since))
     if months is not None:
-        responses.append(sa.or_(*(_within(m) for m in sorted(months))))
+        responses.append(sa.or_(*(clock.within_month(Response.submitted_at, m) for m in sorted(months))))
     # Some months' responses are found by their dates first, then their answers: asked for the responses'
     # districts and the like in one query, SQLite's planner would read every answer instead.
     which = responses[0] if len(responses) == 1 else Response.id.in_(sa.select(Response.id).where(*responses))
@@ -138,15 +138,6 @@ def by_month(rows: Iterable[dict]) -> list[tuple[int, str, str, int]]:
     return [
         (r["question_id"], r["month"], r["value"], r["count"]) for r in rows if r["split"] is TallySplit.MONTH
     ]
-
-
-def _within(month: str) -> sa.ColumnElement[bool]:
-    """Responses submitted in a UK month ('2026-07'), as a range of the indexed timestamp."""
-    first = date.fromisoformat(f"{month}-01")
-    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
-    return sa.and_(
-        Response.submitted_at >= clock.day_starts(first), Response.submitted_at < clock.day_starts(following)
-    )
 
 
 def replace(session: DbSession, rows: Sequence[dict], since: date | None) -> None:

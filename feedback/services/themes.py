@@ -33,6 +33,7 @@ from ..models import (
     Response,
     Survey,
     Theme,
+    ThemeTally,
 )
 from ..models.response import comment_theme
 from ..models.types import utcnow
@@ -218,13 +219,15 @@ def read_comments(
 
 
 def write_comments(session: DbSession, found: CommentFindings) -> None:
-    """Store what ``read_comments`` found, in the session's transaction."""
+    """Store what ``read_comments`` found, in the session's transaction, and count its months' theme
+    tallies again. Nothing else writes comments' analyses or themes, so the tallies are never behind."""
     connection = session.connection()
     if found.rethemed is not None:
         session.execute(sa.delete(comment_theme))
         bulk.write_rows(connection, "comment_theme", ("answer_id", "theme_id"), found.rethemed)
     bulk.write_rows(connection, "comment_analysis", ANALYSIS_COLUMNS, found.analyses)
     bulk.write_rows(connection, "comment_theme", ("answer_id", "theme_id"), found.links)
+    _keep_counts(session, found)
     _count_chunks(session, found.chunk_counts, utcnow())
 
 
@@ -369,9 +372,79 @@ def dismiss_candidate(session: DbSession, theme: Theme) -> None:
 # Page queries ------------------------------------------------------------------------------------------
 
 
+_COUNTED = ["month", "comments", "negative", "positive", "polarity_sum", "theme_id"]
+
+
 def theme_counts(session: DbSession) -> pd.DataFrame:
-    """Comments and their sentiment per theme and month, counted by the database: month, theme_id,
-    comments, negative, positive, polarity_sum. Plus, under theme_id 0, every analysed comment."""
+    """Comments and their sentiment per theme and month: month, theme_id, comments, negative, positive,
+    polarity_sum; plus, under theme_id 0, every analysed comment. Read from the analyser's theme tallies
+    (``write_comments``), or counted now before any run has kept them."""
+    if not _kept(session):
+        return count_comments(session)
+    kept = session.execute(
+        sa.select(
+            ThemeTally.month,
+            ThemeTally.comments,
+            ThemeTally.negative,
+            ThemeTally.positive,
+            ThemeTally.polarity_sum,
+            sa.func.coalesce(ThemeTally.theme_id, 0),
+        )
+    ).all()
+    return pd.DataFrame(kept, columns=_COUNTED)
+
+
+def _keep_counts(session: DbSession, found: CommentFindings) -> None:
+    """Count again the theme tallies of the months of the comments just written: every month when the
+    lexicon was matched again, or when no run has kept them yet."""
+    months: set[str] | None = None
+    if found.rethemed is None and _kept(session):
+        months = _months_of(session, [row[0] for row in found.analyses])
+        if not months:
+            return
+    stale = [] if months is None else [ThemeTally.month.in_(sorted(months))]
+    session.execute(sa.delete(ThemeTally).where(*stale))
+    counted = count_comments(session, months)
+    rows = [
+        {
+            "month": month,
+            "theme_id": int(theme_id) or None,
+            "comments": int(comments),
+            "negative": int(negative),
+            "positive": int(positive),
+            "polarity_sum": float(polarity_sum),
+        }
+        for month, comments, negative, positive, polarity_sum, theme_id in counted.itertuples(index=False)
+    ]
+    if rows:
+        session.execute(sa.insert(ThemeTally), rows)
+
+
+def _kept(session: DbSession) -> bool:
+    """Whether a run has kept theme tallies: one that found any analysed comment left a row for its month."""
+    return bool(session.scalar(sa.select(sa.exists().where(ThemeTally.id.is_not(None)))))
+
+
+def _months_of(session: DbSession, answer_ids: list[int]) -> set[str]:
+    """The UK months of these answers' responses."""
+    month = clock.uk_month(session.get_bind().dialect.name, Response.submitted_at)
+    months: set[str] = set()
+    for start in range(0, len(answer_ids), BATCH):
+        batch = answer_ids[start : start + BATCH]
+        months.update(
+            session.scalars(
+                sa.select(month)
+                .join(Answer, Answer.response_id == Response.id)
+                .where(Answer.id.in_(batch))
+                .distinct()
+            )
+        )
+    return months
+
+
+def count_comments(session: DbSession, months: set[str] | None = None) -> pd.DataFrame:
+    """Comments and their sentiment per theme and month (theme_id 0: every analysed comment), counted
+    now from every comment's analysis and themes, or those of responses in ``months``."""
     month = clock.uk_month(session.get_bind().dialect.name, Response.submitted_at)
     negative = sa.func.sum(sa.case((CommentAnalysis.polarity <= -0.05, 1), else_=0))
     positive = sa.func.sum(sa.case((CommentAnalysis.polarity >= 0.1, 1), else_=0))
@@ -387,15 +460,16 @@ def theme_counts(session: DbSession) -> pd.DataFrame:
         .join(Answer, Answer.id == CommentAnalysis.answer_id)
         .join(Response, Response.id == Answer.response_id)
     )
+    if months is not None:
+        base = base.where(sa.or_(*(clock.within_month(Response.submitted_at, m) for m in sorted(months))))
     by_theme = (
         base.add_columns(comment_theme.c.theme_id)
         .join(comment_theme, comment_theme.c.answer_id == CommentAnalysis.answer_id)
         .group_by(month, comment_theme.c.theme_id)
     )
-    columns = ["month", "comments", "negative", "positive", "polarity_sum", "theme_id"]
-    themed = pd.DataFrame(session.execute(by_theme).all(), columns=columns)
+    themed = pd.DataFrame(session.execute(by_theme).all(), columns=_COUNTED)
     overall = pd.DataFrame(
-        [(*row, 0) for row in session.execute(base.group_by(month)).all()], columns=columns
+        [(*row, 0) for row in session.execute(base.group_by(month)).all()], columns=_COUNTED
     )
     return pd.concat([themed, overall], ignore_index=True) if not themed.empty else overall
 

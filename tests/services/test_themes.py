@@ -1,13 +1,16 @@
 """Comments read once and stored; an edited lexicon matched again without parsing; candidate themes;
-readings counted incrementally give what a full count gives."""
+theme tallies that count what every comment counts; readings counted incrementally give what a full count
+gives."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
 
+from feedback import clock
 from feedback.extensions import db
 from feedback.models import (
     AnalysisRun,
@@ -19,8 +22,10 @@ from feedback.models import (
     QuestionKind,
     Reading,
     ReadingSource,
+    Response,
     RunStatus,
     Theme,
+    ThemeTally,
 )
 from feedback.models.response import comment_theme
 from feedback.services import analysis, demo, themes
@@ -208,3 +213,82 @@ def test_incremental_readings_equal_a_full_count(app, demo):
         assert changed == {date(2023, 3, 31)}
         analysis.analyse(db.session, as_of=date(2023, 4, 15), full=True)
         assert readings() == incremental
+
+
+def _every_comment_counted() -> dict[tuple[str, int], tuple[int, int, int, float]]:
+    """The oracle: (month, theme id, or 0 for every analysed comment) -> comments, negative, positive and
+    the polarities' sum, counted in Python from every comment's analysis and themes."""
+    themed: dict[int, list[int]] = {}
+    for answer_id, theme_id in db.session.execute(sa.select(comment_theme)).all():
+        themed.setdefault(answer_id, []).append(theme_id)
+    counted: Counter = Counter()
+    analysed = db.session.execute(
+        sa.select(CommentAnalysis.answer_id, CommentAnalysis.polarity, Response.submitted_at)
+        .join(Answer, Answer.id == CommentAnalysis.answer_id)
+        .join(Response, Response.id == Answer.response_id)
+    ).all()
+    for answer_id, polarity, submitted_at in analysed:
+        month = clock.in_uk(submitted_at).strftime("%Y-%m")
+        for theme_id in [0, *themed.get(answer_id, [])]:
+            counted[month, theme_id, "comments"] += 1
+            counted[month, theme_id, "negative"] += polarity <= -0.05
+            counted[month, theme_id, "positive"] += polarity >= 0.1
+            counted[month, theme_id, "polarity_sum"] += polarity
+    keys = {(month, theme_id) for month, theme_id, _ in counted}
+    return {
+        key: tuple(counted[(*key, what)] for what in ("comments", "negative", "positive", "polarity_sum"))
+        for key in keys
+    }
+
+
+def _assert_theme_counts_are_every_comments() -> None:
+    frame = themes.theme_counts(db.session)
+    read = {
+        (row.month, row.theme_id): (row.comments, row.negative, row.positive, row.polarity_sum)
+        for row in frame.itertuples()
+    }
+    oracle = _every_comment_counted()
+    assert len(read) == len(frame) and read.keys() == oracle.keys()
+    for key, (comments, negative, positive, polarity_sum) in read.items():
+        assert (comments, negative, positive) == oracle[key][:3], key
+        assert polarity_sum == pytest.approx(oracle[key][3], abs=1e-9), key
+
+
+def test_the_theme_pages_count_every_comment_through_runs_imports_and_a_new_lexicon(app, demo, monkeypatch):
+    """The themes and suggestions pages read the tallies the analyser keeps of each theme's comments by
+    month; they count what every comment's analysis counts: before any run has kept them, after a full
+    run, after new responses (one month this year, and an import dated 2022), after a run with nothing new
+    and after the lexicon changes. A run with new comments counts again only their months."""
+    with app.app_context():
+        analysis.analyse(db.session)
+        assert _count(ThemeTally) > 0
+        db.session.execute(sa.delete(ThemeTally))  # as a database just migrated would be
+        db.session.commit()
+        _assert_theme_counts_are_every_comments()  # counted now, from every comment
+        analysis.analyse(db.session)
+        monkeypatch.setattr(themes, "count_comments", lambda *args: pytest.fail("counted every comment"))
+        _assert_theme_counts_are_every_comments()  # read from the tallies
+        monkeypatch.undo()
+        kept = {row.id: (row.month, row.comments) for row in db.session.scalars(sa.select(ThemeTally))}
+
+        demo_module_add(
+            db.session, 30, window=(datetime(2022, 3, 1, tzinfo=UTC), datetime(2022, 3, 28, tzinfo=UTC))
+        )
+        demo_module_add(db.session, 30)
+        analysis.analyse(db.session)
+        assert _last_run().comments_analysed > 0
+        _assert_theme_counts_are_every_comments()
+        counted_again = {row.month for row in db.session.scalars(sa.select(ThemeTally)) if row.id not in kept}
+        assert "2022-03" in counted_again and len(counted_again) < len({m for m, _ in kept.values()})
+
+        analysis.analyse(db.session)  # nothing new
+        _assert_theme_counts_are_every_comments()
+
+        communication = db.session.scalar(sa.select(Theme).where(Theme.slug == "communication"))
+        themes.update_theme(
+            db.session, communication, name="Communication", keywords=communication.keywords + "\nnewsletter"
+        )
+        db.session.commit()
+        analysis.analyse(db.session)
+        assert _last_run().comments_rethemed > 0
+        _assert_theme_counts_are_every_comments()
