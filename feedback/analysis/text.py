@@ -72,11 +72,16 @@ class Comment:
         return tone(self.polarity)
 
 
+# A comment's tone by its polarity, with a dead band so that faint praise is not counted as praise.
+NEGATIVE_UP_TO = -0.05
+POSITIVE_FROM = 0.1
+
+
 def tone(polarity: float) -> str:
-    """Negative, neutral or positive, with a dead band so that faint praise is not counted as praise."""
-    if polarity <= -0.05:
+    """Negative, neutral or positive (NEGATIVE_UP_TO, POSITIVE_FROM)."""
+    if polarity <= NEGATIVE_UP_TO:
         return "negative"
-    if polarity >= 0.1:
+    if polarity >= POSITIVE_FROM:
         return "positive"
     return "neutral"
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -18,7 +18,15 @@ import sqlalchemy as sa
 
 from .. import clock
 from ..analysis.redact import Redaction, redact_quote
-from ..analysis.text import Comment, Lexicon, read_comment, split_keywords, tone
+from ..analysis.text import (
+    NEGATIVE_UP_TO,
+    POSITIVE_FROM,
+    Comment,
+    Lexicon,
+    read_comment,
+    split_keywords,
+    tone,
+)
 from ..database import DbSession
 from ..models import (
     MOST_KEYWORDS,
@@ -395,17 +403,50 @@ def theme_counts(session: DbSession) -> pd.DataFrame:
 
 
 def _keep_counts(session: DbSession, found: CommentFindings) -> None:
-    """Count again the theme tallies of the months of the comments just written: every month when the
-    lexicon was matched again, or when no run has kept them yet."""
-    months: set[str] | None = None
-    if found.rethemed is None and _kept(session):
-        months = _months_of(session, [row[0] for row in found.analyses])
-        if not months:
-            return
-    stale = [] if months is None else [ThemeTally.month.in_(sorted(months))]
-    session.execute(sa.delete(ThemeTally).where(*stale))
-    counted = count_comments(session, months)
-    rows = [
+    """Add the comments just written to the theme tallies of their months; or count every month again,
+    when the lexicon was matched again or no run has kept tallies yet. The comments written are new to
+    the tallies: only a run writes analyses, and one run at a time (the lease)."""
+    if found.rethemed is not None or not _kept(session):
+        session.execute(sa.delete(ThemeTally))
+        rows = _as_rows(count_comments(session))
+        if rows:
+            session.execute(sa.insert(ThemeTally), rows)
+        return
+    in_month = _months_of(session, [row[0] for row in found.analyses])
+    themes_of: defaultdict[int, list[int | None]] = defaultdict(lambda: [None])  # None: every comment
+    for answer_id, theme_id in found.links:
+        themes_of[answer_id].append(theme_id)
+    # (month, theme) -> comments, negative, positive, the sum of their polarities
+    added: dict[tuple[str, int | None], tuple[int, int, int, float]] = {}
+    for answer_id, polarity, *_ in found.analyses:
+        for theme in themes_of[answer_id]:
+            key = (in_month[answer_id], theme)
+            comments, negative, positive, total = added.get(key, (0, 0, 0, 0.0))
+            added[key] = (
+                comments + 1,
+                negative + (polarity <= NEGATIVE_UP_TO),
+                positive + (polarity >= POSITIVE_FROM),
+                total + polarity,
+            )
+    kept = session.scalars(sa.select(ThemeTally).where(ThemeTally.month.in_({month for month, _ in added})))
+    tallies = {(row.month, row.theme_id): row for row in kept}
+    for (month, theme), (comments, negative, positive, total) in added.items():
+        row = tallies.get((month, theme))
+        if row is None:
+            row = ThemeTally(
+                month=month, theme_id=theme, comments=0, negative=0, positive=0, polarity_sum=0.0
+            )
+            session.add(row)
+        row.comments += comments
+        row.negative += negative
+        row.positive += positive
+        row.polarity_sum += total
+    session.flush()
+
+
+def _as_rows(counted: pd.DataFrame) -> list[dict]:
+    """``count_comments``'s frame as theme_tally rows (theme_id None for every analysed comment)."""
+    return [
         {
             "month": month,
             "theme_id": int(theme_id) or None,
@@ -416,8 +457,6 @@ def _keep_counts(session: DbSession, found: CommentFindings) -> None:
         }
         for month, comments, negative, positive, polarity_sum, theme_id in counted.itertuples(index=False)
     ]
-    if rows:
-        session.execute(sa.insert(ThemeTally), rows)
 
 
 def _kept(session: DbSession) -> bool:
@@ -425,29 +464,28 @@ def _kept(session: DbSession) -> bool:
     return bool(session.scalar(sa.select(sa.exists().where(ThemeTally.id.is_not(None)))))
 
 
-def _months_of(session: DbSession, answer_ids: list[int]) -> set[str]:
-    """The UK months of these answers' responses."""
+def _months_of(session: DbSession, answer_ids: list[int]) -> dict[int, str]:
+    """The UK month of each of these answers' responses."""
     month = clock.uk_month(session.get_bind().dialect.name, Response.submitted_at)
-    months: set[str] = set()
+    months: dict[int, str] = {}
     for start in range(0, len(answer_ids), BATCH):
         batch = answer_ids[start : start + BATCH]
         months.update(
-            session.scalars(
-                sa.select(month)
-                .join(Answer, Answer.response_id == Response.id)
+            session.execute(
+                sa.select(Answer.id, month)
+                .join(Response, Response.id == Answer.response_id)
                 .where(Answer.id.in_(batch))
-                .distinct()
-            )
+            ).all()
         )
     return months
 
 
-def count_comments(session: DbSession, months: set[str] | None = None) -> pd.DataFrame:
+def count_comments(session: DbSession) -> pd.DataFrame:
     """Comments and their sentiment per theme and month (theme_id 0: every analysed comment), counted
-    now from every comment's analysis and themes, or those of responses in ``months``."""
+    now from every comment's analysis and themes."""
     month = clock.uk_month(session.get_bind().dialect.name, Response.submitted_at)
-    negative = sa.func.sum(sa.case((CommentAnalysis.polarity <= -0.05, 1), else_=0))
-    positive = sa.func.sum(sa.case((CommentAnalysis.polarity >= 0.1, 1), else_=0))
+    negative = sa.func.sum(sa.case((CommentAnalysis.polarity <= NEGATIVE_UP_TO, 1), else_=0))
+    positive = sa.func.sum(sa.case((CommentAnalysis.polarity >= POSITIVE_FROM, 1), else_=0))
     base = (
         sa.select(
             month.label("month"),
@@ -460,8 +498,6 @@ def count_comments(session: DbSession, months: set[str] | None = None) -> pd.Dat
         .join(Answer, Answer.id == CommentAnalysis.answer_id)
         .join(Response, Response.id == Answer.response_id)
     )
-    if months is not None:
-        base = base.where(sa.or_(*(clock.within_month(Response.submitted_at, m) for m in sorted(months))))
     by_theme = (
         base.add_columns(comment_theme.c.theme_id)
         .join(comment_theme, comment_theme.c.answer_id == CommentAnalysis.answer_id)
