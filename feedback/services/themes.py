@@ -239,6 +239,84 @@ def write_comments(session: DbSession, found: CommentFindings) -> None:
     _count_chunks(session, found.chunk_counts, utcnow())
 
 
+def _keep_counts(session: DbSession, found: CommentFindings) -> None:
+    """Add the comments just written to the theme tallies of their months; or count every month again,
+    when the lexicon was matched again or no run has kept tallies yet. The comments written are new to
+    the tallies: only a run writes analyses, and one run at a time (the lease)."""
+    if found.rethemed is not None or not _kept(session):
+        session.execute(sa.delete(ThemeTally))
+        rows = _as_rows(count_comments(session))
+        if rows:
+            session.execute(sa.insert(ThemeTally), rows)
+        return
+    in_month = _months_of(session, [row[0] for row in found.analyses])
+    themes_of: defaultdict[int, list[int | None]] = defaultdict(lambda: [None])  # None: every comment
+    for answer_id, theme_id in found.links:
+        themes_of[answer_id].append(theme_id)
+    # (month, theme) -> comments, negative, positive, the sum of their polarities
+    added: dict[tuple[str, int | None], tuple[int, int, int, float]] = {}
+    for answer_id, polarity, *_ in found.analyses:
+        for theme in themes_of[answer_id]:
+            key = (in_month[answer_id], theme)
+            comments, negative, positive, total = added.get(key, (0, 0, 0, 0.0))
+            added[key] = (
+                comments + 1,
+                negative + (polarity <= NEGATIVE_UP_TO),
+                positive + (polarity >= POSITIVE_FROM),
+                total + polarity,
+            )
+    kept = session.scalars(sa.select(ThemeTally).where(ThemeTally.month.in_({month for month, _ in added})))
+    tallies = {(row.month, row.theme_id): row for row in kept}
+    for (month, theme), (comments, negative, positive, total) in added.items():
+        row = tallies.get((month, theme))
+        if row is None:
+            row = ThemeTally(
+                month=month, theme_id=theme, comments=0, negative=0, positive=0, polarity_sum=0.0
+            )
+            session.add(row)
+        row.comments += comments
+        row.negative += negative
+        row.positive += positive
+        row.polarity_sum += total
+    session.flush()
+
+
+def _as_rows(counted: pd.DataFrame) -> list[dict]:
+    """``count_comments``'s frame as theme_tally rows (theme_id None for every analysed comment)."""
+    return [
+        {
+            "month": row.month,
+            "theme_id": int(row.theme_id) or None,
+            "comments": int(row.comments),
+            "negative": int(row.negative),
+            "positive": int(row.positive),
+            "polarity_sum": float(row.polarity_sum),
+        }
+        for row in counted.itertuples(index=False)
+    ]
+
+
+def _kept(session: DbSession) -> bool:
+    """Whether a run has kept theme tallies: one that found any analysed comment left a row for its month."""
+    return bool(session.scalar(sa.select(sa.exists().where(ThemeTally.id.is_not(None)))))
+
+
+def _months_of(session: DbSession, answer_ids: list[int]) -> dict[int, str]:
+    """The UK month of each of these answers' responses."""
+    month = clock.uk_month(session.get_bind().dialect.name, Response.submitted_at)
+    months: dict[int, str] = {}
+    for start in range(0, len(answer_ids), BATCH):
+        batch = answer_ids[start : start + BATCH]
+        months.update(
+            session.execute(
+                sa.select(Answer.id, month)
+                .join(Response, Response.id == Answer.response_id)
+                .where(Answer.id.in_(batch))
+            ).all()
+        )
+    return months
+
+
 def _count_chunks(session: DbSession, counts: Counter[str], now: datetime) -> None:
     if not counts:
         return
@@ -397,87 +475,9 @@ def theme_counts(session: DbSession) -> pd.DataFrame:
             ThemeTally.positive,
             ThemeTally.polarity_sum,
             sa.func.coalesce(ThemeTally.theme_id, 0),
-        )
+        ).order_by(ThemeTally.month, ThemeTally.theme_id)
     ).all()
     return pd.DataFrame(kept, columns=_COUNTED)
-
-
-def _keep_counts(session: DbSession, found: CommentFindings) -> None:
-    """Add the comments just written to the theme tallies of their months; or count every month again,
-    when the lexicon was matched again or no run has kept tallies yet. The comments written are new to
-    the tallies: only a run writes analyses, and one run at a time (the lease)."""
-    if found.rethemed is not None or not _kept(session):
-        session.execute(sa.delete(ThemeTally))
-        rows = _as_rows(count_comments(session))
-        if rows:
-            session.execute(sa.insert(ThemeTally), rows)
-        return
-    in_month = _months_of(session, [row[0] for row in found.analyses])
-    themes_of: defaultdict[int, list[int | None]] = defaultdict(lambda: [None])  # None: every comment
-    for answer_id, theme_id in found.links:
-        themes_of[answer_id].append(theme_id)
-    # (month, theme) -> comments, negative, positive, the sum of their polarities
-    added: dict[tuple[str, int | None], tuple[int, int, int, float]] = {}
-    for answer_id, polarity, *_ in found.analyses:
-        for theme in themes_of[answer_id]:
-            key = (in_month[answer_id], theme)
-            comments, negative, positive, total = added.get(key, (0, 0, 0, 0.0))
-            added[key] = (
-                comments + 1,
-                negative + (polarity <= NEGATIVE_UP_TO),
-                positive + (polarity >= POSITIVE_FROM),
-                total + polarity,
-            )
-    kept = session.scalars(sa.select(ThemeTally).where(ThemeTally.month.in_({month for month, _ in added})))
-    tallies = {(row.month, row.theme_id): row for row in kept}
-    for (month, theme), (comments, negative, positive, total) in added.items():
-        row = tallies.get((month, theme))
-        if row is None:
-            row = ThemeTally(
-                month=month, theme_id=theme, comments=0, negative=0, positive=0, polarity_sum=0.0
-            )
-            session.add(row)
-        row.comments += comments
-        row.negative += negative
-        row.positive += positive
-        row.polarity_sum += total
-    session.flush()
-
-
-def _as_rows(counted: pd.DataFrame) -> list[dict]:
-    """``count_comments``'s frame as theme_tally rows (theme_id None for every analysed comment)."""
-    return [
-        {
-            "month": month,
-            "theme_id": int(theme_id) or None,
-            "comments": int(comments),
-            "negative": int(negative),
-            "positive": int(positive),
-            "polarity_sum": float(polarity_sum),
-        }
-        for month, comments, negative, positive, polarity_sum, theme_id in counted.itertuples(index=False)
-    ]
-
-
-def _kept(session: DbSession) -> bool:
-    """Whether a run has kept theme tallies: one that found any analysed comment left a row for its month."""
-    return bool(session.scalar(sa.select(sa.exists().where(ThemeTally.id.is_not(None)))))
-
-
-def _months_of(session: DbSession, answer_ids: list[int]) -> dict[int, str]:
-    """The UK month of each of these answers' responses."""
-    month = clock.uk_month(session.get_bind().dialect.name, Response.submitted_at)
-    months: dict[int, str] = {}
-    for start in range(0, len(answer_ids), BATCH):
-        batch = answer_ids[start : start + BATCH]
-        months.update(
-            session.execute(
-                sa.select(Answer.id, month)
-                .join(Response, Response.id == Answer.response_id)
-                .where(Answer.id.in_(batch))
-            ).all()
-        )
-    return months
 
 
 def count_comments(session: DbSession) -> pd.DataFrame:
