@@ -91,9 +91,10 @@ class AnswerTally(Model):
 class ThemeTally(Model):
     """How many analysed comments, and how many of them negative and positive (with their polarities'
     sum), each theme had in a UK month ('YYYY-MM'); theme_id None for every analysed comment, themed or
-    not. Only the analyser writes comments' analyses and themes, and it counts their months again here in
-    the same transaction (services/themes.py), so the themes and suggestions pages read these few rows
-    instead of counting every comment's themes (1.5 to 2 s at 500,000 responses)."""
+    not. Only the analyser writes comments' analyses and themes, and it adds those it writes here in the
+    same transaction (services/themes.py; every month is counted again after the lexicon changes), so the
+    themes and suggestions pages read these few rows instead of counting every comment's themes (2 to 3.5
+    s at 500,000 responses)."""
 
     __tablename__ = "theme_tally"
 

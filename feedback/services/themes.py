@@ -227,8 +227,8 @@ def read_comments(
 
 
 def write_comments(session: DbSession, found: CommentFindings) -> None:
-    """Store what ``read_comments`` found, in the session's transaction, and count its months' theme
-    tallies again. Nothing else writes comments' analyses or themes, so the tallies are never behind."""
+    """Store what ``read_comments`` found, in the session's transaction, and add it to the theme
+    tallies. Nothing else writes comments' analyses or themes, so the tallies are never behind."""
     connection = session.connection()
     if found.rethemed is not None:
         session.execute(sa.delete(comment_theme))
@@ -248,6 +248,8 @@ def _keep_counts(session: DbSession, found: CommentFindings) -> None:
         rows = _as_rows(count_comments(session))
         if rows:
             session.execute(sa.insert(ThemeTally), rows)
+        return
+    if not found.analyses:
         return
     in_month = _months_of(session, [row[0] for row in found.analyses])
     themes_of: defaultdict[int, list[int | None]] = defaultdict(lambda: [None])  # None: every comment
