@@ -70,7 +70,7 @@ def tallied_to(session: DbSession) -> int:
     return session.execute(sa.select(_tallied_to())).scalar_one()
 
 
-def _month(session: DbSession) -> sa.ColumnElement:
+def response_month(session: DbSession) -> sa.ColumnElement:
     """A response's UK month ('2026-07')."""
     return clock.uk_month(session.get_bind().dialect.name, Response.submitted_at)
 
@@ -103,7 +103,7 @@ def count(
     wanted = [which, question.in_(sa.select(Question.id).where(Question.kind.in_(COUNTED_KINDS)))]
     # One pass: counted by what every split wanted groups by, then added up for each.
     groups = {split: _OF_RESPONSE[split].label(split.value) for split in splits if split in _OF_RESPONSE}
-    by = [question.label("question_id"), _month(session).label("month"), *groups.values()]
+    by = [question.label("question_id"), response_month(session).label("month"), *groups.values()]
     by.append(COUNTED_VALUE.label("value"))
     found = session.execute(
         sa.select(*by, sa.func.count().label("answers"))
@@ -155,7 +155,7 @@ def _put(session: DbSession, stale: Sequence[sa.ColumnElement[bool]], rows: Sequ
 def forgotten_months(session: DbSession, moment: datetime, upto: int, since: date | None) -> set[str]:
     """The months of the tallied responses forgotten from ``moment`` on, from the month starting
     ``since``: what an analysis run that began reading at ``moment`` must count again before it writes."""
-    month = _month(session)
+    month = response_month(session)
     tallied = _unindexed(session, Response.id) <= upto
     query = sa.select(month).where(Response.forgotten_at >= moment, tallied).distinct()
     if since is not None:
@@ -176,7 +176,7 @@ def months_with_profile(session: DbSession, response_ids: Sequence[int]) -> set[
     of need: what forgetting them changes. Read in the forgetting transaction, after ``take_turn``."""
     if not response_ids:
         return set()
-    month = _month(session)
+    month = response_month(session)
     return set(
         session.scalars(
             sa.select(month)
@@ -207,7 +207,7 @@ def breakdown_counts(
     kept = sa.select(
         AnswerTally.question_id, kept_group.label("grp"), AnswerTally.value, AnswerTally.count
     ).where(AnswerTally.question_id.in_(survey_questions), AnswerTally.split == split)
-    month = _month(session)
+    month = response_month(session)
     live_group = _OF_RESPONSE.get(split, month)
     # The newer responses by their ids, then their answers; not every response of the survey, or every
     # answer to its questions, by their indexes.

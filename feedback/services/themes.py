@@ -16,7 +16,6 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
-from .. import clock
 from ..analysis.redact import Redaction, redact_quote
 from ..analysis.text import (
     NEGATIVE_UP_TO,
@@ -45,7 +44,7 @@ from ..models import (
 )
 from ..models.response import comment_theme
 from ..models.types import utcnow
-from . import bulk
+from . import bulk, tally
 from .text import strip_control_characters
 
 LEXICON_FILE = Path(__file__).resolve().parent.parent / "data" / "themes.csv"
@@ -261,10 +260,11 @@ def _keep_counts(session: DbSession, found: CommentFindings) -> None:
         for theme in themes_of[answer_id]:
             key = (in_month[answer_id], theme)
             comments, negative, positive, total = added.get(key, (0, 0, 0, 0.0))
+            feeling = tone(polarity)
             added[key] = (
                 comments + 1,
-                negative + (polarity <= NEGATIVE_UP_TO),
-                positive + (polarity >= POSITIVE_FROM),
+                negative + (feeling == "negative"),
+                positive + (feeling == "positive"),
                 total + polarity,
             )
     kept = session.scalars(sa.select(ThemeTally).where(ThemeTally.month.in_({month for month, _ in added})))
@@ -305,7 +305,7 @@ def _kept(session: DbSession) -> bool:
 
 def _months_of(session: DbSession, answer_ids: list[int]) -> dict[int, str]:
     """The UK month of each of these answers' responses."""
-    month = clock.uk_month(session.get_bind().dialect.name, Response.submitted_at)
+    month = tally.response_month(session)
     months: dict[int, str] = {}
     for start in range(0, len(answer_ids), BATCH):
         batch = answer_ids[start : start + BATCH]
@@ -485,7 +485,7 @@ def theme_counts(session: DbSession) -> pd.DataFrame:
 def count_comments(session: DbSession) -> pd.DataFrame:
     """Comments and their sentiment per theme and month (theme_id 0: every analysed comment), counted
     now from every comment's analysis and themes."""
-    month = clock.uk_month(session.get_bind().dialect.name, Response.submitted_at)
+    month = tally.response_month(session)
     negative = sa.func.sum(sa.case((CommentAnalysis.polarity <= NEGATIVE_UP_TO, 1), else_=0))
     positive = sa.func.sum(sa.case((CommentAnalysis.polarity >= POSITIVE_FROM, 1), else_=0))
     base = (
