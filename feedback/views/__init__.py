@@ -64,7 +64,6 @@ def register(app: Flask) -> None:
 
     first = app.before_request_funcs.setdefault(None, [])
     first[:0] = [
-        headers.make_nonce,
         guards.refuse_control_characters_in_the_address,
         guards.limit_public_posts,
     ]

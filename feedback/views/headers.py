@@ -21,19 +21,23 @@ HARDENING = {
 }
 
 
-def make_nonce() -> None:
-    g.csp_nonce = secrets.token_urlsafe(18)
-
-
 def csp_nonce() -> str:
-    return getattr(g, "csp_nonce", "")
+    """This response's nonce for inline scripts, made the first time a page asks for it. A response that
+    no template asked (a JSON answer, a redirect) allows no inline script, and costs no random bytes."""
+    nonce = g.get("csp_nonce")
+    if nonce is None:
+        nonce = g.csp_nonce = secrets.token_urlsafe(18)
+    return nonce
 
 
-def _policy(embeddable: bool) -> str:
-    return "; ".join(
+def _policy(embeddable: bool, nonce: str | None) -> str:
+    scripts = f"script-src 'self' 'nonce-{nonce}'" if nonce else "script-src 'self'"
+    return f"default-src 'self'; {scripts}; {_REST_OF_THE_POLICY[embeddable]}"
+
+
+_REST_OF_THE_POLICY = {
+    embeddable: "; ".join(
         [
-            "default-src 'self'",
-            f"script-src 'self' 'nonce-{csp_nonce()}'",
             "style-src 'self'",
             "img-src 'self' data:",
             "font-src 'self'",
@@ -44,6 +48,8 @@ def _policy(embeddable: bool) -> str:
             "frame-ancestors *" if embeddable else "frame-ancestors 'none'",
         ]
     )
+    for embeddable in (True, False)
+}
 
 
 def add_security_headers(response: Response) -> Response:
@@ -52,7 +58,7 @@ def add_security_headers(response: Response) -> Response:
         response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     else:
         embeddable = request.endpoint in EMBEDDABLE
-        response.headers["Content-Security-Policy"] = _policy(embeddable)
+        response.headers["Content-Security-Policy"] = _policy(embeddable, g.get("csp_nonce"))
         if not embeddable:
             response.headers["X-Frame-Options"] = "DENY"
     response.headers.update(HARDENING)

@@ -25,6 +25,17 @@ def test_pages_carry_a_strict_policy_with_a_fresh_nonce(client):
     assert "Strict-Transport-Security" in client.get("/login", base_url="https://localhost").headers
 
 
+def test_a_response_no_page_rendered_allows_no_inline_script(client, demo):
+    """The nonce is made when a template asks for it: a JSON answer or a redirect allows no inline script
+    at all, and every other directive is the pages' own."""
+    page = client.get("/login").headers["Content-Security-Policy"]
+    for response in (client.get("/healthz"), client.get("/home")):
+        assert response.status_code in (200, 302)
+        policy = response.headers["Content-Security-Policy"]
+        assert "nonce" not in policy and "script-src 'self';" in policy
+        assert re.sub(r" 'nonce-[^']+'", "", page) == policy
+
+
 def test_only_the_widget_and_the_embed_list_may_be_framed(client, demo):
     for path in ("/w/local-offer-feedback", "/you-said-we-did/embed"):
         response = client.get(path)
