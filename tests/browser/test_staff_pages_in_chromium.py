@@ -55,7 +55,7 @@ def _signed_in(live_app, live_server, context, role=Role.COORDINATOR, email: str
 
 
 def _violations_at(page, url: str, axe_source: str) -> list:
-    page.goto(url)
+    assert page.goto(url).ok, url  # the page asked for, not a page saying it is not there
     assert page.locator("h1").count() == 1, url
     return axe_violations(page, axe_source)
 
@@ -136,7 +136,9 @@ def test_axe_finds_no_violations_on_the_analyser_and_case_pages(
         ("comments, a page of many", f"/surveys/{survey_id}/comments?page=2"),
         ("comments on a theme", f"/surveys/{survey_id}/comments?theme={theme_id}"),
         ("measure fed by the widget", f"/measures/{found_id}"),
+        ("themes by month", "/themes?period=month"),
         ("theme", f"/themes/{theme_id}?period=month"),
+        ("suggestions by month", "/entries/suggestions?period=month"),
         ("edit theme", f"/themes/{theme_id}/edit"),
         ("candidate theme, to accept or dismiss", f"/themes/{candidate_id}"),
         ("plan with summary", "/plans/1"),
