@@ -97,8 +97,7 @@ def _tags_version(session: DbSession) -> str:
 
 
 def _first_new_month(session: DbSession, after_response_id: int, as_of: date) -> date:
-    """The first month with responses newer than the last run's newest, and never later than last month:
-    a response whose id was taken before the last run but committed after it is still counted."""
+    """The first month with responses newer than the last run's newest, and never later than last month."""
     earliest = session.scalar(
         sa.select(sa.func.min(Response.submitted_at)).where(Response.id > after_response_id)
     )
@@ -257,11 +256,12 @@ def analyse(
     as_of = as_of or clock.today()
     read_from = utcnow()
     try:
+        upto = tally.settled_newest(session)
         with reading(session):
             lexicon, theme_ids = themes.load_lexicon(session)
             match_again = full or marks is None or marks.lexicon_version != lexicon.version
             comments = themes.read_comments(session, lexicon, theme_ids, match_again)
-            counts = _count(session, marks, full, as_of)
+            counts = _count(session, marks, full, as_of, upto)
         with writing(session):
             tally.take_turn(session)
             run = session.get_one(AnalysisRun, run_id)
@@ -287,16 +287,22 @@ def analyse(
     return run_id
 
 
-def _count(session: DbSession, marks: _Marks | None, full: bool, as_of: date) -> _Counts:
+def _count(session: DbSession, marks: _Marks | None, full: bool, as_of: date, upto: int) -> _Counts:
+    """What the run writes, counted from the responses up to ``upto`` (tally.settled_newest)."""
     tags_version = _tags_version(session)
-    last_response_id = session.execute(sa.select(sa.func.coalesce(sa.func.max(Response.id), 0))).scalar_one()
+    last_response_id = upto
     since = None
     if not full and marks is not None and marks.tags_version == tags_version:
         since = _first_new_month(session, marks.last_response_id or 0, as_of)
     tallies_since = None
     if not full and marks is not None and marks.tallied_to is not None:
+        # The tallies kept from the first month with newer responses on, and those responses added: every
+        # response up to the last run's newest was in them (tally.settled_newest), and is not counted again.
         tallies_since = _first_new_month(session, marks.tallied_to, as_of)
-    tallies = tally.count(session, last_response_id, tallies_since)
+        newer = tally.count(session, upto, after=marks.tallied_to)
+        tallies = tally.added(tally.kept_since(session, tallies_since), newer)
+    else:
+        tallies = tally.count(session, upto)
     measures = session.execute(sa.select(Measure.id, Measure.data_source, Measure.case_kind)).all()
     survey_ids = [m.id for m in measures if m.data_source is DataSource.SURVEY]
     survey: dict[int, pd.DataFrame] = {}

@@ -2,15 +2,17 @@
 and one split (models.AnswerTally), so that a results page adds the responses since the last analysis run
 to them instead of counting every answer (4 to 7 s a breakdown at 500,000 responses, SQLite).
 
-The analyser counts the responses up to its newest (``count``) while it only reads, and writes them
-(``replace``) with its run, which records that newest as ``tallied_to``; ``breakdown_counts`` adds the
-responses after it, in one statement. Forgetting a response clears its district and area of need, so its
-months are counted again then (``recount``); the analyser does the same for those forgotten while it was
-reading. Each writer takes its turn (``take_turn``) before it reads ``tallied_to``.
-"""
+The analyser settles which responses it counts (``settled_newest``: every response up to that id is stored
+or never will be), counts those after the last run's (``count``) and adds them to the tallies it kept
+(``added``) while it only reads, and writes them (``replace``) with its run, which records that newest as
+``tallied_to``; ``breakdown_counts`` adds the responses after it, in one statement. Forgetting a response
+clears its district and area of need, so its months are counted again then (``recount``); the analyser does
+the same for those forgotten while it was reading. Each writer takes its turn (``take_turn``) before it reads
+``tallied_to``."""
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from datetime import date, datetime
@@ -19,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import InstrumentedAttribute
 
 from .. import clock
-from ..database import DbSession
+from ..database import DbSession, reading
 from ..models import AnalysisRun, Answer, AnswerTally, Question, QuestionKind, Response, RunStatus, TallySplit
 
 # Questions whose answers give a % agree: statements, and yes/no questions, where yes counts as agreeing.
@@ -75,6 +77,26 @@ def response_month(session: DbSession) -> sa.ColumnElement:
     return clock.uk_month(session.get_bind().dialect.name, Response.submitted_at)
 
 
+def settled_newest(session: DbSession) -> int:
+    """The newest response's id, once every response with a lower id is stored or never will be: what a run
+    counts up to, so that the next one counts only the responses after it. In a transaction of its own,
+    before the run reads.
+
+    SQLite stores one response at a time, and gives each the next id as it does. PostgreSQL takes a
+    response's id from a sequence before the response commits, so a response stored a moment after the
+    newest may have a lower id: SHARE mode waits for every transaction storing a response to end, and keeps
+    new ones waiting for as long as reading the newest takes (a submission waits milliseconds). A lock not
+    had in LOCK_WAIT (an anti-wraparound vacuum of the table) fails the run, and the next one tries again."""
+    with reading(session):  # which ends the transaction, and with it the lock
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(sa.text(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'"))
+            session.execute(sa.text(f"LOCK TABLE {Response.__tablename__} IN SHARE MODE"))
+        return session.execute(sa.select(sa.func.coalesce(sa.func.max(Response.id), 0))).scalar_one()
+
+
+LOCK_WAIT = "10s"
+
+
 def _unindexed(session: DbSession, column: InstrumentedAttribute[int]) -> sa.ColumnElement[int]:
     """``column + 0`` on SQLite, whose planner then cannot read by the column's index: given the answers'
     questions, it would read every answer by the index of questions, not the few responses wanted and then
@@ -88,10 +110,13 @@ def count(
     since: date | None = None,
     months: Collection[str] | None = None,
     splits: Collection[TallySplit] = tuple(TallySplit),
+    after: int | None = None,
 ) -> list[dict]:
-    """Tally rows of ``splits`` for the responses up to ``upto`` (a response id): from the month starting
-    ``since`` on, or only in ``months`` ('2026-07'), or all."""
+    """Tally rows of ``splits`` for the responses up to ``upto`` (a response id), and after ``after`` if
+    given: from the month starting ``since`` on, or only in ``months`` ('2026-07'), or all."""
     responses: list[sa.ColumnElement[bool]] = [Response.id <= upto]
+    if after is not None:
+        responses.append(Response.id > after)
     if since is not None:
         responses.append(Response.submitted_at >= clock.day_starts(since))
     if months is not None:
@@ -131,6 +156,31 @@ def count(
                 tallied[column] = group
             rows.append(tallied)
     return rows
+
+
+# What tells one tally row from another: its question, split, month, group and value.
+_KEY = ("question_id", "split", "month", "value", *(column.key for column in _IN_TALLY.values()))
+
+
+def kept_since(session: DbSession, since: date) -> list[dict]:
+    """The tallies kept from the month starting ``since`` on, as ``count`` gives them."""
+    columns = [getattr(AnswerTally, name) for name in _KEY]
+    kept = session.execute(
+        sa.select(*columns, AnswerTally.count).where(AnswerTally.month >= since.strftime("%Y-%m"))
+    )
+    return [dict(row) for row in kept.mappings()]
+
+
+def added(kept: Iterable[dict], new: Iterable[dict]) -> list[dict]:
+    """``kept`` tallies with ``new`` ones (``count``'s rows for newer responses) added to them."""
+    rows: dict[tuple, dict] = {}
+    for row in itertools.chain(kept, new):
+        key = tuple(row.get(name) for name in _KEY)
+        if key in rows:
+            rows[key]["count"] += row["count"]
+        else:
+            rows[key] = dict(row)
+    return list(rows.values())
 
 
 def by_month(rows: Iterable[dict]) -> list[tuple[int, str, str, int]]:

@@ -5,13 +5,17 @@ including forgetting while a run is reading."""
 from __future__ import annotations
 
 import itertools
+import threading
+import time
 from collections import Counter
 from datetime import UTC, date, datetime
 
 import pandas as pd
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from feedback import clock
+from feedback.database import WRITES, writing
 from feedback.extensions import db
 from feedback.models import (
     Agreement,
@@ -73,12 +77,13 @@ def _assert_counted_as_every_answer(app) -> None:
             assert _as_counted(survey_id, split) == _every_answer_counted(survey_id, split), split
 
 
-def _respond(submitted_at: datetime, district: str | None, need: str | None, value: Agreement) -> int:
-    """A response to live-feedback agreeing ``value`` with each of its agreement statements."""
+def _response(submitted_at: datetime, district: str | None, need: str | None, value: Agreement) -> Response:
+    """A response to live-feedback agreeing ``value`` with each of its agreement statements, not yet
+    added to any session."""
     survey = _survey()
     response = Response(
-        survey=survey,
-        variant=survey.variants[-1],
+        survey_id=survey.id,
+        variant_id=survey.variants[-1].id,
         submitted_at=submitted_at,
         respondent_role=RespondentRole.YOUNG_PERSON,
         channel=Channel.PAPER,
@@ -88,7 +93,12 @@ def _respond(submitted_at: datetime, district: str | None, need: str | None, val
     )
     for question in survey.questions:
         if question.kind is QuestionKind.AGREEMENT:
-            response.answers.append(Answer(question=question, agreement=value))
+            response.answers.append(Answer(question_id=question.id, agreement=value))
+    return response
+
+
+def _respond(submitted_at: datetime, district: str | None, need: str | None, value: Agreement) -> int:
+    response = _response(submitted_at, district, need, value)
     db.session.add(response)
     db.session.commit()
     return response.id
@@ -135,6 +145,44 @@ def test_the_results_count_every_answer_once_through_runs_new_responses_and_impo
             set(db.session.scalars(sa.select(AnswerTally.id).where(AnswerTally.month == oldest)))
             == kept_oldest
         )
+    _assert_counted_as_every_answer(app)
+
+
+def test_a_response_still_being_stored_as_a_run_starts_is_counted_once(app, demo):
+    """PostgreSQL gives a response its id before it commits, so a response still being stored may have a
+    lower id than one stored after it: a run that counted up to the newer one would never count the other,
+    as the next run counts only the responses after it. The run waits for it instead (on SQLite, the
+    response being stored holds the write lock, and the other response and the run wait for that)."""
+    _run(app)
+    with app.app_context():
+        now = clock.day_starts(clock.today())
+        storing = Session(db.engine)
+        storing.connection(execution_options=WRITES)  # on SQLite, the writers' turn and the write lock
+        slow = _response(now, "Rugby", "Autism", Agreement.STRONGLY_AGREE)
+        storing.add(slow)
+        storing.flush()  # its id is taken, and it is not committed
+    runs: list[AnalysisRun] = []
+
+    def store_another() -> None:
+        with app.app_context(), writing(db.session):  # as a family's submission takes its turn
+            db.session.add(_response(now, "Warwick", "Hearing", Agreement.DISAGREE))
+
+    threads = [
+        threading.Thread(target=store_another),
+        threading.Thread(target=lambda: runs.append(_run(app))),
+    ]
+    try:
+        for thread in threads:
+            thread.start()
+            time.sleep(0.5)  # on PostgreSQL, the other response is stored, and then the run waits
+        storing.commit()
+    finally:
+        storing.close()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert len(runs) == 1
+    _assert_counted_as_every_answer(app)
+    _run(app)
     _assert_counted_as_every_answer(app)
 
 
