@@ -13,11 +13,13 @@ the same for those forgotten while it was reading. Each writer takes its turn (`
 from __future__ import annotations
 
 import itertools
+import time
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import InstrumentedAttribute
 
 from .. import clock
@@ -84,17 +86,33 @@ def settled_newest(session: DbSession) -> int:
 
     SQLite stores one response at a time, and gives each the next id as it does. PostgreSQL takes a
     response's id from a sequence before the response commits, so a response stored a moment after the
-    newest may have a lower id: SHARE mode waits for every transaction storing a response to end, and keeps
-    new ones waiting for as long as reading the newest takes (a submission waits milliseconds). A lock not
-    had in LOCK_WAIT (an anti-wraparound vacuum of the table) fails the run, and the next one tries again."""
-    with reading(session):  # which ends the transaction, and with it the lock
-        if session.get_bind().dialect.name == "postgresql":
-            session.execute(sa.text(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'"))
-            session.execute(sa.text(f"LOCK TABLE {Response.__tablename__} IN SHARE MODE"))
-        return session.execute(sa.select(sa.func.coalesce(sa.func.max(Response.id), 0))).scalar_one()
+    newest may have a lower id: SHARE mode waits for every transaction storing a response to end. While it
+    waits, new ones wait behind it, so it waits at most LOCK_TRY at a time (families' submissions end in
+    milliseconds) and tries again, for LOCK_WAIT in all, while something longer holds the table (an import
+    of responses); then the run fails, and the next one tries again."""
+    if session.get_bind().dialect.name != "postgresql":
+        with reading(session):
+            return _newest(session)
+    deadline = time.monotonic() + LOCK_WAIT
+    while True:
+        try:
+            with reading(session):  # which ends the transaction, and with it the lock
+                session.execute(sa.text(f"SET LOCAL lock_timeout = '{LOCK_TRY * 1000:.0f}ms'"))
+                session.execute(sa.text(f"LOCK TABLE {Response.__tablename__} IN SHARE MODE"))
+                return _newest(session)
+        except OperationalError as error:
+            if getattr(error.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE or time.monotonic() > deadline:
+                raise
+            time.sleep(LOCK_TRY)
 
 
-LOCK_WAIT = "10s"
+LOCK_TRY = 0.05  # seconds a submission may wait behind the run's lock
+LOCK_WAIT = 10.0  # seconds a run tries for it
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's lock_timeout
+
+
+def _newest(session: DbSession) -> int:
+    return session.execute(sa.select(sa.func.coalesce(sa.func.max(Response.id), 0))).scalar_one()
 
 
 def _unindexed(session: DbSession, column: InstrumentedAttribute[int]) -> sa.ColumnElement[int]:

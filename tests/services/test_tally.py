@@ -186,6 +186,45 @@ def test_a_response_still_being_stored_as_a_run_starts_is_counted_once(app, demo
     _assert_counted_as_every_answer(app)
 
 
+def test_a_family_is_not_kept_waiting_behind_a_run_that_waits_for_a_long_import(app, demo):
+    """On PostgreSQL the run's lock waits for every transaction storing responses, and submissions wait
+    behind it: it waits a moment at a time, so that a family's answers are stored at once while an import
+    holds the table, and the run counts once the import has ended. On SQLite the import holds the write
+    lock, and the family waits for it as for any writer."""
+    _run(app)
+    with app.app_context():
+        importing = Session(db.engine)
+        importing.connection(execution_options=WRITES)
+        importing.add(_response(clock.day_starts(clock.today()), "Rugby", None, Agreement.AGREE))
+        importing.flush()
+    runs: list[AnalysisRun] = []
+    sent: list[tuple[int, float]] = []
+
+    def send() -> None:
+        started = time.monotonic()
+        answers = {"idempotency_key": "sent-behind-the-run-00", "answers": {"heard": "agree"}}
+        status = app.test_client().post("/s/live-feedback/responses", json=answers).status_code
+        sent.append((status, time.monotonic() - started))
+
+    run = threading.Thread(target=lambda: runs.append(_run(app)))
+    family = threading.Thread(target=send)
+    try:
+        run.start()
+        time.sleep(0.3)  # the run is waiting for the import
+        family.start()
+        time.sleep(1.0)
+        importing.commit()
+    finally:
+        importing.close()
+    family.join(timeout=30)
+    run.join(timeout=30)
+    assert [status for status, _ in sent] == [201] and len(runs) == 1
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            assert sent[0][1] < 0.5
+    _assert_counted_as_every_answer(app)
+
+
 def test_the_tallies_are_what_the_results_are_read_from(app, demo):
     _run(app)
     with app.app_context():
