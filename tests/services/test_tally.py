@@ -212,7 +212,7 @@ def test_a_family_is_not_kept_waiting_behind_a_run_that_waits_for_a_long_import(
         run.start()
         time.sleep(0.3)  # the run is waiting for the import
         family.start()
-        time.sleep(1.0)
+        time.sleep(2.0)  # the import goes on: a family waiting behind the run would wait as long
         importing.commit()
     finally:
         importing.close()
@@ -221,7 +221,7 @@ def test_a_family_is_not_kept_waiting_behind_a_run_that_waits_for_a_long_import(
     assert [status for status, _ in sent] == [201] and len(runs) == 1
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
-            assert sent[0][1] < 0.5
+            assert sent[0][1] < 1.0
     _assert_counted_as_every_answer(app)
 
 
