@@ -290,7 +290,6 @@ def analyse(
 def _count(session: DbSession, marks: _Marks | None, full: bool, as_of: date, upto: int) -> _Counts:
     """What the run writes, counted from the responses up to ``upto`` (tally.settled_newest)."""
     tags_version = _tags_version(session)
-    last_response_id = upto
     since = None
     if not full and marks is not None and marks.tags_version == tags_version:
         since = _first_new_month(session, marks.last_response_id or 0, as_of)
@@ -311,7 +310,7 @@ def _count(session: DbSession, marks: _Marks | None, full: bool, as_of: date, up
         if since == tallies_since:
             counted = tally.by_month(tallies)
         else:  # the run after question tags change, or the first to keep tallies
-            counted = tally.by_month(tally.count(session, last_response_id, since, splits=[TallySplit.MONTH]))
+            counted = tally.by_month(tally.count(session, upto, since, splits=[TallySplit.MONTH]))
         table = survey_readings(session, survey_ids, counted)
         survey = {int(measure_id): rows for measure_id, rows in table.groupby("measure_id")}
     cases = {}
@@ -320,7 +319,7 @@ def _count(session: DbSession, marks: _Marks | None, full: bool, as_of: date, up
             of_its_kind = Case.kind == measure.case_kind
             received = session.scalars(sa.select(Case.received_on).where(of_its_kind)).all()
             cases[measure.id] = rolling_year(pd.Series(received, dtype="object"), as_of)
-    return _Counts(tags_version, last_response_id, survey, cases, tallies, tallies_since)
+    return _Counts(tags_version, upto, survey, cases, tallies, tallies_since)
 
 
 def _write_counts(session: DbSession, run: AnalysisRun, counts: _Counts, as_of: date) -> None:

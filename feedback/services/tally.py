@@ -90,16 +90,15 @@ def settled_newest(session: DbSession) -> int:
     waits, new ones wait behind it, so it waits at most LOCK_TRY at a time (families' submissions end in
     milliseconds) and tries again, for LOCK_WAIT in all, while something longer holds the table (an import
     of responses); then the run fails, and the next one tries again."""
-    if session.get_bind().dialect.name != "postgresql":
-        with reading(session):
-            return _newest(session)
+    postgresql = session.get_bind().dialect.name == "postgresql"
     deadline = time.monotonic() + LOCK_WAIT
     while True:
         try:
             with reading(session):  # which ends the transaction, and with it the lock
-                session.execute(sa.text(f"SET LOCAL lock_timeout = '{LOCK_TRY * 1000:.0f}ms'"))
-                session.execute(sa.text(f"LOCK TABLE {Response.__tablename__} IN SHARE MODE"))
-                return _newest(session)
+                if postgresql:
+                    session.execute(sa.text(f"SET LOCAL lock_timeout = '{LOCK_TRY * 1000:.0f}ms'"))
+                    session.execute(sa.text(f"LOCK TABLE {Response.__tablename__} IN SHARE MODE"))
+                return session.execute(sa.select(sa.func.coalesce(sa.func.max(Response.id), 0))).scalar_one()
         except OperationalError as error:
             if getattr(error.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE or time.monotonic() > deadline:
                 raise
@@ -109,10 +108,6 @@ def settled_newest(session: DbSession) -> int:
 LOCK_TRY = 0.05  # seconds a submission may wait behind the run's lock
 LOCK_WAIT = 10.0  # seconds a run tries for it
 LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's lock_timeout
-
-
-def _newest(session: DbSession) -> int:
-    return session.execute(sa.select(sa.func.coalesce(sa.func.max(Response.id), 0))).scalar_one()
 
 
 def _unindexed(session: DbSession, column: InstrumentedAttribute[int]) -> sa.ColumnElement[int]:
@@ -180,12 +175,15 @@ def count(
 _KEY = ("question_id", "split", "month", "value", *(column.key for column in _IN_TALLY.values()))
 
 
+def _from_month(since: date) -> sa.ColumnElement[bool]:
+    """The tallies of the month starting ``since`` and the months after it."""
+    return AnswerTally.month >= since.strftime("%Y-%m")
+
+
 def kept_since(session: DbSession, since: date) -> list[dict]:
     """The tallies kept from the month starting ``since`` on, as ``count`` gives them."""
     columns = [getattr(AnswerTally, name) for name in _KEY]
-    kept = session.execute(
-        sa.select(*columns, AnswerTally.count).where(AnswerTally.month >= since.strftime("%Y-%m"))
-    )
+    kept = session.execute(sa.select(*columns, AnswerTally.count).where(_from_month(since)))
     return [dict(row) for row in kept.mappings()]
 
 
@@ -210,7 +208,7 @@ def by_month(rows: Iterable[dict]) -> list[tuple[int, str, str, int]]:
 
 def replace(session: DbSession, rows: Sequence[dict], since: date | None) -> None:
     """The tallies from the month starting ``since`` on (or all) made ``rows``, as ``count`` gave them."""
-    _put(session, [] if since is None else [AnswerTally.month >= since.strftime("%Y-%m")], rows)
+    _put(session, [] if since is None else [_from_month(since)], rows)
 
 
 def _put(session: DbSession, stale: Sequence[sa.ColumnElement[bool]], rows: Sequence[dict]) -> None:

@@ -257,10 +257,10 @@ def _keep_counts(session: DbSession, found: CommentFindings) -> None:
     # (month, theme) -> comments, negative, positive, the sum of their polarities
     added: dict[tuple[str, int | None], tuple[int, int, int, float]] = {}
     for answer_id, polarity, *_ in found.analyses:
+        feeling = tone(polarity)
         for theme in themes_of[answer_id]:
             key = (in_month[answer_id], theme)
             comments, negative, positive, total = added.get(key, (0, 0, 0, 0.0))
-            feeling = tone(polarity)
             added[key] = (
                 comments + 1,
                 negative + (feeling == "negative"),

@@ -148,19 +148,25 @@ def test_the_results_count_every_answer_once_through_runs_new_responses_and_impo
     _assert_counted_as_every_answer(app)
 
 
+def _storing_uncommitted(app, *response) -> Session:
+    """A session of its own that has stored a response (``_response``'s arguments) and not committed it:
+    its id is taken, and on SQLite it holds the writers' turn and the write lock. Commit or close it."""
+    with app.app_context():
+        storing = Session(db.engine)
+        storing.connection(execution_options=WRITES)
+        storing.add(_response(*response))
+        storing.flush()
+    return storing
+
+
 def test_a_response_still_being_stored_as_a_run_starts_is_counted_once(app, demo):
     """PostgreSQL gives a response its id before it commits, so a response still being stored may have a
     lower id than one stored after it: a run that counted up to the newer one would never count the other,
     as the next run counts only the responses after it. The run waits for it instead (on SQLite, the
     response being stored holds the write lock, and the other response and the run wait for that)."""
     _run(app)
-    with app.app_context():
-        now = clock.day_starts(clock.today())
-        storing = Session(db.engine)
-        storing.connection(execution_options=WRITES)  # on SQLite, the writers' turn and the write lock
-        slow = _response(now, "Rugby", "Autism", Agreement.STRONGLY_AGREE)
-        storing.add(slow)
-        storing.flush()  # its id is taken, and it is not committed
+    now = clock.day_starts(clock.today())
+    storing = _storing_uncommitted(app, now, "Rugby", "Autism", Agreement.STRONGLY_AGREE)
     runs: list[AnalysisRun] = []
 
     def store_another() -> None:
@@ -192,11 +198,7 @@ def test_a_family_is_not_kept_waiting_behind_a_run_that_waits_for_a_long_import(
     holds the table, and the run counts once the import has ended. On SQLite the import holds the write
     lock, and the family waits for it as for any writer."""
     _run(app)
-    with app.app_context():
-        importing = Session(db.engine)
-        importing.connection(execution_options=WRITES)
-        importing.add(_response(clock.day_starts(clock.today()), "Rugby", None, Agreement.AGREE))
-        importing.flush()
+    importing = _storing_uncommitted(app, clock.day_starts(clock.today()), "Rugby", None, Agreement.AGREE)
     runs: list[AnalysisRun] = []
     sent: list[tuple[int, float]] = []
 
