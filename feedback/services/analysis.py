@@ -297,7 +297,11 @@ def _count(session: DbSession, marks: _Marks | None, full: bool, as_of: date, up
     if not full and marks is not None and marks.tallied_to is not None:
         # The tallies kept from the first month with newer responses on, and those responses added: every
         # response up to the last run's newest was in them (tally.settled_newest), and is not counted again.
-        tallies_since = _first_new_month(session, marks.tallied_to, as_of)
+        # Every run since the tallies are kept tallied to its newest response: the month read just above.
+        if since is not None and marks.tallied_to == marks.last_response_id:
+            tallies_since = since
+        else:
+            tallies_since = _first_new_month(session, marks.tallied_to, as_of)
         newer = tally.count(session, upto, after=marks.tallied_to)
         tallies = tally.added(tally.kept_since(session, tallies_since), newer)
     else:
