@@ -248,6 +248,45 @@ def test_a_run_after_runs_from_before_tallies_counts_them_all(app, demo):
     _assert_counted_as_every_answer(app)
 
 
+def test_a_run_after_one_whose_tallies_stop_short_of_its_readings_counts_the_tallies_from_their_end(
+    app, demo
+):
+    """A run reads the first month with new responses once, for the readings and the tallies alike, only
+    when the last run's tallies end at the response its readings end at, as every run today leaves them.
+    Were one to leave its tallies short of its readings (here without a response from May 2022 that its
+    readings counted), the next must count the tallies from where they end, and the readings from where
+    they end: each is then what counting every answer gives."""
+    first = _run(app)
+    with app.app_context():
+        _respond(datetime(2022, 5, 3, 12, tzinfo=UTC), "Warwick", None, Agreement.AGREE)
+    second = _run(app)
+    with app.app_context():
+        db.session.execute(sa.delete(AnswerTally).where(AnswerTally.month == "2022-05"))
+        db.session.execute(
+            sa.insert(AnswerTally), tally.count(db.session, first.tallied_to, months=["2022-05"])
+        )
+        db.session.execute(
+            sa.update(AnalysisRun).where(AnalysisRun.id == second.id).values(tallied_to=first.tallied_to)
+        )
+        db.session.commit()
+        _respond(clock.day_starts(clock.today()), "Rugby", "Autism", Agreement.DISAGREE)
+    _assert_counted_as_every_answer(app)
+    _run(app)
+    _assert_counted_as_every_answer(app)
+    with app.app_context():
+        oracle = {key: n for key, (_, n) in _readings_from_every_answer().items()}
+        read = {
+            (r.measure_id, r.period_start.strftime("%Y-%m")): r.n
+            for r in db.session.scalars(
+                sa.select(Reading).where(
+                    Reading.source == ReadingSource.ANALYSIS,
+                    Reading.measure_id.in_({measure_id for measure_id, _ in oracle}),
+                )
+            )
+        }
+    assert any(month == "2022-05" for _, month in oracle) and read == oracle
+
+
 def _give_profiles(before: date) -> list[int]:
     """Give every response before ``before`` a district and an area of need; returns their ids."""
     ids = list(
