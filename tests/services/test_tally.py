@@ -275,15 +275,7 @@ def test_a_run_after_one_whose_tallies_stop_short_of_its_readings_counts_the_tal
     _assert_counted_as_every_answer(app)
     with app.app_context():
         oracle = {key: n for key, (_, n) in _readings_from_every_answer().items()}
-        read = {
-            (r.measure_id, r.period_start.strftime("%Y-%m")): r.n
-            for r in db.session.scalars(
-                sa.select(Reading).where(
-                    Reading.source == ReadingSource.ANALYSIS,
-                    Reading.measure_id.in_({measure_id for measure_id, _ in oracle}),
-                )
-            )
-        }
+        read = _analysed_readings({measure_id for measure_id, _ in oracle})
     assert any(month == "2022-05" for _, month in oracle) and read == oracle
 
 
@@ -369,6 +361,13 @@ def _readings_from_every_answer() -> dict[tuple[int, str], tuple[int, int]]:
     return {(m, month): (readings[m, month, "agree"], n) for m, month, n in counted}
 
 
+def _analysed_readings(measure_ids: set[int]) -> dict[tuple[int, str], int]:
+    """(measure, month) -> n of the analyser's readings of ``measure_ids``, keyed as the oracle's."""
+    analysed = Reading.source == ReadingSource.ANALYSIS
+    readings = db.session.scalars(sa.select(Reading).where(analysed, Reading.measure_id.in_(measure_ids)))
+    return {(r.measure_id, r.period_start.strftime("%Y-%m")): r.n for r in readings}
+
+
 def test_a_runs_readings_are_those_counted_from_every_answer(app, demo):
     """A run works out each measure's monthly readings from the month tallies it has just counted, or
     counts them by month alone when it must start earlier than the tallies (question tags changed): both
@@ -408,13 +407,6 @@ def test_the_run_after_a_question_is_tagged_again_counts_its_measures_readings_i
         _respond(clock.day_starts(clock.today()), None, None, Agreement.AGREE)
     _run(app)
     with app.app_context():
-        months = {
-            (measure_id, r.period_start.strftime("%Y-%m")): r.n
-            for r in db.session.scalars(
-                sa.select(Reading).where(
-                    Reading.measure_id == measure_id, Reading.source == ReadingSource.ANALYSIS
-                )
-            )
-        }
+        months = _analysed_readings({measure_id})
         oracle = {key: n for key, (_, n) in _readings_from_every_answer().items() if key[0] == measure_id}
         assert len(oracle) > 2 and months == oracle
